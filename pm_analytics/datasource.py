@@ -1,0 +1,52 @@
+"""Where the dashboard's data comes from: a folder of post-mortems or a ``.duckdb`` file.
+
+``PM_ANALYTICS_DATA`` names it (default: the bundled ``data/``). A folder is
+loaded into a database file in a cache folder (``PM_ANALYTICS_CACHE``, default
+``.pm-analytics-cache/`` next to the app), replaced atomically on reload, so a
+reader never sees a half-written load.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from pm_analytics.load import LoadResult, load_into
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DATA = PROJECT_ROOT / "data"
+DB_SUFFIXES = (".duckdb", ".db")
+
+
+@dataclass(frozen=True)
+class DataSource:
+    """A resolved data source: the user's path and the database file the app reads."""
+
+    path: Path
+    db_path: Path
+
+    @property
+    def is_folder(self) -> bool:
+        return self.path.is_dir()
+
+
+def resolve(value: str | None = None) -> DataSource:
+    """The data source named by ``value`` or ``PM_ANALYTICS_DATA``; a folder maps to a cache database."""
+    raw = value or os.environ.get("PM_ANALYTICS_DATA") or str(DEFAULT_DATA)
+    path = Path(raw).expanduser().resolve()
+    if path.suffix.lower() in DB_SUFFIXES:
+        return DataSource(path, path)
+    cache = Path(os.environ.get("PM_ANALYTICS_CACHE") or PROJECT_ROOT / ".pm-analytics-cache").expanduser()
+    key = hashlib.sha256(str(path).encode()).hexdigest()[:16]
+    return DataSource(path, cache / f"{path.name or 'data'}-{key}.duckdb")
+
+
+def refresh(source: DataSource) -> LoadResult | None:
+    """Load the folder into its database (a no-op for a ``.duckdb`` source)."""
+    if not source.is_folder:
+        if not source.path.exists():
+            raise FileNotFoundError(f"{source.path}: no such folder or database file")
+        return None
+    return load_into([source.path], source.db_path, relative_to=source.path, source=str(source.path))

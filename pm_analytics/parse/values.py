@@ -1,0 +1,409 @@
+"""Values as people write them: durations, counts, severities, dates, clock times, timezones.
+
+Each parser takes the raw value (a string, or whatever YAML made of it) and
+returns the normalised value, or raises ``ValueError`` with a message fit to
+show the author. "Not filled in" is decided by :func:`is_placeholder` first and
+is never an error.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone, tzinfo
+from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from dateutil import parser as dateutil_parser
+
+MAX_DURATION_MIN = 30 * 24 * 60
+
+_PLACEHOLDER_WORDS = {
+    "", "unknown", "unknow", "n/a", "na", "n.a.", "none given", "tbd", "tbc", "todo", "?", "??", "-", "--",
+    "—", "–", "##", "#", "...", "…", "put time here", "put # here", "not known", "not sure", "unclear",
+}
+_APPROX = re.compile(
+    r"^(?:~|≈|\+/-|approx(?:\.|imately)?|about|around|roughly|circa|ca\.|est(?:\.|imated)?|"
+    r"at least|at most|less than|more than|over|under|up to|nearly|almost|<|>|<=|>=)\s*",
+    re.I,
+)
+
+
+def clean(value: object) -> str:
+    """The value as a single stripped line of text, Markdown bold/escapes removed."""
+    text = str(value).strip()
+    text = re.sub(r"\\([\\`*_{}\[\]()#+\-.!<>|~])", r"\1", text)
+    text = re.sub(r"(\*\*|__)(.*?)\1", r"\2", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def is_placeholder(value: object) -> bool:
+    """True when the author left the field as the template has it, or wrote that it is unknown."""
+    if value is None:
+        return True
+    if isinstance(value, (list, dict)):
+        return len(value) == 0
+    if isinstance(value, (bool, int, float, date, datetime)):
+        return isinstance(value, float) and math.isnan(value)
+    text = clean(value)
+    if text.lower().strip(" .") in _PLACEHOLDER_WORDS:
+        return True
+    if re.fullmatch(r"<[^<>]*>(\s*<[^<>]*>)*", text):
+        return True
+    if re.match(r"sev\s*1\s*/\s*sev\s*2\s*/\s*sev\s*3", text, re.I):
+        return True
+    return bool(re.fullmatch(r"\(?\s*(unknown|n/?a|tbd)\b.*", text, re.I))
+
+
+def _strip_approx(text: str) -> tuple[str, bool]:
+    stripped = _APPROX.sub("", text, count=1)
+    return stripped, stripped != text
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """A parsed number and whether the author marked it as approximate."""
+
+    value: float | int | None
+    approximate: bool = False
+
+
+_UNIT_MIN = {
+    "d": 1440, "day": 1440, "days": 1440,
+    "h": 60, "hr": 60, "hrs": 60, "hour": 60, "hours": 60,
+    "m": 1, "min": 1, "mins": 1, "minute": 1, "minutes": 1, "mn": 1,
+    "s": 1 / 60, "sec": 1 / 60, "secs": 1 / 60, "second": 1 / 60, "seconds": 1 / 60,
+}
+_NUM = r"\d+(?:[.,]\d+)?"
+_DURATION_TERM = re.compile(rf"({_NUM})\s*(days?|d|hours?|hrs?|h|minutes?|mins?|mn|m|seconds?|secs?|s)\b\.?", re.I)
+_ISO_DURATION = re.compile(
+    rf"P(?:({_NUM})D)?(?:T(?:({_NUM})H)?(?:({_NUM})M)?(?:({_NUM})S)?)?", re.I
+)
+_CLOCK_DURATION = re.compile(r"(\d{1,3}):([0-5]\d)(?::([0-5]\d))?")
+
+
+def _num(text: str) -> float:
+    return float(text.replace(",", "."))
+
+
+def parse_duration_min(value: object) -> Parsed:
+    """Minutes from ``25 minutes``, ``1h 5m``, ``1.5 hours``, ``0:45``, ``PT1H20M`` or a bare number.
+
+    A leading ``~``/``about``/``<`` marks the value approximate. Trailing
+    remarks in parentheses or after a dash are ignored. Negative or longer
+    than 30 days raises ``ValueError``.
+    """
+    if isinstance(value, bool):
+        raise ValueError(f"'{value}' is not a duration")
+    if isinstance(value, (int, float)):
+        minutes, approximate = float(value), False
+    elif isinstance(value, timedelta):
+        minutes, approximate = value.total_seconds() / 60, False
+    else:
+        text = clean(value)
+        text = re.sub(r"\s*\([^)]*\)\s*$", "", text).strip()
+        if text.startswith("-") and re.match(r"-\s*\d", text):
+            raise ValueError(f"'{clean(value)}' is negative")
+        text, approximate = _strip_approx(text)
+        minutes = _duration_text_min(text)
+        if minutes is None:
+            raise ValueError(f"'{clean(value)}' is not a duration (write e.g. '25 min', '1h 5m' or '0:45')")
+    if minutes < 0:
+        raise ValueError(f"'{clean(value)}' is negative")
+    if minutes > MAX_DURATION_MIN:
+        raise ValueError(f"'{clean(value)}' is longer than 30 days; check the unit")
+    return Parsed(round(minutes, 4), approximate)
+
+
+def _duration_text_min(text: str) -> float | None:
+    m = _ISO_DURATION.fullmatch(text)
+    if m and any(m.groups()):
+        d, h, mi, s = (_num(g) if g else 0.0 for g in m.groups())
+        return d * 1440 + h * 60 + mi + s / 60
+    m = _CLOCK_DURATION.match(text)
+    if m and _only_remark_after(text, m.end()):
+        h, mi, s = int(m.group(1)), int(m.group(2)), int(m.group(3) or 0)
+        return h * 60 + mi + s / 60
+    total, pos, found = 0.0, 0, False
+    for m in _DURATION_TERM.finditer(text):
+        between = text[pos:m.start()]
+        if found and not re.fullmatch(r"[\s,]*(?:and)?[\s,]*", between):
+            break
+        if not found and between.strip():
+            return None
+        total += _num(m.group(1)) * _UNIT_MIN[m.group(2).lower()]
+        pos, found = m.end(), True
+    if found and _only_remark_after(text, pos):
+        return total
+    m = re.match(rf"({_NUM})", text)
+    if m and _only_remark_after(text, m.end()):
+        return _num(m.group(1))
+    return None
+
+
+def _only_remark_after(text: str, pos: int) -> bool:
+    rest = text[pos:].strip()
+    return rest == "" or bool(re.match(r"[(\[;,–—-]|\s*(?:approx|est)", rest))
+
+
+_COUNT = re.compile(r"(\d{1,3}(?:[,_ ]\d{3})+|\d+)(?:\.(\d+))?\s*([kK])?\b")
+
+
+def parse_count(value: object) -> Parsed:
+    """A non-negative whole number from ``1,480``, ``~3,200``, ``1.2k``, ``about 40 clinics`` or ``none``.
+
+    A range ``100-200`` takes the upper bound, marked approximate.
+    """
+    if isinstance(value, bool):
+        raise ValueError(f"'{value}' is not a number")
+    if isinstance(value, int):
+        number, approximate = value, False
+    elif isinstance(value, float):
+        if not value.is_integer():
+            raise ValueError(f"'{value}' is not a whole number")
+        number, approximate = int(value), False
+    else:
+        text = clean(value)
+        if re.fullmatch(r"(none|no|zero|nil|0+)\b.*", text, re.I) and not re.match(r"no(ne)? (data|idea)", text, re.I):
+            return Parsed(0)
+        if re.match(r"-\s*\d", text):
+            raise ValueError(f"'{text}' is negative")
+        text, approximate = _strip_approx(text)
+        rng = re.fullmatch(r"(.+?)\s*(?:-|–|to)\s*(.+)", text)
+        if rng and _COUNT.fullmatch(rng.group(1).strip()) and _COUNT.match(rng.group(2).strip()):
+            text, approximate = rng.group(2).strip(), True
+        m = _COUNT.match(text)
+        if not m or not _count_tail_ok(text[m.end():]):
+            raise ValueError(f"'{clean(value)}' is not a number")
+        whole = int(re.sub(r"[,_ ]", "", m.group(1)))
+        frac = m.group(2)
+        if m.group(3):
+            number = round((whole + float(f"0.{frac}" if frac else 0)) * 1000)
+            approximate = True
+        elif frac and int(frac) != 0:
+            raise ValueError(f"'{clean(value)}' is not a whole number")
+        else:
+            number = whole
+        if "+" in text[m.end():m.end() + 2]:
+            approximate = True
+    if number < 0:
+        raise ValueError(f"'{number}' is negative")
+    return Parsed(number, approximate)
+
+
+def _count_tail_ok(rest: str) -> bool:
+    rest = rest.strip()
+    return rest == "" or bool(re.match(r"(\+|[a-zA-Z(\[;,–—-])", rest))
+
+
+_SEVERITY = re.compile(r"(?:sev(?:erity)?|s)?\s*[-_ ]?\s*(\d)(?![\d.:])(?:\W.*)?", re.I)
+
+
+def parse_severity(value: object) -> str:
+    """``SEV1`` from ``SEV1``, ``Sev 2``, ``SEV-1``, ``sev1``, ``S1``, ``Severity 1`` or ``1``."""
+    if isinstance(value, bool):
+        raise ValueError(f"'{value}' is not a severity")
+    text = re.sub(r"\s*\(.*$", "", clean(value))
+    if len(set(re.findall(r"sev(?:erity)?\s*[-_ ]?\s*(\d)", text, re.I))) > 1:
+        raise ValueError(f"'{clean(value)}' names several severities; keep one")
+    m = _SEVERITY.fullmatch(text)
+    if not m:
+        raise ValueError(f"'{clean(value)}' is not a severity (write SEV1, SEV2 or SEV3)")
+    if not 1 <= int(m.group(1)) <= 3:
+        raise ValueError(f"'{clean(value)}' is not one of SEV1, SEV2, SEV3")
+    return f"SEV{m.group(1)}"
+
+
+def is_drill(value: object) -> bool:
+    """True for a severity or tag saying the post-mortem is a drill or test, not a real incident."""
+    return bool(re.fullmatch(r"(drill|test|exercise|game ?day|simulation)\b.*", clean(value), re.I))
+
+
+# Abbreviation -> (UTC offset in minutes as written, the region whose local time it names).
+_TZ_ABBREVIATIONS = {
+    "UTC": (0, None), "GMT": (0, None), "Z": (0, None), "ZULU": (0, None),
+    "PST": (-480, "America/Los_Angeles"), "PDT": (-420, "America/Los_Angeles"),
+    "MST": (-420, "America/Denver"), "MDT": (-360, "America/Denver"),
+    "CST": (-360, "America/Chicago"), "CDT": (-300, "America/Chicago"),
+    "EST": (-300, "America/New_York"), "EDT": (-240, "America/New_York"),
+    "AKST": (-540, "America/Anchorage"), "AKDT": (-480, "America/Anchorage"),
+    "HST": (-600, "Pacific/Honolulu"),
+    "WET": (0, "Europe/Lisbon"), "WEST": (60, "Europe/Lisbon"),
+    "BST": (60, "Europe/London"),
+    "CET": (60, "Europe/Paris"), "CEST": (120, "Europe/Paris"),
+    "EET": (120, "Europe/Athens"), "EEST": (180, "Europe/Athens"),
+    "MSK": (180, "Europe/Moscow"),
+    "IST": (330, "Asia/Kolkata"),
+    "SGT": (480, "Asia/Singapore"), "HKT": (480, "Asia/Hong_Kong"),
+    "JST": (540, "Asia/Tokyo"), "KST": (540, "Asia/Seoul"),
+    "AEST": (600, "Australia/Sydney"), "AEDT": (660, "Australia/Sydney"),
+    "NZST": (720, "Pacific/Auckland"), "NZDT": (780, "Pacific/Auckland"),
+}
+# Names of a region's local time that follow daylight saving ("Pacific time").
+_TZ_REGIONS = {
+    "PT": "America/Los_Angeles", "PACIFIC": "America/Los_Angeles", "PACIFIC TIME": "America/Los_Angeles",
+    "MT": "America/Denver", "MOUNTAIN": "America/Denver", "MOUNTAIN TIME": "America/Denver",
+    "CT": "America/Chicago", "CENTRAL": "America/Chicago", "CENTRAL TIME": "America/Chicago",
+    "ET": "America/New_York", "EASTERN": "America/New_York", "EASTERN TIME": "America/New_York",
+}
+_OFFSET = re.compile(r"(?:UTC|GMT)?\s*([+-])\s*(\d{1,2})(?::?(\d{2}))?")
+
+
+@dataclass(frozen=True)
+class Zone:
+    """A resolved timezone: the name stored with the incident and the ``tzinfo`` to apply."""
+
+    name: str
+    tz: tzinfo
+    region: str | None = None
+
+
+@lru_cache(maxsize=512)
+def resolve_timezone(value: str) -> Zone:
+    """A :class:`Zone` from an IANA name (``Europe/Berlin``), an abbreviation (``PST``) or an offset (``UTC+2``).
+
+    Abbreviations are fixed offsets exactly as written (PST is always UTC-08:00);
+    :func:`dst_mismatch` tells when that contradicts the calendar.
+    """
+    text = clean(value).strip(" .()")
+    text = re.sub(r"\s*\(.*$", "", text).strip()
+    upper = text.upper()
+    if upper in _TZ_ABBREVIATIONS:
+        offset, region = _TZ_ABBREVIATIONS[upper]
+        return Zone(upper, timezone(timedelta(minutes=offset), upper), region)
+    if upper in _TZ_REGIONS:
+        return Zone(_TZ_REGIONS[upper], ZoneInfo(_TZ_REGIONS[upper]))
+    m = _OFFSET.fullmatch(upper)
+    if m and (text[:1] in "+-" or upper.startswith(("UTC", "GMT"))):
+        sign = -1 if m.group(1) == "-" else 1
+        minutes = sign * (int(m.group(2)) * 60 + int(m.group(3) or 0))
+        if abs(minutes) > 14 * 60:
+            raise ValueError(f"'{text}' is not a valid UTC offset")
+        name = "UTC" if minutes == 0 else f"UTC{m.group(1)}{int(m.group(2)):02d}:{int(m.group(3) or 0):02d}"
+        return Zone(name, timezone(timedelta(minutes=minutes), name))
+    if "/" in text or upper in ("UTC", "ETC/UTC"):
+        try:
+            return Zone(text, ZoneInfo(text))
+        except (ZoneInfoNotFoundError, ValueError):
+            pass
+    raise ValueError(f"'{text}' is not a timezone (write an IANA name like America/Los_Angeles, or PST, UTC, CET...)")
+
+
+def dst_mismatch(zone: Zone, on: date) -> str | None:
+    """A warning when a fixed abbreviation disagrees with its region's clock on that date (PST in July)."""
+    if zone.region is None:
+        return None
+    local = ZoneInfo(zone.region)
+    noon = datetime.combine(on, time(12), local)
+    written = zone.tz.utcoffset(None)
+    actual = noon.utcoffset()
+    if written == actual:
+        return None
+    return (
+        f"{zone.name} is UTC{_fmt_offset(written)}, but on {on.isoformat()} the local time there is "
+        f"{noon.tzname()} (UTC{_fmt_offset(actual)}); times were taken as written, in {zone.name}"
+    )
+
+
+def _fmt_offset(delta: timedelta | None) -> str:
+    minutes = int((delta or timedelta()).total_seconds() // 60)
+    sign = "+" if minutes >= 0 else "-"
+    return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+
+_ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
+_MONTHS = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
+_TEXT_DATE = re.compile(
+    rf"(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*,?\s+)?(?:{_MONTHS}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}|"
+    rf"\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTHS},?\s+\d{{4}}|\d{{4}}/\d{{1,2}}/\d{{1,2}}|\d{{1,2}}/\d{{1,2}}/\d{{4}})",
+    re.I,
+)
+
+
+def find_date(text: str) -> tuple[date, int, int] | None:
+    """The first full calendar date in ``text`` with its span, or ``None``.
+
+    ISO dates, ``March 4, 2025``, ``4 Mar 2025``, ``2025/03/04`` and US-style ``03/04/2025``.
+    """
+    m = _ISO_DATE.search(text)
+    t = _TEXT_DATE.search(text)
+    if t and (not m or t.start() < m.start()):
+        try:
+            found = dateutil_parser.parse(t.group(0), dayfirst=False, yearfirst=False).date()
+        except (ValueError, OverflowError):
+            return None
+        return found, t.start(), t.end()
+    if m:
+        try:
+            return date(int(m.group(1)), int(m.group(2)), int(m.group(3))), m.start(), m.end()
+        except ValueError:
+            return None
+    return None
+
+
+def parse_date(value: object) -> date:
+    """A calendar date from a YAML date/datetime or text holding one full date."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    text = clean(value)
+    found = find_date(text)
+    if not found:
+        raise ValueError(f"'{text}' is not a date (write YYYY-MM-DD)")
+    return found[0]
+
+
+_CLOCK = re.compile(r"(\d{1,2})(?::|\.|h)(\d{2})(?::(\d{2}))?(?:\s*([ap])\.?\s?m\b\.?|([ap])(?![\w'-]))?", re.I)
+
+
+def find_clock(text: str) -> tuple[time, int, int] | None:
+    """The clock time at the start of ``text`` (``08:40 AM``, ``8:40pm``, ``14:05``) with its span."""
+    m = _CLOCK.match(text)
+    if not m:
+        return None
+    hour, minute, second = int(m.group(1)), int(m.group(2)), int(m.group(3) or 0)
+    meridiem = (m.group(4) or m.group(5) or "").lower()
+    if meridiem:
+        if not 1 <= hour <= 12:
+            return None
+        hour = hour % 12 + (12 if meridiem == "p" else 0)
+    if hour > 23 or minute > 59 or second > 59:
+        return None
+    return time(hour, minute, second), m.start(), m.end()
+
+
+def parse_timestamp(value: object, zone: Zone, on: date | None) -> datetime:
+    """A UTC ``datetime`` from a YAML datetime or text (date optional when ``on`` is given).
+
+    A naive value is read in ``zone``; a value with its own offset keeps it.
+    """
+    if isinstance(value, datetime):
+        moment = value if value.tzinfo else value.replace(tzinfo=zone.tz)
+        return moment.astimezone(timezone.utc)
+    if isinstance(value, date):
+        raise ValueError(f"'{value}' is a date without a time")
+    text = clean(value)
+    found_date = find_date(text)
+    if found_date:
+        on = found_date[0]
+        text = (text[:found_date[1]] + " " + re.sub(r"^T(?=\d)", "", text[found_date[2]:])).strip(" ,")
+    if on is None:
+        raise ValueError(f"'{clean(value)}' has no date")
+    clock = find_clock(text)
+    if not clock:
+        raise ValueError(f"'{clean(value)}' is not a time (write e.g. 08:40 AM or 2025-03-04 08:40)")
+    rest = text[clock[2]:].strip(" ,")
+    tz = zone.tz
+    if rest:
+        try:
+            tz = resolve_timezone(rest).tz
+        except ValueError:
+            raise ValueError(f"'{clean(value)}' has an unknown timezone '{rest}'") from None
+    return datetime.combine(on, clock[0], tz).astimezone(timezone.utc)
+
+
+def local_datetime(moment: datetime, zone: Zone) -> datetime:
+    """The UTC ``moment`` on the incident's own clock."""
+    return moment.astimezone(zone.tz)

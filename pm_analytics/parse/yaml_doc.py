@@ -1,0 +1,195 @@
+"""YAML post-mortems and YAML front matter -> :class:`RawDoc`, through a safe loader only.
+
+The loader is PyYAML's safe loader (the C one when available) with YAML 1.1's
+base-60 numbers turned off, so ``08:40`` or ``1:30`` stays the text the author
+wrote instead of becoming 520 or 90. The loaded document's expanded size is
+bounded before it is used, so a "billion laughs" file is refused instead of expanding.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import yaml
+
+from pm_analytics.parse.raw import NESTED, RawDoc, yaml_line_finder
+
+_Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class PostMortemLoader(_Base):  # type: ignore[misc, valid-type]
+    """Safe YAML loader without base-60 integers/floats."""
+
+
+PostMortemLoader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag not in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+PostMortemLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:int",
+    re.compile(r"^(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+)$"),
+    list("-+0123456789"),
+)
+PostMortemLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9_]+(?:[eE][-+][0-9]+)?"
+               r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"),
+    list("-+0123456789."),
+)
+
+MAX_NODES = 50_000
+
+# Keys a YAML post-mortem may use, with the spellings people also write.
+KEY_ALIASES = {
+    "incident_id": "id",
+    "name": "title",
+    "authors": "author",
+    "sev": "severity",
+    "tz": "timezone",
+    "time_zone": "timezone",
+    "incident_date": "date",
+    "summary": "impact_summary",
+    "impact": "impact_summary",
+    "start": "started_at",
+    "started": "started_at",
+    "resolved": "resolved_at",
+    "ended_at": "resolved_at",
+    "what_went_well": "went_well",
+    "what_went_wrong": "went_wrong",
+    "what_didnt_go_well": "went_wrong",
+    "where_we_got_lucky": "got_lucky",
+    "lucky": "got_lucky",
+    "why_did_it_happen": "why",
+    "root_causes": "why",
+    "lessons_learned": "why",
+    "follow_ups": "action_items",
+    "actions": "action_items",
+}
+TOP_KEYS = {
+    "id", "title", "investigation_doc", "author", "severity", "date", "timezone", "reviewers", "impact_summary",
+    "timeline", "started_at", "resolved_at", "blast_radius", "timing", "participants", "teams", "went_well",
+    "went_wrong", "got_lucky", "why", "action_items", "exclude_from_metrics", "tags", "status",
+}
+NESTED_KEYS = {
+    "blast_radius": {"clinics", "providers", "patients", "apps"},
+    "timing": {"time_to_detect", "time_to_response", "time_to_understand", "time_to_partial_recovery",
+               "time_to_solution", "time_to_full_recovery", "total_duration"},
+    "participants": {"techops_engineers", "software_engineers", "security_engineers"},
+}
+NESTED_ALIASES = {
+    "clinics_affected": "clinics", "providers_affected": "providers", "patients_affected": "patients",
+    "apps_affected": "apps", "apis": "apps",
+    "time_to_respond": "time_to_response", "time_to_detection": "time_to_detect",
+    "time_to_recovery": "total_duration", "time_to_resolve": "total_duration", "duration": "total_duration",
+    "techops": "techops_engineers", "software": "software_engineers", "security": "security_engineers",
+}
+
+
+class YamlError(ValueError):
+    """A YAML document that cannot be read; ``line`` is 1-based where known."""
+
+    def __init__(self, message: str, line: int | None = None) -> None:
+        super().__init__(message)
+        self.line = line
+
+
+def load_yaml(text: str, line_offset: int = 0) -> Any:
+    """Parse one YAML document safely; raise :class:`YamlError` with the line of the fault."""
+    try:
+        data = yaml.load(text, Loader=PostMortemLoader)  # noqa: S506 - PostMortemLoader is a SafeLoader
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.context_mark or exc.problem_mark
+        line = mark.line + 1 + line_offset if mark is not None else None
+        tag = re.search(r"tag '([^']+)'", str(exc))
+        if "could not determine a constructor" in str(exc) and tag:
+            name = tag.group(1).replace("tag:yaml.org,2002:", "!!")
+            raise YamlError(f"unsafe or unknown YAML tag '{name}' is not allowed (only plain YAML values are read)", line) from None
+        raise YamlError(f"malformed YAML: {exc.problem or exc.context or 'cannot be parsed'}", line) from None
+    except yaml.YAMLError as exc:
+        raise YamlError(f"malformed YAML: {exc}") from None
+    except RecursionError:
+        raise YamlError("YAML nested too deeply") from None
+    _check_size(data)
+    return data
+
+
+def _check_size(data: Any) -> None:
+    """Refuse documents whose aliases expand past ``MAX_NODES`` values ("billion laughs")."""
+    stack, seen = [data], 0
+    while stack:
+        node = stack.pop()
+        seen += 1
+        if seen > MAX_NODES:
+            raise YamlError(
+                f"expands to more than {MAX_NODES:,} values (YAML aliases?); refusing a document that may expand without bound"
+            )
+        if isinstance(node, dict):
+            stack.extend(node.keys())
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+
+
+def split_front_matter(text: str) -> tuple[str, str, int] | None:
+    """``(front matter, body, lines before the body)`` when ``text`` starts with a ``---`` block."""
+    m = re.match(r"\A(?:\ufeff)?---[ \t]*\r?\n(.*?)(?:\r?\n)(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", text, re.S)
+    if not m:
+        if re.match(r"\A(?:\ufeff)?---[ \t]*\r?\n", text):
+            raise YamlError("front matter opened with '---' is never closed", 1)
+        return None
+    return m.group(1), text[m.end():], text.count("\n", 0, m.end())
+
+
+def raw_from_yaml(data: Any, text: str, line_offset: int = 0, where: str = "YAML") -> RawDoc:
+    """Map a loaded YAML mapping onto :class:`RawDoc` keys, warning about keys it does not know."""
+    doc = RawDoc(line_finder=yaml_line_finder(text, line_offset))
+    if data is None:
+        return doc
+    if not isinstance(data, dict):
+        raise YamlError(f"{where} must be a mapping of field: value, not a {type(data).__name__}", 1 + line_offset)
+    for key, value in data.items():
+        name = KEY_ALIASES.get(_snake(key), _snake(key))
+        if name in NESTED:
+            if value is None:
+                doc.placeholders.add(name)
+                continue
+            if not isinstance(value, dict):
+                doc.problem("warning", name, f"'{name}' should be a mapping; ignored")
+                continue
+            for sub, sub_value in value.items():
+                sub_name = NESTED_ALIASES.get(_snake(sub), _snake(sub))
+                if sub_name not in NESTED_KEYS[name]:
+                    doc.problem("warning", f"{name}.{sub}", f"unknown key '{sub}' in {name}; ignored")
+                    continue
+                _put(doc, f"{name}.{sub_name}", sub_value)
+        elif name in TOP_KEYS:
+            _put(doc, name, value)
+        else:
+            flat = _find_nested(name)
+            if flat:
+                _put(doc, flat, value)
+            else:
+                doc.problem("warning", str(key), f"unknown key '{key}' ignored")
+    return doc
+
+
+def _put(doc: RawDoc, key: str, value: Any) -> None:
+    from pm_analytics.parse.values import is_placeholder
+
+    if is_placeholder(value):
+        doc.placeholders.add(key)
+        return
+    doc.set(key, value)
+
+
+def _find_nested(name: str) -> str | None:
+    name = NESTED_ALIASES.get(name, name)
+    for parent, keys in NESTED_KEYS.items():
+        if name in keys:
+            return f"{parent}.{name}"
+    return None
+
+
+def _snake(key: Any) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", str(key).strip().lower()).strip("_")

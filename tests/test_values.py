@@ -1,0 +1,170 @@
+"""Values as people write them: each case is (what the author wrote, what we store)."""
+
+from datetime import date, datetime, time, timezone
+
+import pytest
+
+from pm_analytics.parse.values import (
+    dst_mismatch,
+    find_clock,
+    find_date,
+    is_placeholder,
+    parse_count,
+    parse_duration_min,
+    parse_severity,
+    parse_timestamp,
+    resolve_timezone,
+)
+
+
+@pytest.mark.parametrize("written, minutes, approximate", [
+    ("25 minutes", 25, False),
+    ("10 min", 10, False),
+    ("26m", 26, False),
+    ("1h 5m", 65, False),
+    ("1 hour and 5 minutes", 65, False),
+    ("1.5 hours", 90, False),
+    ("2 hrs", 120, False),
+    ("0:45", 45, False),
+    ("1:05:30", 65.5, False),
+    ("PT1H20M", 80, False),
+    ("pt45m", 45, False),
+    ("P1DT2H", 1560, False),
+    (15, 15, False),
+    (7.5, 7.5, False),
+    ("~15 min", 15, True),
+    ("about 2h", 120, True),
+    ("<5 min", 5, True),
+    ("90 seconds", 1.5, False),
+    ("2 days", 2880, False),
+    ("25 minutes (alert fired late)", 25, False),
+    ("10 min - paged late", 10, False),
+    ("**20 min**", 20, False),
+])
+def test_duration(written, minutes, approximate):
+    parsed = parse_duration_min(written)
+    assert parsed.value == minutes
+    assert parsed.approximate is approximate
+
+
+@pytest.mark.parametrize("written, message", [
+    ("-5 min", "negative"),
+    ("45 days", "longer than 30 days"),
+    ("5 apples", "not a duration"),
+    ("soon", "not a duration"),
+    (True, "not a duration"),
+])
+def test_duration_rejects(written, message):
+    with pytest.raises(ValueError, match=message):
+        parse_duration_min(written)
+
+
+@pytest.mark.parametrize("written, number, approximate", [
+    ("1,480", 1480, False),
+    ("~3,200", 3200, True),
+    ("1.2k", 1200, True),
+    ("about 40 clinics", 40, True),
+    ("none", 0, False),
+    ("0", 0, False),
+    ("100-200", 200, True),
+    ("3,200+", 3200, True),
+    (1480, 1480, False),
+    (12.0, 12, False),
+])
+def test_count(written, number, approximate):
+    parsed = parse_count(written)
+    assert parsed.value == number
+    assert parsed.approximate is approximate
+
+
+@pytest.mark.parametrize("written", ["1.5", "abc", "-3", "many"])
+def test_count_rejects(written):
+    with pytest.raises(ValueError):
+        parse_count(written)
+
+
+@pytest.mark.parametrize("written, severity", [
+    ("SEV1", "SEV1"), ("Sev 2", "SEV2"), ("SEV-1", "SEV1"), ("sev1", "SEV1"), ("S1", "SEV1"),
+    ("Severity 1", "SEV1"), ("3", "SEV3"), (2, "SEV2"), ("SEV2 (According to the matrix)", "SEV2"),
+    ("SEV1 - patient facing", "SEV1"),
+])
+def test_severity(written, severity):
+    assert parse_severity(written) == severity
+
+
+@pytest.mark.parametrize("written", ["SEV4", "SEV0", "P1", "SEV1 / SEV2", "major", "10"])
+def test_severity_rejects(written):
+    with pytest.raises(ValueError):
+        parse_severity(written)
+
+
+@pytest.mark.parametrize("written, left", [
+    ("<put time here>", True), ("< ## Unknown >", True), ("Unknown", True), ("N/A", True), ("TBD", True),
+    ("", True), (None, True), ("SEV1 / SEV2 / SEV3 (According to ...)", True), ("<Patient/Provider> <Web/iOS>", True),
+    ("5 min", False), (0, False), ("None", False), ([], True), (["x"], False),
+])
+def test_placeholder(written, left):
+    assert is_placeholder(written) is left
+
+
+@pytest.mark.parametrize("written, name, offset_min", [
+    ("PST", "PST", -480), ("PDT", "PDT", -420), ("EST", "EST", -300), ("CEST", "CEST", 120), ("BST", "BST", 60),
+    ("IST", "IST", 330), ("UTC", "UTC", 0), ("GMT", "GMT", 0), ("utc+2", "UTC+02:00", 120),
+    ("GMT-05:30", "UTC-05:30", -330), ("Europe/Berlin", "Europe/Berlin", None),
+    ("Pacific Time", "America/Los_Angeles", None), ("PST (Pacific)", "PST", -480),
+])
+def test_timezone(written, name, offset_min):
+    zone = resolve_timezone(written)
+    assert zone.name == name
+    if offset_min is not None:
+        assert zone.tz.utcoffset(None).total_seconds() / 60 == offset_min
+
+
+def test_unknown_timezone():
+    with pytest.raises(ValueError, match="not a timezone"):
+        resolve_timezone("Mars/Olympus")
+
+
+def test_iana_zone_follows_daylight_saving():
+    zone = resolve_timezone("America/Los_Angeles")
+    assert parse_timestamp("08:40 AM", zone, date(2025, 1, 15)) == datetime(2025, 1, 15, 16, 40, tzinfo=timezone.utc)
+    assert parse_timestamp("08:40 AM", zone, date(2025, 7, 15)) == datetime(2025, 7, 15, 15, 40, tzinfo=timezone.utc)
+
+
+def test_abbreviation_is_taken_as_written_with_a_warning_in_summer():
+    zone = resolve_timezone("PST")
+    assert parse_timestamp("08:40 AM", zone, date(2025, 7, 15)) == datetime(2025, 7, 15, 16, 40, tzinfo=timezone.utc)
+    assert "PDT" in dst_mismatch(zone, date(2025, 7, 15))
+    assert dst_mismatch(zone, date(2025, 1, 15)) is None
+
+
+@pytest.mark.parametrize("written, clock", [
+    ("08:40 AM", time(8, 40)), ("8:40pm", time(20, 40)), ("14:05", time(14, 5)), ("12:00 AM", time(0, 0)),
+    ("12:30 PM", time(12, 30)), ("8.40 a.m.", time(8, 40)), ("23:59:30", time(23, 59, 30)), ("9:15p", time(21, 15)),
+])
+def test_clock(written, clock):
+    assert find_clock(written)[0] == clock
+
+
+@pytest.mark.parametrize("written", ["14:12 Alert fired", "10:05 Apply fix"])
+def test_clock_does_not_take_a_word_for_am_pm(written):
+    assert find_clock(written)[0].hour in (14, 10)
+
+
+@pytest.mark.parametrize("written", ["25:00", "13:00 PM", "noon"])
+def test_clock_rejects(written):
+    assert find_clock(written) is None
+
+
+@pytest.mark.parametrize("written, day", [
+    ("2025-03-04", date(2025, 3, 4)), ("March 4, 2025", date(2025, 3, 4)), ("4 Mar 2025", date(2025, 3, 4)),
+    ("Tue, March 4, 2025 08:40", date(2025, 3, 4)), ("2025/03/04", date(2025, 3, 4)), ("03/04/2025", date(2025, 3, 4)),
+])
+def test_date(written, day):
+    assert find_date(written)[0] == day
+
+
+def test_timestamp_with_own_offset_or_zone_wins_over_document_zone():
+    pst = resolve_timezone("PST")
+    assert parse_timestamp("2025-03-04T08:40:00Z", pst, None) == datetime(2025, 3, 4, 8, 40, tzinfo=timezone.utc)
+    assert parse_timestamp("March 4, 2025 8:40 PM EST", pst, None) == datetime(2025, 3, 5, 1, 40, tzinfo=timezone.utc)
