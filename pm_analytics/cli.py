@@ -7,11 +7,16 @@ codes here and nowhere else.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from collections.abc import Sequence
+from datetime import date
 
+from pm_analytics import metrics
+from pm_analytics.filters import Filters
 from pm_analytics.load import LoadResult, load_into, load_paths
+from pm_analytics.store import open_database
 
 
 def _print_problems(result: LoadResult, out) -> None:
@@ -33,6 +38,55 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 1 if any(p.level == "error" for p in result.problems) else 0
 
 
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a date (YYYY-MM-DD)") from None
+
+
+def cmd_summary(args: argparse.Namespace) -> int:
+    if not os.path.isfile(args.db):
+        print(f"pm-analytics: error: {args.db}: no such database file (make one with `pm-analytics load`)", file=sys.stderr)
+        return 2
+    filters = Filters(date_from=args.date_from, date_to=args.date_to, severities=tuple(args.severity or ()),
+                      teams=tuple(args.team or ()))
+    con = open_database(args.db)
+    try:
+        numbers = metrics.headline(con, filters, args.as_of or date.today())
+    finally:
+        con.close()
+    if args.json:
+        print(json.dumps(numbers, indent=2))
+    else:
+        print(format_headline(numbers))
+    return 0
+
+
+def format_headline(numbers: dict) -> str:
+    """The headline numbers as aligned ``label  value`` lines; unknown values print as "unknown"."""
+    from pm_analytics.charts import format_minutes
+
+    def count(value) -> str:
+        return "unknown" if value is None else f"{value:,}"
+
+    by_severity = ", ".join(f"{k} {v}" for k, v in numbers["incidents_by_severity"].items())
+    lines = [
+        ("Incidents", f"{numbers['incidents']:,} ({by_severity})"),
+        ("Median time to detect", format_minutes(numbers["median_time_to_detect_min"])),
+        ("Median time to respond", format_minutes(numbers["median_time_to_respond_min"])),
+        ("Median time to recover", format_minutes(numbers["median_duration_min"])),
+        ("90th percentile time to recover", format_minutes(numbers["p90_duration_min"])),
+        ("Clinics affected", count(numbers["clinics_affected_total"])),
+        ("Patients affected", f"{count(numbers['patients_affected_total'])} "
+                              f"(+ {numbers['patients_affected_unknown']} incidents unknown)"),
+        ("Action items", f"{numbers['action_items_done']:,} of {numbers['action_items_total']:,} done, "
+                         f"{numbers['action_items_done_on_time']:,} on time, {numbers['action_items_overdue']:,} overdue"),
+    ]
+    width = max(len(label) for label, _ in lines)
+    return "\n".join(f"{label:<{width}}  {value}" for label, value in lines)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="pm-analytics", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -45,6 +99,16 @@ def build_parser() -> argparse.ArgumentParser:
     validate = sub.add_parser("validate", help="check post-mortems without writing; exit 1 if any has an error")
     validate.add_argument("paths", nargs="+", help="post-mortem files or folders (read recursively)")
     validate.set_defaults(func=cmd_validate)
+
+    summary = sub.add_parser("summary", help="print the headline numbers for a filter")
+    summary.add_argument("--db", required=True, help="DuckDB file made by `pm-analytics load`")
+    summary.add_argument("--from", dest="date_from", type=_day, help="first incident start date (inclusive)")
+    summary.add_argument("--to", dest="date_to", type=_day, help="last incident start date (inclusive)")
+    summary.add_argument("--severity", nargs="+", metavar="SEV", help="only these severities (SEV1 SEV2 SEV3)")
+    summary.add_argument("--team", nargs="+", metavar="NAME", help="only incidents involving these teams")
+    summary.add_argument("--as-of", type=_day, help="the day overdue items are counted on (default: today)")
+    summary.add_argument("--json", action="store_true", help="print one JSON object")
+    summary.set_defaults(func=cmd_summary)
     return parser
 
 

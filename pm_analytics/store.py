@@ -247,3 +247,226 @@ def load_summary(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
         info = dict(cur.execute("SELECT key, value FROM load_info").fetchall())
     return {"files_seen": seen, "loaded": loaded, "with_warnings": warned, "rejected": rejected,
             "loaded_at": info.get("loaded_at"), "source": info.get("source")}
+
+
+# ---------------------------------------------------------------------------
+# Queries. Every one takes a Filters (pm_analytics.filters) and binds its values;
+# the only text spliced into SQL comes from the fixed tables below.
+# ---------------------------------------------------------------------------
+
+PERIOD_SQL = {
+    "month": "CAST(date_trunc('month', i.incident_date) AS DATE)",
+    "quarter": "CAST(date_trunc('quarter', i.incident_date) AS DATE)",
+    "year": "CAST(date_trunc('year', i.incident_date) AS DATE)",
+}
+RESPONSE_METRIC_SQL = {
+    "time_to_detect_min": "i.time_to_detect_min",
+    "time_to_respond_min": "i.time_to_respond_min",
+    "time_to_understand_min": "i.time_to_understand_min",
+    "time_to_partial_recovery_min": "i.time_to_partial_recovery_min",
+    "time_to_solution_min": "i.time_to_solution_min",
+    "time_to_full_recovery_min": "i.time_to_full_recovery_min",
+    "duration_min": "i.duration_min",
+    "detect_to_resolved_min": "date_diff('second', i.detected_at, i.resolved_at) / 60.0",
+}
+COUNT_METRIC_SQL = {
+    "clinics_affected": "i.clinics_affected",
+    "providers_affected": "i.providers_affected",
+    "patients_affected": "i.patients_affected",
+    "patient_impact_min": "i.patients_affected * i.duration_min",
+    "clinic_impact_min": "i.clinics_affected * i.duration_min",
+    "techops_engineers": "i.techops_engineers",
+    "software_engineers": "i.software_engineers",
+    "security_engineers": "i.security_engineers",
+    "engineers_total": "i.techops_engineers + i.software_engineers + coalesce(i.security_engineers, 0)",
+}
+NO_TEAM = "(no team)"
+UNKNOWN_SEVERITY = "Unknown"
+
+
+def _grouping(filters, by: str | None) -> tuple[str, str, list]:
+    """(group expression, extra join, join parameters) for grouping incidents by severity or team.
+
+    Grouped by team, an incident counts once in each of its teams; when the
+    filter names teams, only those teams form groups.
+    """
+    if by is None:
+        return "'All'", "", []
+    if by == "severity":
+        return f"coalesce(i.severity, '{UNKNOWN_SEVERITY}')", "", []
+    if by == "team":
+        if filters.teams:
+            return ("gt.team", "JOIN incident_teams gt ON gt.incident_id = i.incident_id "
+                               "AND list_contains(?::VARCHAR[], gt.team)", [list(filters.teams)])
+        return f"coalesce(gt.team, '{NO_TEAM}')", "LEFT JOIN incident_teams gt ON gt.incident_id = i.incident_id", []
+    raise ValueError(f"cannot group by {by!r}")
+
+
+def incident_aggregates(con, filters, metrics: dict[str, str], period: str | None = None,
+                        by: str | None = None, stats: Sequence[str] = ("n", "mean", "median", "p90", "min", "max", "sum")):
+    """Per (period, group): incidents and, for each metric expression, the requested statistics.
+
+    Columns: ``period_start`` (when ``period``), ``group``, ``incidents``, then ``<metric>__<stat>``.
+    NULL values are left out of every statistic (``n`` counts the known ones).
+    """
+    group_sql, join_sql, join_params = _grouping(filters, by)
+    where, params = filters.where()
+    stat_sql = {
+        "n": "count({m})", "mean": "avg({m})", "median": "median({m})", "p90": "quantile_cont({m}, 0.9)",
+        "min": "min({m})", "max": "max({m})", "sum": "sum({m})",
+    }
+    cols = [f"{stat_sql[s].format(m=expr)} AS \"{name}__{s}\"" for name, expr in metrics.items() for s in stats]
+    period_col = f"{PERIOD_SQL[period]} AS period_start, " if period else ""
+    sql = f"""
+        SELECT {period_col}{group_sql} AS "group", count(DISTINCT i.incident_id) AS incidents
+               {''.join(', ' + c for c in cols)}
+        FROM incidents i {join_sql}
+        WHERE {where}
+        GROUP BY ALL
+        ORDER BY ALL
+    """
+    return fetch_df(con, sql, join_params + params)
+
+
+def metric_values(con, filters, metric_sql: str):
+    """One value per matching incident (NULLs dropped) of a metric expression, for resampling."""
+    where, params = filters.where()
+    df = fetch_df(con, f"SELECT {metric_sql} AS v FROM incidents i WHERE {where} AND ({metric_sql}) IS NOT NULL", params)
+    return df["v"].to_numpy(dtype=float)
+
+
+def incident_table(con, filters):
+    """One row per matching incident with the columns tables and charts show."""
+    where, params = filters.where()
+    return fetch_df(con, f"""
+        SELECT i.incident_id, i.title, i.incident_date, i.severity, i.started_at, i.resolved_at,
+               coalesce((SELECT string_agg(team, ', ' ORDER BY team) FROM incident_teams t
+                         WHERE t.incident_id = i.incident_id), '') AS teams,
+               i.duration_min, i.time_to_detect_min, i.time_to_respond_min, i.time_to_understand_min,
+               i.time_to_solution_min, i.time_to_full_recovery_min,
+               i.clinics_affected, i.providers_affected, i.patients_affected,
+               i.patients_affected * i.duration_min AS patient_impact_min,
+               i.clinics_affected * i.duration_min AS clinic_impact_min,
+               (SELECT count(*) FROM action_items a WHERE a.incident_id = i.incident_id) AS action_items_total,
+               (SELECT count(*) FILTER (a.status = 'done') FROM action_items a WHERE a.incident_id = i.incident_id)
+                   AS action_items_done,
+               i.exclude_from_metrics, i.source_path
+        FROM incidents i
+        WHERE {where}
+        ORDER BY i.incident_date DESC, i.incident_id
+    """, params)
+
+
+def app_counts(con, filters):
+    """Incidents per (audience, platform) among matching incidents."""
+    where, params = filters.where()
+    return fetch_df(con, f"""
+        SELECT coalesce(a.audience, 'Unspecified') AS audience, a.platform, count(DISTINCT i.incident_id) AS incidents
+        FROM incidents i JOIN affected_apps a ON a.incident_id = i.incident_id
+        WHERE {where}
+        GROUP BY ALL ORDER BY ALL
+    """, params)
+
+
+def action_item_rows(con, filters, as_of):
+    """Action items of matching incidents, with on-time / overdue flags as of ``as_of`` (a date).
+
+    Done on time: completed on or before the deadline's (UTC) date. Overdue:
+    open and the deadline's date is before ``as_of``. Unknown deadline or
+    completion date leaves the flag NULL.
+    """
+    where, params = filters.where()
+    return fetch_df(con, f"""
+        SELECT a.incident_id, i.title, i.incident_date, i.severity, a.seq, a.action_id,
+               coalesce(a.priority, 'None') AS priority, a.description, a.owner, a.ticket, a.ticket_url, a.status,
+               a.completed_on, a.due_at,
+               CASE WHEN a.status = 'done' AND a.completed_on IS NOT NULL AND a.due_at IS NOT NULL
+                    THEN a.completed_on <= CAST(a.due_at AS DATE) END AS done_on_time,
+               CASE WHEN a.status = 'open' AND a.due_at IS NOT NULL THEN CAST(a.due_at AS DATE) < ? END AS overdue,
+               CASE WHEN a.status = 'open' AND a.due_at IS NOT NULL AND CAST(a.due_at AS DATE) < ?
+                    THEN date_diff('day', CAST(a.due_at AS DATE), CAST(? AS DATE)) END AS days_overdue,
+               CASE WHEN a.status = 'open'
+                    THEN date_diff('day', CAST(coalesce(i.resolved_at, i.started_at) AS DATE), CAST(? AS DATE)) END
+                   AS open_age_days
+        FROM action_items a JOIN incidents i ON i.incident_id = a.incident_id
+        WHERE {where}
+        ORDER BY a.incident_id, a.seq
+    """, [as_of, as_of, as_of, as_of] + params)
+
+
+def team_memberships(con, filters):
+    """(incident_id, team) for matching incidents; incidents without a team appear as ``(no team)``."""
+    where, params = filters.where()
+    return fetch_df(con, f"""
+        SELECT i.incident_id, coalesce(t.team, '{NO_TEAM}') AS team
+        FROM incidents i LEFT JOIN incident_teams t ON t.incident_id = i.incident_id
+        WHERE {where}
+        ORDER BY ALL
+    """, params)
+
+
+def filled_flags(con, filters, fields: Sequence[tuple[str, str]]):
+    """Per matching incident, for each template field a column ``<field>__state``: ``filled``,
+    ``placeholder`` or ``missing``."""
+    from pm_analytics.schema import FINDING_KINDS
+
+    child = {"reviewers": "reviewers", "apps": "affected_apps", "teams": "incident_teams",
+             "action_items": "action_items"}
+    cols = []
+    for _, attr in fields:
+        if attr in child:
+            filled = f"i.incident_id IN (SELECT incident_id FROM {child[attr]})"
+        elif attr in FINDING_KINDS:
+            filled = f"i.incident_id IN (SELECT incident_id FROM findings WHERE kind = '{attr}')"
+        else:
+            filled = f"i.{attr} IS NOT NULL"
+        cols.append(f"CASE WHEN {filled} THEN 'filled' WHEN list_contains(i.placeholder_fields, '{attr}') "
+                    f"THEN 'placeholder' ELSE 'missing' END AS \"{attr}__state\"")
+    where, params = filters.where()
+    return fetch_df(con, f"""
+        SELECT i.incident_id, i.title, i.source_path, {', '.join(cols)}
+        FROM incidents i WHERE {where} ORDER BY i.incident_id
+    """, params)
+
+
+def load_problems(con):
+    """Every problem of the last load, worst first, then by file and line."""
+    return fetch_df(con, """
+        SELECT p.source_path, p.level, p.line, p.field, p.message, f.status
+        FROM load_issues p LEFT JOIN source_files f USING (source_path)
+        ORDER BY p.level = 'warning', p.source_path, p.line NULLS FIRST, p.message
+    """)
+
+
+def source_file_counts(con):
+    """Files seen by the last load, per status."""
+    return fetch_df(con, "SELECT status, count(*) AS files FROM source_files GROUP BY ALL ORDER BY ALL")
+
+
+def dimension_values(con) -> dict[str, list[str]]:
+    """The severities, teams, audiences and platforms present, for filter choices."""
+    with cursor(con) as cur:
+        def column(sql: str) -> list[str]:
+            return [r[0] for r in cur.execute(sql).fetchall()]
+
+        return {
+            "severities": column("SELECT DISTINCT severity FROM incidents WHERE severity IS NOT NULL ORDER BY 1"),
+            "teams": column("SELECT DISTINCT team FROM incident_teams ORDER BY 1"),
+            "audiences": column("SELECT DISTINCT audience FROM affected_apps WHERE audience IS NOT NULL ORDER BY 1"),
+            "platforms": column("SELECT DISTINCT platform FROM affected_apps ORDER BY 1"),
+        }
+
+
+def date_bounds(con):
+    """(first, last) incident date, or (None, None) for an empty database."""
+    with cursor(con) as cur:
+        return cur.execute("SELECT min(incident_date), max(incident_date) FROM incidents").fetchone()
+
+
+def excluded_count(con, filters) -> int:
+    """Drills/tests the filter would match but statistics leave out."""
+    from dataclasses import replace
+
+    where, params = replace(filters, include_excluded=True).where()
+    with cursor(con) as cur:
+        return cur.execute(f"SELECT count(*) FROM incidents i WHERE {where} AND i.exclude_from_metrics", params).fetchone()[0]

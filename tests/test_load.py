@@ -138,3 +138,22 @@ def test_cli_validate_exit_codes(tmp_path, capsys):
         main(["validate", str(tmp_path / "missing")])
     assert exc.value.code == 2
     assert "no such file or folder" in capsys.readouterr().err
+
+
+def test_cli_summary_json_and_text(tmp_path, capsys):
+    db = tmp_path / "pm.duckdb"
+    load_into([GOOD], db, relative_to=GOOD)
+    capsys.readouterr()
+    assert main(["summary", "--db", str(db), "--as-of", "2026-02-01", "--json", "--severity", "SEV1"]) == 0
+    numbers = json.loads(capsys.readouterr().out)
+    # SEV1: INC-2025-102 (210 min, 2,140 patients) and the iOS crash (200 min, patients unknown)
+    assert numbers["incidents"] == 2 and numbers["incidents_by_severity"]["SEV1"] == 2
+    assert numbers["median_duration_min"] == 205
+    assert (numbers["patients_affected_total"], numbers["patients_affected_unknown"]) == (2140, 1)
+    assert numbers["action_items_total"] == 8 and numbers["action_items_done"] == 4
+    # overdue on 2026-02-01: PAY-503 (due 2025-12-19) and PA-883 (due 2026-01-24); the P2 runbook is due 2026-02-07
+    assert numbers["action_items_overdue"] == 2
+    assert main(["summary", "--db", str(db), "--from", "2026-01-01", "--to", "2026-01-31", "--as-of", "2026-02-01"]) == 0
+    text = capsys.readouterr().out
+    assert "Median time to recover           3 h 20 min" in text and "Incidents" in text
+    assert main(["summary", "--db", str(tmp_path / "none.duckdb")]) == 2

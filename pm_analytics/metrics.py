@@ -1,0 +1,493 @@
+"""The numbers leadership asks about, as DataFrames: response times, blast radius, action items,
+participants and data quality. Definitions: ``docs/metrics.md``.
+
+Every function takes a DuckDB connection, a :class:`~pm_analytics.filters.Filters`
+and, where "now" matters, an explicit ``as_of`` date, so a result can be
+reproduced. Aggregation happens in DuckDB (:mod:`pm_analytics.store`); this
+module reshapes, derives rates and runs the statistics that need pandas/numpy.
+Unknown values are never counted as zero: every statistic says how many
+incidents it could not use. An empty selection gives empty frames with the
+same columns.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+from datetime import date, timedelta
+
+import numpy as np
+import pandas as pd
+
+from pm_analytics import store
+from pm_analytics.filters import Filters, quarter_start
+from pm_analytics.schema import PRIORITIES, SEVERITIES, TEMPLATE_FIELDS
+
+RESPONSE_METRICS = {
+    "time_to_detect_min": "Time to detect",
+    "time_to_respond_min": "Time to respond",
+    "time_to_understand_min": "Time to understand",
+    "time_to_partial_recovery_min": "Time to partial recovery",
+    "time_to_solution_min": "Time to solution",
+    "time_to_full_recovery_min": "Time to full recovery",
+    "duration_min": "Time to recover (start → resolved)",
+    "detect_to_resolved_min": "Detection → resolved",
+}
+# The consecutive phases from start to resolution, in order (partial recovery overlaps them).
+CONSECUTIVE_PHASES = (
+    "time_to_detect_min", "time_to_respond_min", "time_to_understand_min",
+    "time_to_solution_min", "time_to_full_recovery_min",
+)
+BLAST_METRICS = {"clinics_affected": "Clinics", "providers_affected": "Providers", "patients_affected": "Patients"}
+PARTICIPANT_METRICS = {
+    "techops_engineers": "TechOps engineers", "software_engineers": "Software engineers",
+    "security_engineers": "Security engineers", "engineers_total": "Engineers in all",
+}
+STATS = ("mean", "median", "p90", "min", "max")
+
+# Buckets with fewer incidents than this are flagged so charts can show them as too small to trust.
+MIN_BUCKET_N = 5
+# Period comparisons need at least this many known values on each side to give a verdict.
+MIN_COMPARE_N = 10
+BOOTSTRAP_SAMPLES = 2000
+IMPROVED, WORSE, NO_CHANGE, TOO_SMALL = "improved", "worse", "no clear change", "no clear change (n too small)"
+
+
+# -- response times -----------------------------------------------------------
+
+def _stats_long(wide: pd.DataFrame, metrics: dict[str, str], keys: list[str]) -> pd.DataFrame:
+    """Wide ``<metric>__<stat>`` columns -> one row per (keys, metric)."""
+    columns = keys + ["metric", "label", "incidents", "n", "unknown", *STATS, "small_sample"]
+    frames = []
+    for metric, label in metrics.items():
+        part = wide[keys + ["incidents"]].copy()
+        part.insert(len(keys), "metric", metric)
+        part.insert(len(keys) + 1, "label", label)
+        part["n"] = wide[f"{metric}__n"].astype("int64")
+        part["unknown"] = part["incidents"] - part["n"]
+        for stat in STATS:
+            part[stat] = wide[f"{metric}__{stat}"].astype("float64")
+        part["small_sample"] = part["n"] < MIN_BUCKET_N
+        frames.append(part)
+    if not frames or wide.empty:
+        return pd.DataFrame({c: pd.Series(dtype=_dtype(c)) for c in columns})
+    return pd.concat(frames, ignore_index=True)[columns]
+
+
+def _dtype(column: str) -> str:
+    if column in ("incidents", "n", "unknown"):
+        return "int64"
+    if column == "small_sample":
+        return "bool"
+    if column == "period_start":
+        return "datetime64[s]"
+    if column in STATS:
+        return "float64"
+    return "object"
+
+
+def response_time_stats(con, filters: Filters) -> pd.DataFrame:
+    """Per response metric over the selection: n (known), unknown, mean, median, p90, min, max (minutes)."""
+    wide = store.incident_aggregates(con, filters, _sql(RESPONSE_METRICS))
+    stats = _stats_long(wide, RESPONSE_METRICS, [])
+    if stats.empty:
+        stats = pd.DataFrame({
+            "metric": list(RESPONSE_METRICS), "label": list(RESPONSE_METRICS.values()),
+            "incidents": 0, "n": 0, "unknown": 0, **{s: math.nan for s in STATS}, "small_sample": True,
+        })
+    return stats
+
+
+def response_time_trend(con, filters: Filters, period: str = "month", by: str | None = None,
+                        metrics: list[str] | None = None) -> pd.DataFrame:
+    """The same statistics per period (``month``/``quarter``) and group (``None``/``severity``/``team``).
+
+    ``incidents`` is the bucket's size and ``small_sample`` flags buckets with
+    fewer than ``MIN_BUCKET_N`` known values.
+    """
+    chosen = {m: RESPONSE_METRICS[m] for m in (metrics or RESPONSE_METRICS)}
+    wide = store.incident_aggregates(con, filters, _sql(chosen), period=period, by=by)
+    return _stats_long(wide, chosen, ["period_start", "group"])
+
+
+def time_breakdown(con, filters: Filters, period: str = "quarter", by: str | None = "severity") -> pd.DataFrame:
+    """Where the time goes: the median minutes of each consecutive phase per period and group.
+
+    Each phase's median is over the incidents that report that phase, so the
+    stacked medians show which phase dominates; they need not add up to the
+    median duration.
+    """
+    chosen = {m: RESPONSE_METRICS[m] for m in CONSECUTIVE_PHASES}
+    wide = store.incident_aggregates(con, filters, _sql(chosen), period=period, by=by, stats=("n", "median"))
+    rows = []
+    for metric, label in chosen.items():
+        for record in wide.itertuples(index=False):
+            values = record._asdict()
+            rows.append({"period_start": values["period_start"], "group": values["group"], "phase": metric,
+                         "label": label, "median_min": values[f"{metric}__median"], "n": values[f"{metric}__n"]})
+    columns = ["period_start", "group", "phase", "label", "median_min", "n"]
+    return pd.DataFrame(rows, columns=columns).astype({"median_min": "float64", "n": "int64"})
+
+
+def _sql(metrics: dict[str, str]) -> dict[str, str]:
+    return {m: store.RESPONSE_METRIC_SQL.get(m) or store.COUNT_METRIC_SQL[m] for m in metrics}
+
+
+# -- comparisons --------------------------------------------------------------
+
+def compare_values(current: np.ndarray, previous: np.ndarray, statistic: str = "median",
+                   higher_is_better: bool = False, seed: int = 0, samples: int = BOOTSTRAP_SAMPLES,
+                   confidence: float = 0.95) -> dict:
+    """Change of a statistic between two samples, with a percentile-bootstrap confidence interval.
+
+    The verdict is ``improved``/``worse`` only when the whole interval lies on
+    one side of zero, and ``no clear change (n too small)`` when either side has
+    fewer than ``MIN_COMPARE_N`` values. Seeded: the same inputs give the same interval.
+    """
+    current = np.asarray(current, dtype=float)
+    previous = np.asarray(previous, dtype=float)
+    reduce = {"median": np.median, "mean": np.mean, "sum": np.sum}[statistic]
+    result = {
+        "current_n": int(current.size), "previous_n": int(previous.size),
+        "current": float(reduce(current)) if current.size else math.nan,
+        "previous": float(reduce(previous)) if previous.size else math.nan,
+        "change": math.nan, "ci_low": math.nan, "ci_high": math.nan, "verdict": TOO_SMALL,
+    }
+    if current.size and previous.size:
+        result["change"] = result["current"] - result["previous"]
+    if current.size < MIN_COMPARE_N or previous.size < MIN_COMPARE_N:
+        return result
+    rng = np.random.default_rng(seed)
+    axis_reduce = {"median": np.median, "mean": np.mean, "sum": np.sum}[statistic]
+    boot_current = axis_reduce(rng.choice(current, size=(samples, current.size), replace=True), axis=1)
+    boot_previous = axis_reduce(rng.choice(previous, size=(samples, previous.size), replace=True), axis=1)
+    diffs = boot_current - boot_previous
+    alpha = (1 - confidence) / 2
+    low, high = np.quantile(diffs, [alpha, 1 - alpha])
+    result["ci_low"], result["ci_high"] = float(low), float(high)
+    if low > 0 or high < 0:
+        went_up = low > 0
+        result["verdict"] = IMPROVED if went_up == higher_is_better else WORSE
+    else:
+        result["verdict"] = NO_CHANGE
+    return result
+
+
+def compare_counts(current: int, previous: int, higher_is_better: bool = False, alpha: float = 0.05) -> dict:
+    """Change in a count between two equally long periods, tested with an exact binomial test.
+
+    Given ``current + previous`` events, equal rates put each in either period
+    with probability 1/2; a two-sided p-value under ``alpha`` is a clear change.
+    """
+    total = current + previous
+    result = {"current": current, "previous": previous, "change": current - previous, "p_value": math.nan,
+              "verdict": TOO_SMALL}
+    if total < MIN_COMPARE_N:
+        return result
+    k = min(current, previous)
+    tail = sum(math.comb(total, i) for i in range(k + 1)) / 2 ** total
+    p_value = min(1.0, 2 * tail)
+    result["p_value"] = p_value
+    if p_value < alpha and current != previous:
+        result["verdict"] = IMPROVED if (current > previous) == higher_is_better else WORSE
+    else:
+        result["verdict"] = NO_CHANGE
+    return result
+
+
+def period_bounds(as_of: date, period: str) -> tuple[tuple[date, date], tuple[date, date]]:
+    """(current, previous) date ranges: the period holding ``as_of`` so far, and the whole one before it."""
+    if period == "quarter":
+        start = quarter_start(as_of)
+        previous_start = quarter_start(start - timedelta(days=1))
+    elif period == "month":
+        start = as_of.replace(day=1)
+        previous_start = (start - timedelta(days=1)).replace(day=1)
+    else:
+        raise ValueError(f"period must be 'month' or 'quarter', not {period!r}")
+    return (start, as_of), (previous_start, start - timedelta(days=1))
+
+
+def compare_metric(con, current: Filters, previous: Filters, metric: str, statistic: str = "median",
+                   higher_is_better: bool = False, seed: int = 0) -> dict:
+    """:func:`compare_values` of one metric between two filters (usually two date ranges)."""
+    expression = _sql({metric: ""})[metric]
+    return compare_values(store.metric_values(con, current, expression), store.metric_values(con, previous, expression),
+                          statistic=statistic, higher_is_better=higher_is_better, seed=seed)
+
+
+def period_comparison(con, filters: Filters, as_of: date, period: str = "quarter",
+                      metrics: tuple[str, ...] = ("time_to_detect_min", "time_to_respond_min", "duration_min"),
+                      seed: int = 0) -> pd.DataFrame:
+    """This period (so far) against the previous one, per metric: medians, change, 95% CI and verdict.
+
+    The filter's own date range is replaced by the two periods; its other
+    choices (severity, team, apps) apply to both.
+    """
+    (cur_from, cur_to), (prev_from, prev_to) = period_bounds(as_of, period)
+    rows = []
+    for metric in metrics:
+        result = compare_metric(con, filters.with_dates(cur_from, cur_to), filters.with_dates(prev_from, prev_to),
+                                metric, seed=seed)
+        rows.append({"metric": metric, "label": RESPONSE_METRICS.get(metric, metric),
+                     "current_from": cur_from, "current_to": cur_to, "previous_from": prev_from,
+                     "previous_to": prev_to, **result})
+    return pd.DataFrame(rows)
+
+
+# -- blast radius -------------------------------------------------------------
+
+def blast_radius(con, filters: Filters, period: str | None = None, by: str | None = None) -> pd.DataFrame:
+    """Per period/group: incidents, and for clinics, providers and patients the total, median and
+    how many incidents left it unknown (an unknown is never summed as 0)."""
+    wide = store.incident_aggregates(con, filters, _sql(BLAST_METRICS), period=period, by=by,
+                                     stats=("n", "sum", "median"))
+    keys = (["period_start"] if period else []) + ["group", "incidents"]
+    out = wide[keys].copy()
+    for metric in BLAST_METRICS:
+        out[f"{metric}_total"] = wide[f"{metric}__sum"].astype("Int64")
+        out[f"{metric}_median"] = wide[f"{metric}__median"].astype("float64")
+        out[f"{metric}_known"] = wide[f"{metric}__n"].astype("int64")
+        out[f"{metric}_unknown"] = (wide["incidents"] - wide[f"{metric}__n"]).astype("int64")
+    return out
+
+
+def impact_minutes(con, filters: Filters, period: str | None = None, by: str | None = "team") -> pd.DataFrame:
+    """Harm as people x time: patients affected x duration and clinics affected x duration, summed,
+    with the number of incidents whose impact is unknown (count or duration unknown)."""
+    metrics = {"patient_impact_min": "", "clinic_impact_min": ""}
+    wide = store.incident_aggregates(con, filters, _sql(metrics), period=period, by=by, stats=("n", "sum"))
+    keys = (["period_start"] if period else []) + ["group", "incidents"]
+    out = wide[keys].copy()
+    for metric in metrics:
+        out[metric] = wide[f"{metric}__sum"].astype("float64")
+        out[f"{metric}_unknown"] = (wide["incidents"] - wide[f"{metric}__n"]).astype("int64")
+    return out
+
+
+def most_harmful(con, filters: Filters, limit: int = 5) -> pd.DataFrame:
+    """The incidents with the most patient impact-minutes (then clinic impact-minutes); unknown impact last."""
+    table = store.incident_table(con, filters)
+    table = table[table["patient_impact_min"].notna() | table["clinic_impact_min"].notna()]
+    ranked = table.sort_values(["patient_impact_min", "clinic_impact_min", "incident_date"],
+                               ascending=[False, False, False], na_position="last")
+    return ranked.head(limit).reset_index(drop=True)
+
+
+def app_heatmap(con, filters: Filters) -> pd.DataFrame:
+    """Incidents per audience (rows) x platform (columns); 0 where no matching incident named that pair."""
+    counts = store.app_counts(con, filters)
+    platforms = [p for p in ("Web", "iOS", "Android", "CWS APIs", "All") if p in set(counts["platform"])]
+    audiences = [a for a in ("Patient", "Provider", "Unspecified") if a in set(counts["audience"])]
+    if counts.empty:
+        return pd.DataFrame(dtype="int64")
+    grid = counts.pivot_table(index="audience", columns="platform", values="incidents", aggfunc="sum", fill_value=0)
+    return grid.reindex(index=audiences, columns=platforms, fill_value=0).astype("int64")
+
+
+# -- action items -------------------------------------------------------------
+
+ACTION_COLUMNS = ["total", "done", "open", "wontfix", "completion_rate", "done_on_time", "on_time_rate",
+                  "overdue", "open_age_days_median", "open_age_days_max"]
+
+
+def action_items(con, filters: Filters, as_of: date) -> pd.DataFrame:
+    """Every action item of the selection with ``done_on_time``, ``overdue``, ``days_overdue`` and
+    ``open_age_days`` as of ``as_of``."""
+    return store.action_item_rows(con, filters, as_of)
+
+
+def action_item_summary(con, filters: Filters, as_of: date, by: tuple[str, ...] = ("priority",),
+                        period: str | None = None) -> pd.DataFrame:
+    """Per group (any of ``priority``, ``team``, ``owner``, ``severity``, and ``period_start`` when
+    ``period`` is given): total, done, open, won't fix, completion rate, done on time and its rate,
+    overdue now, and the median/max age of open items in days.
+
+    Completion rate = done / (total - won't fix). On-time rate = done on time /
+    done items whose completion date and deadline are known. By team, an item
+    counts in each of its incident's teams.
+    """
+    items = store.action_item_rows(con, filters, as_of)
+    keys = list(by)
+    if "team" in keys:
+        items = items.merge(store.team_memberships(con, filters), on="incident_id")
+        if filters.teams:
+            items = items[items["team"].isin(filters.teams)]
+    if period:
+        items = items.assign(period_start=_period_start(items["incident_date"], period))
+        keys = ["period_start"] + keys
+    if "owner" in keys:
+        items = items.assign(owner=items["owner"].fillna("(no owner)"))
+    if items.empty:
+        return pd.DataFrame({c: pd.Series(dtype="object") for c in keys + ACTION_COLUMNS})
+    grouped = items.groupby(keys, sort=True, dropna=False)
+    out = grouped.agg(
+        total=("status", "size"),
+        done=("status", lambda s: int((s == "done").sum())),
+        open=("status", lambda s: int((s == "open").sum())),
+        wontfix=("status", lambda s: int((s == "wontfix").sum())),
+        done_on_time=("done_on_time", lambda s: int(s.fillna(False).astype(bool).sum())),
+        on_time_known=("done_on_time", lambda s: int(s.notna().sum())),
+        overdue=("overdue", lambda s: int(s.fillna(False).astype(bool).sum())),
+        open_age_days_median=("open_age_days", "median"),
+        open_age_days_max=("open_age_days", "max"),
+    ).reset_index()
+    out["completion_rate"] = _ratio(out["done"], out["total"] - out["wontfix"])
+    out["on_time_rate"] = _ratio(out["done_on_time"], out["on_time_known"])
+    out = out.astype({c: "int64" for c in ("total", "done", "open", "wontfix", "done_on_time", "overdue")})
+    out = out.astype({c: "float64" for c in ("open_age_days_median", "open_age_days_max")})
+    if "priority" in keys:
+        order = {p: i for i, p in enumerate(PRIORITIES + ("None",))}
+        out = out.sort_values([k for k in keys if k != "priority"] + ["priority"],
+                              key=lambda s: s.map(order) if s.name == "priority" else s).reset_index(drop=True)
+    return out[keys + ACTION_COLUMNS]
+
+
+def overdue_items(con, filters: Filters, as_of: date) -> pd.DataFrame:
+    """Open items past their deadline as of ``as_of``, most days overdue first."""
+    items = store.action_item_rows(con, filters, as_of)
+    overdue = items[items["overdue"].fillna(False).astype(bool)]
+    columns = ["incident_id", "title", "action_id", "priority", "description", "owner", "ticket", "ticket_url",
+               "due_at", "days_overdue"]
+    return overdue.sort_values(["days_overdue", "incident_id", "seq"], ascending=[False, True, True])[columns] \
+        .reset_index(drop=True)
+
+
+def follow_through(con, filters: Filters) -> pd.DataFrame:
+    """Per incident: action items done / total (``done_share`` is NULL for an incident with none)."""
+    table = store.incident_table(con, filters)[["incident_id", "title", "action_items_done", "action_items_total"]]
+    return table.assign(done_share=_ratio(table["action_items_done"], table["action_items_total"]))
+
+
+# -- participants -------------------------------------------------------------
+
+def participants(con, filters: Filters, period: str | None = "quarter", by: str | None = None) -> pd.DataFrame:
+    """Engineers involved per incident (TechOps, software, security, all) and teams per incident,
+    per period: mean and median over the incidents that report them, and how many do not."""
+    metrics = {**PARTICIPANT_METRICS, "teams_involved": "Teams involved"}
+    sql = {**_sql(PARTICIPANT_METRICS),
+           "teams_involved": "(SELECT count(*) FROM incident_teams ct WHERE ct.incident_id = i.incident_id)"}
+    wide = store.incident_aggregates(con, filters, sql, period=period, by=by, stats=("n", "mean", "median", "sum"))
+    keys = (["period_start"] if period else []) + ["group", "incidents"]
+    out = wide[keys].copy()
+    for metric in metrics:
+        out[f"{metric}_mean"] = wide[f"{metric}__mean"].astype("float64")
+        out[f"{metric}_median"] = wide[f"{metric}__median"].astype("float64")
+        out[f"{metric}_unknown"] = (wide["incidents"] - wide[f"{metric}__n"]).astype("int64")
+    return out
+
+
+def incidents_per_team(con, filters: Filters, period: str | None = None) -> pd.DataFrame:
+    """Incidents per team (an incident with two teams counts for both), most first."""
+    wide = store.incident_aggregates(con, filters, {}, period=period, by="team", stats=())
+    keys = (["period_start"] if period else []) + ["group"]
+    out = wide[keys + ["incidents"]].rename(columns={"group": "team"})
+    return out.sort_values((["period_start"] if period else []) + ["incidents", "team"],
+                           ascending=([True] if period else []) + [False, True]).reset_index(drop=True)
+
+
+# -- data quality -------------------------------------------------------------
+
+def field_completeness(con, filters: Filters) -> pd.DataFrame:
+    """Per template field: how many post-mortems filled it, left the placeholder, or left it out; emptiest first."""
+    flags = store.filled_flags(con, filters, TEMPLATE_FIELDS)
+    rows = []
+    for label, attr in TEMPLATE_FIELDS:
+        counts = flags[f"{attr}__state"].value_counts() if not flags.empty else pd.Series(dtype="int64")
+        filled, placeholder, missing = (int(counts.get(k, 0)) for k in ("filled", "placeholder", "missing"))
+        total = filled + placeholder + missing
+        rows.append({"field": label, "attribute": attr, "filled": filled, "placeholder": placeholder,
+                     "missing": missing, "filled_share": filled / total if total else math.nan})
+    return pd.DataFrame(rows).sort_values(["filled_share", "field"]).reset_index(drop=True)
+
+
+def completeness_by_incident(con, filters: Filters) -> pd.DataFrame:
+    """Per post-mortem: share of the template's fields filled, and which are empty."""
+    flags = store.filled_flags(con, filters, TEMPLATE_FIELDS)
+    attrs = [attr for _, attr in TEMPLATE_FIELDS]
+    labels = dict((attr, label) for label, attr in TEMPLATE_FIELDS)
+    states = flags[[f"{a}__state" for a in attrs]].set_axis(attrs, axis=1)
+    filled = states == "filled"
+    empty = [", ".join(labels[a] for a in attrs if not row[a]) for _, row in filled.iterrows()]
+    return pd.DataFrame({
+        "incident_id": flags["incident_id"], "title": flags["title"], "source_path": flags["source_path"],
+        "completeness": filled.sum(axis=1).astype("float64") / len(attrs) if not flags.empty else pd.Series(dtype="float64"),
+        "empty_fields": empty,
+    })
+
+
+def completeness_by_team(con, filters: Filters) -> pd.DataFrame:
+    """Per team: post-mortems and their mean completeness (share of template fields filled)."""
+    scores = completeness_by_incident(con, filters).merge(store.team_memberships(con, filters), on="incident_id")
+    if filters.teams:
+        scores = scores[scores["team"].isin(filters.teams)]
+    out = scores.groupby("team").agg(incidents=("incident_id", "nunique"), completeness=("completeness", "mean"))
+    return out.reset_index().sort_values(["completeness", "team"]).reset_index(drop=True)
+
+
+def load_report(con) -> dict:
+    """Files loaded/rejected and every problem of the last load."""
+    return {"summary": store.load_summary(con), "files": store.source_file_counts(con),
+            "problems": store.load_problems(con)}
+
+
+# -- headline -----------------------------------------------------------------
+
+def headline(con, filters: Filters, as_of: date) -> dict:
+    """The overview's headline numbers for the selection (``None`` where nothing is known)."""
+    stats = response_time_stats(con, filters).set_index("metric")
+    blast = blast_radius(con, filters)
+    items = store.action_item_rows(con, filters, as_of)
+    table = store.incident_table(con, filters)
+    by_severity = table["severity"].fillna(store.UNKNOWN_SEVERITY).value_counts()
+
+    def stat(metric: str, name: str):
+        value = stats.loc[metric, name]
+        return None if pd.isna(value) else round(float(value), 2)
+
+    def total(column: str):
+        if blast.empty or blast[f"{column}_known"].sum() == 0:
+            return None
+        return int(blast[f"{column}_total"].fillna(0).sum())
+
+    return {
+        "incidents": int(len(table)),
+        "incidents_by_severity": {s: int(by_severity.get(s, 0)) for s in SEVERITIES + (store.UNKNOWN_SEVERITY,)
+                                  if s in by_severity.index or s in SEVERITIES},
+        "median_time_to_detect_min": stat("time_to_detect_min", "median"),
+        "median_time_to_respond_min": stat("time_to_respond_min", "median"),
+        "median_duration_min": stat("duration_min", "median"),
+        "p90_duration_min": stat("duration_min", "p90"),
+        "clinics_affected_total": total("clinics_affected"),
+        "clinics_affected_unknown": int(blast["clinics_affected_unknown"].sum()) if not blast.empty else 0,
+        "patients_affected_total": total("patients_affected"),
+        "patients_affected_unknown": int(blast["patients_affected_unknown"].sum()) if not blast.empty else 0,
+        "action_items_total": int(len(items)),
+        "action_items_done": int((items["status"] == "done").sum()),
+        "action_items_done_on_time": int(items["done_on_time"].fillna(False).astype(bool).sum()),
+        "action_items_overdue": int(items["overdue"].fillna(False).astype(bool).sum()),
+        "action_items_overdue_p0_p1": int((items["overdue"].fillna(False).astype(bool)
+                                           & items["priority"].isin(["P0", "P1"])).sum()),
+    }
+
+
+def _ratio(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
+    """numerator / denominator as float, NaN where the denominator is 0 (nothing to divide)."""
+    num = numerator.to_numpy(dtype="float64", na_value=np.nan)
+    den = denominator.to_numpy(dtype="float64", na_value=np.nan)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return pd.Series(np.where(den > 0, num / np.where(den > 0, den, 1), np.nan), index=numerator.index)
+
+
+def _period_start(dates: pd.Series, period: str) -> pd.Series:
+    stamps = pd.to_datetime(dates)
+    if period == "month":
+        return stamps.dt.to_period("M").dt.start_time
+    if period == "quarter":
+        return stamps.dt.to_period("Q").dt.start_time
+    raise ValueError(f"period must be 'month' or 'quarter', not {period!r}")
+
+
+def excluded_incidents(con, filters: Filters) -> int:
+    """How many drills/tests the selection leaves out of every statistic."""
+    return store.excluded_count(con, replace(filters, include_excluded=False))

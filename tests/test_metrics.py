@@ -1,0 +1,300 @@
+"""Metrics against numbers worked out by hand on the five incidents of metrics_fixture.py.
+
+E is a drill: it must never appear in a statistic.
+"""
+
+import math
+from datetime import date
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from metrics_fixture import INCIDENTS, database
+from pm_analytics import metrics
+from pm_analytics.filters import Filters
+
+AS_OF = date(2025, 5, 3)
+ALL = Filters()
+NOTHING = Filters(severities=("SEV3",), teams=("Payments",))
+
+
+@pytest.fixture(scope="module")
+def con():
+    connection = database()
+    yield connection
+    connection.close()
+
+
+def row(frame, **match):
+    selected = frame
+    for key, value in match.items():
+        selected = selected[selected[key] == value]
+    assert len(selected) == 1, selected
+    return selected.iloc[0]
+
+
+# -- response times -----------------------------------------------------------
+
+def test_response_time_stats(con):
+    stats = metrics.response_time_stats(con, ALL)
+    detect = row(stats, metric="time_to_detect_min")
+    # known: A 10, B 30, D 5; C unknown. p90 = 10 + 0.8 * (30 - 10)
+    assert (detect.n, detect.unknown) == (3, 1)
+    assert (detect["mean"], detect["median"], detect.p90, detect["min"], detect["max"]) == (15, 10, 26, 5, 30)
+    duration = row(stats, metric="duration_min")
+    # A 80, B 160, C 50; D never resolved. p90 = 80 + 0.8 * (160 - 80)
+    assert (duration.n, duration.unknown, duration["median"], duration.p90) == (3, 1, 80, 144)
+    assert duration["mean"] == pytest.approx(290 / 3)
+    detect_to_resolved = row(stats, metric="detect_to_resolved_min")
+    assert (detect_to_resolved.n, detect_to_resolved["median"]) == (2, 100)  # A 70, B 130
+    respond = row(stats, metric="time_to_respond_min")
+    assert (respond.n, respond["median"]) == (3, 5)  # A 5, B 10, C 5
+    assert len(stats) == len(metrics.RESPONSE_METRICS)
+
+
+def test_filters_compose(con):
+    only_b = Filters(date_from=date(2025, 1, 1), date_to=date(2025, 1, 31), severities=("SEV2",), teams=("Payments",))
+    stats = metrics.response_time_stats(con, only_b)
+    assert row(stats, metric="duration_min")["median"] == 160
+    assert row(stats, metric="duration_min").incidents == 1
+    by_app = metrics.response_time_stats(con, Filters(platforms=("Web",)))
+    assert row(by_app, metric="duration_min")["median"] == 80  # only A (E is a drill)
+    by_audience = metrics.response_time_stats(con, Filters(audiences=("Provider",), platforms=("iOS",)))
+    assert row(by_audience, metric="duration_min")["median"] == 160
+
+
+def test_empty_selection_gives_empty_statistics_not_errors(con):
+    stats = metrics.response_time_stats(con, NOTHING)
+    assert (stats["n"] == 0).all() and stats["median"].isna().all()
+    trend = metrics.response_time_trend(con, NOTHING, "month", by="team")
+    assert trend.empty and {"period_start", "group", "metric", "median", "p90", "n", "small_sample"} <= set(trend.columns)
+
+
+def test_trend_by_month_and_team(con):
+    trend = metrics.response_time_trend(con, ALL, "month", by="team", metrics=["duration_min", "time_to_detect_min"])
+    january_payments = row(trend, period_start=pd.Timestamp("2025-01-01"), group="Payments", metric="duration_min")
+    assert (january_payments.incidents, january_payments.n, january_payments["median"]) == (2, 2, 120)
+    assert january_payments.small_sample
+    january_platform = row(trend, period_start=pd.Timestamp("2025-01-01"), group="Platform", metric="duration_min")
+    assert (january_platform.incidents, january_platform["median"]) == (1, 160)
+    april = row(trend, period_start=pd.Timestamp("2025-04-01"), group="(no team)", metric="duration_min")
+    assert (april.incidents, april.n, april.unknown) == (1, 0, 1) and math.isnan(april["median"])
+
+
+def test_trend_by_quarter_and_severity(con):
+    trend = metrics.response_time_trend(con, ALL, "quarter", by="severity", metrics=["time_to_detect_min"])
+    assert list(zip(trend["period_start"].dt.strftime("%Y-%m"), trend["group"], trend["n"], trend["median"].fillna(-1))) == [
+        ("2025-01", "SEV1", 1, 10), ("2025-01", "SEV2", 1, 30), ("2025-04", "SEV3", 1, 5),
+    ]
+    sev2 = row(trend, group="SEV2")
+    assert sev2.incidents == 2 and sev2.unknown == 1  # C's detect time is unknown
+
+
+def test_time_breakdown(con):
+    breakdown = metrics.time_breakdown(con, ALL, "quarter", by="severity")
+    q1_sev2 = breakdown[(breakdown["group"] == "SEV2") & (breakdown["period_start"] == pd.Timestamp("2025-01-01"))]
+    # B and C: detect 30 (C unknown), respond 10/5, understand 60/15, solution 40/10, full recovery 20/10
+    assert list(q1_sev2["phase"]) == list(metrics.CONSECUTIVE_PHASES)
+    assert list(q1_sev2["median_min"]) == [30, 7.5, 37.5, 25, 15]
+    assert list(q1_sev2["n"]) == [1, 2, 2, 2, 2]
+
+
+# -- comparisons --------------------------------------------------------------
+
+def test_compare_values_verdicts():
+    faster = metrics.compare_values(np.full(20, 10.0), np.full(20, 30.0))
+    assert (faster["change"], faster["ci_low"], faster["ci_high"], faster["verdict"]) == (-20, -20, -20, "improved")
+    slower = metrics.compare_values(np.full(20, 30.0), np.full(20, 10.0))
+    assert slower["verdict"] == "worse"
+    better_rate = metrics.compare_values(np.ones(15), np.zeros(15), statistic="mean", higher_is_better=True)
+    assert better_rate["verdict"] == "improved"
+    small = metrics.compare_values(np.full(9, 10.0), np.full(30, 300.0))
+    assert small["verdict"] == "no clear change (n too small)" and small["change"] == -290 and math.isnan(small["ci_low"])
+
+
+def test_compare_values_is_seeded_and_honest_about_noise():
+    rng = np.random.default_rng(1)
+    current, previous = rng.lognormal(4, 1, 40), rng.lognormal(4, 1, 40)
+    first = metrics.compare_values(current, previous, seed=7)
+    assert first == metrics.compare_values(current, previous, seed=7)
+    assert first["ci_low"] < 0 < first["ci_high"] and first["verdict"] == "no clear change"
+
+
+def test_compare_counts():
+    fewer = metrics.compare_counts(5, 25)
+    # two-sided exact binomial: 2 * P(X <= 5 | n=30, p=1/2)
+    expected = 2 * sum(math.comb(30, i) for i in range(6)) / 2 ** 30
+    assert fewer["p_value"] == pytest.approx(expected) and fewer["verdict"] == "improved"
+    assert metrics.compare_counts(12, 10)["verdict"] == "no clear change"
+    assert metrics.compare_counts(2, 6)["verdict"] == "no clear change (n too small)"
+
+
+def test_period_bounds():
+    assert metrics.period_bounds(date(2025, 5, 3), "quarter") == (
+        (date(2025, 4, 1), date(2025, 5, 3)), (date(2025, 1, 1), date(2025, 3, 31)))
+    assert metrics.period_bounds(date(2025, 1, 15), "month") == (
+        (date(2025, 1, 1), date(2025, 1, 15)), (date(2024, 12, 1), date(2024, 12, 31)))
+
+
+def test_period_comparison_on_the_fixture_is_too_small_to_judge(con):
+    table = metrics.period_comparison(con, ALL, AS_OF, "quarter", metrics=("time_to_detect_min",))
+    detect = table.iloc[0]
+    # Q2 so far: D (5); Q1: A 10, B 30 -> medians 5 vs 20, change -15, but n is far too small.
+    assert (detect.current_n, detect.previous_n, detect.current, detect.previous, detect.change) == (1, 2, 5, 20, -15)
+    assert detect.verdict == "no clear change (n too small)"
+
+
+# -- blast radius -------------------------------------------------------------
+
+def test_blast_radius_counts_unknowns_separately(con):
+    total = metrics.blast_radius(con, ALL).iloc[0]
+    assert (total.incidents, total.clinics_affected_total, total.clinics_affected_known,
+            total.clinics_affected_unknown, total.clinics_affected_median) == (4, 15, 2, 2, 7.5)
+    assert (total.patients_affected_total, total.patients_affected_unknown, total.patients_affected_median) == (1200, 1, 200)
+    assert (total.providers_affected_total, total.providers_affected_unknown) == (100, 3)
+
+
+def test_blast_radius_unknown_total_is_null_not_zero(con):
+    april = metrics.blast_radius(con, Filters(date_from=date(2025, 4, 1)))
+    assert pd.isna(april.iloc[0].clinics_affected_total) and april.iloc[0].clinics_affected_unknown == 1
+    assert april.iloc[0].patients_affected_total == 0  # D wrote 0: a real zero
+
+
+def test_impact_minutes_by_team(con):
+    impact = metrics.impact_minutes(con, ALL, by="team").set_index("group")
+    assert (impact.loc["Payments", "patient_impact_min"], impact.loc["Payments", "patient_impact_min_unknown"]) == (80000, 1)
+    assert (impact.loc["Platform", "patient_impact_min"], impact.loc["Platform", "clinic_impact_min"]) == (10000, 800)
+    assert impact.loc["Payments", "clinic_impact_min"] == 1600
+    assert pd.isna(impact.loc["(no team)", "patient_impact_min"])
+
+
+def test_most_harmful(con):
+    assert list(metrics.most_harmful(con, ALL)["incident_id"]) == ["INC-A", "INC-C", "INC-B"]
+    assert list(metrics.most_harmful(con, ALL, limit=1)["incident_id"]) == ["INC-A"]
+
+
+def test_app_heatmap(con):
+    grid = metrics.app_heatmap(con, ALL)
+    assert list(grid.index) == ["Patient", "Provider", "Unspecified"]
+    assert list(grid.columns) == ["Web", "iOS", "CWS APIs"]
+    assert grid.to_numpy().tolist() == [[1, 0, 0], [0, 1, 0], [0, 0, 1]]
+    assert metrics.app_heatmap(con, NOTHING).empty
+
+
+# -- action items -------------------------------------------------------------
+
+def test_action_items_by_priority(con):
+    summary = metrics.action_item_summary(con, ALL, AS_OF).set_index("priority")
+    p0, p1, p2 = summary.loc["P0"], summary.loc["P1"], summary.loc["P2"]
+    assert (p0.total, p0.done, p0.open, p0.wontfix, p0.completion_rate) == (2, 1, 1, 0, 0.5)
+    assert (p0.done_on_time, p0.on_time_rate, p0.overdue, p0.open_age_days_median) == (1, 1.0, 1, 103)
+    assert (p1.total, p1.done, p1.wontfix, p1.completion_rate, p1.done_on_time, p1.on_time_rate) == (2, 1, 1, 1.0, 0, 0.0)
+    assert (p2.total, p2.open, p2.completion_rate, p2.overdue) == (2, 2, 0.0, 1)
+    assert math.isnan(p2.on_time_rate)
+    assert (p2.open_age_days_median, p2.open_age_days_max) == (70.5, 113)
+    assert list(summary.index) == ["P0", "P1", "P2"]
+
+
+def test_overdue_as_of_boundary(con):
+    on_due_day = metrics.overdue_items(con, ALL, date(2025, 5, 3))
+    assert list(zip(on_due_day["incident_id"], on_due_day["priority"], on_due_day["days_overdue"])) == [
+        ("INC-B", "P0", 101), ("INC-A", "P2", 85)]
+    day_after = metrics.overdue_items(con, ALL, date(2025, 5, 4))
+    assert list(day_after["incident_id"]) == ["INC-B", "INC-A", "INC-D"]
+    assert day_after.iloc[-1].days_overdue == 1
+    assert metrics.overdue_items(con, ALL, date(2025, 1, 22)).empty  # B's P0 is due that very day
+
+
+def test_action_items_by_team_and_owner(con):
+    by_team = metrics.action_item_summary(con, ALL, AS_OF, by=("team",)).set_index("team")
+    assert by_team.loc["Payments", "total"] == 5 and by_team.loc["Platform", "total"] == 2  # B counts in both
+    assert by_team.loc["(no team)", "total"] == 1
+    by_owner = metrics.action_item_summary(con, ALL, AS_OF, by=("owner",))
+    assert by_owner["total"].sum() == 6
+    filtered = metrics.action_item_summary(con, Filters(teams=("Platform",)), AS_OF, by=("team",))
+    assert list(filtered["team"]) == ["Platform"]
+
+
+def test_action_items_by_period(con):
+    summary = metrics.action_item_summary(con, ALL, AS_OF, by=("priority",), period="quarter")
+    q2 = summary[summary["period_start"] == pd.Timestamp("2025-04-01")]
+    assert list(zip(q2["priority"], q2["total"], q2["overdue"])) == [("P2", 1, 0)]
+
+
+def test_follow_through(con):
+    table = metrics.follow_through(con, ALL).set_index("incident_id")
+    assert (table.loc["INC-A", "action_items_done"], table.loc["INC-A", "action_items_total"]) == (2, 3)
+    assert table.loc["INC-A", "done_share"] == pytest.approx(2 / 3)
+    assert math.isnan(table.loc["INC-C", "done_share"])
+
+
+def test_empty_action_items(con):
+    assert metrics.action_item_summary(con, NOTHING, AS_OF).empty
+    assert metrics.overdue_items(con, NOTHING, AS_OF).empty
+
+
+# -- participants and data quality --------------------------------------------
+
+def test_participants(con):
+    overall = metrics.participants(con, ALL, period=None).iloc[0]
+    assert (overall.techops_engineers_mean, overall.techops_engineers_unknown) == (1.5, 2)
+    assert overall.software_engineers_mean == 2.5
+    assert overall.engineers_total_mean == 4  # A 2+3+0, B 1+2 (security unknown counts as none)
+    assert overall.teams_involved_mean == 1.0  # A 1, B 2, C 1, D 0
+
+
+def test_incidents_per_team(con):
+    teams = metrics.incidents_per_team(con, ALL)
+    assert list(zip(teams["team"], teams["incidents"])) == [("Payments", 2), ("Platform", 2), ("(no team)", 1)]
+
+
+def test_field_completeness(con):
+    fields = metrics.field_completeness(con, ALL).set_index("attribute")
+    assert tuple(fields.loc["clinics_affected", ["filled", "placeholder", "missing"]]) == (2, 1, 1)
+    assert fields.loc["title", "filled_share"] == 1.0
+    assert fields.iloc[0]["filled_share"] <= fields.iloc[-1]["filled_share"]
+
+
+def test_completeness_by_incident_and_team(con):
+    scores = metrics.completeness_by_incident(con, ALL).set_index("incident_id")
+    assert scores.loc["INC-A", "completeness"] > scores.loc["INC-D", "completeness"]
+    assert "Clinics affected" in scores.loc["INC-D", "empty_fields"]
+    teams = metrics.completeness_by_team(con, ALL).set_index("team")
+    assert teams.loc["Platform", "completeness"] == pytest.approx(
+        (scores.loc["INC-B", "completeness"] + scores.loc["INC-C", "completeness"]) / 2)
+
+
+# -- headline -----------------------------------------------------------------
+
+def test_headline(con):
+    numbers = metrics.headline(con, ALL, AS_OF)
+    assert numbers == {
+        "incidents": 4,
+        "incidents_by_severity": {"SEV1": 1, "SEV2": 2, "SEV3": 1},
+        "median_time_to_detect_min": 10.0,
+        "median_time_to_respond_min": 5.0,
+        "median_duration_min": 80.0,
+        "p90_duration_min": 144.0,
+        "clinics_affected_total": 15,
+        "clinics_affected_unknown": 2,
+        "patients_affected_total": 1200,
+        "patients_affected_unknown": 1,
+        "action_items_total": 6,
+        "action_items_done": 2,
+        "action_items_done_on_time": 1,
+        "action_items_overdue": 2,
+        "action_items_overdue_p0_p1": 1,
+    }
+
+
+def test_headline_of_nothing_is_unknown_not_zero(con):
+    numbers = metrics.headline(con, NOTHING, AS_OF)
+    assert numbers["incidents"] == 0
+    assert numbers["median_duration_min"] is None and numbers["patients_affected_total"] is None
+
+
+def test_drills_are_counted_only_as_left_out(con):
+    assert metrics.excluded_incidents(con, ALL) == 1
+    assert "INC-E" not in set(metrics.follow_through(con, ALL)["incident_id"])
+    assert len(INCIDENTS) == 5
