@@ -1,19 +1,388 @@
-"""Numbers -> plotly figures, and the formatting every view shares. Never calls Streamlit."""
+"""Numbers -> plotly figures. Never calls Streamlit; every figure has a title and labelled axes.
+
+Times are in minutes in the data and read as ``1 h 05 min`` on screen: time
+axes get tick labels from :func:`~pm_analytics.formatting.format_minutes`.
+Any text from a post-mortem is HTML-escaped before it reaches a figure.
+"""
 
 from __future__ import annotations
 
 import math
 
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
 
-def format_minutes(minutes: float | None) -> str:
-    """``1 h 05 min`` for 65, ``25 min`` for 25, ``2 d 3 h`` for 3060; "unknown" when not known."""
-    if minutes is None or (isinstance(minutes, float) and math.isnan(minutes)):
-        return "unknown"
-    total = int(round(float(minutes)))
-    if total < 60:
-        return f"{total} min" if minutes >= 1 or minutes == 0 else "< 1 min"
-    days, rest = divmod(total, 1440)
-    hours, mins = divmod(rest, 60)
-    if days:
-        return f"{days} d {hours} h" if hours else f"{days} d"
-    return f"{hours} h {mins:02d} min"
+from pm_analytics.formatting import escape_html, format_count, format_minutes, format_minutes_tick, format_percent
+
+SEVERITY_COLORS = {"SEV1": "#c0392b", "SEV2": "#e67e22", "SEV3": "#f1c40f", "Unknown": "#95a5a6"}
+PHASE_COLORS = {
+    "time_to_detect_min": "#636efa", "time_to_respond_min": "#00cc96", "time_to_understand_min": "#ab63fa",
+    "time_to_solution_min": "#ffa15a", "time_to_full_recovery_min": "#19d3f3",
+    "time_to_partial_recovery_min": "#b6e880", "duration_min": "#7f7f7f",
+}
+PALETTE = ("#636efa", "#ef553b", "#00cc96", "#ab63fa", "#ffa15a", "#19d3f3", "#ff6692", "#b6e880", "#ff97ff", "#fecb52")
+# Plotly's own toolbar gives "Download plot as PNG"; the logo and editing links are noise.
+PLOTLY_CONFIG = {"displaylogo": False, "toImageButtonOptions": {"format": "png", "scale": 2}}
+
+_TICK_STEPS_MIN = (1, 2, 5, 10, 15, 30, 60, 120, 180, 240, 360, 720, 1440, 2880, 4320, 10080)
+
+
+def _layout(fig: go.Figure, title: str, x_title: str | None, y_title: str | None, height: int = 380) -> go.Figure:
+    fig.update_layout(
+        title={"text": title, "x": 0, "xanchor": "left"}, template="plotly_white", height=height,
+        margin={"l": 10, "r": 10, "t": 60, "b": 10}, legend={"orientation": "h", "y": -0.2},
+        hoverlabel={"namelength": -1},
+    )
+    if x_title is not None:
+        fig.update_xaxes(title_text=x_title)
+    if y_title is not None:
+        fig.update_yaxes(title_text=y_title)
+    return fig
+
+
+def minute_ticks(max_minutes: float, target: int = 6) -> tuple[list[float], list[str]]:
+    """Tick positions (minutes) and their ``1 h 05 min`` labels for an axis running 0 .. ``max_minutes``."""
+    if max_minutes is None or math.isnan(max_minutes) or max_minutes <= 0:
+        max_minutes = 60
+    step = next((s for s in _TICK_STEPS_MIN if max_minutes / s <= target), _TICK_STEPS_MIN[-1])
+    values = [step * i for i in range(int(max_minutes // step) + 2)]
+    return values, [format_minutes_tick(v) for v in values]
+
+
+def _time_axis(fig: go.Figure, max_minutes: float, axis: str = "y", **selector) -> None:
+    values, labels = minute_ticks(max_minutes)
+    update = fig.update_yaxes if axis == "y" else fig.update_xaxes
+    update(tickvals=values, ticktext=labels, rangemode="tozero", **selector)
+
+
+def empty_figure(title: str, message: str = "No post-mortems match these filters") -> go.Figure:
+    fig = go.Figure()
+    fig.add_annotation(text=message, showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper", font={"size": 14})
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    return _layout(fig, title, None, None, height=260)
+
+
+def _period_label(period: str) -> str:
+    return {"month": "Month", "quarter": "Quarter"}.get(period, "Period")
+
+
+# -- overview -----------------------------------------------------------------
+
+def incidents_per_period(counts: pd.DataFrame, period: str = "month") -> go.Figure:
+    """Stacked bars: incidents per period by severity (``counts``: period_start, group, incidents)."""
+    title = f"Incidents per {period} by severity"
+    if counts.empty:
+        return empty_figure(title)
+    fig = go.Figure()
+    for severity in sorted(counts["group"].unique(), key=lambda s: (s not in SEVERITY_COLORS, s)):
+        part = counts[counts["group"] == severity]
+        fig.add_bar(x=part["period_start"], y=part["incidents"], name=severity,
+                    marker_color=SEVERITY_COLORS.get(severity, "#95a5a6"),
+                    hovertemplate="%{x|%b %Y}: %{y} " + severity + " incidents<extra></extra>")
+    fig.update_layout(barmode="stack")
+    fig.update_xaxes(dtick="M1" if period == "month" else "M3", tickformat="%b %Y")
+    return _layout(fig, title, _period_label(period), "Incidents (count)")
+
+
+# -- response times -----------------------------------------------------------
+
+def response_trend(trend: pd.DataFrame, label: str, period: str = "month", show_mean: bool = False) -> go.Figure:
+    """Median per period (line, one per group) with the band up to the 90th percentile; hollow markers
+    where a bucket is too small to trust, and the bucket size in the hover and under each point."""
+    title = f"{label}: median and 90th percentile per {period}"
+    data = trend.dropna(subset=["median"])
+    if data.empty:
+        return empty_figure(title, "No incident in these filters reports this time")
+    fig = go.Figure()
+    groups = list(dict.fromkeys(data["group"]))
+    for index, group in enumerate(groups):
+        part = data[data["group"] == group].sort_values("period_start")
+        color = SEVERITY_COLORS.get(group) or PALETTE[index % len(PALETTE)]
+        name = label if group == "All" else str(group)
+        hover = [
+            f"{escape_html(name)}, {p:%b %Y}<br>median {format_minutes(m)} · p90 {format_minutes(q)}"
+            f"<br>mean {format_minutes(a)}<br>n = {n} of {i} incidents" + (" (too few to trust)" if small else "")
+            for p, m, q, a, n, i, small in zip(part["period_start"], part["median"], part["p90"], part["mean"],
+                                              part["n"], part["incidents"], part["small_sample"])
+        ]
+        if len(groups) == 1:
+            fig.add_scatter(x=part["period_start"], y=part["p90"], mode="lines", line={"width": 0}, showlegend=False,
+                            hoverinfo="skip", name="p90")
+            fig.add_scatter(x=part["period_start"], y=part["median"], mode="lines", line={"width": 0},
+                            fill="tonexty", fillcolor="rgba(99,110,250,0.15)", name="median to p90",
+                            hoverinfo="skip")
+        fig.add_scatter(
+            x=part["period_start"], y=part["median"], mode="lines+markers+text", name=f"{name} median",
+            line={"color": color, "width": 2}, text=[f"n={n}" for n in part["n"]], textposition="bottom center",
+            textfont={"size": 9, "color": "#7f7f7f"},
+            marker={"size": 9, "color": ["white" if s else color for s in part["small_sample"]],
+                    "line": {"color": color, "width": 2}},
+            hovertext=hover, hoverinfo="text",
+        )
+        if len(groups) > 1:
+            fig.add_scatter(x=part["period_start"], y=part["p90"], mode="lines", name=f"{name} p90",
+                            line={"color": color, "dash": "dot", "width": 1}, hoverinfo="skip")
+        if show_mean:
+            fig.add_scatter(x=part["period_start"], y=part["mean"], mode="lines", name=f"{name} mean",
+                            line={"color": color, "dash": "dash", "width": 1}, hoverinfo="skip")
+    top = data[["p90", "median"] + (["mean"] if show_mean else [])].max().max()
+    _time_axis(fig, top)
+    fig.update_xaxes(tickformat="%b %Y")
+    return _layout(fig, title, _period_label(period), label)
+
+
+def time_breakdown_chart(breakdown: pd.DataFrame, period: str = "quarter") -> go.Figure:
+    """Where the time goes: stacked median minutes of each phase, per period, one panel per group."""
+    title = f"Where the time goes: median minutes in each phase per {period}"
+    data = breakdown.dropna(subset=["median_min"])
+    if data.empty:
+        return empty_figure(title, "No incident in these filters reports its phases")
+    groups = sorted(data["group"].unique(), key=lambda s: (s not in SEVERITY_COLORS, s))
+    fig = make_subplots(rows=1, cols=len(groups), shared_yaxes=True, subplot_titles=[escape_html(g) for g in groups])
+    for col, group in enumerate(groups, start=1):
+        part = data[data["group"] == group]
+        for phase in dict.fromkeys(part["phase"]):
+            rows = part[part["phase"] == phase].sort_values("period_start")
+            label = rows["label"].iloc[0]
+            fig.add_bar(
+                x=rows["period_start"].dt.strftime("%Y Q") + rows["period_start"].dt.quarter.astype(str)
+                if period == "quarter" else rows["period_start"].dt.strftime("%b %Y"),
+                y=rows["median_min"], name=label, legendgroup=phase, showlegend=col == 1,
+                marker_color=PHASE_COLORS.get(phase),
+                hovertext=[f"{label}: median {format_minutes(m)} (n = {n})" for m, n in zip(rows["median_min"], rows["n"])],
+                hoverinfo="text", row=1, col=col,
+            )
+    fig.update_layout(barmode="stack")
+    stacked_top = data.groupby(["group", "period_start"])["median_min"].sum().max()
+    _time_axis(fig, stacked_top)
+    return _layout(fig, title, None, "Median time", height=420)
+
+
+def distribution_by_severity(incidents: pd.DataFrame, metric: str, label: str) -> go.Figure:
+    """Box per severity with every incident as a point (click a point to open the incident)."""
+    title = f"{label}: spread per severity (each dot is an incident)"
+    data = incidents.dropna(subset=[metric])
+    if data.empty:
+        return empty_figure(title, "No incident in these filters reports this time")
+    fig = go.Figure()
+    for severity in sorted(data["severity"].fillna("Unknown").unique(), key=lambda s: (s not in SEVERITY_COLORS, s)):
+        part = data[data["severity"].fillna("Unknown") == severity]
+        fig.add_box(
+            x=[severity] * len(part), y=part[metric], name=severity, boxpoints="all", jitter=0.4, pointpos=0,
+            marker={"color": SEVERITY_COLORS.get(severity, "#95a5a6"), "size": 6},
+            customdata=part["incident_id"],
+            hovertext=[f"{escape_html(t)}<br>{format_minutes(v)}" for t, v in zip(part["title"], part[metric])],
+            hoverinfo="text", boxmean=False,
+        )
+    _time_axis(fig, data[metric].max())
+    fig.update_layout(showlegend=False)
+    return _layout(fig, title, "Severity", label)
+
+
+# -- blast radius -------------------------------------------------------------
+
+BLAST_LABELS = {"clinics_affected": "Clinics", "providers_affected": "Providers", "patients_affected": "Patients"}
+
+
+def blast_over_time(blast: pd.DataFrame, measure: str, period: str = "month") -> go.Figure:
+    """Total affected per period (known values only), with the incidents that left it unknown beside it."""
+    noun = BLAST_LABELS[measure]
+    title = f"{noun} affected per {period}, with incidents that left it unknown"
+    if blast.empty:
+        return empty_figure(title)
+    fig = make_subplots(specs=[[{"secondary_y": True}]])
+    fig.add_bar(x=blast["period_start"], y=blast[f"{measure}_total"], name=f"{noun} affected (known)",
+                marker_color="#636efa",
+                hovertext=[f"{p:%b %Y}: {format_count(t)} {noun.lower()} in {k} incidents; {u} unknown"
+                           for p, t, k, u in zip(blast["period_start"], blast[f"{measure}_total"],
+                                                 blast[f"{measure}_known"], blast[f"{measure}_unknown"])],
+                hoverinfo="text", secondary_y=False)
+    unknown = blast[blast[f"{measure}_unknown"] > 0]
+    fig.add_scatter(x=unknown["period_start"], y=unknown[f"{measure}_unknown"], name="Incidents with the count unknown",
+                    mode="markers", marker={"symbol": "x", "size": 10, "color": "#ef553b"},
+                    hovertemplate="%{x|%b %Y}: %{y} incidents with the count unknown<extra></extra>", secondary_y=True)
+    fig.update_yaxes(title_text=f"{noun} affected (count)", secondary_y=False, rangemode="tozero")
+    fig.update_yaxes(title_text="Incidents with it unknown (count)", secondary_y=True, rangemode="tozero",
+                     showgrid=False, dtick=1)
+    fig.update_xaxes(tickformat="%b %Y")
+    return _layout(fig, title, _period_label(period), None)
+
+
+def impact_by_group(impact: pd.DataFrame, measure: str = "patient_impact_min") -> go.Figure:
+    """Horizontal bars of impact-minutes per team (or other group), largest first."""
+    noun = "Patient" if measure.startswith("patient") else "Clinic"
+    title = f"{noun} impact-minutes by team"
+    data = impact.dropna(subset=[measure]).sort_values(measure)
+    if data.empty:
+        return empty_figure(title, "No incident in these filters reports both the count and the duration")
+    fig = go.Figure(go.Bar(
+        x=data[measure], y=[escape_html(g) for g in data["group"]], orientation="h", marker_color="#ef553b",
+        text=[f"{u} unknown" if u else "" for u in data[f"{measure}_unknown"]], textposition="outside",
+        hovertext=[f"{escape_html(g)}: {format_count(v)} {noun.lower()}-minutes; {u} incidents unknown"
+                   for g, v, u in zip(data["group"], data[measure], data[f"{measure}_unknown"])],
+        hoverinfo="text",
+    ))
+    return _layout(fig, title, f"{noun} impact-minutes ({noun.lower()}s × minutes)", "Team",
+                   height=max(300, 40 * len(data) + 120))
+
+
+def app_heatmap_chart(grid: pd.DataFrame) -> go.Figure:
+    """Incidents per audience x platform."""
+    title = "Incidents by apps/APIs affected (audience × platform)"
+    if grid.empty:
+        return empty_figure(title, "No incident in these filters names the apps affected")
+    fig = go.Figure(go.Heatmap(
+        z=grid.to_numpy(), x=list(grid.columns), y=list(grid.index), colorscale="Reds", text=grid.to_numpy(),
+        texttemplate="%{text}", hovertemplate="%{y} × %{x}: %{z} incidents<extra></extra>",
+        colorbar={"title": {"text": "Incidents"}},
+    ))
+    return _layout(fig, title, "Platform", "Audience", height=320)
+
+
+# -- action items -------------------------------------------------------------
+
+def action_rates(summary: pd.DataFrame, period: str = "quarter") -> go.Figure:
+    """Completion and on-time rates per priority over time (``summary`` by period_start and priority)."""
+    title = f"Action items: completion and on-time rate per {period}, by priority"
+    if summary.empty:
+        return empty_figure(title)
+    fig = go.Figure()
+    for index, priority in enumerate(dict.fromkeys(summary["priority"])):
+        part = summary[summary["priority"] == priority].sort_values("period_start")
+        color = PALETTE[index % len(PALETTE)]
+        for column, dash, name in (("completion_rate", "solid", "done"), ("on_time_rate", "dot", "done on time")):
+            fig.add_scatter(
+                x=part["period_start"], y=part[column], mode="lines+markers", name=f"{priority} {name}",
+                line={"color": color, "dash": dash},
+                hovertext=[f"{priority}, {p:%b %Y}: {format_percent(r)} {name} ({t} items)"
+                           for p, r, t in zip(part["period_start"], part[column], part["total"])],
+                hoverinfo="text",
+            )
+    fig.update_yaxes(tickformat=".0%", range=[0, 1.05])
+    fig.update_xaxes(tickformat="%b %Y")
+    return _layout(fig, title, _period_label(period), "Share of action items (%)")
+
+
+def open_items_by(summary: pd.DataFrame, key: str, noun: str) -> go.Figure:
+    """Open items per owner or team, split into overdue and not yet due, most first."""
+    title = f"Open action items by {noun}"
+    data = summary[summary["open"] > 0].sort_values(["open", key], ascending=[True, False]).tail(20)
+    if data.empty:
+        return empty_figure(title, "No open action items in these filters")
+    labels = [escape_html(v) for v in data[key]]
+    fig = go.Figure()
+    fig.add_bar(x=data["overdue"], y=labels, orientation="h", name="Overdue", marker_color="#ef553b",
+                hovertemplate="%{y}: %{x} overdue<extra></extra>")
+    fig.add_bar(x=data["open"] - data["overdue"], y=labels, orientation="h", name="Open, not yet due",
+                marker_color="#636efa", hovertemplate="%{y}: %{x} open, not yet due<extra></extra>")
+    fig.update_layout(barmode="stack")
+    return _layout(fig, title, "Open action items (count)", noun.capitalize(), height=max(300, 28 * len(data) + 140))
+
+
+# -- one incident -------------------------------------------------------------
+
+def phases_vs_median(phases: pd.DataFrame, peer_label: str) -> go.Figure:
+    """This incident's minutes in each phase next to the median of its severity."""
+    title = f"Each phase against the median for {escape_html(peer_label)}"
+    data = phases[phases["minutes"].notna() | phases["severity_median"].notna()]
+    if data.empty:
+        return empty_figure(title, "This post-mortem reports no response times")
+    labels = list(data["label"])
+    fig = go.Figure()
+    fig.add_bar(y=labels, x=data["minutes"], orientation="h", name="This incident", marker_color="#ef553b",
+                hovertext=[f"{l}: {format_minutes(m)}" for l, m in zip(labels, data["minutes"])], hoverinfo="text")
+    fig.add_bar(y=labels, x=data["severity_median"], orientation="h", name=f"Median, {escape_html(peer_label)}",
+                marker_color="#b0b7ff",
+                hovertext=[f"{l}: median {format_minutes(m)} over {n} incidents"
+                           for l, m, n in zip(labels, data["severity_median"], data["severity_n"])], hoverinfo="text")
+    fig.update_layout(barmode="group")
+    fig.update_yaxes(autorange="reversed")
+    _time_axis(fig, pd.concat([data["minutes"], data["severity_median"]]).max(), axis="x")
+    return _layout(fig, title, "Time", None, height=60 * len(data) + 140)
+
+
+def incident_timeline(incident: dict, timeline: pd.DataFrame, tz_label: str) -> go.Figure:
+    """Phases as bars from start to resolution, and the timeline's rows as markers, on the incident's clock.
+
+    ``incident`` holds the phase timestamps already converted to local time;
+    ``timeline`` has a local ``at`` column.
+    """
+    title = f"Timeline (times in {escape_html(tz_label)})"
+    segments = []
+    stamps = ("started_at", "detected_at", "responded_at", "understood_at", "solution_at", "resolved_at")
+    names = ("Detect", "Respond", "Understand", "Solution", "Full recovery")
+    for name, begin, end in zip(names, stamps, stamps[1:]):
+        if incident.get(begin) is not None and incident.get(end) is not None:
+            segments.append((name, incident[begin], incident[end]))
+    events = timeline.dropna(subset=["at"]) if not timeline.empty else timeline
+    if not segments and (events is None or events.empty):
+        return empty_figure(title, "This post-mortem gives no times")
+    fig = go.Figure()
+    colors = dict(zip(names, PHASE_COLORS.values()))
+    for name, begin, end in segments:
+        minutes = (end - begin).total_seconds() / 60
+        fig.add_bar(x=[(end - begin).total_seconds() * 1000], base=[begin], y=["Phases"], orientation="h",
+                    name=name, marker_color=colors[name],
+                    hovertext=f"{name}: {begin:%H:%M} → {end:%H:%M} ({format_minutes(minutes)})", hoverinfo="text")
+    partial_begin, partial_end = incident.get("responded_at"), incident.get("partially_recovered_at")
+    if partial_begin is not None and partial_end is not None:
+        fig.add_bar(x=[(partial_end - partial_begin).total_seconds() * 1000], base=[partial_begin],
+                    y=["Partial recovery"], orientation="h", name="Partial recovery", marker_color="#b6e880",
+                    hovertext=f"Partial recovery at {partial_end:%H:%M}", hoverinfo="text")
+    if events is not None and not events.empty:
+        fig.add_scatter(x=events["at"], y=["Timeline"] * len(events), mode="markers", name="Timeline rows",
+                        marker={"size": 12, "symbol": "diamond", "color": "#2a3f5f"},
+                        hovertext=[f"{t:%Y-%m-%d %H:%M}: {escape_html(d)}" for t, d in zip(events["at"], events["description"])],
+                        hoverinfo="text")
+    fig.update_layout(barmode="overlay")
+    fig.update_xaxes(type="date", tickformat="%H:%M\n%b %d")
+    fig.update_yaxes(categoryorder="array", categoryarray=["Timeline", "Partial recovery", "Phases"])
+    return _layout(fig, title, f"Time ({escape_html(tz_label)})", None, height=300)
+
+
+# -- data quality -------------------------------------------------------------
+
+def field_gaps(fields: pd.DataFrame, limit: int = 15) -> go.Figure:
+    """The template fields most often not filled in: placeholder left vs missing, per field."""
+    title = "Template fields most often left empty"
+    data = fields[(fields["placeholder"] + fields["missing"]) > 0].head(limit).iloc[::-1]
+    if data.empty:
+        return empty_figure(title, "Every post-mortem fills every template field")
+    fig = go.Figure()
+    fig.add_bar(y=data["field"], x=data["missing"], orientation="h", name="Missing", marker_color="#ef553b",
+                hovertemplate="%{y}: %{x} post-mortems leave it out<extra></extra>")
+    fig.add_bar(y=data["field"], x=data["placeholder"], orientation="h", name="Placeholder left",
+                marker_color="#ffa15a", hovertemplate="%{y}: %{x} post-mortems left the placeholder<extra></extra>")
+    fig.update_layout(barmode="stack")
+    return _layout(fig, title, "Post-mortems (count)", "Template field", height=28 * len(data) + 160)
+
+
+def completeness_by_team_chart(teams: pd.DataFrame) -> go.Figure:
+    title = "Completeness per team (template fields filled)"
+    if teams.empty:
+        return empty_figure(title)
+    fig = go.Figure(go.Bar(
+        x=teams["completeness"], y=[escape_html(t) for t in teams["team"]], orientation="h", marker_color="#00cc96",
+        hovertext=[f"{escape_html(t)}: {format_percent(c)} over {n} post-mortems"
+                   for t, c, n in zip(teams["team"], teams["completeness"], teams["incidents"])],
+        hoverinfo="text",
+    ))
+    fig.update_xaxes(tickformat=".0%", range=[0, 1])
+    return _layout(fig, title, "Template fields filled (%)", "Team", height=max(280, 32 * len(teams) + 140))
+
+
+def clicked_incident(event) -> str | None:
+    """The incident id of the first point selected in a chart event (points carry it as customdata)."""
+    try:
+        points = event["selection"]["points"]
+    except (KeyError, TypeError):
+        return None
+    for point in points or []:
+        data = point.get("customdata")
+        if isinstance(data, (list, tuple)):
+            data = data[0] if data else None
+        if data:
+            return str(data)
+    return None

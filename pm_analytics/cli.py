@@ -65,7 +65,7 @@ def cmd_summary(args: argparse.Namespace) -> int:
 
 def format_headline(numbers: dict) -> str:
     """The headline numbers as aligned ``label  value`` lines; unknown values print as "unknown"."""
-    from pm_analytics.charts import format_minutes
+    from pm_analytics.formatting import format_minutes
 
     def count(value) -> str:
         return "unknown" if value is None else f"{value:,}"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,10 +44,11 @@ def resolve(value: str | None = None) -> DataSource:
     return DataSource(path, cache / f"{path.name or 'data'}-{key}.duckdb")
 
 
-def refresh(source: DataSource) -> LoadResult | None:
-    """Load the folder into its database (a no-op for a ``.duckdb`` source)."""
+def refresh(source: DataSource, progress: Callable[[int, int], None] | None = None) -> LoadResult | None:
+    """Load the folder into its database (a no-op for a ``.duckdb`` source); ``progress(done, total)``."""
     if not source.is_folder:
         if not source.path.exists():
             raise FileNotFoundError(f"{source.path}: no such folder or database file")
         return None
-    return load_into([source.path], source.db_path, relative_to=source.path, source=str(source.path))
+    return load_into([source.path], source.db_path, relative_to=source.path, source=str(source.path),
+                     progress=progress)

@@ -15,12 +15,14 @@ from typing import Mapping, Sequence
 from dateutil.relativedelta import relativedelta
 
 PRESETS = {
-    "all": "All time",
+    "last_12_months": "Last 12 months",
     "last_90_days": "Last 90 days",
     "this_quarter": "This quarter",
-    "last_12_months": "Last 12 months",
+    "all": "All time",
     "custom": "Custom range",
 }
+# What a link without a date range shows: a year, so the overview can compare it with the year before.
+DEFAULT_PRESET = "last_12_months"
 
 
 def quarter_start(day: date) -> date:
@@ -111,14 +113,12 @@ def from_query_params(params: Mapping[str, str | Sequence[str]], as_of: date) ->
         return [v.strip() for item in items for v in str(item).split(",") if v.strip()]
 
     kwargs: dict = {key: tuple(dict.fromkeys(values(name))) for name, key in _LIST_PARAMS.items()}
-    preset = (values("range") or ["all"])[0]
     date_from = _parse_day((values("from") or [None])[0])
     date_to = _parse_day((values("to") or [None])[0])
+    preset = (values("range") or ["custom" if date_from or date_to else DEFAULT_PRESET])[0]
     if preset not in PRESETS:
-        preset = "all"
-    if preset == "custom" or (preset == "all" and (date_from or date_to)):
-        preset = "custom"
-    else:
+        preset = DEFAULT_PRESET
+    if preset != "custom":
         date_from, date_to = preset_range(preset, as_of)
     if date_from and date_to and date_from > date_to:
         date_from, date_to = date_to, date_from
@@ -129,7 +129,7 @@ def from_query_params(params: Mapping[str, str | Sequence[str]], as_of: date) ->
 def to_query_params(filters: Filters, preset: str) -> dict[str, str]:
     """The URL query parameters that reproduce ``filters`` (empty values left out)."""
     params: dict[str, str] = {}
-    if preset not in ("all", "custom"):
+    if preset not in (DEFAULT_PRESET, "custom"):
         params["range"] = preset
     elif preset == "custom":
         if filters.date_from:

@@ -9,7 +9,7 @@ depend on the file system's listing order.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -116,11 +116,18 @@ def _failed(name: str, message: str) -> ParseResult:
     return ParseResult(name, None, [Problem(name, "error", None, None, message)])
 
 
-def load_paths(paths: Sequence[str | os.PathLike], relative_to: str | os.PathLike | None = None) -> LoadResult:
-    """Parse every post-mortem under ``paths``; the first file (by path) with an id keeps it."""
+def load_paths(paths: Sequence[str | os.PathLike], relative_to: str | os.PathLike | None = None,
+               progress: Callable[[int, int], None] | None = None) -> LoadResult:
+    """Parse every post-mortem under ``paths``; the first file (by path) with an id keeps it.
+
+    ``progress(done, total)`` is called as files are read.
+    """
     result = LoadResult()
     owner_of: dict[str, str] = {}
-    for candidate in discover(paths, relative_to):
+    candidates = discover(paths, relative_to)
+    for done, candidate in enumerate(candidates, start=1):
+        if progress is not None and (done == 1 or done % 50 == 0 or done == len(candidates)):
+            progress(done, len(candidates))
         parsed, source = read_candidate(candidate)
         if parsed is None:
             result.problems.append(Problem(source.source_path, "warning", None, None,
@@ -143,9 +150,10 @@ def load_paths(paths: Sequence[str | os.PathLike], relative_to: str | os.PathLik
 
 
 def load_into(paths: Sequence[str | os.PathLike], db_path: str | os.PathLike,
-              relative_to: str | os.PathLike | None = None, source: str | None = None) -> LoadResult:
+              relative_to: str | os.PathLike | None = None, source: str | None = None,
+              progress: Callable[[int, int], None] | None = None) -> LoadResult:
     """Load ``paths`` and replace the database at ``db_path`` with the result, atomically."""
-    result = load_paths(paths, relative_to)
+    result = load_paths(paths, relative_to, progress)
     info = {"source": source or ", ".join(str(p) for p in paths), "files_seen": str(len(result.files))}
     write_database(db_path, result.incidents, result.problems, result.files, info)
     return result

@@ -133,6 +133,12 @@ def _sql(metrics: dict[str, str]) -> dict[str, str]:
     return {m: store.RESPONSE_METRIC_SQL.get(m) or store.COUNT_METRIC_SQL[m] for m in metrics}
 
 
+def incident_counts(con, filters: Filters, period: str = "month", by: str | None = "severity") -> pd.DataFrame:
+    """Incidents per period and group (``period_start``, ``group``, ``incidents``)."""
+    wide = store.incident_aggregates(con, filters, {}, period=period, by=by, stats=())
+    return wide[["period_start", "group", "incidents"]]
+
+
 # -- comparisons --------------------------------------------------------------
 
 def compare_values(current: np.ndarray, previous: np.ndarray, statistic: str = "median",
@@ -337,7 +343,7 @@ def action_item_summary(con, filters: Filters, as_of: date, by: tuple[str, ...] 
     out = out.astype({c: "int64" for c in ("total", "done", "open", "wontfix", "done_on_time", "overdue")})
     out = out.astype({c: "float64" for c in ("open_age_days_median", "open_age_days_max")})
     if "priority" in keys:
-        order = {p: i for i, p in enumerate(PRIORITIES + ("None",))}
+        order = {p: i for i, p in enumerate(PRIORITIES + ("No priority",))}
         out = out.sort_values([k for k in keys if k != "priority"] + ["priority"],
                               key=lambda s: s.map(order) if s.name == "priority" else s).reset_index(drop=True)
     return out[keys + ACTION_COLUMNS]
@@ -401,7 +407,7 @@ def field_completeness(con, filters: Filters) -> pd.DataFrame:
     return pd.DataFrame(rows).sort_values(["filled_share", "field"]).reset_index(drop=True)
 
 
-def completeness_by_incident(con, filters: Filters) -> pd.DataFrame:
+def completeness_by_incident(con, filters: Filters, least_first: bool = False) -> pd.DataFrame:
     """Per post-mortem: share of the template's fields filled, and which are empty."""
     flags = store.filled_flags(con, filters, TEMPLATE_FIELDS)
     attrs = [attr for _, attr in TEMPLATE_FIELDS]
@@ -409,11 +415,14 @@ def completeness_by_incident(con, filters: Filters) -> pd.DataFrame:
     states = flags[[f"{a}__state" for a in attrs]].set_axis(attrs, axis=1)
     filled = states == "filled"
     empty = [", ".join(labels[a] for a in attrs if not row[a]) for _, row in filled.iterrows()]
-    return pd.DataFrame({
+    scores = pd.DataFrame({
         "incident_id": flags["incident_id"], "title": flags["title"], "source_path": flags["source_path"],
-        "completeness": filled.sum(axis=1).astype("float64") / len(attrs) if not flags.empty else pd.Series(dtype="float64"),
+        "completeness": filled.sum(axis=1).astype("float64") / len(attrs),
         "empty_fields": empty,
     })
+    if least_first:
+        scores = scores.sort_values(["completeness", "incident_id"], kind="stable").reset_index(drop=True)
+    return scores
 
 
 def completeness_by_team(con, filters: Filters) -> pd.DataFrame:
@@ -491,3 +500,128 @@ def _period_start(dates: pd.Series, period: str) -> pd.Series:
 def excluded_incidents(con, filters: Filters) -> int:
     """How many drills/tests the selection leaves out of every statistic."""
     return store.excluded_count(con, replace(filters, include_excluded=False))
+
+
+# -- one incident and the incident list -----------------------------------------
+
+def filter_choices(con) -> dict:
+    """What the filters can choose from: severities, teams, audiences, platforms, first/last date."""
+    choices = store.dimension_values(con)
+    choices["first_date"], choices["last_date"] = store.date_bounds(con)
+    return choices
+
+
+def incident_list(con, filters: Filters, search: str | None = None, sort_by: str = "incident_date",
+                  descending: bool = True, include_drills: bool = True) -> pd.DataFrame:
+    """The incident table: matching incidents (and drills, flagged, unless ``include_drills`` is off),
+    optionally searched and sorted. Unknown values sort last whichever the direction.
+    """
+    selection = replace(filters, include_excluded=True) if include_drills else filters
+    table = store.incident_table(con, selection, search=search or None)
+    if sort_by not in table.columns:
+        raise ValueError(f"cannot sort by {sort_by!r}")
+    return table.sort_values([sort_by, "incident_id"], ascending=[not descending, True],
+                             na_position="last", kind="stable").reset_index(drop=True)
+
+
+PHASE_LABELS = {m: RESPONSE_METRICS[m] for m in (*CONSECUTIVE_PHASES, "time_to_partial_recovery_min", "duration_min")}
+
+
+def incident_detail(con, incident_id: str, as_of: date) -> dict | None:
+    """One incident with everything the incident page shows, or ``None`` for an unknown id.
+
+    ``phases``: each phase's minutes next to the median for incidents of the
+    same severity (drills excluded). ``action_items`` carries the on-time and
+    overdue flags as of ``as_of``.
+    """
+    record = store.incident_record(con, incident_id)
+    if record is None:
+        return None
+    incident = record["incident"]
+    peers = Filters(severities=(incident["severity"],)) if incident.get("severity") else Filters()
+    medians = response_time_stats(con, peers).set_index("metric")
+    record["phases"] = pd.DataFrame([
+        {"metric": metric, "label": label, "minutes": _none_if_nan(incident.get(metric)),
+         "severity_median": _none_if_nan(medians.loc[metric, "median"]), "severity_n": int(medians.loc[metric, "n"])}
+        for metric, label in PHASE_LABELS.items()
+    ])
+    record["action_items"] = store.action_item_rows(con, Filters(include_excluded=True), as_of, incident_id)
+    record["peer_label"] = incident.get("severity") or "all severities"
+    zone = _zone(incident.get("timezone"))
+    record["tz_label"] = zone.name if incident.get("timezone") else "UTC (no timezone given)"
+    record["local"] = {k: _local(v, zone) for k, v in incident.items() if k.endswith("_at")}
+    timeline = record["timeline"].copy()
+    timeline["at"] = [_local(v, zone) for v in timeline["at"]]
+    record["timeline_local"] = timeline
+    return record
+
+
+def _zone(name):
+    from pm_analytics.parse.values import resolve_timezone
+
+    try:
+        return resolve_timezone(name or "UTC")
+    except ValueError:
+        return resolve_timezone("UTC")
+
+
+def _local(value, zone):
+    """A stored UTC timestamp on the incident's own clock (naive, for plotting), or ``None``."""
+    if value is None or pd.isna(value):
+        return None
+    return pd.Timestamp(value).tz_convert(zone.tz).tz_localize(None).to_pydatetime()
+
+
+def _none_if_nan(value):
+    if value is None:
+        return None
+    try:
+        return None if pd.isna(value) else float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+# -- overview ---------------------------------------------------------------------
+
+def overview_cards(con, filters: Filters, as_of: date, seed: int = 0) -> list[dict]:
+    """The overview's headline numbers, each against the previous equally long period where the filter
+    has a date range: ``key``, ``label``, ``unit`` (count/minutes/percent), ``value``, ``previous``,
+    ``change``, ``verdict`` (``None`` when there is nothing to compare) and ``note``."""
+    previous = filters.previous_period()
+    numbers = headline(con, filters, as_of)
+    cards = []
+
+    def card(key, label, unit, value, result=None, note=""):
+        cards.append({"key": key, "label": label, "unit": unit, "value": value,
+                      "previous": result["previous"] if result else None,
+                      "change": result["change"] if result else None,
+                      "verdict": result["verdict"] if result else None, "note": note})
+
+    def count_of(selection: Filters) -> int:
+        return int(store.incident_aggregates(con, selection, {}, stats=())["incidents"].sum())
+
+    sev1 = replace(filters, severities=("SEV1",)) if not filters.severities or "SEV1" in filters.severities else None
+    card("incidents", "Incidents", "count", numbers["incidents"],
+         compare_counts(numbers["incidents"], count_of(previous)) if previous else None)
+    card("sev1", "SEV1 incidents", "count", count_of(sev1) if sev1 else 0,
+         compare_counts(count_of(sev1), count_of(replace(previous, severities=("SEV1",)))) if previous and sev1 else None)
+    for key, metric, label in (("mttd", "time_to_detect_min", "Median time to detect"),
+                               ("mttr", "duration_min", "Median time to recover")):
+        value = numbers["median_time_to_detect_min" if key == "mttd" else "median_duration_min"]
+        card(key, label, "minutes", value, compare_metric(con, filters, previous, metric, seed=seed) if previous else None)
+    card("patients", "Patients affected", "count", numbers["patients_affected_total"],
+         compare_metric(con, filters, previous, "patients_affected", statistic="sum", seed=seed) if previous else None,
+         note=f"+ {numbers['patients_affected_unknown']} incidents unknown" if numbers["patients_affected_unknown"] else "")
+    on_time = _on_time_flags(con, filters, as_of)
+    card("on_time", "Action items done on time", "percent", float(on_time.mean()) if on_time.size else None,
+         compare_values(on_time, _on_time_flags(con, previous, as_of), statistic="mean", higher_is_better=True,
+                        seed=seed) if previous else None,
+         note=f"of {on_time.size} done items with a deadline")
+    card("overdue", "Overdue P0/P1 action items", "count", numbers["action_items_overdue_p0_p1"],
+         note=f"as of {as_of.isoformat()}")
+    return cards
+
+
+def _on_time_flags(con, filters: Filters, as_of: date) -> np.ndarray:
+    items = store.action_item_rows(con, filters, as_of)
+    return items["done_on_time"].dropna().astype(float).to_numpy()

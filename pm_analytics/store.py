@@ -335,9 +335,21 @@ def metric_values(con, filters, metric_sql: str):
     return df["v"].to_numpy(dtype=float)
 
 
-def incident_table(con, filters):
-    """One row per matching incident with the columns tables and charts show."""
+def incident_table(con, filters, search: str | None = None):
+    """One row per matching incident with the columns tables and charts show.
+
+    ``search`` keeps incidents whose id, title, impact summary, findings or
+    action items contain it (case-insensitive, bound as a parameter).
+    """
     where, params = filters.where()
+    if search:
+        pattern = "%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        where += """ AND (i.incident_id ILIKE ? ESCAPE '\\' OR i.title ILIKE ? ESCAPE '\\'
+                      OR i.impact_summary ILIKE ? ESCAPE '\\'
+                      OR i.incident_id IN (SELECT incident_id FROM findings WHERE text ILIKE ? ESCAPE '\\')
+                      OR i.incident_id IN (SELECT incident_id FROM action_items WHERE description ILIKE ? ESCAPE '\\')
+                      OR i.incident_id IN (SELECT incident_id FROM incident_teams WHERE team ILIKE ? ESCAPE '\\'))"""
+        params = params + [pattern] * 6
     return fetch_df(con, f"""
         SELECT i.incident_id, i.title, i.incident_date, i.severity, i.started_at, i.resolved_at,
                coalesce((SELECT string_agg(team, ', ' ORDER BY team) FROM incident_teams t
@@ -357,6 +369,27 @@ def incident_table(con, filters):
     """, params)
 
 
+def incident_record(con, incident_id: str) -> dict | None:
+    """Everything stored about one incident: its row (a dict) and each child table (DataFrames)."""
+    incident = fetch_df(con, "SELECT * FROM incidents WHERE incident_id = ?", [incident_id])
+    if incident.empty:
+        return None
+    children = {
+        "teams": "SELECT team FROM incident_teams WHERE incident_id = ? ORDER BY team",
+        "apps": "SELECT audience, platform FROM affected_apps WHERE incident_id = ? ORDER BY platform, audience",
+        "reviewers": "SELECT name, state, reviewed_on FROM reviewers WHERE incident_id = ? ORDER BY name",
+        "timeline": 'SELECT seq, "at", description FROM timeline_events WHERE incident_id = ? ORDER BY seq',
+        "findings": "SELECT kind, seq, text FROM findings WHERE incident_id = ? ORDER BY kind, seq",
+        "problems": """SELECT p.level, p.line, p.field, p.message FROM load_issues p
+                       WHERE p.source_path = (SELECT source_path FROM incidents WHERE incident_id = ?)
+                       ORDER BY p.level, p.line NULLS FIRST""",
+    }
+    record = {"incident": incident.iloc[0].to_dict()}
+    for name, sql in children.items():
+        record[name] = fetch_df(con, sql, [incident_id])
+    return record
+
+
 def app_counts(con, filters):
     """Incidents per (audience, platform) among matching incidents."""
     where, params = filters.where()
@@ -368,17 +401,20 @@ def app_counts(con, filters):
     """, params)
 
 
-def action_item_rows(con, filters, as_of):
+def action_item_rows(con, filters, as_of, incident_id: str | None = None):
     """Action items of matching incidents, with on-time / overdue flags as of ``as_of`` (a date).
 
     Done on time: completed on or before the deadline's (UTC) date. Overdue:
     open and the deadline's date is before ``as_of``. Unknown deadline or
-    completion date leaves the flag NULL.
+    completion date leaves the flag NULL. ``incident_id`` narrows to one incident.
     """
     where, params = filters.where()
+    if incident_id is not None:
+        where += " AND a.incident_id = ?"
+        params = params + [incident_id]
     return fetch_df(con, f"""
         SELECT a.incident_id, i.title, i.incident_date, i.severity, a.seq, a.action_id,
-               coalesce(a.priority, 'None') AS priority, a.description, a.owner, a.ticket, a.ticket_url, a.status,
+               coalesce(a.priority, 'No priority') AS priority, a.description, a.owner, a.ticket, a.ticket_url, a.status,
                a.completed_on, a.due_at,
                CASE WHEN a.status = 'done' AND a.completed_on IS NOT NULL AND a.due_at IS NOT NULL
                     THEN a.completed_on <= CAST(a.due_at AS DATE) END AS done_on_time,

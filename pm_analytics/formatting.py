@@ -1,0 +1,99 @@
+"""How values read on screen: durations as ``1 h 05 min``, unknown as "unknown", and post-mortem
+text made inert (Markdown and HTML special characters escaped, links only http(s))."""
+
+from __future__ import annotations
+
+import html
+import re
+from datetime import date, datetime
+from urllib.parse import quote, urlsplit
+
+import pandas as pd
+
+UNKNOWN = "unknown"
+
+
+def is_unknown(value) -> bool:
+    """True for None, NaN, NaT and pandas' NA: a value nobody knows."""
+    return pd.api.types.is_scalar(value) and bool(pd.isna(value))
+
+
+def format_minutes(minutes) -> str:
+    """``1 h 05 min`` for 65, ``25 min`` for 25, ``2 d 3 h`` for 3060; "unknown" when not known."""
+    if is_unknown(minutes):
+        return UNKNOWN
+    minutes = float(minutes)
+    if 0 < minutes < 1:
+        return "< 1 min"
+    total = int(round(minutes))
+    if total < 60:
+        return f"{total} min"
+    days, rest = divmod(total, 1440)
+    hours, mins = divmod(rest, 60)
+    if days:
+        return f"{days} d {hours} h" if hours else f"{days} d"
+    return f"{hours} h {mins:02d} min"
+
+
+def format_minutes_tick(minutes: float) -> str:
+    """Axis tick labels: ``30 min``, ``2 h``, ``1 h 30 min``, ``2 d``."""
+    if not minutes:
+        return "0"
+    total = int(round(minutes))
+    if total % 1440 == 0:
+        return f"{total // 1440} d"
+    if total % 60 == 0:
+        return f"{total // 60} h"
+    return format_minutes(minutes)
+
+
+def format_count(value) -> str:
+    """``1,480``; "unknown" when not known."""
+    return UNKNOWN if is_unknown(value) else f"{int(value):,}"
+
+
+def format_percent(value) -> str:
+    return UNKNOWN if is_unknown(value) else f"{100 * float(value):.0f}%"
+
+
+def format_day(value) -> str:
+    if is_unknown(value):
+        return UNKNOWN
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)[:10]
+
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+
+
+def escape_markdown(text) -> str:
+    """Post-mortem text safe to pass to ``st.markdown``: every Markdown/HTML character escaped,
+    so nothing in it becomes a link, an image, a heading or HTML."""
+    if is_unknown(text):
+        return UNKNOWN
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text)).replace("\n", "  \n")
+
+
+def escape_html(text) -> str:
+    """Post-mortem text safe inside plotly labels and hover text (which understand a little HTML)."""
+    return html.escape("" if is_unknown(text) else str(text), quote=True)
+
+
+def safe_url(url) -> str | None:
+    """``url`` if it is an absolute http(s) link, else ``None``."""
+    if is_unknown(url):
+        return None
+    text = str(url).strip()
+    parts = urlsplit(text)
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc or any(c in text for c in "\r\n\t <>\"'`"):
+        return None
+    return text
+
+
+def incident_href(incident_id: str, params: dict[str, str] | None = None) -> str:
+    """Relative link to an incident's page (``incident?id=...``), keeping the view's filter parameters."""
+    query = "&".join(f"{quote(k)}={quote(str(v), safe=',')}" for k, v in {"id": incident_id, **(params or {})}.items())
+    return f"incident?{query}"

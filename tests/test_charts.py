@@ -1,0 +1,100 @@
+"""Figures: titled, axes labelled with units, times as hours and minutes, text escaped, empty states."""
+
+from datetime import date
+
+import pandas as pd
+import pytest
+
+from metrics_fixture import database
+from pm_analytics import charts, metrics
+from pm_analytics.filters import Filters
+
+ALL = Filters()
+NOTHING = Filters(severities=("SEV3",), teams=("Payments",))
+AS_OF = date(2025, 5, 3)
+
+
+@pytest.fixture(scope="module")
+def con():
+    return database()
+
+
+def figures(con, filters):
+    detail = metrics.incident_detail(con, "INC-A", AS_OF)
+    return {
+        "incidents_per_period": charts.incidents_per_period(metrics.incident_counts(con, filters, "month")),
+        "response_trend": charts.response_trend(
+            metrics.response_time_trend(con, filters, "month", None, ["duration_min"]), "Time to recover"),
+        "time_breakdown": charts.time_breakdown_chart(metrics.time_breakdown(con, filters)),
+        "distribution": charts.distribution_by_severity(metrics.incident_list(con, filters, include_drills=False),
+                                                        "duration_min", "Time to recover"),
+        "blast": charts.blast_over_time(metrics.blast_radius(con, filters, "month"), "patients_affected"),
+        "impact": charts.impact_by_group(metrics.impact_minutes(con, filters)),
+        "apps": charts.app_heatmap_chart(metrics.app_heatmap(con, filters)),
+        "rates": charts.action_rates(metrics.action_item_summary(con, filters, AS_OF, ("priority",), "quarter")),
+        "open_by_owner": charts.open_items_by(metrics.action_item_summary(con, filters, AS_OF, ("owner",)), "owner", "owner"),
+        "phases": charts.phases_vs_median(detail["phases"], detail["peer_label"]),
+        "timeline": charts.incident_timeline(detail["local"], detail["timeline_local"], detail["tz_label"]),
+        "field_gaps": charts.field_gaps(metrics.field_completeness(con, filters)),
+        "completeness": charts.completeness_by_team_chart(metrics.completeness_by_team(con, filters)),
+    }
+
+
+def test_every_figure_has_a_title_and_labelled_axes(con):
+    for name, fig in figures(con, ALL).items():
+        layout = fig.layout
+        assert layout.title.text, name
+        assert fig.data, name
+        titles = [axis.title.text for axis in (layout.xaxis, layout.yaxis) if axis.title.text]
+        if name not in ("timeline", "time_breakdown", "phases"):
+            assert len(titles) == 2 or name == "blast", (name, titles)
+
+
+def test_every_figure_has_an_empty_state(con):
+    for name, fig in figures(con, NOTHING).items():
+        if name in ("phases", "timeline"):
+            continue
+        assert fig.layout.annotations or fig.data, name
+
+
+def test_time_axes_read_in_hours_and_minutes(con):
+    fig = figures(con, ALL)["response_trend"]
+    assert "2 h" in fig.layout.yaxis.ticktext and "1 h" in fig.layout.yaxis.ticktext
+    values, labels = charts.minute_ticks(500)
+    assert values[:3] == [0, 120, 240] and labels[:3] == ["0", "2 h", "4 h"]
+
+
+def test_small_buckets_are_hollow_and_sizes_shown(con):
+    fig = figures(con, ALL)["response_trend"]
+    median = next(t for t in fig.data if t.name.endswith("median") and t.mode == "lines+markers+text")
+    assert set(median.marker.color) == {"white"}  # every fixture bucket has under 5 incidents
+    assert list(median.text) == ["n=2", "n=1"]
+
+
+def test_distribution_points_carry_incident_ids_for_clicks(con):
+    fig = figures(con, ALL)["distribution"]
+    ids = [i for trace in fig.data for i in trace.customdata]
+    assert sorted(ids) == ["INC-A", "INC-B", "INC-C"]
+    assert charts.clicked_incident({"selection": {"points": [{"customdata": "INC-B"}]}}) == "INC-B"
+    assert charts.clicked_incident({"selection": {"points": [{"customdata": ["INC-C"]}]}}) == "INC-C"
+    assert charts.clicked_incident({"selection": {"points": []}}) is None
+    assert charts.clicked_incident(None) is None
+
+
+def test_post_mortem_text_is_escaped_in_figures():
+    hostile = pd.DataFrame({"incident_id": ["X"], "title": ["<img src=x onerror=alert(1)>"], "severity": ["SEV1"],
+                            "duration_min": [10.0]})
+    fig = charts.distribution_by_severity(hostile, "duration_min", "Time to recover")
+    assert "<img" not in fig.data[0].hovertext[0] and "&lt;img" in fig.data[0].hovertext[0]
+
+
+def test_incident_timeline_draws_phases_and_events(con):
+    fig = figures(con, ALL)["timeline"]
+    names = [t.name for t in fig.data]
+    assert names[:5] == ["Detect", "Respond", "Understand", "Solution", "Full recovery"]
+    assert fig.layout.title.text == "Timeline (times in UTC)"
+
+
+def test_heatmap_counts(con):
+    fig = figures(con, ALL)["apps"]
+    assert fig.data[0].z.tolist() == [[1, 0, 0], [0, 1, 0], [0, 0, 1]]

@@ -1,0 +1,63 @@
+"""Times read as "1 h 05 min", unknown reads "unknown", and post-mortem text stays inert."""
+
+import math
+
+import pytest
+
+from pm_analytics.formatting import (
+    escape_html,
+    escape_markdown,
+    format_count,
+    format_minutes,
+    format_minutes_tick,
+    format_percent,
+    incident_href,
+    safe_url,
+)
+
+
+@pytest.mark.parametrize("minutes, text", [
+    (0, "0 min"), (0.5, "< 1 min"), (25, "25 min"), (59.6, "1 h 00 min"), (65, "1 h 05 min"), (600, "10 h 00 min"),
+    (1440, "1 d"), (3060, "2 d 3 h"), (None, "unknown"), (math.nan, "unknown"),
+])
+def test_format_minutes(minutes, text):
+    assert format_minutes(minutes) == text
+
+
+@pytest.mark.parametrize("minutes, text", [(0, "0"), (30, "30 min"), (120, "2 h"), (90, "1 h 30 min"), (2880, "2 d")])
+def test_axis_ticks(minutes, text):
+    assert format_minutes_tick(minutes) == text
+
+
+def test_counts_and_percents():
+    assert (format_count(1480), format_count(None), format_count(0)) == ("1,480", "unknown", "0")
+    assert (format_percent(0.834), format_percent(math.nan)) == ("83%", "unknown")
+
+
+@pytest.mark.parametrize("text", [
+    "<script>alert(1)</script>", "[click](javascript:alert(1))", "![x](data:image/png;base64,AAAA)",
+    "<img src=x onerror=alert(1)>", "# heading", "**bold** _it_", "$x^2$", "http://a.example/<b>",
+])
+def test_escaped_markdown_has_no_active_syntax(text):
+    escaped = escape_markdown(text)
+    unescaped_special = [c for i, c in enumerate(escaped) if c in "[]()<>#*_!$" and (i == 0 or escaped[i - 1] != "\\")]
+    assert unescaped_special == []
+
+
+def test_escape_html():
+    assert escape_html('<img src=x onerror="alert(1)">') == "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;"
+    assert escape_html(None) == ""
+
+
+@pytest.mark.parametrize("url, ok", [
+    ("https://docs.example.com/inc-1", True), ("http://jira.example.com/PAY-1", True), ("javascript:alert(1)", False),
+    ("data:text/html,<script>", False), ("JAVASCRIPT:alert(1)", False), ("//evil.example.com", False),
+    ("https://a.example.com/x\"onmouseover=1", False), ("ftp://files.example.com", False), (None, False),
+])
+def test_safe_url(url, ok):
+    assert safe_url(url) == (url if ok else None)
+
+
+def test_incident_href_keeps_filters_and_quotes_the_id():
+    assert incident_href("INC-1", {"sev": "SEV1,SEV2"}) == "incident?id=INC-1&sev=SEV1,SEV2"
+    assert incident_href("a b&c") == "incident?id=a%20b%26c"
