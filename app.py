@@ -1,22 +1,31 @@
-"""pm-analytics dashboard: `streamlit run app.py` (data: PM_ANALYTICS_DATA, default data/)."""
+"""Overview: headline numbers against the previous period, incidents per month, the most harmful incidents.
+
+Start with `make run` (or `streamlit run app.py`); PM_ANALYTICS_DATA names the data (default: data/).
+"""
 
 import streamlit as st
 
-from pm_analytics import datasource
-from pm_analytics.store import list_incidents, load_summary, open_database
+from pm_analytics import charts, ui
+from pm_analytics.formatting import format_count, format_minutes
 
-st.set_page_config(page_title="pm-analytics", layout="wide")
+view = ui.page("Are we getting better at incidents?",
+               "Headline numbers for the filtered period, each against the equally long period before it.")
 
+cards = ui.get(view, "overview_cards", view.filters, view.as_of)
+for column, card in zip(st.columns(4) + st.columns(3), cards):
+    with column:
+        ui.metric_card(card)
+ui.excluded_note(view)
 
-@st.cache_resource(show_spinner="Loading post-mortems…")
-def _connection(path: str):
-    source = datasource.resolve(path or None)
-    datasource.refresh(source)
-    return open_database(source.db_path)
+counts = ui.get(view, "incident_counts", view.filters, "month", "severity")
+ui.chart(charts.incidents_per_period(counts, "month"), "incidents_per_month")
 
-
-con = _connection("")
-summary = load_summary(con)
-st.title("Post-mortems")
-st.caption(f"{summary['loaded']} of {summary['files_seen']} files loaded · {summary['rejected']} rejected")
-st.dataframe(list_incidents(con), hide_index=True)
+st.subheader("The five most harmful incidents")
+st.caption("Ranked by patient impact-minutes: patients affected × time to recover.")
+harmful = ui.get(view, "most_harmful", view.filters, 5)
+if not ui.empty_state(view, harmful):
+    for row in harmful.itertuples():
+        ui.incident_link(view, row.incident_id, f"{row.title or row.incident_id} ({row.severity or 'severity unknown'}, "
+                                                f"{row.incident_date:%Y-%m-%d})")
+        st.caption(f"{format_count(row.patient_impact_min)} patient-minutes · {format_count(row.patients_affected)} "
+                   f"patients · {format_count(row.clinics_affected)} clinics · down {format_minutes(row.duration_min)}")

@@ -1,0 +1,33 @@
+"""Data quality: what was loaded or rejected, every problem with file and line, what gets left empty."""
+
+import streamlit as st
+
+from pm_analytics import charts, ui
+
+view = ui.page("Data quality", "Can we trust these numbers? Which post-mortems were rejected, and which "
+                               "template fields do people leave empty?")
+report = ui.get(view, "load_report")
+ui.load_counts(report)
+
+st.subheader("Problems found while loading")
+problems = report["problems"]
+if problems.empty:
+    st.success("Every file loaded without a warning.")
+else:
+    ui.table(problems, "problems", view,
+             {"source_path": "File", "line": "Line", "level": "Level", "field": "Field", "message": "Problem",
+              "status": "File status"}, file_name="load_problems", height=420, optional_columns=("line", "field"))
+
+fields = ui.get(view, "field_completeness", view.filters)
+left, right = st.columns(2)
+with left:
+    ui.chart(charts.field_gaps(fields), "field_gaps")
+with right:
+    ui.chart(charts.completeness_by_team_chart(ui.get(view, "completeness_by_team", view.filters)), "teams")
+
+st.subheader("Completeness per post-mortem, least complete first")
+scores = ui.get(view, "completeness_by_incident", view.filters, True)
+if not ui.empty_state(view, scores):
+    ui.table(scores, "completeness", view, {"title": "Title", "completeness": "Fields filled",
+                                            "empty_fields": "Not filled in", "source_path": "File"},
+             file_name="completeness", percent_columns=("completeness",))

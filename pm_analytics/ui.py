@@ -1,0 +1,466 @@
+"""Streamlit glue every page shares: the data source and its caches, the sidebar (filters <-> URL
+query parameters), navigation links, and small renderers. The only ``pm_analytics`` module that
+imports Streamlit; pages call :func:`page` first and then only what is here, in
+:mod:`~pm_analytics.metrics` and in :mod:`~pm_analytics.charts`.
+
+Caching: the database is opened once per version (its path, mtime and size)
+with ``st.cache_resource``; query results are cached with ``st.cache_data``
+keyed on that version and the arguments, so changing a filter never re-reads
+files, and a reload (a new database file) never serves stale numbers.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from datetime import date
+
+import pandas as pd
+import streamlit as st
+
+from pm_analytics import datasource, metrics
+from pm_analytics.charts import PLOTLY_CONFIG, clicked_incident
+from pm_analytics.filters import PRESETS, Filters, from_query_params, preset_range, to_query_params
+from pm_analytics.formatting import (
+    escape_markdown,
+    format_count,
+    format_day,
+    format_minutes,
+    format_percent,
+    incident_href,
+    safe_url,
+)
+from pm_analytics.store import open_database
+
+NAV = (
+    ("app.py", "Overview"),
+    ("pages/response_times.py", "Response times"),
+    ("pages/blast_radius.py", "Blast radius"),
+    ("pages/action_items.py", "Action items"),
+    ("pages/incidents.py", "Incidents"),
+    ("pages/data_quality.py", "Data quality"),
+)
+INCIDENT_PAGE = "pages/incident.py"
+FILTER_KEYS = ("range", "from", "to", "sev", "team", "audience", "platform", "drills")
+EMPTY_MESSAGE = "No post-mortems match these filters. Widen the date range or clear a filter in the sidebar."
+
+
+@dataclass(frozen=True)
+class View:
+    """What a page needs: the data version to query, the filter, "today", and the parameters links keep."""
+
+    version: str
+    filters: Filters
+    preset: str
+    as_of: date
+    link_params: dict
+    summary: dict
+
+
+# -- data -----------------------------------------------------------------------
+
+@st.cache_resource(show_spinner=False)
+def _load_state() -> dict:
+    """Per-process: which folders were loaded since start, and a lock so only one load runs at a time."""
+    return {"lock": threading.Lock(), "loaded": set()}
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _connection(version: str):
+    return open_database(version.split("|")[0])
+
+
+def _load(source: datasource.DataSource) -> None:
+    bar = st.progress(0.0, text="Loading post-mortems…")
+
+    def tick(done: int, total: int) -> None:
+        bar.progress(done / total if total else 1.0, text=f"Loading post-mortems: {done:,} of {total:,} files")
+
+    try:
+        datasource.refresh(source, progress=tick)
+    finally:
+        bar.empty()
+
+
+def _data_version(reload: bool = False) -> str:
+    """Make sure the data source is loaded (once per process, or again on reload) and name its version."""
+    try:
+        source = datasource.resolve()
+    except OSError as exc:
+        st.error(f"Cannot open the data source: {exc}")
+        st.stop()
+    state = _load_state()
+    key = str(source.db_path)
+    if source.is_folder and (reload or key not in state["loaded"]):
+        with state["lock"]:
+            if reload or key not in state["loaded"]:
+                _load(source)
+                state["loaded"].add(key)
+    elif not source.db_path.is_file():
+        st.error(f"PM_ANALYTICS_DATA names `{escape_markdown(str(source.path))}`, which is neither a folder of "
+                 "post-mortems nor a database file made by `pm-analytics load`.")
+        st.stop()
+    stat = source.db_path.stat()
+    return f"{source.db_path}|{stat.st_mtime_ns}|{stat.st_size}"
+
+
+@st.cache_data(show_spinner=False, max_entries=1024)
+def _query(version: str, name: str, args: tuple, kwargs: tuple):
+    return getattr(metrics, name)(_connection(version), *args, **dict(kwargs))
+
+
+def get(view: View | str, name: str, *args, **kwargs):
+    """``metrics.<name>(con, *args, **kwargs)`` on the view's data, cached per data version and arguments."""
+    version = view.version if isinstance(view, View) else view
+    return _query(version, name, args, tuple(sorted(kwargs.items())))
+
+
+# -- the URL ------------------------------------------------------------------
+
+def _seed(keys: tuple[str, ...], values: dict) -> None:
+    """Put URL-given values into widget state when the URL says something new (a link was opened).
+
+    Otherwise the current values are written back as they are: Streamlit drops
+    a widget's state when another page creates a widget with the same key, and
+    a value the script set itself survives that.
+    """
+    url_now = {k: st.query_params.get(k) for k in keys}
+    applied = st.session_state.setdefault("_url_applied", {})
+    fresh = any(k not in st.session_state for k in values) or any(applied.get(k) != v for k, v in url_now.items())
+    for key, value in values.items():
+        st.session_state[key] = value if fresh else st.session_state[key]
+    if fresh:
+        applied.update(url_now)
+
+
+def _publish(keys: tuple[str, ...], wanted: dict[str, str]) -> None:
+    """Make the URL say ``wanted`` for ``keys`` (others untouched), so the view can be shared."""
+    applied = st.session_state.setdefault("_url_applied", {})
+    for key in keys:
+        value = wanted.get(key)
+        if st.query_params.get(key) != value:
+            if value is None:
+                del st.query_params[key]
+            else:
+                st.query_params[key] = value
+        applied[key] = value
+
+
+def control(kind: str, label: str, options: list, key: str, default, **kwargs):
+    """A page's own control (``radio``, ``selectbox``, ``toggle`` or ``text_input``) kept in the URL as ``key``."""
+    raw = st.query_params.get(key)
+    if kind == "toggle":
+        from_url = raw in ("1", "true") if raw is not None else default
+    elif kind == "text_input":
+        from_url = raw if raw is not None else default
+    else:
+        from_url = raw if raw in options else default
+    _seed((key,), {key: from_url})
+    widget = {"radio": st.radio, "selectbox": st.selectbox, "toggle": st.toggle, "text_input": st.text_input}[kind]
+    if kind in ("radio", "selectbox"):
+        value = widget(label, options, key=key, **kwargs)
+    else:
+        value = widget(label, key=key, **kwargs)
+    if kind == "toggle":
+        text = "1" if value else None
+    else:
+        text = str(value) if value not in (None, "") and value != default else None
+    _publish((key,), {key: text})
+    return value
+
+
+def _as_of() -> date:
+    raw = st.query_params.get("as_of")
+    try:
+        return date.fromisoformat(raw) if raw else date.today()
+    except ValueError:
+        return date.today()
+
+
+# -- the page frame -------------------------------------------------------------
+
+def page(title: str, question: str | None, show_title: bool = True) -> View:
+    """Set up a page: config, data, the shared sidebar; returns the :class:`View` to query with."""
+    st.set_page_config(page_title=f"{title} · pm-analytics", layout="wide")
+    version = _data_version()
+    as_of = _as_of()
+    choices = get(version, "filter_choices")
+    with st.sidebar:
+        filters, preset = _filter_widgets(choices, as_of)
+        link_params = to_query_params(filters, preset)
+        if st.query_params.get("as_of"):
+            link_params["as_of"] = as_of.isoformat()
+        _navigation(link_params)
+        summary = get(version, "load_report")["summary"]
+        if st.button("Reload", key="reload", help="Read the post-mortem folder again to pick up changed files"):
+            _data_version(reload=True)
+            st.cache_data.clear()
+            st.rerun()
+        st.caption(f"{format_count(summary['loaded'])} post-mortems loaded from {format_count(summary['files_seen'])} "
+                   f"files ({format_count(summary['rejected'])} rejected) at {summary['loaded_at'] or 'unknown time'} UTC.")
+    if show_title:
+        st.title(title)
+        st.caption(question)
+    return View(version, filters, preset, as_of, link_params, summary)
+
+
+def _filter_widgets(choices: dict, as_of: date) -> tuple[Filters, str]:
+    url_filters, url_preset = from_query_params(st.query_params.to_dict(), as_of)
+    lists = {"sev": ("severities", "Severity"), "team": ("teams", "Team"),
+             "audience": ("audiences", "Audience"), "platform": ("platforms", "Platform")}
+    seeded = {"range": url_preset, "drills": url_filters.include_excluded}
+    for key, (field, _) in lists.items():
+        seeded[key] = [v for v in getattr(url_filters, field) if v in choices[field]]
+    first, last = choices["first_date"] or as_of, max(choices["last_date"] or as_of, as_of)
+    seeded["dates"] = (url_filters.date_from or first, url_filters.date_to or last)
+    _seed(FILTER_KEYS, seeded)
+
+    st.header("Filters")
+    preset = st.selectbox("Date range", list(PRESETS), format_func=PRESETS.get, key="range")
+    if preset == "custom":
+        picked = st.date_input("From – to (incident start date)", key="dates", format="YYYY-MM-DD")
+        date_from, date_to = (tuple(picked) + (None, None))[:2] if isinstance(picked, (list, tuple)) else (picked, None)
+    else:
+        date_from, date_to = preset_range(preset, as_of)
+    picked_lists = {key: st.multiselect(label, choices[field], key=key, placeholder="All")
+                    for key, (field, label) in lists.items()}
+    include_drills = st.checkbox("Include drills and tests", key="drills",
+                                 help="Post-mortems marked as drills are left out of every statistic unless ticked")
+    filters = Filters(date_from=date_from, date_to=date_to, severities=tuple(picked_lists["sev"]),
+                      teams=tuple(picked_lists["team"]), audiences=tuple(picked_lists["audience"]),
+                      platforms=tuple(picked_lists["platform"]), include_excluded=include_drills)
+    _publish(FILTER_KEYS, to_query_params(filters, preset))
+    return filters, preset
+
+
+def _navigation(link_params: dict) -> None:
+    st.divider()
+    for target, label in NAV:
+        st.page_link(target, label=label, query_params=link_params)
+    st.divider()
+
+
+# -- renderers ------------------------------------------------------------------
+
+def empty_state(view: View, frame: pd.DataFrame | None = None) -> bool:
+    """Show the empty-filter message and return True when ``frame`` (or the whole selection) is empty."""
+    empty = get(view, "incident_counts", view.filters, "month", None).empty if frame is None else frame.empty
+    if empty:
+        st.info(EMPTY_MESSAGE)
+    return empty
+
+
+def stop_if_empty(view: View) -> None:
+    """End the page with the empty-filter message when no incident matches."""
+    if empty_state(view):
+        st.stop()
+
+
+def excluded_note(view: View) -> None:
+    left_out = get(view, "excluded_incidents", view.filters)
+    if left_out and not view.filters.include_excluded:
+        st.caption(f"{left_out} drill/test post-mortem{'s' if left_out != 1 else ''} left out of these numbers.")
+
+
+def chart(fig, key: str, view: View | None = None, clickable: bool = False) -> None:
+    """A plotly figure with plotly's own toolbar (PNG download); clicking a point with an incident
+    id as ``customdata`` opens that incident."""
+    if clickable and view is not None:
+        event = st.plotly_chart(fig, config=PLOTLY_CONFIG, width="stretch", key=key, on_select="rerun",
+                                selection_mode="points")
+        incident_id = clicked_incident(event)
+        if incident_id:
+            st.switch_page(INCIDENT_PAGE, query_params={"id": incident_id, **view.link_params})
+    else:
+        st.plotly_chart(fig, config=PLOTLY_CONFIG, width="stretch", key=key)
+
+
+def table(frame: pd.DataFrame, key: str, view: View, columns: dict | None = None, file_name: str | None = None,
+          height: int | str = "auto", minute_columns: tuple[str, ...] = (), percent_columns: tuple[str, ...] = (),
+          count_columns: tuple[str, ...] = (), optional_columns: tuple[str, ...] = ()) -> None:
+    """A table with a CSV download; rows with an ``incident_id`` link to the incident's page, and
+    selecting a row opens it. ``columns`` maps column -> header (others are hidden).
+
+    On screen, minute columns read ``1 h 05 min``, percent and count columns
+    ``83%`` and ``1,480``, all with "unknown" for an unknown value; optional
+    columns show a dash where empty. The CSV keeps the raw numbers.
+    """
+    shown = frame.copy()
+    for formatter, names in ((format_minutes, minute_columns), (format_percent, percent_columns),
+                             (format_count, count_columns)):
+        for column in names:
+            shown[column] = shown[column].map(formatter).astype("str")
+    for column in optional_columns:
+        shown[column] = shown[column].map(lambda v: "—" if pd.isna(v) else str(v)).astype("str")
+    config: dict = {}
+    if "incident_id" in shown.columns:
+        shown.insert(0, "link", [incident_href(i, view.link_params) for i in shown["incident_id"]])
+        config["link"] = st.column_config.LinkColumn("Incident", display_text=r"id=([^&]*)",
+                                                     help="Open the incident's page")
+    order = ["link"] if "link" in shown.columns else []
+    if columns:
+        order += [c for c in columns if c in shown.columns]
+        for column, header in columns.items():
+            if isinstance(header, str):
+                config.setdefault(column, header)
+            else:
+                config[column] = header
+    event = st.dataframe(shown, hide_index=True, column_order=order or None, column_config=config, key=key,
+                         on_select="rerun" if "incident_id" in shown.columns else "ignore",
+                         selection_mode="single-row", height=height, width="stretch")
+    if "incident_id" in shown.columns and event and event.selection.rows:
+        chosen = shown.iloc[event.selection.rows[0]]["incident_id"]
+        st.switch_page(INCIDENT_PAGE, query_params={"id": chosen, **view.link_params})
+    download = frame[[c for c in (columns or frame.columns) if c in frame.columns]]
+    st.download_button("Download CSV", download.to_csv(index=False).encode(), file_name=f"{file_name or key}.csv",
+                       mime="text/csv", key=f"{key}_csv")
+
+
+def incident_link(view: View, incident_id: str, label: str) -> None:
+    st.page_link(INCIDENT_PAGE, label=escape_markdown(label), query_params={"id": incident_id, **view.link_params})
+
+
+def metric_card(card: dict) -> None:
+    """One headline number with its change against the previous period and the plain verdict.
+
+    The change is coloured only when the verdict is "improved" or "worse": a
+    difference the data cannot support stays grey.
+    """
+    fmt = {"count": format_count, "minutes": format_minutes, "percent": format_percent}[card["unit"]]
+    delta = None
+    change = card["change"]
+    if card["verdict"] is not None and change is not None and not pd.isna(change):
+        sign = "+" if change > 0 else "-" if change < 0 else "±"
+        size = f"{abs(change) * 100:.1f} pp" if card["unit"] == "percent" else fmt(abs(change))
+        delta = f"{sign}{size} vs previous period"
+    judged = card["verdict"] in (metrics.IMPROVED, metrics.WORSE)
+    lower_is_better = card["unit"] != "percent"
+    st.metric(card["label"], fmt(card["value"]), delta=delta, border=True,
+              delta_color=("inverse" if lower_is_better else "normal") if judged else "off")
+    lines = [card["verdict"]] if card["verdict"] else []
+    if card["verdict"] is None and card["key"] != "overdue":
+        lines.append("pick a date range to compare")
+    if card["note"]:
+        lines.append(card["note"])
+    st.caption(" · ".join(lines))
+
+
+def text(value) -> None:
+    """Post-mortem text as inert Markdown (nothing in it becomes a link, image or HTML)."""
+    st.markdown(escape_markdown(value))
+
+
+
+# -- the incident page ----------------------------------------------------------
+
+_FINDING_TITLES = {"went_well": "What went well?", "went_wrong": "What didn't go well?",
+                   "got_lucky": "Where did we get lucky?", "why": "Why did it happen?"}
+
+
+def incident_header(detail: dict) -> None:
+    incident = detail["incident"]
+    st.header(escape_markdown(incident["title"] or incident["incident_id"]))
+    teams = ", ".join(detail["teams"]["team"]) or "no team given"
+    facts = [f"**{escape_markdown(incident['severity'] or 'Severity unknown')}**",
+             escape_markdown(format_day(incident["incident_date"])), escape_markdown(teams),
+             f"author {escape_markdown(incident['author'] or 'unknown')}",
+             f"id {escape_markdown(incident['incident_id'])}"]
+    st.markdown(" · ".join(facts))
+    if incident["exclude_from_metrics"]:
+        st.warning("This post-mortem is marked as a drill or test: it is left out of every statistic.")
+    doc_url = safe_url(incident["investigation_doc_url"])
+    doc_name = incident["investigation_doc_name"]
+    if doc_url:
+        st.link_button(f"Investigation doc: {doc_name or doc_url}", doc_url)
+    elif doc_name:
+        st.caption(f"Investigation doc: {escape_markdown(doc_name)} (no link given)")
+    st.caption(f"Source: {escape_markdown(incident['source_path'])} ({escape_markdown(incident['source_format'])})")
+
+
+def incident_metrics(detail: dict) -> None:
+    incident = detail["incident"]
+    phases = detail["phases"].set_index("metric")
+    cols = st.columns(4)
+    for column, metric in zip(cols * 2, ("time_to_detect_min", "time_to_respond_min", "time_to_understand_min",
+                                          "time_to_solution_min", "time_to_full_recovery_min",
+                                          "time_to_partial_recovery_min", "duration_min")):
+        row = phases.loc[metric]
+        with column:
+            st.metric(row["label"], format_minutes(row["minutes"]), border=True,
+                      help=f"Median for {detail['peer_label']}: {format_minutes(row['severity_median'])}")
+    impact = incident["patients_affected"] * incident["duration_min"] \
+        if not (pd.isna(incident["patients_affected"]) or pd.isna(incident["duration_min"])) else None
+    cols = st.columns(4)
+    for column, (label, value) in zip(cols * 2, (
+            ("Clinics affected", incident["clinics_affected"]), ("Providers affected", incident["providers_affected"]),
+            ("Patients affected", incident["patients_affected"]), ("Patient impact-minutes", impact),
+            ("TechOps engineers", incident["techops_engineers"]), ("Software engineers", incident["software_engineers"]),
+            ("Security engineers", incident["security_engineers"]), ("Teams involved", len(detail["teams"])))):
+        with column:
+            st.metric(label, format_count(value), border=True)
+
+
+def incident_sections(view: View, detail: dict) -> None:
+    incident = detail["incident"]
+    st.subheader("Impact summary")
+    text(incident["impact_summary"])
+    apps = detail["apps"]
+    st.markdown("**Apps/APIs affected:** " + (escape_markdown(", ".join(
+        f"{a} {p}" if a else p for a, p in zip(apps["audience"], apps["platform"]))) if not apps.empty else "unknown"))
+    left, right = st.columns(2)
+    with left:
+        st.subheader("Reviewers")
+        if detail["reviewers"].empty:
+            st.caption("No reviewers listed.")
+        else:
+            st.dataframe(detail["reviewers"], hide_index=True, width="stretch", column_config={
+                "name": "Reviewer", "state": "State", "reviewed_on": st.column_config.DateColumn("Date")})
+    with right:
+        st.subheader("Timeline")
+        timeline = detail["timeline_local"]
+        if timeline.empty:
+            st.caption("No timeline rows.")
+        else:
+            st.dataframe(timeline, hide_index=True, width="stretch", column_order=["at", "description"],
+                         column_config={"at": st.column_config.DatetimeColumn(
+                             f"Time ({detail['tz_label']})", format="YYYY-MM-DD HH:mm"), "description": "Event"})
+    findings = detail["findings"]
+    columns = st.columns(4)
+    for column, (kind, title) in zip(columns, _FINDING_TITLES.items()):
+        with column:
+            st.subheader(title)
+            items = findings[findings["kind"] == kind]["text"]
+            if items.empty:
+                st.caption("Not filled in.")
+            for item in items:
+                st.markdown("- " + escape_markdown(item))
+    st.subheader("Action items")
+    items = detail["action_items"]
+    if items.empty:
+        st.caption("No action items.")
+    else:
+        st.dataframe(items.assign(ticket_url=[safe_url(u) for u in items["ticket_url"]]), hide_index=True,
+                     width="stretch",
+                     column_order=["action_id", "priority", "description", "owner", "status", "due_at",
+                                   "completed_on", "done_on_time", "overdue", "ticket", "ticket_url"],
+                     column_config={"action_id": "Item", "priority": "Priority", "description": "Action item",
+                                    "owner": "Owner", "status": "Status",
+                                    "due_at": st.column_config.DatetimeColumn("Due (UTC)", format="YYYY-MM-DD HH:mm"),
+                                    "completed_on": st.column_config.DateColumn("Completed"),
+                                    "done_on_time": st.column_config.CheckboxColumn("On time"),
+                                    "overdue": st.column_config.CheckboxColumn(f"Overdue on {view.as_of:%Y-%m-%d}"),
+                                    "ticket": "Ticket", "ticket_url": st.column_config.LinkColumn("Ticket link")})
+    if not detail["problems"].empty:
+        with st.expander(f"{len(detail['problems'])} problems found in this post-mortem's file"):
+            st.dataframe(detail["problems"], hide_index=True, width="stretch")
+
+
+def load_counts(report: dict) -> None:
+    summary = report["summary"]
+    cols = st.columns(4)
+    for column, (label, value) in zip(cols, (("Files seen", summary["files_seen"]), ("Loaded", summary["loaded"]),
+                                             ("Loaded with warnings", summary["with_warnings"]),
+                                             ("Rejected", summary["rejected"]))):
+        with column:
+            st.metric(label, format_count(value), border=True)
+    st.caption(f"Source: {escape_markdown(summary['source'] or 'unknown')} · loaded at {summary['loaded_at']} UTC")

@@ -1,0 +1,185 @@
+"""Every page run in-process with Streamlit's AppTest, on the bundled sample and on an empty folder.
+
+Numbers are checked in test_metrics.py; here: the page renders, filters change what it shows and
+land in the URL, a URL's filters are applied, links go to incident pages, empty states are clear.
+"""
+
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = str(ROOT / "app.py")
+DATA = ROOT / "data"
+AS_OF = "2026-11-26"
+PAGES = ["app.py", "pages/response_times.py", "pages/blast_radius.py", "pages/action_items.py",
+         "pages/incidents.py", "pages/incident.py", "pages/data_quality.py"]
+KNOWN_ID = "INC-2025-122"
+
+
+@pytest.fixture(autouse=True)
+def fresh_caches(tmp_path, monkeypatch):
+    monkeypatch.setenv("PM_ANALYTICS_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("PM_ANALYTICS_DATA", str(DATA))
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+def run(page: str, **params) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    params.setdefault("as_of", AS_OF)
+    for key, value in params.items():
+        at.query_params[key] = value
+    if page != "app.py":
+        at.switch_page(page)
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def metric(at: AppTest, label: str) -> str:
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def plotly_specs(at: AppTest) -> list[dict]:
+    import json
+
+    return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_renders_on_the_sample(page):
+    at = run(page, id=KNOWN_ID) if page == "pages/incident.py" else run(page)
+    assert not at.error, [e.value for e in at.error]
+    if page not in ("pages/incident.py", "pages/data_quality.py", "pages/incidents.py"):
+        assert plotly_specs(at), "a chart"
+    for spec in plotly_specs(at):
+        layout = spec["layout"]
+        assert layout["title"]["text"], "every chart has a title"
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_renders_on_an_empty_folder(page, tmp_path, monkeypatch):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    monkeypatch.setenv("PM_ANALYTICS_DATA", str(empty))
+    at = run(page, id=KNOWN_ID) if page == "pages/incident.py" else run(page)
+    shown = " ".join(x.value for x in list(at.info) + list(at.error) + list(at.success))
+    if page == "pages/incident.py":
+        assert "No post-mortem has the id" in shown
+    elif page == "pages/data_quality.py":
+        assert metric(at, "Files seen") == "0"
+    elif page != "app.py":
+        assert "No post-mortems match these filters" in shown
+    else:
+        assert metric(at, "Incidents") == "0" and metric(at, "Median time to recover") == "unknown"
+
+
+def test_a_missing_data_source_is_a_clear_message(tmp_path, monkeypatch):
+    monkeypatch.setenv("PM_ANALYTICS_DATA", str(tmp_path / "nowhere.duckdb"))
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    assert not at.exception
+    assert "neither a folder of post-mortems nor a database file" in at.error[0].value
+
+
+def test_overview_filter_changes_numbers_and_url():
+    at = run("app.py", range="all")
+    everyone = metric(at, "Incidents")
+    at.sidebar.multiselect(key="team").set_value(["Payments"]).run()
+    assert not at.exception
+    assert metric(at, "Incidents") != everyone
+    assert at.query_params["team"] == "Payments"
+    at.sidebar.multiselect(key="sev").set_value(["SEV1"]).run()
+    assert int(metric(at, "Incidents")) < int(everyone)
+    assert at.query_params["sev"] == "SEV1"
+
+
+def test_a_link_with_filters_applies_them():
+    everything = run("app.py", range="all")
+    linked = run("app.py", range="all", sev="SEV1")
+    assert linked.sidebar.multiselect(key="sev").value == ["SEV1"]
+    assert metric(linked, "Incidents") == metric(linked, "SEV1 incidents") != metric(everything, "Incidents")
+
+
+def test_default_range_compares_with_the_year_before():
+    at = run("app.py")
+    assert at.sidebar.selectbox(key="range").value == "last_12_months"
+    captions = " ".join(c.value for c in at.caption)
+    assert any(v in captions for v in ("improved", "worse", "no clear change"))
+
+
+def test_custom_dates_from_the_url():
+    at = run("app.py", **{"from": "2026-01-01", "to": "2026-03-31"})
+    assert at.sidebar.selectbox(key="range").value == "custom"
+    quarter = int(metric(at, "Incidents"))
+    assert 0 < quarter < int(metric(run("app.py", range="all"), "Incidents"))
+
+
+def test_overview_lists_five_harmful_incidents_linking_to_their_pages():
+    at = run("app.py", range="all")
+    links = [link for link in at.get("page_link") if link.proto.page.endswith("incident")]
+    assert len(links) == 5
+    assert all("id=" in link.proto.query_string for link in links)
+
+
+def test_response_times_controls_change_the_chart_and_url():
+    at = run("pages/response_times.py", range="all")
+    before = plotly_specs(at)[0]
+    at.radio(key="by").set_value("severity").run()
+    at.selectbox(key="metric").set_value("time_to_detect_min").run()
+    assert not at.exception
+    after = plotly_specs(at)[0]
+    assert after["layout"]["title"]["text"].startswith("Time to detect")
+    assert len(after["data"]) > len(before["data"]) - 2
+    assert at.query_params["by"] == "severity" and at.query_params["metric"] == "time_to_detect_min"
+
+
+def test_response_time_table_shows_hours_and_minutes_not_raw_minutes():
+    at = run("pages/response_times.py", range="all")
+    table = at.dataframe[0].value
+    assert table["median"].str.contains(r"^\d+ min$|^\d+ h \d{2} min$|^unknown$").all()
+
+
+def test_incidents_search_and_sort():
+    at = run("pages/incidents.py", range="all")
+    everything = at.dataframe[0].value
+    at.selectbox(key="sort").set_value("patients_affected").run()
+    shown = list(at.dataframe[0].value["patients_affected"])
+    known = [int(v.replace(",", "")) for v in shown if v != "unknown"]
+    assert known == sorted(known, reverse=True)
+    assert 0 < len(known) < len(shown) == len(everything)
+    assert shown[len(known):] == ["unknown"] * (len(shown) - len(known)), "unknown sorts last and reads 'unknown'"
+    at.text_input(key="q").set_value("certificate").run()
+    found = at.dataframe[0].value
+    assert 0 < len(found) < len(everything)
+    assert at.query_params["q"] == "certificate" and at.query_params["sort"] == "patients_affected"
+    assert found["link"].str.startswith("incident?id=").all()
+
+
+def test_sql_looking_search_and_filter_values_are_just_values():
+    at = run("pages/incidents.py", range="all", q="' OR 1=1 --", team="x' OR '1'='1")
+    assert "No post-mortems match" in " ".join(i.value for i in at.info)
+
+
+def test_incident_page_shows_its_title_and_metrics():
+    at = run("pages/incident.py", id=KNOWN_ID)
+    assert "Copay estimates showing" in at.main.header[0].value
+    assert metric(at, "Time to detect") != "unknown"
+    assert len(plotly_specs(at)) == 2
+
+
+def test_unknown_incident_id_is_a_clear_message():
+    at = run("pages/incident.py", id="NO-SUCH-INCIDENT")
+    assert "No post-mortem has the id" in at.error[0].value
+
+
+def test_data_quality_lists_problems_with_file_and_line():
+    at = run("pages/data_quality.py")
+    problems = at.dataframe[0].value
+    assert {"source_path", "line", "level", "field", "message"} <= set(problems.columns)
+    assert (problems["level"] == "warning").any()
