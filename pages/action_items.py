@@ -21,7 +21,7 @@ ui.chart(charts.action_rates(trend, period), "rates")
 ui.excluded_note(view)
 
 st.subheader(f"Overdue as of {view.as_of:%Y-%m-%d}, most days overdue first")
-overdue = ui.get(view, "overdue_items", view.filters, view.as_of)
+overdue = ui.get(view, "overdue_items", view.filters, view.as_of, ui.MAX_TABLE_ROWS)
 if overdue.empty:
     st.success("Nothing is overdue in these filters.")
 else:
@@ -30,7 +30,8 @@ else:
               "owner": "Owner", "ticket": "Ticket", "ticket_url": st.column_config.LinkColumn("Ticket link"),
               "due_at": st.column_config.DatetimeColumn("Due (UTC)", format="YYYY-MM-DD HH:mm"),
               "days_overdue": "Days overdue"},
-             file_name="overdue_action_items")
+             file_name="overdue_action_items", total_rows=ui.get(view, "headline", view.filters, view.as_of)[
+                 "action_items_overdue"], full=lambda: ui.get(view, "overdue_items", view.filters, view.as_of))
 
 left, right = st.columns(2)
 with left:

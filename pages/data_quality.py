@@ -6,7 +6,7 @@ from pm_analytics import charts, ui
 
 view = ui.page("Data quality", "Can we trust these numbers? Which post-mortems were rejected, and which "
                                "template fields do people leave empty?")
-report = ui.get(view, "load_report")
+report = ui.get(view, "load_report", ui.MAX_TABLE_ROWS)
 ui.load_counts(report)
 
 st.subheader("Problems found while loading")
@@ -16,7 +16,8 @@ if problems.empty:
 else:
     ui.table(problems, "problems", view,
              {"source_path": "File", "line": "Line", "level": "Level", "field": "Field", "message": "Problem",
-              "status": "File status"}, file_name="load_problems", height=420, optional_columns=("line", "field"))
+              "status": "File status"}, file_name="load_problems", height=420, optional_columns=("line", "field"),
+             total_rows=report["problem_count"], full=lambda: ui.get(view, "load_report")["problems"])
 
 fields = ui.get(view, "field_completeness", view.filters)
 left, right = st.columns(2)
@@ -26,7 +27,7 @@ with right:
     ui.chart(charts.completeness_by_team_chart(ui.get(view, "completeness_by_team", view.filters)), "teams")
 
 st.subheader("Completeness per post-mortem, least complete first")
-scores = ui.get(view, "completeness_by_incident", view.filters, True)
+scores = ui.get(view, "completeness_by_incident", view.filters, ui.MAX_TABLE_ROWS)
 if not ui.empty_state(view, scores):
     ui.table(scores, "completeness", view, {"title": "Title", "completeness": "Fields filled",
                                             "empty_fields": "Not filled in", "source_path": "File"},

@@ -20,8 +20,9 @@ with sort_col:
 with order_col:
     ascending = ui.control("toggle", "Ascending", [], "asc", False)
 
-incidents = ui.get(view, "incident_list", view.filters, search, sort_by, not ascending)
-st.caption(f"{len(incidents):,} post-mortems" + (f" matching “{search}”" if search else "") +
+incidents = ui.get(view, "incident_list", view.filters, search, sort_by, not ascending, limit=ui.MAX_TABLE_ROWS)
+total = ui.get(view, "incident_count", view.filters, search)
+st.caption(f"{total:,} post-mortems" + (f" matching “{ui.escape_markdown(search)}”" if search else "") +
            ". Unknown values read “unknown” and sort last.")
 if not ui.empty_state(view, incidents):
     ui.table(incidents, "incidents", view,
@@ -32,4 +33,5 @@ if not ui.empty_state(view, incidents):
               "action_items_done": "Action items done", "action_items_total": "Action items",
               "exclude_from_metrics": st.column_config.CheckboxColumn("Drill")},
              file_name="incidents", minute_columns=("duration_min", "time_to_detect_min"),
-             count_columns=("patients_affected",), height=640)
+             count_columns=("patients_affected",), height=640, total_rows=total,
+             full=lambda: ui.get(view, "incident_list", view.filters, search, sort_by, not ascending))

@@ -33,6 +33,7 @@ ui.table(stats, "stats", view, {"label": "Time", "n": "Incidents with a value", 
 breakdown = ui.get(view, "time_breakdown", view.filters, "quarter", "severity")
 ui.chart(charts.time_breakdown_chart(breakdown, "quarter"), "breakdown")
 
-incidents = ui.get(view, "incident_list", view.filters, include_drills=False)
-ui.chart(charts.distribution_by_severity(incidents, metric, label), "distribution", view, clickable=True)
-st.caption("Click a dot to open that incident.")
+spread = ui.get(view, "distribution", view.filters, metric)
+ui.chart(charts.distribution_by_severity(spread, label), "distribution", view, clickable=True)
+st.caption("Boxes: quartiles and 1.5 × IQR whiskers over every incident. Dots: outliers and a fixed sample of "
+           "up to 300 incidents per severity; click one to open it.")

@@ -160,25 +160,42 @@ def time_breakdown_chart(breakdown: pd.DataFrame, period: str = "quarter") -> go
     return _layout(fig, title, None, "Median time", height=420)
 
 
-def distribution_by_severity(incidents: pd.DataFrame, metric: str, label: str) -> go.Figure:
-    """Box per severity with every incident as a point (click a point to open the incident)."""
-    title = f"{label}: spread per severity (each dot is an incident)"
-    data = incidents.dropna(subset=[metric])
-    if data.empty:
+def distribution_by_severity(distribution: dict, label: str) -> go.Figure:
+    """Box per severity over every incident, with a stable sample of incidents (outliers first) as
+    dots; click a dot to open the incident. ``distribution`` is :func:`metrics.distribution`'s result."""
+    title = f"{label}: spread per severity (dots are incidents)"
+    stats, points = distribution["stats"], distribution["points"]
+    if stats.empty:
         return empty_figure(title, "No incident in these filters reports this time")
+    order = sorted(stats["severity"], key=lambda s: (s not in SEVERITY_COLORS, s))
     fig = go.Figure()
-    for severity in sorted(data["severity"].fillna("Unknown").unique(), key=lambda s: (s not in SEVERITY_COLORS, s)):
-        part = data[data["severity"].fillna("Unknown") == severity]
-        fig.add_box(
-            x=[severity] * len(part), y=part[metric], name=severity, boxpoints="all", jitter=0.4, pointpos=0,
-            marker={"color": SEVERITY_COLORS.get(severity, "#95a5a6"), "size": 6},
-            customdata=part["incident_id"],
-            hovertext=[f"{escape_html(t)}<br>{format_minutes(v)}" for t, v in zip(part["title"], part[metric])],
-            hoverinfo="text", boxmean=False,
+    for position, severity in enumerate(order):
+        box = stats[stats["severity"] == severity].iloc[0]
+        color = SEVERITY_COLORS.get(severity, "#95a5a6")
+        fig.add_box(x=[position], q1=[box.q1], median=[box["median"]], q3=[box.q3], lowerfence=[box.lower_fence],
+                    upperfence=[box.upper_fence], name=severity, marker_color=color, boxpoints=False,
+                    hoverinfo="skip", width=0.6)
+        dots = points[points["severity"] == severity]
+        jitter = [((hash_fraction(i) - 0.5) * 0.5) for i in dots["incident_id"]]
+        fig.add_scatter(
+            x=[position + j for j in jitter], y=dots["value"], mode="markers", name=f"{severity} incidents",
+            marker={"color": color, "size": 6, "opacity": 0.7, "line": {"width": 0.5, "color": "white"}},
+            customdata=dots["incident_id"],
+            hovertext=[f"{escape_html(t)}<br>{format_minutes(v)}" for t, v in zip(dots["title"], dots["value"])],
+            hoverinfo="text",
         )
-    _time_axis(fig, data[metric].max())
+    counts = dict(zip(stats["severity"], stats["n"]))
+    fig.update_xaxes(tickvals=list(range(len(order))), ticktext=[f"{s} (n={counts[s]:,})" for s in order])
+    _time_axis(fig, stats["max"].max())
     fig.update_layout(showlegend=False)
     return _layout(fig, title, "Severity", label)
+
+
+def hash_fraction(text: str) -> float:
+    """A stable number in [0, 1) from a string, for jitter that does not move between runs."""
+    import zlib
+
+    return (zlib.crc32(str(text).encode()) % 10_000) / 10_000
 
 
 # -- blast radius -------------------------------------------------------------

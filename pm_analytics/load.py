@@ -1,30 +1,48 @@
 """Find post-mortem files, parse them, settle duplicate ids, and write the database.
 
-Every file found is accounted for in the result: loaded, rejected (with at
-least one error), a duplicate of an earlier id, or skipped (not a post-mortem
-file type). Files are handled in sorted path order, so the result does not
-depend on the file system's listing order.
+Every file found is accounted for: loaded, rejected (with at least one
+error), a duplicate of an earlier id, or skipped (not a post-mortem file
+type). Files are handled in sorted path order, so neither the file system's
+listing order nor the number of worker processes changes the result.
+
+A reload is incremental: a file whose size and modification time match the
+previous load (or, failing that, whose SHA-256 does) is not parsed again; its
+rows are copied from the previous database. When nothing changed at all, the
+database is left as it is.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.compute as pc
+
 from pm_analytics.parse import MAX_FILE_BYTES, SUFFIXES, ParseResult, parse_bytes
 from pm_analytics.schema import Incident, Problem
-from pm_analytics.store import SourceFile, write_database
+from pm_analytics.store import DatabaseWriter, SourceFile, incident_tables, previous_load
+
+# Below this many files to parse, worker processes cost more than they save.
+PARALLEL_MIN_FILES = 400
+CHUNK_FILES = 64
+FLUSH_INCIDENTS = 5000
 
 
 @dataclass
 class LoadResult:
-    """Everything one load produced, ready to write or to report."""
+    """What a load saw and found. ``incidents`` is kept only by :func:`load_paths` (nothing is written)."""
 
-    incidents: list[Incident] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     files: list[SourceFile] = field(default_factory=list)
+    incidents: list[Incident] = field(default_factory=list)
+    parsed: int = 0
+    reused: int = 0
+    written: bool = False
 
     def count(self, status: str) -> int:
         return sum(1 for f in self.files if f.status == status)
@@ -78,82 +96,281 @@ def discover(paths: Iterable[str | os.PathLike], relative_to: str | os.PathLike 
                         continue
                     path = Path(dirpath) / name
                     problem = None
-                    if path.is_symlink():
-                        target = path.resolve()
-                        if not target.is_relative_to(real_root):
-                            problem = "symlink points outside the data folder; not followed"
+                    if path.is_symlink() and not path.resolve().is_relative_to(real_root):
+                        problem = "symlink points outside the data folder; not followed"
                     found.setdefault(name_of(path), Candidate(path, name_of(path), problem))
         else:
             found.setdefault(name_of(root), Candidate(root, name_of(root)))
     return [found[k] for k in sorted(found)]
 
 
-def read_candidate(candidate: Candidate) -> tuple[ParseResult | None, SourceFile]:
-    """Parse one file; ``None`` result for a skipped file. Never raises for a bad file."""
-    path, name = candidate.path, candidate.source_path
-    if candidate.problem:
-        return _failed(name, candidate.problem), SourceFile(name, None, None, None, "rejected", None)
-    if path.suffix.lower() not in SUFFIXES:
-        return None, SourceFile(name, None, None, None, "skipped", None)
-    try:
-        stat = path.stat()
-        if not path.is_file():
-            return _failed(name, "not a regular file"), SourceFile(name, None, None, None, "rejected", None)
-        with open(path, "rb") as fh:
-            data = fh.read(MAX_FILE_BYTES + 1)
-    except OSError as exc:
-        return _failed(name, f"cannot read: {exc.strerror or exc}"), SourceFile(name, None, None, None, "rejected", None)
-    if len(data) > MAX_FILE_BYTES:
-        result = _failed(name, f"file is over {MAX_FILE_BYTES // 1048576} MB; post-mortems that large are not read")
-        return result, SourceFile(name, stat.st_size, stat.st_mtime_ns, None, "rejected", None)
-    result = parse_bytes(data, name)
-    status = "rejected" if result.rejected else "loaded"
-    incident_id = result.incident.incident_id if result.incident else None
-    return result, SourceFile(name, stat.st_size, stat.st_mtime_ns, result.source_sha256, status, incident_id)
-
-
 def _failed(name: str, message: str) -> ParseResult:
     return ParseResult(name, None, [Problem(name, "error", None, None, message)])
 
 
-def load_paths(paths: Sequence[str | os.PathLike], relative_to: str | os.PathLike | None = None,
-               progress: Callable[[int, int], None] | None = None) -> LoadResult:
-    """Parse every post-mortem under ``paths``; the first file (by path) with an id keeps it.
+def _read(candidate: Candidate) -> tuple[bytes | None, SourceFile, ParseResult | None]:
+    """The file's bytes and what is known of it, or the reason it cannot be read."""
+    name = candidate.source_path
+    if candidate.problem:
+        return None, SourceFile(name, None, None, None, "rejected", None), _failed(name, candidate.problem)
+    try:
+        stat = candidate.path.stat()
+        if not candidate.path.is_file():
+            return None, SourceFile(name, None, None, None, "rejected", None), _failed(name, "not a regular file")
+        with open(candidate.path, "rb") as fh:
+            data = fh.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        return None, SourceFile(name, None, None, None, "rejected", None), \
+            _failed(name, f"cannot read: {exc.strerror or exc}")
+    source = SourceFile(name, stat.st_size, stat.st_mtime_ns, None, "rejected", None)
+    if len(data) > MAX_FILE_BYTES:
+        return None, source, _failed(name, f"file is over {MAX_FILE_BYTES // 1048576} MB; "
+                                           "post-mortems that large are not read")
+    return data, source, None
 
-    ``progress(done, total)`` is called as files are read.
-    """
+
+def read_candidate(candidate: Candidate, data: bytes | None = None) -> tuple[ParseResult, SourceFile]:
+    """Parse one file (``data`` if already read). Never raises for a bad file."""
+    if data is None:
+        data, source, failure = _read(candidate)
+        if failure is not None:
+            return failure, source
+    else:
+        stat = candidate.path.stat()
+        source = SourceFile(candidate.source_path, stat.st_size, stat.st_mtime_ns, None, "rejected", None)
+    result = parse_bytes(data, candidate.source_path)
+    source.source_sha256 = result.source_sha256
+    if result.incident is not None:
+        source.status, source.incident_id = "loaded", result.incident.incident_id
+    return result, source
+
+
+@dataclass
+class _Chunk:
+    """Parsed files in path order: each file's record, problems and (if kept) incident object; and the
+    Arrow rows of the chunk's loaded incidents (``_owner`` = position among them)."""
+
+    files: list[tuple[SourceFile, list[Problem], Incident | None]]
+    tables: dict[str, pa.Table] | None
+
+
+def _parse_chunk(chunk: list[tuple[Candidate, bytes | None]], keep_objects: bool) -> _Chunk:
+    files, loaded = [], []
+    for candidate, data in chunk:
+        result, source = read_candidate(candidate, data)
+        if result.incident is not None:
+            loaded.append(result.incident)
+        files.append((source, result.problems, result.incident if keep_objects else None))
+    return _Chunk(files, None if keep_objects else incident_tables(loaded))
+
+
+def _chunks_in_order(work: list[tuple[Candidate, bytes | None]], workers: int, keep_objects: bool) -> Iterator[_Chunk]:
+    """Parse ``work`` chunk by chunk, in order, in ``workers`` processes when there is enough of it."""
+    chunks = [work[i:i + CHUNK_FILES] for i in range(0, len(work), CHUNK_FILES)]
+    if workers <= 1 or len(work) < PARALLEL_MIN_FILES:
+        for chunk in chunks:
+            yield _parse_chunk(chunk, keep_objects)
+        return
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        yield from pool.map(_parse_chunk, chunks, [keep_objects] * len(chunks))
+
+
+def default_workers() -> int:
+    return max(1, min(os.cpu_count() or 1, 8))
+
+
+@dataclass
+class _Plan:
+    """Per file in path order: reuse its previous rows, parse it, report it, or skip it."""
+
+    steps: list[tuple[str, Candidate, SourceFile | None]] = field(default_factory=list)
+    to_parse: list[tuple[Candidate, bytes | None]] = field(default_factory=list)
+    early: dict[str, ParseResult] = field(default_factory=dict)
+
+
+def _plan(candidates: list[Candidate], previous: dict[str, SourceFile]) -> _Plan:
+    plan = _Plan()
+    for candidate in candidates:
+        name = candidate.source_path
+        if candidate.problem is None and candidate.path.suffix.lower() not in SUFFIXES:
+            plan.steps.append(("skip", candidate, SourceFile(name, None, None, None, "skipped", None)))
+            continue
+        before = previous.get(name)
+        if before is not None and before.status in ("loaded", "rejected") and candidate.problem is None:
+            try:
+                stat = candidate.path.stat()
+            except OSError:
+                stat = None
+            if stat is not None and (stat.st_size, stat.st_mtime_ns) == (before.size_bytes, before.mtime_ns):
+                plan.steps.append(("reuse", candidate, before))
+                continue
+            if stat is not None and stat.st_size == before.size_bytes:
+                data, source, failure = _read(candidate)
+                if failure is None and hashlib.sha256(data).hexdigest() == before.source_sha256:
+                    source.source_sha256, source.status, source.incident_id = (
+                        before.source_sha256, before.status, before.incident_id)
+                    plan.steps.append(("reuse", candidate, source))
+                    continue
+                if failure is None:
+                    plan.steps.append(("parse", candidate, None))
+                    plan.to_parse.append((candidate, data))
+                    continue
+        plan.steps.append(("parse", candidate, None))
+        plan.to_parse.append((candidate, None))
+    return plan
+
+
+def _unchanged(plan: _Plan, previous: dict[str, SourceFile]) -> bool:
+    """True when every file is reused as it was and no file disappeared: the old database stands."""
+    if plan.to_parse or len(plan.steps) != len(previous):
+        return False
+    for kind, candidate, source in plan.steps:
+        before = previous.get(candidate.source_path)
+        if before is None or kind == "skip" and before.status != "skipped":
+            return False
+        if kind == "reuse" and (source.size_bytes, source.mtime_ns) != (before.size_bytes, before.mtime_ns):
+            return False
+    return True
+
+
+class _Sink:
+    """Where loaded incidents go, in batches: kept in memory, or written through a :class:`DatabaseWriter`."""
+
+    def __init__(self, writer: DatabaseWriter | None) -> None:
+        self.writer = writer
+        self.incidents: list[Incident] = []
+        self.tables: list[dict[str, pa.Table]] = []
+        self.problems: list[Problem] = []
+        self.pending = 0
+
+    def add_chunk(self, chunk: _Chunk, losers: set[int]) -> None:
+        """Take a parsed chunk's incidents, except ``losers`` (positions among its loaded incidents)."""
+        if chunk.tables is None:
+            loaded = [inc for _, _, inc in chunk.files if inc is not None]
+            self.incidents.extend(inc for i, inc in enumerate(loaded) if i not in losers)
+            return
+        tables = chunk.tables
+        if losers:
+            keep = pa.array([i not in losers for i in range(tables["incidents"].num_rows)])
+            tables = {name: data.filter(pc.take(keep, data["_owner"])) for name, data in tables.items()}
+        self.tables.append(tables)
+        self.pending += tables["incidents"].num_rows
+        if self.pending >= FLUSH_INCIDENTS:
+            self.flush()
+
+    def add_problems(self, problems: list[Problem]) -> None:
+        self.problems.extend(problems)
+
+    def flush(self) -> None:
+        if self.writer is None:
+            return
+        if self.tables:
+            merged = {name: pa.concat_tables([t[name] for t in self.tables]) for name in self.tables[0]}
+            self.writer.add_tables(merged, self.problems)
+        elif self.problems:
+            self.writer.add_tables({}, self.problems)
+        self.tables, self.problems, self.pending = [], [], 0
+
+
+def _run(plan: _Plan, workers: int, progress: Callable[[int, int], None] | None, sink: _Sink,
+         reused_problems: Callable[[list[str]], list[Problem]] | None) -> tuple[LoadResult, list[str]]:
+    """Walk the plan in path order: parse what must be, settle duplicate ids (first path wins) and
+    hand the loaded incidents to ``sink``. Returns the result and the paths whose rows are reused."""
     result = LoadResult()
     owner_of: dict[str, str] = {}
-    candidates = discover(paths, relative_to)
-    for done, candidate in enumerate(candidates, start=1):
-        if progress is not None and (done == 1 or done % 50 == 0 or done == len(candidates)):
-            progress(done, len(candidates))
-        parsed, source = read_candidate(candidate)
-        if parsed is None:
-            result.problems.append(Problem(source.source_path, "warning", None, None,
-                                           f"not a post-mortem file type ({', '.join(SUFFIXES)}); skipped"))
-            result.files.append(source)
-            continue
-        result.problems.extend(parsed.problems)
-        incident = parsed.incident
-        if incident is not None:
-            first = owner_of.get(incident.incident_id)
+    reused: list[str] = []
+    chunks = _chunks_in_order(plan.to_parse, workers, keep_objects=sink.writer is None)
+    chunk: _Chunk | None = None
+    position = loaded_position = 0
+    losers: set[int] = set()
+    total = len(plan.steps)
+
+    def close_chunk() -> None:
+        if chunk is not None:
+            sink.add_chunk(chunk, losers)
+
+    for done, (kind, candidate, source) in enumerate(plan.steps, start=1):
+        if progress is not None and (done == 1 or done % 500 == 0 or done == total):
+            progress(done, total)
+        name = candidate.source_path
+        problems: list[Problem] = []
+        loaded_index = None
+        if kind == "skip":
+            problems.append(Problem(name, "warning", None, None,
+                                    f"not a post-mortem file type ({', '.join(SUFFIXES)}); skipped"))
+        elif kind == "reuse":
+            result.reused += 1
+            reused.append(name)
+        else:
+            if chunk is None or position == len(chunk.files):
+                close_chunk()
+                chunk, position, loaded_position, losers = next(chunks), 0, 0, set()
+            source, parsed_problems, _ = chunk.files[position]
+            position += 1
+            result.parsed += 1
+            problems.extend(parsed_problems)
+            if source.status == "loaded":
+                loaded_index, loaded_position = loaded_position, loaded_position + 1
+        if source.status == "loaded":
+            first = owner_of.get(source.incident_id)
             if first is not None:
-                result.problems.append(Problem(source.source_path, "error", None, "id",
-                                               f"duplicate incident id '{incident.incident_id}': already used by {first}; not loaded"))
+                problems.append(Problem(name, "error", None, "id", f"duplicate incident id '{source.incident_id}': "
+                                                                 f"already used by {first}; not loaded"))
                 source.status = "duplicate"
+                if kind == "reuse":
+                    reused.pop()
+                    problems.extend((reused_problems or (lambda _: []))([name]))
+                if loaded_index is not None:
+                    losers.add(loaded_index)
             else:
-                owner_of[incident.incident_id] = source.source_path
-                result.incidents.append(incident)
+                owner_of[source.incident_id] = name
         result.files.append(source)
+        result.problems.extend(problems)
+        sink.add_problems(problems)
+    close_chunk()
+    sink.flush()
+    return result, reused
+
+
+def load_paths(paths: Sequence[str | os.PathLike], relative_to: str | os.PathLike | None = None,
+               progress: Callable[[int, int], None] | None = None, workers: int = 1) -> LoadResult:
+    """Parse every post-mortem under ``paths`` and keep the incidents in memory; nothing is written.
+
+    ``progress(done, total)`` is called as files are handled.
+    """
+    plan = _plan(discover(paths, relative_to), {})
+    sink = _Sink(None)
+    result, _ = _run(plan, workers, progress, sink, None)
+    result.incidents = sink.incidents
     return result
 
 
 def load_into(paths: Sequence[str | os.PathLike], db_path: str | os.PathLike,
               relative_to: str | os.PathLike | None = None, source: str | None = None,
-              progress: Callable[[int, int], None] | None = None) -> LoadResult:
-    """Load ``paths`` and replace the database at ``db_path`` with the result, atomically."""
-    result = load_paths(paths, relative_to, progress)
-    info = {"source": source or ", ".join(str(p) for p in paths), "files_seen": str(len(result.files))}
-    write_database(db_path, result.incidents, result.problems, result.files, info)
+              progress: Callable[[int, int], None] | None = None, workers: int | None = None,
+              incremental: bool = True) -> LoadResult:
+    """Load ``paths`` into the database at ``db_path``, replacing it atomically.
+
+    With ``incremental`` (the default), files unchanged since the database was
+    written are not parsed again, and an unchanged folder leaves the database
+    untouched (``result.written`` is False).
+    """
+    workers = default_workers() if workers is None else workers
+    previous = previous_load(db_path) if incremental else None
+    before = {f.source_path: f for f in previous.files} if previous else {}
+    plan = _plan(discover(paths, relative_to), before)
+    if previous is not None and _unchanged(plan, before):
+        result = LoadResult(problems=previous.problems(), files=list(before.values()), reused=len(before))
+        if progress is not None:
+            progress(len(plan.steps), len(plan.steps))
+        return result
+    info = {"source": source or ", ".join(str(p) for p in paths)}
+    with DatabaseWriter(db_path, previous=previous) as writer:
+        result, reused = _run(plan, workers, progress, _Sink(writer), previous.problems if previous else None)
+        writer.copy_previous(reused)
+        writer.finish(result.files, {**info, "files_seen": str(len(result.files))})
+    if previous is not None:
+        result.problems = sorted(result.problems + previous.problems(reused),
+                                 key=lambda p: (p.source_path, p.line or 0))
+    result.written = True
     return result

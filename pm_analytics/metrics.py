@@ -50,6 +50,8 @@ MIN_BUCKET_N = 5
 # Period comparisons need at least this many known values on each side to give a verdict.
 MIN_COMPARE_N = 10
 BOOTSTRAP_SAMPLES = 2000
+# Above this many values on a side, a normal approximation replaces the bootstrap (same verdicts, far less work).
+BOOTSTRAP_MAX_N = 5000
 IMPROVED, WORSE, NO_CHANGE, TOO_SMALL = "improved", "worse", "no clear change", "no clear change (n too small)"
 
 
@@ -144,11 +146,15 @@ def incident_counts(con, filters: Filters, period: str = "month", by: str | None
 def compare_values(current: np.ndarray, previous: np.ndarray, statistic: str = "median",
                    higher_is_better: bool = False, seed: int = 0, samples: int = BOOTSTRAP_SAMPLES,
                    confidence: float = 0.95) -> dict:
-    """Change of a statistic between two samples, with a percentile-bootstrap confidence interval.
+    """Change of a statistic between two samples, with a confidence interval for the change.
 
-    The verdict is ``improved``/``worse`` only when the whole interval lies on
-    one side of zero, and ``no clear change (n too small)`` when either side has
-    fewer than ``MIN_COMPARE_N`` values. Seeded: the same inputs give the same interval.
+    The interval is a seeded percentile bootstrap (the same inputs give the
+    same interval). Above ``BOOTSTRAP_MAX_N`` values on a side, resampling
+    costs more than it tells, and a normal approximation is used instead (for
+    a median, its standard error from the distribution-free order-statistic
+    interval). The verdict is ``improved``/``worse`` only when the whole
+    interval lies on one side of zero, and ``no clear change (n too small)``
+    when either side has fewer than ``MIN_COMPARE_N`` values.
     """
     current = np.asarray(current, dtype=float)
     previous = np.asarray(previous, dtype=float)
@@ -163,13 +169,16 @@ def compare_values(current: np.ndarray, previous: np.ndarray, statistic: str = "
         result["change"] = result["current"] - result["previous"]
     if current.size < MIN_COMPARE_N or previous.size < MIN_COMPARE_N:
         return result
-    rng = np.random.default_rng(seed)
-    axis_reduce = {"median": np.median, "mean": np.mean, "sum": np.sum}[statistic]
-    boot_current = axis_reduce(rng.choice(current, size=(samples, current.size), replace=True), axis=1)
-    boot_previous = axis_reduce(rng.choice(previous, size=(samples, previous.size), replace=True), axis=1)
-    diffs = boot_current - boot_previous
     alpha = (1 - confidence) / 2
-    low, high = np.quantile(diffs, [alpha, 1 - alpha])
+    if max(current.size, previous.size) > BOOTSTRAP_MAX_N:
+        z = _normal_quantile(1 - alpha)
+        spread = math.hypot(_standard_error(current, statistic), _standard_error(previous, statistic))
+        low, high = result["change"] - z * spread, result["change"] + z * spread
+    else:
+        rng = np.random.default_rng(seed)
+        boot_current = reduce(rng.choice(current, size=(samples, current.size), replace=True), axis=1)
+        boot_previous = reduce(rng.choice(previous, size=(samples, previous.size), replace=True), axis=1)
+        low, high = np.quantile(boot_current - boot_previous, [alpha, 1 - alpha])
     result["ci_low"], result["ci_high"] = float(low), float(high)
     if low > 0 or high < 0:
         went_up = low > 0
@@ -177,6 +186,25 @@ def compare_values(current: np.ndarray, previous: np.ndarray, statistic: str = "
     else:
         result["verdict"] = NO_CHANGE
     return result
+
+
+def _standard_error(values: np.ndarray, statistic: str) -> float:
+    """Standard error of a large sample's median, mean or sum."""
+    n = values.size
+    if statistic == "mean":
+        return float(values.std(ddof=1) / math.sqrt(n))
+    if statistic == "sum":
+        return float(values.std(ddof=1) * math.sqrt(n))
+    ordered = np.sort(values)
+    half_width = 1.96 * math.sqrt(n) / 2
+    low, high = int(max(0, math.floor(n / 2 - half_width))), int(min(n - 1, math.ceil(n / 2 + half_width)))
+    return float((ordered[high] - ordered[low]) / (2 * 1.96))
+
+
+def _normal_quantile(p: float) -> float:
+    from statistics import NormalDist
+
+    return NormalDist().inv_cdf(p)
 
 
 def compare_counts(current: int, previous: int, higher_is_better: bool = False, alpha: float = 0.05) -> dict:
@@ -273,11 +301,7 @@ def impact_minutes(con, filters: Filters, period: str | None = None, by: str | N
 
 def most_harmful(con, filters: Filters, limit: int = 5) -> pd.DataFrame:
     """The incidents with the most patient impact-minutes (then clinic impact-minutes); unknown impact last."""
-    table = store.incident_table(con, filters)
-    table = table[table["patient_impact_min"].notna() | table["clinic_impact_min"].notna()]
-    ranked = table.sort_values(["patient_impact_min", "clinic_impact_min", "incident_date"],
-                               ascending=[False, False, False], na_position="last")
-    return ranked.head(limit).reset_index(drop=True)
+    return store.incident_table(con, filters, harmful_only=True, limit=limit)
 
 
 def app_heatmap(con, filters: Filters) -> pd.DataFrame:
@@ -313,35 +337,16 @@ def action_item_summary(con, filters: Filters, as_of: date, by: tuple[str, ...] 
     done items whose completion date and deadline are known. By team, an item
     counts in each of its incident's teams.
     """
-    items = store.action_item_rows(con, filters, as_of)
-    keys = list(by)
-    if "team" in keys:
-        items = items.merge(store.team_memberships(con, filters), on="incident_id")
-        if filters.teams:
-            items = items[items["team"].isin(filters.teams)]
-    if period:
-        items = items.assign(period_start=_period_start(items["incident_date"], period))
-        keys = ["period_start"] + keys
-    if "owner" in keys:
-        items = items.assign(owner=items["owner"].fillna("(no owner)"))
-    if items.empty:
+    out = store.action_item_aggregates(con, filters, as_of, by, period)
+    keys = (["period_start"] if period else []) + list(by)
+    if out.empty:
         return pd.DataFrame({c: pd.Series(dtype="object") for c in keys + ACTION_COLUMNS})
-    grouped = items.groupby(keys, sort=True, dropna=False)
-    out = grouped.agg(
-        total=("status", "size"),
-        done=("status", lambda s: int((s == "done").sum())),
-        open=("status", lambda s: int((s == "open").sum())),
-        wontfix=("status", lambda s: int((s == "wontfix").sum())),
-        done_on_time=("done_on_time", lambda s: int(s.fillna(False).astype(bool).sum())),
-        on_time_known=("done_on_time", lambda s: int(s.notna().sum())),
-        overdue=("overdue", lambda s: int(s.fillna(False).astype(bool).sum())),
-        open_age_days_median=("open_age_days", "median"),
-        open_age_days_max=("open_age_days", "max"),
-    ).reset_index()
     out["completion_rate"] = _ratio(out["done"], out["total"] - out["wontfix"])
     out["on_time_rate"] = _ratio(out["done_on_time"], out["on_time_known"])
     out = out.astype({c: "int64" for c in ("total", "done", "open", "wontfix", "done_on_time", "overdue")})
     out = out.astype({c: "float64" for c in ("open_age_days_median", "open_age_days_max")})
+    if "period_start" in out.columns:
+        out["period_start"] = pd.to_datetime(out["period_start"])
     if "priority" in keys:
         order = {p: i for i, p in enumerate(PRIORITIES + ("No priority",))}
         out = out.sort_values([k for k in keys if k != "priority"] + ["priority"],
@@ -349,14 +354,12 @@ def action_item_summary(con, filters: Filters, as_of: date, by: tuple[str, ...] 
     return out[keys + ACTION_COLUMNS]
 
 
-def overdue_items(con, filters: Filters, as_of: date) -> pd.DataFrame:
-    """Open items past their deadline as of ``as_of``, most days overdue first."""
-    items = store.action_item_rows(con, filters, as_of)
-    overdue = items[items["overdue"].fillna(False).astype(bool)]
+def overdue_items(con, filters: Filters, as_of: date, limit: int | None = None) -> pd.DataFrame:
+    """Open items past their deadline as of ``as_of``, most days overdue first (the first ``limit``)."""
+    items = store.action_item_rows(con, filters, as_of, overdue_only=True, limit=limit)
     columns = ["incident_id", "title", "action_id", "priority", "description", "owner", "ticket", "ticket_url",
                "due_at", "days_overdue"]
-    return overdue.sort_values(["days_overdue", "incident_id", "seq"], ascending=[False, True, True])[columns] \
-        .reset_index(drop=True)
+    return items[columns].reset_index(drop=True)
 
 
 def follow_through(con, filters: Filters) -> pd.DataFrame:
@@ -396,48 +399,41 @@ def incidents_per_team(con, filters: Filters, period: str | None = None) -> pd.D
 
 def field_completeness(con, filters: Filters) -> pd.DataFrame:
     """Per template field: how many post-mortems filled it, left the placeholder, or left it out; emptiest first."""
-    flags = store.filled_flags(con, filters, TEMPLATE_FIELDS)
+    gaps = store.field_state_counts(con, filters).set_index("attribute")
+    matching = int(gaps["incidents"].iloc[0]) if not gaps.empty else int(sum(store.severity_counts(con, filters).values()))
     rows = []
     for label, attr in TEMPLATE_FIELDS:
-        counts = flags[f"{attr}__state"].value_counts() if not flags.empty else pd.Series(dtype="int64")
-        filled, placeholder, missing = (int(counts.get(k, 0)) for k in ("filled", "placeholder", "missing"))
-        total = filled + placeholder + missing
-        rows.append({"field": label, "attribute": attr, "filled": filled, "placeholder": placeholder,
-                     "missing": missing, "filled_share": filled / total if total else math.nan})
+        placeholder = int(gaps["placeholder"].get(attr, 0))
+        missing = int(gaps["missing"].get(attr, 0))
+        rows.append({"field": label, "attribute": attr, "filled": matching - placeholder - missing,
+                     "placeholder": placeholder, "missing": missing,
+                     "filled_share": (matching - placeholder - missing) / matching if matching else math.nan})
     return pd.DataFrame(rows).sort_values(["filled_share", "field"]).reset_index(drop=True)
 
 
-def completeness_by_incident(con, filters: Filters, least_first: bool = False) -> pd.DataFrame:
-    """Per post-mortem: share of the template's fields filled, and which are empty."""
-    flags = store.filled_flags(con, filters, TEMPLATE_FIELDS)
-    attrs = [attr for _, attr in TEMPLATE_FIELDS]
-    labels = dict((attr, label) for label, attr in TEMPLATE_FIELDS)
-    states = flags[[f"{a}__state" for a in attrs]].set_axis(attrs, axis=1)
-    filled = states == "filled"
-    empty = [", ".join(labels[a] for a in attrs if not row[a]) for _, row in filled.iterrows()]
-    scores = pd.DataFrame({
-        "incident_id": flags["incident_id"], "title": flags["title"], "source_path": flags["source_path"],
-        "completeness": filled.sum(axis=1).astype("float64") / len(attrs),
-        "empty_fields": empty,
-    })
-    if least_first:
-        scores = scores.sort_values(["completeness", "incident_id"], kind="stable").reset_index(drop=True)
-    return scores
+def completeness_by_incident(con, filters: Filters, limit: int | None = None) -> pd.DataFrame:
+    """Per post-mortem, least complete first: share of the template's fields filled, and which are empty."""
+    labels = {attr: label for label, attr in TEMPLATE_FIELDS}
+    scores = store.completeness_rows(con, filters, len(TEMPLATE_FIELDS), limit)
+    order = {attr: i for i, (_, attr) in enumerate(TEMPLATE_FIELDS)}
+    scores["empty_fields"] = [", ".join(labels[a] for a in sorted(attrs, key=order.get)) for attrs in scores.pop("empty_attributes")]
+    return scores.astype({"completeness": "float64"})
 
 
 def completeness_by_team(con, filters: Filters) -> pd.DataFrame:
     """Per team: post-mortems and their mean completeness (share of template fields filled)."""
-    scores = completeness_by_incident(con, filters).merge(store.team_memberships(con, filters), on="incident_id")
-    if filters.teams:
-        scores = scores[scores["team"].isin(filters.teams)]
-    out = scores.groupby("team").agg(incidents=("incident_id", "nunique"), completeness=("completeness", "mean"))
-    return out.reset_index().sort_values(["completeness", "team"]).reset_index(drop=True)
+    return store.completeness_by_team(con, filters, len(TEMPLATE_FIELDS)).astype({"completeness": "float64"})
 
 
-def load_report(con) -> dict:
-    """Files loaded/rejected and every problem of the last load."""
+def load_summary(con) -> dict:
+    """Files seen, loaded, with warnings and rejected by the last load, its source and time."""
+    return store.load_summary(con)
+
+
+def load_report(con, limit: int | None = None) -> dict:
+    """The last load's summary, files per status, its problems (the first ``limit``) and their count."""
     return {"summary": store.load_summary(con), "files": store.source_file_counts(con),
-            "problems": store.load_problems(con)}
+            "problems": store.load_problems(con, limit), "problem_count": store.load_problem_count(con)}
 
 
 # -- headline -----------------------------------------------------------------
@@ -446,9 +442,8 @@ def headline(con, filters: Filters, as_of: date) -> dict:
     """The overview's headline numbers for the selection (``None`` where nothing is known)."""
     stats = response_time_stats(con, filters).set_index("metric")
     blast = blast_radius(con, filters)
-    items = store.action_item_rows(con, filters, as_of)
-    table = store.incident_table(con, filters)
-    by_severity = table["severity"].fillna(store.UNKNOWN_SEVERITY).value_counts()
+    by_severity = store.severity_counts(con, filters)
+    items = store.action_item_aggregates(con, filters, as_of, by=("priority",))
 
     def stat(metric: str, name: str):
         value = stats.loc[metric, name]
@@ -459,10 +454,14 @@ def headline(con, filters: Filters, as_of: date) -> dict:
             return None
         return int(blast[f"{column}_total"].fillna(0).sum())
 
+    def items_sum(column: str, priorities: tuple[str, ...] | None = None) -> int:
+        chosen = items if priorities is None else items[items["priority"].isin(priorities)]
+        return int(chosen[column].sum())
+
     return {
-        "incidents": int(len(table)),
-        "incidents_by_severity": {s: int(by_severity.get(s, 0)) for s in SEVERITIES + (store.UNKNOWN_SEVERITY,)
-                                  if s in by_severity.index or s in SEVERITIES},
+        "incidents": int(sum(by_severity.values())),
+        "incidents_by_severity": {s: by_severity.get(s, 0) for s in SEVERITIES + (store.UNKNOWN_SEVERITY,)
+                                  if s in by_severity or s in SEVERITIES},
         "median_time_to_detect_min": stat("time_to_detect_min", "median"),
         "median_time_to_respond_min": stat("time_to_respond_min", "median"),
         "median_duration_min": stat("duration_min", "median"),
@@ -471,12 +470,11 @@ def headline(con, filters: Filters, as_of: date) -> dict:
         "clinics_affected_unknown": int(blast["clinics_affected_unknown"].sum()) if not blast.empty else 0,
         "patients_affected_total": total("patients_affected"),
         "patients_affected_unknown": int(blast["patients_affected_unknown"].sum()) if not blast.empty else 0,
-        "action_items_total": int(len(items)),
-        "action_items_done": int((items["status"] == "done").sum()),
-        "action_items_done_on_time": int(items["done_on_time"].fillna(False).astype(bool).sum()),
-        "action_items_overdue": int(items["overdue"].fillna(False).astype(bool).sum()),
-        "action_items_overdue_p0_p1": int((items["overdue"].fillna(False).astype(bool)
-                                           & items["priority"].isin(["P0", "P1"])).sum()),
+        "action_items_total": items_sum("total"),
+        "action_items_done": items_sum("done"),
+        "action_items_done_on_time": items_sum("done_on_time"),
+        "action_items_overdue": items_sum("overdue"),
+        "action_items_overdue_p0_p1": items_sum("overdue", ("P0", "P1")),
     }
 
 
@@ -512,16 +510,31 @@ def filter_choices(con) -> dict:
 
 
 def incident_list(con, filters: Filters, search: str | None = None, sort_by: str = "incident_date",
-                  descending: bool = True, include_drills: bool = True) -> pd.DataFrame:
+                  descending: bool = True, include_drills: bool = True, limit: int | None = None) -> pd.DataFrame:
     """The incident table: matching incidents (and drills, flagged, unless ``include_drills`` is off),
-    optionally searched and sorted. Unknown values sort last whichever the direction.
-    """
+    optionally searched, sorted (unknown values last whichever the direction) and cut to ``limit`` rows."""
     selection = replace(filters, include_excluded=True) if include_drills else filters
-    table = store.incident_table(con, selection, search=search or None)
-    if sort_by not in table.columns:
-        raise ValueError(f"cannot sort by {sort_by!r}")
-    return table.sort_values([sort_by, "incident_id"], ascending=[not descending, True],
-                             na_position="last", kind="stable").reset_index(drop=True)
+    return store.incident_table(con, selection, search=search or None, sort_by=sort_by, descending=descending,
+                                limit=limit)
+
+
+def incident_count(con, filters: Filters, search: str | None = None, include_drills: bool = True) -> int:
+    """How many incidents :func:`incident_list` would give without a limit."""
+    selection = replace(filters, include_excluded=True) if include_drills else filters
+    return store.incident_count(con, selection, search=search or None)
+
+
+def distribution(con, filters: Filters, metric: str, points_per_severity: int = 300) -> dict:
+    """A metric's spread per severity: box statistics over every incident (``stats``, with the
+    1.5 IQR fences) and up to ``points_per_severity`` incidents each to draw (``points``: outliers
+    first, then a stable pick), so a chart stays light at 100,000 incidents."""
+    expression = _sql({metric: ""})[metric]
+    stats = store.distribution_stats(con, filters, expression)
+    iqr = stats["q3"] - stats["q1"]
+    stats["lower_fence"] = np.maximum(stats["min"], stats["q1"] - 1.5 * iqr)
+    stats["upper_fence"] = np.minimum(stats["max"], stats["q3"] + 1.5 * iqr)
+    points = store.distribution_points(con, filters, expression, points_per_severity)
+    return {"stats": stats, "points": points}
 
 
 PHASE_LABELS = {m: RESPONSE_METRICS[m] for m in (*CONSECUTIVE_PHASES, "time_to_partial_recovery_min", "duration_min")}
@@ -623,5 +636,4 @@ def overview_cards(con, filters: Filters, as_of: date, seed: int = 0) -> list[di
 
 
 def _on_time_flags(con, filters: Filters, as_of: date) -> np.ndarray:
-    items = store.action_item_rows(con, filters, as_of)
-    return items["done_on_time"].dropna().astype(float).to_numpy()
+    return store.on_time_flags(con, filters, as_of)

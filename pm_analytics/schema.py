@@ -116,6 +116,7 @@ class Incident:
     impact_summary: str | None = None
     exclude_from_metrics: bool = False
     placeholder_fields: list[str] = field(default_factory=list)
+    missing_fields: list[str] = field(default_factory=list)
     source_path: str = ""
     source_format: str = ""
     source_sha256: str = ""
@@ -142,7 +143,7 @@ class Problem:
         return f"{where}: {self.level}: {self.field or '-'}: {self.message}"
 
 
-# Child records stored in their own tables; placeholder_fields stays a list column.
+# Child records stored in their own tables (placeholder_fields and missing_fields stay list columns).
 INCIDENT_LIST_FIELDS = ("teams", "apps", "reviewers", "timeline", "findings", "action_items")
 INCIDENT_COLUMNS = tuple(f.name for f in fields(Incident) if f.name not in INCIDENT_LIST_FIELDS)
 
@@ -178,3 +179,11 @@ TEMPLATE_FIELDS = (
     ("Why it happened", "why"),
     ("Action items", "action_items"),
 )
+
+
+def is_filled(incident: Incident, attr: str) -> bool:
+    """Whether the post-mortem gave a value for one of ``TEMPLATE_FIELDS``' attributes."""
+    if attr in FINDING_KINDS:
+        return any(f.kind == attr for f in incident.findings)
+    value = getattr(incident, attr)
+    return bool(value) if isinstance(value, list) else value is not None

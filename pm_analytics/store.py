@@ -22,7 +22,7 @@ import pyarrow as pa
 
 from pm_analytics.schema import INCIDENT_COLUMNS, Incident, Problem
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 TABLES: dict[str, str] = {
     "incidents": """
@@ -57,6 +57,7 @@ TABLES: dict[str, str] = {
         impact_summary VARCHAR,
         exclude_from_metrics BOOLEAN NOT NULL,
         placeholder_fields VARCHAR[] NOT NULL,
+        missing_fields VARCHAR[] NOT NULL,
         source_path VARCHAR NOT NULL,
         source_format VARCHAR NOT NULL,
         source_sha256 VARCHAR NOT NULL
@@ -132,22 +133,45 @@ class SourceFile:
     incident_id: str | None
 
 
-def _arrow(table: str, rows: Sequence[tuple]) -> pa.Table:
-    cols = table_columns(table)
-    columns = list(zip(*rows)) if rows else [[] for _ in cols]
-    return pa.table({c: pa.array(list(v)) if v else pa.nulls(0) for c, v in zip(cols, columns)})
+_ARROW_TYPES = {
+    "VARCHAR": pa.string(), "DATE": pa.date32(), "TIMESTAMPTZ": pa.timestamp("us", tz="UTC"),
+    "DOUBLE": pa.float64(), "BIGINT": pa.int64(), "INTEGER": pa.int32(), "BOOLEAN": pa.bool_(),
+    "VARCHAR[]": pa.list_(pa.string()),
+}
 
 
-def insert_rows(con: duckdb.DuckDBPyConnection, table: str, rows: Sequence[tuple]) -> None:
-    """Bulk insert tuples in the table's column order, through Arrow (never row by row)."""
-    if not rows:
+def arrow_schema(table: str) -> pa.Schema:
+    """The Arrow schema matching a table's DDL, so batches built anywhere line up."""
+    fields = []
+    for part in TABLES[table].split(","):
+        words = part.split()
+        if words and words[0].upper() not in ("PRIMARY", "UNIQUE"):
+            fields.append(pa.field(words[0].strip('"'), _ARROW_TYPES[words[1]]))
+    return pa.schema(fields)
+
+
+def rows_to_arrow(table: str, rows: Sequence[tuple]) -> pa.Table:
+    """Tuples in the table's column order -> an Arrow table of the table's schema."""
+    schema = arrow_schema(table)
+    columns = list(zip(*rows)) if rows else [() for _ in schema]
+    return pa.table([pa.array(list(values), type=f.type) for values, f in zip(columns, schema)], schema=schema)
+
+
+def insert_arrow(con: duckdb.DuckDBPyConnection, table: str, data: pa.Table) -> None:
+    """Bulk insert an Arrow table whose columns are the table's, in order."""
+    if data.num_rows == 0:
         return
-    data = _arrow(table, rows)
     con.register("_pm_rows", data)
     try:
         con.execute(f"INSERT INTO {table} SELECT * FROM _pm_rows")
     finally:
         con.unregister("_pm_rows")
+
+
+def insert_rows(con: duckdb.DuckDBPyConnection, table: str, rows: Sequence[tuple]) -> None:
+    """Bulk insert tuples in the table's column order, through Arrow (never row by row)."""
+    if rows:
+        insert_arrow(con, table, rows_to_arrow(table, rows))
 
 
 def incident_rows(incidents: Iterable[Incident]) -> dict[str, list[tuple]]:
@@ -160,46 +184,162 @@ def incident_rows(incidents: Iterable[Incident]) -> dict[str, list[tuple]]:
     return rows
 
 
+def incident_tables(incidents: Sequence[Incident]) -> dict[str, pa.Table]:
+    """Every table's rows for these incidents as Arrow tables, plus an ``_owner`` column giving the
+    position in ``incidents`` each row came from (so a caller can drop one incident's rows)."""
+    tables = {}
+    for table, rows in incident_rows(incidents).items():
+        data = rows_to_arrow(table, rows)
+        if table == "incidents":
+            owners = list(range(len(incidents)))
+        else:
+            position = {inc.incident_id: i for i, inc in enumerate(incidents)}
+            owners = [position[row[0]] for row in rows]
+        tables[table] = data.append_column("_owner", pa.array(owners, pa.int32()))
+    return tables
+
+
 def write_database(db_path: str | os.PathLike, incidents: Sequence[Incident], problems: Sequence[Problem],
                    files: Sequence[SourceFile], info: dict[str, str] | None = None) -> None:
     """Write a complete database to ``db_path`` atomically (a new file renamed over the old one)."""
-    db_path = Path(db_path)
-    db_path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{db_path.name}.", suffix=".tmp", dir=db_path.parent)
-    os.close(fd)
-    os.unlink(tmp_name)
-    try:
-        con = duckdb.connect(tmp_name)
-        try:
-            fill(con, incidents, problems, files, info)
-            con.execute("CHECKPOINT")
-        finally:
-            con.close()
-        os.replace(tmp_name, db_path)
-    finally:
-        for leftover in (tmp_name, tmp_name + ".wal"):
-            if os.path.exists(leftover):
-                os.unlink(leftover)
+    with DatabaseWriter(db_path) as writer:
+        writer.add(incidents, problems)
+        writer.finish(files, info)
 
 
 def fill(con: duckdb.DuckDBPyConnection, incidents: Sequence[Incident], problems: Sequence[Problem],
          files: Sequence[SourceFile], info: dict[str, str] | None = None) -> None:
-    """Create the schema on ``con`` and insert everything, in one transaction."""
+    """Create the schema on ``con`` and insert everything (for in-memory databases in tests and tools)."""
     create_schema(con)
-    con.execute("BEGIN TRANSACTION")
+    _insert_all(con, incidents, problems)
+    _insert_files(con, files, info)
+
+
+def _insert_all(con, incidents: Sequence[Incident], problems: Sequence[Problem]) -> None:
+    for table, rows in incident_rows(incidents).items():
+        insert_rows(con, table, rows)
+    insert_rows(con, "load_issues", [(p.source_path, p.level, p.line, p.field, p.message) for p in problems])
+
+
+def _insert_files(con, files: Sequence[SourceFile], info: dict[str, str] | None) -> None:
+    insert_rows(con, "source_files", [(f.source_path, f.size_bytes, f.mtime_ns, f.source_sha256, f.status,
+                                       f.incident_id) for f in files])
+    meta = {"schema_version": str(SCHEMA_VERSION), "loaded_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+    meta.update(info or {})
+    insert_rows(con, "load_info", sorted(meta.items()))
+
+
+@dataclass
+class PreviousLoad:
+    """What the database at ``db_path`` says about the files it was loaded from."""
+
+    db_path: Path
+    files: list[SourceFile]
+
+    def problems(self, paths: Sequence[str] | None = None) -> list[Problem]:
+        """The recorded problems of ``paths`` (all files when ``None``)."""
+        con = duckdb.connect(str(self.db_path), read_only=True)
+        try:
+            sql = "SELECT source_path, level, line, field, message FROM load_issues"
+            if paths is None:
+                rows = con.execute(sql + " ORDER BY ALL").fetchall()
+            else:
+                con.register("_wanted", pa.table({"source_path": pa.array(list(paths), pa.string())}))
+                rows = con.execute(sql + " WHERE source_path IN (SELECT source_path FROM _wanted) ORDER BY ALL").fetchall()
+        finally:
+            con.close()
+        return [Problem(*row) for row in rows]
+
+
+def previous_load(db_path: str | os.PathLike) -> PreviousLoad | None:
+    """The previous load's file list, or ``None`` when there is no readable database of this schema version."""
+    path = Path(db_path)
+    if not path.is_file():
+        return None
     try:
-        for table, rows in incident_rows(incidents).items():
-            insert_rows(con, table, rows)
-        insert_rows(con, "load_issues", [(p.source_path, p.level, p.line, p.field, p.message) for p in problems])
-        insert_rows(con, "source_files", [(f.source_path, f.size_bytes, f.mtime_ns, f.source_sha256, f.status,
-                                           f.incident_id) for f in files])
-        meta = {"schema_version": str(SCHEMA_VERSION), "loaded_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
-        meta.update(info or {})
-        insert_rows(con, "load_info", sorted(meta.items()))
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
+        con = duckdb.connect(str(path), read_only=True)
+    except duckdb.Error:
+        return None
+    try:
+        version = con.execute("SELECT value FROM load_info WHERE key = 'schema_version'").fetchone()
+        if version is None or version[0] != str(SCHEMA_VERSION):
+            return None
+        rows = con.execute("SELECT source_path, size_bytes, mtime_ns, source_sha256, status, incident_id "
+                           "FROM source_files ORDER BY source_path").fetchall()
+    except duckdb.Error:
+        return None
+    finally:
+        con.close()
+    return PreviousLoad(path, [SourceFile(*row) for row in rows])
+
+
+class DatabaseWriter:
+    """Builds a new database next to ``db_path`` and renames it over the old one on :meth:`finish`.
+
+    Until then the old database is untouched; if anything fails (or the process
+    is killed) the temporary file is all that is lost.
+    """
+
+    def __init__(self, db_path: str | os.PathLike, previous: PreviousLoad | None = None) -> None:
+        self.db_path = Path(db_path)
+        self.previous = previous
+        self.con: duckdb.DuckDBPyConnection | None = None
+        self.tmp_name = ""
+
+    def __enter__(self) -> DatabaseWriter:
+        self.db_path.parent.mkdir(parents=True, exist_ok=True)
+        fd, self.tmp_name = tempfile.mkstemp(prefix=f".{self.db_path.name}.", suffix=".tmp", dir=self.db_path.parent)
+        os.close(fd)
+        os.unlink(self.tmp_name)
+        self.con = duckdb.connect(self.tmp_name)
+        create_schema(self.con)
+        return self
+
+    def add(self, incidents: Sequence[Incident], problems: Sequence[Problem]) -> None:
+        """Insert parsed incidents and problems (in bulk)."""
+        _insert_all(self.con, incidents, problems)
+
+    def add_tables(self, tables: dict[str, pa.Table], problems: Sequence[Problem]) -> None:
+        """Insert Arrow tables made by :func:`incident_tables` (their ``_owner`` column dropped) and problems."""
+        for table, data in tables.items():
+            insert_arrow(self.con, table, data.drop_columns(["_owner"]) if "_owner" in data.column_names else data)
+        insert_rows(self.con, "load_issues", [(p.source_path, p.level, p.line, p.field, p.message) for p in problems])
+
+    def copy_previous(self, paths: Sequence[str]) -> None:
+        """Copy the rows of these files, unchanged since the previous load, from the previous database."""
+        if not paths or self.previous is None:
+            return
+        con = self.con
+        con.register("_keep", pa.table({"source_path": pa.array(list(paths), pa.string())}))
+        con.execute("ATTACH ? AS previous_db (READ_ONLY)", [str(self.previous.db_path)])
+        try:
+            con.execute("CREATE TEMP TABLE _keep_ids AS SELECT incident_id FROM previous_db.incidents "
+                        "WHERE source_path IN (SELECT source_path FROM _keep)")
+            con.execute("INSERT INTO incidents SELECT * FROM previous_db.incidents "
+                        "WHERE incident_id IN (SELECT incident_id FROM _keep_ids)")
+            for table in _CHILD_TABLES:
+                con.execute(f"INSERT INTO {table} SELECT * FROM previous_db.{table} "
+                            "WHERE incident_id IN (SELECT incident_id FROM _keep_ids)")
+            con.execute("INSERT INTO load_issues SELECT * FROM previous_db.load_issues "
+                        "WHERE source_path IN (SELECT source_path FROM _keep)")
+        finally:
+            con.execute("DETACH previous_db")
+            con.unregister("_keep")
+
+    def finish(self, files: Sequence[SourceFile], info: dict[str, str] | None = None) -> None:
+        """Record the files and load info, then put the new database in place."""
+        _insert_files(self.con, files, info)
+        self.con.execute("CHECKPOINT")
+        self.con.close()
+        self.con = None
+        os.replace(self.tmp_name, self.db_path)
+
+    def __exit__(self, *exc) -> None:
+        if self.con is not None:
+            self.con.close()
+        for leftover in (self.tmp_name, self.tmp_name + ".wal"):
+            if leftover and os.path.exists(leftover):
+                os.unlink(leftover)
 
 
 def open_database(db_path: str | os.PathLike) -> duckdb.DuckDBPyConnection:
@@ -209,8 +349,13 @@ def open_database(db_path: str | os.PathLike) -> duckdb.DuckDBPyConnection:
 
 @contextmanager
 def cursor(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A cursor of ``con`` for one thread's queries, closed after."""
+    """A cursor of ``con`` for one thread's queries, closed after.
+
+    Its time zone is UTC whatever the machine's, so timestamps reach pandas
+    in UTC and a deadline's date is its UTC date.
+    """
     cur = con.cursor()
+    cur.execute("SET TimeZone = 'UTC'")
     try:
         yield cur
     finally:
@@ -328,6 +473,37 @@ def incident_aggregates(con, filters, metrics: dict[str, str], period: str | Non
     return fetch_df(con, sql, join_params + params)
 
 
+def distribution_stats(con, filters, metric_sql: str):
+    """Per severity: n, quartiles, min and max of a metric over matching incidents that report it."""
+    where, params = filters.where()
+    return fetch_df(con, f"""
+        SELECT coalesce(i.severity, '{UNKNOWN_SEVERITY}') AS severity, count(*) AS n,
+               quantile_cont(m, 0.25) AS q1, median(m) AS median, quantile_cont(m, 0.75) AS q3,
+               min(m) AS min, max(m) AS max
+        FROM (SELECT i.*, {metric_sql} AS m FROM incidents i) i
+        WHERE {where} AND m IS NOT NULL
+        GROUP BY ALL ORDER BY ALL
+    """, params)
+
+
+def distribution_points(con, filters, metric_sql: str, per_severity: int):
+    """Up to ``per_severity`` incidents per severity with their value: all outliers (beyond 1.5 IQR)
+    first, then a fixed pseudo-random pick (by a hash of the id), so the picture is stable."""
+    where, params = filters.where()
+    return fetch_df(con, f"""
+        WITH v AS (SELECT i.incident_id, i.title, coalesce(i.severity, '{UNKNOWN_SEVERITY}') AS severity,
+                          {metric_sql} AS value
+                   FROM incidents i WHERE {where} AND ({metric_sql}) IS NOT NULL),
+             q AS (SELECT severity, quantile_cont(value, 0.25) AS q1, quantile_cont(value, 0.75) AS q3
+                   FROM v GROUP BY severity),
+             ranked AS (SELECT v.*, row_number() OVER (PARTITION BY v.severity ORDER BY
+                               (v.value < q.q1 - 1.5 * (q.q3 - q.q1) OR v.value > q.q3 + 1.5 * (q.q3 - q.q1)) DESC,
+                               hash(v.incident_id), v.incident_id) AS pick
+                        FROM v JOIN q USING (severity))
+        SELECT incident_id, title, severity, value FROM ranked WHERE pick <= ? ORDER BY severity, incident_id
+    """, params + [per_severity])
+
+
 def metric_values(con, filters, metric_sql: str):
     """One value per matching incident (NULLs dropped) of a metric expression, for resampling."""
     where, params = filters.where()
@@ -335,21 +511,27 @@ def metric_values(con, filters, metric_sql: str):
     return df["v"].to_numpy(dtype=float)
 
 
-def incident_table(con, filters, search: str | None = None):
+# Columns the incident table can be sorted by; unknown values always sort last.
+INCIDENT_SORTS = ("incident_date", "severity", "duration_min", "time_to_detect_min", "patients_affected",
+                  "patient_impact_min", "title")
+
+
+def incident_table(con, filters, search: str | None = None, sort_by: str = "incident_date",
+                   descending: bool = True, limit: int | None = None, harmful_only: bool = False):
     """One row per matching incident with the columns tables and charts show.
 
     ``search`` keeps incidents whose id, title, impact summary, findings or
     action items contain it (case-insensitive, bound as a parameter).
+    ``harmful_only`` keeps incidents whose patient or clinic impact-minutes are
+    known, ranked by them.
     """
-    where, params = filters.where()
-    if search:
-        pattern = "%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        where += """ AND (i.incident_id ILIKE ? ESCAPE '\\' OR i.title ILIKE ? ESCAPE '\\'
-                      OR i.impact_summary ILIKE ? ESCAPE '\\'
-                      OR i.incident_id IN (SELECT incident_id FROM findings WHERE text ILIKE ? ESCAPE '\\')
-                      OR i.incident_id IN (SELECT incident_id FROM action_items WHERE description ILIKE ? ESCAPE '\\')
-                      OR i.incident_id IN (SELECT incident_id FROM incident_teams WHERE team ILIKE ? ESCAPE '\\'))"""
-        params = params + [pattern] * 6
+    if sort_by not in INCIDENT_SORTS:
+        raise ValueError(f"cannot sort by {sort_by!r}")
+    direction = "DESC" if descending else "ASC"
+    order = f"{sort_by} {direction} NULLS LAST, incident_date DESC, incident_id"
+    if harmful_only:
+        order = "patient_impact_min DESC NULLS LAST, clinic_impact_min DESC NULLS LAST, incident_date DESC, incident_id"
+    where, params = _searched(filters, search)
     return fetch_df(con, f"""
         SELECT i.incident_id, i.title, i.incident_date, i.severity, i.started_at, i.resolved_at,
                coalesce((SELECT string_agg(team, ', ' ORDER BY team) FROM incident_teams t
@@ -364,9 +546,32 @@ def incident_table(con, filters, search: str | None = None):
                    AS action_items_done,
                i.exclude_from_metrics, i.source_path
         FROM incidents i
-        WHERE {where}
-        ORDER BY i.incident_date DESC, i.incident_id
-    """, params)
+        WHERE {where} AND (NOT ? OR i.patients_affected * i.duration_min IS NOT NULL
+                                OR i.clinics_affected * i.duration_min IS NOT NULL)
+        ORDER BY {order}
+        LIMIT ?
+    """, params + [harmful_only, limit])
+
+
+def _searched(filters, search: str | None) -> tuple[str, list]:
+    """The filter's where-clause, narrowed to incidents whose text contains ``search``."""
+    where, params = filters.where()
+    if not search:
+        return where, params
+    pattern = "%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    texts = ("SELECT incident_id FROM findings WHERE text ILIKE ? ESCAPE '\\'",
+             "SELECT incident_id FROM action_items WHERE description ILIKE ? ESCAPE '\\'",
+             "SELECT incident_id FROM incident_teams WHERE team ILIKE ? ESCAPE '\\'")
+    where += (" AND (i.incident_id ILIKE ? ESCAPE '\\' OR i.title ILIKE ? ESCAPE '\\' "
+              "OR i.impact_summary ILIKE ? ESCAPE '\\' " + "".join(f"OR i.incident_id IN ({t}) " for t in texts) + ")")
+    return where, params + [pattern] * 6
+
+
+def incident_count(con, filters, search: str | None = None) -> int:
+    """How many incidents match the filter (and the search)."""
+    where, params = _searched(filters, search)
+    with cursor(con) as cur:
+        return cur.execute(f"SELECT count(*) FROM incidents i WHERE {where}", params).fetchone()[0]
 
 
 def incident_record(con, incident_id: str) -> dict | None:
@@ -401,21 +606,21 @@ def app_counts(con, filters):
     """, params)
 
 
-def action_item_rows(con, filters, as_of, incident_id: str | None = None):
-    """Action items of matching incidents, with on-time / overdue flags as of ``as_of`` (a date).
+def _action_items_sql(filters, as_of, incident_id: str | None = None) -> tuple[str, list]:
+    """A query of the selection's action items with their flags as of ``as_of`` (a date).
 
     Done on time: completed on or before the deadline's (UTC) date. Overdue:
     open and the deadline's date is before ``as_of``. Unknown deadline or
-    completion date leaves the flag NULL. ``incident_id`` narrows to one incident.
+    completion date leaves the flag NULL.
     """
     where, params = filters.where()
     if incident_id is not None:
         where += " AND a.incident_id = ?"
         params = params + [incident_id]
-    return fetch_df(con, f"""
+    sql = f"""
         SELECT a.incident_id, i.title, i.incident_date, i.severity, a.seq, a.action_id,
-               coalesce(a.priority, 'No priority') AS priority, a.description, a.owner, a.ticket, a.ticket_url, a.status,
-               a.completed_on, a.due_at,
+               coalesce(a.priority, 'No priority') AS priority, a.description, a.owner, a.ticket, a.ticket_url,
+               a.status, a.completed_on, a.due_at,
                CASE WHEN a.status = 'done' AND a.completed_on IS NOT NULL AND a.due_at IS NOT NULL
                     THEN a.completed_on <= CAST(a.due_at AS DATE) END AS done_on_time,
                CASE WHEN a.status = 'open' AND a.due_at IS NOT NULL THEN CAST(a.due_at AS DATE) < ? END AS overdue,
@@ -426,8 +631,77 @@ def action_item_rows(con, filters, as_of, incident_id: str | None = None):
                    AS open_age_days
         FROM action_items a JOIN incidents i ON i.incident_id = a.incident_id
         WHERE {where}
-        ORDER BY a.incident_id, a.seq
-    """, [as_of, as_of, as_of, as_of] + params)
+    """
+    return sql, [as_of, as_of, as_of, as_of] + params
+
+
+def action_item_rows(con, filters, as_of, incident_id: str | None = None, overdue_only: bool = False,
+                     limit: int | None = None):
+    """Action items of matching incidents with ``done_on_time``, ``overdue``, ``days_overdue`` and
+    ``open_age_days`` as of ``as_of``; ``incident_id`` narrows to one incident, ``overdue_only`` to
+    the overdue ones (most days overdue first, the first ``limit``)."""
+    sql, params = _action_items_sql(filters, as_of, incident_id)
+    if overdue_only:
+        return fetch_df(con, f"SELECT * FROM ({sql}) WHERE overdue ORDER BY days_overdue DESC, incident_id, seq "
+                             "LIMIT ?", params + [limit])
+    return fetch_df(con, f"SELECT * FROM ({sql}) ORDER BY incident_id, seq", params)
+
+
+ACTION_GROUPS = {"priority": "ai.priority", "owner": "coalesce(ai.owner, '(no owner)')",
+                 "severity": f"coalesce(ai.severity, '{UNKNOWN_SEVERITY}')", "team": "team"}
+
+
+def action_item_aggregates(con, filters, as_of, by: Sequence[str] = ("priority",), period: str | None = None):
+    """Per group of ``by`` (priority, owner, severity, team; and ``period_start`` for a period): total,
+    done, open, wontfix, done_on_time, on_time_known, overdue, open_age_days_median, open_age_days_max.
+
+    By team, an item counts once in each of its incident's teams (only the
+    filtered teams when the filter names some).
+    """
+    sql, params = _action_items_sql(filters, as_of)
+    keys = [f"{ACTION_GROUPS[k]} AS \"{k}\"" for k in by]
+    join, join_params = "", []
+    if "team" in by:
+        if filters.teams:
+            join = "JOIN incident_teams gt ON gt.incident_id = ai.incident_id AND list_contains(?::VARCHAR[], gt.team)"
+            join_params = [list(filters.teams)]
+            keys[list(by).index("team")] = "gt.team AS team"
+        else:
+            join = "LEFT JOIN incident_teams gt ON gt.incident_id = ai.incident_id"
+            keys[list(by).index("team")] = f"coalesce(gt.team, '{NO_TEAM}') AS team"
+    if period:
+        keys.insert(0, PERIOD_SQL[period].replace("i.incident_date", "ai.incident_date") + " AS period_start")
+    group = (", ".join(keys) + ",") if keys else ""
+    return fetch_df(con, f"""
+        SELECT {group}
+               count(*) AS total,
+               count(*) FILTER (ai.status = 'done') AS done,
+               count(*) FILTER (ai.status = 'open') AS open,
+               count(*) FILTER (ai.status = 'wontfix') AS wontfix,
+               count(*) FILTER (ai.done_on_time) AS done_on_time,
+               count(ai.done_on_time) AS on_time_known,
+               count(*) FILTER (ai.overdue) AS overdue,
+               median(ai.open_age_days) AS open_age_days_median,
+               max(ai.open_age_days) AS open_age_days_max
+        FROM ({sql}) ai {join}
+        GROUP BY ALL ORDER BY ALL
+    """, params + join_params)
+
+
+def on_time_flags(con, filters, as_of):
+    """``done_on_time`` of every done item with a known completion date and deadline (1.0/0.0)."""
+    sql, params = _action_items_sql(filters, as_of)
+    df = fetch_df(con, f"SELECT CAST(done_on_time AS DOUBLE) AS v FROM ({sql}) WHERE done_on_time IS NOT NULL", params)
+    return df["v"].to_numpy(dtype=float)
+
+
+def severity_counts(con, filters) -> dict[str, int]:
+    """Matching incidents per severity (``Unknown`` for none given)."""
+    where, params = filters.where()
+    with cursor(con) as cur:
+        rows = cur.execute(f"SELECT coalesce(i.severity, '{UNKNOWN_SEVERITY}'), count(*) FROM incidents i "
+                           f"WHERE {where} GROUP BY 1", params).fetchall()
+    return dict(rows)
 
 
 def team_memberships(con, filters):
@@ -441,37 +715,60 @@ def team_memberships(con, filters):
     """, params)
 
 
-def filled_flags(con, filters, fields: Sequence[tuple[str, str]]):
-    """Per matching incident, for each template field a column ``<field>__state``: ``filled``,
-    ``placeholder`` or ``missing``."""
-    from pm_analytics.schema import FINDING_KINDS
-
-    child = {"reviewers": "reviewers", "apps": "affected_apps", "teams": "incident_teams",
-             "action_items": "action_items"}
-    cols = []
-    for _, attr in fields:
-        if attr in child:
-            filled = f"i.incident_id IN (SELECT incident_id FROM {child[attr]})"
-        elif attr in FINDING_KINDS:
-            filled = f"i.incident_id IN (SELECT incident_id FROM findings WHERE kind = '{attr}')"
-        else:
-            filled = f"i.{attr} IS NOT NULL"
-        cols.append(f"CASE WHEN {filled} THEN 'filled' WHEN list_contains(i.placeholder_fields, '{attr}') "
-                    f"THEN 'placeholder' ELSE 'missing' END AS \"{attr}__state\"")
+def field_state_counts(con, filters):
+    """Per template field attribute left empty by some matching incident: ``placeholder`` and ``missing`` counts,
+    and ``incidents`` (how many match)."""
     where, params = filters.where()
     return fetch_df(con, f"""
-        SELECT i.incident_id, i.title, i.source_path, {', '.join(cols)}
-        FROM incidents i WHERE {where} ORDER BY i.incident_id
+        WITH chosen AS (SELECT i.placeholder_fields, i.missing_fields FROM incidents i WHERE {where}),
+             gaps AS (SELECT unnest(placeholder_fields) AS attribute, 'placeholder' AS state FROM chosen
+                      UNION ALL SELECT unnest(missing_fields), 'missing' FROM chosen)
+        SELECT attribute, count(*) FILTER (state = 'placeholder') AS placeholder,
+               count(*) FILTER (state = 'missing') AS missing, (SELECT count(*) FROM chosen) AS incidents
+        FROM gaps GROUP BY ALL ORDER BY ALL
     """, params)
 
 
-def load_problems(con):
-    """Every problem of the last load, worst first, then by file and line."""
+def completeness_rows(con, filters, field_count: int, limit: int | None = None):
+    """Per matching incident: share of the template's ``field_count`` fields filled and the empty ones,
+    least complete first."""
+    where, params = filters.where()
+    return fetch_df(con, f"""
+        SELECT i.incident_id, i.title, i.source_path,
+               1 - (len(i.placeholder_fields) + len(i.missing_fields)) / ? AS completeness,
+               list_concat(i.placeholder_fields, i.missing_fields) AS empty_attributes
+        FROM incidents i WHERE {where}
+        ORDER BY completeness, i.incident_id
+        LIMIT ?
+    """, [field_count] + params + [limit])
+
+
+def completeness_by_team(con, filters, field_count: int):
+    """Per team: post-mortems and their mean completeness; only the filtered teams when the filter names some."""
+    group_sql, join_sql, join_params = _grouping(filters, "team")
+    where, params = filters.where()
+    return fetch_df(con, f"""
+        SELECT {group_sql} AS team, count(DISTINCT i.incident_id) AS incidents,
+               avg(1 - (len(i.placeholder_fields) + len(i.missing_fields)) / ?) AS completeness
+        FROM incidents i {join_sql}
+        WHERE {where}
+        GROUP BY ALL ORDER BY completeness, team
+    """, [field_count] + join_params + params)
+
+
+def load_problems(con, limit: int | None = None):
+    """The problems of the last load, errors first, then by file and line (the first ``limit``)."""
     return fetch_df(con, """
         SELECT p.source_path, p.level, p.line, p.field, p.message, f.status
         FROM load_issues p LEFT JOIN source_files f USING (source_path)
         ORDER BY p.level = 'warning', p.source_path, p.line NULLS FIRST, p.message
-    """)
+        LIMIT ?
+    """, [limit])
+
+
+def load_problem_count(con) -> int:
+    with cursor(con) as cur:
+        return cur.execute("SELECT count(*) FROM load_issues").fetchone()[0]
 
 
 def source_file_counts(con):

@@ -12,6 +12,7 @@ files, and a reload (a new database file) never serves stale numbers.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -42,6 +43,7 @@ NAV = (
 )
 INCIDENT_PAGE = "pages/incident.py"
 FILTER_KEYS = ("range", "from", "to", "sev", "team", "audience", "platform", "drills")
+MAX_TABLE_ROWS = 1000
 EMPTY_MESSAGE = "No post-mortems match these filters. Widen the date range or clear a filter in the sidebar."
 
 
@@ -191,7 +193,7 @@ def page(title: str, question: str | None, show_title: bool = True) -> View:
         if st.query_params.get("as_of"):
             link_params["as_of"] = as_of.isoformat()
         _navigation(link_params)
-        summary = get(version, "load_report")["summary"]
+        summary = get(version, "load_summary")
         if st.button("Reload", key="reload", help="Read the post-mortem folder again to pick up changed files"):
             _data_version(reload=True)
             st.cache_data.clear()
@@ -277,15 +279,19 @@ def chart(fig, key: str, view: View | None = None, clickable: bool = False) -> N
 
 def table(frame: pd.DataFrame, key: str, view: View, columns: dict | None = None, file_name: str | None = None,
           height: int | str = "auto", minute_columns: tuple[str, ...] = (), percent_columns: tuple[str, ...] = (),
-          count_columns: tuple[str, ...] = (), optional_columns: tuple[str, ...] = ()) -> None:
+          count_columns: tuple[str, ...] = (), optional_columns: tuple[str, ...] = (), total_rows: int | None = None,
+          full: Callable[[], pd.DataFrame] | None = None, max_rows: int = MAX_TABLE_ROWS) -> None:
     """A table with a CSV download; rows with an ``incident_id`` link to the incident's page, and
     selecting a row opens it. ``columns`` maps column -> header (others are hidden).
 
     On screen, minute columns read ``1 h 05 min``, percent and count columns
     ``83%`` and ``1,480``, all with "unknown" for an unknown value; optional
-    columns show a dash where empty. The CSV keeps the raw numbers.
+    columns show a dash where empty. At most ``max_rows`` rows are shown; the
+    CSV (made only when asked for, from ``full()`` when given) has them all,
+    with the raw numbers.
     """
-    shown = frame.copy()
+    total = total_rows if total_rows is not None else len(frame)
+    shown = frame.head(max_rows).copy()
     for formatter, names in ((format_minutes, minute_columns), (format_percent, percent_columns),
                              (format_count, count_columns)):
         for column in names:
@@ -311,9 +317,15 @@ def table(frame: pd.DataFrame, key: str, view: View, columns: dict | None = None
     if "incident_id" in shown.columns and event and event.selection.rows:
         chosen = shown.iloc[event.selection.rows[0]]["incident_id"]
         st.switch_page(INCIDENT_PAGE, query_params={"id": chosen, **view.link_params})
-    download = frame[[c for c in (columns or frame.columns) if c in frame.columns]]
-    st.download_button("Download CSV", download.to_csv(index=False).encode(), file_name=f"{file_name or key}.csv",
-                       mime="text/csv", key=f"{key}_csv")
+    if total > len(shown):
+        st.caption(f"Showing the first {len(shown):,} of {total:,} rows; the CSV has them all.")
+
+    def csv() -> bytes:
+        data = full() if full is not None else frame
+        return data[[c for c in (columns or data.columns) if c in data.columns]].to_csv(index=False).encode()
+
+    st.download_button("Download CSV", csv, file_name=f"{file_name or key}.csv", mime="text/csv", key=f"{key}_csv",
+                       on_click="ignore")
 
 
 def incident_link(view: View, incident_id: str, label: str) -> None:

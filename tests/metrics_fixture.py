@@ -11,7 +11,7 @@ from datetime import date, datetime, timezone
 
 import duckdb
 
-from pm_analytics.schema import ActionItem, AffectedApp, Incident
+from pm_analytics.schema import TEMPLATE_FIELDS, ActionItem, AffectedApp, Incident, is_filled
 from pm_analytics.store import fill
 
 
@@ -75,6 +75,11 @@ INCIDENTS = [
         action_items=[item("AI1", "P0", utc(2025, 1, 17, 17, 20))],
     ),
 ]
+
+
+for _incident in INCIDENTS:
+    _incident.missing_fields = [attr for _, attr in TEMPLATE_FIELDS
+                                if not is_filled(_incident, attr) and attr not in _incident.placeholder_fields]
 
 
 def database(incidents=INCIDENTS):

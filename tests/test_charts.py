@@ -26,8 +26,8 @@ def figures(con, filters):
         "response_trend": charts.response_trend(
             metrics.response_time_trend(con, filters, "month", None, ["duration_min"]), "Time to recover"),
         "time_breakdown": charts.time_breakdown_chart(metrics.time_breakdown(con, filters)),
-        "distribution": charts.distribution_by_severity(metrics.incident_list(con, filters, include_drills=False),
-                                                        "duration_min", "Time to recover"),
+        "distribution": charts.distribution_by_severity(metrics.distribution(con, filters, "duration_min"),
+                                                        "Time to recover"),
         "blast": charts.blast_over_time(metrics.blast_radius(con, filters, "month"), "patients_affected"),
         "impact": charts.impact_by_group(metrics.impact_minutes(con, filters)),
         "apps": charts.app_heatmap_chart(metrics.app_heatmap(con, filters)),
@@ -73,8 +73,10 @@ def test_small_buckets_are_hollow_and_sizes_shown(con):
 
 def test_distribution_points_carry_incident_ids_for_clicks(con):
     fig = figures(con, ALL)["distribution"]
-    ids = [i for trace in fig.data for i in trace.customdata]
+    ids = [i for trace in fig.data if trace.type == "scatter" for i in trace.customdata]
     assert sorted(ids) == ["INC-A", "INC-B", "INC-C"]
+    boxes = {trace.name: (trace.q1[0], trace.median[0], trace.q3[0]) for trace in fig.data if trace.type == "box"}
+    assert boxes == {"SEV1": (80, 80, 80), "SEV2": (77.5, 105, 132.5)}  # SEV2: B 160, C 50
     assert charts.clicked_incident({"selection": {"points": [{"customdata": "INC-B"}]}}) == "INC-B"
     assert charts.clicked_incident({"selection": {"points": [{"customdata": ["INC-C"]}]}}) == "INC-C"
     assert charts.clicked_incident({"selection": {"points": []}}) is None
@@ -82,10 +84,12 @@ def test_distribution_points_carry_incident_ids_for_clicks(con):
 
 
 def test_post_mortem_text_is_escaped_in_figures():
-    hostile = pd.DataFrame({"incident_id": ["X"], "title": ["<img src=x onerror=alert(1)>"], "severity": ["SEV1"],
-                            "duration_min": [10.0]})
-    fig = charts.distribution_by_severity(hostile, "duration_min", "Time to recover")
-    assert "<img" not in fig.data[0].hovertext[0] and "&lt;img" in fig.data[0].hovertext[0]
+    stats = pd.DataFrame({"severity": ["SEV1"], "n": [1], "q1": [10.0], "median": [10.0], "q3": [10.0], "min": [10.0],
+                          "max": [10.0], "lower_fence": [10.0], "upper_fence": [10.0]})
+    points = pd.DataFrame({"incident_id": ["X"], "title": ["<img src=x onerror=alert(1)>"], "severity": ["SEV1"],
+                           "value": [10.0]})
+    fig = charts.distribution_by_severity({"stats": stats, "points": points}, "Time to recover")
+    assert "<img" not in fig.data[1].hovertext[0] and "&lt;img" in fig.data[1].hovertext[0]
 
 
 def test_incident_timeline_draws_phases_and_events(con):

@@ -67,7 +67,7 @@ def test_database_has_documented_tables_and_rows(tmp_path):
                 "SELECT column_name FROM information_schema.columns WHERE table_name = ? ORDER BY ordinal_position",
                 [table]).fetchall()]
             assert cols == table_columns(table)
-        assert con.execute("SELECT count(*) FROM incidents").fetchone()[0] == len(result.incidents) == 5
+        assert con.execute("SELECT count(*) FROM incidents").fetchone()[0] == result.count("loaded") == 5
         row = con.execute("""
             SELECT severity, started_at, resolved_at, duration_min, providers_affected, patients_affected
             FROM incidents WHERE incident_id = '2025-06-14-reminders-delayed'
@@ -114,7 +114,7 @@ def test_a_failed_write_leaves_the_previous_database(tmp_path, monkeypatch):
 
     monkeypatch.setattr("pm_analytics.store.insert_rows", explode)
     with pytest.raises(RuntimeError):
-        load_into([GOOD], db, relative_to=GOOD)
+        load_into([GOOD], db, relative_to=GOOD, incremental=False)
     con = duckdb.connect(str(db), read_only=True)
     assert con.execute("SELECT count(*) FROM incidents").fetchone()[0] == 5
     con.close()
@@ -157,3 +157,84 @@ def test_cli_summary_json_and_text(tmp_path, capsys):
     text = capsys.readouterr().out
     assert "Median time to recover           3 h 20 min" in text and "Incidents" in text
     assert main(["summary", "--db", str(tmp_path / "none.duckdb")]) == 2
+
+
+def table_contents(db) -> dict:
+    """Every table's rows, sorted, except the load's own timestamp."""
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        contents = {t: con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in TABLES if t != "load_info"}
+        contents["load_info"] = con.execute("SELECT * FROM load_info WHERE key <> 'loaded_at' ORDER BY ALL").fetchall()
+        return contents
+    finally:
+        con.close()
+
+
+@pytest.fixture
+def corpus(tmp_path):
+    folder = tmp_path / "postmortems"
+    folder.mkdir()
+    for path in sorted((ROOT / "data").iterdir()):
+        if not path.name.startswith("."):
+            (folder / path.name).write_bytes(path.read_bytes())
+    return folder
+
+
+ROOT = FIXTURES.parent.parent
+
+
+def test_reload_with_nothing_changed_leaves_the_database(corpus, tmp_path):
+    db = tmp_path / "pm.duckdb"
+    first = load_into([corpus], db, relative_to=corpus)
+    stamp = db.stat().st_mtime_ns
+    again = load_into([corpus], db, relative_to=corpus)
+    assert (first.written, again.written, again.parsed) == (True, False, 0)
+    assert db.stat().st_mtime_ns == stamp
+    assert again.summary() == first.summary()
+    assert sorted(map(str, again.problems)) == sorted(map(str, first.problems))
+
+
+def test_reload_parses_only_what_changed_and_matches_a_cold_load(corpus, tmp_path):
+    db = tmp_path / "pm.duckdb"
+    load_into([corpus], db, relative_to=corpus)
+    files = sorted(corpus.iterdir())
+    changed = files[3]
+    changed.write_text(changed.read_text().replace("Started at", "Started at ", 1))
+    os.utime(files[5], ns=(files[5].stat().st_atime_ns, files[5].stat().st_mtime_ns + 10**9))  # touched, same bytes
+    files[7].unlink()
+    (corpus / "2026-11-21-new-incident.yaml").write_text(
+        "id: INC-NEW\ntitle: A new incident\ndate: 2026-11-21\ntimezone: UTC\nseverity: SEV3\n")
+    result = load_into([corpus], db, relative_to=corpus)
+    assert (result.written, result.parsed) == (True, 2)
+    assert result.reused == len(files) - 2  # one deleted, one changed; the touched one is reused by its hash
+    cold = tmp_path / "cold.duckdb"
+    load_into([corpus], cold, relative_to=corpus, incremental=False)
+    assert table_contents(db) == table_contents(cold)
+
+
+def test_reload_settles_duplicates_across_reused_and_new_files(corpus, tmp_path):
+    db = tmp_path / "pm.duckdb"
+    load_into([corpus], db, relative_to=corpus)
+    reused = sorted(corpus.glob("*.yaml"))[-1]
+    taken_id = next(line.split(":", 1)[1].strip() for line in reused.read_text().splitlines() if line.startswith("id:"))
+    (corpus / "0000-first.yaml").write_text(f"id: {taken_id}\ntitle: Earlier path wins\ndate: 2025-01-01\n")
+    result = load_into([corpus], db, relative_to=corpus)
+    status = {f.source_path: f.status for f in result.files}
+    assert (status["0000-first.yaml"], status[reused.name]) == ("loaded", "duplicate")
+    cold = tmp_path / "cold.duckdb"
+    load_into([corpus], cold, relative_to=corpus, incremental=False)
+    assert table_contents(db) == table_contents(cold)
+    (corpus / "0000-first.yaml").unlink()
+    load_into([corpus], db, relative_to=corpus)
+    con = duckdb.connect(str(db), read_only=True)
+    assert con.execute("SELECT source_path FROM incidents WHERE incident_id = ?", [taken_id]).fetchone() == (reused.name,)
+    con.close()
+
+
+def test_worker_count_does_not_change_the_database(corpus, tmp_path, monkeypatch):
+    monkeypatch.setattr("pm_analytics.load.PARALLEL_MIN_FILES", 10)
+    monkeypatch.setattr("pm_analytics.load.CHUNK_FILES", 7)
+    one, two = tmp_path / "one.duckdb", tmp_path / "two.duckdb"
+    load_into([corpus], one, relative_to=corpus, workers=1)
+    load_into([corpus], two, relative_to=corpus, workers=2)
+    assert table_contents(one) == table_contents(two)

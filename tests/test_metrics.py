@@ -298,3 +298,34 @@ def test_drills_are_counted_only_as_left_out(con):
     assert metrics.excluded_incidents(con, ALL) == 1
     assert "INC-E" not in set(metrics.follow_through(con, ALL)["incident_id"])
     assert len(INCIDENTS) == 5
+
+
+def test_large_samples_use_the_normal_approximation_and_agree_with_the_bootstrap(monkeypatch):
+    rng = np.random.default_rng(3)
+    current, previous = rng.lognormal(4.0, 1, 3000), rng.lognormal(4.2, 1, 3000)
+    boot = metrics.compare_values(current, previous, seed=1)
+    monkeypatch.setattr(metrics, "BOOTSTRAP_MAX_N", 100)
+    normal = metrics.compare_values(current, previous, seed=1)
+    assert boot["verdict"] == normal["verdict"] == "improved"
+    assert normal["ci_low"] == pytest.approx(boot["ci_low"], rel=0.25)
+    assert normal["ci_high"] == pytest.approx(boot["ci_high"], rel=0.25)
+    same = metrics.compare_values(rng.normal(50, 5, 8000), rng.normal(50, 5, 8000), statistic="mean")
+    assert same["verdict"] == "no clear change" and same["ci_low"] < 0 < same["ci_high"]
+
+
+def test_distribution_stats_and_points(con):
+    spread = metrics.distribution(con, ALL, "duration_min")
+    sev2 = spread["stats"].set_index("severity").loc["SEV2"]
+    # SEV2 durations: B 160, C 50 -> q1 77.5, median 105, q3 132.5; fences clamp to min/max
+    assert (sev2.n, sev2.q1, sev2["median"], sev2.q3, sev2.lower_fence, sev2.upper_fence) == (2, 77.5, 105, 132.5, 50, 160)
+    assert sorted(spread["points"]["incident_id"]) == ["INC-A", "INC-B", "INC-C"]
+    assert len(metrics.distribution(con, ALL, "duration_min", points_per_severity=1)["points"]) == 2
+
+
+def test_incident_list_sorts_unknowns_last_and_limits(con):
+    listed = metrics.incident_list(con, ALL, sort_by="patients_affected")
+    assert list(listed["incident_id"]) == ["INC-E", "INC-A", "INC-C", "INC-D", "INC-B"]  # E is a drill, listed
+    ascending = metrics.incident_list(con, ALL, sort_by="patients_affected", descending=False, include_drills=False)
+    assert list(ascending["incident_id"]) == ["INC-D", "INC-C", "INC-A", "INC-B"]
+    assert len(metrics.incident_list(con, ALL, limit=2)) == 2 and metrics.incident_count(con, ALL) == 5
+    assert metrics.incident_count(con, ALL, search="reminders") == 1

@@ -39,6 +39,7 @@ from pm_analytics.schema import (
     Incident,
     Reviewer,
     TimelineEvent,
+    is_filled,
 )
 
 PHASE_DISAGREEMENT_MIN = 5
@@ -149,7 +150,7 @@ class _Builder:
         inc.reviewers = self.reviewers()
         inc.findings = self.findings()
         inc.action_items = self.action_items(inc)
-        inc.placeholder_fields = self.placeholder_fields(inc)
+        inc.placeholder_fields, inc.missing_fields = self.empty_fields(inc)
         self.warn_unfilled(inc)
         return inc
 
@@ -311,16 +312,23 @@ class _Builder:
             return moment, moment.astimezone(zone.tz).date()
         moment = parse_timestamp(text, zone, day)
         if previous is not None and moment < previous:
-            moment += timedelta(days=1)
+            repeated = parse_timestamp(text, zone, day, fold=1)
+            if repeated >= previous:
+                return repeated, day
             day = day + timedelta(days=1)
+            moment = parse_timestamp(text, zone, day)
         return moment, day
 
-    def _raw_moment(self, key: str, zone: Zone, on: date) -> datetime | None:
+    def _raw_moment(self, key: str, zone: Zone, on: date, after: datetime | None = None) -> datetime | None:
+        """A ``started_at``/``resolved_at`` field; a bare clock time before ``after`` is on the next day."""
         value = self.raw.get(key)
         if value is None:
             return None
         try:
-            return parse_timestamp(value, zone, on)
+            moment = parse_timestamp(value, zone, on)
+            if after is not None and moment < after and not isinstance(value, datetime) and not find_date(clean(value)):
+                moment = parse_timestamp(value, zone, on + timedelta(days=1))
+            return moment
         except ValueError as exc:
             self.warn(key, str(exc))
             return None
@@ -328,13 +336,14 @@ class _Builder:
     def place_phases(self, inc: Incident, zone: Zone, on: date) -> None:
         """Set started/resolved from the fields or the timeline, then each phase's timestamp from the durations."""
         started = self._raw_moment("started_at", zone, on)
-        resolved = self._raw_moment("resolved_at", zone, on)
+        timeline_resolved = None
         for event in inc.timeline:
             kind = _timeline_kind(event.description)
             if kind == "started" and started is None and event.at is not None:
                 started = event.at
-            elif kind == "resolved" and event.at is not None:
-                resolved = resolved or event.at
+            elif kind == "resolved" and event.at is not None and timeline_resolved is None:
+                timeline_resolved = event.at
+        resolved = self._raw_moment("resolved_at", zone, on, after=started) or timeline_resolved
         if started is not None and resolved is not None and resolved <= started:
             if resolved < started:
                 self.warn("resolved_at", f"resolved at {_hhmm(resolved, zone)} is before started at {_hhmm(started, zone)}; "
@@ -570,32 +579,28 @@ class _Builder:
         return "open"
 
     # -- completeness -----------------------------------------------------
-    def placeholder_fields(self, inc: Incident) -> list[str]:
-        """Template fields the author left as the template's placeholder (or wrote "unknown")."""
-        left = []
+    def empty_fields(self, inc: Incident) -> tuple[list[str], list[str]]:
+        """Template fields the author left as the template's placeholder (or wrote "unknown"), and those
+        missing altogether."""
+        placeholder, missing = [], []
         for _, attr in TEMPLATE_FIELDS:
-            if _filled(inc, attr):
+            if is_filled(inc, attr):
                 continue
             key = _RAW_KEY.get(attr, attr)
             if key in self.raw.placeholders or (attr in ("started_at", "resolved_at") and "timeline" in self.raw.placeholders):
-                left.append(attr)
-        return left
+                placeholder.append(attr)
+            else:
+                missing.append(attr)
+        return placeholder, missing
 
     def warn_unfilled(self, inc: Incident) -> None:
         names = []
         for label, attr in TEMPLATE_FIELDS:
-            if attr in _OPTIONAL or _filled(inc, attr):
+            if attr in _OPTIONAL or is_filled(inc, attr):
                 continue
             names.append(f"{label} (placeholder)" if attr in inc.placeholder_fields else label)
         if names:
             self.warn(None, "not filled in: " + ", ".join(names))
-
-
-def _filled(inc: Incident, attr: str) -> bool:
-    if attr in ("went_well", "went_wrong", "got_lucky", "why"):
-        return any(f.kind == attr for f in inc.findings)
-    value = getattr(inc, attr)
-    return bool(value) if isinstance(value, list) else value is not None
 
 
 def _timeline_kind(description: str) -> str | None:

@@ -27,6 +27,8 @@ class RawDoc:
 
     def get(self, key: str) -> Any:
         """The value at a dotted key (``timing.time_to_detect``), or ``None``."""
+        if "." not in key:
+            return self.fields.get(key)
         node: Any = self.fields
         for part in key.split("."):
             if not isinstance(node, dict) or part not in node:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from pm_analytics.parse.raw import RawDoc
 from pm_analytics.parse.values import clean, find_clock, find_date, is_placeholder
@@ -88,6 +89,7 @@ _INSTRUCTIONS = [
     "name state not reviewed lgtm date",
 ]
 
+_BULLET_STARTS = set("-*+•▪◦‣0123456789")
 _BULLET = re.compile(r"^\s*(?:[-*+•▪◦‣]|\d{1,3}[.)])\s+(.*)$")
 _TASK = re.compile(r"^\[( |x|X|✓|✔)\]\s*(.*)$")
 _HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
@@ -97,14 +99,20 @@ _LABEL_VALUE = re.compile(r"^\s*(?:\*\*|__)?([A-Za-z][^:|\t]{0,120}?)(?:\*\*|__)
 _TIMEZONE_NOTE = re.compile(r"all times (?:are )?(?:(?:shown |given )?in\s+)?(?:the\s+)?<?([A-Za-z][A-Za-z_/+\-0-9: ]*?)>?\s*(?:\(|\)|\.|,|;|$|time\b)", re.I)
 
 
+_PARENTHESISED = re.compile(r"\([^)]*\)?")
+_NOT_ALNUM = re.compile(r"[^a-z0-9]+")
+
+
+@lru_cache(maxsize=8192)
 def normalise_label(text: str) -> str:
     """Lower case, no parenthesised explanation, no punctuation: the form labels are matched in."""
     text = clean(text).lower()
-    text = re.sub(r"\([^)]*\)?", " ", text)
-    text = re.sub(r"[^a-z0-9]+", " ", text)
-    return re.sub(r"\s+", " ", text).strip()
+    if "(" in text:
+        text = _PARENTHESISED.sub(" ", text)
+    return _NOT_ALNUM.sub(" ", text).strip()
 
 
+@lru_cache(maxsize=8192)
 def field_for_label(label: str) -> str | None:
     norm = normalise_label(label)
     for rx, key in _FIELD_LABELS_RX:
@@ -113,6 +121,7 @@ def field_for_label(label: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=8192)
 def section_for_title(title: str) -> tuple[str, str | None] | None:
     norm = normalise_label(title)
     for rx, section, prio in _SECTIONS_RX:
@@ -122,6 +131,7 @@ def section_for_title(title: str) -> tuple[str, str | None] | None:
     return None
 
 
+@lru_cache(maxsize=8192)
 def _is_instruction(text: str) -> bool:
     norm = normalise_label(text)
     return any(norm.startswith(i) for i in _INSTRUCTIONS) or norm in ("", "e g")
@@ -170,18 +180,19 @@ class _State:
 
     # -- dispatch ---------------------------------------------------------
     def feed(self, number: int, line: str) -> None:
-        if not line.strip():
+        stripped = line.lstrip()
+        if not stripped:
             self._end_paragraph()
             return
-        if _SEPARATOR.match(line):
+        if stripped[0] in "-|=_*:" and _SEPARATOR.match(line):
             return
         self._note_timezone(number, line)
-        heading = self._heading(line)
+        bullet_match = _BULLET.match(line) if stripped[0] in _BULLET_STARTS else None
+        heading = self._heading(line, bullet_match is not None)
         if heading is not None:
             self._start_section(number, heading)
             return
         cells = _cells(line)
-        bullet_match = _BULLET.match(line)
         entry = _Line(number, line, cells)
         if bullet_match and not cells:
             content = bullet_match.group(1)
@@ -222,19 +233,22 @@ class _State:
             self.doc.placeholders.discard("impact_summary")
 
     # -- line kinds -------------------------------------------------------
-    def _heading(self, line: str) -> str | None:
-        m = _HEADING.match(line)
+    def _heading(self, line: str, is_bullet: bool) -> str | None:
+        first = line.lstrip()[:1]
+        m = _HEADING.match(line) if first == "#" else None
         if m:
             title = clean(m.group(2))
             if self.doc.first_heading is None and section_for_title(title) is None and field_for_label(title) is None:
                 self.doc.first_heading = title
             return title
-        m = _BOLD_LINE.match(line)
+        m = _BOLD_LINE.match(line) if first in "*_" else None
         if m and section_for_title(m.group(2)) is not None:
             return clean(m.group(2))
+        if len(line) > 120 or "\t" in line or "|" in line or is_bullet:
+            return None
         stripped = clean(line)
-        if "\t" not in line and "|" not in line and not _BULLET.match(line) and section_for_title(stripped) is not None:
-            if ":" in stripped and not stripped.endswith(":") and not re.match(r"timeline", stripped, re.I):
+        if section_for_title(stripped) is not None:
+            if ":" in stripped and not stripped.endswith(":") and not stripped[:8].lower() == "timeline":
                 return None
             return stripped
         return None
@@ -255,6 +269,8 @@ class _State:
         self.seen_sections.setdefault(self.section, number)
 
     def _note_timezone(self, number: int, line: str) -> None:
+        if "times" not in line and "Times" not in line and "TIMES" not in line:
+            return
         m = _TIMEZONE_NOTE.search(clean(line))
         if not m:
             return
@@ -277,7 +293,7 @@ class _State:
             self._set_field(key, " ".join(values), entry.number)
             return True
         content = entry.bullet if entry.bullet is not None else entry.text
-        m = _LABEL_VALUE.match(content)
+        m = _LABEL_VALUE.match(content) if ":" in content else None
         if not m:
             return False
         if entry.bullet is None and field_for_label(m.group(1)) is None:

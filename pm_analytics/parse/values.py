@@ -30,30 +30,59 @@ _APPROX = re.compile(
 )
 
 
+_ESCAPED = re.compile(r"\\([\\`*_{}\[\]()#+\-.!<>|~])")
+_BOLD = re.compile(r"(\*\*|__)(.*?)\1")
+_SPACES = re.compile(r"\s+")
+_ANGLE_PLACEHOLDER = re.compile(r"<[^<>]*>(\s*<[^<>]*>)*")
+_TEMPLATE_SEVERITIES = re.compile(r"sev\s*1\s*/\s*sev\s*2\s*/\s*sev\s*3", re.I)
+_UNKNOWN_PREFIX = re.compile(r"\(?\s*(unknown|n/?a|tbd)\b.*", re.I)
+
+
 def clean(value: object) -> str:
     """The value as a single stripped line of text, Markdown bold/escapes removed."""
-    text = str(value).strip()
-    text = re.sub(r"\\([\\`*_{}\[\]()#+\-.!<>|~])", r"\1", text)
-    text = re.sub(r"(\*\*|__)(.*?)\1", r"\2", text)
-    return re.sub(r"\s+", " ", text).strip()
+    text = (value if isinstance(value, str) else str(value)).strip()
+    if "\\" in text:
+        text = _ESCAPED.sub(r"\1", text)
+    if "**" in text or "__" in text:
+        text = _BOLD.sub(r"\2", text)
+    if "  " in text or "\t" in text or "\n" in text or "\r" in text or "\xa0" in text:
+        text = _SPACES.sub(" ", text).strip()
+    return text
+
+
+# A placeholder can only start with one of these (the rest of the text decides); others are filled in.
+_PLACEHOLDER_FIRST = frozenset("<([?-—–#.…*_\\~ uUnNtTpPsS")
 
 
 def is_placeholder(value: object) -> bool:
     """True when the author left the field as the template has it, or wrote that it is unknown."""
     if value is None:
         return True
-    if isinstance(value, (list, dict)):
+    if isinstance(value, str):
+        text = value.strip()
+        if not text:
+            return True
+        if text[0] not in _PLACEHOLDER_FIRST:
+            return False
+        text = clean(text)
+    elif isinstance(value, (list, dict)):
         return len(value) == 0
-    if isinstance(value, (bool, int, float, date, datetime)):
+    elif isinstance(value, (bool, int, float, date, datetime)):
         return isinstance(value, float) and math.isnan(value)
-    text = clean(value)
+    else:
+        text = clean(value)
+    if not text:
+        return True
+    first = text[0]
+    if first.isdigit() or first == "~":
+        return False
     if text.lower().strip(" .") in _PLACEHOLDER_WORDS:
         return True
-    if re.fullmatch(r"<[^<>]*>(\s*<[^<>]*>)*", text):
+    if first == "<" and _ANGLE_PLACEHOLDER.fullmatch(text):
         return True
-    if re.match(r"sev\s*1\s*/\s*sev\s*2\s*/\s*sev\s*3", text, re.I):
+    if first in "sS" and _TEMPLATE_SEVERITIES.match(text):
         return True
-    return bool(re.fullmatch(r"\(?\s*(unknown|n/?a|tbd)\b.*", text, re.I))
+    return first in "(uUnNtT" and bool(_UNKNOWN_PREFIX.fullmatch(text))
 
 
 def _strip_approx(text: str) -> tuple[str, bool]:
@@ -312,6 +341,7 @@ def _fmt_offset(delta: timedelta | None) -> str:
     return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
 
 
+_YEAR = re.compile(r"\d{4}")
 _ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
 _MONTHS = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
 _TEXT_DATE = re.compile(
@@ -326,6 +356,8 @@ def find_date(text: str) -> tuple[date, int, int] | None:
 
     ISO dates, ``March 4, 2025``, ``4 Mar 2025``, ``2025/03/04`` and US-style ``03/04/2025``.
     """
+    if not _YEAR.search(text):
+        return None
     m = _ISO_DATE.search(text)
     t = _TEXT_DATE.search(text)
     if t and (not m or t.start() < m.start()):
@@ -374,10 +406,12 @@ def find_clock(text: str) -> tuple[time, int, int] | None:
     return time(hour, minute, second), m.start(), m.end()
 
 
-def parse_timestamp(value: object, zone: Zone, on: date | None) -> datetime:
+def parse_timestamp(value: object, zone: Zone, on: date | None, fold: int = 0) -> datetime:
     """A UTC ``datetime`` from a YAML datetime or text (date optional when ``on`` is given).
 
     A naive value is read in ``zone``; a value with its own offset keeps it.
+    ``fold=1`` picks the second of a clock time that happens twice (when
+    daylight saving ends).
     """
     if isinstance(value, datetime):
         moment = value if value.tzinfo else value.replace(tzinfo=zone.tz)
@@ -401,7 +435,7 @@ def parse_timestamp(value: object, zone: Zone, on: date | None) -> datetime:
             tz = resolve_timezone(rest).tz
         except ValueError:
             raise ValueError(f"'{clean(value)}' has an unknown timezone '{rest}'") from None
-    return datetime.combine(on, clock[0], tz).astimezone(timezone.utc)
+    return datetime.combine(on, clock[0], tz).replace(fold=fold).astimezone(timezone.utc)
 
 
 def local_datetime(moment: datetime, zone: Zone) -> datetime:

@@ -9,6 +9,7 @@ bounded before it is used, so a "billion laughs" file is refused instead of expa
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 import yaml
@@ -149,7 +150,7 @@ def raw_from_yaml(data: Any, text: str, line_offset: int = 0, where: str = "YAML
     if not isinstance(data, dict):
         raise YamlError(f"{where} must be a mapping of field: value, not a {type(data).__name__}", 1 + line_offset)
     for key, value in data.items():
-        name = KEY_ALIASES.get(_snake(key), _snake(key))
+        name = KEY_ALIASES.get(_snake(str(key)), _snake(str(key)))
         if name in NESTED:
             if value is None:
                 doc.placeholders.add(name)
@@ -158,7 +159,7 @@ def raw_from_yaml(data: Any, text: str, line_offset: int = 0, where: str = "YAML
                 doc.problem("warning", name, f"'{name}' should be a mapping; ignored")
                 continue
             for sub, sub_value in value.items():
-                sub_name = NESTED_ALIASES.get(_snake(sub), _snake(sub))
+                sub_name = NESTED_ALIASES.get(_snake(str(sub)), _snake(str(sub)))
                 if sub_name not in NESTED_KEYS[name]:
                     doc.problem("warning", f"{name}.{sub}", f"unknown key '{sub}' in {name}; ignored")
                     continue
@@ -191,5 +192,6 @@ def _find_nested(name: str) -> str | None:
     return None
 
 
-def _snake(key: Any) -> str:
+@lru_cache(maxsize=4096)
+def _snake(key: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", str(key).strip().lower()).strip("_")
