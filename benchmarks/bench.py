@@ -130,6 +130,8 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 os.environ["PM_ANALYTICS_DATA"] = {str(db)!r}
 out = {{}}
+warm_up = AppTest.from_file({str(ROOT / "app.py")!r}, default_timeout=600)
+warm_up.run()  # imports and the database connection, paid once per server process, not per page
 for page in {PAGES!r}:
     cold, warm = [], []
     for _ in range({runs}):

@@ -25,7 +25,15 @@ def _print_problems(result: LoadResult, out) -> None:
 
 
 def cmd_load(args: argparse.Namespace) -> int:
-    result = load_into(args.paths, args.db)
+    def progress(done: int, total: int) -> None:
+        print(f"read {done}/{total} files", file=sys.stderr, flush=True)
+
+    def phase(name: str) -> None:
+        print(f"phase: {name}", file=sys.stderr, flush=True)
+
+    result = load_into(args.paths, args.db, progress=progress if args.progress else None,
+                       phase=phase if args.progress else None, workers=args.workers,
+                       incremental=not args.full)
     _print_problems(result, sys.stdout)
     print(result.summary() + f" -> {args.db}")
     return 0
@@ -94,6 +102,9 @@ def build_parser() -> argparse.ArgumentParser:
     load = sub.add_parser("load", help="load post-mortem files and folders into a DuckDB file")
     load.add_argument("paths", nargs="+", help="post-mortem files or folders (read recursively)")
     load.add_argument("--db", required=True, help="DuckDB file to write (replaced atomically)")
+    load.add_argument("--full", action="store_true", help="parse every file again, even unchanged ones")
+    load.add_argument("--workers", type=int, help="parsing processes (default: one per core)")
+    load.add_argument("--progress", action="store_true", help="report progress on standard error")
     load.set_defaults(func=cmd_load)
 
     validate = sub.add_parser("validate", help="check post-mortems without writing; exit 1 if any has an error")

@@ -31,6 +31,7 @@ from pm_analytics.store import DatabaseWriter, SourceFile, incident_tables, prev
 PARALLEL_MIN_FILES = 400
 CHUNK_FILES = 64
 FLUSH_INCIDENTS = 5000
+READ_ATTEMPTS = 3
 
 
 @dataclass
@@ -109,35 +110,45 @@ def _failed(name: str, message: str) -> ParseResult:
 
 
 def _read(candidate: Candidate) -> tuple[bytes | None, SourceFile, ParseResult | None]:
-    """The file's bytes and what is known of it, or the reason it cannot be read."""
+    """The file's bytes and what is known of it, or the reason it cannot be read.
+
+    A file that changes while it is read is read again; one that keeps
+    changing is reported rather than loaded half-written.
+    """
     name = candidate.source_path
     if candidate.problem:
         return None, SourceFile(name, None, None, None, "rejected", None), _failed(name, candidate.problem)
     try:
-        stat = candidate.path.stat()
-        if not candidate.path.is_file():
-            return None, SourceFile(name, None, None, None, "rejected", None), _failed(name, "not a regular file")
-        with open(candidate.path, "rb") as fh:
-            data = fh.read(MAX_FILE_BYTES + 1)
+        for _ in range(READ_ATTEMPTS):
+            before = candidate.path.stat()
+            if not candidate.path.is_file():
+                return None, SourceFile(name, None, None, None, "rejected", None), _failed(name, "not a regular file")
+            with open(candidate.path, "rb") as fh:
+                data = fh.read(MAX_FILE_BYTES + 1)
+            after = candidate.path.stat()
+            if (before.st_size, before.st_mtime_ns) == (after.st_size, after.st_mtime_ns):
+                break
+        else:
+            return None, SourceFile(name, None, None, None, "rejected", None), \
+                _failed(name, "the file kept changing while it was read; not loaded (load again when it is saved)")
     except OSError as exc:
         return None, SourceFile(name, None, None, None, "rejected", None), \
-            _failed(name, f"cannot read: {exc.strerror or exc}")
-    source = SourceFile(name, stat.st_size, stat.st_mtime_ns, None, "rejected", None)
+            _failed(name, f"cannot read: {exc.strerror or exc} (the file may have been moved or deleted while loading)")
+    source = SourceFile(name, after.st_size, after.st_mtime_ns, None, "rejected", None)
     if len(data) > MAX_FILE_BYTES:
         return None, source, _failed(name, f"file is over {MAX_FILE_BYTES // 1048576} MB; "
                                            "post-mortems that large are not read")
     return data, source, None
 
 
-def read_candidate(candidate: Candidate, data: bytes | None = None) -> tuple[ParseResult, SourceFile]:
-    """Parse one file (``data`` if already read). Never raises for a bad file."""
-    if data is None:
+def read_candidate(candidate: Candidate, read: tuple[bytes, SourceFile] | None = None) -> tuple[ParseResult, SourceFile]:
+    """Parse one file (``read``: its bytes and record, if already read). Never raises for a bad file."""
+    if read is None:
         data, source, failure = _read(candidate)
         if failure is not None:
             return failure, source
     else:
-        stat = candidate.path.stat()
-        source = SourceFile(candidate.source_path, stat.st_size, stat.st_mtime_ns, None, "rejected", None)
+        data, source = read
     result = parse_bytes(data, candidate.source_path)
     source.source_sha256 = result.source_sha256
     if result.incident is not None:
@@ -154,17 +165,18 @@ class _Chunk:
     tables: dict[str, pa.Table] | None
 
 
-def _parse_chunk(chunk: list[tuple[Candidate, bytes | None]], keep_objects: bool) -> _Chunk:
+def _parse_chunk(chunk: list[tuple[Candidate, tuple[bytes, SourceFile] | None]], keep_objects: bool) -> _Chunk:
     files, loaded = [], []
-    for candidate, data in chunk:
-        result, source = read_candidate(candidate, data)
+    for candidate, read in chunk:
+        result, source = read_candidate(candidate, read)
         if result.incident is not None:
             loaded.append(result.incident)
         files.append((source, result.problems, result.incident if keep_objects else None))
     return _Chunk(files, None if keep_objects else incident_tables(loaded))
 
 
-def _chunks_in_order(work: list[tuple[Candidate, bytes | None]], workers: int, keep_objects: bool) -> Iterator[_Chunk]:
+def _chunks_in_order(work: list[tuple[Candidate, tuple[bytes, SourceFile] | None]], workers: int,
+                     keep_objects: bool) -> Iterator[_Chunk]:
     """Parse ``work`` chunk by chunk, in order, in ``workers`` processes when there is enough of it."""
     chunks = [work[i:i + CHUNK_FILES] for i in range(0, len(work), CHUNK_FILES)]
     if workers <= 1 or len(work) < PARALLEL_MIN_FILES:
@@ -184,8 +196,7 @@ class _Plan:
     """Per file in path order: reuse its previous rows, parse it, report it, or skip it."""
 
     steps: list[tuple[str, Candidate, SourceFile | None]] = field(default_factory=list)
-    to_parse: list[tuple[Candidate, bytes | None]] = field(default_factory=list)
-    early: dict[str, ParseResult] = field(default_factory=dict)
+    to_parse: list[tuple[Candidate, tuple[bytes, SourceFile] | None]] = field(default_factory=list)
 
 
 def _plan(candidates: list[Candidate], previous: dict[str, SourceFile]) -> _Plan:
@@ -213,7 +224,7 @@ def _plan(candidates: list[Candidate], previous: dict[str, SourceFile]) -> _Plan
                     continue
                 if failure is None:
                     plan.steps.append(("parse", candidate, None))
-                    plan.to_parse.append((candidate, data))
+                    plan.to_parse.append((candidate, (data, source)))
                     continue
         plan.steps.append(("parse", candidate, None))
         plan.to_parse.append((candidate, None))
@@ -348,13 +359,15 @@ def load_paths(paths: Sequence[str | os.PathLike], relative_to: str | os.PathLik
 def load_into(paths: Sequence[str | os.PathLike], db_path: str | os.PathLike,
               relative_to: str | os.PathLike | None = None, source: str | None = None,
               progress: Callable[[int, int], None] | None = None, workers: int | None = None,
-              incremental: bool = True) -> LoadResult:
+              incremental: bool = True, phase: Callable[[str], None] | None = None) -> LoadResult:
     """Load ``paths`` into the database at ``db_path``, replacing it atomically.
 
     With ``incremental`` (the default), files unchanged since the database was
     written are not parsed again, and an unchanged folder leaves the database
-    untouched (``result.written`` is False).
+    untouched (``result.written`` is False). ``phase(name)`` is told when the
+    load moves on: ``reading``, ``copying unchanged``, ``finishing``, ``replaced``.
     """
+    tell = phase or (lambda _: None)
     workers = default_workers() if workers is None else workers
     previous = previous_load(db_path) if incremental else None
     before = {f.source_path: f for f in previous.files} if previous else {}
@@ -363,12 +376,17 @@ def load_into(paths: Sequence[str | os.PathLike], db_path: str | os.PathLike,
         result = LoadResult(problems=previous.problems(), files=list(before.values()), reused=len(before))
         if progress is not None:
             progress(len(plan.steps), len(plan.steps))
+        tell("unchanged")
         return result
     info = {"source": source or ", ".join(str(p) for p in paths)}
     with DatabaseWriter(db_path, previous=previous) as writer:
+        tell("reading")
         result, reused = _run(plan, workers, progress, _Sink(writer), previous.problems if previous else None)
+        tell("copying unchanged")
         writer.copy_previous(reused)
+        tell("finishing")
         writer.finish(result.files, {**info, "files_seen": str(len(result.files))})
+    tell("replaced")
     if previous is not None:
         result.problems = sorted(result.problems + previous.problems(reused),
                                  key=lambda p: (p.source_path, p.line or 0))

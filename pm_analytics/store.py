@@ -288,12 +288,21 @@ class DatabaseWriter:
 
     def __enter__(self) -> DatabaseWriter:
         self.db_path.parent.mkdir(parents=True, exist_ok=True)
-        fd, self.tmp_name = tempfile.mkstemp(prefix=f".{self.db_path.name}.", suffix=".tmp", dir=self.db_path.parent)
+        self._remove_abandoned()
+        fd, self.tmp_name = tempfile.mkstemp(prefix=f".{self.db_path.name}.{os.getpid()}.", suffix=".tmp",
+                                             dir=self.db_path.parent)
         os.close(fd)
         os.unlink(self.tmp_name)
         self.con = duckdb.connect(self.tmp_name)
         create_schema(self.con)
         return self
+
+    def _remove_abandoned(self) -> None:
+        """Delete temporary files left by loads that were killed (their process no longer exists)."""
+        for leftover in self.db_path.parent.glob(f".{self.db_path.name}.*.tmp*"):
+            pid = leftover.name[len(self.db_path.name) + 2:].split(".", 1)[0]
+            if pid.isdigit() and not _process_alive(int(pid)):
+                leftover.unlink(missing_ok=True)
 
     def add(self, incidents: Sequence[Incident], problems: Sequence[Problem]) -> None:
         """Insert parsed incidents and problems (in bulk)."""
@@ -340,6 +349,16 @@ class DatabaseWriter:
         for leftover in (self.tmp_name, self.tmp_name + ".wal"):
             if leftover and os.path.exists(leftover):
                 os.unlink(leftover)
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def open_database(db_path: str | os.PathLike) -> duckdb.DuckDBPyConnection:

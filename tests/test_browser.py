@@ -1,58 +1,9 @@
 """The real thing: `streamlit run app.py` on 127.0.0.1, every page in headless Chromium (Debian's,
 driven by Playwright). Screenshots go to test-artifacts/ for a human to look at."""
 
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from pathlib import Path
-
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-ARTIFACTS = ROOT / "test-artifacts"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
-AS_OF = "2026-11-26"
-PAGES = {
-    "overview": "", "response_times": "response_times", "blast_radius": "blast_radius",
-    "action_items": "action_items", "incidents": "incidents", "incident": "incident?id=INC-2025-122",
-    "data_quality": "data_quality",
-}
-WITH_CHARTS = {"overview", "response_times", "blast_radius", "action_items", "incident", "data_quality"}
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_server(tmp_path: Path, env_extra: dict | None = None) -> tuple[subprocess.Popen, str]:
-    """Start the dashboard as a user would, on a free port; return the process and its base URL.
-
-    The server's output goes to ``streamlit.log`` in ``tmp_path``."""
-    port = free_port()
-    env = {**os.environ, "PM_ANALYTICS_DATA": str(ROOT / "data"), "PM_ANALYTICS_CACHE": str(tmp_path / "cache"),
-           **(env_extra or {})}
-    with open(tmp_path / "streamlit.log", "w") as log:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.address",
-             "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false"],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            if urllib.request.urlopen(f"{base}/_stcore/health", timeout=1).read() == b"ok":
-                return server, base
-        except OSError:
-            time.sleep(0.3)
-    server.kill()
-    raise AssertionError(f"streamlit did not start: {(tmp_path / 'streamlit.log').read_text()}")
+from browser_support import ARTIFACTS, AS_OF, BROWSER_PAGES as PAGES, WITH_CHARTS, open_page, start_server
 
 
 @pytest.fixture(scope="module")
@@ -61,27 +12,6 @@ def server(tmp_path_factory):
     yield base
     process.terminate()
     process.wait(timeout=10)
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    from playwright.sync_api import sync_playwright
-
-    assert Path(CHROMIUM).exists(), "Debian's chromium is needed: `make test` installs it (apt-get install chromium)"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-def open_page(browser, url: str, charts: bool):
-    page = browser.new_page(viewport={"width": 1440, "height": 2200})
-    page.goto(url)
-    page.wait_for_selector('[data-testid="stAppViewContainer"]', timeout=30_000)
-    if charts:
-        page.wait_for_selector(".js-plotly-plot .main-svg", timeout=30_000)
-    page.wait_for_selector('[data-testid="stStatusWidget"]', state="detached", timeout=30_000)
-    return page
 
 
 @pytest.mark.parametrize("name", list(PAGES))

@@ -329,3 +329,12 @@ def test_incident_list_sorts_unknowns_last_and_limits(con):
     assert list(ascending["incident_id"]) == ["INC-D", "INC-C", "INC-A", "INC-B"]
     assert len(metrics.incident_list(con, ALL, limit=2)) == 2 and metrics.incident_count(con, ALL) == 5
     assert metrics.incident_count(con, ALL, search="reminders") == 1
+
+
+def test_compare_counts_normal_approximation_matches_the_exact_test_for_large_counts():
+    import math as m
+
+    exact = 2 * sum(m.comb(1100, i) for i in range(521)) / 2 ** 1100
+    assert metrics.compare_counts(520, 580)["p_value"] == pytest.approx(exact, rel=0.02)
+    assert metrics.compare_counts(560, 540)["verdict"] == "no clear change"
+    assert metrics.compare_counts(450, 650)["verdict"] == "improved"

@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from pm_analytics.parse.raw import RawDoc
-from pm_analytics.parse.template import action_from_text, split_time
+from pm_analytics.parse.template import MARKDOWN_LINK, action_from_text, split_time
 from pm_analytics.parse.values import (
     Zone,
     clean,
@@ -127,7 +127,7 @@ class _Builder:
         zone = self.zone()
         inc.timezone = zone.name if zone else None
         zone = zone or resolve_timezone("UTC")
-        on = self.incident_date(zone)
+        on, anchor = self.incident_date(zone)
         if on is None:
             self.error("date", "no date anywhere: give `date: YYYY-MM-DD`, a full date in the timeline, "
                                "or start the file name with YYYY-MM-DD")
@@ -137,7 +137,7 @@ class _Builder:
             if mismatch:
                 self.warn("timezone", mismatch)
         inc.incident_date = on
-        inc.timeline = self.timeline(zone, on)
+        inc.timeline = self.timeline(zone, on, anchor)
         for attr, key in _DURATION_KEYS.items():
             setattr(inc, attr, self.duration(key))
         for attr, key in _COUNT_KEYS.items():
@@ -201,7 +201,7 @@ class _Builder:
             url = clean(url) if url and not is_placeholder(url) else None
         else:
             text = clean(value)
-            link = re.search(r"\[([^\]]*)\]\(([^)\s]+)\)", text)
+            link = MARKDOWN_LINK.search(text)
             if link:
                 name, url = link.group(1).strip() or None, link.group(2)
             else:
@@ -228,55 +228,58 @@ class _Builder:
             self.warn("timezone", f"{exc}; times read as UTC")
             return None
 
-    def incident_date(self, zone: Zone) -> date | None:
+    def incident_date(self, zone: Zone) -> tuple[date | None, int | None]:
+        """The day the incident started, and (when only a later timeline row gives it) that row's index.
+
+        In order: ``date``/``started_at``; a full date on the first timeline
+        row; a ``YYYY-MM-DD`` file-name prefix; a full date on a later timeline
+        row (the rows before it are then placed backwards from it).
+        """
         for key in ("date", "started_at"):
             value = self.raw.get(key)
             if value is None:
                 continue
             if isinstance(value, datetime):
-                return (value if value.tzinfo is None else value.astimezone(zone.tz)).date()
+                return (value if value.tzinfo is None else value.astimezone(zone.tz)).date(), None
             if isinstance(value, date):
-                return value
+                return value, None
             found = find_date(clean(value))
             if found:
-                return found[0]
+                return found[0], None
             if key == "date":
                 self.warn("date", f"'{clean(value)}' is not a date (write YYYY-MM-DD)")
-        for row in self.raw.get("timeline") or []:
-            when = row.get("time") if isinstance(row, dict) else None
-            if isinstance(when, (datetime, date)):
-                return when.date() if isinstance(when, datetime) else when
-            if when is not None:
-                found = find_date(clean(when))
-                if found:
-                    return found[0]
+        dated = [(i, day) for i, (_, when, _, _) in enumerate(self._timeline_rows()) if (day := _row_date(when, zone))]
+        if dated and dated[0][0] == 0:
+            return dated[0][1], None
         m = re.match(r"(\d{4})-(\d{2})-(\d{2})", self.file_stem)
         if m:
             try:
-                return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+                return date(int(m.group(1)), int(m.group(2)), int(m.group(3))), None
             except ValueError:
-                return None
-        return None
+                pass
+        if dated:
+            return dated[0][1], dated[0][0]
+        return None, None
 
-    def timeline(self, zone: Zone, on: date) -> list[TimelineEvent]:
+    def _timeline_rows(self) -> list[tuple[date | None, Any, str, int | None]]:
+        """The timeline's timed rows as (day set by a preceding date-only line, time as written, event, line)."""
+        if hasattr(self, "_rows"):
+            return self._rows
         rows = self.raw.get("timeline")
+        self._rows: list = []
         if rows is None:
-            return []
+            return self._rows
         if not isinstance(rows, list):
             self.warn("timeline", "timeline should be a list of {time, event}; ignored")
-            return []
+            return self._rows
         if len(rows) > MAX_TIMELINE_ROWS:
             self.warn("timeline", f"{len(rows)} timeline rows; only the first {MAX_TIMELINE_ROWS} are kept")
             rows = rows[:MAX_TIMELINE_ROWS]
-        events: list[TimelineEvent] = []
-        current_day = on
-        previous: datetime | None = None
-        seq = 0
+        day_line = None
         for row in rows:
             if isinstance(row, dict) and "day" in row and "time" not in row:
-                current_day = parse_date(row["day"])
+                day_line = parse_date(row["day"])
                 continue
-            seq += 1
             line = None
             if isinstance(row, dict):
                 when, what, line = row.get("time", row.get("at")), row.get("event", row.get("description")), row.get("line")
@@ -286,18 +289,46 @@ class _Builder:
             else:
                 when, what = None, str(row)
             description = clean(what) if what is not None and not is_placeholder(what) else ""
-            at = None
-            if when is not None:
-                try:
-                    at, current_day = self._timeline_moment(when, zone, current_day, previous)
-                except ValueError as exc:
-                    self.warn("timeline", f"row {seq}: {exc}", line)
-            if at is not None:
-                if previous is not None and at < previous:
-                    self.warn("timeline", f"row {seq} ({description[:40]!r}) is earlier than the row before it", line)
-                previous = at
-            events.append(TimelineEvent(seq=seq, at=at, description=description))
-        return events
+            self._rows.append((day_line, when, description, line))
+            day_line = None
+        return self._rows
+
+    def timeline(self, zone: Zone, on: date, anchor: int | None = None) -> list[TimelineEvent]:
+        """The timeline on the calendar: forward from ``on`` (a bare clock time earlier than the row
+        before it is the next day), or, with ``anchor``, forward from that dated row and backwards before it."""
+        rows = self._timeline_rows()
+        moments: list[datetime | None] = [None] * len(rows)
+        first = anchor or 0
+        current_day, previous = on, None
+        for index in range(first, len(rows)):
+            day_line, when, description, line = rows[index]
+            if day_line is not None:
+                current_day = day_line
+            if when is None:
+                continue
+            try:
+                at, current_day = self._timeline_moment(when, zone, current_day, previous)
+            except ValueError as exc:
+                self.warn("timeline", f"row {index + 1}: {exc}", line)
+                continue
+            if previous is not None and at < previous:
+                self.warn("timeline", f"row {index + 1} ({description[:40]!r}) is earlier than the row before it", line)
+            moments[index] = previous = at
+        following = moments[first] if first < len(moments) else None
+        for index in range(first - 1, -1, -1):
+            _, when, _, line = rows[index]
+            if when is None or following is None:
+                continue
+            try:
+                day = following.astimezone(zone.tz).date()
+                at = parse_timestamp(when, zone, day)
+                if at > following:
+                    at = parse_timestamp(when, zone, day - timedelta(days=1))
+            except ValueError as exc:
+                self.warn("timeline", f"row {index + 1}: {exc}", line)
+                continue
+            moments[index] = following = at
+        return [TimelineEvent(seq=i + 1, at=moments[i], description=row[2]) for i, row in enumerate(rows)]
 
     def _timeline_moment(self, when: Any, zone: Zone, day: date, previous: datetime | None) -> tuple[datetime, date]:
         """The UTC moment of a timeline row; a bare clock time earlier than the previous row is the next day."""
@@ -532,7 +563,7 @@ class _Builder:
             ticket = row.get("ticket")
             ticket_url = row.get("ticket_url") or row.get("url")
             if ticket is not None and not is_placeholder(ticket) and ticket_url is None:
-                link = re.search(r"\[([^\]]*)\]\(([^)\s]+)\)", str(ticket))
+                link = MARKDOWN_LINK.search(str(ticket))
                 if link:
                     ticket, ticket_url = link.group(1), link.group(2)
                 elif re.match(r"https?://", str(ticket)):
@@ -601,6 +632,16 @@ class _Builder:
             names.append(f"{label} (placeholder)" if attr in inc.placeholder_fields else label)
         if names:
             self.warn(None, "not filled in: " + ", ".join(names))
+
+
+def _row_date(when: Any, zone: Zone) -> date | None:
+    """The calendar date a timeline row's time carries, if it carries one."""
+    if isinstance(when, datetime):
+        return (when if when.tzinfo is None else when.astimezone(zone.tz)).date()
+    if isinstance(when, date):
+        return when
+    found = find_date(clean(when)) if isinstance(when, str) else None
+    return found[0] if found else None
 
 
 def _timeline_kind(description: str) -> str | None:

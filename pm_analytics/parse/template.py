@@ -505,7 +505,8 @@ def _reviewer_from_text(text: str) -> dict:
     return {"name": name or text, "state": state.group(1) if state else None, "date": found[0].isoformat() if found else None}
 
 
-_TICKET_LINK = re.compile(r"\[([^\]]+)\]\(((?:[^()\s]|\([^()\s]*\))+)\)")
+# [text](url), allowing one level of parentheses inside the url.
+MARKDOWN_LINK = re.compile(r"\[([^\]]*)\]\(((?:[^()\s]|\([^()\s]*\))+)\)")
 _TICKET_KEY = re.compile(r"\b([A-Z][A-Z0-9]{1,15}-\d+)\b")
 _OWNER = re.compile(r"\(?\bowners?\s*[:=-]?\s*([^,;\[\]()]+?)\s*(?=,|;|\[|\)|$|\s+(?:done|completed|closed|won.?t)\b)", re.I)
 _DONE = re.compile(r"\b(done|completed|closed|fixed|resolved)\b(?:\s*(?:on|:|-)?\s*)(\d{4}-\d{1,2}-\d{1,2}|[A-Za-z]{3,9}\.? \d{1,2},? \d{4})?", re.I)
@@ -522,7 +523,7 @@ def action_from_text(text: str) -> dict | None:
     if m:
         item["id"] = re.sub(r"\s+", "", m.group(1)).upper()
         text = text[m.end():]
-    link = _TICKET_LINK.search(text)
+    link = MARKDOWN_LINK.search(text)
     if link:
         item["ticket"] = link.group(1).strip()
         item["ticket_url"] = link.group(2).strip()
@@ -590,7 +591,7 @@ def _action_from_table(header: list[str], cells: list[str]) -> dict | None:
         elif name in ("owner", "assignee", "who"):
             item["owner"] = value
         elif name in ("bug", "ticket", "issue", "jira", "link"):
-            link = _TICKET_LINK.search(value)
+            link = MARKDOWN_LINK.search(value)
             key = _TICKET_KEY.search(value)
             if link:
                 item["ticket"], item["ticket_url"] = link.group(1), link.group(2)

@@ -1,0 +1,64 @@
+"""Starting the dashboard as a user would, and a headless Chromium to look at it (shared by browser tests)."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+AS_OF = "2026-11-26"
+BROWSER_PAGES = {
+    "overview": "", "response_times": "response_times", "blast_radius": "blast_radius",
+    "action_items": "action_items", "incidents": "incidents", "incident": "incident?id=INC-2025-122",
+    "data_quality": "data_quality",
+}
+WITH_CHARTS = {"overview", "response_times", "blast_radius", "action_items", "incident", "data_quality"}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_server(tmp_path: Path, env_extra: dict | None = None) -> tuple[subprocess.Popen, str]:
+    """Start the dashboard as a user would, on a free port; return the process and its base URL.
+
+    The server's output goes to ``streamlit.log`` in ``tmp_path``."""
+    port = free_port()
+    env = {**os.environ, "PM_ANALYTICS_DATA": str(ROOT / "data"), "PM_ANALYTICS_CACHE": str(tmp_path / "cache"),
+           **(env_extra or {})}
+    with open(tmp_path / "streamlit.log", "w") as log:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.address",
+             "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false"],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            if urllib.request.urlopen(f"{base}/_stcore/health", timeout=1).read() == b"ok":
+                return server, base
+        except OSError:
+            time.sleep(0.3)
+    server.kill()
+    raise AssertionError(f"streamlit did not start: {(tmp_path / 'streamlit.log').read_text()}")
+
+
+def open_page(browser, url: str, charts: bool, viewport=None):
+    """Open ``url`` and wait until Streamlit has finished running the page (and drawn its charts)."""
+    page = browser.new_page(viewport=viewport or {"width": 1440, "height": 2200})
+    page.goto(url)
+    page.wait_for_selector('[data-testid="stAppViewContainer"]', timeout=60_000)
+    page.wait_for_selector('[data-testid="stSidebar"] button:has-text("Reload")', timeout=120_000)
+    if charts:
+        page.wait_for_selector(".js-plotly-plot .main-svg", timeout=60_000)
+    page.wait_for_selector('[data-testid="stStatusWidget"]', state="detached", timeout=60_000)
+    return page

@@ -1,0 +1,317 @@
+"""Hostile and broken input, and no lost data: every file loads or is reported, nothing escapes,
+source files are never written, and a load killed at any point leaves the previous database usable."""
+
+import hashlib
+import os
+import signal
+import subprocess
+import sys
+from datetime import date, timedelta
+from pathlib import Path
+from types import SimpleNamespace
+
+import duckdb
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from pm_analytics.load import discover, load_into, load_paths
+from pm_analytics.parse import MAX_FILE_BYTES, parse_bytes
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "data"
+SAMPLES = sorted(p for p in DATA.iterdir() if not p.name.startswith("."))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+
+def fingerprint(folder: Path) -> dict:
+    return {p.name: (hashlib.sha256(p.read_bytes()).hexdigest(), p.stat().st_mtime_ns, p.stat().st_mode)
+            for p in sorted(folder.iterdir())}
+
+
+# -- files that cannot be read as they are -------------------------------------
+
+def test_a_50_mb_file_is_reported_without_reading_it_all(tmp_path):
+    huge = tmp_path / "2025-01-01-huge.md"
+    with open(huge, "wb") as fh:
+        fh.write(b"Title\tHuge\n")
+        fh.truncate(50 * 1024 * 1024)
+    (tmp_path / "2025-01-02-fine.yaml").write_text("id: FINE\ntitle: Fine\ndate: 2025-01-02\n")
+    result = load_paths([tmp_path], relative_to=tmp_path)
+    errors = [p for p in result.problems if p.source_path == huge.name and p.level == "error"]
+    assert errors and f"over {MAX_FILE_BYTES // 1048576} MB" in errors[0].message
+    assert result.count("loaded") == 1
+
+
+def test_a_symlink_out_of_the_data_folder_is_not_followed(tmp_path):
+    outside = tmp_path / "secret.md"
+    outside.write_text("Title\tSecret\nDate\t2025-01-01\n")
+    folder = tmp_path / "data"
+    folder.mkdir()
+    (folder / "2025-01-01-link.md").symlink_to(outside)
+    inside = folder / "2025-01-02-real.yaml"
+    inside.write_text("id: REAL\ntitle: Real\ndate: 2025-01-02\n")
+    (folder / "2025-01-03-inner-link.yaml").symlink_to(inside)
+    result = load_paths([folder], relative_to=folder)
+    status = {f.source_path: f.status for f in result.files}
+    assert status["2025-01-01-link.md"] == "rejected"
+    assert any("outside the data folder" in p.message for p in result.problems if p.source_path == "2025-01-01-link.md")
+    assert status["2025-01-02-real.yaml"] == "loaded"
+    assert status["2025-01-03-inner-link.yaml"] == "duplicate", "a link inside the folder is read (and is a duplicate)"
+
+
+def test_a_file_deleted_during_loading_is_reported(tmp_path, monkeypatch):
+    for name in ("2025-01-01-a.yaml", "2025-01-02-b.yaml"):
+        (tmp_path / name).write_text(f"id: {name}\ntitle: T\ndate: 2025-01-01\n")
+    candidates = discover([tmp_path], tmp_path)
+    monkeypatch.setattr("pm_analytics.load.discover", lambda *a, **k: candidates)
+    (tmp_path / "2025-01-02-b.yaml").unlink()
+    result = load_paths([tmp_path], relative_to=tmp_path)
+    status = {f.source_path: f.status for f in result.files}
+    assert status == {"2025-01-01-a.yaml": "loaded", "2025-01-02-b.yaml": "rejected"}
+    assert "moved or deleted while loading" in [p for p in result.problems if p.source_path == "2025-01-02-b.yaml"][0].message
+
+
+def test_a_file_that_keeps_changing_while_read_is_reported(tmp_path, monkeypatch):
+    path = tmp_path / "2025-01-01-busy.yaml"
+    path.write_text("id: BUSY\ntitle: T\ndate: 2025-01-01\n")
+    real_stat = Path.stat
+    ticks = iter(range(10**6))
+
+    def restless_stat(self, *args, **kwargs):
+        result = real_stat(self, *args, **kwargs)
+        if self.name == path.name:
+            return SimpleNamespace(st_mode=result.st_mode, st_size=result.st_size,
+                                   st_mtime_ns=result.st_mtime_ns + next(ticks))
+        return result
+
+    monkeypatch.setattr(Path, "stat", restless_stat)
+    result = load_paths([tmp_path], relative_to=tmp_path)
+    assert result.files[0].status == "rejected"
+    assert "kept changing while it was read" in result.problems[0].message
+
+
+def test_a_file_changed_once_while_read_is_read_again(tmp_path, monkeypatch):
+    path = tmp_path / "2025-01-01-saved.yaml"
+    path.write_text("id: SAVED\ntitle: T\ndate: 2025-01-01\n")
+    real_stat = Path.stat
+    calls = {"n": 0}
+
+    def saved_once(self, *args, **kwargs):
+        result = real_stat(self, *args, **kwargs)
+        if self.name == path.name:
+            calls["n"] += 1
+            if calls["n"] == 2:
+                return SimpleNamespace(st_mode=result.st_mode, st_size=result.st_size,
+                                       st_mtime_ns=result.st_mtime_ns + 1)
+        return result
+
+    monkeypatch.setattr(Path, "stat", saved_once)
+    result = load_paths([tmp_path], relative_to=tmp_path)
+    assert result.files[0].status == "loaded"
+
+
+# -- no lost data ---------------------------------------------------------------
+
+def test_loading_never_writes_to_the_source_files(tmp_path):
+    before = fingerprint(DATA)
+    load_into([DATA], tmp_path / "pm.duckdb", relative_to=DATA)
+    load_into([DATA], tmp_path / "pm.duckdb", relative_to=DATA)
+    assert fingerprint(DATA) == before
+
+
+@pytest.fixture(scope="module")
+def big_corpus(tmp_path_factory):
+    import corpus
+
+    folder = tmp_path_factory.mktemp("big")
+    corpus.generate(1500, folder, seed=5, workers=1)
+    return folder
+
+
+@pytest.mark.parametrize("kill_at", ["read 500/", "read 1000/", "phase: copying unchanged", "phase: finishing"])
+def test_a_killed_load_leaves_the_previous_database_usable(tmp_path, big_corpus, kill_at):
+    db = tmp_path / "pm.duckdb"
+    load_into([DATA], db, relative_to=DATA)
+    con = duckdb.connect(str(db), read_only=True)
+    previous = con.execute("SELECT count(*), sum(hash(incident_id)) FROM incidents").fetchone()
+    con.close()
+    seen = []
+    with subprocess.Popen(
+            [sys.executable, "-m", "pm_analytics.cli", "load", str(big_corpus), "--db", str(db), "--progress"],
+            stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True, cwd=ROOT) as process:
+        for line in process.stderr:
+            seen.append(line.strip())
+            if line.startswith(kill_at):
+                process.send_signal(signal.SIGKILL)
+                break
+        process.wait(timeout=60)
+    assert process.returncode == -signal.SIGKILL, f"never reached {kill_at!r}: {seen[-3:]}"
+    con = duckdb.connect(str(db), read_only=True)
+    assert con.execute("SELECT count(*), sum(hash(incident_id)) FROM incidents").fetchone() == previous
+    con.close()
+    assert list(tmp_path.glob(".pm.duckdb.*")), "the killed load left its temporary file"
+    result = load_into([big_corpus], db, relative_to=big_corpus)
+    assert result.count("loaded") == 1500
+    assert not list(tmp_path.glob(".pm.duckdb.*")), "the next load cleans up what the killed one left"
+    con = duckdb.connect(str(db), read_only=True)
+    assert con.execute("SELECT count(*) FROM incidents").fetchone()[0] == 1500
+    con.close()
+
+
+# -- property-based: plausible post-mortems load as written ---------------------
+
+SPELLINGS = {1: ["SEV1", "Sev 1", "SEV-1", "sev1", "S1", "Severity 1"],
+             2: ["SEV2", "Sev 2", "SEV-2", "sev2", "S2", "Severity 2"],
+             3: ["SEV3", "Sev 3", "SEV-3", "sev3", "S3", "Severity 3"]}
+ZONES = {"UTC": 0, "IST": 330, "Asia/Tokyo": 540, "UTC-05:00": -300}
+
+
+def duration_text(minutes: int, style: int) -> str:
+    hours, mins = divmod(minutes, 60)
+    return [f"{minutes} minutes", f"{minutes} min", f"{minutes}m", f"{hours}:{mins:02d}",
+            f"PT{hours}H{mins}M" if hours else f"PT{mins}M", f"{hours}h {mins}m" if hours else f"{mins} min"][style]
+
+
+def count_text(number: int | None, style: int) -> str:
+    if number is None:
+        return ["Unknown", "N/A", "TBD", "< ## Unknown >"][style % 4]
+    return [f"{number:,}", str(number), f"{number:,}"][style % 3]
+
+
+def plain_title(text: str) -> bool:
+    """A title every shape writes the same way: not a section name, a label or a placeholder."""
+    from pm_analytics.parse.template import field_for_label, section_for_title
+    from pm_analytics.parse.values import is_placeholder
+
+    return bool(text) and text[0].isalnum() and not (section_for_title(text) or field_for_label(text)
+                                                     or is_placeholder(text))
+
+
+postmortem = st.fixed_dictionaries({
+    "severity": st.integers(1, 3), "spelling": st.integers(0, 5),
+    "day": st.dates(date(2015, 1, 1), date(2030, 12, 31)),
+    "zone": st.sampled_from(sorted(ZONES)),
+    "start_min": st.integers(0, 24 * 60 - 1),
+    "phases": st.lists(st.integers(0, 600), min_size=5, max_size=5),
+    "styles": st.lists(st.integers(0, 5), min_size=5, max_size=5),
+    "patients": st.one_of(st.none(), st.integers(0, 2_000_000)), "count_style": st.integers(0, 11),
+    "teams": st.lists(st.sampled_from(["Payments", "Platform", "Data", "Identity", "Messaging"]),
+                      min_size=0, max_size=3, unique=True),
+    "title": st.text(st.one_of(st.characters(categories=("Lu", "Ll", "Nd")), st.sampled_from(" .,'&/!?()éüñ")),
+                     min_size=1, max_size=60).map(str.strip).filter(plain_title),
+    "shape": st.sampled_from(["yaml", "text", "markdown"]),
+})
+
+
+def render(doc: dict) -> tuple[str, bytes]:
+    start = f"{doc['start_min'] // 60:02d}:{doc['start_min'] % 60:02d}"
+    end_local = doc["start_min"] + sum(doc["phases"])
+    end = f"{end_local // 60 % 24:02d}:{end_local % 60:02d}"
+    end_day = doc["day"] + timedelta(days=end_local // (24 * 60))
+    severity = SPELLINGS[doc["severity"]][doc["spelling"]]
+    durations = [duration_text(m, s) for m, s in zip(doc["phases"], doc["styles"])]
+    patients = count_text(doc["patients"], doc["count_style"])
+    labels = ["Time to detect the issue", "Time to response", "Time to understand the issue", "Time to solution",
+              "Time to full recovery"]
+    name = f"{doc['day'].isoformat()}-generated"
+    if doc["shape"] == "yaml":
+        keys = ["time_to_detect", "time_to_response", "time_to_understand", "time_to_solution", "time_to_full_recovery"]
+        teams = "[" + ", ".join(doc["teams"]) + "]"
+        title = doc["title"].replace("\\", "\\\\").replace('"', '\\"')
+        text = (f'id: GEN-1\ntitle: "{title}"\ndate: {doc["day"].isoformat()}\ntimezone: {doc["zone"]}\n'
+                f'severity: {severity}\nteams: {teams}\ntimeline:\n  - {{time: "{start}", event: Started at}}\n'
+                f'  - {{time: "{end_day.isoformat()} {end}", event: Resolved at}}\n'
+                f'blast_radius:\n  patients: "{patients}"\ntiming:\n'
+                + "".join(f'  {k}: "{d}"\n' for k, d in zip(keys, durations)))
+        return name + ".yaml", text.encode()
+    if doc["shape"] == "text":
+        rows = [f"Title\t{doc['title']}", f"Severity\t{severity}", "", f"Timeline summary – All times are in {doc['zone']}",
+                "", f"{start}\tStarted at", f"{end_day.isoformat()} {end}\tResolved at", "", "Blast Radius", "",
+                f"Number of Patients affected\t{patients}", "", "Timing of the response", ""]
+        rows += [f"{label} (explanation)\t{d}" for label, d in zip(labels, durations)]
+        rows += ["", f"Teams involved (list)\t{', '.join(doc['teams']) or '<put # here>'}"]
+        return name + ".txt", "\n".join(rows).encode()
+    rows = [f"# {doc['title']}", "", f"- **Severity:** {severity}", "",
+            f"## Timeline summary – All times are in {doc['zone']}", "", f"- {start} — Started at",
+            f"- {end_day.isoformat()} {end} — Resolved at", "", "## Blast Radius", "",
+            f"| Number of Patients affected | {patients} |", "", "## Timing of the response", ""]
+    rows += [f"- **{label}:** {d}" for label, d in zip(labels, durations)]
+    rows += ["", f"**Teams involved (list):** {', '.join(doc['teams']) or '<put # here>'}"]
+    return name + ".md", "\n".join(rows).encode()
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(postmortem)
+def test_generated_post_mortems_load_as_written(doc):
+    name, data = render(doc)
+    result = parse_bytes(data, name)
+    assert result.incident is not None, [str(p) for p in result.problems]
+    incident = result.incident
+    offset = timedelta(minutes=ZONES.get(doc["zone"], 0))
+    local_start = (date.fromordinal(doc["day"].toordinal()), doc["start_min"])
+    assert incident.severity == f"SEV{doc['severity']}"
+    assert incident.title == doc["title"]
+    assert incident.teams == doc["teams"]
+    assert incident.patients_affected == doc["patients"]
+    assert [incident.time_to_detect_min, incident.time_to_respond_min, incident.time_to_understand_min,
+            incident.time_to_solution_min, incident.time_to_full_recovery_min] == doc["phases"]
+    assert incident.duration_min == sum(doc["phases"])
+    started_utc = incident.started_at.replace(tzinfo=None) + offset
+    assert (started_utc.date(), started_utc.hour * 60 + started_utc.minute) == local_start
+    assert incident.incident_date == doc["day"]
+    assert not [p for p in result.problems if "kept the timeline" in p.message]
+
+
+# -- property-based: broken versions of real files never escape ---------------
+
+mutation = st.tuples(st.sampled_from(["delete", "duplicate", "swap", "truncate", "insert", "flip", "garble"]),
+                     st.integers(0, 10**6), st.binary(min_size=1, max_size=40))
+
+
+def mutate(data: bytes, steps) -> bytes:
+    for kind, at, noise in steps:
+        lines = data.split(b"\n")
+        i = at % max(1, len(lines))
+        if kind == "delete" and lines:
+            del lines[i]
+        elif kind == "duplicate" and lines:
+            lines.insert(i, lines[i])
+        elif kind == "swap" and len(lines) > 1:
+            j = (i + 1) % len(lines)
+            lines[i], lines[j] = lines[j], lines[i]
+        elif kind == "truncate":
+            return data[: at % max(1, len(data))]
+        elif kind == "insert":
+            lines.insert(i, noise)
+        elif kind == "flip" and data:
+            k = at % len(data)
+            data = data[:k] + bytes([data[k] ^ noise[0]]) + data[k + 1:]
+            continue
+        elif kind == "garble" and lines:
+            lines[i] = lines[i][: len(lines[i]) // 2] + noise
+        data = b"\n".join(lines)
+    return data
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(SAMPLES), st.lists(mutation, min_size=1, max_size=6))
+def test_mutated_samples_never_raise(sample, steps):
+    result = parse_bytes(mutate(sample.read_bytes(), steps), sample.name)
+    assert result.rejected == any(p.level == "error" for p in result.problems)
+    for problem in result.problems:
+        assert problem.source_path == sample.name and problem.level in ("error", "warning") and problem.message
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(st.sampled_from(SAMPLES), st.lists(mutation, max_size=4)), min_size=1, max_size=12))
+def test_every_file_seen_is_loaded_or_reported(tmp_path_factory, files):
+    folder = tmp_path_factory.mktemp("mutated")
+    for index, (sample, steps) in enumerate(files):
+        (folder / f"{index:03d}-{sample.name}").write_bytes(mutate(sample.read_bytes(), steps))
+    result = load_paths([folder], relative_to=folder)
+    assert len(result.files) == len(files)
+    reported = {p.source_path for p in result.problems if p.level == "error"}
+    loaded = [f for f in result.files if f.status == "loaded"]
+    assert len(loaded) + len(reported) == len(files)
+    assert {f.source_path for f in result.files if f.status != "loaded"} == reported
