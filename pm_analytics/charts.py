@@ -160,10 +160,12 @@ def time_breakdown_chart(breakdown: pd.DataFrame, period: str = "quarter") -> go
     return _layout(fig, title, None, "Median time", height=420)
 
 
-def distribution_by_severity(distribution: dict, label: str) -> go.Figure:
+def distribution_by_severity(distribution: dict, label: str, unit: str = "minutes") -> go.Figure:
     """Box per severity over every incident, with a stable sample of incidents (outliers first) as
-    dots; click a dot to open the incident. ``distribution`` is :func:`metrics.distribution`'s result."""
+    dots; click a dot to open the incident. ``distribution`` is :func:`metrics.distribution`'s result;
+    ``unit`` is ``minutes`` (time axis) or a count's noun (log axis, counts span orders of magnitude)."""
     title = f"{label}: spread per severity (dots are incidents)"
+    show = format_minutes if unit == "minutes" else (lambda v: f"{format_count(v)} {unit}")
     stats, points = distribution["stats"], distribution["points"]
     if stats.empty:
         return empty_figure(title, "No incident in these filters reports this time")
@@ -181,14 +183,19 @@ def distribution_by_severity(distribution: dict, label: str) -> go.Figure:
             x=[position + j for j in jitter], y=dots["value"], mode="markers", name=f"{severity} incidents",
             marker={"color": color, "size": 6, "opacity": 0.7, "line": {"width": 0.5, "color": "white"}},
             customdata=dots["incident_id"],
-            hovertext=[f"{escape_html(t)}<br>{format_minutes(v)}" for t, v in zip(dots["title"], dots["value"])],
+            hovertext=[f"{escape_html(t)}<br>{show(v)}" for t, v in zip(dots["title"], dots["value"])],
             hoverinfo="text",
         )
     counts = dict(zip(stats["severity"], stats["n"]))
     fig.update_xaxes(tickvals=list(range(len(order))), ticktext=[f"{s} (n={counts[s]:,})" for s in order])
-    _time_axis(fig, stats["max"].max())
+    if unit == "minutes":
+        _time_axis(fig, stats["max"].max())
+        y_title = label
+    else:
+        fig.update_yaxes(type="log")
+        y_title = f"{label} ({unit}, log scale)"
     fig.update_layout(showlegend=False)
-    return _layout(fig, title, "Severity", label)
+    return _layout(fig, title, "Severity", y_title)
 
 
 def hash_fraction(text: str) -> float:
@@ -403,3 +410,108 @@ def clicked_incident(event) -> str | None:
         if data:
             return str(data)
     return None
+
+
+# -- insights -----------------------------------------------------------------
+
+def themes_over_time(trend: pd.DataFrame, period: str = "quarter", top: int = 8) -> go.Figure:
+    """Incidents per theme and period (the ``top`` biggest themes), stacked."""
+    title = f"Recurring themes: incidents per {period}"
+    if trend.empty:
+        return empty_figure(title, "No themes among these post-mortems")
+    biggest = trend.groupby("label")["incidents"].sum().sort_values(ascending=False).head(top).index
+    fig = go.Figure()
+    for index, label in enumerate(biggest):
+        part = trend[trend["label"] == label]
+        fig.add_bar(x=part["period_start"], y=part["incidents"], name=escape_html(label),
+                    marker_color=PALETTE[index % len(PALETTE)],
+                    hovertemplate="%{x|%b %Y}: %{y} incidents<extra>" + escape_html(label) + "</extra>")
+    fig.update_layout(barmode="stack")
+    fig.update_xaxes(tickformat="%b %Y")
+    return _layout(fig, title, _period_label(period), "Incidents (count)", height=420)
+
+
+def recurrence_by_team(summary: pd.DataFrame) -> go.Figure:
+    """Per team: recurrences after every P0/P1 item was done vs while some were still open."""
+    title = "Did the fixes work? Repeats of an earlier incident, by the state of its P0/P1 items"
+    if summary.empty:
+        return empty_figure(title, "No incident in these filters repeats an earlier one")
+    data = summary.iloc[::-1]
+    fig = go.Figure()
+    colors = ("#00cc96", "#ef553b", "#b0b7ff")
+    for status, color in zip(("all P0/P1 done before it", "some P0/P1 still open", "no P0/P1 items"), colors):
+        fig.add_bar(x=data[status], y=[escape_html(t) for t in data["team"]], orientation="h", name=status,
+                    marker_color=color, hovertemplate="%{y}: %{x} repeats (" + status + ")<extra></extra>")
+    fig.update_layout(barmode="stack")
+    return _layout(fig, title, "Repeats (count)", "Team", height=max(300, 30 * len(data) + 160))
+
+
+def start_heatmap_chart(grid: pd.DataFrame) -> go.Figure:
+    """Incidents by weekday and hour of their start, on their own clock."""
+    title = "When incidents start (weekday × hour, each post-mortem's own time zone)"
+    if grid.empty or grid.to_numpy().sum() == 0:
+        return empty_figure(title, "No incident in these filters gives its start time")
+    fig = go.Figure(go.Heatmap(
+        z=grid.to_numpy(), x=[f"{h:02d}:00" for h in grid.columns], y=list(grid.index), colorscale="Blues",
+        hovertemplate="%{y} %{x}: %{z} incidents<extra></extra>", colorbar={"title": {"text": "Incidents"}}))
+    fig.add_vrect(x0=-0.5, x1=7.5, fillcolor="grey", opacity=0.08, line_width=0)
+    fig.add_vrect(x0=18.5, x1=23.5, fillcolor="grey", opacity=0.08, line_width=0)
+    fig.update_yaxes(autorange="reversed")
+    return _layout(fig, title, "Hour of day (local)", "Weekday", height=360)
+
+
+def off_hours_trend(share: pd.DataFrame, period: str = "quarter") -> go.Figure:
+    """Share of incidents starting off hours (outside 08:00-19:00 on weekdays) per period and group."""
+    title = f"Incidents starting off hours, per {period}"
+    data = share.dropna(subset=["off_hours_share"])
+    if data.empty:
+        return empty_figure(title, "No incident in these filters gives its start time")
+    fig = go.Figure()
+    for index, group in enumerate(dict.fromkeys(data["group"])):
+        part = data[data["group"] == group].sort_values("period_start")
+        fig.add_scatter(x=part["period_start"], y=part["off_hours_share"], mode="lines+markers",
+                        name=escape_html("All incidents" if group == "All" else group),
+                        line={"color": PALETTE[index % len(PALETTE)]},
+                        hovertext=[f"{p:%b %Y}: {o} of {k} incidents off hours" for p, o, k in
+                                   zip(part["period_start"], part["off_hours"], part["known"])], hoverinfo="text")
+    fig.update_yaxes(tickformat=".0%", range=[0, 1.05])
+    fig.update_xaxes(tickformat="%b %Y")
+    return _layout(fig, title, _period_label(period), "Share starting off hours (%)")
+
+
+def engineers_trend(participants: pd.DataFrame, period: str = "quarter") -> go.Figure:
+    """Mean engineers involved per incident, per period and group."""
+    title = f"Engineers involved per incident (mean), per {period}"
+    data = participants.dropna(subset=["engineers_total_mean"])
+    if data.empty:
+        return empty_figure(title, "No incident in these filters says how many engineers were involved")
+    fig = go.Figure()
+    for index, group in enumerate(dict.fromkeys(data["group"])):
+        part = data[data["group"] == group].sort_values("period_start")
+        fig.add_scatter(x=part["period_start"], y=part["engineers_total_mean"], mode="lines+markers",
+                        name=escape_html("All incidents" if group == "All" else group),
+                        line={"color": PALETTE[index % len(PALETTE)]},
+                        hovertext=[f"{p:%b %Y}: {m:.1f} engineers per incident ({i} incidents)" for p, m, i in
+                                   zip(part["period_start"], part["engineers_total_mean"], part["incidents"])],
+                        hoverinfo="text")
+    fig.update_xaxes(tickformat="%b %Y")
+    fig.update_yaxes(rangemode="tozero")
+    return _layout(fig, title, _period_label(period), "Engineers per incident (mean)")
+
+
+def review_trend(summary: pd.DataFrame, period: str = "quarter") -> go.Figure:
+    """Share of post-mortems fully reviewed (every reviewer LGTM) per period and team."""
+    title = f"Post-mortems fully reviewed, per {period} and team"
+    if summary.empty:
+        return empty_figure(title)
+    fig = go.Figure()
+    for index, team in enumerate(dict.fromkeys(summary["team"])):
+        part = summary[summary["team"] == team].sort_values("period_start")
+        fig.add_scatter(x=part["period_start"], y=part["fully_reviewed_share"], mode="lines+markers",
+                        name=escape_html(team), line={"color": PALETTE[index % len(PALETTE)]},
+                        hovertext=[f"{escape_html(team)}, {p:%b %Y}: {f} of {n} fully reviewed" for p, f, n in
+                                   zip(part["period_start"], part["fully_reviewed"], part["post_mortems"])],
+                        hoverinfo="text")
+    fig.update_yaxes(tickformat=".0%", range=[0, 1.05])
+    fig.update_xaxes(tickformat="%b %Y")
+    return _layout(fig, title, _period_label(period), "Fully reviewed (%)")

@@ -97,3 +97,19 @@ def incident_href(incident_id: str, params: dict[str, str] | None = None) -> str
     """Relative link to an incident's page (``incident?id=...``), keeping the view's filter parameters."""
     query = "&".join(f"{quote(k)}={quote(str(v), safe=',')}" for k, v in {"id": incident_id, **(params or {})}.items())
     return f"incident?{query}"
+
+
+def highlight(text, query: str) -> str:
+    """``text`` as inert Markdown with every case-insensitive occurrence of ``query`` highlighted."""
+    if is_unknown(text):
+        return UNKNOWN
+    text = str(text)
+    if not query:
+        return escape_markdown(text)
+    parts, start = [], 0
+    for match in re.finditer(re.escape(query), text, re.I):
+        parts.append(escape_markdown(text[start:match.start()]))
+        parts.append(f":orange-background[{escape_markdown(match.group(0))}]")
+        start = match.end()
+    parts.append(escape_markdown(text[start:]))
+    return "".join(parts)

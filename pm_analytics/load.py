@@ -23,9 +23,10 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from pm_analytics import insights
 from pm_analytics.parse import MAX_FILE_BYTES, SUFFIXES, ParseResult, parse_bytes
 from pm_analytics.schema import Incident, Problem
-from pm_analytics.store import DatabaseWriter, SourceFile, incident_tables, previous_load
+from pm_analytics.store import DatabaseWriter, SourceFile, incident_tables, insight_inputs, previous_load
 
 # Below this many files to parse, worker processes cost more than they save.
 PARALLEL_MIN_FILES = 400
@@ -356,6 +357,14 @@ def load_paths(paths: Sequence[str | os.PathLike], relative_to: str | os.PathLik
     return result
 
 
+def _add_insights(writer: DatabaseWriter) -> None:
+    """Build the text model over every loaded incident and store related incidents and themes."""
+    documents, teams, apps = insight_inputs(writer.con)
+    theme_table, membership = insights.themes(documents)
+    writer.add_frames({"related_incidents": insights.related_incidents(documents, teams, apps),
+                       "themes": theme_table, "incident_themes": membership})
+
+
 def load_into(paths: Sequence[str | os.PathLike], db_path: str | os.PathLike,
               relative_to: str | os.PathLike | None = None, source: str | None = None,
               progress: Callable[[int, int], None] | None = None, workers: int | None = None,
@@ -384,6 +393,8 @@ def load_into(paths: Sequence[str | os.PathLike], db_path: str | os.PathLike,
         result, reused = _run(plan, workers, progress, _Sink(writer), previous.problems if previous else None)
         tell("copying unchanged")
         writer.copy_previous(reused)
+        tell("relating incidents")
+        _add_insights(writer)
         tell("finishing")
         writer.finish(result.files, {**info, "files_seen": str(len(result.files))})
     tell("replaced")

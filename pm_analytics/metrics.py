@@ -644,3 +644,134 @@ def overview_cards(con, filters: Filters, as_of: date, seed: int = 0) -> list[di
 
 def _on_time_flags(con, filters: Filters, as_of: date) -> np.ndarray:
     return store.on_time_flags(con, filters, as_of)
+
+
+# -- insights: recurrence, calibration, off-hours, reviews, search ----------------
+
+RECURRENCE_STATUSES = ("all P0/P1 done before it", "some P0/P1 still open", "no P0/P1 items")
+
+
+def related(con, incident_id: str) -> pd.DataFrame:
+    """An incident's most similar earlier and later incidents (text, plus shared team/app)."""
+    return store.related_for(con, incident_id)
+
+
+def recurrences(con, filters: Filters) -> pd.DataFrame:
+    """Did the fixes work? Each later incident that repeats an earlier one (text at least
+    ``RECURRENCE_TEXT_SIMILARITY`` alike, same team or app), with the earlier incident's action items
+    as of the later start: done before it, P0/P1 still open, and how many days past due the latest
+    open P0/P1 was. ``status`` says whether every P0/P1 item was done before the repeat."""
+    from pm_analytics.insights import RECURRENCE_TEXT_SIMILARITY
+
+    rows = store.recurrence_rows(con, filters, RECURRENCE_TEXT_SIMILARITY)
+    status = np.where(rows["p0_p1_items"] == 0, RECURRENCE_STATUSES[2],
+                      np.where(rows["p0_p1_open"] == 0, RECURRENCE_STATUSES[0], RECURRENCE_STATUSES[1]))
+    return rows.assign(status=pd.Series(status, index=rows.index, dtype="object"))
+
+
+def recurrence_summary(con, filters: Filters) -> pd.DataFrame:
+    """Per team shared by the two incidents: recurrences after every P0/P1 item was done, while some
+    were still open, and where the earlier incident had none."""
+    rows = recurrences(con, filters)
+    if rows.empty:
+        return pd.DataFrame(columns=["team", *RECURRENCE_STATUSES, "recurrences"])
+    rows = rows.assign(team=rows["shared_teams"].fillna("(app only)").str.split(", ")).explode("team")
+    table = pd.crosstab(rows["team"], rows["status"]).reindex(columns=list(RECURRENCE_STATUSES), fill_value=0)
+    table["recurrences"] = table.sum(axis=1)
+    return table.reset_index().sort_values(["recurrences", "team"], ascending=[False, True]).reset_index(drop=True)
+
+
+def themes(con, filters: Filters) -> pd.DataFrame:
+    """Recurring themes among the selection, biggest first."""
+    table = store.themes_table(con, filters)
+    return table.assign(top_terms=[", ".join(terms) for terms in table["top_terms"]])
+
+
+def theme_trend(con, filters: Filters, period: str = "quarter") -> pd.DataFrame:
+    """Incidents per theme and period."""
+    return store.theme_counts(con, filters, period)
+
+
+CALIBRATION_COLUMNS = ["incident_id", "title", "incident_date", "severity", "teams", "patient_impact_min",
+                       "duration_min", "patients_affected", "reason"]
+
+
+def severity_outliers(con, filters: Filters) -> pd.DataFrame:
+    """Incidents whose severity looks off against the selection's own impact distribution: a SEV2 or
+    SEV3 whose patient impact-minutes exceed the SEV1 median (graded lower than its harm), and a SEV1
+    or SEV2 below the SEV3 median (graded higher). Unknown impact is never judged."""
+    spread = store.distribution_stats(con, filters, store.COUNT_METRIC_SQL["patient_impact_min"])
+    medians = dict(zip(spread["severity"], spread["median"]))
+    table = store.incident_table(con, filters)
+    table = table[table["patient_impact_min"].notna()]
+    reasons = pd.Series(pd.NA, index=table.index, dtype="object")
+    if "SEV1" in medians:
+        higher = table["severity"].isin(["SEV2", "SEV3"]) & (table["patient_impact_min"] > medians["SEV1"])
+        reasons[higher] = [f"{s}, but more patient impact-minutes than the SEV1 median ({medians['SEV1']:,.0f})"
+                           for s in table.loc[higher, "severity"]]
+    if "SEV3" in medians:
+        lower = table["severity"].isin(["SEV1", "SEV2"]) & (table["patient_impact_min"] < medians["SEV3"])
+        reasons[lower] = [f"{s}, but fewer patient impact-minutes than the SEV3 median ({medians['SEV3']:,.0f})"
+                          for s in table.loc[lower, "severity"]]
+    flagged = table.assign(reason=reasons)[reasons.notna()]
+    return flagged.sort_values(["incident_date", "incident_id"], ascending=[False, True])[CALIBRATION_COLUMNS] \
+        .reset_index(drop=True)
+
+
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def start_heatmap(con, filters: Filters) -> pd.DataFrame:
+    """Incidents by weekday (rows, Monday first) and hour of their start (columns 0-23), on their own clock."""
+    counts = store.start_hours(con, filters)
+    grid = counts.pivot_table(index="weekday", columns="hour", values="incidents", aggfunc="sum", fill_value=0)
+    grid = grid.reindex(index=range(7), columns=range(24), fill_value=0).astype("int64")
+    grid.index = list(WEEKDAYS)
+    return grid
+
+
+def off_hours(con, filters: Filters, period: str | None = "quarter", by: str | None = None) -> pd.DataFrame:
+    """Share of incidents starting outside 08:00-19:00 on weekdays (their own clock), per period and
+    group, over the incidents whose start is known."""
+    counts = store.off_hours_counts(con, filters, period, by)
+    return counts.assign(off_hours_share=_ratio(counts["off_hours"], counts["known"]))
+
+
+def reviews(con, filters: Filters, as_of: date) -> pd.DataFrame:
+    """Per post-mortem: reviewers, LGTMs, the last LGTM and the days from resolution to it, and
+    whether everyone listed said LGTM."""
+    return store.review_rows(con, filters, as_of)
+
+
+def review_summary(con, filters: Filters, as_of: date, period: str = "quarter", by: str = "team") -> pd.DataFrame:
+    """Per period and team: post-mortems, share fully reviewed (every reviewer LGTM), and the median
+    days from resolution to the last LGTM."""
+    rows = store.review_rows(con, filters, as_of)
+    columns = ["period_start", by, "post_mortems", "fully_reviewed", "fully_reviewed_share", "median_days_to_last_lgtm"]
+    if rows.empty:
+        return pd.DataFrame(columns=columns)
+    rows = rows.assign(period_start=_period_start(rows["incident_date"], period))
+    if by == "team":
+        rows = rows.assign(team=rows["teams"].replace("", store.NO_TEAM).str.split(", ")).explode("team")
+        if filters.teams:
+            rows = rows[rows["team"].isin(filters.teams)]
+    grouped = rows.groupby(["period_start", by]).agg(
+        post_mortems=("incident_id", "nunique"), fully_reviewed=("fully_reviewed", "sum"),
+        median_days_to_last_lgtm=("days_to_last_lgtm", "median")).reset_index()
+    grouped["fully_reviewed_share"] = _ratio(grouped["fully_reviewed"], grouped["post_mortems"])
+    return grouped.astype({"fully_reviewed": "int64", "median_days_to_last_lgtm": "float64"})[columns]
+
+
+def waiting_for_review(con, filters: Filters, as_of: date) -> pd.DataFrame:
+    """Post-mortems not yet LGTM'd by everyone listed (or with no reviewer), longest waiting first."""
+    rows = store.review_rows(con, filters, as_of)
+    waiting = rows[~rows["fully_reviewed"].astype(bool)]
+    return waiting.sort_values(["days_since_resolved", "incident_id"], ascending=[False, True]).reset_index(drop=True)
+
+
+def search(con, filters: Filters, query: str, limit: int = 200) -> pd.DataFrame:
+    """Every place ``query`` occurs in the selection's post-mortems (title, impact summary, findings,
+    action items), newest first, with the text in which it occurs."""
+    if not query or not query.strip():
+        return pd.DataFrame(columns=["incident_id", "title", "incident_date", "field", "text"])
+    return store.search_matches(con, replace(filters, include_excluded=True), query.strip(), limit)

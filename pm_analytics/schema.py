@@ -93,6 +93,7 @@ class Incident:
     investigation_doc_url: str | None = None
     timezone: str | None = None
     incident_date: date | None = None
+    started_local: datetime | None = None
     started_at: datetime | None = None
     detected_at: datetime | None = None
     responded_at: datetime | None = None

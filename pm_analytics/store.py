@@ -22,7 +22,7 @@ import pyarrow as pa
 
 from pm_analytics.schema import INCIDENT_COLUMNS, Incident, Problem
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 TABLES: dict[str, str] = {
     "incidents": """
@@ -34,6 +34,7 @@ TABLES: dict[str, str] = {
         investigation_doc_url VARCHAR,
         timezone VARCHAR,
         incident_date DATE NOT NULL,
+        started_local TIMESTAMP,
         started_at TIMESTAMPTZ,
         detected_at TIMESTAMPTZ,
         responded_at TIMESTAMPTZ,
@@ -80,6 +81,18 @@ TABLES: dict[str, str] = {
         completed_on DATE,
         due_at TIMESTAMPTZ
     """,
+    "related_incidents": """
+        incident_id VARCHAR NOT NULL,
+        related_id VARCHAR NOT NULL,
+        direction VARCHAR NOT NULL,
+        rank INTEGER NOT NULL,
+        similarity DOUBLE NOT NULL,
+        text_similarity DOUBLE NOT NULL,
+        shared_team BOOLEAN NOT NULL,
+        shared_app BOOLEAN NOT NULL
+    """,
+    "themes": "theme_id INTEGER PRIMARY KEY, label VARCHAR NOT NULL, top_terms VARCHAR[] NOT NULL, incidents INTEGER NOT NULL",
+    "incident_themes": "incident_id VARCHAR NOT NULL, theme_id INTEGER NOT NULL",
     "load_issues": "source_path VARCHAR NOT NULL, level VARCHAR NOT NULL, line INTEGER, field VARCHAR, message VARCHAR NOT NULL",
     "source_files": """
         source_path VARCHAR PRIMARY KEY,
@@ -134,7 +147,7 @@ class SourceFile:
 
 
 _ARROW_TYPES = {
-    "VARCHAR": pa.string(), "DATE": pa.date32(), "TIMESTAMPTZ": pa.timestamp("us", tz="UTC"),
+    "VARCHAR": pa.string(), "DATE": pa.date32(), "TIMESTAMPTZ": pa.timestamp("us", tz="UTC"), "TIMESTAMP": pa.timestamp("us"),
     "DOUBLE": pa.float64(), "BIGINT": pa.int64(), "INTEGER": pa.int32(), "BOOLEAN": pa.bool_(),
     "VARCHAR[]": pa.list_(pa.string()),
 }
@@ -307,6 +320,11 @@ class DatabaseWriter:
     def add(self, incidents: Sequence[Incident], problems: Sequence[Problem]) -> None:
         """Insert parsed incidents and problems (in bulk)."""
         _insert_all(self.con, incidents, problems)
+
+    def add_frames(self, frames: dict) -> None:
+        """Insert whole DataFrames (table name -> frame with the table's columns)."""
+        for table, frame in frames.items():
+            insert_rows(self.con, table, list(frame[table_columns(table)].itertuples(index=False, name=None)))
 
     def add_tables(self, tables: dict[str, pa.Table], problems: Sequence[Problem]) -> None:
         """Insert Arrow tables made by :func:`incident_tables` (their ``_owner`` column dropped) and problems."""
@@ -593,6 +611,23 @@ def incident_count(con, filters, search: str | None = None) -> int:
         return cur.execute(f"SELECT count(*) FROM incidents i WHERE {where}", params).fetchone()[0]
 
 
+def insight_inputs(con):
+    """What the text model reads: per incident its start (for time order) and text (the title,
+    counted twice as it names the incident best, the impact summary, what went wrong, why); and its
+    teams and apps."""
+    with cursor(con) as cur:
+        documents = cur.execute("""
+            SELECT i.incident_id, coalesce(i.started_at, CAST(i.incident_date AS TIMESTAMPTZ)) AS started,
+                   concat_ws(' ', i.title, i.title, i.impact_summary,
+                             (SELECT string_agg(f.text, ' ' ORDER BY f.kind, f.seq) FROM findings f
+                              WHERE f.incident_id = i.incident_id AND f.kind IN ('went_wrong', 'why'))) AS text
+            FROM incidents i ORDER BY i.incident_id
+        """).df()
+        teams = cur.execute("SELECT incident_id, team FROM incident_teams").df()
+        apps = cur.execute("SELECT incident_id, concat_ws(' ', audience, platform) AS app FROM affected_apps").df()
+    return documents, teams, apps
+
+
 def incident_record(con, incident_id: str) -> dict | None:
     """Everything stored about one incident: its row (a dict) and each child table (DataFrames)."""
     incident = fetch_df(con, "SELECT * FROM incidents WHERE incident_id = ?", [incident_id])
@@ -822,3 +857,151 @@ def excluded_count(con, filters) -> int:
     where, params = replace(filters, include_excluded=True).where()
     with cursor(con) as cur:
         return cur.execute(f"SELECT count(*) FROM incidents i WHERE {where} AND i.exclude_from_metrics", params).fetchone()[0]
+
+
+# -- insights -------------------------------------------------------------------
+
+def related_for(con, incident_id: str):
+    """One incident's related incidents (both directions) with their titles, dates and severities."""
+    return fetch_df(con, """
+        SELECT r.related_id AS incident_id, o.title, o.incident_date, o.severity, r.direction, r.rank,
+               r.similarity, r.text_similarity, r.shared_team, r.shared_app
+        FROM related_incidents r JOIN incidents o ON o.incident_id = r.related_id
+        WHERE r.incident_id = ?
+        ORDER BY r.direction, r.rank
+    """, [incident_id])
+
+
+def recurrence_rows(con, filters, text_similarity: float):
+    """Recurrences: (earlier, later) related pairs at least ``text_similarity`` alike that share a team
+    or an app, the later one matching the filter; with the earlier incident's action items counted as
+    of the later one's start (items won't fix left out)."""
+    where, params = filters.where("l")
+    return fetch_df(con, f"""
+        WITH pairs AS (
+            SELECT r.incident_id AS earlier_id, r.related_id AS later_id, r.text_similarity
+            FROM related_incidents r JOIN incidents l ON l.incident_id = r.related_id
+            WHERE r.direction = 'later' AND r.text_similarity >= ? AND (r.shared_team OR r.shared_app) AND {where}
+        )
+        SELECT p.earlier_id, e.title AS earlier_title, e.incident_date AS earlier_date,
+               p.later_id, l.title AS later_title, l.incident_date AS later_date, l.severity AS later_severity,
+               p.text_similarity,
+               (SELECT string_agg(DISTINCT t.team, ', ' ORDER BY t.team) FROM incident_teams t
+                WHERE t.incident_id = p.earlier_id
+                  AND t.team IN (SELECT team FROM incident_teams WHERE incident_id = p.later_id)) AS shared_teams,
+               count(a.seq) AS items,
+               count(a.seq) FILTER (a.status = 'done' AND a.completed_on < l.incident_date) AS done_before,
+               count(a.seq) FILTER (a.priority IN ('P0', 'P1')) AS p0_p1_items,
+               count(a.seq) FILTER (a.priority IN ('P0', 'P1')
+                                    AND NOT (a.status = 'done' AND a.completed_on < l.incident_date)) AS p0_p1_open,
+               max(date_diff('day', CAST(a.due_at AS DATE), l.incident_date))
+                   FILTER (a.priority IN ('P0', 'P1') AND CAST(a.due_at AS DATE) < l.incident_date
+                           AND NOT (a.status = 'done' AND a.completed_on < l.incident_date)) AS days_past_due
+        FROM pairs p
+        JOIN incidents e ON e.incident_id = p.earlier_id
+        JOIN incidents l ON l.incident_id = p.later_id
+        LEFT JOIN action_items a ON a.incident_id = p.earlier_id AND a.status <> 'wontfix'
+        GROUP BY ALL
+        ORDER BY later_date DESC, later_id, text_similarity DESC
+    """, [text_similarity] + params)
+
+
+def theme_counts(con, filters, period: str = "quarter"):
+    """Incidents per theme and period among matching incidents."""
+    where, params = filters.where()
+    return fetch_df(con, f"""
+        SELECT {PERIOD_SQL[period]} AS period_start, th.theme_id, th.label, count(*) AS incidents
+        FROM incidents i JOIN incident_themes it ON it.incident_id = i.incident_id
+        JOIN themes th ON th.theme_id = it.theme_id
+        WHERE {where}
+        GROUP BY ALL ORDER BY ALL
+    """, params)
+
+
+def themes_table(con, filters):
+    """Themes with their top terms and how many matching incidents each has."""
+    where, params = filters.where()
+    return fetch_df(con, f"""
+        SELECT th.theme_id, th.label, th.top_terms, count(i.incident_id) AS incidents,
+               min(i.incident_date) AS first_seen, max(i.incident_date) AS last_seen
+        FROM themes th JOIN incident_themes it ON it.theme_id = th.theme_id
+        JOIN incidents i ON i.incident_id = it.incident_id
+        WHERE {where}
+        GROUP BY ALL ORDER BY incidents DESC, th.theme_id
+    """, params)
+
+
+def start_hours(con, filters):
+    """Matching incidents per weekday (0 = Monday) and hour of their start, on their own clock."""
+    where, params = filters.where()
+    return fetch_df(con, f"""
+        SELECT isodow(i.started_local) - 1 AS weekday, hour(i.started_local) AS hour, count(*) AS incidents
+        FROM incidents i WHERE {where} AND i.started_local IS NOT NULL
+        GROUP BY ALL ORDER BY ALL
+    """, params)
+
+
+OFF_HOURS_SQL = "(isodow(i.started_local) >= 6 OR hour(i.started_local) < 8 OR hour(i.started_local) >= 19)"
+
+
+def off_hours_counts(con, filters, period: str | None = "quarter", by: str | None = None):
+    """Per period/group: incidents, those with a known start, and those starting off hours."""
+    group_sql, join_sql, join_params = _grouping(filters, by)
+    where, params = filters.where()
+    period_col = f"{PERIOD_SQL[period]} AS period_start, " if period else ""
+    return fetch_df(con, f"""
+        SELECT {period_col}{group_sql} AS "group", count(DISTINCT i.incident_id) AS incidents,
+               count(DISTINCT i.incident_id) FILTER (i.started_local IS NOT NULL) AS known,
+               count(DISTINCT i.incident_id) FILTER ({OFF_HOURS_SQL}) AS off_hours
+        FROM incidents i {join_sql}
+        WHERE {where}
+        GROUP BY ALL ORDER BY ALL
+    """, join_params + params)
+
+
+def review_rows(con, filters, as_of):
+    """Per matching incident: reviewers, LGTMs, the last LGTM date and the days from resolution to it,
+    whether every reviewer said LGTM, and (if not) the days it has waited as of ``as_of``."""
+    where, params = filters.where()
+    return fetch_df(con, f"""
+        WITH review AS (
+            SELECT incident_id, count(*) AS reviewers, count(*) FILTER (state = 'LGTM') AS lgtm,
+                   max(reviewed_on) FILTER (state = 'LGTM') AS last_lgtm_on
+            FROM reviewers GROUP BY incident_id
+        )
+        SELECT i.incident_id, i.title, i.incident_date, i.severity,
+               coalesce((SELECT string_agg(team, ', ' ORDER BY team) FROM incident_teams t
+                         WHERE t.incident_id = i.incident_id), '') AS teams,
+               coalesce(r.reviewers, 0) AS reviewers, coalesce(r.lgtm, 0) AS lgtm, r.last_lgtm_on,
+               date_diff('day', CAST(coalesce(i.resolved_at, i.started_at) AS DATE), r.last_lgtm_on) AS days_to_last_lgtm,
+               coalesce(r.reviewers > 0 AND r.reviewers = r.lgtm, false) AS fully_reviewed,
+               date_diff('day', CAST(coalesce(i.resolved_at, i.started_at, i.incident_date) AS DATE), CAST(? AS DATE))
+                   AS days_since_resolved
+        FROM incidents i LEFT JOIN review r ON r.incident_id = i.incident_id
+        WHERE {where}
+        ORDER BY i.incident_date, i.incident_id
+    """, [as_of] + params)
+
+
+def search_matches(con, filters, search: str, limit: int):
+    """Where ``search`` occurs (case-insensitive) in matching post-mortems: incident, field and text."""
+    where, params = filters.where()
+    pattern = "%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    return fetch_df(con, f"""
+        WITH chosen AS (SELECT i.incident_id, i.title, i.incident_date, i.impact_summary FROM incidents i WHERE {where}),
+        hits AS (
+            SELECT incident_id, 'Title' AS field, 0 AS seq, title AS text FROM chosen WHERE title ILIKE ? ESCAPE '\\'
+            UNION ALL SELECT incident_id, 'Impact summary', 0, impact_summary FROM chosen
+                WHERE impact_summary ILIKE ? ESCAPE '\\'
+            UNION ALL SELECT f.incident_id, CASE f.kind WHEN 'went_well' THEN 'What went well'
+                    WHEN 'went_wrong' THEN 'What didn''t go well' WHEN 'got_lucky' THEN 'Where we got lucky'
+                    ELSE 'Why it happened' END, f.seq, f.text
+                FROM findings f JOIN chosen c USING (incident_id) WHERE f.text ILIKE ? ESCAPE '\\'
+            UNION ALL SELECT a.incident_id, 'Action item ' || a.action_id, a.seq, a.description
+                FROM action_items a JOIN chosen c USING (incident_id) WHERE a.description ILIKE ? ESCAPE '\\'
+        )
+        SELECT h.incident_id, c.title, c.incident_date, h.field, h.text
+        FROM hits h JOIN chosen c USING (incident_id)
+        ORDER BY c.incident_date DESC, h.incident_id, h.field, h.seq
+        LIMIT ?
+    """, params + [pattern] * 4 + [limit])

@@ -28,6 +28,7 @@ from pm_analytics.formatting import (
     format_day,
     format_minutes,
     format_percent,
+    highlight,
     incident_href,
     safe_url,
 )
@@ -39,6 +40,11 @@ NAV = (
     ("pages/blast_radius.py", "Blast radius"),
     ("pages/action_items.py", "Action items"),
     ("pages/incidents.py", "Incidents"),
+    ("pages/recurring.py", "Recurring incidents"),
+    ("pages/severity.py", "Severity calibration"),
+    ("pages/off_hours.py", "Off-hours load"),
+    ("pages/reviews.py", "Review follow-through"),
+    ("pages/search.py", "Search"),
     ("pages/data_quality.py", "Data quality"),
 )
 INCIDENT_PAGE = "pages/incident.py"
@@ -476,3 +482,42 @@ def load_counts(report: dict) -> None:
         with column:
             st.metric(label, format_count(value), border=True)
     st.caption(f"Source: {escape_markdown(summary['source'] or 'unknown')} · loaded at {summary['loaded_at']} UTC")
+
+
+def search_results(view: View, matches: pd.DataFrame, query: str) -> None:
+    """Each match as a link to its post-mortem and the text around it, the match highlighted."""
+    for incident_id, group in matches.groupby("incident_id", sort=False):
+        first = group.iloc[0]
+        incident_link(view, incident_id, f"{first['title'] or incident_id} ({format_day(first['incident_date'])})")
+        for row in group.itertuples():
+            st.markdown(f"**{escape_markdown(row.field)}:** {highlight(_around(row.text, query), query)}")
+
+
+def _around(text: str, query: str, width: int = 160) -> str:
+    """The part of ``text`` around the first match of ``query``."""
+    at = str(text).lower().find(query.lower())
+    if at < 0 or len(text) <= 2 * width:
+        return str(text)
+    start = max(0, at - width)
+    return ("…" if start else "") + text[start:at + len(query) + width] + ("…" if at + len(query) + width < len(text) else "")
+
+
+def related_section(view: View, incident_id: str) -> None:
+    """The incident's most similar earlier and later incidents, each with its similarity and a link."""
+    st.subheader("Related incidents")
+    related = get(view, "related", incident_id)
+    if related.empty:
+        st.caption("No other post-mortem reads like this one.")
+        return
+    columns = st.columns(2)
+    for column, direction in zip(columns, ("earlier", "later")):
+        with column:
+            st.markdown(f"**{direction.capitalize()}**")
+            part = related[related["direction"] == direction]
+            if part.empty:
+                st.caption(f"No similar {direction} incident.")
+            for row in part.itertuples():
+                incident_link(view, row.incident_id, f"{row.title or row.incident_id} ({format_day(row.incident_date)})")
+                shared = [w for w, flag in (("same team", row.shared_team), ("same app", row.shared_app)) if flag]
+                st.caption(f"similarity {row.similarity:.2f} (text {row.text_similarity:.2f})"
+                           + (f" · {', '.join(shared)}" if shared else ""))

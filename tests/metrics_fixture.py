@@ -1,9 +1,11 @@
 """Five hand-written incidents whose metrics are worked out on paper in test_metrics.py.
 
-A (SEV1, Payments)           2025-01-10 10:00Z, phases 10/5/30/20/15 -> 80 min, 10 clinics, 100 providers, 1000 patients
-B (SEV2, Payments+Platform)  2025-01-20 08:00Z, phases 30/10/60/40/20 -> 160 min, 5 clinics, providers/patients unknown
-C (SEV2, Platform)           2025-02-15 12:00Z, detect unknown, 5/15/10/10, resolved 12:50 -> 50 min, 200 patients
-D (SEV3, no team)            2025-04-05 09:00Z, detect 5, never resolved, 0 patients, clinics left as placeholder
+A (SEV1, Payments)           Fri 2025-01-10 10:00Z, phases 10/5/30/20/15 -> 80 min, 10 clinics, 100 providers,
+                             1000 patients; reviewed: 2 LGTM (last 2025-01-15)
+B (SEV2, Payments+Platform)  Mon 2025-01-20 08:00Z, phases 30/10/60/40/20 -> 160 min, 5 clinics, providers/patients
+                             unknown; reviewers: 1 LGTM (2025-01-22), 1 not reviewed
+C (SEV2, Platform)           Sat 2025-02-15 12:00Z, detect unknown, 5/15/10/10, resolved 12:50 -> 50 min, 200 patients
+D (SEV3, no team)            Sat 2025-04-05 09:00Z, detect 5, never resolved, 0 patients, clinics left as placeholder
 E (SEV1, Payments, a drill)  excluded from every statistic
 """
 
@@ -11,8 +13,8 @@ from datetime import date, datetime, timezone
 
 import duckdb
 
-from pm_analytics.schema import TEMPLATE_FIELDS, ActionItem, AffectedApp, Incident, is_filled
-from pm_analytics.store import fill
+from pm_analytics.schema import TEMPLATE_FIELDS, ActionItem, AffectedApp, Incident, Reviewer, is_filled
+from pm_analytics.store import fill, insert_rows
 
 
 def utc(*args):
@@ -34,6 +36,7 @@ INCIDENTS = [
         patients_affected=1000, techops_engineers=2, software_engineers=3, security_engineers=0,
         source_path="a.yaml", source_format="yaml", source_sha256="a", teams=["Payments"],
         apps=[AffectedApp("Patient", "Web")],
+        reviewers=[Reviewer("Ann", "LGTM", date(2025, 1, 12)), Reviewer("Bo", "LGTM", date(2025, 1, 15))],
         action_items=[
             item("AI1", "P0", utc(2025, 1, 12, 11, 20), "done", date(2025, 1, 11)),
             item("AI2", "P1", utc(2025, 1, 24, 11, 20), "done", date(2025, 2, 1)),
@@ -48,6 +51,7 @@ INCIDENTS = [
         time_to_full_recovery_min=20, duration_min=160, clinics_affected=5, techops_engineers=1,
         software_engineers=2, source_path="b.md", source_format="markdown", source_sha256="b",
         teams=["Payments", "Platform"], apps=[AffectedApp("Provider", "iOS"), AffectedApp(None, "CWS APIs")],
+        reviewers=[Reviewer("Ann", "LGTM", date(2025, 1, 22)), Reviewer("Cy", "Not Reviewed", None)],
         action_items=[
             item("AI1", "P0", utc(2025, 1, 22, 10, 40)),
             item("AI2", "P1", utc(2025, 2, 3, 10, 40), "wontfix"),
@@ -78,12 +82,22 @@ INCIDENTS = [
 
 
 for _incident in INCIDENTS:
+    _incident.started_local = _incident.started_at.replace(tzinfo=None) if _incident.started_at else None
     _incident.missing_fields = [attr for _, attr in TEMPLATE_FIELDS
                                 if not is_filled(_incident, attr) and attr not in _incident.placeholder_fields]
 
 
+# B reads like A (and shares Payments): B repeats A. C reads like nothing else.
+RELATED = [("INC-A", "INC-B", "later", 1, 0.6, 0.5, True, False), ("INC-B", "INC-A", "earlier", 1, 0.6, 0.5, True, False),
+           ("INC-B", "INC-C", "later", 1, 0.2, 0.1, True, False), ("INC-C", "INC-B", "earlier", 1, 0.2, 0.1, True, False)]
+
+
 def database(incidents=INCIDENTS):
-    """An in-memory DuckDB holding ``incidents``."""
+    """An in-memory DuckDB holding ``incidents`` (and, for the fixture's own, hand-written related pairs)."""
     con = duckdb.connect(":memory:")
     fill(con, incidents, [], [])
+    if incidents is INCIDENTS:
+        insert_rows(con, "related_incidents", RELATED)
+        insert_rows(con, "themes", [(1, "checkout, payments", ["checkout", "payments"], 2)])
+        insert_rows(con, "incident_themes", [("INC-A", 1), ("INC-B", 1)])
     return con

@@ -15,7 +15,9 @@ APP = str(ROOT / "app.py")
 DATA = ROOT / "data"
 AS_OF = "2026-11-26"
 PAGES = ["app.py", "pages/response_times.py", "pages/blast_radius.py", "pages/action_items.py",
-         "pages/incidents.py", "pages/incident.py", "pages/data_quality.py"]
+         "pages/incidents.py", "pages/incident.py", "pages/recurring.py", "pages/severity.py", "pages/off_hours.py",
+         "pages/reviews.py", "pages/search.py", "pages/data_quality.py"]
+WITHOUT_CHARTS = {"pages/incident.py", "pages/data_quality.py", "pages/incidents.py", "pages/search.py"}
 KNOWN_ID = "INC-2025-122"
 
 
@@ -56,7 +58,7 @@ def plotly_specs(at: AppTest) -> list[dict]:
 def test_every_page_renders_on_the_sample(page):
     at = run(page, id=KNOWN_ID) if page == "pages/incident.py" else run(page)
     assert not at.error, [e.value for e in at.error]
-    if page not in ("pages/incident.py", "pages/data_quality.py", "pages/incidents.py"):
+    if page not in WITHOUT_CHARTS:
         assert plotly_specs(at), "a chart"
     for spec in plotly_specs(at):
         layout = spec["layout"]
@@ -68,9 +70,11 @@ def test_every_page_renders_on_an_empty_folder(page, tmp_path, monkeypatch):
     empty = tmp_path / "empty"
     empty.mkdir()
     monkeypatch.setenv("PM_ANALYTICS_DATA", str(empty))
-    at = run(page, id=KNOWN_ID) if page == "pages/incident.py" else run(page)
+    at = run(page, id=KNOWN_ID, q="certificate")
     shown = " ".join(x.value for x in list(at.info) + list(at.error) + list(at.success))
-    if page == "pages/incident.py":
+    if page == "pages/search.py":
+        assert "Nothing in these filters mentions that" in shown
+    elif page == "pages/incident.py":
         assert "No post-mortem has the id" in shown
     elif page == "pages/data_quality.py":
         assert metric(at, "Files seen") == "0"
@@ -183,3 +187,44 @@ def test_data_quality_lists_problems_with_file_and_line():
     problems = at.dataframe[0].value
     assert {"source_path", "line", "level", "field", "message"} <= set(problems.columns)
     assert (problems["level"] == "warning").any()
+
+
+def test_incident_page_lists_related_incidents_with_links():
+    at = run("pages/incident.py", id=KNOWN_ID)
+    assert any(h.value == "Related incidents" for h in at.subheader)
+    links = [link for link in at.get("page_link") if link.proto.page.endswith("incident")]
+    assert links and all("id=" in link.proto.query_string for link in links)
+    assert any("similarity" in c.value for c in at.caption)
+
+
+def test_recurring_page_lists_repeats_linking_to_incidents():
+    at = run("pages/recurring.py", range="all")
+    repeats = at.dataframe[0].value
+    assert len(repeats) > 0 and repeats["link"].str.startswith("incident?id=").all()
+    assert set(repeats["status"]) <= {"all P0/P1 done before it", "some P0/P1 still open", "no P0/P1 items"}
+
+
+def test_severity_page_lists_incidents_that_look_off():
+    at = run("pages/severity.py", range="all")
+    assert len(plotly_specs(at)) == 3
+    assert at.dataframe[0].value["reason"].str.contains("median").all()
+
+
+def test_off_hours_page_by_team_is_in_the_url():
+    at = run("pages/off_hours.py", range="all")
+    at.radio(key="by").set_value("team").run()
+    assert not at.exception and at.query_params["by"] == "team"
+    share = [s for s in plotly_specs(at) if "off hours" in s["layout"]["title"]["text"]][0]
+    assert len(share["data"]) > 1, "a line per team"
+
+
+def test_reviews_page_lists_what_waits():
+    at = run("pages/reviews.py", range="all")
+    waiting = at.dataframe[1].value
+    assert list(waiting["days_since_resolved"]) == sorted(waiting["days_since_resolved"], reverse=True)
+
+
+def test_search_highlights_matches_and_links_to_incidents():
+    at = run("pages/search.py", range="all", q="certificate")
+    assert any(":orange-background[" in m.value.lower() or "orange-background" in m.value for m in at.markdown)
+    assert [link for link in at.get("page_link") if link.proto.page.endswith("incident")]

@@ -144,7 +144,8 @@ class _Builder:
             setattr(inc, attr, self.count(key))
         self.place_phases(inc, zone, on)
         if inc.started_at is not None:
-            inc.incident_date = inc.started_at.astimezone(zone.tz).date()
+            inc.started_local = inc.started_at.astimezone(zone.tz).replace(tzinfo=None)
+            inc.incident_date = inc.started_local.date()
         inc.apps = self.apps()
         inc.teams = self.teams()
         inc.reviewers = self.reviewers()

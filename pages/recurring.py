@@ -1,0 +1,30 @@
+"""Recurring incidents: what keeps happening, and whether the earlier follow-ups were done first."""
+
+import streamlit as st
+
+from pm_analytics import charts, ui
+
+view = ui.page("Recurring incidents", "What keeps happening? And when an incident repeats an earlier one, had "
+                                      "the earlier post-mortem's P0/P1 action items been done?")
+period = ui.control("radio", "Per", ["month", "quarter"], "period", "quarter", horizontal=True)
+ui.stop_if_empty(view)
+
+ui.chart(charts.recurrence_by_team(ui.get(view, "recurrence_summary", view.filters)), "fixes")
+st.caption("A repeat: a later incident whose post-mortem reads like an earlier one (TF-IDF similarity of title, "
+           "impact, what went wrong and why ≥ 0.3) and shares a team or an app. Counted by the teams they share.")
+repeats = ui.get(view, "recurrences", view.filters)
+if repeats.empty:
+    st.info("No incident in these filters repeats an earlier one.")
+else:
+    ui.table(repeats.rename(columns={"later_id": "incident_id"}), "repeats", view,
+             {"later_title": "Repeat", "later_date": st.column_config.DateColumn("On"), "earlier_title": "Repeats",
+              "earlier_date": st.column_config.DateColumn("Earlier on"), "text_similarity": "Similarity",
+              "status": "Earlier P0/P1 items", "p0_p1_open": "P0/P1 still open", "days_past_due": "Days past due",
+              "done_before": "Items done before", "items": "Items"}, file_name="repeats")
+
+st.subheader("Recurring themes")
+ui.chart(charts.themes_over_time(ui.get(view, "theme_trend", view.filters, period), period), "themes")
+ui.table(ui.get(view, "themes", view.filters), "theme_table", view,
+         {"label": "Theme", "top_terms": "Top terms", "incidents": "Incidents",
+          "first_seen": st.column_config.DateColumn("First"), "last_seen": st.column_config.DateColumn("Latest")},
+         file_name="themes")

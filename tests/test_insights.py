@@ -1,0 +1,145 @@
+"""Insights beyond MTTR: related incidents and themes (text model), did the fixes work, severity
+calibration, off-hours load, review follow-through and search, on hand-made fixtures."""
+
+from datetime import date, datetime, timezone
+
+import pandas as pd
+import pytest
+
+from metrics_fixture import database
+from pm_analytics import insights, metrics
+from pm_analytics.filters import Filters
+from pm_analytics.formatting import highlight
+from pm_analytics.schema import Incident
+
+AS_OF = date(2025, 5, 3)
+ALL = Filters()
+
+
+@pytest.fixture(scope="module")
+def con():
+    return database()
+
+
+def documents(rows):
+    return pd.DataFrame([{"incident_id": i, "started": datetime(2025, 1, n, tzinfo=timezone.utc), "text": t}
+                         for n, (i, t) in enumerate(rows, start=1)])
+
+
+CERT = "TLS certificate expired on the API gateway; certificate renewal was manual and unmonitored"
+PAY = "Card payments declined by the payment processor; processor timeouts on checkout"
+
+
+def test_related_incidents_rank_by_text_then_shared_team():
+    docs = documents([("a", CERT), ("b", PAY), ("c", CERT + " again"), ("d", CERT.replace("API gateway", "SSO"))])
+    teams = pd.DataFrame({"incident_id": ["a", "d"], "team": ["Platform", "Platform"]})
+    apps = pd.DataFrame(columns=["incident_id", "app"])
+    pairs = insights.related_incidents(docs, teams, apps)
+    later_of_a = pairs[(pairs["incident_id"] == "a") & (pairs["direction"] == "later")]
+    assert list(later_of_a["related_id"])[:2] == ["c", "d"]
+    assert "b" not in set(later_of_a["related_id"]), "nothing in common with the payments incident"
+    d_row = later_of_a[later_of_a["related_id"] == "d"].iloc[0]
+    assert d_row.shared_team and d_row.similarity == pytest.approx(d_row.text_similarity + insights.TEAM_BONUS)
+    earlier_of_c = pairs[(pairs["incident_id"] == "c") & (pairs["direction"] == "earlier")]
+    assert list(earlier_of_c["related_id"]) == ["a"]
+    assert (pairs["rank"] <= insights.RELATED_PER_SIDE).all()
+
+
+def test_related_incidents_are_deterministic_and_handle_tiny_inputs():
+    docs = documents([("a", CERT), ("b", PAY), ("c", CERT + " again")])
+    empty = pd.DataFrame(columns=["incident_id", "team"])
+    first = insights.related_incidents(docs, empty, empty.rename(columns={"team": "app"}))
+    again = insights.related_incidents(docs.sample(frac=1, random_state=1), empty, empty.rename(columns={"team": "app"}))
+    assert first.equals(again)
+    assert insights.related_incidents(docs.head(1), empty, empty.rename(columns={"team": "app"})).empty
+
+
+def test_themes_group_incidents_by_what_happened():
+    docs = documents([(f"cert{i}", CERT + f" on host {i}") for i in range(6)]
+                     + [(f"pay{i}", PAY + f" in region {i}") for i in range(6)])
+    table, membership = insights.themes(docs)
+    by_incident = dict(zip(membership["incident_id"], membership["theme_id"]))
+    cert_themes = {by_incident[f"cert{i}"] for i in range(6)}
+    pay_themes = {by_incident[f"pay{i}"] for i in range(6)}
+    assert len(cert_themes) == 1 and len(pay_themes) == 1 and cert_themes != pay_themes
+    terms = dict(zip(table["theme_id"], table["top_terms"]))
+    assert any("certificate" in t for t in terms[cert_themes.pop()])
+    assert any("processor" in t or "payment" in t for t in terms[pay_themes.pop()])
+    assert table["incidents"].sum() == 12
+
+
+def test_did_the_fixes_work(con):
+    repeats = metrics.recurrences(con, ALL)
+    # B repeats A (text 0.5, shared Payments). A's items at B's start (2025-01-20): P0 done 01-11 (before),
+    # P1 done 02-01 (after: still open then, due 01-24 so not yet past due), P2 open.
+    assert len(repeats) == 1
+    row = repeats.iloc[0]
+    assert (row.earlier_id, row.later_id, row.shared_teams) == ("INC-A", "INC-B", "Payments")
+    assert (row["items"], row.done_before, row.p0_p1_items, row.p0_p1_open) == (3, 1, 2, 1)
+    assert pd.isna(row.days_past_due) and row.status == "some P0/P1 still open"
+    summary = metrics.recurrence_summary(con, ALL)
+    assert summary.set_index("team").loc["Payments", "some P0/P1 still open"] == 1
+    assert metrics.recurrences(con, Filters(severities=("SEV1",))).empty  # the repeat (B) is a SEV2
+
+
+def test_related_for_the_incident_page(con):
+    related = metrics.related(con, "INC-B")
+    assert list(zip(related["direction"], related["incident_id"])) == [("earlier", "INC-A"), ("later", "INC-C")]
+
+
+def test_themes_and_their_trend(con):
+    assert list(metrics.themes(con, ALL)["top_terms"]) == ["checkout, payments"]
+    trend = metrics.theme_trend(con, ALL, "quarter")
+    assert list(trend["incidents"]) == [2]
+
+
+def calibration_db():
+    def incident(i, severity, patients, minutes):
+        return Incident(i, title=i, severity=severity, incident_date=date(2025, 1, 1), duration_min=minutes,
+                        patients_affected=patients, source_path=i, source_format="yaml", source_sha256=i)
+
+    return database([incident("s1a", "SEV1", 1000, 60), incident("s1b", "SEV1", 2000, 60),
+                     incident("s1c", "SEV1", 5, 10), incident("s3a", "SEV3", 10, 10), incident("s3b", "SEV3", 30, 10),
+                     incident("s3c", "SEV3", 5000, 60), incident("s2a", "SEV2", None, 60)])
+
+
+def test_severity_calibration():
+    flagged = metrics.severity_outliers(calibration_db(), ALL)
+    # impact-minutes: SEV1 60000, 120000, 50 (median 60000); SEV3 100, 300, 300000 (median 300)
+    reasons = dict(zip(flagged["incident_id"], flagged["reason"]))
+    assert set(reasons) == {"s3c", "s1c"}, "the unknown SEV2 is never judged"
+    assert "more patient impact-minutes than the SEV1 median (60,000)" in reasons["s3c"]
+    assert "fewer patient impact-minutes than the SEV3 median (300)" in reasons["s1c"]
+
+
+def test_off_hours(con):
+    grid = metrics.start_heatmap(con, ALL)
+    assert grid.loc["Fri", 10] == 1 and grid.loc["Mon", 8] == 1 and grid.loc["Sat", 12] == 1 and grid.loc["Sat", 9] == 1
+    assert grid.to_numpy().sum() == 4
+    overall = metrics.off_hours(con, ALL, period=None).iloc[0]
+    assert (overall.known, overall.off_hours, overall.off_hours_share) == (4, 2, 0.5)  # C and D start on Saturdays
+    by_team = metrics.off_hours(con, ALL, period=None, by="team").set_index("group")
+    assert by_team.loc["Platform", "off_hours_share"] == 0.5 and by_team.loc["Payments", "off_hours"] == 0
+
+
+def test_review_follow_through(con):
+    rows = metrics.reviews(con, ALL, AS_OF).set_index("incident_id")
+    assert (rows.loc["INC-A", "reviewers"], rows.loc["INC-A", "lgtm"], rows.loc["INC-A", "fully_reviewed"]) == (2, 2, True)
+    assert rows.loc["INC-A", "days_to_last_lgtm"] == 5  # resolved 01-10, last LGTM 01-15
+    assert (rows.loc["INC-B", "fully_reviewed"], rows.loc["INC-C", "reviewers"]) == (False, 0)
+    summary = metrics.review_summary(con, ALL, AS_OF, "quarter")
+    payments = summary[(summary["team"] == "Payments")].iloc[0]
+    assert (payments.post_mortems, payments.fully_reviewed, payments.fully_reviewed_share) == (2, 1, 0.5)
+    waiting = metrics.waiting_for_review(con, ALL, AS_OF)
+    assert list(waiting["incident_id"]) == ["INC-B", "INC-C", "INC-D"]  # longest waiting first
+    assert waiting.iloc[0].days_since_resolved == 103
+
+
+def test_search_finds_every_mention_and_highlights_it(con):
+    hits = metrics.search(con, ALL, "checkout")
+    assert list(zip(hits["incident_id"], hits["field"])) == [("INC-A", "Title")]
+    assert set(metrics.search(con, ALL, "P0")["incident_id"]) == {"INC-A", "INC-B", "INC-E"}, "drills are searched"
+    assert metrics.search(con, ALL, "' OR 1=1 --").empty and metrics.search(con, ALL, "  ").empty
+    assert highlight("Cert expired; CERT renewed", "cert") == \
+        ":orange-background[Cert] expired; :orange-background[CERT] renewed"
+    assert highlight("[x](javascript:alert(1)) cert", "cert").startswith("\\[x\\]\\(javascript\\:alert\\(1\\)\\)")
