@@ -31,14 +31,15 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 import corpus  # noqa: E402
 import naive  # noqa: E402
 
-from pm_analytics import metrics  # noqa: E402
+from pm_analytics import insights, metrics  # noqa: E402
 from pm_analytics.filters import Filters  # noqa: E402
 from pm_analytics.load import load_into  # noqa: E402
-from pm_analytics.store import open_database  # noqa: E402
+from pm_analytics.store import insight_inputs, open_database  # noqa: E402
 
 AS_OF = date(2026, 11, 26)
 PAGES = ["app.py", "pages/response_times.py", "pages/blast_radius.py", "pages/action_items.py",
-         "pages/incidents.py", "pages/incident.py", "pages/data_quality.py"]
+         "pages/incidents.py", "pages/incident.py", "pages/recurring.py", "pages/severity.py", "pages/off_hours.py",
+         "pages/reviews.py", "pages/search.py", "pages/data_quality.py"]
 
 
 def timed(function, runs: int) -> tuple[float, object]:
@@ -118,7 +119,17 @@ def analytics_calls(con, filters: Filters):
         ("completeness_by_incident (1,000)", lambda: metrics.completeness_by_incident(con, filters, 1000)),
         ("completeness_by_team", lambda: metrics.completeness_by_team(con, filters)),
         ("filter_choices", lambda: metrics.filter_choices(con)),
-        ("load_report", lambda: metrics.load_report(con)),
+        ("load_report", lambda: metrics.load_report(con, 1000)),
+        ("recurrences", lambda: metrics.recurrences(con, filters)),
+        ("recurrence_summary", lambda: metrics.recurrence_summary(con, filters)),
+        ("themes", lambda: metrics.themes(con, filters)),
+        ("theme_trend", lambda: metrics.theme_trend(con, filters)),
+        ("severity_outliers", lambda: metrics.severity_outliers(con, filters)),
+        ("start_heatmap", lambda: metrics.start_heatmap(con, filters)),
+        ("off_hours by team", lambda: metrics.off_hours(con, filters, "quarter", "team")),
+        ("review_summary", lambda: metrics.review_summary(con, filters, AS_OF)),
+        ("waiting_for_review", lambda: metrics.waiting_for_review(con, filters, AS_OF)),
+        ("search", lambda: metrics.search(con, filters, "certificate", 1000)),
     ]
 
 
@@ -139,6 +150,7 @@ for page in {PAGES!r}:
         at = AppTest.from_file({str(ROOT / "app.py")!r}, default_timeout=600)
         at.query_params["as_of"] = "2026-11-26"
         at.query_params["id"] = {incident_id!r}
+        at.query_params["q"] = "certificate"
         if page != "app.py":
             at.switch_page(page)
         start = time.perf_counter(); at.run(); cold.append(time.perf_counter() - start)
@@ -215,6 +227,12 @@ def bench_size(n: int, runs: int, report: Report, work: Path, pages: bool, naive
     report.add(n, "peak RSS of a cold load (with workers)", f"{peak:,.0f} MB", "< 2,048 MB", peak < 2048)
 
     load_into([folder], db, relative_to=folder)
+    con = open_database(db)
+    documents, teams, apps = insight_inputs(con)
+    con.close()
+    related_s, _ = timed(lambda: insights.related_incidents(documents, teams, apps), 1)
+    themes_s, _ = timed(lambda: insights.themes(documents), 1)
+    report.add(n, "text model within the load: related / themes (x1)", f"{related_s:.2f} s / {themes_s:.2f} s")
     warm, result = timed(lambda: load_into([folder], db, relative_to=folder), runs)
     report.add(n, "reload, nothing changed", f"{warm * 1000:.0f} ms (parsed {result.parsed})",
                "< 500 ms" if n == 10_000 else "", warm < 0.5 if n == 10_000 else None)

@@ -460,6 +460,17 @@ def start_heatmap_chart(grid: pd.DataFrame) -> go.Figure:
     return _layout(fig, title, "Hour of day (local)", "Weekday", height=360)
 
 
+def _lines_by_group(fig: go.Figure, data: pd.DataFrame, group_column: str, value_column: str, hover) -> None:
+    """One line per group over ``period_start``; ``hover(row)`` says what a point is."""
+    for index, group in enumerate(dict.fromkeys(data[group_column])):
+        part = data[data[group_column] == group].sort_values("period_start")
+        fig.add_scatter(x=part["period_start"], y=part[value_column], mode="lines+markers",
+                        name=escape_html("All incidents" if group == "All" else group),
+                        line={"color": PALETTE[index % len(PALETTE)]},
+                        hovertext=[hover(row) for row in part.itertuples()], hoverinfo="text")
+    fig.update_xaxes(tickformat="%b %Y")
+
+
 def off_hours_trend(share: pd.DataFrame, period: str = "quarter") -> go.Figure:
     """Share of incidents starting off hours (outside 08:00-19:00 on weekdays) per period and group."""
     title = f"Incidents starting off hours, per {period}"
@@ -467,15 +478,9 @@ def off_hours_trend(share: pd.DataFrame, period: str = "quarter") -> go.Figure:
     if data.empty:
         return empty_figure(title, "No incident in these filters gives its start time")
     fig = go.Figure()
-    for index, group in enumerate(dict.fromkeys(data["group"])):
-        part = data[data["group"] == group].sort_values("period_start")
-        fig.add_scatter(x=part["period_start"], y=part["off_hours_share"], mode="lines+markers",
-                        name=escape_html("All incidents" if group == "All" else group),
-                        line={"color": PALETTE[index % len(PALETTE)]},
-                        hovertext=[f"{p:%b %Y}: {o} of {k} incidents off hours" for p, o, k in
-                                   zip(part["period_start"], part["off_hours"], part["known"])], hoverinfo="text")
+    _lines_by_group(fig, data, "group", "off_hours_share",
+                    lambda r: f"{r.period_start:%b %Y}: {r.off_hours} of {r.known} incidents off hours")
     fig.update_yaxes(tickformat=".0%", range=[0, 1.05])
-    fig.update_xaxes(tickformat="%b %Y")
     return _layout(fig, title, _period_label(period), "Share starting off hours (%)")
 
 
@@ -486,15 +491,9 @@ def engineers_trend(participants: pd.DataFrame, period: str = "quarter") -> go.F
     if data.empty:
         return empty_figure(title, "No incident in these filters says how many engineers were involved")
     fig = go.Figure()
-    for index, group in enumerate(dict.fromkeys(data["group"])):
-        part = data[data["group"] == group].sort_values("period_start")
-        fig.add_scatter(x=part["period_start"], y=part["engineers_total_mean"], mode="lines+markers",
-                        name=escape_html("All incidents" if group == "All" else group),
-                        line={"color": PALETTE[index % len(PALETTE)]},
-                        hovertext=[f"{p:%b %Y}: {m:.1f} engineers per incident ({i} incidents)" for p, m, i in
-                                   zip(part["period_start"], part["engineers_total_mean"], part["incidents"])],
-                        hoverinfo="text")
-    fig.update_xaxes(tickformat="%b %Y")
+    _lines_by_group(fig, data, "group", "engineers_total_mean",
+                    lambda r: f"{r.period_start:%b %Y}: {r.engineers_total_mean:.1f} engineers per incident "
+                              f"({r.incidents} incidents)")
     fig.update_yaxes(rangemode="tozero")
     return _layout(fig, title, _period_label(period), "Engineers per incident (mean)")
 
@@ -505,13 +504,8 @@ def review_trend(summary: pd.DataFrame, period: str = "quarter") -> go.Figure:
     if summary.empty:
         return empty_figure(title)
     fig = go.Figure()
-    for index, team in enumerate(dict.fromkeys(summary["team"])):
-        part = summary[summary["team"] == team].sort_values("period_start")
-        fig.add_scatter(x=part["period_start"], y=part["fully_reviewed_share"], mode="lines+markers",
-                        name=escape_html(team), line={"color": PALETTE[index % len(PALETTE)]},
-                        hovertext=[f"{escape_html(team)}, {p:%b %Y}: {f} of {n} fully reviewed" for p, f, n in
-                                   zip(part["period_start"], part["fully_reviewed"], part["post_mortems"])],
-                        hoverinfo="text")
+    _lines_by_group(fig, summary, "team", "fully_reviewed_share",
+                    lambda r: f"{escape_html(r.team)}, {r.period_start:%b %Y}: {r.fully_reviewed} of "
+                              f"{r.post_mortems} fully reviewed")
     fig.update_yaxes(tickformat=".0%", range=[0, 1.05])
-    fig.update_xaxes(tickformat="%b %Y")
     return _layout(fig, title, _period_label(period), "Fully reviewed (%)")

@@ -91,10 +91,6 @@ class Filters:
         length = (self.date_to - self.date_from).days + 1
         return self.with_dates(self.date_from - timedelta(days=length), self.date_from - timedelta(days=1))
 
-    @property
-    def is_empty(self) -> bool:
-        return self == Filters()
-
 
 # URL query parameter names; lists are comma-separated so a link stays short and readable.
 _LIST_PARAMS = {"sev": "severities", "team": "teams", "audience": "audiences", "platform": "platforms"}

@@ -12,7 +12,7 @@ import os
 import tempfile
 from collections.abc import Iterable, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterator
@@ -405,17 +405,6 @@ def fetch_df(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] | d
         return cur.execute(sql, params or []).df()
 
 
-def list_incidents(con: duckdb.DuckDBPyConnection):
-    """Every incident's headline columns, newest first."""
-    return fetch_df(con, """
-        SELECT i.incident_id, i.title, i.incident_date, i.severity,
-               (SELECT string_agg(team, ', ' ORDER BY team) FROM incident_teams t WHERE t.incident_id = i.incident_id) AS teams,
-               i.duration_min, i.time_to_detect_min, i.patients_affected, i.source_path
-        FROM incidents i
-        ORDER BY i.incident_date DESC, i.incident_id
-    """)
-
-
 def load_summary(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     """Files seen, loaded, with warnings and rejected, and when the data was loaded."""
     with cursor(con) as cur:
@@ -758,17 +747,6 @@ def severity_counts(con, filters) -> dict[str, int]:
     return dict(rows)
 
 
-def team_memberships(con, filters):
-    """(incident_id, team) for matching incidents; incidents without a team appear as ``(no team)``."""
-    where, params = filters.where()
-    return fetch_df(con, f"""
-        SELECT i.incident_id, coalesce(t.team, '{NO_TEAM}') AS team
-        FROM incidents i LEFT JOIN incident_teams t ON t.incident_id = i.incident_id
-        WHERE {where}
-        ORDER BY ALL
-    """, params)
-
-
 def field_state_counts(con, filters):
     """Per template field attribute left empty by some matching incident: ``placeholder`` and ``missing`` counts,
     and ``incidents`` (how many match)."""
@@ -852,8 +830,6 @@ def date_bounds(con):
 
 def excluded_count(con, filters) -> int:
     """Drills/tests the filter would match but statistics leave out."""
-    from dataclasses import replace
-
     where, params = replace(filters, include_excluded=True).where()
     with cursor(con) as cur:
         return cur.execute(f"SELECT count(*) FROM incidents i WHERE {where} AND i.exclude_from_metrics", params).fetchone()[0]

@@ -37,6 +37,14 @@ def figures(con, filters):
         "timeline": charts.incident_timeline(detail["local"], detail["timeline_local"], detail["tz_label"]),
         "field_gaps": charts.field_gaps(metrics.field_completeness(con, filters)),
         "completeness": charts.completeness_by_team_chart(metrics.completeness_by_team(con, filters)),
+        "patients_spread": charts.distribution_by_severity(metrics.distribution(con, filters, "patients_affected"),
+                                                           "Patients affected", unit="patients"),
+        "themes": charts.themes_over_time(metrics.theme_trend(con, filters)),
+        "repeats": charts.recurrence_by_team(metrics.recurrence_summary(con, filters)),
+        "start_heatmap": charts.start_heatmap_chart(metrics.start_heatmap(con, filters)),
+        "off_hours": charts.off_hours_trend(metrics.off_hours(con, filters, "quarter", "team")),
+        "engineers": charts.engineers_trend(metrics.participants(con, filters, "quarter", "team")),
+        "reviews": charts.review_trend(metrics.review_summary(con, filters, AS_OF)),
     }
 
 
@@ -102,3 +110,16 @@ def test_incident_timeline_draws_phases_and_events(con):
 def test_heatmap_counts(con):
     fig = figures(con, ALL)["apps"]
     assert fig.data[0].z.tolist() == [[1, 0, 0], [0, 1, 0], [0, 0, 1]]
+
+
+def test_counts_spread_on_a_log_axis_with_counts_in_the_hover(con):
+    fig = figures(con, ALL)["patients_spread"]
+    assert fig.layout.yaxis.type == "log" and fig.layout.yaxis.title.text == "Patients affected (patients, log scale)"
+    dots = [t for t in fig.data if t.type == "scatter"]
+    assert any("1,000 patients" in h for t in dots for h in t.hovertext)
+
+
+def test_off_hours_lines_per_team(con):
+    fig = figures(con, ALL)["off_hours"]
+    assert {t.name for t in fig.data} == {"Payments", "Platform", "(no team)"}
+    assert fig.layout.yaxis.tickformat == ".0%"

@@ -176,7 +176,6 @@ class _State:
         self.seen_sections: dict[str, int] = {}
         self.placeholder_sections: set[str] = set()
         self.action_header: list[str] | None = None
-        self.reviewer_header = False
 
     # -- dispatch ---------------------------------------------------------
     def feed(self, number: int, line: str) -> None:
@@ -264,7 +263,6 @@ class _State:
         if self.section == "action_items":
             self.priority = priority
             self.action_header = None
-        self.reviewer_header = False
         self.section_line = number
         self.seen_sections.setdefault(self.section, number)
 

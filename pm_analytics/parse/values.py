@@ -436,8 +436,3 @@ def parse_timestamp(value: object, zone: Zone, on: date | None, fold: int = 0) -
         except ValueError:
             raise ValueError(f"'{clean(value)}' has an unknown timezone '{rest}'") from None
     return datetime.combine(on, clock[0], tz).replace(fold=fold).astimezone(timezone.utc)
-
-
-def local_datetime(moment: datetime, zone: Zone) -> datetime:
-    """The UTC ``moment`` on the incident's own clock."""
-    return moment.astimezone(zone.tz)
