@@ -91,27 +91,40 @@ def related_incidents(documents: pd.DataFrame, teams: pd.DataFrame, apps: pd.Dat
     team_matrix, app_matrix = _membership(ids, teams, "team"), _membership(ids, apps, "app")
     n = len(ids)
     chunk = max(1, CELLS_PER_CHUNK // n)
-    out = []
+    found: list[dict] = []
     for start in range(0, n, chunk):
         stop = min(n, start + chunk)
         text = (vectors[start:stop] @ vectors.T).toarray()
         shared_team = (team_matrix[start:stop] @ team_matrix.T).toarray() > 0
         shared_app = (app_matrix[start:stop] @ app_matrix.T).toarray() > 0
-        score = text + TEAM_BONUS * shared_team + APP_BONUS * shared_app
-        rows = np.arange(start, stop)[:, None]
-        columns = np.arange(n)[None, :]
-        for direction, allowed in (("earlier", columns < rows), ("later", columns > rows)):
-            masked = np.where(allowed & (score >= MIN_SIMILARITY), score, -np.inf)
+        score = text + np.float32(TEAM_BONUS) * shared_team + np.float32(APP_BONUS) * shared_app
+        score[score < MIN_SIMILARITY] = -np.inf
+        rows = np.arange(start, stop)
+        # Incidents are in time order: columns before a row are earlier, after it later.
+        position = np.arange(n)[None, :] - rows[:, None]
+        for direction, outside in (("earlier", position >= 0), ("later", position <= 0)):
+            masked = np.where(outside, -np.inf, score)
             k = min(RELATED_PER_SIDE, n - 1)
-            top = np.argpartition(-masked, k - 1, axis=1)[:, :k] if k < n else np.argsort(-masked, axis=1)[:, :k]
-            for offset in range(stop - start):
-                picks = [j for j in top[offset] if masked[offset, j] > -np.inf]
-                picks.sort(key=lambda j: (-masked[offset, j], j))
-                for rank, j in enumerate(picks, start=1):
-                    out.append((ids[start + offset], ids[j], direction, rank, float(round(score[offset, j], 4)),
-                                float(round(text[offset, j], 4)), bool(shared_team[offset, j]),
-                                bool(shared_app[offset, j])))
-    return pd.DataFrame(out, columns=RELATED_COLUMNS)
+            top = np.argpartition(-masked, k - 1, axis=1)[:, :k]
+            values = np.take_along_axis(masked, top, axis=1)
+            order = np.lexsort((top, -values), axis=1)  # best first, ties in time order
+            top, values = np.take_along_axis(top, order, axis=1), np.take_along_axis(values, order, axis=1)
+            row_index, rank_index = np.nonzero(values > -np.inf)
+            columns = top[row_index, rank_index]
+            found.append({
+                "incident_id": rows[row_index], "related_id": columns, "direction": direction,
+                "rank": rank_index + 1, "similarity": values[row_index, rank_index],
+                "text_similarity": text[row_index, columns], "shared_team": shared_team[row_index, columns],
+                "shared_app": shared_app[row_index, columns],
+            })
+    if not found:
+        return pd.DataFrame(columns=RELATED_COLUMNS)
+    names = np.asarray(ids, dtype=object)
+    table = pd.concat([pd.DataFrame(part) for part in found], ignore_index=True)
+    table["incident_id"], table["related_id"] = names[table["incident_id"]], names[table["related_id"]]
+    table["similarity"] = table["similarity"].astype("float64").round(4)
+    table["text_similarity"] = table["text_similarity"].astype("float64").round(4)
+    return table.sort_values(["incident_id", "direction", "rank"], kind="stable").reset_index(drop=True)[RELATED_COLUMNS]
 
 
 def themes(documents: pd.DataFrame, seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -62,7 +62,6 @@ class View:
     preset: str
     as_of: date
     link_params: dict
-    summary: dict
 
 
 # -- data -----------------------------------------------------------------------
@@ -105,7 +104,7 @@ def _data_version(reload: bool = False) -> str:
                 _load(source)
                 state["loaded"].add(key)
     elif not source.db_path.is_file():
-        st.error(f"PM_ANALYTICS_DATA names `{escape_markdown(str(source.path))}`, which is neither a folder of "
+        st.error(f"PM_ANALYTICS_DATA names {escape_markdown(str(source.path))}, which is neither a folder of "
                  "post-mortems nor a database file made by `pm-analytics load`.")
         st.stop()
     stat = source.db_path.stat()
@@ -202,14 +201,14 @@ def page(title: str, question: str | None, show_title: bool = True) -> View:
         summary = get(version, "load_summary")
         if st.button("Reload", key="reload", help="Read the post-mortem folder again to pick up changed files"):
             _data_version(reload=True)
-            st.cache_data.clear()
             st.rerun()
+        loaded_at = (summary["loaded_at"] or "an unknown time")[:16].replace("T", " ")
         st.caption(f"{format_count(summary['loaded'])} post-mortems loaded from {format_count(summary['files_seen'])} "
-                   f"files ({format_count(summary['rejected'])} rejected) at {summary['loaded_at'] or 'unknown time'} UTC.")
+                   f"files ({format_count(summary['rejected'])} rejected) at {loaded_at} UTC.")
     if show_title:
         st.title(title)
         st.caption(question)
-    return View(version, filters, preset, as_of, link_params, summary)
+    return View(version, filters, preset, as_of, link_params)
 
 
 def _filter_widgets(choices: dict, as_of: date) -> tuple[Filters, str]:
