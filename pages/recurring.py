@@ -9,10 +9,11 @@ view = ui.page("Recurring incidents", "What keeps happening? And when an inciden
 period = ui.control("radio", "Per", ["month", "quarter"], "period", "quarter", horizontal=True)
 ui.stop_if_empty(view)
 
-ui.chart(charts.recurrence_by_team(ui.get(view, "recurrence_summary", view.filters)), "fixes")
+report = ui.get(view, "recurrence_report", view.filters)
+ui.chart(charts.recurrence_by_team(report["by_team"]), "fixes")
 st.caption("A repeat: a later incident whose post-mortem reads like an earlier one (TF-IDF similarity of title, "
            "impact, what went wrong and why ≥ 0.3) and shares a team or an app. Counted by the teams they share.")
-repeats = ui.get(view, "recurrences", view.filters)
+repeats = report["repeats"]
 if repeats.empty:
     st.info("No incident in these filters repeats an earlier one.")
 else:

@@ -669,16 +669,17 @@ def recurrences(con, filters: Filters) -> pd.DataFrame:
     return rows.assign(status=pd.Series(status, index=rows.index, dtype="object"))
 
 
-def recurrence_summary(con, filters: Filters) -> pd.DataFrame:
-    """Per team shared by the two incidents: recurrences after every P0/P1 item was done, while some
-    were still open, and where the earlier incident had none."""
+def recurrence_report(con, filters: Filters) -> dict:
+    """:func:`recurrences` (``repeats``) and, per team shared by the two incidents, how many repeats
+    came after every P0/P1 item was done, while some were still open, or with none (``by_team``)."""
     rows = recurrences(con, filters)
     if rows.empty:
-        return pd.DataFrame(columns=["team", *RECURRENCE_STATUSES, "recurrences"])
-    rows = rows.assign(team=rows["shared_teams"].fillna("(app only)").str.split(", ")).explode("team")
-    table = pd.crosstab(rows["team"], rows["status"]).reindex(columns=list(RECURRENCE_STATUSES), fill_value=0)
+        return {"repeats": rows, "by_team": pd.DataFrame(columns=["team", *RECURRENCE_STATUSES, "recurrences"])}
+    teams = rows.assign(team=rows["shared_teams"].fillna("(app only)").str.split(", ")).explode("team")
+    table = pd.crosstab(teams["team"], teams["status"]).reindex(columns=list(RECURRENCE_STATUSES), fill_value=0)
     table["recurrences"] = table.sum(axis=1)
-    return table.reset_index().sort_values(["recurrences", "team"], ascending=[False, True]).reset_index(drop=True)
+    by_team = table.reset_index().sort_values(["recurrences", "team"], ascending=[False, True]).reset_index(drop=True)
+    return {"repeats": rows, "by_team": by_team}
 
 
 def themes(con, filters: Filters) -> pd.DataFrame:
@@ -700,22 +701,14 @@ def severity_outliers(con, filters: Filters) -> pd.DataFrame:
     """Incidents whose severity looks off against the selection's own impact distribution: a SEV2 or
     SEV3 whose patient impact-minutes exceed the SEV1 median (graded lower than its harm), and a SEV1
     or SEV2 below the SEV3 median (graded higher). Unknown impact is never judged."""
-    spread = store.distribution_stats(con, filters, store.COUNT_METRIC_SQL["patient_impact_min"])
-    medians = dict(zip(spread["severity"], spread["median"]))
-    table = store.incident_table(con, filters)
-    table = table[table["patient_impact_min"].notna()]
-    reasons = pd.Series(pd.NA, index=table.index, dtype="object")
-    if "SEV1" in medians:
-        higher = table["severity"].isin(["SEV2", "SEV3"]) & (table["patient_impact_min"] > medians["SEV1"])
-        reasons[higher] = [f"{s}, but more patient impact-minutes than the SEV1 median ({medians['SEV1']:,.0f})"
-                           for s in table.loc[higher, "severity"]]
-    if "SEV3" in medians:
-        lower = table["severity"].isin(["SEV1", "SEV2"]) & (table["patient_impact_min"] < medians["SEV3"])
-        reasons[lower] = [f"{s}, but fewer patient impact-minutes than the SEV3 median ({medians['SEV3']:,.0f})"
-                          for s in table.loc[lower, "severity"]]
-    flagged = table.assign(reason=reasons)[reasons.notna()]
-    return flagged.sort_values(["incident_date", "incident_id"], ascending=[False, True])[CALIBRATION_COLUMNS] \
-        .reset_index(drop=True)
+    rows = store.severity_outlier_rows(con, filters)
+    reasons = [
+        f"{s}, but more patient impact-minutes than the SEV1 median ({m1:,.0f})"
+        if s in ("SEV2", "SEV3") and not pd.isna(m1) and v > m1
+        else f"{s}, but fewer patient impact-minutes than the SEV3 median ({m3:,.0f})"
+        for s, v, m1, m3 in zip(rows["severity"], rows["patient_impact_min"], rows["sev1_median"], rows["sev3_median"])
+    ]
+    return rows.assign(reason=pd.Series(reasons, index=rows.index, dtype="object"))[CALIBRATION_COLUMNS]
 
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -743,30 +736,19 @@ def reviews(con, filters: Filters, as_of: date) -> pd.DataFrame:
     return store.review_rows(con, filters, as_of)
 
 
-def review_summary(con, filters: Filters, as_of: date, period: str = "quarter", by: str = "team") -> pd.DataFrame:
+def review_summary(con, filters: Filters, as_of: date, period: str = "quarter") -> pd.DataFrame:
     """Per period and team: post-mortems, share fully reviewed (every reviewer LGTM), and the median
     days from resolution to the last LGTM."""
-    rows = store.review_rows(con, filters, as_of)
-    columns = ["period_start", by, "post_mortems", "fully_reviewed", "fully_reviewed_share", "median_days_to_last_lgtm"]
-    if rows.empty:
-        return pd.DataFrame(columns=columns)
-    rows = rows.assign(period_start=_period_start(rows["incident_date"], period))
-    if by == "team":
-        rows = rows.assign(team=rows["teams"].replace("", store.NO_TEAM).str.split(", ")).explode("team")
-        if filters.teams:
-            rows = rows[rows["team"].isin(filters.teams)]
-    grouped = rows.groupby(["period_start", by]).agg(
-        post_mortems=("incident_id", "nunique"), fully_reviewed=("fully_reviewed", "sum"),
-        median_days_to_last_lgtm=("days_to_last_lgtm", "median")).reset_index()
-    grouped["fully_reviewed_share"] = _ratio(grouped["fully_reviewed"], grouped["post_mortems"])
-    return grouped.astype({"fully_reviewed": "int64", "median_days_to_last_lgtm": "float64"})[columns]
+    summary = store.review_aggregates(con, filters, period)
+    summary["fully_reviewed_share"] = _ratio(summary["fully_reviewed"], summary["post_mortems"])
+    columns = ["period_start", "team", "post_mortems", "fully_reviewed", "fully_reviewed_share",
+               "median_days_to_last_lgtm"]
+    return summary.astype({"median_days_to_last_lgtm": "float64"})[columns]
 
 
 def waiting_for_review(con, filters: Filters, as_of: date) -> pd.DataFrame:
     """Post-mortems not yet LGTM'd by everyone listed (or with no reviewer), longest waiting first."""
-    rows = store.review_rows(con, filters, as_of)
-    waiting = rows[~rows["fully_reviewed"].astype(bool)]
-    return waiting.sort_values(["days_since_resolved", "incident_id"], ascending=[False, True]).reset_index(drop=True)
+    return store.review_rows(con, filters, as_of, waiting_only=True)
 
 
 def search(con, filters: Filters, query: str, limit: int = 200) -> pd.DataFrame:

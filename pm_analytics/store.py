@@ -558,24 +558,30 @@ def incident_table(con, filters, search: str | None = None, sort_by: str = "inci
     if harmful_only:
         order = "patient_impact_min DESC NULLS LAST, clinic_impact_min DESC NULLS LAST, incident_date DESC, incident_id"
     where, params = _searched(filters, search)
+    # Choose and order the rows first; teams and action-item counts are then looked up for those only.
     return fetch_df(con, f"""
-        SELECT i.incident_id, i.title, i.incident_date, i.severity, i.started_at, i.resolved_at,
-               coalesce((SELECT string_agg(team, ', ' ORDER BY team) FROM incident_teams t
-                         WHERE t.incident_id = i.incident_id), '') AS teams,
-               i.duration_min, i.time_to_detect_min, i.time_to_respond_min, i.time_to_understand_min,
-               i.time_to_solution_min, i.time_to_full_recovery_min,
-               i.clinics_affected, i.providers_affected, i.patients_affected,
-               i.patients_affected * i.duration_min AS patient_impact_min,
-               i.clinics_affected * i.duration_min AS clinic_impact_min,
-               (SELECT count(*) FROM action_items a WHERE a.incident_id = i.incident_id) AS action_items_total,
-               (SELECT count(*) FILTER (a.status = 'done') FROM action_items a WHERE a.incident_id = i.incident_id)
-                   AS action_items_done,
-               i.exclude_from_metrics, i.source_path
-        FROM incidents i
-        WHERE {where} AND (NOT ? OR i.patients_affected * i.duration_min IS NOT NULL
-                                OR i.clinics_affected * i.duration_min IS NOT NULL)
+        WITH chosen AS (
+            SELECT i.*, i.patients_affected * i.duration_min AS patient_impact_min,
+                   i.clinics_affected * i.duration_min AS clinic_impact_min
+            FROM incidents i
+            WHERE {where} AND (NOT ? OR i.patients_affected * i.duration_min IS NOT NULL
+                                    OR i.clinics_affected * i.duration_min IS NOT NULL)
+            ORDER BY {order}
+            LIMIT ?
+        ),
+        teams AS (SELECT t.incident_id, string_agg(t.team, ', ' ORDER BY t.team) AS teams
+                  FROM incident_teams t JOIN chosen USING (incident_id) GROUP BY t.incident_id),
+        items AS (SELECT a.incident_id, count(*) AS total, count(*) FILTER (a.status = 'done') AS done
+                  FROM action_items a JOIN chosen USING (incident_id) GROUP BY a.incident_id)
+        SELECT c.incident_id, c.title, c.incident_date, c.severity, c.started_at, c.resolved_at,
+               coalesce(teams.teams, '') AS teams,
+               c.duration_min, c.time_to_detect_min, c.time_to_respond_min, c.time_to_understand_min,
+               c.time_to_solution_min, c.time_to_full_recovery_min,
+               c.clinics_affected, c.providers_affected, c.patients_affected, c.patient_impact_min,
+               c.clinic_impact_min, coalesce(items.total, 0) AS action_items_total,
+               coalesce(items.done, 0) AS action_items_done, c.exclude_from_metrics, c.source_path
+        FROM chosen c LEFT JOIN teams USING (incident_id) LEFT JOIN items USING (incident_id)
         ORDER BY {order}
-        LIMIT ?
     """, params + [harmful_only, limit])
 
 
@@ -855,31 +861,83 @@ def recurrence_rows(con, filters, text_similarity: float):
     where, params = filters.where("l")
     return fetch_df(con, f"""
         WITH pairs AS (
-            SELECT r.incident_id AS earlier_id, r.related_id AS later_id, r.text_similarity
+            SELECT r.incident_id AS earlier_id, r.related_id AS later_id, r.text_similarity,
+                   l.incident_date AS later_date
             FROM related_incidents r JOIN incidents l ON l.incident_id = r.related_id
             WHERE r.direction = 'later' AND r.text_similarity >= ? AND (r.shared_team OR r.shared_app) AND {where}
+        ),
+        shared AS (
+            SELECT p.earlier_id, p.later_id, string_agg(DISTINCT te.team, ', ' ORDER BY te.team) AS shared_teams
+            FROM pairs p JOIN incident_teams te ON te.incident_id = p.earlier_id
+            JOIN incident_teams tl ON tl.incident_id = p.later_id AND tl.team = te.team
+            GROUP BY ALL
+        ),
+        items AS (
+            SELECT p.earlier_id, p.later_id, count(*) AS items,
+                   count(*) FILTER (a.status = 'done' AND a.completed_on < p.later_date) AS done_before,
+                   count(*) FILTER (a.priority IN ('P0', 'P1')) AS p0_p1_items,
+                   count(*) FILTER (a.priority IN ('P0', 'P1')
+                                    AND NOT (a.status = 'done' AND a.completed_on < p.later_date)) AS p0_p1_open,
+                   max(date_diff('day', CAST(a.due_at AS DATE), p.later_date))
+                       FILTER (a.priority IN ('P0', 'P1') AND CAST(a.due_at AS DATE) < p.later_date
+                               AND NOT (a.status = 'done' AND a.completed_on < p.later_date)) AS days_past_due
+            FROM pairs p JOIN action_items a ON a.incident_id = p.earlier_id AND a.status <> 'wontfix'
+            GROUP BY ALL
         )
         SELECT p.earlier_id, e.title AS earlier_title, e.incident_date AS earlier_date,
-               p.later_id, l.title AS later_title, l.incident_date AS later_date, l.severity AS later_severity,
-               p.text_similarity,
-               (SELECT string_agg(DISTINCT t.team, ', ' ORDER BY t.team) FROM incident_teams t
-                WHERE t.incident_id = p.earlier_id
-                  AND t.team IN (SELECT team FROM incident_teams WHERE incident_id = p.later_id)) AS shared_teams,
-               count(a.seq) AS items,
-               count(a.seq) FILTER (a.status = 'done' AND a.completed_on < l.incident_date) AS done_before,
-               count(a.seq) FILTER (a.priority IN ('P0', 'P1')) AS p0_p1_items,
-               count(a.seq) FILTER (a.priority IN ('P0', 'P1')
-                                    AND NOT (a.status = 'done' AND a.completed_on < l.incident_date)) AS p0_p1_open,
-               max(date_diff('day', CAST(a.due_at AS DATE), l.incident_date))
-                   FILTER (a.priority IN ('P0', 'P1') AND CAST(a.due_at AS DATE) < l.incident_date
-                           AND NOT (a.status = 'done' AND a.completed_on < l.incident_date)) AS days_past_due
+               p.later_id, l.title AS later_title, p.later_date, l.severity AS later_severity, p.text_similarity,
+               shared.shared_teams, coalesce(items.items, 0) AS items, coalesce(items.done_before, 0) AS done_before,
+               coalesce(items.p0_p1_items, 0) AS p0_p1_items, coalesce(items.p0_p1_open, 0) AS p0_p1_open,
+               items.days_past_due
         FROM pairs p
         JOIN incidents e ON e.incident_id = p.earlier_id
         JOIN incidents l ON l.incident_id = p.later_id
-        LEFT JOIN action_items a ON a.incident_id = p.earlier_id AND a.status <> 'wontfix'
-        GROUP BY ALL
-        ORDER BY later_date DESC, later_id, text_similarity DESC
+        LEFT JOIN shared USING (earlier_id, later_id)
+        LEFT JOIN items USING (earlier_id, later_id)
+        ORDER BY p.later_date DESC, p.later_id, p.text_similarity DESC
     """, [text_similarity] + params)
+
+
+def severity_outlier_rows(con, filters):
+    """Matching incidents with known patient impact-minutes above the SEV1 median (SEV2/SEV3) or below
+    the SEV3 median (SEV1/SEV2), with both medians."""
+    where, params = filters.where()
+    return fetch_df(con, f"""
+        WITH chosen AS (SELECT i.*, i.patients_affected * i.duration_min AS patient_impact_min
+                        FROM incidents i WHERE {where} AND i.patients_affected * i.duration_min IS NOT NULL),
+             medians AS (SELECT median(patient_impact_min) FILTER (severity = 'SEV1') AS sev1_median,
+                                median(patient_impact_min) FILTER (severity = 'SEV3') AS sev3_median FROM chosen)
+        SELECT c.incident_id, c.title, c.incident_date, c.severity,
+               coalesce((SELECT string_agg(team, ', ' ORDER BY team) FROM incident_teams t
+                         WHERE t.incident_id = c.incident_id), '') AS teams,
+               c.patient_impact_min, c.duration_min, c.patients_affected, m.sev1_median, m.sev3_median
+        FROM chosen c, medians m
+        WHERE (c.severity IN ('SEV2', 'SEV3') AND c.patient_impact_min > m.sev1_median)
+           OR (c.severity IN ('SEV1', 'SEV2') AND c.patient_impact_min < m.sev3_median)
+        ORDER BY c.incident_date DESC, c.incident_id
+    """, params)
+
+
+def review_aggregates(con, filters, period: str):
+    """Per period and team (an incident counts in each of its teams; only the filtered teams when the
+    filter names some): post-mortems, fully reviewed, median days from resolution to the last LGTM."""
+    group_sql, join_sql, join_params = _grouping(filters, "team")
+    where, params = filters.where()
+    return fetch_df(con, f"""
+        WITH review AS (
+            SELECT incident_id, count(*) AS reviewers, count(*) FILTER (state = 'LGTM') AS lgtm,
+                   max(reviewed_on) FILTER (state = 'LGTM') AS last_lgtm_on
+            FROM reviewers GROUP BY incident_id
+        )
+        SELECT {PERIOD_SQL[period]} AS period_start, {group_sql} AS team,
+               count(DISTINCT i.incident_id) AS post_mortems,
+               count(DISTINCT i.incident_id) FILTER (r.reviewers > 0 AND r.reviewers = r.lgtm) AS fully_reviewed,
+               median(date_diff('day', CAST(coalesce(i.resolved_at, i.started_at) AS DATE), r.last_lgtm_on))
+                   AS median_days_to_last_lgtm
+        FROM incidents i {join_sql} LEFT JOIN review r ON r.incident_id = i.incident_id
+        WHERE {where}
+        GROUP BY ALL ORDER BY ALL
+    """, join_params + params)
 
 
 def theme_counts(con, filters, period: str = "quarter"):
@@ -935,9 +993,10 @@ def off_hours_counts(con, filters, period: str | None = "quarter", by: str | Non
     """, join_params + params)
 
 
-def review_rows(con, filters, as_of):
+def review_rows(con, filters, as_of, waiting_only: bool = False):
     """Per matching incident: reviewers, LGTMs, the last LGTM date and the days from resolution to it,
-    whether every reviewer said LGTM, and (if not) the days it has waited as of ``as_of``."""
+    whether every reviewer said LGTM, and the days since it was resolved as of ``as_of``.
+    ``waiting_only`` keeps those not fully reviewed, longest waiting first."""
     where, params = filters.where()
     return fetch_df(con, f"""
         WITH review AS (
@@ -954,9 +1013,9 @@ def review_rows(con, filters, as_of):
                date_diff('day', CAST(coalesce(i.resolved_at, i.started_at, i.incident_date) AS DATE), CAST(? AS DATE))
                    AS days_since_resolved
         FROM incidents i LEFT JOIN review r ON r.incident_id = i.incident_id
-        WHERE {where}
-        ORDER BY i.incident_date, i.incident_id
-    """, [as_of] + params)
+        WHERE {where} AND NOT (? AND coalesce(r.reviewers > 0 AND r.reviewers = r.lgtm, false))
+        ORDER BY CASE WHEN ? THEN -days_since_resolved END, i.incident_date, i.incident_id
+    """, [as_of] + params + [waiting_only, waiting_only])
 
 
 def search_matches(con, filters, search: str, limit: int):

@@ -40,7 +40,7 @@ def figures(con, filters):
         "patients_spread": charts.distribution_by_severity(metrics.distribution(con, filters, "patients_affected"),
                                                            "Patients affected", unit="patients"),
         "themes": charts.themes_over_time(metrics.theme_trend(con, filters)),
-        "repeats": charts.recurrence_by_team(metrics.recurrence_summary(con, filters)),
+        "repeats": charts.recurrence_by_team(metrics.recurrence_report(con, filters)["by_team"]),
         "start_heatmap": charts.start_heatmap_chart(metrics.start_heatmap(con, filters)),
         "off_hours": charts.off_hours_trend(metrics.off_hours(con, filters, "quarter", "team")),
         "engineers": charts.engineers_trend(metrics.participants(con, filters, "quarter", "team")),

@@ -77,7 +77,7 @@ def test_did_the_fixes_work(con):
     assert (row.earlier_id, row.later_id, row.shared_teams) == ("INC-A", "INC-B", "Payments")
     assert (row["items"], row.done_before, row.p0_p1_items, row.p0_p1_open) == (3, 1, 2, 1)
     assert pd.isna(row.days_past_due) and row.status == "some P0/P1 still open"
-    summary = metrics.recurrence_summary(con, ALL)
+    summary = metrics.recurrence_report(con, ALL)["by_team"]
     assert summary.set_index("team").loc["Payments", "some P0/P1 still open"] == 1
     assert metrics.recurrences(con, Filters(severities=("SEV1",))).empty  # the repeat (B) is a SEV2
 
