@@ -918,17 +918,21 @@ def severity_outlier_rows(con, filters):
     """, params)
 
 
+# Per incident: reviewers listed, how many said LGTM, and the date of the last LGTM.
+_REVIEW_CTE = """review AS (
+            SELECT incident_id, count(*) AS reviewers, count(*) FILTER (state = 'LGTM') AS lgtm,
+                   max(reviewed_on) FILTER (state = 'LGTM') AS last_lgtm_on
+            FROM reviewers GROUP BY incident_id
+        )"""
+
+
 def review_aggregates(con, filters, period: str):
     """Per period and team (an incident counts in each of its teams; only the filtered teams when the
     filter names some): post-mortems, fully reviewed, median days from resolution to the last LGTM."""
     group_sql, join_sql, join_params = _grouping(filters, "team")
     where, params = filters.where()
     return fetch_df(con, f"""
-        WITH review AS (
-            SELECT incident_id, count(*) AS reviewers, count(*) FILTER (state = 'LGTM') AS lgtm,
-                   max(reviewed_on) FILTER (state = 'LGTM') AS last_lgtm_on
-            FROM reviewers GROUP BY incident_id
-        )
+        WITH {_REVIEW_CTE}
         SELECT {PERIOD_SQL[period]} AS period_start, {group_sql} AS team,
                count(DISTINCT i.incident_id) AS post_mortems,
                count(DISTINCT i.incident_id) FILTER (r.reviewers > 0 AND r.reviewers = r.lgtm) AS fully_reviewed,
@@ -999,11 +1003,7 @@ def review_rows(con, filters, as_of, waiting_only: bool = False):
     ``waiting_only`` keeps those not fully reviewed, longest waiting first."""
     where, params = filters.where()
     return fetch_df(con, f"""
-        WITH review AS (
-            SELECT incident_id, count(*) AS reviewers, count(*) FILTER (state = 'LGTM') AS lgtm,
-                   max(reviewed_on) FILTER (state = 'LGTM') AS last_lgtm_on
-            FROM reviewers GROUP BY incident_id
-        )
+        WITH {_REVIEW_CTE}
         SELECT i.incident_id, i.title, i.incident_date, i.severity,
                coalesce((SELECT string_agg(team, ', ' ORDER BY team) FROM incident_teams t
                          WHERE t.incident_id = i.incident_id), '') AS teams,
