@@ -8,7 +8,6 @@ import sys
 import threading
 import time
 import tomllib
-from pathlib import Path
 from urllib.parse import quote
 
 import pytest

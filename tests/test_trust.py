@@ -2,7 +2,6 @@
 source files are never written, and a load killed at any point leaves the previous database usable."""
 
 import hashlib
-import os
 import signal
 import subprocess
 import sys

@@ -116,7 +116,6 @@ class _Builder:
 
     # -- the whole record -------------------------------------------------
     def build(self) -> Incident:
-        raw = self.raw
         inc = Incident(incident_id=self.incident_id())
         inc.title = self.title()
         inc.author = self.text("author")
