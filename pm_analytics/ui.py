@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 
@@ -66,10 +67,28 @@ class View:
 
 # -- data -----------------------------------------------------------------------
 
+class _LoadJob:
+    """One load of the folder, run on the process's loader thread so it finishes even if the viewer
+    who asked for it leaves (a session that ends stops its script, and every viewer shares the data)."""
+
+    def __init__(self) -> None:
+        self.done_files = 0
+        self.total_files = 0
+        self.future: Future | None = None
+
+    def tick(self, done: int, total: int) -> None:
+        self.done_files, self.total_files = done, total
+
+    @property
+    def queued(self) -> bool:
+        return self.future is not None and not self.future.running() and not self.future.done()
+
+
 @st.cache_resource(show_spinner=False)
 def _load_state() -> dict:
-    """Per-process: which folders were loaded since start, and a lock so only one load runs at a time."""
-    return {"lock": threading.Lock(), "loaded": set()}
+    """Per-process: the loader thread (one load at a time), each folder's latest load, and which loaded."""
+    return {"lock": threading.Lock(), "loaded": set(), "jobs": {},
+            "loader": ThreadPoolExecutor(max_workers=1, thread_name_prefix="pm-analytics-load")}
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
@@ -77,14 +96,40 @@ def _connection(version: str):
     return open_database(version.split("|")[0])
 
 
-def _load(source: datasource.DataSource) -> None:
+def _start_or_join_load(source: datasource.DataSource, reload: bool) -> _LoadJob | None:
+    """The load this run must wait for, started if needed: the first of the folder in this process,
+    or a reload (joining one that is queued but not yet started). ``None``: read what is there."""
+    state = _load_state()
+    key = str(source.db_path)
+
+    def finish(job: _LoadJob) -> None:
+        datasource.refresh(source, progress=job.tick)
+        state["loaded"].add(key)
+
+    with state["lock"]:
+        job = state["jobs"].get(key)
+        running = job is not None and not job.future.done()
+        if (reload and not (job and job.queued)) or (key not in state["loaded"] and not running):
+            job = _LoadJob()
+            job.future = state["loader"].submit(finish, job)
+            state["jobs"][key] = job
+            return job
+        if reload or (key not in state["loaded"] and running):
+            return job
+    return None
+
+
+def _wait_for(job: _LoadJob) -> None:
     bar = st.progress(0.0, text="Loading post-mortems…")
-
-    def tick(done: int, total: int) -> None:
-        bar.progress(done / total if total else 1.0, text=f"Loading post-mortems: {done:,} of {total:,} files")
-
     try:
-        datasource.refresh(source, progress=tick)
+        while True:
+            try:
+                job.future.result(timeout=0.2)
+                return
+            except TimeoutError:
+                if job.total_files:
+                    bar.progress(job.done_files / job.total_files,
+                                 text=f"Loading post-mortems: {job.done_files:,} of {job.total_files:,} files")
     finally:
         bar.empty()
 
@@ -96,13 +141,10 @@ def _data_version(reload: bool = False) -> str:
     except OSError as exc:
         st.error(f"Cannot open the data source: {exc}")
         st.stop()
-    state = _load_state()
-    key = str(source.db_path)
-    if source.is_folder and (reload or key not in state["loaded"]):
-        with state["lock"]:
-            if reload or key not in state["loaded"]:
-                _load(source)
-                state["loaded"].add(key)
+    if source.is_folder:
+        job = _start_or_join_load(source, reload)
+        if job is not None:
+            _wait_for(job)
     elif not source.db_path.is_file():
         st.error(f"PM_ANALYTICS_DATA names {escape_markdown(str(source.path))}, which is neither a folder of "
                  "post-mortems nor a database file made by `pm-analytics load`.")

@@ -4,6 +4,7 @@ Numbers are checked in test_metrics.py; here: the page renders, filters change w
 land in the URL, a URL's filters are applied, links go to incident pages, empty states are clear.
 """
 
+import threading
 from pathlib import Path
 
 import pytest
@@ -228,3 +229,32 @@ def test_search_highlights_matches_and_links_to_incidents():
     at = run("pages/search.py", range="all", q="certificate")
     assert any(":orange-background[" in m.value.lower() or "orange-background" in m.value for m in at.markdown)
     assert [link for link in at.get("page_link") if link.proto.page.endswith("incident")]
+
+
+def test_a_load_runs_once_and_a_reload_finishes_without_the_viewer_who_asked(tmp_path, monkeypatch):
+    """Sessions share one loader: a second viewer joins the running load, a reload queues behind it (and a
+    second reload joins the queued one), and the load runs off the script thread so a viewer leaving
+    (which stops their script) cannot abort it."""
+    from pm_analytics import datasource, ui
+
+    release, calls = threading.Event(), []
+
+    def slow_refresh(source, progress=None):
+        calls.append(threading.current_thread().name)
+        progress(1, 2)
+        release.wait(10)
+
+    monkeypatch.setattr(datasource, "refresh", slow_refresh)
+    ui._load_state.clear()
+    source = datasource.DataSource(tmp_path, tmp_path / "cache.duckdb")
+    first = ui._start_or_join_load(source, reload=False)
+    assert ui._start_or_join_load(source, reload=False) is first
+    reload = ui._start_or_join_load(source, reload=True)
+    assert reload is not first and reload.queued
+    assert ui._start_or_join_load(source, reload=True) is reload
+    release.set()
+    reload.future.result(timeout=10)
+    assert first.future.done() and (first.done_files, first.total_files) == (1, 2)
+    assert calls == ["pm-analytics-load_0"] * 2
+    assert ui._start_or_join_load(source, reload=False) is None
+    ui._load_state.clear()

@@ -8,6 +8,7 @@ import sys
 import threading
 import time
 import tomllib
+from collections.abc import Callable
 from urllib.parse import quote
 
 import pytest
@@ -95,7 +96,10 @@ def busy_data(tmp_path_factory):
     return folder, views, expected
 
 
-async def viewer(browser, base: str, sev: str, team: str, reload: bool, errors: list, seen: dict) -> None:
+async def viewer(browser, base: str, sev: str, team: str, reloaded: Callable[[], bool] | None, errors: list,
+                 seen: dict) -> None:
+    """One viewer's visit; with ``reloaded``, presses Reload on the way and waits until the new data is written
+    (a fixed wait would race the click: the reload must finish even though the viewer then moves on)."""
     query = "&".join(p for p in (f"sev={sev}" if sev else "", f"team={quote(team)}" if team else "", "range=all",
                                  f"as_of={AS_OF}") if p)
     context = await browser.new_context(viewport={"width": 1280, "height": 900})
@@ -118,9 +122,12 @@ async def viewer(browser, base: str, sev: str, team: str, reload: bool, errors: 
                 await caption.wait_for(timeout=180_000)
                 match = re.search(r"([\d,]+) post-mortems", await caption.inner_text())
                 seen.setdefault((sev, team), []).append(int(match.group(1).replace(",", "")))
-            if reload and path == "response_times":
+            if reloaded is not None and path == "response_times":
                 await page.get_by_role("button", name="Reload").click()
-                await page.wait_for_selector('[data-testid="stStatusWidget"]', state="detached", timeout=180_000)
+                deadline = time.monotonic() + 180
+                while not reloaded():
+                    assert time.monotonic() < deadline, "Reload did not write a new database in 3 minutes"
+                    await asyncio.sleep(0.2)
     finally:
         await context.close()
 
@@ -135,6 +142,9 @@ def test_twenty_viewers_during_a_reload_each_see_their_own_numbers(busy_data, tm
         seen: dict = {}
         touched: list = []
 
+        def reloaded() -> bool:
+            return any(db.stat().st_mtime_ns > touched[0] for db in (tmp_path / "cache").glob("*.duckdb"))
+
         async def run():
             async with async_playwright() as playwright:
                 browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -146,7 +156,7 @@ def test_twenty_viewers_during_a_reload_each_see_their_own_numbers(busy_data, tm
                     with open(path, "a") as fh:
                         fh.write("\n")  # half the files change (not their meaning): the reload parses them again
                 touched.append(time.time_ns())
-                await asyncio.gather(*(viewer(browser, base, sev, team, i == 0, errors, seen)
+                await asyncio.gather(*(viewer(browser, base, sev, team, reloaded if i == 0 else None, errors, seen)
                                        for i, (sev, team) in enumerate(views)))
                 await browser.close()
 
