@@ -447,41 +447,28 @@ def load_report(con, limit: int | None = None) -> dict:
 
 def headline(con, filters: Filters, as_of: date) -> dict:
     """The overview's headline numbers for the selection (``None`` where nothing is known)."""
-    stats = response_time_stats(con, filters).set_index("metric")
-    blast = blast_radius(con, filters)
+    row = store.headline_row(con, filters, as_of)
     by_severity = store.severity_counts(con, filters)
-    items = store.action_item_aggregates(con, filters, as_of, by=("priority",))
 
-    def stat(metric: str, name: str):
-        value = stats.loc[metric, name]
-        return None if pd.isna(value) else round(float(value), 2)
+    def number(name: str, digits: int | None = 2):
+        value = row[name]
+        return None if value is None or pd.isna(value) else (round(float(value), digits) if digits else int(value))
 
     def total(column: str):
-        if blast.empty or blast[f"{column}_known"].sum() == 0:
-            return None
-        return int(blast[f"{column}_total"].fillna(0).sum())
-
-    def items_sum(column: str, priorities: tuple[str, ...] | None = None) -> int:
-        chosen = items if priorities is None else items[items["priority"].isin(priorities)]
-        return int(chosen[column].sum())
+        return number(f"{column}_total", None) if row[f"{column}_known"] else None
 
     return {
         "incidents": int(sum(by_severity.values())),
         "incidents_by_severity": {s: by_severity.get(s, 0) for s in SEVERITIES + (store.UNKNOWN_SEVERITY,)
                                   if s in by_severity or s in SEVERITIES},
-        "median_time_to_detect_min": stat("time_to_detect_min", "median"),
-        "median_time_to_respond_min": stat("time_to_respond_min", "median"),
-        "median_duration_min": stat("duration_min", "median"),
-        "p90_duration_min": stat("duration_min", "p90"),
+        **{name: number(name) for name in ("median_time_to_detect_min", "median_time_to_respond_min",
+                                           "median_duration_min", "p90_duration_min")},
         "clinics_affected_total": total("clinics_affected"),
-        "clinics_affected_unknown": int(blast["clinics_affected_unknown"].sum()) if not blast.empty else 0,
+        "clinics_affected_unknown": int(row["incidents"] - row["clinics_affected_known"]),
         "patients_affected_total": total("patients_affected"),
-        "patients_affected_unknown": int(blast["patients_affected_unknown"].sum()) if not blast.empty else 0,
-        "action_items_total": items_sum("total"),
-        "action_items_done": items_sum("done"),
-        "action_items_done_on_time": items_sum("done_on_time"),
-        "action_items_overdue": items_sum("overdue"),
-        "action_items_overdue_p0_p1": items_sum("overdue", ("P0", "P1")),
+        "patients_affected_unknown": int(row["incidents"] - row["patients_affected_known"]),
+        **{name: int(row[name]) for name in ("action_items_total", "action_items_done", "action_items_done_on_time",
+                                             "action_items_overdue", "action_items_overdue_p0_p1")},
     }
 
 
@@ -617,20 +604,29 @@ def overview_cards(con, filters: Filters, as_of: date, seed: int = 0) -> list[di
                       "change": result["change"] if result else None,
                       "verdict": result["verdict"] if result else None, "note": note})
 
-    def count_of(selection: Filters) -> int:
-        return int(store.incident_aggregates(con, selection, {}, stats=())["incidents"].sum())
+    values = (store.period_values(con, filters, previous, _sql({"time_to_detect_min": "", "duration_min": "",
+                                                                "patients_affected": ""}))
+              if previous else None)
 
-    sev1 = replace(filters, severities=("SEV1",)) if not filters.severities or "SEV1" in filters.severities else None
+    def compare(metric: str, statistic: str = "median") -> dict | None:
+        if values is None:
+            return None
+        known = values[values[metric].notna()]
+        return compare_values(known.loc[known["in_current"], metric].to_numpy(dtype=float),
+                              known.loc[known["in_previous"], metric].to_numpy(dtype=float),
+                              statistic=statistic, seed=seed)
+
     card("incidents", "Incidents", "count", numbers["incidents"],
-         compare_counts(numbers["incidents"], count_of(previous)) if previous else None)
-    card("sev1", "SEV1 incidents", "count", count_of(sev1) if sev1 else 0,
-         compare_counts(count_of(sev1), count_of(replace(previous, severities=("SEV1",)))) if previous and sev1 else None)
-    for key, metric, label in (("mttd", "time_to_detect_min", "Median time to detect"),
-                               ("mttr", "duration_min", "Median time to recover")):
-        value = numbers["median_time_to_detect_min" if key == "mttd" else "median_duration_min"]
-        card(key, label, "minutes", value, compare_metric(con, filters, previous, metric, seed=seed) if previous else None)
+         compare_counts(numbers["incidents"], int(values["in_previous"].sum())) if previous else None)
+    sev1_count = numbers["incidents_by_severity"]["SEV1"]
+    include_sev1 = not filters.severities or "SEV1" in filters.severities
+    sev1 = values[values["severity"] == "SEV1"] if values is not None else None
+    card("sev1", "SEV1 incidents", "count", sev1_count,
+         compare_counts(sev1_count, int(sev1["in_previous"].sum())) if previous and include_sev1 else None)
+    card("mttd", "Median time to detect", "minutes", numbers["median_time_to_detect_min"], compare("time_to_detect_min"))
+    card("mttr", "Median time to recover", "minutes", numbers["median_duration_min"], compare("duration_min"))
     card("patients", "Patients affected", "count", numbers["patients_affected_total"],
-         compare_metric(con, filters, previous, "patients_affected", statistic="sum", seed=seed) if previous else None,
+         compare("patients_affected", statistic="sum"),
          note=f"+ {numbers['patients_affected_unknown']} incidents unknown" if numbers["patients_affected_unknown"] else "")
     on_time = _on_time_flags(con, filters, as_of)
     card("on_time", "Action items done on time", "percent", float(on_time.mean()) if on_time.size else None,

@@ -537,6 +537,19 @@ def metric_values(con, filters, metric_sql: str):
     return df["v"].to_numpy(dtype=float)
 
 
+def period_values(con, current, previous, metrics: dict[str, str]):
+    """Per incident matching ``current`` or ``previous`` (two filters, usually two date ranges), in one
+    scan: ``in_current``, ``in_previous``, ``severity`` and each metric expression (NULL when unknown)."""
+    current_where, current_params = current.where()
+    previous_where, previous_params = previous.where()
+    columns = "".join(f", {expression} AS \"{name}\"" for name, expression in metrics.items())
+    return fetch_df(con, f"""
+        SELECT coalesce({current_where}, FALSE) AS in_current, coalesce({previous_where}, FALSE) AS in_previous,
+               i.severity{columns}
+        FROM incidents i WHERE ({current_where}) OR ({previous_where})
+    """, current_params + previous_params + current_params + previous_params)
+
+
 # Columns the incident table can be sorted by; unknown values always sort last.
 INCIDENT_SORTS = ("incident_date", "severity", "duration_min", "time_to_detect_min", "patients_affected",
                   "patient_impact_min", "title")
@@ -735,6 +748,39 @@ def action_item_aggregates(con, filters, as_of, by: Sequence[str] = ("priority",
         FROM ({sql}) ai {join}
         GROUP BY ALL ORDER BY ALL
     """, params + join_params)
+
+
+def headline_row(con, filters, as_of) -> dict[str, Any]:
+    """The overview's numbers in two scans (incidents, then action items) rather than one query per
+    statistic: medians of detect/respond/duration, p90 duration, blast radius sums and known counts,
+    and action item totals as of ``as_of``."""
+    where, params = filters.where()
+    items_sql, items_params = _action_items_sql(filters, as_of)
+    with cursor(con) as cur:
+        cur.execute(f"""
+            SELECT count(*) AS incidents,
+                   median(i.time_to_detect_min) AS median_time_to_detect_min,
+                   median(i.time_to_respond_min) AS median_time_to_respond_min,
+                   median(i.duration_min) AS median_duration_min,
+                   quantile_cont(i.duration_min, 0.9) AS p90_duration_min,
+                   sum(i.clinics_affected) AS clinics_affected_total, count(i.clinics_affected) AS clinics_affected_known,
+                   sum(i.patients_affected) AS patients_affected_total,
+                   count(i.patients_affected) AS patients_affected_known
+            FROM incidents i WHERE {where}
+        """, params)
+        names = [d[0] for d in cur.description]
+        row = dict(zip(names, cur.fetchone()))
+        cur.execute(f"""
+            SELECT count(*) AS action_items_total,
+                   count(*) FILTER (ai.status = 'done') AS action_items_done,
+                   count(*) FILTER (ai.done_on_time) AS action_items_done_on_time,
+                   count(*) FILTER (ai.overdue) AS action_items_overdue,
+                   count(*) FILTER (ai.overdue AND ai.priority IN ('P0', 'P1')) AS action_items_overdue_p0_p1
+            FROM ({items_sql}) ai
+        """, items_params)
+        names = [d[0] for d in cur.description]
+        row.update(zip(names, cur.fetchone()))
+    return row
 
 
 def on_time_flags(con, filters, as_of):

@@ -2583,7 +2583,7 @@ def summarize(incidents: list[Incident], out: Path, removed: int, problems: list
     st = Counter(a.status for _, a in acts)
     print(f"Action items: {len(acts)} (done {st['done']}, of which late {late}; open {st['open']}: "
           f"overdue {overdue}, not yet due {notdue}; wontfix {st['wontfix']})")
-    print(f"Timezones: " + ", ".join(f"{k} {v}" for k, v in
+    print("Timezones: " + ", ".join(f"{k} {v}" for k, v in
                                      sorted(Counter(i.tz_written or '(none)' for i in incidents).items())))
     print("\nDeliberate gaps:")
     for i in incidents:

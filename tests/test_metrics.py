@@ -288,6 +288,23 @@ def test_headline(con):
     }
 
 
+def test_overview_cards_against_the_period_before(con):
+    """Feb-Apr 2025 (C, D) against the 89 days before (A, B; E is a drill); every n is under 10, so no verdict."""
+    cards = {c["key"]: c for c in metrics.overview_cards(con, ALL.with_dates(date(2025, 2, 1), date(2025, 4, 30)), AS_OF)}
+    assert (cards["incidents"]["value"], cards["incidents"]["previous"]) == (2, 2)
+    assert (cards["sev1"]["value"], cards["sev1"]["previous"]) == (0, 1)
+    assert (cards["mttd"]["value"], cards["mttd"]["previous"], cards["mttd"]["change"]) == (5, 20, -15)
+    assert (cards["mttr"]["value"], cards["mttr"]["previous"], cards["mttr"]["change"]) == (50, 120, -70)
+    assert (cards["patients"]["value"], cards["patients"]["previous"]) == (200, 1000)
+    assert cards["patients"]["note"] == ""
+    assert {c["verdict"] for c in cards.values() if c["verdict"]} == {metrics.TOO_SMALL}
+    sev2_only = {c["key"]: c for c in metrics.overview_cards(
+        con, Filters(severities=("SEV2",)).with_dates(date(2025, 2, 1), date(2025, 4, 30)), AS_OF)}
+    assert sev2_only["sev1"]["value"] == 0 and sev2_only["sev1"]["verdict"] is None
+    assert (sev2_only["incidents"]["value"], sev2_only["incidents"]["previous"]) == (1, 1)
+    assert all(c["verdict"] is None for c in metrics.overview_cards(con, ALL, AS_OF))
+
+
 def test_headline_of_nothing_is_unknown_not_zero(con):
     numbers = metrics.headline(con, NOTHING, AS_OF)
     assert numbers["incidents"] == 0
