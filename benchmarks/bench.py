@@ -120,7 +120,7 @@ def analytics_calls(con, filters: Filters):
         ("completeness_by_team", lambda: metrics.completeness_by_team(con, filters)),
         ("filter_choices", lambda: metrics.filter_choices(con)),
         ("load_report", lambda: metrics.load_report(con, 1000)),
-        ("recurrence_report", lambda: metrics.recurrence_report(con, filters)),
+        ("recurrence_report (first 1,000)", lambda: metrics.recurrence_report(con, filters, 1000)),
         ("themes", lambda: metrics.themes(con, filters)),
         ("theme_trend", lambda: metrics.theme_trend(con, filters)),
         ("severity_outliers", lambda: metrics.severity_outliers(con, filters)),

@@ -26,7 +26,14 @@ import pyarrow.compute as pc
 from pm_analytics import insights
 from pm_analytics.parse import MAX_FILE_BYTES, SUFFIXES, ParseResult, parse_bytes
 from pm_analytics.schema import Incident, Problem
-from pm_analytics.store import DatabaseWriter, SourceFile, incident_tables, insight_inputs, previous_load
+from pm_analytics.store import (
+    DatabaseWriter,
+    SourceFile,
+    derive_recurrences,
+    incident_tables,
+    insight_inputs,
+    previous_load,
+)
 
 # Below this many files to parse, worker processes cost more than they save.
 PARALLEL_MIN_FILES = 400
@@ -363,6 +370,7 @@ def _add_insights(writer: DatabaseWriter) -> None:
     theme_table, membership = insights.themes(documents)
     writer.add_frames({"related_incidents": insights.related_incidents(documents, teams, apps),
                        "themes": theme_table, "incident_themes": membership})
+    derive_recurrences(writer.con, insights.RECURRENCE_TEXT_SIMILARITY)
 
 
 def load_into(paths: Sequence[str | os.PathLike], db_path: str | os.PathLike,

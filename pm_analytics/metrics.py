@@ -652,30 +652,32 @@ def related(con, incident_id: str) -> pd.DataFrame:
     return store.related_for(con, incident_id)
 
 
-def recurrences(con, filters: Filters) -> pd.DataFrame:
+def recurrences(con, filters: Filters, limit: int | None = None) -> pd.DataFrame:
     """Did the fixes work? Each later incident that repeats an earlier one (text at least
-    ``RECURRENCE_TEXT_SIMILARITY`` alike, same team or app), with the earlier incident's action items
-    as of the later start: done before it, P0/P1 still open, and how many days past due the latest
-    open P0/P1 was. ``status`` says whether every P0/P1 item was done before the repeat."""
-    from pm_analytics.insights import RECURRENCE_TEXT_SIMILARITY
-
-    rows = store.recurrence_rows(con, filters, RECURRENCE_TEXT_SIMILARITY)
+    ``RECURRENCE_TEXT_SIMILARITY`` alike, same team or app), newest first (the first ``limit``), with
+    the earlier incident's action items as of the later start: done before it, P0/P1 still open, and
+    how many days past due the latest open P0/P1 was. ``status`` says whether every P0/P1 item was
+    done before the repeat."""
+    rows = store.recurrence_rows(con, filters, limit)
     status = np.where(rows["p0_p1_items"] == 0, RECURRENCE_STATUSES[2],
                       np.where(rows["p0_p1_open"] == 0, RECURRENCE_STATUSES[0], RECURRENCE_STATUSES[1]))
     return rows.assign(status=pd.Series(status, index=rows.index, dtype="object"))
 
 
-def recurrence_report(con, filters: Filters) -> dict:
-    """:func:`recurrences` (``repeats``) and, per team shared by the two incidents, how many repeats
-    came after every P0/P1 item was done, while some were still open, or with none (``by_team``)."""
-    rows = recurrences(con, filters)
-    if rows.empty:
-        return {"repeats": rows, "by_team": pd.DataFrame(columns=["team", *RECURRENCE_STATUSES, "recurrences"])}
-    teams = rows.assign(team=rows["shared_teams"].fillna("(app only)").str.split(", ")).explode("team")
-    table = pd.crosstab(teams["team"], teams["status"]).reindex(columns=list(RECURRENCE_STATUSES), fill_value=0)
+def recurrence_report(con, filters: Filters, limit: int | None = None) -> dict:
+    """:func:`recurrences` (``repeats``, the first ``limit``; ``total`` of them) and, per team shared by
+    the two incidents, how many repeats came after every P0/P1 item was done, while some were still
+    open, or with none (``by_team``)."""
+    counts = store.recurrence_counts(con, filters)
+    counts["status"] = counts["status"].map(dict(zip(("done", "open", "none"), RECURRENCE_STATUSES)))
+    table = counts.pivot_table(index="team", columns="status", values="recurrences", aggfunc="sum", fill_value=0)
+    table = table.reindex(columns=list(RECURRENCE_STATUSES), fill_value=0).astype("int64")
+    table.columns.name = None
     table["recurrences"] = table.sum(axis=1)
     by_team = table.reset_index().sort_values(["recurrences", "team"], ascending=[False, True]).reset_index(drop=True)
-    return {"repeats": rows, "by_team": by_team}
+    repeats = recurrences(con, filters, limit)
+    total = len(repeats) if limit is None or len(repeats) < limit else store.recurrence_total(con, filters)
+    return {"repeats": repeats, "total": total, "by_team": by_team}
 
 
 def themes(con, filters: Filters) -> pd.DataFrame:

@@ -22,7 +22,7 @@ import pyarrow as pa
 
 from pm_analytics.schema import INCIDENT_COLUMNS, Incident, Problem
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 TABLES: dict[str, str] = {
     "incidents": """
@@ -90,6 +90,17 @@ TABLES: dict[str, str] = {
         text_similarity DOUBLE NOT NULL,
         shared_team BOOLEAN NOT NULL,
         shared_app BOOLEAN NOT NULL
+    """,
+    "recurrences": """
+        earlier_id VARCHAR NOT NULL,
+        later_id VARCHAR NOT NULL,
+        text_similarity DOUBLE NOT NULL,
+        shared_teams VARCHAR,
+        items INTEGER NOT NULL,
+        done_before INTEGER NOT NULL,
+        p0_p1_items INTEGER NOT NULL,
+        p0_p1_open INTEGER NOT NULL,
+        days_past_due INTEGER
     """,
     "themes": "theme_id INTEGER PRIMARY KEY, label VARCHAR NOT NULL, top_terms VARCHAR[] NOT NULL, incidents INTEGER NOT NULL",
     "incident_themes": "incident_id VARCHAR NOT NULL, theme_id INTEGER NOT NULL",
@@ -900,17 +911,18 @@ def related_for(con, incident_id: str):
     """, [incident_id])
 
 
-def recurrence_rows(con, filters, text_similarity: float):
-    """Recurrences: (earlier, later) related pairs at least ``text_similarity`` alike that share a team
-    or an app, the later one matching the filter; with the earlier incident's action items counted as
-    of the later one's start (items won't fix left out)."""
-    where, params = filters.where("l")
-    return fetch_df(con, f"""
+def derive_recurrences(con, text_similarity: float) -> None:
+    """Fill ``recurrences`` from ``related_incidents`` (once per load, not per page run): each
+    (earlier, later) related pair at least ``text_similarity`` alike that shares a team or an app, the
+    teams they share, and the earlier incident's action items as of the later one's start (items
+    won't fix left out)."""
+    con.execute("""
+        INSERT INTO recurrences
         WITH pairs AS (
             SELECT r.incident_id AS earlier_id, r.related_id AS later_id, r.text_similarity,
                    l.incident_date AS later_date
             FROM related_incidents r JOIN incidents l ON l.incident_id = r.related_id
-            WHERE r.direction = 'later' AND r.text_similarity >= ? AND (r.shared_team OR r.shared_app) AND {where}
+            WHERE r.direction = 'later' AND r.text_similarity >= ? AND (r.shared_team OR r.shared_app)
         ),
         shared AS (
             SELECT p.earlier_id, p.later_id, string_agg(DISTINCT te.team, ', ' ORDER BY te.team) AS shared_teams
@@ -930,18 +942,54 @@ def recurrence_rows(con, filters, text_similarity: float):
             FROM pairs p JOIN action_items a ON a.incident_id = p.earlier_id AND a.status <> 'wontfix'
             GROUP BY ALL
         )
-        SELECT p.earlier_id, e.title AS earlier_title, e.incident_date AS earlier_date,
-               p.later_id, l.title AS later_title, p.later_date, l.severity AS later_severity, p.text_similarity,
-               shared.shared_teams, coalesce(items.items, 0) AS items, coalesce(items.done_before, 0) AS done_before,
-               coalesce(items.p0_p1_items, 0) AS p0_p1_items, coalesce(items.p0_p1_open, 0) AS p0_p1_open,
-               items.days_past_due
-        FROM pairs p
-        JOIN incidents e ON e.incident_id = p.earlier_id
-        JOIN incidents l ON l.incident_id = p.later_id
-        LEFT JOIN shared USING (earlier_id, later_id)
-        LEFT JOIN items USING (earlier_id, later_id)
-        ORDER BY p.later_date DESC, p.later_id, p.text_similarity DESC
-    """, [text_similarity] + params)
+        SELECT p.earlier_id, p.later_id, p.text_similarity, shared.shared_teams,
+               coalesce(items.items, 0), coalesce(items.done_before, 0), coalesce(items.p0_p1_items, 0),
+               coalesce(items.p0_p1_open, 0), items.days_past_due
+        FROM pairs p LEFT JOIN shared USING (earlier_id, later_id) LEFT JOIN items USING (earlier_id, later_id)
+        ORDER BY p.earlier_id, p.later_id
+    """, [text_similarity])
+
+
+def recurrence_rows(con, filters, limit: int | None = None):
+    """Recurrences whose later incident matches the filter, newest first (the first ``limit``), with
+    both incidents' titles and dates."""
+    where, params = filters.where("l")
+    return fetch_df(con, f"""
+        SELECT r.earlier_id, e.title AS earlier_title, e.incident_date AS earlier_date,
+               r.later_id, l.title AS later_title, l.incident_date AS later_date, l.severity AS later_severity,
+               r.text_similarity, r.shared_teams, r.items, r.done_before, r.p0_p1_items, r.p0_p1_open,
+               r.days_past_due
+        FROM recurrences r
+        JOIN incidents l ON l.incident_id = r.later_id
+        JOIN incidents e ON e.incident_id = r.earlier_id
+        WHERE {where}
+        ORDER BY l.incident_date DESC, r.later_id, r.text_similarity DESC, r.earlier_id
+        LIMIT ?
+    """, params + [limit])
+
+
+def recurrence_total(con, filters) -> int:
+    """How many recurrences have a later incident matching the filter."""
+    where, params = filters.where("l")
+    with cursor(con) as cur:
+        return cur.execute(f"SELECT count(*) FROM recurrences r JOIN incidents l ON l.incident_id = r.later_id "
+                           f"WHERE {where}", params).fetchone()[0]
+
+
+def recurrence_counts(con, filters):
+    """Per team shared by the two incidents (``(app only)`` when they share only an app) and status
+    (``done``: every earlier P0/P1 item done before the repeat, ``open``: some not, ``none``: no P0/P1
+    items): recurrences whose later incident matches the filter."""
+    where, params = filters.where("l")
+    return fetch_df(con, f"""
+        SELECT coalesce(t.team, '(app only)') AS team,
+               CASE WHEN r.p0_p1_items = 0 THEN 'none' WHEN r.p0_p1_open = 0 THEN 'done' ELSE 'open' END AS status,
+               count(*) AS recurrences
+        FROM recurrences r JOIN incidents l ON l.incident_id = r.later_id,
+             unnest(CASE WHEN r.shared_teams IS NULL THEN [NULL] ELSE string_split(r.shared_teams, ', ') END) AS t(team)
+        WHERE {where}
+        GROUP BY ALL ORDER BY ALL
+    """, params)
 
 
 def severity_outlier_rows(con, filters):

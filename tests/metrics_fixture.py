@@ -14,7 +14,8 @@ from datetime import date, datetime, timezone
 import duckdb
 
 from pm_analytics.schema import TEMPLATE_FIELDS, ActionItem, AffectedApp, Incident, Reviewer, is_filled
-from pm_analytics.store import fill, insert_rows
+from pm_analytics.insights import RECURRENCE_TEXT_SIMILARITY
+from pm_analytics.store import derive_recurrences, fill, insert_rows
 
 
 def utc(*args):
@@ -98,6 +99,7 @@ def database(incidents=INCIDENTS):
     fill(con, incidents, [], [])
     if incidents is INCIDENTS:
         insert_rows(con, "related_incidents", RELATED)
+        derive_recurrences(con, RECURRENCE_TEXT_SIMILARITY)
         insert_rows(con, "themes", [(1, "checkout, payments", ["checkout", "payments"], 2)])
         insert_rows(con, "incident_themes", [("INC-A", 1), ("INC-B", 1)])
     return con

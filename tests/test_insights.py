@@ -77,8 +77,11 @@ def test_did_the_fixes_work(con):
     assert (row.earlier_id, row.later_id, row.shared_teams) == ("INC-A", "INC-B", "Payments")
     assert (row["items"], row.done_before, row.p0_p1_items, row.p0_p1_open) == (3, 1, 2, 1)
     assert pd.isna(row.days_past_due) and row.status == "some P0/P1 still open"
-    summary = metrics.recurrence_report(con, ALL)["by_team"]
-    assert summary.set_index("team").loc["Payments", "some P0/P1 still open"] == 1
+    report = metrics.recurrence_report(con, ALL)
+    assert report["total"] == 1 and report["repeats"].equals(repeats)
+    assert report["by_team"].set_index("team").loc["Payments"].to_dict() == {
+        "all P0/P1 done before it": 0, "some P0/P1 still open": 1, "no P0/P1 items": 0, "recurrences": 1}
+    assert metrics.recurrence_report(con, ALL, limit=0)["total"] == 1  # a page shows the first rows, counts all
     assert metrics.recurrences(con, Filters(severities=("SEV1",))).empty  # the repeat (B) is a SEV2
 
 
