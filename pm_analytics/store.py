@@ -609,17 +609,28 @@ def incident_table(con, filters, search: str | None = None, sort_by: str = "inci
     """, params + [harmful_only, limit])
 
 
+def _like(search: str) -> tuple[str, str]:
+    """(SQL condition after a column, its pattern) for text containing ``search`` as written, in any case.
+
+    Percent signs, underscores and backslashes are escaped only when the search
+    has them: an ``ILIKE`` with an ``ESCAPE`` clause takes about twice as long.
+    """
+    if not any(c in search for c in "%_\\"):
+        return "ILIKE ?", f"%{search}%"
+    return "ILIKE ? ESCAPE '\\'", "%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
 def _searched(filters, search: str | None) -> tuple[str, list]:
     """The filter's where-clause, narrowed to incidents whose text contains ``search``."""
     where, params = filters.where()
     if not search:
         return where, params
-    pattern = "%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    texts = ("SELECT incident_id FROM findings WHERE text ILIKE ? ESCAPE '\\'",
-             "SELECT incident_id FROM action_items WHERE description ILIKE ? ESCAPE '\\'",
-             "SELECT incident_id FROM incident_teams WHERE team ILIKE ? ESCAPE '\\'")
-    where += (" AND (i.incident_id ILIKE ? ESCAPE '\\' OR i.title ILIKE ? ESCAPE '\\' "
-              "OR i.impact_summary ILIKE ? ESCAPE '\\' " + "".join(f"OR i.incident_id IN ({t}) " for t in texts) + ")")
+    like, pattern = _like(search)
+    texts = (f"SELECT incident_id FROM findings WHERE text {like}",
+             f"SELECT incident_id FROM action_items WHERE description {like}",
+             f"SELECT incident_id FROM incident_teams WHERE team {like}")
+    where += (f" AND (i.incident_id {like} OR i.title {like} OR i.impact_summary {like} "
+              + "".join(f"OR i.incident_id IN ({t}) " for t in texts) + ")")
     return where, params + [pattern] * 6
 
 
@@ -1115,19 +1126,19 @@ def review_rows(con, filters, as_of, waiting_only: bool = False):
 def search_matches(con, filters, search: str, limit: int):
     """Where ``search`` occurs (case-insensitive) in matching post-mortems: incident, field and text."""
     where, params = filters.where()
-    pattern = "%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    like, pattern = _like(search)
     return fetch_df(con, f"""
         WITH chosen AS (SELECT i.incident_id, i.title, i.incident_date, i.impact_summary FROM incidents i WHERE {where}),
         hits AS (
-            SELECT incident_id, 'Title' AS field, 0 AS seq, title AS text FROM chosen WHERE title ILIKE ? ESCAPE '\\'
+            SELECT incident_id, 'Title' AS field, 0 AS seq, title AS text FROM chosen WHERE title {like}
             UNION ALL SELECT incident_id, 'Impact summary', 0, impact_summary FROM chosen
-                WHERE impact_summary ILIKE ? ESCAPE '\\'
+                WHERE impact_summary {like}
             UNION ALL SELECT f.incident_id, CASE f.kind WHEN 'went_well' THEN 'What went well'
                     WHEN 'went_wrong' THEN 'What didn''t go well' WHEN 'got_lucky' THEN 'Where we got lucky'
                     ELSE 'Why it happened' END, f.seq, f.text
-                FROM findings f JOIN chosen c USING (incident_id) WHERE f.text ILIKE ? ESCAPE '\\'
+                FROM findings f JOIN chosen c USING (incident_id) WHERE f.text {like}
             UNION ALL SELECT a.incident_id, 'Action item ' || a.action_id, a.seq, a.description
-                FROM action_items a JOIN chosen c USING (incident_id) WHERE a.description ILIKE ? ESCAPE '\\'
+                FROM action_items a JOIN chosen c USING (incident_id) WHERE a.description {like}
         )
         SELECT h.incident_id, c.title, c.incident_date, h.field, h.text
         FROM hits h JOIN chosen c USING (incident_id)

@@ -143,6 +143,14 @@ def test_search_finds_every_mention_and_highlights_it(con):
     assert list(zip(hits["incident_id"], hits["field"])) == [("INC-A", "Title")]
     assert set(metrics.search(con, ALL, "P0")["incident_id"]) == {"INC-A", "INC-B", "INC-E"}, "drills are searched"
     assert metrics.search(con, ALL, "' OR 1=1 --").empty and metrics.search(con, ALL, "  ").empty
+    assert list(metrics.search(con, ALL, "CHECKOUT")["incident_id"]) == ["INC-A"]
     assert highlight("Cert expired; CERT renewed", "cert") == \
         ":orange-background[Cert] expired; :orange-background[CERT] renewed"
     assert highlight("[x](javascript:alert(1)) cert", "cert").startswith("\\[x\\]\\(javascript\\:alert\\(1\\)\\)")
+
+
+@pytest.mark.parametrize("search", ["A%down", "INC_A", "C:_reminders", "\\"])
+def test_search_reads_wildcard_characters_as_written(con, search):
+    """As LIKE wildcards these would match A's title, A's id and C's title; searched as written, nothing."""
+    assert metrics.search(con, ALL, search).empty
+    assert metrics.incident_count(con, ALL, search=search) == 0
