@@ -497,12 +497,15 @@ def incident_aggregates(con, filters, metrics: dict[str, str], period: str | Non
         "n": "count({m})", "mean": "avg({m})", "median": "median({m})", "p90": "quantile_cont({m}, 0.9)",
         "min": "min({m})", "max": "max({m})", "sum": "sum({m})",
     }
-    cols = [f"{stat_sql[s].format(m=expr)} AS \"{name}__{s}\"" for name, expr in metrics.items() for s in stats]
+    # Each metric is computed once per incident, then summarised (an expression with a subquery,
+    # repeated in every statistic, would otherwise be joined once per statistic).
+    values = "".join(f", {expr} AS \"_{name}\"" for name, expr in metrics.items())
+    cols = [stat_sql[s].format(m=f'i."_{name}"') + f' AS "{name}__{s}"' for name in metrics for s in stats]
     period_col = f"{PERIOD_SQL[period]} AS period_start, " if period else ""
     sql = f"""
         SELECT {period_col}{group_sql} AS "group", count(DISTINCT i.incident_id) AS incidents
                {''.join(', ' + c for c in cols)}
-        FROM incidents i {join_sql}
+        FROM (SELECT i.*{values} FROM incidents i) i {join_sql}
         WHERE {where}
         GROUP BY ALL
         ORDER BY ALL
@@ -743,18 +746,11 @@ def action_item_aggregates(con, filters, as_of, by: Sequence[str] = ("priority",
     filtered teams when the filter names some).
     """
     sql, params = _action_items_sql(filters, as_of)
-    keys = [f"{ACTION_GROUPS[k]} AS \"{k}\"" for k in by]
-    join, join_params = "", []
-    if "team" in by:
-        if filters.teams:
-            join = "JOIN incident_teams gt ON gt.incident_id = ai.incident_id AND list_contains(?::VARCHAR[], gt.team)"
-            join_params = [list(filters.teams)]
-            keys[list(by).index("team")] = "gt.team AS team"
-        else:
-            join = "LEFT JOIN incident_teams gt ON gt.incident_id = ai.incident_id"
-            keys[list(by).index("team")] = f"coalesce(gt.team, '{NO_TEAM}') AS team"
+    keys = [f"{ACTION_GROUPS[k]} AS \"{k}\"" for k in by if k != "team"]
     if period:
         keys.insert(0, PERIOD_SQL[period].replace("i.incident_date", "ai.incident_date") + " AS period_start")
+    if "team" in by:
+        return _action_item_aggregates_by_team(con, filters, sql, params, keys, by, period)
     group = (", ".join(keys) + ",") if keys else ""
     return fetch_df(con, f"""
         SELECT {group}
@@ -767,7 +763,50 @@ def action_item_aggregates(con, filters, as_of, by: Sequence[str] = ("priority",
                count(*) FILTER (ai.overdue) AS overdue,
                median(ai.open_age_days) AS open_age_days_median,
                max(ai.open_age_days) AS open_age_days_max
-        FROM ({sql}) ai {join}
+        FROM ({sql}) ai
+        GROUP BY ALL ORDER BY ALL
+    """, params)
+
+
+def _action_item_aggregates_by_team(con, filters, sql: str, params: list, item_keys: list[str], by, period):
+    """:func:`action_item_aggregates` with a team among the groups.
+
+    Items are counted per incident (and the other keys) first, so the team
+    join sees one row per incident instead of one per item. An open item's age
+    is its incident's, so the median age is over each incident's age repeated
+    once per open item.
+    """
+    if filters.teams:
+        join = "JOIN incident_teams gt ON gt.incident_id = per.incident_id AND list_contains(?::VARCHAR[], gt.team)"
+        join_params, team = [list(filters.teams)], "gt.team"
+    else:
+        join, join_params, team = "LEFT JOIN incident_teams gt ON gt.incident_id = per.incident_id", [], \
+            f"coalesce(gt.team, '{NO_TEAM}')"
+    keys = ", ".join(["period_start"] * bool(period) + [f'"{k}"' for k in by])
+    return fetch_df(con, f"""
+        WITH per AS (
+            SELECT ai.incident_id, {"".join(k + ", " for k in item_keys)}
+                   count(*) AS total,
+                   count(*) FILTER (ai.status = 'done') AS done,
+                   count(*) FILTER (ai.status = 'open') AS open,
+                   count(*) FILTER (ai.status = 'wontfix') AS wontfix,
+                   count(*) FILTER (ai.done_on_time) AS done_on_time,
+                   count(ai.done_on_time) AS on_time_known,
+                   count(*) FILTER (ai.overdue) AS overdue,
+                   max(ai.open_age_days) AS open_age_days
+            FROM ({sql}) ai
+            GROUP BY ALL
+        ),
+        grouped AS (SELECT {team} AS team, per.* FROM per {join}),
+        ages AS (SELECT {keys}, median(open_age_days) AS open_age_days_median
+                 FROM grouped, range(grouped.open) WHERE open > 0 GROUP BY ALL)
+        SELECT {keys},
+               sum(total)::BIGINT AS total, sum(done)::BIGINT AS done, sum(open)::BIGINT AS open,
+               sum(wontfix)::BIGINT AS wontfix, sum(done_on_time)::BIGINT AS done_on_time,
+               sum(on_time_known)::BIGINT AS on_time_known, sum(overdue)::BIGINT AS overdue,
+               any_value(ages.open_age_days_median) AS open_age_days_median,
+               max(open_age_days) AS open_age_days_max
+        FROM grouped LEFT JOIN ages USING ({keys})
         GROUP BY ALL ORDER BY ALL
     """, params + join_params)
 
