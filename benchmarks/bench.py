@@ -123,7 +123,7 @@ def analytics_calls(con, filters: Filters):
         ("recurrence_report (first 1,000)", lambda: metrics.recurrence_report(con, filters, 1000)),
         ("themes", lambda: metrics.themes(con, filters)),
         ("theme_trend", lambda: metrics.theme_trend(con, filters)),
-        ("severity_outliers", lambda: metrics.severity_outliers(con, filters)),
+        ("severity_outliers (first 1,000)", lambda: metrics.severity_outliers(con, filters, 1000)),
         ("start_heatmap", lambda: metrics.start_heatmap(con, filters)),
         ("off_hours by team", lambda: metrics.off_hours(con, filters, "quarter", "team")),
         ("review_summary", lambda: metrics.review_summary(con, filters, AS_OF)),

@@ -695,11 +695,12 @@ CALIBRATION_COLUMNS = ["incident_id", "title", "incident_date", "severity", "tea
                        "duration_min", "patients_affected", "reason"]
 
 
-def severity_outliers(con, filters: Filters) -> pd.DataFrame:
+def severity_outliers(con, filters: Filters, limit: int | None = None) -> pd.DataFrame:
     """Incidents whose severity looks off against the selection's own impact distribution: a SEV2 or
     SEV3 whose patient impact-minutes exceed the SEV1 median (graded lower than its harm), and a SEV1
-    or SEV2 below the SEV3 median (graded higher). Unknown impact is never judged."""
-    rows = store.severity_outlier_rows(con, filters)
+    or SEV2 below the SEV3 median (graded higher). Unknown impact is never judged. Newest first, the
+    first ``limit``."""
+    rows = store.severity_outlier_rows(con, filters, limit)
     reasons = [
         f"{s}, but more patient impact-minutes than the SEV1 median ({m1:,.0f})"
         if s in ("SEV2", "SEV3") and not pd.isna(m1) and v > m1
@@ -707,6 +708,11 @@ def severity_outliers(con, filters: Filters) -> pd.DataFrame:
         for s, v, m1, m3 in zip(rows["severity"], rows["patient_impact_min"], rows["sev1_median"], rows["sev3_median"])
     ]
     return rows.assign(reason=pd.Series(reasons, index=rows.index, dtype="object"))[CALIBRATION_COLUMNS]
+
+
+def severity_outlier_count(con, filters: Filters) -> int:
+    """How many incidents :func:`severity_outliers` lists without a limit."""
+    return store.severity_outlier_count(con, filters)
 
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")

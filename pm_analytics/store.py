@@ -1042,24 +1042,37 @@ def recurrence_counts(con, filters):
     """, params)
 
 
-def severity_outlier_rows(con, filters):
+_OUTLIERS_CTE = """
+        chosen AS (SELECT i.*, i.patients_affected * i.duration_min AS patient_impact_min
+                   FROM incidents i WHERE {where} AND i.patients_affected * i.duration_min IS NOT NULL),
+        medians AS (SELECT median(patient_impact_min) FILTER (severity = 'SEV1') AS sev1_median,
+                           median(patient_impact_min) FILTER (severity = 'SEV3') AS sev3_median FROM chosen),
+        outliers AS (SELECT c.*, m.sev1_median, m.sev3_median FROM chosen c, medians m
+                     WHERE (c.severity IN ('SEV2', 'SEV3') AND c.patient_impact_min > m.sev1_median)
+                        OR (c.severity IN ('SEV1', 'SEV2') AND c.patient_impact_min < m.sev3_median))"""
+
+
+def severity_outlier_rows(con, filters, limit: int | None = None):
     """Matching incidents with known patient impact-minutes above the SEV1 median (SEV2/SEV3) or below
-    the SEV3 median (SEV1/SEV2), with both medians."""
+    the SEV3 median (SEV1/SEV2), with both medians; newest first, the first ``limit``."""
     where, params = filters.where()
     return fetch_df(con, f"""
-        WITH chosen AS (SELECT i.*, i.patients_affected * i.duration_min AS patient_impact_min
-                        FROM incidents i WHERE {where} AND i.patients_affected * i.duration_min IS NOT NULL),
-             medians AS (SELECT median(patient_impact_min) FILTER (severity = 'SEV1') AS sev1_median,
-                                median(patient_impact_min) FILTER (severity = 'SEV3') AS sev3_median FROM chosen)
-        SELECT c.incident_id, c.title, c.incident_date, c.severity,
+        WITH {_OUTLIERS_CTE.format(where=where)},
+        shown AS (SELECT * FROM outliers ORDER BY incident_date DESC, incident_id LIMIT ?)
+        SELECT s.incident_id, s.title, s.incident_date, s.severity,
                coalesce((SELECT string_agg(team, ', ' ORDER BY team) FROM incident_teams t
-                         WHERE t.incident_id = c.incident_id), '') AS teams,
-               c.patient_impact_min, c.duration_min, c.patients_affected, m.sev1_median, m.sev3_median
-        FROM chosen c, medians m
-        WHERE (c.severity IN ('SEV2', 'SEV3') AND c.patient_impact_min > m.sev1_median)
-           OR (c.severity IN ('SEV1', 'SEV2') AND c.patient_impact_min < m.sev3_median)
-        ORDER BY c.incident_date DESC, c.incident_id
-    """, params)
+                         WHERE t.incident_id = s.incident_id), '') AS teams,
+               s.patient_impact_min, s.duration_min, s.patients_affected, s.sev1_median, s.sev3_median
+        FROM shown s
+        ORDER BY s.incident_date DESC, s.incident_id
+    """, params + [limit])
+
+
+def severity_outlier_count(con, filters) -> int:
+    """How many incidents :func:`severity_outlier_rows` would list without a limit."""
+    where, params = filters.where()
+    with cursor(con) as cur:
+        return cur.execute(f"WITH {_OUTLIERS_CTE.format(where=where)} SELECT count(*) FROM outliers", params).fetchone()[0]
 
 
 # Per incident: reviewers listed, how many said LGTM, and the date of the last LGTM.

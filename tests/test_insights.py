@@ -107,12 +107,16 @@ def calibration_db():
 
 
 def test_severity_calibration():
-    flagged = metrics.severity_outliers(calibration_db(), ALL)
+    con = calibration_db()
+    flagged = metrics.severity_outliers(con, ALL)
     # impact-minutes: SEV1 60000, 120000, 50 (median 60000); SEV3 100, 300, 300000 (median 300)
     reasons = dict(zip(flagged["incident_id"], flagged["reason"]))
     assert set(reasons) == {"s3c", "s1c"}, "the unknown SEV2 is never judged"
     assert "more patient impact-minutes than the SEV1 median (60,000)" in reasons["s3c"]
     assert "fewer patient impact-minutes than the SEV3 median (300)" in reasons["s1c"]
+    assert metrics.severity_outlier_count(con, ALL) == 2
+    first = metrics.severity_outliers(con, ALL, limit=1)
+    assert len(first) == 1 and first.iloc[0].incident_id == "s1c"  # same date: by id
 
 
 def test_off_hours(con):
