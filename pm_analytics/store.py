@@ -449,7 +449,7 @@ RESPONSE_METRIC_SQL = {
     "time_to_solution_min": "i.time_to_solution_min",
     "time_to_full_recovery_min": "i.time_to_full_recovery_min",
     "duration_min": "i.duration_min",
-    "detect_to_resolved_min": "date_diff('second', i.detected_at, i.resolved_at) / 60.0",
+    "detect_to_resolved_min": "(floor(epoch(i.resolved_at)) - floor(epoch(i.detected_at))) / 60.0",
 }
 COUNT_METRIC_SQL = {
     "clinics_affected": "i.clinics_affected",
