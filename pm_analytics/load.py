@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -191,8 +193,21 @@ def _chunks_in_order(work: list[tuple[Candidate, tuple[bytes, SourceFile] | None
         for chunk in chunks:
             yield _parse_chunk(chunk, keep_objects)
         return
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    with ProcessPoolExecutor(max_workers=workers, initializer=_exit_with_parent) as pool:
         yield from pool.map(_parse_chunk, chunks, [keep_objects] * len(chunks))
+
+
+def _exit_with_parent() -> None:
+    """Worker initializer: leave when the process that started this worker is gone. A load that is
+    killed cannot shut its pool down, and its workers would otherwise wait for work forever."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
 def default_workers() -> int:

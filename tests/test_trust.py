@@ -5,6 +5,7 @@ import hashlib
 import signal
 import subprocess
 import sys
+import time
 from datetime import date, timedelta
 from pathlib import Path
 from types import SimpleNamespace
@@ -128,6 +129,19 @@ def big_corpus(tmp_path_factory):
     return folder
 
 
+def processes_loading(db: Path) -> list[int]:
+    """Pids of live processes whose command line names ``db`` (a load of it, or its workers)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and str(db) in (entry / "cmdline").read_bytes().decode(errors="replace") \
+                    and (entry / "stat").read_text().split(") ")[-1][0] != "Z":
+                found.append(int(entry.name))
+        except OSError:
+            continue
+    return found
+
+
 @pytest.mark.parametrize("kill_at", ["read 500/", "read 1000/", "phase: copying unchanged", "phase: finishing"])
 def test_a_killed_load_leaves_the_previous_database_usable(tmp_path, big_corpus, kill_at):
     db = tmp_path / "pm.duckdb"
@@ -146,6 +160,10 @@ def test_a_killed_load_leaves_the_previous_database_usable(tmp_path, big_corpus,
                 break
         process.wait(timeout=60)
     assert process.returncode == -signal.SIGKILL, f"never reached {kill_at!r}: {seen[-3:]}"
+    deadline = time.monotonic() + 10
+    while processes_loading(db) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert processes_loading(db) == [], "the killed load's parsing workers exit too"
     con = duckdb.connect(str(db), read_only=True)
     assert con.execute("SELECT count(*), sum(hash(incident_id)) FROM incidents").fetchone() == previous
     con.close()
