@@ -17,6 +17,7 @@ Pure functions over DataFrames; deterministic (fixed seeds, stable sorts).
 from __future__ import annotations
 
 import math
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pandas as pd
@@ -29,8 +30,9 @@ APP_BONUS = 0.05
 # similar and they share a team or an app.
 RECURRENCE_TEXT_SIMILARITY = 0.3
 THEME_TERMS = 5
-# Dense similarity rows computed at once: bounded so memory stays flat at 100,000 incidents.
-CELLS_PER_CHUNK = 20_000_000
+# Dense similarity cells in memory at once, over all threads (about 30 bytes each): bounded so
+# memory stays flat at 100,000 incidents.
+CELLS_IN_FLIGHT = 20_000_000
 # Comparing every pair grows with the square of the incidents: beyond this many, related incidents
 # are found among the most recent ones only, and themes are learnt from an even sample of them.
 MAX_COMPARED = 20_000
@@ -64,22 +66,34 @@ def _vectorize(texts: list[str]):
         return None, None
 
 
-def _membership(ids: list[str], pairs: pd.DataFrame, column: str):
-    """Sparse incident x value matrix (1 where the incident has the value)."""
-    from scipy.sparse import csr_matrix
-
+def _membership(ids: list[str], pairs: pd.DataFrame, column: str) -> np.ndarray:
+    """Dense incident x value matrix (1 where the incident has the value): few teams and apps, so a
+    BLAS product of two of these is cheaper than a sparse one."""
     index = {incident_id: i for i, incident_id in enumerate(ids)}
     pairs = pairs[pairs["incident_id"].isin(index)]
     values = {v: j for j, v in enumerate(sorted(pairs[column].dropna().unique()))}
-    rows = [index[i] for i in pairs["incident_id"]]
-    cols = [values[v] for v in pairs[column]]
-    return csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=(len(ids), max(1, len(values))))
+    matrix = np.zeros((len(ids), max(1, len(values))), dtype=np.float32)
+    matrix[[index[i] for i in pairs["incident_id"]], [values[v] for v in pairs[column]]] = 1
+    return matrix
 
 
-def related_incidents(documents: pd.DataFrame, teams: pd.DataFrame, apps: pd.DataFrame) -> pd.DataFrame:
+def _best(keys: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per row, the columns of the ``k`` largest keys, largest first (keys are distinct or ``-inf``)."""
+    k = min(k, keys.shape[1])
+    # Selecting the k smallest of the negated keys is about twice as fast as the k largest of the
+    # keys when most are -inf (numpy's introselect handles that run of equal values badly).
+    top = np.argpartition(-keys, k - 1, axis=1)[:, :k]
+    values = np.take_along_axis(keys, top, axis=1)
+    order = np.argsort(-values, axis=1, kind="stable")
+    return np.take_along_axis(top, order, axis=1), np.take_along_axis(values, order, axis=1)
+
+
+def related_incidents(documents: pd.DataFrame, teams: pd.DataFrame, apps: pd.DataFrame,
+                      threads: int = 1) -> pd.DataFrame:
     """Each incident's most similar earlier and later incidents (``RELATED_PER_SIDE`` each, at least
-    ``MIN_SIMILARITY``). ``documents``: incident_id, started (sortable), text; ``teams``:
-    incident_id, team; ``apps``: incident_id, app."""
+    ``MIN_SIMILARITY``; of equally similar ones, the earliest). ``documents``: incident_id, started
+    (sortable), text; ``teams``: incident_id, team; ``apps``: incident_id, app. ``threads`` work on
+    separate rows at once (numpy and scipy release the GIL in the heavy steps)."""
     if len(documents) < 2:
         return pd.DataFrame(columns=RELATED_COLUMNS)
     documents = documents.sort_values(["started", "incident_id"], kind="stable").tail(MAX_COMPARED)
@@ -88,37 +102,53 @@ def related_incidents(documents: pd.DataFrame, teams: pd.DataFrame, apps: pd.Dat
     _, vectors = _vectorize(documents["text"].tolist())
     if vectors is None:
         return pd.DataFrame(columns=RELATED_COLUMNS)
-    team_matrix, app_matrix = _membership(ids, teams, "team"), _membership(ids, apps, "app")
+    return _related_pairs(ids, vectors, _membership(ids, teams, "team"), _membership(ids, apps, "app"), threads)
+
+
+def _related_pairs(ids: list[str], vectors, team_matrix: np.ndarray, app_matrix: np.ndarray,
+                   threads: int) -> pd.DataFrame:
     n = len(ids)
-    chunk = max(1, CELLS_PER_CHUNK // n)
-    found: list[dict] = []
-    for start in range(0, n, chunk):
-        stop = min(n, start + chunk)
-        text = (vectors[start:stop] @ vectors.T).toarray()
-        shared_team = (team_matrix[start:stop] @ team_matrix.T).toarray() > 0
-        shared_app = (app_matrix[start:stop] @ app_matrix.T).toarray() > 0
-        score = text + np.float32(TEAM_BONUS) * shared_team + np.float32(APP_BONUS) * shared_app
-        score[score < MIN_SIMILARITY] = -np.inf
+    vectors_t = vectors.T.tocsr()
+    # Ties break towards the earlier incident: a key below any gap between two float32 scores.
+    tie_break = np.arange(n, dtype=np.float64) * 1e-13
+
+    def pairs(start: int, stop: int) -> list[dict]:
         rows = np.arange(start, stop)
-        # Incidents are in time order: columns before a row are earlier, after it later.
-        position = np.arange(n)[None, :] - rows[:, None]
-        for direction, outside in (("earlier", position >= 0), ("later", position <= 0)):
-            masked = np.where(outside, -np.inf, score)
-            k = min(RELATED_PER_SIDE, n - 1)
-            top = np.argpartition(-masked, k - 1, axis=1)[:, :k]
-            values = np.take_along_axis(masked, top, axis=1)
-            order = np.lexsort((top, -values), axis=1)  # best first, ties in time order
-            top, values = np.take_along_axis(top, order, axis=1), np.take_along_axis(values, order, axis=1)
+        text = (vectors[start:stop] @ vectors_t).toarray()
+        shared_team = (team_matrix[start:stop] @ team_matrix.T) > 0
+        shared_app = (app_matrix[start:stop] @ app_matrix.T) > 0
+        score = text + np.float32(TEAM_BONUS) * shared_team + np.float32(APP_BONUS) * shared_app
+        keys = score.astype(np.float64)
+        keys[score < MIN_SIMILARITY] = -np.inf
+        keys -= tie_break
+        # Incidents are in time order: for these rows, columns before ``start`` are all earlier and
+        # columns from ``stop`` on all later; only the square block between mixes the two.
+        block = keys[:, start:stop].copy()
+        inside = np.arange(stop - start)
+        found = []
+        for direction, span in (("earlier", slice(0, stop)), ("later", slice(start, n))):
+            mask = inside[None, :] >= inside[:, None] if direction == "earlier" else inside[None, :] <= inside[:, None]
+            keys[:, start:stop] = np.where(mask, -np.inf, block)
+            top, values = _best(keys[:, span], RELATED_PER_SIDE)
+            top += span.start
             row_index, rank_index = np.nonzero(values > -np.inf)
             columns = top[row_index, rank_index]
             found.append({
                 "incident_id": rows[row_index], "related_id": columns, "direction": direction,
-                "rank": rank_index + 1, "similarity": values[row_index, rank_index],
+                "rank": rank_index + 1, "similarity": score[row_index, columns],
                 "text_similarity": text[row_index, columns], "shared_team": shared_team[row_index, columns],
                 "shared_app": shared_app[row_index, columns],
             })
-    if not found:
-        return pd.DataFrame(columns=RELATED_COLUMNS)
+        return found
+
+    threads = max(1, threads)
+    chunk = max(1, CELLS_IN_FLIGHT // (n * threads))
+    bounds = [(start, min(n, start + chunk)) for start in range(0, n, chunk)]
+    if threads == 1 or len(bounds) == 1:
+        found = [part for start, stop in bounds for part in pairs(start, stop)]
+    else:
+        with ThreadPoolExecutor(max_workers=min(threads, len(bounds))) as pool:
+            found = [part for parts in pool.map(lambda b: pairs(*b), bounds) for part in parts]
     names = np.asarray(ids, dtype=object)
     table = pd.concat([pd.DataFrame(part) for part in found], ignore_index=True)
     table["incident_id"], table["related_id"] = names[table["incident_id"]], names[table["related_id"]]
@@ -133,18 +163,46 @@ def themes(documents: pd.DataFrame, seed: int = 0) -> tuple[pd.DataFrame, pd.Dat
     The number of themes grows with the square root of the incidents (4 to 40).
     """
     if len(documents) < 4:
-        return pd.DataFrame(columns=THEME_COLUMNS), pd.DataFrame(columns=["incident_id", "theme_id"])
-    from sklearn.cluster import MiniBatchKMeans
-
+        return _no_themes()
     documents = documents.sort_values("incident_id", kind="stable").reset_index(drop=True)
     step = max(1, math.ceil(len(documents) / MAX_COMPARED))
     vectorizer, sample = _vectorize(documents["text"].iloc[::step].tolist())
     if sample is None:
-        return pd.DataFrame(columns=THEME_COLUMNS), pd.DataFrame(columns=["incident_id", "theme_id"])
-    k = int(min(40, max(4, round(math.sqrt(len(documents) / 2)))))
+        return _no_themes()
+    every = vectorizer.transform(documents["text"].tolist()) if step > 1 else sample
+    return _themes_of(documents["incident_id"], vectorizer, sample, every, seed)
+
+
+def text_model(documents: pd.DataFrame, teams: pd.DataFrame, apps: pd.DataFrame, threads: int = 1,
+               seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """:func:`related_incidents` and :func:`themes` (related, themes, membership), the same as
+    calling each, with one TF-IDF fit when every incident is compared (up to ``MAX_COMPARED``)."""
+    if not 4 <= len(documents) <= MAX_COMPARED:
+        return (related_incidents(documents, teams, apps, threads), *themes(documents, seed))
+    in_time = documents.sort_values(["started", "incident_id"], kind="stable").reset_index(drop=True)
+    ids = in_time["incident_id"].tolist()
+    vectorizer, vectors = _vectorize(in_time["text"].tolist())
+    if vectors is None:
+        return pd.DataFrame(columns=RELATED_COLUMNS), *_no_themes()
+    related = _related_pairs(ids, vectors, _membership(ids, teams, "team"), _membership(ids, apps, "app"), threads)
+    by_id = np.argsort(np.asarray(ids, dtype=object), kind="stable")
+    in_id_order = vectors[by_id]
+    return (related, *_themes_of(in_time["incident_id"].iloc[by_id].reset_index(drop=True), vectorizer,
+                                 in_id_order, in_id_order, seed))
+
+
+def _no_themes() -> tuple[pd.DataFrame, pd.DataFrame]:
+    return pd.DataFrame(columns=THEME_COLUMNS), pd.DataFrame(columns=["incident_id", "theme_id"])
+
+
+def _themes_of(ids: pd.Series, vectorizer, sample, every, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """k-means fitted on ``sample`` rows; ``every`` row (one per id, in id order) gets a theme."""
+    from sklearn.cluster import MiniBatchKMeans
+
+    k = int(min(40, max(4, round(math.sqrt(len(ids) / 2)))))
     k = min(k, sample.shape[0])
     model = MiniBatchKMeans(n_clusters=k, random_state=seed, n_init=3, batch_size=2048).fit(sample)
-    labels = model.predict(vectorizer.transform(documents["text"].tolist()) if step > 1 else sample)
+    labels = model.predict(every)
     terms = np.asarray(vectorizer.get_feature_names_out())
     sizes = np.bincount(labels, minlength=k)
     order = np.argsort(-sizes, kind="stable")
@@ -154,5 +212,5 @@ def themes(documents: pd.DataFrame, seed: int = 0) -> tuple[pd.DataFrame, pd.Dat
         top = terms[np.argsort(-model.cluster_centers_[old], kind="stable")[:THEME_TERMS]].tolist()
         rows.append((renumber[old], ", ".join(top[:3]), top, int(sizes[old])))
     theme_table = pd.DataFrame([r for r in rows if r[3] > 0], columns=THEME_COLUMNS)
-    membership = pd.DataFrame({"incident_id": documents["incident_id"], "theme_id": [renumber[l] for l in labels]})
+    membership = pd.DataFrame({"incident_id": ids, "theme_id": [renumber[label] for label in labels]})
     return theme_table, membership

@@ -379,12 +379,11 @@ def load_paths(paths: Sequence[str | os.PathLike], relative_to: str | os.PathLik
     return result
 
 
-def _add_insights(writer: DatabaseWriter) -> None:
+def _add_insights(writer: DatabaseWriter, workers: int) -> None:
     """Build the text model over every loaded incident and store related incidents and themes."""
     documents, teams, apps = insight_inputs(writer.con)
-    theme_table, membership = insights.themes(documents)
-    writer.add_frames({"related_incidents": insights.related_incidents(documents, teams, apps),
-                       "themes": theme_table, "incident_themes": membership})
+    related, theme_table, membership = insights.text_model(documents, teams, apps, threads=workers)
+    writer.add_frames({"related_incidents": related, "themes": theme_table, "incident_themes": membership})
     derive_recurrences(writer.con, insights.RECURRENCE_TEXT_SIMILARITY)
 
 
@@ -417,7 +416,7 @@ def load_into(paths: Sequence[str | os.PathLike], db_path: str | os.PathLike,
         tell("copying unchanged")
         writer.copy_previous(reused)
         tell("relating incidents")
-        _add_insights(writer)
+        _add_insights(writer, workers)
         tell("finishing")
         writer.finish(result.files, {**info, "files_seen": str(len(result.files))})
     tell("replaced")

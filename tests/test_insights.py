@@ -3,6 +3,7 @@ calibration, off-hours load, review follow-through and search, on hand-made fixt
 
 from datetime import date, datetime, timezone
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -52,6 +53,51 @@ def test_related_incidents_are_deterministic_and_handle_tiny_inputs():
     again = insights.related_incidents(docs.sample(frac=1, random_state=1), empty, empty.rename(columns={"team": "app"}))
     assert first.equals(again)
     assert insights.related_incidents(docs.head(1), empty, empty.rename(columns={"team": "app"})).empty
+
+
+def reference_related(docs: pd.DataFrame, teams: pd.DataFrame, apps: pd.DataFrame) -> pd.DataFrame:
+    """The rule written out pair by pair: best score first, of equal scores the earlier incident."""
+    docs = docs.sort_values(["started", "incident_id"], kind="stable").reset_index(drop=True)
+    _, vectors = insights._vectorize(docs["text"].tolist())
+    text = (vectors @ vectors.T).toarray()
+    team_of = teams.groupby("incident_id")["team"].apply(set).to_dict()
+    app_of = apps.groupby("incident_id")["app"].apply(set).to_dict()
+    ids, rows = docs["incident_id"].tolist(), []
+    for i, incident in enumerate(ids):
+        for direction, others in (("earlier", range(i)), ("later", range(i + 1, len(ids)))):
+            scored = []
+            for j in others:
+                team = bool(team_of.get(incident, set()) & team_of.get(ids[j], set()))
+                app = bool(app_of.get(incident, set()) & app_of.get(ids[j], set()))
+                score = text[i, j] + np.float32(insights.TEAM_BONUS) * team + np.float32(insights.APP_BONUS) * app
+                if score >= insights.MIN_SIMILARITY:
+                    scored.append((-score, j, team, app))
+            for rank, (score, j, team, app) in enumerate(sorted(scored)[:insights.RELATED_PER_SIDE], start=1):
+                rows.append((incident, ids[j], direction, rank, round(float(-score), 4), round(float(text[i, j]), 4),
+                             team, app))
+    return pd.DataFrame(rows, columns=insights.RELATED_COLUMNS).sort_values(
+        ["incident_id", "direction", "rank"], kind="stable").reset_index(drop=True)
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_related_incidents_follow_the_rule_across_chunks_and_ties(monkeypatch, threads):
+    """Many exact ties (repeated texts, shared teams and apps with nothing else in common), rows split
+    into chunks of 7, worked on by one or two threads: the same pairs as the rule written out."""
+    rng = np.random.default_rng(3)
+    phrases = [CERT, PAY, "Database failover stalled replication", "Pager rota gap; nobody paged overnight", "zz"]
+    docs = pd.DataFrame([{"incident_id": f"i{n:02d}", "started": datetime(2025, 1, 1 + n % 28, tzinfo=timezone.utc),
+                          "text": phrases[rng.integers(len(phrases))]} for n in range(40)])
+    teams = pd.DataFrame([(f"i{n:02d}", t) for n in range(40) for t in ("Core", "Web")[:rng.integers(3)]],
+                         columns=["incident_id", "team"])
+    apps = pd.DataFrame([(f"i{n:02d}", "Patient Web") for n in range(0, 40, 3)], columns=["incident_id", "app"])
+    monkeypatch.setattr(insights, "CELLS_IN_FLIGHT", 7 * 40 * threads)
+    found = insights.related_incidents(docs, teams, apps, threads=threads)
+    assert found["similarity"].duplicated().any(), "the corpus has ties"
+    pd.testing.assert_frame_equal(found, reference_related(docs, teams, apps), check_dtype=False)
+    related, theme_table, membership = insights.text_model(docs, teams, apps, threads=threads)
+    assert related.equals(found)
+    expected_themes = insights.themes(docs)
+    assert theme_table.equals(expected_themes[0]) and membership.equals(expected_themes[1])
 
 
 def test_themes_group_incidents_by_what_happened():
