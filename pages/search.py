@@ -9,7 +9,6 @@ view = ui.page("Search", "Find every post-mortem that mentions something: titles
 query = ui.control("text_input", "Search", [], "q", "", placeholder="e.g. certificate expiry")
 if query.strip():
     matches = ui.get(view, "search", view.filters, query, ui.MAX_TABLE_ROWS)
-    st.caption(f"{len(matches):,} matches" + (" (the first 1,000)" if len(matches) >= ui.MAX_TABLE_ROWS else ""))
     if matches.empty:
         st.info("Nothing in these filters mentions that.")
     ui.search_results(view, matches, query)

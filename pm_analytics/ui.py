@@ -51,6 +51,8 @@ NAV = (
 INCIDENT_PAGE = "pages/incident.py"
 FILTER_KEYS = ("range", "from", "to", "sev", "team", "audience", "platform", "drills")
 MAX_TABLE_ROWS = 1000
+# Post-mortems listed on the search page; more is a wall of text nobody reads (the CSV has them all).
+SEARCH_POST_MORTEMS_SHOWN = 50
 EMPTY_MESSAGE = "No post-mortems match these filters. Widen the date range or clear a filter in the sidebar."
 
 
@@ -525,13 +527,23 @@ def load_counts(report: dict) -> None:
     st.caption(f"Source: {escape_markdown(summary['source'] or 'unknown')} · loaded at {summary['loaded_at']} UTC")
 
 
-def search_results(view: View, matches: pd.DataFrame, query: str) -> None:
-    """Each match as a link to its post-mortem and the text around it, the match highlighted."""
-    for incident_id, group in matches.groupby("incident_id", sort=False):
+def search_results(view: View, matches: pd.DataFrame, query: str, shown: int = SEARCH_POST_MORTEMS_SHOWN) -> None:
+    """Per post-mortem (newest first, the first ``shown``): a link to it, then one block with each place
+    the query occurs, the match highlighted. The CSV has every match."""
+    groups = list(matches.groupby("incident_id", sort=False))
+    st.caption(f"{len(matches):,} matches in {len(groups):,} post-mortems"
+               + (f" (the first {MAX_TABLE_ROWS:,} matches)" if len(matches) >= MAX_TABLE_ROWS else ""))
+    for incident_id, group in groups[:shown]:
         first = group.iloc[0]
         incident_link(view, incident_id, f"{first['title'] or incident_id} ({format_day(first['incident_date'])})")
-        for row in group.itertuples():
-            st.markdown(f"**{escape_markdown(row.field)}:** {highlight(_around(row.text, query), query)}")
+        st.markdown("  \n".join(f"**{escape_markdown(row.field)}:** {highlight(_around(row.text, query), query)}"
+                                for row in group.itertuples()))
+    if len(groups) > shown:
+        st.caption(f"Showing the first {shown} of {len(groups):,} post-mortems; narrow the search or the filters, "
+                   "or download them all.")
+    if groups:
+        st.download_button("Download CSV", lambda: matches.to_csv(index=False).encode(), file_name="search.csv",
+                           mime="text/csv", key="search_csv", on_click="ignore")
 
 
 def _around(text: str, query: str, width: int = 160) -> str:

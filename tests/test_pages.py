@@ -231,6 +231,19 @@ def test_search_highlights_matches_and_links_to_incidents():
     assert [link for link in at.get("page_link") if link.proto.page.endswith("incident")]
 
 
+def test_search_lists_the_first_fifty_post_mortems_and_says_how_many_more():
+    from pm_analytics import ui
+
+    at = run("pages/search.py", range="all", q="the")
+    links = [link for link in at.get("page_link") if link.proto.page.endswith("incident")]
+    assert len(links) == ui.SEARCH_POST_MORTEMS_SHOWN
+    counted = next(c.value for c in at.caption if " matches in " in c.value)
+    found = int(counted.split(" matches in ")[1].split()[0].replace(",", ""))
+    assert found > ui.SEARCH_POST_MORTEMS_SHOWN
+    assert any(f"Showing the first 50 of {found:,} post-mortems" in c.value for c in at.caption)
+    assert at.get("download_button")
+
+
 def test_a_load_runs_once_and_a_reload_finishes_without_the_viewer_who_asked(tmp_path, monkeypatch):
     """Sessions share one loader: a second viewer joins the running load, a reload queues behind it (and a
     second reload joins the queued one), and the load runs off the script thread so a viewer leaving
