@@ -628,18 +628,14 @@ def overview_cards(con, filters: Filters, as_of: date, seed: int = 0) -> list[di
     card("patients", "Patients affected", "count", numbers["patients_affected_total"],
          compare("patients_affected", statistic="sum"),
          note=f"+ {numbers['patients_affected_unknown']} incidents unknown" if numbers["patients_affected_unknown"] else "")
-    on_time = _on_time_flags(con, filters, as_of)
+    on_time, on_time_before = store.on_time_flags(con, filters, previous or filters)
     card("on_time", "Action items done on time", "percent", float(on_time.mean()) if on_time.size else None,
-         compare_values(on_time, _on_time_flags(con, previous, as_of), statistic="mean", higher_is_better=True,
-                        seed=seed) if previous else None,
+         compare_values(on_time, on_time_before, statistic="mean", higher_is_better=True, seed=seed)
+         if previous else None,
          note=f"of {on_time.size} done items with a deadline")
     card("overdue", "Overdue P0/P1 action items", "count", numbers["action_items_overdue_p0_p1"],
          note=f"as of {as_of.isoformat()}")
     return cards
-
-
-def _on_time_flags(con, filters: Filters, as_of: date) -> np.ndarray:
-    return store.on_time_flags(con, filters, as_of)
 
 
 # -- insights: recurrence, calibration, off-hours, reviews, search ----------------

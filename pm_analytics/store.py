@@ -693,6 +693,11 @@ def app_counts(con, filters):
     """, params)
 
 
+# An action item done by its deadline's (UTC) date; NULL unless done with both dates known.
+DONE_ON_TIME_SQL = ("CASE WHEN a.status = 'done' AND a.completed_on IS NOT NULL AND a.due_at IS NOT NULL "
+                    "THEN a.completed_on <= CAST(a.due_at AS DATE) END")
+
+
 def _action_items_sql(filters, as_of, incident_id: str | None = None) -> tuple[str, list]:
     """A query of the selection's action items with their flags as of ``as_of`` (a date).
 
@@ -708,8 +713,7 @@ def _action_items_sql(filters, as_of, incident_id: str | None = None) -> tuple[s
         SELECT a.incident_id, i.title, i.incident_date, i.severity, a.seq, a.action_id,
                coalesce(a.priority, 'No priority') AS priority, a.description, a.owner, a.ticket, a.ticket_url,
                a.status, a.completed_on, a.due_at,
-               CASE WHEN a.status = 'done' AND a.completed_on IS NOT NULL AND a.due_at IS NOT NULL
-                    THEN a.completed_on <= CAST(a.due_at AS DATE) END AS done_on_time,
+               {DONE_ON_TIME_SQL} AS done_on_time,
                CASE WHEN a.status = 'open' AND a.due_at IS NOT NULL THEN CAST(a.due_at AS DATE) < ? END AS overdue,
                CASE WHEN a.status = 'open' AND a.due_at IS NOT NULL AND CAST(a.due_at AS DATE) < ?
                     THEN date_diff('day', CAST(a.due_at AS DATE), CAST(? AS DATE)) END AS days_overdue,
@@ -844,11 +848,22 @@ def headline_row(con, filters, as_of) -> dict[str, Any]:
     return row
 
 
-def on_time_flags(con, filters, as_of):
-    """``done_on_time`` of every done item with a known completion date and deadline (1.0/0.0)."""
-    sql, params = _action_items_sql(filters, as_of)
-    df = fetch_df(con, f"SELECT CAST(done_on_time AS DOUBLE) AS v FROM ({sql}) WHERE done_on_time IS NOT NULL", params)
-    return df["v"].to_numpy(dtype=float)
+def on_time_flags(con, current, previous):
+    """``done_on_time`` (1.0/0.0) of every done item with a known completion date and deadline, for
+    the incidents of two filters in one scan: (current flags, previous flags)."""
+    current_where, current_params = current.where()
+    previous_where, previous_params = previous.where()
+    df = fetch_df(con, f"""
+        WITH chosen AS (
+            SELECT i.incident_id, coalesce({current_where}, FALSE) AS in_current,
+                   coalesce({previous_where}, FALSE) AS in_previous
+            FROM incidents i WHERE ({current_where}) OR ({previous_where})
+        )
+        SELECT c.in_current, c.in_previous, CAST({DONE_ON_TIME_SQL} AS DOUBLE) AS v
+        FROM action_items a JOIN chosen c ON c.incident_id = a.incident_id
+        WHERE {DONE_ON_TIME_SQL} IS NOT NULL
+    """, current_params + previous_params + current_params + previous_params)
+    return (df.loc[df["in_current"], "v"].to_numpy(dtype=float), df.loc[df["in_previous"], "v"].to_numpy(dtype=float))
 
 
 def severity_counts(con, filters) -> dict[str, int]:
