@@ -17,12 +17,12 @@ repeats = report["repeats"]
 if repeats.empty:
     st.info("No incident in these filters repeats an earlier one.")
 else:
-    ui.table(repeats.rename(columns={"later_id": "incident_id"}), "repeats", view,
+    ui.table(repeats, "repeats", view,
              {"later_title": "Repeat", "later_date": st.column_config.DateColumn("On"), "earlier_title": "Repeats",
               "earlier_date": st.column_config.DateColumn("Earlier on"), "text_similarity": "Similarity",
               "status": "Earlier P0/P1 items", "p0_p1_open": "P0/P1 still open", "days_past_due": "Days past due",
               "done_before": "Items done before", "items": "Items"}, file_name="repeats", total_rows=report["total"],
-             full=lambda: ui.get(view, "recurrences", view.filters).rename(columns={"later_id": "incident_id"}))
+             full=lambda: ui.get(view, "recurrences", view.filters))
 
 st.subheader("Recurring themes")
 ui.chart(charts.themes_over_time(ui.get(view, "theme_trend", view.filters, period), period), "themes")

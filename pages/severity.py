@@ -23,7 +23,8 @@ ui.excluded_note(view)
 st.subheader("Severity that looks off")
 st.caption("Against these filters' own medians of patient impact-minutes (patients × time to recover). "
            "Incidents with unknown impact are not judged.")
-outliers = ui.get(view, "severity_outliers", view.filters, ui.MAX_TABLE_ROWS)
+report = ui.get(view, "severity_report", view.filters, ui.MAX_TABLE_ROWS)
+outliers = report["outliers"]
 if outliers.empty:
     st.success("Every severity in these filters sits within the others' range.")
 else:
@@ -31,6 +32,5 @@ else:
              {"title": "Post-mortem", "incident_date": st.column_config.DateColumn("Date"), "severity": "Severity",
               "teams": "Teams", "patient_impact_min": "Patient impact-minutes", "duration_min": "Time to recover",
               "reason": "Why it looks off"}, file_name="severity_outliers", minute_columns=("duration_min",),
-             count_columns=("patient_impact_min",), total_rows=len(outliers) if len(outliers) < ui.MAX_TABLE_ROWS
-             else ui.get(view, "severity_outlier_count", view.filters),
+             count_columns=("patient_impact_min",), total_rows=report["total"],
              full=lambda: ui.get(view, "severity_outliers", view.filters))

@@ -652,12 +652,12 @@ def recurrences(con, filters: Filters, limit: int | None = None) -> pd.DataFrame
     """Did the fixes work? Each later incident that repeats an earlier one (text at least
     ``RECURRENCE_TEXT_SIMILARITY`` alike, same team or app), newest first (the first ``limit``), with
     the earlier incident's action items as of the later start: done before it, P0/P1 still open, and
-    how many days past due the latest open P0/P1 was. ``status`` says whether every P0/P1 item was
-    done before the repeat."""
+    how many days past due the most overdue open P0/P1 was. ``status`` says whether every P0/P1 item was
+    done before the repeat; ``incident_id`` is the repeat's (what a row links to)."""
     rows = store.recurrence_rows(con, filters, limit)
     status = np.where(rows["p0_p1_items"] == 0, RECURRENCE_STATUSES[2],
                       np.where(rows["p0_p1_open"] == 0, RECURRENCE_STATUSES[0], RECURRENCE_STATUSES[1]))
-    return rows.assign(status=pd.Series(status, index=rows.index, dtype="object"))
+    return rows.assign(status=pd.Series(status, index=rows.index, dtype="object"), incident_id=rows["later_id"])
 
 
 def recurrence_report(con, filters: Filters, limit: int | None = None) -> dict:
@@ -704,6 +704,13 @@ def severity_outliers(con, filters: Filters, limit: int | None = None) -> pd.Dat
         for s, v, m1, m3 in zip(rows["severity"], rows["patient_impact_min"], rows["sev1_median"], rows["sev3_median"])
     ]
     return rows.assign(reason=pd.Series(reasons, index=rows.index, dtype="object"))[CALIBRATION_COLUMNS]
+
+
+def severity_report(con, filters: Filters, limit: int | None = None) -> dict:
+    """:func:`severity_outliers` (``outliers``, the first ``limit``) and how many there are (``total``)."""
+    outliers = severity_outliers(con, filters, limit)
+    total = len(outliers) if limit is None or len(outliers) < limit else store.severity_outlier_count(con, filters)
+    return {"outliers": outliers, "total": total}
 
 
 def severity_outlier_count(con, filters: Filters) -> int:

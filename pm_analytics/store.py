@@ -275,6 +275,21 @@ class PreviousLoad:
         return [Problem(*row) for row in rows]
 
 
+def schema_version(db_path: str | os.PathLike) -> str | None:
+    """The schema version a database file was written with (``None`` if it is not one of ours)."""
+    try:
+        con = duckdb.connect(str(db_path), read_only=True)
+    except duckdb.Error:
+        return None
+    try:
+        row = con.execute("SELECT value FROM load_info WHERE key = 'schema_version'").fetchone()
+    except duckdb.Error:
+        return None
+    finally:
+        con.close()
+    return row[0] if row else None
+
+
 def previous_load(db_path: str | os.PathLike) -> PreviousLoad | None:
     """The previous load's file list, or ``None`` when there is no readable database of this schema version."""
     path = Path(db_path)
@@ -980,39 +995,40 @@ def derive_recurrences(con, text_similarity: float) -> None:
     """Fill ``recurrences`` from ``related_incidents`` (once per load, not per page run): each
     (earlier, later) related pair at least ``text_similarity`` alike that shares a team or an app, the
     teams they share, and the earlier incident's action items as of the later one's start (items
-    won't fix left out)."""
-    con.execute("""
-        INSERT INTO recurrences
-        WITH pairs AS (
-            SELECT r.incident_id AS earlier_id, r.related_id AS later_id, r.text_similarity,
-                   l.incident_date AS later_date
-            FROM related_incidents r JOIN incidents l ON l.incident_id = r.related_id
-            WHERE r.direction = 'later' AND r.text_similarity >= ? AND (r.shared_team OR r.shared_app)
-        ),
-        shared AS (
-            SELECT p.earlier_id, p.later_id, string_agg(DISTINCT te.team, ', ' ORDER BY te.team) AS shared_teams
-            FROM pairs p JOIN incident_teams te ON te.incident_id = p.earlier_id
-            JOIN incident_teams tl ON tl.incident_id = p.later_id AND tl.team = te.team
-            GROUP BY ALL
-        ),
-        items AS (
-            SELECT p.earlier_id, p.later_id, count(*) AS items,
-                   count(*) FILTER (a.status = 'done' AND a.completed_on < p.later_date) AS done_before,
-                   count(*) FILTER (a.priority IN ('P0', 'P1')) AS p0_p1_items,
-                   count(*) FILTER (a.priority IN ('P0', 'P1')
-                                    AND NOT (a.status = 'done' AND a.completed_on < p.later_date)) AS p0_p1_open,
-                   max(date_diff('day', CAST(a.due_at AS DATE), p.later_date))
-                       FILTER (a.priority IN ('P0', 'P1') AND CAST(a.due_at AS DATE) < p.later_date
-                               AND NOT (a.status = 'done' AND a.completed_on < p.later_date)) AS days_past_due
-            FROM pairs p JOIN action_items a ON a.incident_id = p.earlier_id AND a.status <> 'wontfix'
-            GROUP BY ALL
-        )
-        SELECT p.earlier_id, p.later_id, p.text_similarity, shared.shared_teams,
-               coalesce(items.items, 0), coalesce(items.done_before, 0), coalesce(items.p0_p1_items, 0),
-               coalesce(items.p0_p1_open, 0), items.days_past_due
-        FROM pairs p LEFT JOIN shared USING (earlier_id, later_id) LEFT JOIN items USING (earlier_id, later_id)
-        ORDER BY p.earlier_id, p.later_id
-    """, [text_similarity])
+    won't fix left out). Dates are UTC dates, whatever the machine's time zone."""
+    with cursor(con) as cur:
+        cur.execute("""
+            INSERT INTO recurrences
+            WITH pairs AS (
+                SELECT r.incident_id AS earlier_id, r.related_id AS later_id, r.text_similarity,
+                       l.incident_date AS later_date
+                FROM related_incidents r JOIN incidents l ON l.incident_id = r.related_id
+                WHERE r.direction = 'later' AND r.text_similarity >= ? AND (r.shared_team OR r.shared_app)
+            ),
+            shared AS (
+                SELECT p.earlier_id, p.later_id, string_agg(DISTINCT te.team, ', ' ORDER BY te.team) AS shared_teams
+                FROM pairs p JOIN incident_teams te ON te.incident_id = p.earlier_id
+                JOIN incident_teams tl ON tl.incident_id = p.later_id AND tl.team = te.team
+                GROUP BY ALL
+            ),
+            items AS (
+                SELECT p.earlier_id, p.later_id, count(*) AS items,
+                       count(*) FILTER (a.status = 'done' AND a.completed_on < p.later_date) AS done_before,
+                       count(*) FILTER (a.priority IN ('P0', 'P1')) AS p0_p1_items,
+                       count(*) FILTER (a.priority IN ('P0', 'P1')
+                                        AND NOT (a.status = 'done' AND a.completed_on < p.later_date)) AS p0_p1_open,
+                       max(date_diff('day', CAST(a.due_at AS DATE), p.later_date))
+                           FILTER (a.priority IN ('P0', 'P1') AND CAST(a.due_at AS DATE) < p.later_date
+                                   AND NOT (a.status = 'done' AND a.completed_on < p.later_date)) AS days_past_due
+                FROM pairs p JOIN action_items a ON a.incident_id = p.earlier_id AND a.status <> 'wontfix'
+                GROUP BY ALL
+            )
+            SELECT p.earlier_id, p.later_id, p.text_similarity, shared.shared_teams,
+                   coalesce(items.items, 0), coalesce(items.done_before, 0), coalesce(items.p0_p1_items, 0),
+                   coalesce(items.p0_p1_open, 0), items.days_past_due
+            FROM pairs p LEFT JOIN shared USING (earlier_id, later_id) LEFT JOIN items USING (earlier_id, later_id)
+            ORDER BY p.earlier_id, p.later_id
+        """, [text_similarity])
 
 
 def recurrence_rows(con, filters, limit: int | None = None):

@@ -11,9 +11,10 @@ files, and a reload (a new database file) never serves stale numbers.
 
 from __future__ import annotations
 
+import queue
 import threading
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import date
 
@@ -33,7 +34,7 @@ from pm_analytics.formatting import (
     incident_href,
     safe_url,
 )
-from pm_analytics.store import open_database
+from pm_analytics.store import SCHEMA_VERSION, open_database, schema_version
 
 NAV = (
     ("app.py", "Overview"),
@@ -86,11 +87,33 @@ class _LoadJob:
         return self.future is not None and not self.future.running() and not self.future.done()
 
 
+class _Loader:
+    """One daemon thread running loads in the order asked. Daemon, so stopping the server does not
+    wait for a load (a load cut short leaves the previous database in place)."""
+
+    def __init__(self) -> None:
+        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        threading.Thread(target=self._run, name="pm-analytics-load", daemon=True).start()
+
+    def submit(self, function: Callable, *args) -> Future:
+        future: Future = Future()
+        self._queue.put((future, function, args))
+        return future
+
+    def _run(self) -> None:
+        while True:
+            future, function, args = self._queue.get()
+            if future.set_running_or_notify_cancel():
+                try:
+                    future.set_result(function(*args))
+                except BaseException as exc:  # handed to the session waiting for it
+                    future.set_exception(exc)
+
+
 @st.cache_resource(show_spinner=False)
 def _load_state() -> dict:
     """Per-process: the loader thread (one load at a time), each folder's latest load, and which loaded."""
-    return {"lock": threading.Lock(), "loaded": set(), "jobs": {},
-            "loader": ThreadPoolExecutor(max_workers=1, thread_name_prefix="pm-analytics-load")}
+    return {"lock": threading.Lock(), "loaded": set(), "jobs": {}, "loader": _Loader()}
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
@@ -152,7 +175,18 @@ def _data_version(reload: bool = False) -> str:
                  "post-mortems nor a database file made by `pm-analytics load`.")
         st.stop()
     stat = source.db_path.stat()
-    return f"{source.db_path}|{stat.st_mtime_ns}|{stat.st_size}"
+    version = f"{source.db_path}|{stat.st_mtime_ns}|{stat.st_size}"
+    if not source.is_folder and (found := _schema_version(version)) != str(SCHEMA_VERSION):
+        st.error(f"{escape_markdown(str(source.path))} was not written by this version of pm-analytics "
+                 f"(its schema: {escape_markdown(str(found or 'none'))}; this version reads {SCHEMA_VERSION}). "
+                 "Load the post-mortems into it again: `pm-analytics load <folder> --db <file>`.")
+        st.stop()
+    return version
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _schema_version(version: str) -> str | None:
+    return schema_version(version.split("|")[0])
 
 
 @st.cache_data(show_spinner=False, max_entries=1024)
@@ -529,20 +563,23 @@ def load_counts(report: dict) -> None:
 
 def search_results(view: View, matches: pd.DataFrame, query: str, shown: int = SEARCH_POST_MORTEMS_SHOWN) -> None:
     """Per post-mortem (newest first, the first ``shown``): a link to it, then one block with each place
-    the query occurs, the match highlighted. The CSV has every match."""
+    the query occurs, the match highlighted. ``matches`` may be the first ``MAX_TABLE_ROWS`` only; the
+    CSV has every match."""
     groups = list(matches.groupby("incident_id", sort=False))
-    st.caption(f"{len(matches):,} matches in {len(groups):,} post-mortems"
-               + (f" (the first {MAX_TABLE_ROWS:,} matches)" if len(matches) >= MAX_TABLE_ROWS else ""))
+    capped = len(matches) >= MAX_TABLE_ROWS
+    st.caption(f"The newest {len(matches):,} matches, in {len(groups):,} post-mortems; the CSV has every match"
+               if capped else f"{len(matches):,} matches in {len(groups):,} post-mortems")
     for incident_id, group in groups[:shown]:
         first = group.iloc[0]
         incident_link(view, incident_id, f"{first['title'] or incident_id} ({format_day(first['incident_date'])})")
         st.markdown("  \n".join(f"**{escape_markdown(row.field)}:** {highlight(_around(row.text, query), query)}"
                                 for row in group.itertuples()))
     if len(groups) > shown:
-        st.caption(f"Showing the first {shown} of {len(groups):,} post-mortems; narrow the search or the filters, "
-                   "or download them all.")
+        st.caption(f"Showing the first {shown} of these {len(groups):,} post-mortems; narrow the search or the "
+                   "filters, or download every match.")
     if groups:
-        st.download_button("Download CSV", lambda: matches.to_csv(index=False).encode(), file_name="search.csv",
+        every = (lambda: get(view, "search", view.filters, query, None)) if capped else (lambda: matches)
+        st.download_button("Download CSV", lambda: every().to_csv(index=False).encode(), file_name="search.csv",
                            mime="text/csv", key="search_csv", on_click="ignore")
 
 

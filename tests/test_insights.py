@@ -2,6 +2,7 @@
 calibration, off-hours load, review follow-through and search, on hand-made fixtures."""
 
 from datetime import date, datetime, timezone
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -131,6 +132,28 @@ def test_did_the_fixes_work(con):
     assert metrics.recurrences(con, Filters(severities=("SEV1",))).empty  # the repeat (B) is a SEV2
 
 
+def test_recurrences_are_derived_in_utc_whatever_the_time_zone(tmp_path):
+    """Days past due compare a deadline's UTC date with the repeat's date; a loader in another time zone
+    must not shift them (on the sample data, Los Angeles and Kiritimati each move some by a day)."""
+    import duckdb
+
+    from pm_analytics.load import load_into
+    from pm_analytics.store import derive_recurrences
+
+    data = Path(__file__).resolve().parent.parent / "data"
+    db = tmp_path / "sample.duckdb"
+    load_into([data], db, relative_to=data)
+    con = duckdb.connect(str(db))
+    in_utc = con.execute("SELECT * FROM recurrences ORDER BY ALL").fetchall()
+    assert sum(1 for row in in_utc if row[-1] is not None) >= 5, "some repeats came after a missed deadline"
+    for zone in ("America/Los_Angeles", "Pacific/Kiritimati"):
+        con.execute(f"SET TimeZone = '{zone}'")
+        con.execute("DELETE FROM recurrences")
+        derive_recurrences(con, insights.RECURRENCE_TEXT_SIMILARITY)
+        assert con.execute("SELECT * FROM recurrences ORDER BY ALL").fetchall() == in_utc, zone
+    con.close()
+
+
 def test_related_for_the_incident_page(con):
     related = metrics.related(con, "INC-B")
     assert list(zip(related["direction"], related["incident_id"])) == [("earlier", "INC-A"), ("later", "INC-C")]
@@ -161,6 +184,8 @@ def test_severity_calibration():
     assert "more patient impact-minutes than the SEV1 median (60,000)" in reasons["s3c"]
     assert "fewer patient impact-minutes than the SEV3 median (300)" in reasons["s1c"]
     assert metrics.severity_outlier_count(con, ALL) == 2
+    report = metrics.severity_report(con, ALL, limit=1)
+    assert len(report["outliers"]) == 1 and report["total"] == 2
     first = metrics.severity_outliers(con, ALL, limit=1)
     assert len(first) == 1 and first.iloc[0].incident_id == "s1c"  # same date: by id
 

@@ -4,7 +4,9 @@ Numbers are checked in test_metrics.py; here: the page renders, filters change w
 land in the URL, a URL's filters are applied, links go to incident pages, empty states are clear.
 """
 
+import re
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -90,6 +92,22 @@ def test_a_missing_data_source_is_a_clear_message(tmp_path, monkeypatch):
     at = AppTest.from_file(APP, default_timeout=60).run()
     assert not at.exception
     assert "neither a folder of post-mortems nor a database file" in at.error[0].value
+
+
+def test_a_database_from_another_version_is_a_clear_message(tmp_path, monkeypatch):
+    import duckdb
+
+    from pm_analytics.load import load_into
+
+    db = tmp_path / "old.duckdb"
+    load_into([ROOT / "data"], db, relative_to=ROOT / "data")
+    con = duckdb.connect(str(db))
+    con.execute("UPDATE load_info SET value = '3' WHERE key = 'schema_version'")
+    con.close()
+    monkeypatch.setenv("PM_ANALYTICS_DATA", str(db))
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    assert not at.exception
+    assert "its schema: 3" in at.error[0].value and "pm-analytics load" in at.error[0].value
 
 
 def test_overview_filter_changes_numbers_and_url():
@@ -237,10 +255,10 @@ def test_search_lists_the_first_fifty_post_mortems_and_says_how_many_more():
     at = run("pages/search.py", range="all", q="the")
     links = [link for link in at.get("page_link") if link.proto.page.endswith("incident")]
     assert len(links) == ui.SEARCH_POST_MORTEMS_SHOWN
-    counted = next(c.value for c in at.caption if " matches in " in c.value)
-    found = int(counted.split(" matches in ")[1].split()[0].replace(",", ""))
+    counted = next(m for c in at.caption if (m := re.search(r"matches,? in ([\d,]+) post-mortems", c.value)))
+    found = int(counted.group(1).replace(",", ""))
     assert found > ui.SEARCH_POST_MORTEMS_SHOWN
-    assert any(f"Showing the first 50 of {found:,} post-mortems" in c.value for c in at.caption)
+    assert any(f"Showing the first 50 of these {found:,} post-mortems" in c.value for c in at.caption)
     assert at.get("download_button")
 
 
@@ -262,12 +280,15 @@ def test_a_load_runs_once_and_a_reload_finishes_without_the_viewer_who_asked(tmp
     source = datasource.DataSource(tmp_path, tmp_path / "cache.duckdb")
     first = ui._start_or_join_load(source, reload=False)
     assert ui._start_or_join_load(source, reload=False) is first
+    while not first.future.running():
+        time.sleep(0.01)
     reload = ui._start_or_join_load(source, reload=True)
     assert reload is not first and reload.queued
     assert ui._start_or_join_load(source, reload=True) is reload
     release.set()
     reload.future.result(timeout=10)
     assert first.future.done() and (first.done_files, first.total_files) == (1, 2)
-    assert calls == ["pm-analytics-load_0"] * 2
+    assert calls == ["pm-analytics-load"] * 2
+    assert all(t.daemon for t in threading.enumerate() if t.name == "pm-analytics-load"), "stopping never waits"
     assert ui._start_or_join_load(source, reload=False) is None
     ui._load_state.clear()
