@@ -127,7 +127,7 @@ def analytics_calls(con, filters: Filters):
         ("start_heatmap", lambda: metrics.start_heatmap(con, filters)),
         ("off_hours by team", lambda: metrics.off_hours(con, filters, "quarter", "team")),
         ("review_summary", lambda: metrics.review_summary(con, filters, AS_OF)),
-        ("waiting_for_review", lambda: metrics.waiting_for_review(con, filters, AS_OF)),
+        ("waiting_report (first 1,000)", lambda: metrics.waiting_report(con, filters, AS_OF, 1000)),
         ("search", lambda: metrics.search(con, filters, "certificate", 1000)),
     ]
 

@@ -18,11 +18,13 @@ ui.table(summary, "review_summary", view,
          percent_columns=("fully_reviewed_share",))
 
 st.subheader(f"Waiting for review as of {view.as_of:%Y-%m-%d}, longest first")
-waiting = ui.get(view, "waiting_for_review", view.filters, view.as_of)
+report = ui.get(view, "waiting_report", view.filters, view.as_of, ui.MAX_TABLE_ROWS)
+waiting = report["waiting"]
 if waiting.empty:
     st.success("Every post-mortem in these filters has all its reviewers' LGTM.")
 else:
     ui.table(waiting, "waiting", view,
              {"title": "Post-mortem", "incident_date": st.column_config.DateColumn("Date"), "teams": "Teams",
               "reviewers": "Reviewers", "lgtm": "LGTM", "days_since_resolved": "Days since resolved"},
-             file_name="waiting_for_review")
+             file_name="waiting_for_review", total_rows=report["total"],
+             full=lambda: ui.get(view, "waiting_for_review", view.filters, view.as_of))

@@ -753,9 +753,17 @@ def review_summary(con, filters: Filters, as_of: date, period: str = "quarter") 
     return summary.astype({"median_days_to_last_lgtm": "float64"})[columns]
 
 
-def waiting_for_review(con, filters: Filters, as_of: date) -> pd.DataFrame:
-    """Post-mortems not yet LGTM'd by everyone listed (or with no reviewer), longest waiting first."""
-    return store.review_rows(con, filters, as_of, waiting_only=True)
+def waiting_for_review(con, filters: Filters, as_of: date, limit: int | None = None) -> pd.DataFrame:
+    """Post-mortems not yet LGTM'd by everyone listed (or with no reviewer), longest waiting first
+    (the first ``limit``)."""
+    return store.review_rows(con, filters, as_of, waiting_only=True, limit=limit)
+
+
+def waiting_report(con, filters: Filters, as_of: date, limit: int | None = None) -> dict:
+    """:func:`waiting_for_review` (``waiting``, the first ``limit``) and how many wait (``total``)."""
+    waiting = waiting_for_review(con, filters, as_of, limit)
+    total = len(waiting) if limit is None or len(waiting) < limit else store.waiting_count(con, filters)
+    return {"waiting": waiting, "total": total}
 
 
 def search(con, filters: Filters, query: str, limit: int = 200) -> pd.DataFrame:

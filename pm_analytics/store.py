@@ -1185,25 +1185,44 @@ def off_hours_counts(con, filters, period: str | None = "quarter", by: str | Non
     """, join_params + params)
 
 
-def review_rows(con, filters, as_of, waiting_only: bool = False):
+def review_rows(con, filters, as_of, waiting_only: bool = False, limit: int | None = None):
     """Per matching incident: reviewers, LGTMs, the last LGTM date and the days from resolution to it,
     whether every reviewer said LGTM, and the days since it was resolved as of ``as_of``.
-    ``waiting_only`` keeps those not fully reviewed, longest waiting first."""
+    ``waiting_only`` keeps those not fully reviewed, longest waiting first (the first ``limit``)."""
     where, params = filters.where()
     return fetch_df(con, f"""
-        WITH {_REVIEW_CTE}
-        SELECT i.incident_id, i.title, i.incident_date, i.severity,
+        WITH {_REVIEW_CTE},
+        chosen AS (
+            SELECT i.incident_id, i.title, i.incident_date, i.severity,
+                   coalesce(r.reviewers, 0) AS reviewers, coalesce(r.lgtm, 0) AS lgtm, r.last_lgtm_on,
+                   date_diff('day', CAST(coalesce(i.resolved_at, i.started_at) AS DATE), r.last_lgtm_on)
+                       AS days_to_last_lgtm,
+                   coalesce(r.reviewers > 0 AND r.reviewers = r.lgtm, false) AS fully_reviewed,
+                   date_diff('day', CAST(coalesce(i.resolved_at, i.started_at, i.incident_date) AS DATE),
+                             CAST(? AS DATE)) AS days_since_resolved
+            FROM incidents i LEFT JOIN review r ON r.incident_id = i.incident_id
+            WHERE {where} AND NOT (? AND coalesce(r.reviewers > 0 AND r.reviewers = r.lgtm, false))
+            ORDER BY CASE WHEN ? THEN -days_since_resolved END, i.incident_date, i.incident_id
+            LIMIT ?
+        )
+        SELECT c.incident_id, c.title, c.incident_date, c.severity,
                coalesce((SELECT string_agg(team, ', ' ORDER BY team) FROM incident_teams t
-                         WHERE t.incident_id = i.incident_id), '') AS teams,
-               coalesce(r.reviewers, 0) AS reviewers, coalesce(r.lgtm, 0) AS lgtm, r.last_lgtm_on,
-               date_diff('day', CAST(coalesce(i.resolved_at, i.started_at) AS DATE), r.last_lgtm_on) AS days_to_last_lgtm,
-               coalesce(r.reviewers > 0 AND r.reviewers = r.lgtm, false) AS fully_reviewed,
-               date_diff('day', CAST(coalesce(i.resolved_at, i.started_at, i.incident_date) AS DATE), CAST(? AS DATE))
-                   AS days_since_resolved
-        FROM incidents i LEFT JOIN review r ON r.incident_id = i.incident_id
-        WHERE {where} AND NOT (? AND coalesce(r.reviewers > 0 AND r.reviewers = r.lgtm, false))
-        ORDER BY CASE WHEN ? THEN -days_since_resolved END, i.incident_date, i.incident_id
-    """, [as_of] + params + [waiting_only, waiting_only])
+                         WHERE t.incident_id = c.incident_id), '') AS teams,
+               c.reviewers, c.lgtm, c.last_lgtm_on, c.days_to_last_lgtm, c.fully_reviewed, c.days_since_resolved
+        FROM chosen c
+        ORDER BY CASE WHEN ? THEN -c.days_since_resolved END, c.incident_date, c.incident_id
+    """, [as_of] + params + [waiting_only, waiting_only, limit, waiting_only])
+
+
+def waiting_count(con, filters) -> int:
+    """How many matching post-mortems are not yet LGTM'd by everyone listed (or have no reviewer)."""
+    where, params = filters.where()
+    with cursor(con) as cur:
+        return cur.execute(f"""
+            WITH {_REVIEW_CTE}
+            SELECT count(*) FROM incidents i LEFT JOIN review r ON r.incident_id = i.incident_id
+            WHERE {where} AND NOT coalesce(r.reviewers > 0 AND r.reviewers = r.lgtm, false)
+        """, params).fetchone()[0]
 
 
 def search_matches(con, filters, search: str, limit: int):

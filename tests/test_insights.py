@@ -211,6 +211,8 @@ def test_review_follow_through(con):
     waiting = metrics.waiting_for_review(con, ALL, AS_OF)
     assert list(waiting["incident_id"]) == ["INC-B", "INC-C", "INC-D"]  # longest waiting first
     assert waiting.iloc[0].days_since_resolved == 103
+    report = metrics.waiting_report(con, ALL, AS_OF, limit=2)
+    assert list(report["waiting"]["incident_id"]) == ["INC-B", "INC-C"] and report["total"] == 3
 
 
 def test_search_finds_every_mention_and_highlights_it(con):
