@@ -481,8 +481,9 @@ NO_TEAM = "(no team)"
 UNKNOWN_SEVERITY = "Unknown"
 
 
-def _grouping(filters, by: str | None) -> tuple[str, str, list]:
-    """(group expression, extra join, join parameters) for grouping incidents by severity or team.
+def _grouping(filters, by: str | None, alias: str = "i") -> tuple[str, str, list]:
+    """(group expression, extra join, join parameters) for grouping rows of incidents (``alias``, with
+    ``incident_id`` and ``severity``) by severity or team.
 
     Grouped by team, an incident counts once in each of its teams; when the
     filter names teams, only those teams form groups.
@@ -490,12 +491,13 @@ def _grouping(filters, by: str | None) -> tuple[str, str, list]:
     if by is None:
         return "'All'", "", []
     if by == "severity":
-        return f"coalesce(i.severity, '{UNKNOWN_SEVERITY}')", "", []
+        return f"coalesce({alias}.severity, '{UNKNOWN_SEVERITY}')", "", []
     if by == "team":
         if filters.teams:
-            return ("gt.team", "JOIN incident_teams gt ON gt.incident_id = i.incident_id "
+            return ("gt.team", f"JOIN incident_teams gt ON gt.incident_id = {alias}.incident_id "
                                "AND list_contains(?::VARCHAR[], gt.team)", [list(filters.teams)])
-        return f"coalesce(gt.team, '{NO_TEAM}')", "LEFT JOIN incident_teams gt ON gt.incident_id = i.incident_id", []
+        return (f"coalesce(gt.team, '{NO_TEAM}')",
+                f"LEFT JOIN incident_teams gt ON gt.incident_id = {alias}.incident_id", [])
     raise ValueError(f"cannot group by {by!r}")
 
 
@@ -757,6 +759,17 @@ ACTION_GROUPS = {"priority": "ai.priority", "owner": "coalesce(ai.owner, '(no ow
                  "severity": f"coalesce(ai.severity, '{UNKNOWN_SEVERITY}')", "team": "team"}
 
 
+# Per group of action items: how many, by status, done on time (of those with both dates), overdue.
+_ITEM_COUNTS_SQL = """
+               count(*) AS total,
+               count(*) FILTER (ai.status = 'done') AS done,
+               count(*) FILTER (ai.status = 'open') AS open,
+               count(*) FILTER (ai.status = 'wontfix') AS wontfix,
+               count(*) FILTER (ai.done_on_time) AS done_on_time,
+               count(ai.done_on_time) AS on_time_known,
+               count(*) FILTER (ai.overdue) AS overdue"""
+
+
 def action_item_aggregates(con, filters, as_of, by: Sequence[str] = ("priority",), period: str | None = None):
     """Per group of ``by`` (priority, owner, severity, team; and ``period_start`` for a period): total,
     done, open, wontfix, done_on_time, on_time_known, overdue, open_age_days_median, open_age_days_max.
@@ -772,14 +785,7 @@ def action_item_aggregates(con, filters, as_of, by: Sequence[str] = ("priority",
         return _action_item_aggregates_by_team(con, filters, sql, params, keys, by, period)
     group = (", ".join(keys) + ",") if keys else ""
     return fetch_df(con, f"""
-        SELECT {group}
-               count(*) AS total,
-               count(*) FILTER (ai.status = 'done') AS done,
-               count(*) FILTER (ai.status = 'open') AS open,
-               count(*) FILTER (ai.status = 'wontfix') AS wontfix,
-               count(*) FILTER (ai.done_on_time) AS done_on_time,
-               count(ai.done_on_time) AS on_time_known,
-               count(*) FILTER (ai.overdue) AS overdue,
+        SELECT {group}{_ITEM_COUNTS_SQL},
                median(ai.open_age_days) AS open_age_days_median,
                max(ai.open_age_days) AS open_age_days_max
         FROM ({sql}) ai
@@ -795,23 +801,11 @@ def _action_item_aggregates_by_team(con, filters, sql: str, params: list, item_k
     is its incident's, so the median age is over each incident's age repeated
     once per open item.
     """
-    if filters.teams:
-        join = "JOIN incident_teams gt ON gt.incident_id = per.incident_id AND list_contains(?::VARCHAR[], gt.team)"
-        join_params, team = [list(filters.teams)], "gt.team"
-    else:
-        join, join_params, team = "LEFT JOIN incident_teams gt ON gt.incident_id = per.incident_id", [], \
-            f"coalesce(gt.team, '{NO_TEAM}')"
+    team, join, join_params = _grouping(filters, "team", alias="per")
     keys = ", ".join(["period_start"] * bool(period) + [f'"{k}"' for k in by])
     return fetch_df(con, f"""
         WITH per AS (
-            SELECT ai.incident_id, {"".join(k + ", " for k in item_keys)}
-                   count(*) AS total,
-                   count(*) FILTER (ai.status = 'done') AS done,
-                   count(*) FILTER (ai.status = 'open') AS open,
-                   count(*) FILTER (ai.status = 'wontfix') AS wontfix,
-                   count(*) FILTER (ai.done_on_time) AS done_on_time,
-                   count(ai.done_on_time) AS on_time_known,
-                   count(*) FILTER (ai.overdue) AS overdue,
+            SELECT ai.incident_id, {"".join(k + ", " for k in item_keys)}{_ITEM_COUNTS_SQL},
                    max(ai.open_age_days) AS open_age_days
             FROM ({sql}) ai
             GROUP BY ALL
