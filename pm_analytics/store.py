@@ -568,17 +568,23 @@ def metric_values(con, filters, metric_sql: str):
     return df["v"].to_numpy(dtype=float)
 
 
-def period_values(con, current, previous, metrics: dict[str, str]):
-    """Per incident matching ``current`` or ``previous`` (two filters, usually two date ranges), in one
-    scan: ``in_current``, ``in_previous``, ``severity`` and each metric expression (NULL when unknown)."""
+def _either_period(current, previous, columns: str = "") -> tuple[str, list]:
+    """A query of the incidents matching ``current`` or ``previous`` (two filters, usually two date
+    ranges) with ``incident_id``, which they match (``in_current``, ``in_previous``) and ``columns``
+    (SQL over ``i``, each after a comma); and its parameters."""
     current_where, current_params = current.where()
     previous_where, previous_params = previous.where()
-    columns = "".join(f", {expression} AS \"{name}\"" for name, expression in metrics.items())
-    return fetch_df(con, f"""
-        SELECT coalesce({current_where}, FALSE) AS in_current, coalesce({previous_where}, FALSE) AS in_previous,
-               i.severity{columns}
-        FROM incidents i WHERE ({current_where}) OR ({previous_where})
-    """, current_params + previous_params + current_params + previous_params)
+    return (f"SELECT i.incident_id, coalesce({current_where}, FALSE) AS in_current, "
+            f"coalesce({previous_where}, FALSE) AS in_previous{columns} "
+            f"FROM incidents i WHERE ({current_where}) OR ({previous_where})",
+            current_params + previous_params + current_params + previous_params)
+
+
+def period_values(con, current, previous, metrics: dict[str, str]):
+    """Per incident matching ``current`` or ``previous``, in one scan: ``incident_id``, ``in_current``,
+    ``in_previous``, ``severity`` and each metric expression (NULL when unknown)."""
+    columns = ", i.severity" + "".join(f", {expression} AS \"{name}\"" for name, expression in metrics.items())
+    return fetch_df(con, *_either_period(current, previous, columns))
 
 
 # Columns the incident table can be sorted by; unknown values always sort last.
@@ -860,18 +866,13 @@ def headline_row(con, filters, as_of) -> dict[str, Any]:
 def on_time_flags(con, current, previous):
     """``done_on_time`` (1.0/0.0) of every done item with a known completion date and deadline, for
     the incidents of two filters in one scan: (current flags, previous flags)."""
-    current_where, current_params = current.where()
-    previous_where, previous_params = previous.where()
+    chosen, params = _either_period(current, previous)
     df = fetch_df(con, f"""
-        WITH chosen AS (
-            SELECT i.incident_id, coalesce({current_where}, FALSE) AS in_current,
-                   coalesce({previous_where}, FALSE) AS in_previous
-            FROM incidents i WHERE ({current_where}) OR ({previous_where})
-        )
+        WITH chosen AS ({chosen})
         SELECT c.in_current, c.in_previous, CAST({DONE_ON_TIME_SQL} AS DOUBLE) AS v
         FROM action_items a JOIN chosen c ON c.incident_id = a.incident_id
         WHERE {DONE_ON_TIME_SQL} IS NOT NULL
-    """, current_params + previous_params + current_params + previous_params)
+    """, params)
     return (df.loc[df["in_current"], "v"].to_numpy(dtype=float), df.loc[df["in_previous"], "v"].to_numpy(dtype=float))
 
 
