@@ -13,6 +13,7 @@ same columns.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, timedelta
 
@@ -640,6 +641,12 @@ def overview_cards(con, filters: Filters, as_of: date, seed: int = 0) -> list[di
 
 # -- insights: recurrence, calibration, off-hours, reviews, search ----------------
 
+def _total(rows: pd.DataFrame, limit: int | None, count: Callable[[], int]) -> int:
+    """How many rows there are in all, given the first ``limit`` of them: counted only when the limit
+    may have cut some off."""
+    return len(rows) if limit is None or len(rows) < limit else count()
+
+
 RECURRENCE_STATUSES = ("all P0/P1 done before it", "some P0/P1 still open", "no P0/P1 items")
 
 
@@ -672,7 +679,7 @@ def recurrence_report(con, filters: Filters, limit: int | None = None) -> dict:
     table["recurrences"] = table.sum(axis=1)
     by_team = table.reset_index().sort_values(["recurrences", "team"], ascending=[False, True]).reset_index(drop=True)
     repeats = recurrences(con, filters, limit)
-    total = len(repeats) if limit is None or len(repeats) < limit else store.recurrence_total(con, filters)
+    total = _total(repeats, limit, lambda: store.recurrence_total(con, filters))
     return {"repeats": repeats, "total": total, "by_team": by_team}
 
 
@@ -709,13 +716,8 @@ def severity_outliers(con, filters: Filters, limit: int | None = None) -> pd.Dat
 def severity_report(con, filters: Filters, limit: int | None = None) -> dict:
     """:func:`severity_outliers` (``outliers``, the first ``limit``) and how many there are (``total``)."""
     outliers = severity_outliers(con, filters, limit)
-    total = len(outliers) if limit is None or len(outliers) < limit else store.severity_outlier_count(con, filters)
+    total = _total(outliers, limit, lambda: store.severity_outlier_count(con, filters))
     return {"outliers": outliers, "total": total}
-
-
-def severity_outlier_count(con, filters: Filters) -> int:
-    """How many incidents :func:`severity_outliers` lists without a limit."""
-    return store.severity_outlier_count(con, filters)
 
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -762,7 +764,7 @@ def waiting_for_review(con, filters: Filters, as_of: date, limit: int | None = N
 def waiting_report(con, filters: Filters, as_of: date, limit: int | None = None) -> dict:
     """:func:`waiting_for_review` (``waiting``, the first ``limit``) and how many wait (``total``)."""
     waiting = waiting_for_review(con, filters, as_of, limit)
-    total = len(waiting) if limit is None or len(waiting) < limit else store.waiting_count(con, filters)
+    total = _total(waiting, limit, lambda: store.waiting_count(con, filters))
     return {"waiting": waiting, "total": total}
 
 

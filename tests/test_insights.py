@@ -183,7 +183,7 @@ def test_severity_calibration():
     assert set(reasons) == {"s3c", "s1c"}, "the unknown SEV2 is never judged"
     assert "more patient impact-minutes than the SEV1 median (60,000)" in reasons["s3c"]
     assert "fewer patient impact-minutes than the SEV3 median (300)" in reasons["s1c"]
-    assert metrics.severity_outlier_count(con, ALL) == 2
+    assert metrics.severity_report(con, ALL)["total"] == 2
     report = metrics.severity_report(con, ALL, limit=1)
     assert len(report["outliers"]) == 1 and report["total"] == 2
     first = metrics.severity_outliers(con, ALL, limit=1)
