@@ -96,17 +96,21 @@ def related_incidents(documents: pd.DataFrame, teams: pd.DataFrame, apps: pd.Dat
     separate rows at once (numpy and scipy release the GIL in the heavy steps)."""
     if len(documents) < 2:
         return pd.DataFrame(columns=RELATED_COLUMNS)
-    documents = documents.sort_values(["started", "incident_id"], kind="stable").tail(MAX_COMPARED)
-    documents = documents.reset_index(drop=True)
-    ids = documents["incident_id"].tolist()
-    _, vectors = _vectorize(documents["text"].tolist())
+    compared = _compared(documents)
+    _, vectors = _vectorize(compared["text"].tolist())
     if vectors is None:
         return pd.DataFrame(columns=RELATED_COLUMNS)
-    return _related_pairs(ids, vectors, _membership(ids, teams, "team"), _membership(ids, apps, "app"), threads)
+    return _related_pairs(compared["incident_id"].tolist(), vectors, teams, apps, threads)
 
 
-def _related_pairs(ids: list[str], vectors, team_matrix: np.ndarray, app_matrix: np.ndarray,
-                   threads: int) -> pd.DataFrame:
+def _compared(documents: pd.DataFrame) -> pd.DataFrame:
+    """The documents related incidents are found among, in time order: the ``MAX_COMPARED`` latest."""
+    return documents.sort_values(["started", "incident_id"], kind="stable").tail(MAX_COMPARED).reset_index(drop=True)
+
+
+def _related_pairs(ids: list[str], vectors, teams: pd.DataFrame, apps: pd.DataFrame, threads: int) -> pd.DataFrame:
+    """:func:`related_incidents` of incidents ``ids`` (in time order) with these TF-IDF ``vectors``."""
+    team_matrix, app_matrix = _membership(ids, teams, "team"), _membership(ids, apps, "app")
     n = len(ids)
     vectors_t = vectors.T.tocsr()
     # Ties break towards the earlier incident: a key below any gap between two float32 scores.
@@ -179,12 +183,12 @@ def text_model(documents: pd.DataFrame, teams: pd.DataFrame, apps: pd.DataFrame,
     calling each, with one TF-IDF fit when every incident is compared (up to ``MAX_COMPARED``)."""
     if not 4 <= len(documents) <= MAX_COMPARED:
         return (related_incidents(documents, teams, apps, threads), *themes(documents, seed))
-    in_time = documents.sort_values(["started", "incident_id"], kind="stable").reset_index(drop=True)
+    in_time = _compared(documents)
     ids = in_time["incident_id"].tolist()
     vectorizer, vectors = _vectorize(in_time["text"].tolist())
     if vectors is None:
         return pd.DataFrame(columns=RELATED_COLUMNS), *_no_themes()
-    related = _related_pairs(ids, vectors, _membership(ids, teams, "team"), _membership(ids, apps, "app"), threads)
+    related = _related_pairs(ids, vectors, teams, apps, threads)
     by_id = np.argsort(np.asarray(ids, dtype=object), kind="stable")
     in_id_order = vectors[by_id]
     return (related, *_themes_of(in_time["incident_id"].iloc[by_id].reset_index(drop=True), vectorizer,
