@@ -412,30 +412,27 @@ class _Builder:
 
     # -- values -----------------------------------------------------------
     def duration(self, key: str) -> float | None:
-        value = self.raw.get(key)
-        if value is None or is_placeholder(value):
-            return None
-        try:
-            parsed = parse_duration_min(value)
-        except ValueError as exc:
-            self.warn(key, str(exc))
-            return None
-        if parsed.approximate:
-            self.warn(key, f"approximate value '{clean(value)}' taken as {parsed.value:g} min")
-        return float(parsed.value)
+        value = self._number(key, parse_duration_min, "{:g} min")
+        return None if value is None else float(value)
 
     def count(self, key: str) -> int | None:
+        value = self._number(key, parse_count, "{:,}")
+        return None if value is None else int(value)
+
+    def _number(self, key: str, parse, shown: str):
+        """The field's number read by ``parse``; unreadable is unknown and approximate is taken as
+        ``shown``, each with a warning naming the field."""
         value = self.raw.get(key)
         if value is None or is_placeholder(value):
             return None
         try:
-            parsed = parse_count(value)
+            parsed = parse(value)
         except ValueError as exc:
             self.warn(key, str(exc))
             return None
         if parsed.approximate:
-            self.warn(key, f"approximate value '{clean(value)}' taken as {parsed.value:,}")
-        return int(parsed.value)
+            self.warn(key, f"approximate value '{clean(value)}' taken as {shown.format(parsed.value)}")
+        return parsed.value
 
     def apps(self) -> list[AffectedApp]:
         value = self.raw.get("blast_radius.apps")
