@@ -35,8 +35,9 @@ import yaml
 
 from pm_analytics.parse import SUFFIXES, TEXT_SUFFIXES, YAML_SUFFIXES
 from pm_analytics.parse.build import build_incident
-from pm_analytics.parse.template import parse_template
-from pm_analytics.parse.yaml_doc import YamlError, raw_from_yaml, split_front_matter
+from pm_analytics.parse.document import read_document, split_front_matter
+from pm_analytics.parse.reader import read_blocks
+from pm_analytics.parse.yaml_doc import YamlError, raw_from_yaml
 from pm_analytics.store import SCHEMA_VERSION, create_schema, incident_rows, table_columns
 
 PathLike = str | os.PathLike
@@ -83,7 +84,7 @@ def naive_load(paths: Sequence[PathLike], db_path: PathLike, *, transaction: boo
         if transaction:
             con.execute("BEGIN TRANSACTION")
         sql = {t: _insert_sql(t) for t in ("incidents", "incident_teams", "affected_apps", "reviewers",
-                                           "timeline_events", "findings", "action_items", "load_issues",
+                                           "timeline_events", "findings", "action_items", "field_sources", "load_issues",
                                            "source_files", "load_info")}
         owner_of: dict[str, str] = {}
         for path, name in _walk(paths):
@@ -98,17 +99,19 @@ def naive_load(paths: Sequence[PathLike], db_path: PathLike, *, transaction: boo
                 if suffix in YAML_SUFFIXES:
                     fmt = "yaml"
                     raw = raw_from_yaml(yaml.safe_load(text), text)
+                    raw.text_lines = text.splitlines()
                 else:
                     split = split_front_matter(text)
                     if split is None:
                         fmt = "text" if suffix == ".txt" else "markdown"
-                        raw = parse_template(text)
+                        raw = read_blocks(read_document(text))
                     else:
                         fmt = "front_matter"
-                        front_text, body, offset = split
+                        _, front_text, body, offset = split
                         front = raw_from_yaml(yaml.safe_load(front_text), front_text, line_offset=1,
                                               where="front matter")
-                        raw = parse_template(body, line_offset=offset)
+                        front.text_lines = text.splitlines()
+                        raw = read_blocks(read_document(body, line_offset=offset))
                         raw.merge_over(front)
             except (yaml.YAMLError, YamlError) as exc:
                 con.execute(sql["load_issues"], (name, "error", getattr(exc, "line", None), None, f"malformed YAML: {exc}"))

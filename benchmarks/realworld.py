@@ -2,8 +2,9 @@
 
     .venv/bin/python benchmarks/realworld.py          # table per fixture, accuracy per field, overall
     .venv/bin/python benchmarks/realworld.py --json   # the same as one JSON object
+    .venv/bin/python benchmarks/realworld.py tests/fixtures/realworld-holdout   # another folder
 
-Every file in ``tests/fixtures/realworld/`` (except README.md and the
+Every file in ``tests/fixtures/realworld/`` (or the folders given; except README.md and the
 ``*.expected.json`` files) is parsed with :func:`pm_analytics.parse.parse_bytes`.
 Its ``X.expected.json`` says what a careful reader takes from the document: a
 list of incidents, in document order. Expected incidents are matched to parsed
@@ -126,8 +127,8 @@ def score_file(path: Path) -> dict:
     return rows
 
 
-def fixtures() -> list[Path]:
-    return sorted(p for p in FIXTURES.iterdir() if p.is_file() and not p.name.startswith(".")
+def fixtures(folder: Path = FIXTURES) -> list[Path]:
+    return sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")
                   and not p.name.endswith(".expected.json") and p.name != "README.md")
 
 
@@ -164,8 +165,9 @@ def print_report(summary: dict) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", action="store_true", help="print one machine-readable JSON object")
+    parser.add_argument("folders", nargs="*", type=Path, default=[FIXTURES], help="fixture folders (default: realworld)")
     args = parser.parse_args(argv)
-    summary = summarise([score_file(p) for p in fixtures()])
+    summary = summarise([score_file(p) for folder in args.folders for p in fixtures(folder)])
     if args.json:
         print(json.dumps(summary, indent=2, ensure_ascii=False))
     else:

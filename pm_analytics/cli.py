@@ -46,6 +46,71 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 1 if any(p.level == "error" for p in result.problems) else 0
 
 
+_EXPLAINED = ("incident_id", "title", "severity", "severity_original", "author", "investigation_doc_name",
+              "investigation_doc_url", "timezone", "incident_date", "started_at", "detected_at", "responded_at",
+              "understood_at", "partially_recovered_at", "solution_at", "resolved_at", "time_to_detect_min",
+              "time_to_respond_min", "time_to_understand_min", "time_to_partial_recovery_min", "time_to_solution_min",
+              "time_to_full_recovery_min", "duration_min", "clinics_affected", "providers_affected",
+              "patients_affected", "techops_engineers", "software_engineers", "security_engineers",
+              "impact_summary", "exclude_reason", "teams", "apps", "reviewers", "timeline", "findings", "action_items")
+
+
+def explain_incident(incident) -> list[str]:
+    """Every field of a parsed incident as ``field = value   (line N, rule: quoted text)``, then the
+    fields it could not find."""
+    sources = {s.field: s for s in incident.sources}
+    lines, missing = [], []
+    for name in _EXPLAINED:
+        value = getattr(incident, name)
+        if value is None or value == [] or (name == "impact_summary" and not value):
+            missing.append(name)
+            continue
+        shown = _shown(name, value)
+        source = sources.get(name)
+        where = "" if source is None else \
+            f"   (line {source.line if source.line else '-'}, {source.rule}: {source.text!r})"
+        lines.append(f"  {name} = {shown}{where}")
+    if missing:
+        lines.append("  not found: " + ", ".join(missing))
+    return lines
+
+
+def _shown(name: str, value) -> str:
+    if isinstance(value, list):
+        if name == "timeline":
+            return f"{sum(e.at is not None for e in value)} of {len(value)} rows with a time"
+        if name == "action_items":
+            return f"{len(value)} ({sum(a.status == 'done' for a in value)} done)"
+        if name == "teams":
+            return ", ".join(value)
+        if name == "apps":
+            return ", ".join(f"{a.audience or '?'} {a.platform}" for a in value)
+        return f"{len(value)}"
+    if isinstance(value, float) and name.endswith("_min"):
+        return f"{value:g} min"
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    text = str(value)
+    return repr(text if len(text) <= 80 else text[:79] + "…")
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    from pm_analytics.load import discover, read_candidate
+
+    failed = False
+    for candidate in discover(args.paths):
+        result, _ = read_candidate(candidate)
+        print(f"{candidate.source_path}:")
+        for incident in result.incidents:
+            if len(result.incidents) > 1:
+                print(f" incident {incident.incident_id}:")
+            print("\n".join(explain_incident(incident)))
+        for problem in result.problems:
+            print(f"  {problem.level}: line {problem.line or '-'}: {problem.field or '-'}: {problem.message}")
+        failed |= not result.incidents
+    return 1 if failed else 0
+
+
 def _day(text: str) -> date:
     try:
         return date.fromisoformat(text)
@@ -110,6 +175,11 @@ def build_parser() -> argparse.ArgumentParser:
     validate = sub.add_parser("validate", help="check post-mortems without writing; exit 1 if any has an error")
     validate.add_argument("paths", nargs="+", help="post-mortem files or folders (read recursively)")
     validate.set_defaults(func=cmd_validate)
+
+    explain = sub.add_parser("explain", help="print every field read from post-mortems, with the line, rule and text "
+                                            "it came from, and the fields not found")
+    explain.add_argument("paths", nargs="+", help="post-mortem files or folders")
+    explain.set_defaults(func=cmd_explain)
 
     summary = sub.add_parser("summary", help="print the headline numbers for a filter")
     summary.add_argument("--db", required=True, help="DuckDB file made by `pm-analytics load`")

@@ -116,7 +116,7 @@ def discover(paths: Iterable[str | os.PathLike], relative_to: str | os.PathLike 
 
 
 def _failed(name: str, message: str) -> ParseResult:
-    return ParseResult(name, None, [Problem(name, "error", None, None, message)])
+    return ParseResult(name, problems=[Problem(name, "error", None, None, message)])
 
 
 def _read(candidate: Candidate) -> tuple[bytes | None, SourceFile, ParseResult | None]:
@@ -161,17 +161,18 @@ def read_candidate(candidate: Candidate, read: tuple[bytes, SourceFile] | None =
         data, source = read
     result = parse_bytes(data, candidate.source_path)
     source.source_sha256 = result.source_sha256
-    if result.incident is not None:
-        source.status, source.incident_id = "loaded", result.incident.incident_id
+    if result.incidents:
+        source.status, source.incident_id = "loaded", result.incidents[0].incident_id
     return result, source
 
 
 @dataclass
 class _Chunk:
-    """Parsed files in path order: each file's record, problems and (if kept) incident object; and the
-    Arrow rows of the chunk's loaded incidents (``_owner`` = position among them)."""
+    """Parsed files in path order: each file's record, problems, incident ids and (if kept) incident
+    objects; and the Arrow rows of the chunk's loaded incidents (``_owner`` = position among them, in
+    file order, a file holding several incidents giving several positions)."""
 
-    files: list[tuple[SourceFile, list[Problem], Incident | None]]
+    files: list[tuple[SourceFile, list[Problem], list[str], list[Incident] | None]]
     tables: dict[str, pa.Table] | None
 
 
@@ -179,9 +180,9 @@ def _parse_chunk(chunk: list[tuple[Candidate, tuple[bytes, SourceFile] | None]],
     files, loaded = [], []
     for candidate, read in chunk:
         result, source = read_candidate(candidate, read)
-        if result.incident is not None:
-            loaded.append(result.incident)
-        files.append((source, result.problems, result.incident if keep_objects else None))
+        loaded.extend(result.incidents)
+        files.append((source, result.problems, [i.incident_id for i in result.incidents],
+                      result.incidents if keep_objects else None))
     return _Chunk(files, None if keep_objects else incident_tables(loaded))
 
 
@@ -280,7 +281,7 @@ class _Sink:
     def add_chunk(self, chunk: _Chunk, losers: set[int]) -> None:
         """Take a parsed chunk's incidents, except ``losers`` (positions among its loaded incidents)."""
         if chunk.tables is None:
-            loaded = [inc for _, _, inc in chunk.files if inc is not None]
+            loaded = [inc for _, _, _, incidents in chunk.files for inc in incidents or []]
             self.incidents.extend(inc for i, inc in enumerate(loaded) if i not in losers)
             return
         tables = chunk.tables
@@ -307,12 +308,17 @@ class _Sink:
 
 
 def _run(plan: _Plan, workers: int, progress: Callable[[int, int], None] | None, sink: _Sink,
-         reused_problems: Callable[[list[str]], list[Problem]] | None) -> tuple[LoadResult, list[str]]:
-    """Walk the plan in path order: parse what must be, settle duplicate ids (first path wins) and
-    hand the loaded incidents to ``sink``. Returns the result and the paths whose rows are reused."""
+         reused_problems: Callable[[list[str]], list[Problem]] | None,
+         reused_ids: dict[str, list[str]] | None = None) -> tuple[LoadResult, list[str], list[tuple[str, list[str]]]]:
+    """Walk the plan in path order: parse what must be, settle duplicate ids (the first incident in path
+    order wins; a later one is reported, and only it is dropped) and hand the loaded incidents to ``sink``.
+    Returns the result, the paths whose rows are reused, and reused paths of which some incidents now
+    lose to a duplicate (their ids)."""
     result = LoadResult()
     owner_of: dict[str, str] = {}
     reused: list[str] = []
+    partly: list[tuple[str, list[str]]] = []
+    reused_ids = reused_ids or {}
     chunks = _chunks_in_order(plan.to_parse, workers, keep_objects=sink.writer is None)
     chunk: _Chunk | None = None
     position = loaded_position = 0
@@ -328,42 +334,50 @@ def _run(plan: _Plan, workers: int, progress: Callable[[int, int], None] | None,
             progress(done, total)
         name = candidate.source_path
         problems: list[Problem] = []
-        loaded_index = None
+        ids: list[str] = []
+        first_position = 0
         if kind == "skip":
             problems.append(Problem(name, "warning", None, None,
                                     f"not a post-mortem file type ({', '.join(SUFFIXES)}); skipped"))
         elif kind == "reuse":
             result.reused += 1
             reused.append(name)
+            ids = list(reused_ids.get(name) or ([source.incident_id] if source.incident_id else []))
         else:
             if chunk is None or position == len(chunk.files):
                 close_chunk()
                 chunk, position, loaded_position, losers = next(chunks), 0, 0, set()
-            source, parsed_problems, _ = chunk.files[position]
+            source, parsed_problems, ids, _ = chunk.files[position]
             position += 1
             result.parsed += 1
             problems.extend(parsed_problems)
-            if source.status == "loaded":
-                loaded_index, loaded_position = loaded_position, loaded_position + 1
+            first_position, loaded_position = loaded_position, loaded_position + len(ids)
         if source.status == "loaded":
-            first = owner_of.get(source.incident_id)
-            if first is not None:
-                problems.append(Problem(name, "error", None, "id", f"duplicate incident id '{source.incident_id}': "
+            kept = []
+            for offset, incident_id in enumerate(ids):
+                first = owner_of.get(incident_id)
+                if first is None:
+                    owner_of[incident_id] = name
+                    kept.append(incident_id)
+                    continue
+                problems.append(Problem(name, "error", None, "id", f"duplicate incident id '{incident_id}': "
                                                                  f"already used by {first}; not loaded"))
-                source.status = "duplicate"
+                if kind != "reuse":
+                    losers.add(first_position + offset)
+            if not kept:
+                source.status, source.incident_id = "duplicate", (ids[0] if ids else None)
                 if kind == "reuse":
                     reused.pop()
                     problems.extend((reused_problems or (lambda _: []))([name]))
-                if loaded_index is not None:
-                    losers.add(loaded_index)
-            else:
-                owner_of[source.incident_id] = name
+            elif kind == "reuse" and len(kept) < len(ids):
+                partly.append((name, [i for i in ids if i not in kept]))
+            source.incident_id = kept[0] if kept else source.incident_id
         result.files.append(source)
         result.problems.extend(problems)
         sink.add_problems(problems)
     close_chunk()
     sink.flush()
-    return result, reused
+    return result, reused, partly
 
 
 def load_paths(paths: Sequence[str | os.PathLike], relative_to: str | os.PathLike | None = None,
@@ -374,7 +388,7 @@ def load_paths(paths: Sequence[str | os.PathLike], relative_to: str | os.PathLik
     """
     plan = _plan(discover(paths, relative_to), {})
     sink = _Sink(None)
-    result, _ = _run(plan, workers, progress, sink, None)
+    result, _, _ = _run(plan, workers, progress, sink, None)
     result.incidents = sink.incidents
     return result
 
@@ -412,9 +426,10 @@ def load_into(paths: Sequence[str | os.PathLike], db_path: str | os.PathLike,
     info = {"source": source or ", ".join(str(p) for p in paths)}
     with DatabaseWriter(db_path, previous=previous) as writer:
         tell("reading")
-        result, reused = _run(plan, workers, progress, _Sink(writer), previous.problems if previous else None)
+        result, reused, partly = _run(plan, workers, progress, _Sink(writer), previous.problems if previous else None,
+                                      previous.ids_by_path() if previous else None)
         tell("copying unchanged")
-        writer.copy_previous(reused)
+        writer.copy_previous(reused, exclude_ids=[i for _, ids in partly for i in ids])
         tell("relating incidents")
         _add_insights(writer, workers)
         tell("finishing")

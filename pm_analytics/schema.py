@@ -84,10 +84,21 @@ class ActionItem:
 
 
 @dataclass
+class FieldSource:
+    """Where one stored value came from: its line, the rule that read it, and the text, quoted."""
+
+    field: str
+    line: int | None
+    rule: str
+    text: str
+
+
+@dataclass
 class Incident:
     incident_id: str
     title: str | None = None
     severity: str | None = None
+    severity_original: str | None = None
     author: str | None = None
     investigation_doc_name: str | None = None
     investigation_doc_url: str | None = None
@@ -116,6 +127,7 @@ class Incident:
     security_engineers: int | None = None
     impact_summary: str | None = None
     exclude_from_metrics: bool = False
+    exclude_reason: str | None = None
     placeholder_fields: list[str] = field(default_factory=list)
     missing_fields: list[str] = field(default_factory=list)
     source_path: str = ""
@@ -127,6 +139,7 @@ class Incident:
     timeline: list[TimelineEvent] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     action_items: list[ActionItem] = field(default_factory=list)
+    sources: list[FieldSource] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -145,7 +158,7 @@ class Problem:
 
 
 # Child records stored in their own tables (placeholder_fields and missing_fields stay list columns).
-INCIDENT_LIST_FIELDS = ("teams", "apps", "reviewers", "timeline", "findings", "action_items")
+INCIDENT_LIST_FIELDS = ("teams", "apps", "reviewers", "timeline", "findings", "action_items", "sources")
 INCIDENT_COLUMNS = tuple(f.name for f in fields(Incident) if f.name not in INCIDENT_LIST_FIELDS)
 
 # The template's fields a post-mortem author is asked to fill in, used for the

@@ -22,13 +22,14 @@ import pyarrow as pa
 
 from pm_analytics.schema import INCIDENT_COLUMNS, Incident, Problem
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 TABLES: dict[str, str] = {
     "incidents": """
         incident_id VARCHAR PRIMARY KEY,
         title VARCHAR,
         severity VARCHAR,
+        severity_original VARCHAR,
         author VARCHAR,
         investigation_doc_name VARCHAR,
         investigation_doc_url VARCHAR,
@@ -57,6 +58,7 @@ TABLES: dict[str, str] = {
         security_engineers INTEGER,
         impact_summary VARCHAR,
         exclude_from_metrics BOOLEAN NOT NULL,
+        exclude_reason VARCHAR,
         placeholder_fields VARCHAR[] NOT NULL,
         missing_fields VARCHAR[] NOT NULL,
         source_path VARCHAR NOT NULL,
@@ -81,6 +83,7 @@ TABLES: dict[str, str] = {
         completed_on DATE,
         due_at TIMESTAMPTZ
     """,
+    "field_sources": "incident_id VARCHAR NOT NULL, field VARCHAR NOT NULL, line INTEGER, rule VARCHAR NOT NULL, text VARCHAR NOT NULL",
     "related_incidents": """
         incident_id VARCHAR NOT NULL,
         related_id VARCHAR NOT NULL,
@@ -127,6 +130,7 @@ _CHILD_TABLES = {
          a.completed_on, a.due_at)
         for seq, a in enumerate(inc.action_items, start=1)
     ],
+    "field_sources": lambda inc: [(inc.incident_id, s.field, s.line, s.rule, s.text) for s in inc.sources],
 }
 
 
@@ -200,27 +204,31 @@ def insert_rows(con: duckdb.DuckDBPyConnection, table: str, rows: Sequence[tuple
 
 def incident_rows(incidents: Iterable[Incident]) -> dict[str, list[tuple]]:
     """Every table's rows for these incidents."""
+    return _incident_rows_and_owners(incidents)[0]
+
+
+def _incident_rows_and_owners(incidents: Iterable[Incident]) -> tuple[dict[str, list[tuple]], dict[str, list[int]]]:
+    """Every table's rows, and for each row the position of the incident it belongs to (counted by
+    position, never looked up by id: two incidents of one batch may share an id until duplicates are
+    settled, and each keeps its own rows)."""
     rows: dict[str, list[tuple]] = {"incidents": [], **{t: [] for t in _CHILD_TABLES}}
-    for inc in incidents:
+    owners: dict[str, list[int]] = {table: [] for table in rows}
+    for position, inc in enumerate(incidents):
         rows["incidents"].append(tuple(getattr(inc, c) for c in INCIDENT_COLUMNS))
+        owners["incidents"].append(position)
         for table, make in _CHILD_TABLES.items():
-            rows[table].extend(make(inc))
-    return rows
+            made = make(inc)
+            rows[table].extend(made)
+            owners[table].extend([position] * len(made))
+    return rows, owners
 
 
 def incident_tables(incidents: Sequence[Incident]) -> dict[str, pa.Table]:
     """Every table's rows for these incidents as Arrow tables, plus an ``_owner`` column giving the
     position in ``incidents`` each row came from (so a caller can drop one incident's rows)."""
-    tables = {}
-    for table, rows in incident_rows(incidents).items():
-        data = rows_to_arrow(table, rows)
-        if table == "incidents":
-            owners = list(range(len(incidents)))
-        else:
-            position = {inc.incident_id: i for i, inc in enumerate(incidents)}
-            owners = [position[row[0]] for row in rows]
-        tables[table] = data.append_column("_owner", pa.array(owners, pa.int32()))
-    return tables
+    rows, owners = _incident_rows_and_owners(incidents)
+    return {table: rows_to_arrow(table, data).append_column("_owner", pa.array(owners[table], pa.int32()))
+            for table, data in rows.items()}
 
 
 def write_database(db_path: str | os.PathLike, incidents: Sequence[Incident], problems: Sequence[Problem],
@@ -259,6 +267,16 @@ class PreviousLoad:
 
     db_path: Path
     files: list[SourceFile]
+
+    def ids_by_path(self) -> dict[str, list[str]]:
+        """The incident ids each file gave in the previous load (several for a file that logs several)."""
+        con = duckdb.connect(str(self.db_path), read_only=True)
+        try:
+            rows = con.execute("SELECT source_path, list(incident_id ORDER BY incident_id) FROM incidents "
+                               "GROUP BY source_path").fetchall()
+        finally:
+            con.close()
+        return {path: ids for path, ids in rows}
 
     def problems(self, paths: Sequence[str] | None = None) -> list[Problem]:
         """The recorded problems of ``paths`` (all files when ``None``)."""
@@ -358,16 +376,19 @@ class DatabaseWriter:
             insert_arrow(self.con, table, data.drop_columns(["_owner"]) if "_owner" in data.column_names else data)
         insert_rows(self.con, "load_issues", [(p.source_path, p.level, p.line, p.field, p.message) for p in problems])
 
-    def copy_previous(self, paths: Sequence[str]) -> None:
-        """Copy the rows of these files, unchanged since the previous load, from the previous database."""
+    def copy_previous(self, paths: Sequence[str], exclude_ids: Sequence[str] = ()) -> None:
+        """Copy the rows of these files, unchanged since the previous load, from the previous database
+        (but not the incidents ``exclude_ids``: they now lose to a duplicate id)."""
         if not paths or self.previous is None:
             return
         con = self.con
         con.register("_keep", pa.table({"source_path": pa.array(list(paths), pa.string())}))
+        con.register("_drop", pa.table({"incident_id": pa.array(list(exclude_ids), pa.string())}))
         con.execute("ATTACH ? AS previous_db (READ_ONLY)", [str(self.previous.db_path)])
         try:
             con.execute("CREATE TEMP TABLE _keep_ids AS SELECT incident_id FROM previous_db.incidents "
-                        "WHERE source_path IN (SELECT source_path FROM _keep)")
+                        "WHERE source_path IN (SELECT source_path FROM _keep) "
+                        "AND incident_id NOT IN (SELECT incident_id FROM _drop)")
             con.execute("INSERT INTO incidents SELECT * FROM previous_db.incidents "
                         "WHERE incident_id IN (SELECT incident_id FROM _keep_ids)")
             for table in _CHILD_TABLES:
@@ -378,6 +399,7 @@ class DatabaseWriter:
         finally:
             con.execute("DETACH previous_db")
             con.unregister("_keep")
+            con.unregister("_drop")
 
     def finish(self, files: Sequence[SourceFile], info: dict[str, str] | None = None) -> None:
         """Record the files and load info, then put the new database in place."""

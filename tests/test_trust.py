@@ -198,7 +198,7 @@ def count_text(number: int | None, style: int) -> str:
 
 def plain_title(text: str) -> bool:
     """A title every shape writes the same way: not a section name, a label or a placeholder."""
-    from pm_analytics.parse.template import field_for_label, section_for_title
+    from pm_analytics.parse.vocabulary import field_for_label, section_for_title
     from pm_analytics.parse.values import is_placeholder
 
     return bool(text) and text[0].isalnum() and not (section_for_title(text) or field_for_label(text)

@@ -4,21 +4,30 @@ One entry point, :func:`parse_bytes`: it picks the reader by file ending,
 decodes the bytes, and never raises for a bad file; every problem comes back
 as a :class:`~pm_analytics.schema.Problem` naming the file, line and field.
 
-Readers: ``.md``/``.markdown``/``.txt`` (the template filled in, optionally
-with YAML front matter) -> :mod:`.template`; ``.yaml``/``.yml`` -> :mod:`.yaml_doc`.
-Both produce a :class:`.raw.RawDoc`, which :mod:`.build` interprets.
+Text files (``.md``/``.markdown``/``.txt``, optionally with YAML ``---`` or
+TOML ``+++`` front matter) are read in two stages: :mod:`.document` turns the
+text into blocks with line numbers, and :mod:`.reader` applies the field
+rules to them (a file holding several incidents gives one per section).
+YAML files (``.yaml``/``.yml``) go through :mod:`.yaml_doc`. Every reader
+produces a :class:`.raw.RawDoc`, which :mod:`.build` interprets.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import PurePath
 
 from pm_analytics.parse.build import build_incident
+from pm_analytics.parse.document import read_document, split_front_matter
 from pm_analytics.parse.raw import RawDoc
-from pm_analytics.parse.template import parse_template
-from pm_analytics.parse.yaml_doc import YamlError, load_yaml, raw_from_yaml, split_front_matter
+from pm_analytics.parse.reader import read_blocks, split_incidents
+from pm_analytics.parse import rules
+from pm_analytics.parse.raw import TIMELINE
+from pm_analytics.parse.values import find_date, find_month_day, numeric_date_order
+from pm_analytics.parse.yaml_doc import YamlError, load_toml, load_yaml, raw_from_yaml
 from pm_analytics.schema import Incident, Problem
 
 TEXT_SUFFIXES = (".md", ".markdown", ".txt")
@@ -29,25 +38,47 @@ MAX_FILE_BYTES = 2 * 1024 * 1024
 
 @dataclass
 class ParseResult:
-    """What one file gave: the incident (``None`` if rejected) and every problem found."""
+    """What one file gave: its incidents (none if rejected; several for a file that logs several) and
+    every problem found."""
 
     source_path: str
-    incident: Incident | None
+    incidents: list[Incident] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     source_format: str = ""
     source_sha256: str = ""
 
     @property
+    def incident(self) -> Incident | None:
+        """The file's (first) incident, ``None`` when it was rejected."""
+        return self.incidents[0] if self.incidents else None
+
+    @property
     def rejected(self) -> bool:
-        return self.incident is None
+        return not self.incidents
 
 
 def parse_bytes(data: bytes, source_path: str) -> ParseResult:
-    """Parse one post-mortem file's bytes; ``source_path`` names it in records and problems."""
+    """Parse one post-mortem file's bytes; ``source_path`` names it in records and problems.
+
+    Never raises for a file: should a reader fail on something no rule foresaw, the file is reported
+    (an error naming what failed) and every other file still loads.
+    """
+    try:
+        return _parse(data, source_path)
+    except (RecursionError, MemoryError, ValueError, TypeError, KeyError, IndexError, AttributeError,
+            OverflowError, LookupError, ArithmeticError) as exc:
+        result = ParseResult(source_path, source_sha256=hashlib.sha256(data).hexdigest())
+        result.problems.append(Problem(source_path, "error", None, None,
+                                       f"could not be read ({type(exc).__name__}: {str(exc)[:200]}); "
+                                       "please report this file to the pm-analytics maintainers"))
+        return result
+
+
+def _parse(data: bytes, source_path: str) -> ParseResult:
     sha = hashlib.sha256(data).hexdigest()
     path = PurePath(source_path)
     suffix = path.suffix.lower()
-    result = ParseResult(source_path, None, source_sha256=sha)
+    result = ParseResult(source_path, source_sha256=sha)
 
     def fail(message: str, line: int | None = None, fld: str | None = None) -> ParseResult:
         result.problems.append(Problem(source_path, "error", line, fld, message))
@@ -69,29 +100,100 @@ def parse_bytes(data: bytes, source_path: str) -> ParseResult:
         if suffix in YAML_SUFFIXES:
             result.source_format = "yaml"
             raw = raw_from_yaml(load_yaml(text), text)
+            raw.text_lines = text.splitlines()
+            raws = [(raw, None)]
         else:
-            raw = _read_markdown(text, result)
+            raws = _read_text(text, result)
     except YamlError as exc:
         return fail(str(exc), exc.line)
 
-    incident, problems = build_incident(
-        raw, source_path=source_path, source_format=result.source_format, source_sha256=sha, file_stem=path.stem
-    )
-    result.problems.extend(Problem(source_path, level, line, fld, message) for line, fld, level, message in problems)
-    result.incident = incident
+    several = len(raws) > 1
+    for index, (raw, own_id) in enumerate(raws, start=1):
+        incident, problems = build_incident(
+            raw, source_path=source_path, source_format=result.source_format, source_sha256=sha, file_stem=path.stem,
+            incident_id=(own_id or f"{path.stem}#{index}") if several else None)
+        prefix = f"incident {index}: " if several else ""
+        result.problems.extend(Problem(source_path, level, line, fld, prefix + message)
+                               for line, fld, level, message in problems)
+        if incident is not None:
+            result.incidents.append(incident)
     return result
 
 
-def _read_markdown(text: str, result: ParseResult) -> RawDoc:
-    split = split_front_matter(text)
+def _read_text(text: str, result: ParseResult) -> list[tuple[RawDoc, str | None]]:
+    """The raw documents of a Markdown/text file: one, or one per incident of a file that logs several."""
+    try:
+        split = split_front_matter(text)
+    except ValueError as exc:
+        raise YamlError(str(exc), 1) from None
+    front = None
     if split is None:
+        body, offset = text, 0
         result.source_format = "markdown" if PurePath(result.source_path).suffix.lower() != ".txt" else "text"
-        return parse_template(text)
-    front_text, body, offset = split
-    result.source_format = "front_matter"
-    front = raw_from_yaml(load_yaml(front_text, line_offset=1), front_text, line_offset=1, where="front matter")
-    doc = parse_template(body, line_offset=offset)
-    doc.merge_over(front)
+    else:
+        kind, front_text, body, offset = split
+        result.source_format = "front_matter"
+        data = load_yaml(front_text, line_offset=1) if kind == "yaml" else load_toml(front_text, line_offset=1)
+        front = raw_from_yaml(data, front_text, line_offset=1, where="front matter")
+    lines = text.splitlines()
+    if front is not None:
+        front.text_lines = lines
+    day_first = numeric_date_order(text)
+    blocks = read_document(body, line_offset=offset)
+    preamble, sections = split_incidents(blocks, day_first)
+    if not sections:
+        return [(_one(blocks, front, lines, day_first), None)]
+    shared = _one(preamble, None, lines, day_first)
+    year = _file_year(text, day_first, PurePath(result.source_path).stem)
+    raws = []
+    for section in sections:
+        raw = _one(section.blocks, front, lines, day_first, title=section.title)
+        for key in ("timezone", "prose.date"):
+            if not raw.has(key) and shared.has(key):
+                source = shared.source_of(key)
+                raw.set(key, shared.get(key), source.line, source.rule, source.text, shared.strengths.get(key, 1))
+        heading = section.heading
+        word = rules.heading_severity(heading.text) if heading is not None else None
+        if word:
+            raw.offer("severity", word, heading.line, "severity beside the title", heading.source, TIMELINE)
+        if heading is not None:
+            moments = rules.prose_duration(heading.text)
+            if moments and not raw.has("timing.total_duration"):
+                raw.offer("timing.total_duration", moments, heading.line, "duration in the incident's heading",
+                          heading.source, TIMELINE)
+        if heading is not None and not raw.has("date"):
+            own = raw.get("prose.date")
+            found = find_date(heading.text, day_first) or find_month_day(
+                heading.text, int(own[:4]) if isinstance(own, str) else year or date.today().year)
+            if found is not None:
+                raw.set("date", found[0].isoformat(), heading.line, "date in the incident's heading", heading.source)
+                when = rules.split_time(heading.text[found[2]:].strip(" ,-–—"), day_first)
+                if when is not None and not raw.has("started_at"):
+                    raw.offer("started_at", f"{found[0].isoformat()} {when[0]}", heading.line,
+                              "time in the incident's heading", heading.source, TIMELINE)
+        raws.append((raw, section.incident_id))
+    return raws
+
+
+def _file_year(text: str, day_first: bool | None, stem: str) -> int | None:
+    """The year a file's dates are in, for a heading that gives a day without one (``March 5 14:02``): its
+    first full date, else a "March 2024" in it, else its file name's."""
+    found = find_date(text[:20000], day_first)
+    if found:
+        return found[0].year
+    month_year = re.search(r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]{0,6}\.?,? ((?:19|20)\d\d)\b",
+                           text[:5000], re.I)
+    if month_year:
+        return int(month_year.group(1))
+    named = re.match(r"((?:19|20)\d\d)-\d\d-\d\d", stem)
+    return int(named.group(1)) if named else None
+
+
+def _one(blocks, front: RawDoc | None, lines: list[str], day_first: bool | None, title: str | None = None) -> RawDoc:
+    doc = RawDoc(text_lines=lines, day_first=day_first)
+    read_blocks(blocks, doc, title=title)
+    if front is not None:
+        doc.merge_over(front)
     return doc
 
 

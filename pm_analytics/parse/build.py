@@ -3,6 +3,10 @@ the timeline on the calendar, derive each phase's timestamp, and normalise every
 
 Problems are collected, never raised: a value that cannot be read becomes
 ``None`` with a warning; only a post-mortem without any date is an error.
+Every value stored says where it came from (:class:`~pm_analytics.schema.FieldSource`):
+the raw value's line, rule and text, or ``derived: ...`` for a value computed
+from others. Nothing is invented: a value is stored only when a rule read it
+or it follows from values that were read.
 """
 
 from __future__ import annotations
@@ -11,22 +15,25 @@ import re
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
-from pm_analytics.parse.raw import RawDoc
-from pm_analytics.parse.template import MARKDOWN_LINK, action_from_text, split_time
+from pm_analytics.parse.raw import EXPLICIT, PROSE, TIMELINE, RawDoc, Source
+from pm_analytics.parse.rules import MARKDOWN_LINK, action_from_text, split_time
 from pm_analytics.parse.values import (
     Zone,
     clean,
+    drill_word,
     dst_mismatch,
     find_date,
-    is_drill,
+    find_month_day,
+    is_ambiguous_date,
     is_placeholder,
     parse_count,
     parse_date,
     parse_duration_min,
-    parse_severity,
     parse_timestamp,
     resolve_timezone,
+    severity_and_word,
 )
+from pm_analytics.parse.vocabulary import template_row_kind, timeline_kind
 from pm_analytics.schema import (
     AUDIENCES,
     DEADLINE_HOURS,
@@ -35,6 +42,7 @@ from pm_analytics.schema import (
     TEMPLATE_FIELDS,
     ActionItem,
     AffectedApp,
+    FieldSource,
     Finding,
     Incident,
     Reviewer,
@@ -74,12 +82,21 @@ _RAW_KEY = {
 }
 # Fields a post-mortem may fairly leave empty; not listed in the "not filled in" warning.
 _OPTIONAL = {"time_to_partial_recovery_min", "security_engineers", "investigation_doc_name"}
+# Phase moments a timeline row's words can mark, by the kind timeline_kind() gives.
+_MOMENT_OF_KIND = {"detected": "detected_at", "responded": "responded_at", "understood": "understood_at",
+                   "mitigated": "partially_recovered_at"}
+_PHASE_LABEL = {"time_to_detect_min": "time to detect", "time_to_respond_min": "time to response",
+                "time_to_understand_min": "time to understand", "time_to_solution_min": "time to solution",
+                "time_to_full_recovery_min": "time to full recovery",
+                "time_to_partial_recovery_min": "time to partial recovery"}
 
 
 def build_incident(raw: RawDoc, *, source_path: str, source_format: str, source_sha256: str,
-                   file_stem: str) -> tuple[Incident | None, list[tuple[int | None, str | None, str, str]]]:
-    """The incident and its problems as ``(line, field, level, message)``; ``None`` when it has an error."""
-    b = _Builder(raw, file_stem)
+                   file_stem: str, incident_id: str | None = None
+                   ) -> tuple[Incident | None, list[tuple[int | None, str | None, str, str]]]:
+    """The incident and its problems as ``(line, field, level, message)``; ``None`` when it has an error.
+    ``incident_id`` is the id a file holding several incidents gives this one, unless it names its own."""
+    b = _Builder(raw, file_stem, incident_id)
     incident = b.build()
     incident.source_path = source_path
     incident.source_format = source_format
@@ -91,15 +108,32 @@ def build_incident(raw: RawDoc, *, source_path: str, source_format: str, source_
 
 
 class _Builder:
-    def __init__(self, raw: RawDoc, file_stem: str) -> None:
+    def __init__(self, raw: RawDoc, file_stem: str, incident_id: str | None = None) -> None:
         self.raw = raw
         self.file_stem = file_stem
+        self.default_id = incident_id or file_stem
+        self.sources: dict[str, FieldSource] = {}
 
     def warn(self, key: str | None, message: str, line: int | None = None) -> None:
         self.raw.problem("warning", key, message, line)
 
     def error(self, key: str | None, message: str, line: int | None = None) -> None:
         self.raw.problem("error", key, message, line)
+
+    def note(self, field: str, source: Source | None) -> None:
+        """Record where ``field``'s value came from."""
+        if source is not None:
+            self.sources[field] = FieldSource(field, source.line, source.rule, source.text)
+
+    def note_key(self, field: str, key: str) -> None:
+        self.note(field, self.raw.source_of(key))
+
+    def derived(self, field: str, how: str, *inputs: str) -> None:
+        """Record that ``field`` was computed (``derived: resolved − started``) from fields already noted."""
+        lines = [self.sources[i].line for i in inputs if i in self.sources and self.sources[i].line]
+        text = "; ".join(f"{i} {self.sources[i].rule} (line {self.sources[i].line})" for i in inputs
+                         if i in self.sources)
+        self.sources[field] = FieldSource(field, lines[0] if lines else None, f"derived: {how}", Source.quote(text))
 
     def text(self, key: str) -> str | None:
         value = self.raw.get(key)
@@ -119,10 +153,15 @@ class _Builder:
         inc = Incident(incident_id=self.incident_id())
         inc.title = self.title()
         inc.author = self.text("author")
-        inc.severity, drill = self.severity()
-        inc.exclude_from_metrics = drill or self.excluded()
+        if inc.author:
+            self.note_key("author", "author")
+        inc.severity, inc.severity_original, drill = self.severity()
+        reason = drill or self.excluded()
+        inc.exclude_from_metrics, inc.exclude_reason = reason is not None, reason
         inc.investigation_doc_name, inc.investigation_doc_url = self.investigation_doc()
         inc.impact_summary = self.text("impact_summary")
+        if inc.impact_summary:
+            self.note_key("impact_summary", "impact_summary")
         zone = self.zone()
         inc.timezone = zone.name if zone else None
         zone = zone or resolve_timezone("UTC")
@@ -139,12 +178,18 @@ class _Builder:
         inc.timeline = self.timeline(zone, on, anchor)
         for attr, key in _DURATION_KEYS.items():
             setattr(inc, attr, self.duration(key))
+            if getattr(inc, attr) is not None:
+                self.note_key(attr, key)
         for attr, key in _COUNT_KEYS.items():
             setattr(inc, attr, self.count(key))
+            if getattr(inc, attr) is not None:
+                self.note_key(attr, key)
         self.place_phases(inc, zone, on)
         if inc.started_at is not None:
             inc.started_local = inc.started_at.astimezone(zone.tz).replace(tzinfo=None)
-            inc.incident_date = inc.started_local.date()
+            if inc.started_local.date() != inc.incident_date:
+                inc.incident_date = inc.started_local.date()
+                self.derived("incident_date", "the day started_at falls on", "started_at")
         inc.apps = self.apps()
         inc.teams = self.teams()
         inc.reviewers = self.reviewers()
@@ -152,49 +197,88 @@ class _Builder:
         inc.action_items = self.action_items(inc)
         inc.placeholder_fields, inc.missing_fields = self.empty_fields(inc)
         self.warn_unfilled(inc)
+        inc.sources = list(self.sources.values())
         return inc
 
     def incident_id(self) -> str:
         value = self.raw.get("id")
         if value is None or is_placeholder(value) or isinstance(value, (list, dict)):
-            return self.file_stem
+            return self.default_id
+        self.note_key("incident_id", "id")
         return clean(value)
 
     def title(self) -> str | None:
         title = self.text("title")
         if title:
+            self.note_key("title", "title")
             return clean(title)
         if self.raw.first_heading:
+            self.note("title", self.raw.sources.get("first_heading"))
             return clean(self.raw.first_heading)
         self.warn("title", "no title: add a 'Title' field or a first heading")
         return None
 
-    def severity(self) -> tuple[str | None, bool]:
+    def severity(self) -> tuple[str | None, str | None, str | None]:
+        """The canonical severity, the word as written, and the drill word if the severity is one."""
         value = self.raw.get("severity")
         if value is None:
-            return None, False
-        if is_drill(value):
-            return None, True
+            return None, None, None
+        word = drill_word(value)
+        if word:
+            self.note_key("exclude_reason", "severity")
+            return None, None, f"severity '{clean(value)}'"
         try:
-            return parse_severity(value), False
+            severity, written = severity_and_word(value)
         except ValueError as exc:
             self.warn("severity", str(exc))
-            return None, False
+            for other, source in self.raw.others.get("severity", []):
+                try:
+                    severity, written = severity_and_word(other)
+                except ValueError:
+                    continue
+                self.note("severity", source)
+                return severity, written, None
+            return None, None, None
+        self.note_key("severity", "severity")
+        self._disagreeing("severity", severity, lambda v: severity_and_word(v)[0], str)
+        return severity, written, None
 
-    def excluded(self) -> bool:
+    def _disagreeing(self, key: str, value: Any, parse, shown) -> None:
+        """Warn, naming both, when a weaker rule read a different value for ``key`` than the one kept."""
+        kept = self.raw.source_of(key)
+        for other, source in self.raw.others.get(key, []):
+            try:
+                parsed = parse(other)
+            except ValueError:
+                continue
+            if parsed != value:
+                self.warn(key, f"{shown(value)} ({kept.rule}, line {kept.line}) kept over {shown(parsed)} "
+                               f"({source.rule}, line {source.line}: '{source.text[:60]}')", source.line)
+
+    def excluded(self) -> str | None:
+        """Why the post-mortem is a drill left out of every metric (``tag 'drill'``), or ``None``."""
         value = self.raw.get("exclude_from_metrics")
         if isinstance(value, bool):
-            return value
+            if value:
+                self.note_key("exclude_reason", "exclude_from_metrics")
+                return "exclude_from_metrics: true"
+            return None
         if value is not None and clean(value).lower() in ("yes", "true", "y", "1", "drill"):
-            return True
+            self.note_key("exclude_reason", "exclude_from_metrics")
+            return f"exclude_from_metrics: {clean(value)}"
         tags = self.raw.get("tags")
         tags = tags if isinstance(tags, list) else re.split(r"[,;]", str(tags)) if tags else []
-        return any(is_drill(t) for t in tags)
+        for tag in tags:
+            if tag is not None and drill_word(tag):
+                self.note_key("exclude_reason", "tags")
+                return f"tag '{clean(tag)}'"
+        return None
 
     def investigation_doc(self) -> tuple[str | None, str | None]:
         value = self.raw.get("investigation_doc")
         if value is None or is_placeholder(value):
             return None, None
+        self.note_key("investigation_doc_name", "investigation_doc")
         if isinstance(value, dict):
             name, url = value.get("name"), value.get("url") or value.get("link")
             name = clean(name) if name and not is_placeholder(name) else None
@@ -205,7 +289,7 @@ class _Builder:
             if link:
                 name, url = link.group(1).strip() or None, link.group(2)
             else:
-                bare = re.search(r"\b[a-z][a-z0-9+.-]*:[^\s<>]+", text, re.I)
+                bare = re.search(r"\b[a-z][a-z0-9+.-]{0,20}:[^\s<>]{1,2000}", text, re.I)
                 if bare and re.match(r"(https?|javascript|data|file|ftp|vbscript):", bare.group(0), re.I):
                     url = bare.group(0).rstrip(").,;")
                     name = (text[: bare.start()] + text[bare.end():]).strip(" -–—:|()<>") or None
@@ -214,55 +298,118 @@ class _Builder:
         if url and not re.match(r"https?://[^\s/]+", url, re.I):
             self.warn("investigation_doc", f"link '{url[:80]}' is not http(s); dropped")
             url = None
+        if url:
+            self.note_key("investigation_doc_url", "investigation_doc")
         return name or (url if url else None), url
 
     # -- time -------------------------------------------------------------
     def zone(self) -> Zone | None:
+        """The declared zone; else the zone the timeline's rows carry; else ``None`` (UTC, with a warning)."""
         value = self.raw.get("timezone")
+        if value is not None:
+            try:
+                zone = resolve_timezone(str(value))
+                self.note_key("timezone", "timezone")
+                self._zone_clash(zone)
+                return zone
+            except ValueError as exc:
+                self.warn("timezone", f"{exc}; times read as UTC unless the timeline's rows give theirs")
+        for row_zone, line, text in self._row_zones():
+            self.note("timezone", Source(line, "the timeline rows' own zone", Source.quote(text)))
+            return row_zone
+        for key in ("started_at", "resolved_at", "prose.started_at"):
+            written = self.raw.get(key)
+            if isinstance(written, str) and (zone := _own_zone(written)) is not None:
+                self.note_key("timezone", key)
+                return zone
+        for moment in self.raw.get("prose.moments") or []:
+            zone = _own_zone(moment["time"])
+            if zone is not None:
+                self.note("timezone", Source(moment["line"], "a time in the account with its zone",
+                                             Source.quote(moment["text"])))
+                return zone
         if value is None:
             self.warn("timezone", "no timezone declared ('All times are in ...'); times read as UTC")
-            return None
-        try:
-            return resolve_timezone(str(value))
-        except ValueError as exc:
-            self.warn("timezone", f"{exc}; times read as UTC")
-            return None
+        return None
+
+    def _row_zones(self) -> list[tuple[Zone, int | None, str]]:
+        found = []
+        for _, when, _, line in self._timeline_rows():
+            if isinstance(when, str):
+                zone = _own_zone(when)
+                if zone is not None:
+                    found.append((zone, line, when))
+        return found
+
+    def _zone_clash(self, declared: Zone) -> None:
+        for row_zone, line, text in self._row_zones():
+            if row_zone.name != declared.name and row_zone.tz.utcoffset(datetime(2020, 1, 1)) != \
+                    declared.tz.utcoffset(datetime(2020, 1, 1)):
+                self.warn("timezone", f"the timeline's rows give their own zone ({row_zone.name}, e.g. '{text}') "
+                                      f"unlike the declared {declared.name}; each row was read in its own zone", line)
+                return
 
     def incident_date(self, zone: Zone) -> tuple[date | None, int | None]:
         """The day the incident started, and (when only a later timeline row gives it) that row's index.
 
-        In order: ``date``/``started_at``; a full date on the first timeline
-        row; a ``YYYY-MM-DD`` file-name prefix; a full date on a later timeline
-        row (the rows before it are then placed backwards from it).
+        In order: ``date``/``started_at``; a full date on or before the first timeline row; a
+        ``YYYY-MM-DD`` file-name prefix; a full date on a later timeline row (the rows before it are
+        then placed backwards from it); a date written in the text (a heading or a sentence).
         """
+        day_first = self.raw.day_first
         for key in ("date", "started_at"):
             value = self.raw.get(key)
             if value is None:
                 continue
             if isinstance(value, datetime):
+                self.note_key("incident_date", key)
                 return (value if value.tzinfo is None else value.astimezone(zone.tz)).date(), None
             if isinstance(value, date):
+                self.note_key("incident_date", key)
                 return value, None
-            found = find_date(clean(value))
+            found = find_date(clean(value)[:200], day_first)
             if found:
+                self.note_key("incident_date", key)
+                self._ambiguous(clean(value), key)
                 return found[0], None
             if key == "date":
-                self.warn("date", f"'{clean(value)}' is not a date (write YYYY-MM-DD)")
-        dated = [(i, day) for i, (_, when, _, _) in enumerate(self._timeline_rows()) if (day := _row_date(when, zone))]
+                self.warn("date", f"'{clean(value)[:80]}' is not a date (write YYYY-MM-DD)")
+        rows = self._timeline_rows()
+        dated = [(i, day) for i, (day_line, when, _, _) in enumerate(rows)
+                 if (day := day_line or _row_date(when, zone, day_first))]
         if dated and dated[0][0] == 0:
+            self.note("incident_date", Source(rows[0][3], "first timeline row's date", Source.quote(str(rows[0][1]))))
             return dated[0][1], None
         m = re.match(r"(\d{4})-(\d{2})-(\d{2})", self.file_stem)
         if m:
             try:
-                return date(int(m.group(1)), int(m.group(2)), int(m.group(3))), None
+                found_day = date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+                self.note("incident_date", Source(None, "file name", self.file_stem))
+                return found_day, None
             except ValueError:
                 pass
         if dated:
-            return dated[0][1], dated[0][0]
+            index = dated[0][0]
+            self.note("incident_date", Source(rows[index][3], "timeline row's date", Source.quote(str(rows[index][1]))))
+            return dated[0][1], index
+        prose = self.raw.get("prose.started_at")
+        if isinstance(prose, str) and (found := find_date(prose, day_first)):
+            self.note_key("incident_date", "prose.started_at")
+            return found[0], None
+        prose_date = self.raw.get("prose.date")
+        if prose_date is not None:
+            self.note_key("incident_date", "prose.date")
+            return date.fromisoformat(prose_date), None
         return None, None
 
+    def _ambiguous(self, text: str, key: str) -> None:
+        if self.raw.day_first is None and is_ambiguous_date(text):
+            self.warn(key, f"'{text[:40]}' could be day/month or month/day and no other date in the file tells; "
+                           "read as written in the US (month first) for '/', day first for '-' and '.' "
+                           "(write YYYY-MM-DD)")
+
     def _timeline_rows(self) -> list[tuple[date | None, Any, str, int | None]]:
-        """The timeline's timed rows as (day set by a preceding date-only line, time as written, event, line)."""
+        """The timeline's timed rows as (day set by a preceding date line, time as written, event, line)."""
         if hasattr(self, "_rows"):
             return self._rows
         rows = self.raw.get("timeline")
@@ -275,45 +422,66 @@ class _Builder:
         if len(rows) > MAX_TIMELINE_ROWS:
             self.warn("timeline", f"{len(rows)} timeline rows; only the first {MAX_TIMELINE_ROWS} are kept")
             rows = rows[:MAX_TIMELINE_ROWS]
-        day_line = None
+        day_line: date | str | None = None
+        search_from = 0
         for row in rows:
             if isinstance(row, dict) and "day" in row and "time" not in row:
-                day_line = parse_date(row["day"])
+                try:
+                    day_line = parse_date(row["day"], self.raw.day_first)
+                except ValueError:
+                    day_line = str(row["day"])
                 continue
             line = None
             if isinstance(row, dict):
                 when, what, line = row.get("time", row.get("at")), row.get("event", row.get("description")), row.get("line")
+                if line is None and when is not None:
+                    line, search_from = self._line_holding(str(when), str(what or ""), search_from)
             elif isinstance(row, str):
                 split = split_time(clean(row))
                 when, what = split if split else (None, row)
             else:
                 when, what = None, str(row)
             description = clean(what) if what is not None and not is_placeholder(what) else ""
-            self._rows.append((day_line, when, description, line))
+            self._rows.append((day_line if isinstance(day_line, date) else None, when, description, line))
+            if isinstance(day_line, str):
+                self._rows[-1] = (day_line, when, description, line)
             day_line = None
         return self._rows
 
+    def _line_holding(self, when: str, what: str, start: int) -> tuple[int | None, int]:
+        """The line (from ``start`` on) of a YAML timeline row holding this time and event."""
+        lines = self.raw.text_lines or []
+        for index in range(start, min(len(lines), start + 200)):
+            if when in lines[index] and (not what or what[:20] in lines[index] or when + '"' in lines[index]):
+                return index + 1, index + 1
+        return None, start
+
     def timeline(self, zone: Zone, on: date, anchor: int | None = None) -> list[TimelineEvent]:
         """The timeline on the calendar: forward from ``on`` (a bare clock time earlier than the row
-        before it is the next day), or, with ``anchor``, forward from that dated row and backwards before it."""
+        before it is the next day, unless going back is the shorter step: then the rows are out of
+        order), or, with ``anchor``, forward from that dated row and backwards before it."""
         rows = self._timeline_rows()
         moments: list[datetime | None] = [None] * len(rows)
         first = anchor or 0
-        current_day, previous = on, None
+        current_day, previous, earliest = on, None, None
         for index in range(first, len(rows)):
             day_line, when, description, line = rows[index]
             if day_line is not None:
-                current_day = day_line
+                current_day = day_line if isinstance(day_line, date) else \
+                    (find_month_day(day_line, current_day.year) or (current_day,))[0]
             if when is None:
                 continue
             try:
-                at, current_day = self._timeline_moment(when, zone, current_day, previous)
+                at, current_day, backwards = self._timeline_moment(when, zone, current_day, previous, earliest,
+                                                                   dated=day_line is not None)
             except ValueError as exc:
                 self.warn("timeline", f"row {index + 1}: {exc}", line)
                 continue
-            if previous is not None and at < previous:
+            if backwards:
                 self.warn("timeline", f"row {index + 1} ({description[:40]!r}) is earlier than the row before it", line)
-            moments[index] = previous = at
+            moments[index] = at
+            earliest = at if earliest is None else min(earliest, at)
+            previous = at if previous is None or at > previous or not backwards else previous
         following = moments[first] if first < len(moments) else None
         for index in range(first - 1, -1, -1):
             _, when, _, line = rows[index]
@@ -321,94 +489,254 @@ class _Builder:
                 continue
             try:
                 day = following.astimezone(zone.tz).date()
-                at = parse_timestamp(when, zone, day)
+                at = parse_timestamp(when, zone, day, day_first=self.raw.day_first)
                 if at > following:
-                    at = parse_timestamp(when, zone, day - timedelta(days=1))
+                    at = parse_timestamp(when, zone, day - timedelta(days=1), day_first=self.raw.day_first)
             except ValueError as exc:
                 self.warn("timeline", f"row {index + 1}: {exc}", line)
                 continue
             moments[index] = following = at
+        if any(m is not None for m in moments):
+            self.sources["timeline"] = FieldSource("timeline", next(r[3] for r in rows if r[3] is not None)
+                                                   if any(r[3] is not None for r in rows) else None,
+                                                   "timeline rows", f"{sum(m is not None for m in moments)} rows with a time")
         return [TimelineEvent(seq=i + 1, at=moments[i], description=row[2]) for i, row in enumerate(rows)]
 
-    def _timeline_moment(self, when: Any, zone: Zone, day: date, previous: datetime | None) -> tuple[datetime, date]:
-        """The UTC moment of a timeline row; a bare clock time earlier than the previous row is the next day."""
+    def _timeline_moment(self, when: Any, zone: Zone, day: date, previous: datetime | None,
+                         first: datetime | None = None, dated: bool = False) -> tuple[datetime, date, bool]:
+        """The UTC moment of a timeline row, the day later rows continue from, and whether the row goes
+        back in time. A bare clock time earlier than the previous row is the next day when that is the
+        shorter step (23:50 -> 00:10), else the same day, out of order (10:05 -> 09:58); after a midnight,
+        a late clock time may be the day before (00:05 -> 23:58), never before the first row. A row under
+        its own date line (``dated``) stays on that day."""
+        day_first = self.raw.day_first
         if isinstance(when, datetime):
             moment = parse_timestamp(when, zone, day)
-            return moment, moment.astimezone(zone.tz).date()
+            return moment, moment.astimezone(zone.tz).date(), previous is not None and moment < previous
         if isinstance(when, int) and not isinstance(when, bool):
             raise ValueError(f"'{when}' is not a time (quote clock times in YAML: \"08:40\")")
         text = clean(when)
-        if find_date(text):
-            moment = parse_timestamp(text, zone, None)
-            return moment, moment.astimezone(zone.tz).date()
-        moment = parse_timestamp(text, zone, day)
-        if previous is not None and moment < previous:
-            repeated = parse_timestamp(text, zone, day, fold=1)
-            if repeated >= previous:
-                return repeated, day
-            day = day + timedelta(days=1)
-            moment = parse_timestamp(text, zone, day)
-        return moment, day
+        if find_date(text[:200], day_first) or (text[:1].isalpha() and find_month_day(text[:40], day.year)):
+            moment = parse_timestamp(text, zone, day, day_first=day_first)
+            return moment, moment.astimezone(_own_zone(text) or zone).date() if False else \
+                moment.astimezone(zone.tz).date(), previous is not None and moment < previous
+        moment = parse_timestamp(text, zone, day, day_first=day_first)
+        if previous is None or dated or moment >= previous and (
+                moment - previous <= timedelta(hours=12) or first is None or moment - timedelta(days=1) < first):
+            return moment, day, previous is not None and moment < previous
+        candidates = [(moment, day)]
+        for shift in (-1, 1):
+            other_day = day + timedelta(days=shift)
+            candidates.append((parse_timestamp(text, zone, other_day, day_first=day_first), other_day))
+        repeated = parse_timestamp(text, zone, day, fold=1, day_first=day_first)
+        if repeated != moment:
+            candidates.append((repeated, day))
+        candidates = [c for c in candidates if first is None or c[0] >= first]
+        forward = [c for c in candidates if c[0] >= previous]
+        backward = [c for c in candidates if c[0] < previous]
+        best_forward = min(forward, key=lambda c: c[0] - previous) if forward else None
+        best_backward = max(backward, key=lambda c: c[0]) if backward else None
+        if best_backward is None or best_forward is not None and \
+                best_forward[0] - previous <= previous - best_backward[0]:
+            return best_forward[0], best_forward[1], False
+        return best_backward[0], best_backward[1], True
 
     def _raw_moment(self, key: str, zone: Zone, on: date, after: datetime | None = None) -> datetime | None:
-        """A ``started_at``/``resolved_at`` field; a bare clock time before ``after`` is on the next day."""
+        """A ``started_at``/``resolved_at`` field; a bare clock time before ``after`` is the clock's second
+        occurrence when daylight saving ends that night, else the next day."""
         value = self.raw.get(key)
         if value is None:
             return None
         try:
-            moment = parse_timestamp(value, zone, on)
-            if after is not None and moment < after and not isinstance(value, datetime) and not find_date(clean(value)):
-                moment = parse_timestamp(value, zone, on + timedelta(days=1))
+            moment = parse_timestamp(value, zone, on, day_first=self.raw.day_first)
+            bare = not isinstance(value, datetime) and not find_date(clean(value)[:200], self.raw.day_first)
+            if after is not None and moment < after and bare:
+                repeated = parse_timestamp(value, zone, on, fold=1, day_first=self.raw.day_first)
+                moment = repeated if repeated >= after else \
+                    parse_timestamp(value, zone, on + timedelta(days=1), day_first=self.raw.day_first)
             return moment
         except ValueError as exc:
-            self.warn(key, str(exc))
+            self.warn(key.replace("prose.", ""), str(exc))
             return None
 
+    def _timeline_moments(self, inc: Incident) -> dict[str, list[tuple[datetime, int, Source]]]:
+        """What the timeline's rows mark: per moment, (time, strength, source) in row order."""
+        found: dict[str, list[tuple[datetime, int, Source]]] = {}
+        rows = self._timeline_rows()
+        for event, row in zip(inc.timeline, rows):
+            if event.at is None:
+                continue
+            line = row[3]
+            quoted = Source.quote(f"{row[1]} {event.description}")
+            slot = template_row_kind(event.description)
+            if slot:
+                head = re.split(r"\s*[:–—-]", event.description, maxsplit=1)[0].strip()[:30]
+                found.setdefault(slot, []).append((event.at, EXPLICIT, Source(line, f"template row '{head}'", quoted)))
+                continue
+            kind = timeline_kind(event.description)
+            if kind:
+                found.setdefault(kind[0], []).append(
+                    (event.at, TIMELINE, Source(line, f"timeline word '{kind[1]}'", quoted)))
+        return found
+
+    def _prose_moments(self, zone: Zone, on: date) -> dict[str, list[tuple[datetime, int, Source]]]:
+        """What the prose states, by kind, in document order (each a weak, PROSE-strength reading)."""
+        found: dict[str, list[tuple[datetime, int, Source]]] = {}
+        rows = self.raw.get("prose.moments") or []
+        for row in rows if isinstance(rows, list) else []:
+            try:
+                moment = parse_timestamp(row["time"], zone, on, day_first=self.raw.day_first)
+            except ValueError:
+                continue
+            rule = f"prose: '{row['words']}'" if row["words"] else "prose: a time in the account"
+            found.setdefault(row["kind"], []).append((moment, PROSE, Source(row["line"], rule, Source.quote(row["text"]))))
+        return found
+
+    def _strongest(self, candidates: list[tuple[datetime, int, Source]], last: bool = False
+                   ) -> tuple[datetime, int, Source] | None:
+        if not candidates:
+            return None
+        best = max(c[1] for c in candidates)
+        chosen = [c for c in candidates if c[1] == best]
+        return chosen[-1] if last else chosen[0]
+
     def place_phases(self, inc: Incident, zone: Zone, on: date) -> None:
-        """Set started/resolved from the fields or the timeline, then each phase's timestamp from the durations."""
-        started = self._raw_moment("started_at", zone, on)
-        timeline_resolved = None
-        for event in inc.timeline:
-            kind = _timeline_kind(event.description)
-            if kind == "started" and started is None and event.at is not None:
-                started = event.at
-            elif kind == "resolved" and event.at is not None and timeline_resolved is None:
-                timeline_resolved = event.at
-        resolved = self._raw_moment("resolved_at", zone, on, after=started) or timeline_resolved
-        if started is not None and resolved is not None and resolved <= started:
-            if resolved < started:
-                self.warn("resolved_at", f"resolved at {_hhmm(resolved, zone)} is before started at {_hhmm(started, zone)}; "
-                                         "resolution time dropped")
-                resolved = None
+        """Set started/resolved (and the moments in between) from the fields, the timeline's words or
+        prose, strongest first; then each phase's timestamp from the durations, or each duration from
+        the timestamps where the post-mortem gives moments but no durations."""
+        words = self._timeline_moments(inc)
+        prose = self._prose_moments(zone, on)
+        started_field = self._raw_moment("started_at", zone, on)
+        started_c = list(words.get("started", []))
+        if started_field is not None:
+            started_c.insert(0, (started_field, EXPLICIT, self.raw.source_of("started_at")))
+        prose_start = self._raw_moment("prose.started_at", zone, on)
+        if prose_start is not None:
+            started_c.append((prose_start, PROSE, self.raw.source_of("prose.started_at")))
+        started_c.extend(prose.get("started", [])[:1])
+        if not started_c:
+            detected_first = min((m[0] for m in words.get("detected", []) + prose.get("detected", [])), default=None)
+            earliest = sorted((m for m in prose.get("failing", []) + prose.get("time", [])
+                               if detected_first is None or m[0] < detected_first), key=lambda m: m[0])
+            started_c.extend(earliest[:1])
+        started_pick = self._strongest(started_c)
+        started = started_pick[0] if started_pick else None
+        resolved_field = self._raw_moment("resolved_at", zone, on, after=started)
+        resolved_c = list(words.get("resolved", []))
+        if resolved_field is not None:
+            resolved_c.append((resolved_field, EXPLICIT + 1, self.raw.source_of("resolved_at")))
+        prose_end = self._raw_moment("prose.resolved_at", zone, on, after=prose_start or started)
+        if prose_end is not None:
+            resolved_c.append((prose_end, PROSE, self.raw.source_of("prose.resolved_at")))
+        resolved_c.extend(_next_day_if_before(prose.get("resolved", [])[-1:], started))
+        resolved_pick = self._strongest([c for c in resolved_c if started is None or c[0] > started], last=True)
+        if resolved_pick is None and resolved_c and started is not None:
+            bad = self._strongest(resolved_c, last=True)
+            if bad[0] < started:
+                self.warn("resolved_at", f"resolved at {_hhmm(bad[0], zone)} is before started at {_hhmm(started, zone)}; "
+                                         "resolution time dropped", bad[2].line)
+        resolved = resolved_pick[0] if resolved_pick else None
+        for name, pick, candidates in (("started_at", started_pick, started_c), ("resolved_at", resolved_pick, resolved_c)):
+            if pick is None:
+                continue
+            self.note(name, pick[2])
+            for other in candidates:
+                if other is not pick and other[1] >= TIMELINE and \
+                        abs((other[0] - pick[0]).total_seconds()) / 60 > PHASE_DISAGREEMENT_MIN and \
+                        pick[1] > TIMELINE and other[1] != pick[1]:
+                    self.warn(name.replace("_at", ""), f"{_hhmm(pick[0], zone)} ({pick[2].rule}, line {pick[2].line}) "
+                                                       f"kept over {_hhmm(other[0], zone)} ({other[2].rule}, line "
+                                                       f"{other[2].line})", other[2].line)
+        moments = {}
+        for kind, attr in _MOMENT_OF_KIND.items():
+            pick = self._strongest(words.get(kind, []) + _next_day_if_before(prose.get(kind, [])[:1], started))
+            if kind == "detected":
+                field = self._raw_moment("detected_at", zone, on, after=started)
+                if field is not None:
+                    pick = (field, EXPLICIT, self.raw.source_of("detected_at"))
+            if pick is not None and (started is None or pick[0] >= started) and (resolved is None or pick[0] <= resolved):
+                moments[attr] = pick
         inc.started_at = started
         stamps: dict[str, datetime | None] = {"started_at": started}
         for duration_attr, end_attr, start_attr in PHASES:
             begin, minutes = stamps.get(start_attr), getattr(inc, duration_attr)
-            stamps[end_attr] = begin + timedelta(minutes=minutes) if begin is not None and minutes is not None else None
+            word = moments.get(end_attr)
+            if begin is not None and minutes is not None:
+                stamps[end_attr] = begin + timedelta(minutes=minutes)
+                if end_attr != "resolved_at":
+                    self.derived(end_attr, f"{start_attr.replace('_at', '')} + {_PHASE_LABEL[duration_attr]}",
+                                 start_attr, duration_attr)
+                if word is not None and abs((word[0] - stamps[end_attr]).total_seconds()) / 60 > PHASE_DISAGREEMENT_MIN:
+                    self.warn("timing", f"{_PHASE_LABEL[duration_attr]} puts {end_attr.replace('_at', '')} at "
+                                        f"{_hhmm(stamps[end_attr], zone)}, but the timeline says {_hhmm(word[0], zone)} "
+                                        f"({word[2].rule}, line {word[2].line}); kept the stated duration", word[2].line)
+            elif word is not None and end_attr != "resolved_at":
+                stamps[end_attr] = word[0]
+                self.note(end_attr, word[2])
+                if begin is not None and minutes is None and word[0] >= begin:
+                    setattr(inc, duration_attr, round((word[0] - begin).total_seconds() / 60, 4))
+                    self.derived(duration_attr, f"{end_attr.replace('_at', '')} − {start_attr.replace('_at', '')}",
+                                 end_attr, start_attr)
+            else:
+                stamps[end_attr] = None
         derived_resolved = stamps["resolved_at"]
         if resolved is not None:
             stamps["resolved_at"] = resolved
             for duration_attr, end_attr, start_attr in reversed(PHASES):
                 if stamps[start_attr] is None and stamps[end_attr] is not None and getattr(inc, duration_attr) is not None:
                     stamps[start_attr] = stamps[end_attr] - timedelta(minutes=getattr(inc, duration_attr))
+                    self.derived(start_attr, f"{end_attr.replace('_at', '')} − {_PHASE_LABEL[duration_attr]}",
+                                 end_attr, duration_attr)
             if derived_resolved is not None:
                 gap = abs((derived_resolved - resolved).total_seconds()) / 60
                 if gap > PHASE_DISAGREEMENT_MIN:
                     self.warn("timing", f"start + the phase durations gives resolution at {_hhmm(derived_resolved, zone)}, "
                                         f"but the timeline says {_hhmm(resolved, zone)} ({gap:.0f} min apart); "
                                         "kept the timeline's")
+        elif derived_resolved is not None:
+            self.derived("resolved_at", "solution + time to full recovery", "solution_at", "time_to_full_recovery_min")
+        if stamps["started_at"] is None and started is None and stamps.get("detected_at") is None:
+            pass
         total = self.duration("timing.total_duration")
-        if stamps["resolved_at"] is None and started is not None and total is not None:
-            stamps["resolved_at"] = started + timedelta(minutes=total)
+        total_source = self.raw.source_of("timing.total_duration") if total is not None else None
+        if stamps["resolved_at"] is None and stamps["started_at"] is not None and total is not None:
+            stamps["resolved_at"] = stamps["started_at"] + timedelta(minutes=total)
+            self.note("duration_min", total_source)
+            self.derived("resolved_at", "started + stated duration", "started_at", "duration_min")
         for _, end_attr, _ in PHASES:
             setattr(inc, end_attr, stamps[end_attr])
         partial_attr, partial_end, partial_start = PARTIAL_RECOVERY
         begin, minutes = stamps.get(partial_start), getattr(inc, partial_attr)
-        inc.partially_recovered_at = begin + timedelta(minutes=minutes) if begin is not None and minutes is not None else None
+        mitigated = moments.get(partial_end)
+        if begin is not None and minutes is not None:
+            inc.partially_recovered_at = begin + timedelta(minutes=minutes)
+            self.derived(partial_end, "responding + time to partial recovery", partial_start, partial_attr)
+        elif mitigated is not None:
+            inc.partially_recovered_at = mitigated[0]
+            self.note(partial_end, mitigated[2])
+            if begin is not None and minutes is None and mitigated[0] >= begin:
+                inc.time_to_partial_recovery_min = round((mitigated[0] - begin).total_seconds() / 60, 4)
+                self.derived(partial_attr, "mitigated − responding", partial_end, partial_start)
+        inc.started_at = stamps["started_at"]
         if inc.started_at is not None and inc.resolved_at is not None:
             inc.duration_min = round((inc.resolved_at - inc.started_at).total_seconds() / 60, 4)
+            self.derived("duration_min", "resolved − started", "resolved_at", "started_at")
+            if total is not None and abs(total - inc.duration_min) > PHASE_DISAGREEMENT_MIN:
+                weakest = min(self.raw.strengths.get("timing.total_duration", EXPLICIT),
+                              *(p[1] for p in (started_pick, resolved_pick) if p))
+                stated_strength = self.raw.strengths.get("timing.total_duration", EXPLICIT)
+                if started_pick and resolved_pick and min(started_pick[1], resolved_pick[1]) < stated_strength:
+                    self.warn("timing", f"the stated duration {total:g} min ({total_source.rule}, line {total_source.line}) "
+                                        f"kept over resolved − started = {inc.duration_min:g} min")
+                    inc.duration_min = total
+                    self.note("duration_min", total_source)
+                elif weakest:
+                    self.warn("timing", f"the stated duration {total:g} min ({total_source.rule}, line "
+                                        f"{total_source.line}) disagrees with resolved − started = "
+                                        f"{inc.duration_min:g} min; kept the timeline's")
         elif total is not None:
             inc.duration_min = total
+            self.note("duration_min", total_source)
 
     # -- values -----------------------------------------------------------
     def duration(self, key: str) -> float | None:
@@ -438,6 +766,7 @@ class _Builder:
         value = self.raw.get("blast_radius.apps")
         if value is None:
             return []
+        self.note_key("apps", "blast_radius.apps")
         entries = value if isinstance(value, list) else [value]
         apps: list[AffectedApp] = []
         for entry in entries:
@@ -455,18 +784,32 @@ class _Builder:
         return apps
 
     def _apps_from_text(self, text: str) -> list[AffectedApp]:
+        """Apps from ``Patient iOS & Android`` or ``Patient and Provider Web``: an audience carries to
+        the platforms after it, and a platform to the audiences before it that name none."""
         found: list[AffectedApp] = []
-        for part in re.split(r"\s*(?:,|;|\band\b|&|\+|\n)\s*", text):
+        for group in re.split(r"\s*[,;\n]\s*", text[:2000]):
+            found.extend(self._joined_apps(group))
+        return found
+
+    def _joined_apps(self, group: str) -> list[AffectedApp]:
+        """One comma-separated entry, whose parts joined by and/&/+ share an audience or platform."""
+        parts = []
+        for part in re.split(r"\s*(?:\band\b|&|\+)\s*", group):
             if not part or is_placeholder(part):
                 continue
-            audiences = _audience(part)
-            platforms = _platforms(part)
-            if not platforms:
-                if audiences:
-                    platforms = ["All"]
-                else:
-                    self.warn("blast_radius.apps", f"'{part}' names no known platform (Web, iOS, Android, CWS APIs, All)")
-                    continue
+            audiences, platforms = _audience(part), _platforms(part)
+            if not audiences and not platforms:
+                self.warn("blast_radius.apps", f"'{part}' names no known platform (Web, iOS, Android, CWS APIs, All)")
+                continue
+            parts.append([audiences, platforms])
+        for i, part in enumerate(parts):
+            if not part[1]:
+                part[1] = next((later[1] for later in parts[i + 1:] if later[1]), ["All"])
+        for i, part in enumerate(parts):
+            if not part[0] and i > 0:
+                part[0] = parts[i - 1][0]
+        found: list[AffectedApp] = []
+        for audiences, platforms in parts:
             found.extend(AffectedApp(a, p) for a in (audiences or [None]) for p in platforms)
         return found
 
@@ -474,6 +817,7 @@ class _Builder:
         value = self.raw.get("teams")
         if value is None:
             return []
+        self.note_key("teams", "teams")
         entries = value if isinstance(value, list) else re.split(r"\s*(?:,|;|\n|\band\b|&)\s*", clean(value))
         teams: list[str] = []
         for entry in entries:
@@ -501,7 +845,7 @@ class _Builder:
             reviewed_on = None
             if when is not None and not is_placeholder(when):
                 try:
-                    reviewed_on = parse_date(when)
+                    reviewed_on = parse_date(when, self.raw.day_first)
                 except ValueError as exc:
                     self.warn("reviewers", f"{clean(name)}: {exc}", line)
             reviewers.append(Reviewer(name=clean(name), state=_review_state(state), reviewed_on=reviewed_on))
@@ -532,6 +876,7 @@ class _Builder:
         if not isinstance(rows, list):
             self.warn("action_items", "action_items should be a list; ignored")
             return []
+        self.note_key("action_items", "action_items")
         if len(rows) > MAX_ACTION_ITEMS:
             self.warn("action_items", f"{len(rows)} action items; only the first {MAX_ACTION_ITEMS} are kept")
             rows = rows[:MAX_ACTION_ITEMS]
@@ -553,7 +898,7 @@ class _Builder:
             completed = row.get("completed")
             if completed is not None and not isinstance(completed, bool) and not is_placeholder(completed):
                 try:
-                    completed_on = parse_date(completed)
+                    completed_on = parse_date(completed, self.raw.day_first)
                 except ValueError as exc:
                     self.warn("action_items", f"action item {seq}: {exc}", line)
             due_at = anchor + timedelta(hours=DEADLINE_HOURS[priority]) if priority and anchor else None
@@ -631,24 +976,33 @@ class _Builder:
             self.warn(None, "not filled in: " + ", ".join(names))
 
 
-def _row_date(when: Any, zone: Zone) -> date | None:
+def _row_date(when: Any, zone: Zone, day_first: bool | None = None) -> date | None:
     """The calendar date a timeline row's time carries, if it carries one."""
     if isinstance(when, datetime):
         return (when if when.tzinfo is None else when.astimezone(zone.tz)).date()
     if isinstance(when, date):
         return when
-    found = find_date(clean(when)) if isinstance(when, str) else None
+    found = find_date(clean(when)[:200], day_first) if isinstance(when, str) else None
     return found[0] if found else None
 
 
-def _timeline_kind(description: str) -> str | None:
-    text = description.lower().lstrip("<*_ ")
-    if re.match(r"((incident|issue|outage|problem) )?(started|starts?|began|begins|beginning)\b", text):
-        return "started"
-    if re.match(r"((incident|issue|outage|problem) )?(resolved|resolution|full(y)? recover(ed|y)|recovered|ended|ends|over|"
-                r"end of (the )?(incident|outage)|all clear|mitigated)\b", text):
-        return "resolved"
-    return None
+def _next_day_if_before(moments: list[tuple[datetime, int, Source]], started: datetime | None
+                        ) -> list[tuple[datetime, int, Source]]:
+    """Prose moments with a bare clock time earlier than the start are on the next day."""
+    return [(m + timedelta(days=1), s, src) if started is not None and m < started and
+            (started - m) > timedelta(hours=1) else (m, s, src) for m, s, src in moments]
+
+
+def _own_zone(when: str) -> Zone | None:
+    """The zone a time written as text carries itself (``7:09 AM Eastern``, ``18:46 UTC``), if any."""
+    m = re.search(r"\d(?:\s?[ap]\.?\s?m\.?)?[\s(\[]*([A-Za-z][A-Za-z/_]{0,30}(?:\s?[+-]\d{1,2}(?::?\d{2})?)?)[)\]]?\s*$",
+                  clean(when)[:120], re.I)
+    if not m or m.group(1).lower() in ("am", "pm", "a", "p"):
+        return None
+    try:
+        return resolve_timezone(m.group(1))
+    except ValueError:
+        return None
 
 
 def _audience(text: str) -> list[str]:

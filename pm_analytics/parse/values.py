@@ -104,7 +104,7 @@ _UNIT_MIN = {
     "m": 1, "min": 1, "mins": 1, "minute": 1, "minutes": 1, "mn": 1,
     "s": 1 / 60, "sec": 1 / 60, "secs": 1 / 60, "second": 1 / 60, "seconds": 1 / 60,
 }
-_NUM = r"\d+(?:[.,]\d+)?"
+_NUM = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d{1,9}(?:[.,]\d{1,6})?"
 _DURATION_TERM = re.compile(rf"({_NUM})\s*(days?|d|hours?|hrs?|h|minutes?|mins?|mn|m|seconds?|secs?|s)\b\.?", re.I)
 _ISO_DURATION = re.compile(
     rf"P(?:({_NUM})D)?(?:T(?:({_NUM})H)?(?:({_NUM})M)?(?:({_NUM})S)?)?", re.I
@@ -112,8 +112,24 @@ _ISO_DURATION = re.compile(
 _CLOCK_DURATION = re.compile(r"(\d{1,3}):([0-5]\d)(?::([0-5]\d))?")
 
 
+_THOUSANDS = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?")
+# A value longer than this is not a duration, count, date or severity (a pasted log line, an id list).
+MAX_VALUE_CHARS = 200
+
+
 def _num(text: str) -> float:
+    """``1,200`` is twelve hundred (a thousands separator); ``1,5`` is one and a half (a decimal comma)."""
+    if "," in text and _THOUSANDS.fullmatch(text):
+        return float(text.replace(",", ""))
     return float(text.replace(",", "."))
+
+
+def _short_text(value: object, what: str) -> str:
+    """The value as one clean line, refused when it is too long to be ``what``."""
+    text = clean(value)
+    if len(text) > MAX_VALUE_CHARS:
+        raise ValueError(f"'{text[:40]}…' is {len(text):,} characters long; too long to be {what}")
+    return text
 
 
 def parse_duration_min(value: object) -> Parsed:
@@ -130,7 +146,7 @@ def parse_duration_min(value: object) -> Parsed:
     elif isinstance(value, timedelta):
         minutes, approximate = value.total_seconds() / 60, False
     else:
-        text = clean(value)
+        text = _short_text(value, "a duration")
         text = re.sub(r"\s*\([^)]*\)\s*$", "", text).strip()
         if text.startswith("-") and re.match(r"-\s*\d", text):
             raise ValueError(f"'{clean(value)}' is negative")
@@ -176,6 +192,11 @@ def _only_remark_after(text: str, pos: int) -> bool:
     return rest == "" or bool(re.match(r"[(\[;,–—-]|\s*(?:approx|est)", rest))
 
 
+# An explicit "there were none": 0. Anything else that starts with "no" ("No estimate yet",
+# "None reported", "no reliable count") says the number is not known.
+_NONE = re.compile(
+    r"(?:none|zero|nil|0+|no ?one|nobody|no (?:patients?|clinics?|providers?|users?|customers?|engineers?|one|impact))"
+    r"(?: (?:were |was )?(?:affected|impacted))?\.?(?: ?\(.*\))?", re.I)
 _COUNT = re.compile(r"(\d{1,3}(?:[,_ ]\d{3})+|\d+)(?:\.(\d+))?\s*([kK])?\b")
 
 
@@ -193,9 +214,11 @@ def parse_count(value: object) -> Parsed:
             raise ValueError(f"'{value}' is not a whole number")
         number, approximate = int(value), False
     else:
-        text = clean(value)
-        if re.fullmatch(r"(none|no|zero|nil|0+)\b.*", text, re.I) and not re.match(r"no(ne)? (data|idea)", text, re.I):
+        text = _short_text(value, "a number")
+        if _NONE.fullmatch(text):
             return Parsed(0)
+        if re.match(r"(?:no|none|not)\b", text, re.I):
+            raise ValueError(f"'{text}' is not a number; taken as unknown (write 0 or 'none' if there were none)")
         if re.match(r"-\s*\d", text):
             raise ValueError(f"'{text}' is negative")
         text, approximate = _strip_approx(text)
@@ -227,26 +250,62 @@ def _count_tail_ok(rest: str) -> bool:
 
 
 _SEVERITY = re.compile(r"(?:sev(?:erity)?|s)?\s*[-_ ]?\s*(\d)(?![\d.:])(?:\W.*)?", re.I)
+_PRIORITY = re.compile(r"(?:p|priority)\s*[-_ ]?\s*(\d)(?![\d.:])(?:\W.*)?", re.I)
+# Other organisations' severity words -> the template's SEV1-SEV3 (documented in the README).
+SEVERITY_WORDS = {
+    "critical": "SEV1", "major outage": "SEV1", "down": "SEV1", "outage": "SEV1", "emergency": "SEV1",
+    "high": "SEV2", "major": "SEV2", "partial outage": "SEV2", "degraded": "SEV2", "degraded performance": "SEV2",
+    "disrupted": "SEV2", "medium": "SEV3", "moderate": "SEV3", "low": "SEV3", "minor": "SEV3", "notice": "SEV3",
+    "minor outage": "SEV3", "informational": "SEV3",
+}
+_SEV_NUMBER = {0: "SEV1", 1: "SEV1", 2: "SEV2", 3: "SEV3", 4: "SEV3", 5: "SEV3"}
+_PRIORITY_NUMBER = {0: "SEV1", 1: "SEV1", 2: "SEV2", 3: "SEV3", 4: "SEV3", 5: "SEV3"}
 
 
 def parse_severity(value: object) -> str:
-    """``SEV1`` from ``SEV1``, ``Sev 2``, ``SEV-1``, ``sev1``, ``S1``, ``Severity 1`` or ``1``."""
+    """``SEV1``-``SEV3`` from ``SEV1``, ``Sev 2``, ``SEV-1``, ``S1``, ``Severity 1``, ``1``, and from other
+    scales: SEV0 and SEV4/5, P0-P4, Critical/High/Medium/Low, Major/Minor (see :func:`severity_and_word`)."""
+    return severity_and_word(value)[0]
+
+
+def severity_and_word(value: object) -> tuple[str, str]:
+    """The canonical severity and the word as written (``("SEV1", "P1")``); ``ValueError`` if unreadable."""
     if isinstance(value, bool):
         raise ValueError(f"'{value}' is not a severity")
-    text = re.sub(r"\s*\(.*$", "", clean(value))
+    original = _short_text(value, "a severity")
+    text = re.sub(r"\s*\(.*$", "", original).strip(" .:-")
     if len(set(re.findall(r"sev(?:erity)?\s*[-_ ]?\s*(\d)", text, re.I))) > 1:
-        raise ValueError(f"'{clean(value)}' names several severities; keep one")
+        raise ValueError(f"'{original}' names several severities; keep one")
+    word = text.lower()
+    if word in SEVERITY_WORDS:
+        return SEVERITY_WORDS[word], text
     m = _SEVERITY.fullmatch(text)
-    if not m:
-        raise ValueError(f"'{clean(value)}' is not a severity (write SEV1, SEV2 or SEV3)")
-    if not 1 <= int(m.group(1)) <= 3:
-        raise ValueError(f"'{clean(value)}' is not one of SEV1, SEV2, SEV3")
-    return f"SEV{m.group(1)}"
+    if m and int(m.group(1)) in _SEV_NUMBER:
+        written = re.match(r"(?:sev(?:erity)?|s)?\s*[-_ ]?\s*\d", text, re.I).group(0)
+        return _SEV_NUMBER[int(m.group(1))], written
+    m = _PRIORITY.fullmatch(text)
+    if m and int(m.group(1)) in _PRIORITY_NUMBER:
+        return _PRIORITY_NUMBER[int(m.group(1))], f"P{m.group(1)}"
+    first = re.split(r"\s*[-–—,;/]\s*", word, maxsplit=1)[0]
+    if first in SEVERITY_WORDS:
+        return SEVERITY_WORDS[first], text.split()[0]
+    raise ValueError(f"'{original}' is not a severity (write SEV1, SEV2 or SEV3)")
+
+
+DRILL_WORDS = ("drill", "drills", "test", "tests", "exercise", "exercises", "game day", "gameday", "game-day",
+               "simulation", "simulations", "chaos drill")
+
+
+def drill_word(value: object) -> str | None:
+    """The word that makes a severity or tag mark a drill, not a real incident: the whole value must be
+    one of :data:`DRILL_WORDS` ("test-infra" or "drill-down report" are not drills)."""
+    text = clean(value).strip(" .").lower()
+    return text if text in DRILL_WORDS else None
 
 
 def is_drill(value: object) -> bool:
-    """True for a severity or tag saying the post-mortem is a drill or test, not a real incident."""
-    return bool(re.fullmatch(r"(drill|test|exercise|game ?day|simulation)\b.*", clean(value), re.I))
+    """True for a severity or tag that is exactly a drill word (Drill, Test, Exercise, Game day, Simulation)."""
+    return drill_word(value) is not None
 
 
 # Abbreviation -> (UTC offset in minutes as written, the region whose local time it names).
@@ -268,6 +327,22 @@ _TZ_ABBREVIATIONS = {
     "JST": (540, "Asia/Tokyo"), "KST": (540, "Asia/Seoul"),
     "AEST": (600, "Australia/Sydney"), "AEDT": (660, "Australia/Sydney"),
     "NZST": (720, "Pacific/Auckland"), "NZDT": (780, "Pacific/Auckland"),
+    "SAST": (120, "Africa/Johannesburg"), "CAT": (120, "Africa/Maputo"), "EAT": (180, "Africa/Nairobi"),
+    "WAT": (60, "Africa/Lagos"), "GST": (240, "Asia/Dubai"), "PKT": (300, "Asia/Karachi"),
+    "ICT": (420, "Asia/Bangkok"), "WIB": (420, "Asia/Jakarta"), "PHT": (480, "Asia/Manila"),
+    "AWST": (480, "Australia/Perth"), "ACST": (570, "Australia/Adelaide"), "ACDT": (630, "Australia/Adelaide"),
+    "BRT": (-180, "America/Sao_Paulo"), "ART": (-180, "America/Argentina/Buenos_Aires"),
+    "NST": (-210, "America/St_Johns"), "AST": (-240, "America/Halifax"), "ADT": (-180, "America/Halifax"),
+}
+# Spelled-out names of those abbreviations.
+_TZ_LONG_NAMES = {
+    "PACIFIC STANDARD TIME": "PST", "PACIFIC DAYLIGHT TIME": "PDT", "MOUNTAIN STANDARD TIME": "MST",
+    "MOUNTAIN DAYLIGHT TIME": "MDT", "CENTRAL STANDARD TIME": "CST", "CENTRAL DAYLIGHT TIME": "CDT",
+    "EASTERN STANDARD TIME": "EST", "EASTERN DAYLIGHT TIME": "EDT", "COORDINATED UNIVERSAL TIME": "UTC",
+    "GREENWICH MEAN TIME": "GMT", "BRITISH SUMMER TIME": "BST", "CENTRAL EUROPEAN TIME": "CET",
+    "CENTRAL EUROPEAN SUMMER TIME": "CEST", "EASTERN EUROPEAN TIME": "EET", "INDIA STANDARD TIME": "IST",
+    "SOUTH AFRICA STANDARD TIME": "SAST", "GULF STANDARD TIME": "GST", "JAPAN STANDARD TIME": "JST",
+    "AUSTRALIAN EASTERN STANDARD TIME": "AEST", "AUSTRALIAN EASTERN DAYLIGHT TIME": "AEDT",
 }
 # Names of a region's local time that follow daylight saving ("Pacific time").
 _TZ_REGIONS = {
@@ -275,6 +350,8 @@ _TZ_REGIONS = {
     "MT": "America/Denver", "MOUNTAIN": "America/Denver", "MOUNTAIN TIME": "America/Denver",
     "CT": "America/Chicago", "CENTRAL": "America/Chicago", "CENTRAL TIME": "America/Chicago",
     "ET": "America/New_York", "EASTERN": "America/New_York", "EASTERN TIME": "America/New_York",
+    "US/PACIFIC": "America/Los_Angeles", "US/EASTERN": "America/New_York", "US/CENTRAL": "America/Chicago",
+    "US/MOUNTAIN": "America/Denver", "UK TIME": "Europe/London", "LONDON TIME": "Europe/London",
 }
 _OFFSET = re.compile(r"(?:UTC|GMT)?\s*([+-])\s*(\d{1,2})(?::?(\d{2}))?")
 
@@ -297,7 +374,9 @@ def resolve_timezone(value: str) -> Zone:
     """
     text = clean(value).strip(" .()")
     text = re.sub(r"\s*\(.*$", "", text).strip()
-    upper = text.upper()
+    if len(text) > 60:
+        raise ValueError(f"'{text[:40]}…' is not a timezone")
+    upper = _TZ_LONG_NAMES.get(text.upper(), text.upper())
     if upper in _TZ_ABBREVIATIONS:
         offset, region = _TZ_ABBREVIATIONS[upper]
         return Zone(upper, timezone(timedelta(minutes=offset), upper), region)
@@ -341,31 +420,69 @@ def _fmt_offset(delta: timedelta | None) -> str:
     return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
 
 
-_YEAR = re.compile(r"\d{4}")
-_ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
-_MONTHS = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
+_YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
+_ISO_DATE = re.compile(r"(?<!\d)(\d{4})-(\d{1,2})-(\d{1,2})(?!\d)")
+_MONTHS = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]{0,6}\.?"
+_WEEKDAY = r"(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]{0,6}\.?,?[ \t]{1,3})?"
 _TEXT_DATE = re.compile(
-    rf"(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*,?\s+)?(?:{_MONTHS}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}|"
-    rf"\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTHS},?\s+\d{{4}}|\d{{4}}/\d{{1,2}}/\d{{1,2}}|\d{{1,2}}/\d{{1,2}}/\d{{4}})",
+    rf"\b{_WEEKDAY}(?:(?P<m1>{_MONTHS})[ \t]{{1,3}}(?P<d1>\d{{1,2}})(?:st|nd|rd|th)?,?[ \t]{{1,3}}(?P<y1>\d{{4}})|"
+    rf"(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?[ \t]{{1,3}}(?:of[ \t]{{1,3}})?(?P<m2>{_MONTHS}),?[ \t]{{1,3}}(?P<y2>\d{{4}})|"
+    r"(?P<y3>\d{4})/(?P<mo3>\d{1,2})/(?P<d3>\d{1,2})|"
+    r"(?P<a>\d{1,2})(?P<sep>[/.-])(?P<b>\d{1,2})(?P=sep)(?P<y4>\d{4}))(?!\d)",
     re.I,
 )
+_MONTH_DAY = re.compile(
+    rf"\b{_WEEKDAY}(?:(?P<m1>{_MONTHS})[ \t]{{1,3}}(?P<d1>\d{{1,2}})(?:st|nd|rd|th)?\b|"
+    rf"(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?[ \t]{{1,3}}(?:of[ \t]{{1,3}})?(?P<m2>{_MONTHS})(?![a-z]))",
+    re.I,
+)
+_MONTH_NUMBER = {m: i for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct",
+                                              "nov", "dec"), start=1)}
 
 
-def find_date(text: str) -> tuple[date, int, int] | None:
+def _month(word: str) -> int | None:
+    word = word.lower().rstrip(".")
+    number = _MONTH_NUMBER.get(word[:3])
+    if number is None:
+        return None
+    full = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+            "november", "december")[number - 1]
+    return number if full.startswith(word) or word == "sept" else None
+
+
+def numeric_date_order(text: str) -> bool | None:
+    """Whether a document's numeric dates (``05/10/2025``, ``21-10-2019``) put the day first: True when
+    one of them only reads day-first, False when one only reads month-first, None when none tells."""
+    day_first = month_first = False
+    for m in _NUMERIC_DATE.finditer(text):
+        a, b = int(m.group(1)), int(m.group(2))
+        day_first |= a > 12 >= b
+        month_first |= b > 12 >= a
+    if day_first == month_first:
+        return None
+    return day_first
+
+
+_NUMERIC_DATE = re.compile(r"(?<!\d)(\d{1,2})[/.-](\d{1,2})[/.-](?:19|20)\d\d(?!\d)")
+
+
+def find_date(text: str, day_first: bool | None = None) -> tuple[date, int, int] | None:
     """The first full calendar date in ``text`` with its span, or ``None``.
 
-    ISO dates, ``March 4, 2025``, ``4 Mar 2025``, ``2025/03/04`` and US-style ``03/04/2025``.
+    ISO dates, ``March 4, 2025``, ``4th March, 2025``, ``Tuesday, March 4, 2025``, ``2025/03/04``, and
+    numeric ``03/04/2025``, ``04-03-2025``, ``04.03.2025``. A numeric date whose day and month could be
+    swapped is read day-first when ``day_first`` says so (see :func:`numeric_date_order`), else
+    month-first with ``/`` (US) and day-first with ``-`` or ``.`` (Europe).
     """
     if not _YEAR.search(text):
         return None
     m = _ISO_DATE.search(text)
     t = _TEXT_DATE.search(text)
-    if t and (not m or t.start() < m.start()):
-        try:
-            found = dateutil_parser.parse(t.group(0), dayfirst=False, yearfirst=False).date()
-        except (ValueError, OverflowError):
-            return None
-        return found, t.start(), t.end()
+    while t and (not m or t.start() < m.start()):
+        found = _text_date(t, day_first)
+        if found is not None:
+            return found, t.start(), t.end()
+        t = _TEXT_DATE.search(text, t.end())
     if m:
         try:
             return date(int(m.group(1)), int(m.group(2)), int(m.group(3))), m.start(), m.end()
@@ -374,28 +491,70 @@ def find_date(text: str) -> tuple[date, int, int] | None:
     return None
 
 
-def parse_date(value: object) -> date:
+def _text_date(m: re.Match, day_first: bool | None) -> date | None:
+    try:
+        if m.group("y1"):
+            month = _month(m.group("m1"))
+            return date(int(m.group("y1")), month, int(m.group("d1"))) if month else None
+        if m.group("y2"):
+            month = _month(m.group("m2"))
+            return date(int(m.group("y2")), month, int(m.group("d2"))) if month else None
+        if m.group("y3"):
+            return date(int(m.group("y3")), int(m.group("mo3")), int(m.group("d3")))
+        a, b, year = int(m.group("a")), int(m.group("b")), int(m.group("y4"))
+        if a > 12:
+            return date(year, b, a)
+        if b > 12:
+            return date(year, a, b)
+        first = day_first if day_first is not None else m.group("sep") != "/"
+        return date(year, b, a) if first else date(year, a, b)
+    except ValueError:
+        return None
+
+
+def is_ambiguous_date(text: str) -> bool:
+    """True when ``text``'s first numeric date reads as two different days (``05/10/2025``)."""
+    m = _NUMERIC_DATE.search(text)
+    return bool(m) and int(m.group(1)) <= 12 and int(m.group(2)) <= 12 and m.group(1) != m.group(2)
+
+
+def find_month_day(text: str, year: int) -> tuple[date, int, int] | None:
+    """A day written without its year (``Oct 21``, ``21st October``), placed in ``year``."""
+    for m in _MONTH_DAY.finditer(text):
+        month = _month(m.group("m1") or m.group("m2"))
+        if not month:
+            continue
+        try:
+            return date(year, month, int(m.group("d1") or m.group("d2"))), m.start(), m.end()
+        except ValueError:
+            continue
+    return None
+
+
+def parse_date(value: object, day_first: bool | None = None) -> date:
     """A calendar date from a YAML date/datetime or text holding one full date."""
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
         return value
-    text = clean(value)
-    found = find_date(text)
+    text = _short_text(value, "a date")
+    found = find_date(text, day_first)
     if not found:
         raise ValueError(f"'{text}' is not a date (write YYYY-MM-DD)")
     return found[0]
 
 
-_CLOCK = re.compile(r"(\d{1,2})(?::|\.|h)(\d{2})(?::(\d{2}))?(?:\s*([ap])\.?\s?m\b\.?|([ap])(?![\w'-]))?", re.I)
+_CLOCK = re.compile(r"(\d{1,2})(?:(?::|\.|h)(\d{2})(?::(\d{2}))?)?(?:[ \t]?([ap])\.?[ \t]?m\b\.?|([ap])(?![\w'-]))?",
+                    re.I)
 
 
 def find_clock(text: str) -> tuple[time, int, int] | None:
-    """The clock time at the start of ``text`` (``08:40 AM``, ``8:40pm``, ``14:05``) with its span."""
+    """The clock time at the start of ``text`` (``08:40 AM``, ``8:40pm``, ``14:05``, ``14.05``, ``7 PM``)
+    with its span."""
     m = _CLOCK.match(text)
-    if not m:
+    if not m or (m.group(2) is None and not m.group(4)):
         return None
-    hour, minute, second = int(m.group(1)), int(m.group(2)), int(m.group(3) or 0)
+    hour, minute, second = int(m.group(1)), int(m.group(2) or 0), int(m.group(3) or 0)
     meridiem = (m.group(4) or m.group(5) or "").lower()
     if meridiem:
         if not 1 <= hour <= 12:
@@ -406,10 +565,13 @@ def find_clock(text: str) -> tuple[time, int, int] | None:
     return time(hour, minute, second), m.start(), m.end()
 
 
-def parse_timestamp(value: object, zone: Zone, on: date | None, fold: int = 0) -> datetime:
-    """A UTC ``datetime`` from a YAML datetime or text (date optional when ``on`` is given).
+def parse_timestamp(value: object, zone: Zone, on: date | None, fold: int = 0,
+                    day_first: bool | None = None) -> datetime:
+    """A UTC ``datetime`` from a YAML datetime or text (date optional when ``on`` is given; a day
+    written without its year, ``Oct 21 18:46``, takes ``on``'s year).
 
-    A naive value is read in ``zone``; a value with its own offset keeps it.
+    A naive value is read in ``zone``; a value with its own offset or zone
+    (``7:09 AM Eastern``, ``2:10am SAST``, ``14:00 UTC+2``) keeps it.
     ``fold=1`` picks the second of a clock time that happens twice (when
     daylight saving ends).
     """
@@ -418,17 +580,20 @@ def parse_timestamp(value: object, zone: Zone, on: date | None, fold: int = 0) -
         return moment.astimezone(timezone.utc)
     if isinstance(value, date):
         raise ValueError(f"'{value}' is a date without a time")
-    text = clean(value)
-    found_date = find_date(text)
+    text = _short_text(value, "a time")
+    found_date = find_date(text, day_first)
+    if found_date is None and on is not None and _MONTH_START.search(text):
+        found_date = find_month_day(text, on.year)
     if found_date:
         on = found_date[0]
-        text = (text[:found_date[1]] + " " + re.sub(r"^T(?=\d)", "", text[found_date[2]:])).strip(" ,")
+        text = (text[:found_date[1]] + " " + re.sub(r"^T(?=\d)", "", text[found_date[2]:])).strip(" ,-–—@")
+        text = re.sub(r"^(?:at|@)\s+", "", text, flags=re.I)
     if on is None:
         raise ValueError(f"'{clean(value)}' has no date")
     clock = find_clock(text)
     if not clock:
         raise ValueError(f"'{clean(value)}' is not a time (write e.g. 08:40 AM or 2025-03-04 08:40)")
-    rest = text[clock[2]:].strip(" ,")
+    rest = text[clock[2]:].strip(" ,:;()[]-–—")
     tz = zone.tz
     if rest:
         try:
@@ -436,3 +601,6 @@ def parse_timestamp(value: object, zone: Zone, on: date | None, fold: int = 0) -
         except ValueError:
             raise ValueError(f"'{clean(value)}' has an unknown timezone '{rest}'") from None
     return datetime.combine(on, clock[0], tz).replace(fold=fold).astimezone(timezone.utc)
+
+
+_MONTH_START = re.compile(rf"(?i)\b{_MONTHS}")

@@ -54,8 +54,27 @@ KEY_ALIASES = {
     "impact": "impact_summary",
     "start": "started_at",
     "started": "started_at",
+    "start_time": "started_at",
+    "start_date": "started_at",
+    "incident_start": "started_at",
+    "impact_start": "started_at",
+    "began_at": "started_at",
     "resolved": "resolved_at",
     "ended_at": "resolved_at",
+    "end": "resolved_at",
+    "end_time": "resolved_at",
+    "end_date": "resolved_at",
+    "incident_end": "resolved_at",
+    "impact_end": "resolved_at",
+    "resolved_time": "resolved_at",
+    "detected": "detected_at",
+    "detection_time": "detected_at",
+    "detected_time": "detected_at",
+    "priority": "severity",
+    "level": "severity",
+    "incident_severity": "severity",
+    "labels": "tags",
+    "owner": "author",
     "what_went_well": "went_well",
     "what_went_wrong": "went_wrong",
     "what_didnt_go_well": "went_wrong",
@@ -69,7 +88,7 @@ KEY_ALIASES = {
 }
 TOP_KEYS = {
     "id", "title", "investigation_doc", "author", "severity", "date", "timezone", "reviewers", "impact_summary",
-    "timeline", "started_at", "resolved_at", "blast_radius", "timing", "participants", "teams", "went_well",
+    "timeline", "started_at", "detected_at", "resolved_at", "blast_radius", "timing", "participants", "teams", "went_well",
     "went_wrong", "got_lucky", "why", "action_items", "exclude_from_metrics", "tags", "status",
 }
 NESTED_KEYS = {
@@ -132,19 +151,9 @@ def _check_size(data: Any) -> None:
             stack.extend(node)
 
 
-def split_front_matter(text: str) -> tuple[str, str, int] | None:
-    """``(front matter, body, lines before the body)`` when ``text`` starts with a ``---`` block."""
-    m = re.match(r"\A(?:\ufeff)?---[ \t]*\r?\n(.*?)(?:\r?\n)(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", text, re.S)
-    if not m:
-        if re.match(r"\A(?:\ufeff)?---[ \t]*\r?\n", text):
-            raise YamlError("front matter opened with '---' is never closed", 1)
-        return None
-    return m.group(1), text[m.end():], text.count("\n", 0, m.end())
-
-
 def raw_from_yaml(data: Any, text: str, line_offset: int = 0, where: str = "YAML") -> RawDoc:
     """Map a loaded YAML mapping onto :class:`RawDoc` keys, warning about keys it does not know."""
-    doc = RawDoc(line_finder=yaml_line_finder(text, line_offset))
+    doc = RawDoc(line_finder=yaml_line_finder(text, line_offset), default_rule=f"{where} key")
     if data is None:
         return doc
     if not isinstance(data, dict):
@@ -194,4 +203,18 @@ def _find_nested(name: str) -> str | None:
 
 @lru_cache(maxsize=4096)
 def _snake(key: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "_", str(key).strip().lower()).strip("_")
+    """``Started At``, ``startedAt`` and ``started-at`` -> ``started_at``."""
+    key = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", str(key)[:100].strip())
+    return re.sub(r"[^a-z0-9]+", "_", key.lower()).strip("_")
+
+
+def load_toml(text: str, line_offset: int = 0) -> Any:
+    """Parse TOML front matter (``+++``); raise :class:`YamlError` with the line of the fault."""
+    import tomllib
+
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        line = re.search(r"line (\d+)", str(exc))
+        raise YamlError(f"malformed TOML front matter: {exc}",
+                        int(line.group(1)) + line_offset if line else None) from None

@@ -1,0 +1,860 @@
+"""Stage two of reading a text post-mortem: the field rules over the document model -> :class:`RawDoc`.
+
+The blocks of :mod:`.document` are walked once. A heading names the section
+the following blocks are in (:data:`~.vocabulary.SECTIONS`); a block's
+meaning then depends on its kind and section, and each value is recorded
+with the rule that read it (``label 'Time to detect'``, ``timeline row``,
+``prose duration`` ...), its line and text. A file holding several
+incidents (one section each) is split first: :func:`read_incidents`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from pm_analytics.parse import rules
+from pm_analytics.parse.document import BOLD_LEVEL, CODE, HEADING, HTML, ITEM, ROW, TEXT, Block
+from pm_analytics.parse.raw import EXPLICIT, PROSE, STATED, TIMELINE, RawDoc
+from pm_analytics.parse.values import SEVERITY_WORDS, clean, find_date, find_month_day, is_placeholder
+from pm_analytics.parse.vocabulary import (
+    MAJOR_SECTIONS,
+    TEXT_SECTIONS,
+    action_group,
+    field_for_label,
+    is_instruction,
+    normalise_label,
+    section_for_title,
+)
+
+_TIME_COLUMNS = {"time", "times", "timestamp", "when", "date time", "date and time", "time and date", "clock",
+                 "time utc", "start", "start time", "at"}
+_DATE_COLUMNS = {"date", "day"}
+_EVENT_COLUMNS = {"event", "events", "description", "what happened", "what", "action", "actions", "details", "detail",
+                  "activity", "notes", "note", "update", "summary", "message", "status", "happening", "occurrence"}
+_REVIEWER_HEADER = {"name", "reviewer", "reviewers", "stakeholder", "stakeholders"}
+_PROSE_SECTIONS = frozenset({"summary", "impact_summary", "fields", "other", "ignored", "timeline"})
+_SEVERITY_FIRST_WORDS = frozenset(word.split()[0] for word in SEVERITY_WORDS)
+_MAX_PROSE_BLOCKS = 400
+
+
+@dataclass
+class _Section:
+    name: str
+    level: int
+    line: int
+    title: str = ""
+
+
+def read_blocks(blocks: list[Block], doc: RawDoc | None = None, title: str | None = None) -> RawDoc:
+    """Apply the field rules to ``blocks``; ``title`` is the incident's title when a file's section gave it."""
+    doc = doc or RawDoc()
+    reader = _Reader(doc)
+    if title:
+        doc.first_heading = title
+    for index, block in enumerate(blocks):
+        reader.feed(index, block, blocks)
+    reader.finish()
+    return doc
+
+
+class _Reader:
+    def __init__(self, doc: RawDoc) -> None:
+        self.doc = doc
+        self.section = _Section("fields", 0, 0)
+        self.priority: str | None = None
+        self.group_status: str | None = None
+        self.group_level = 99
+        self.paragraph: list[str] = []
+        self.texts: dict[str, list[str]] = {}
+        self.seen_sections: dict[str, int] = {}
+        self.tables: dict[int, dict] = {}
+        self.pending: dict | None = None
+        self.label_heading: tuple[str, int, str] | None = None
+        self.items: dict[int, dict] = {}
+        self.prose_blocks = 0
+        self.prose_buffer: list[Block] = []
+        self.skip: set[int] = set()
+
+    # -- dispatch ---------------------------------------------------------------------------
+    def feed(self, index: int, block: Block, blocks: list[Block]) -> None:
+        if index in self.skip or block.kind in (CODE, HTML):
+            if block.kind == CODE:
+                self._close_pending()
+            return
+        text = block.text
+        if "time" in text or "Time" in text or "TIME" in text:
+            self._note_zone(block)
+        if block.kind == HEADING:
+            if not self._status_heading(index, block, blocks):
+                self._heading(block)
+            return
+        if block.kind == TEXT and len(text) <= 120 and _plain_title(text):
+            self._heading(Block(HEADING, block.line, text, block.source, level=BOLD_LEVEL))
+            return
+        if block.kind in (TEXT, ITEM) and len(text) <= 200 and self._status_word(block):
+            return
+        label_heading, self.label_heading = self.label_heading, None
+        if label_heading and block.kind == TEXT and block.para and len(text) < 200:
+            key, line, label = label_heading
+            self._set_field(key, text, block.line, f"heading '{label}' + paragraph", block.source)
+            return
+        if block.kind == ROW:
+            self._row(block)
+            return
+        if self._status_update(index, block, blocks):
+            return
+        pairs = rules.label_pairs(text) if block.kind in (TEXT, ITEM) else []
+        if pairs and self._label_pairs(block, pairs):
+            return
+        if self._key_value(block):
+            return
+        section = self.section.name
+        if section == "timeline" or (section not in ("action_items", "reviewers", "teams")
+                                     and self._in_timed_run(index, block, blocks)):
+            self._timeline_line(block)
+        elif section == "action_items" or block.task is not None and section not in TEXT_SECTIONS:
+            self._action_line(index, block)
+        elif section == "reviewers":
+            self._reviewer_line(block)
+        elif section == "teams":
+            if not is_placeholder(text) and not is_instruction(text):
+                self._set_field("teams", text, block.line, "section 'Teams involved'", block.source)
+        elif section in TEXT_SECTIONS:
+            self._text_line(block)
+        else:
+            self._other_line(block)
+        if section in _PROSE_SECTIONS and self.prose_blocks < _MAX_PROSE_BLOCKS and block.kind != ROW \
+                and block.label is None:
+            self.prose_blocks += 1
+            self._prose(block)
+
+    def finish(self) -> None:
+        self._flush_prose()
+        self._close_pending()
+        self._end_paragraph()
+        for section, parts in self.texts.items():
+            items = [p for p in parts if p]
+            line = self.seen_sections.get(section)
+            if section in ("impact_summary", "summary"):
+                if items:
+                    self.doc.set(section, "\n\n".join(items), line, f"section '{section.replace('_', ' ')}'", items[0])
+            elif items and section != "ignored":
+                existing = self.doc.get(section) or []
+                self.doc.set(section, existing + items, line, f"section '{section.replace('_', ' ')}'", items[0])
+        for section, line in self.seen_sections.items():
+            if section in ("ignored", "fields", "summary", "other"):
+                continue
+            if not self.doc.has(section):
+                self.doc.placeholders.add(section)
+                self.doc.lines.setdefault(section, line)
+        summary = self.doc.fields.pop("summary", None)
+        if summary:
+            impact = self.doc.get("impact_summary")
+            self.doc.set("impact_summary", f"{summary}\n\n{impact}" if impact else summary, self.doc.lines.get("summary"))
+            self.doc.placeholders.discard("impact_summary")
+
+    def _label_pairs(self, block: Block, pairs: list[tuple[str, str]]) -> bool:
+        """A line of several ``Label: value`` pairs; True when one of them was a known field."""
+        known = False
+        for label, value in pairs:
+            key = field_for_label(label)
+            if key is not None and self.section.name not in TEXT_SECTIONS - {"ignored"}:
+                self._set_field(key, value, block.line, f"label '{_label_name(label)}'", block.source, label)
+                known = True
+        if known:
+            for segment in rules.segments(block.text):
+                if ":" not in segment:
+                    self._prose_date(Block(TEXT, block.line, segment, block.source))
+        return known
+
+    def _in_timed_run(self, index: int, block: Block, blocks: list[Block]) -> bool:
+        """Whether a line outside the timeline is one of a run of lines that start with a time (a
+        timeline under another heading, "How we fixed it (times in BST)")."""
+        if block.kind not in (TEXT, ITEM) or not block.text[:1].isdigit() and block.text[:1] not in "[A":
+            return self.pending is not None
+        if rules.split_time(block.text, self.doc.day_first) is None:
+            return self.pending is not None
+        for j in (index - 1, index + 1, index + 2):
+            if 0 <= j < len(blocks) and j != index and blocks[j].kind in (TEXT, ITEM) \
+                    and rules.split_time(blocks[j].text, self.doc.day_first) is not None:
+                return True
+        return False
+
+    def _status_word(self, block: Block) -> bool:
+        """A status page's word for how bad it was, on a line of its own or leading a ``·`` line
+        (``Notice``, ``**Down** · Nov 21, 2023``, ``**Service disruption** · Cloud Tasks``); True when the
+        whole line was that."""
+        first = block.text.split(None, 1)[0].strip("*_").lower() if block.text else ""
+        if first not in _SEVERITY_FIRST_WORDS:
+            return False
+        parts = rules.segments(block.text) or [block.text]
+        word = parts[0].strip(" *_")
+        if word.lower() not in SEVERITY_WORDS or len(parts) == 1 and not block.para:
+            return False
+        self.doc.offer("severity", word, block.line, "status-page word", block.source, TIMELINE)
+        for part in parts[1:]:
+            self._prose_date(Block(TEXT, block.line, part, block.source))
+        return True
+
+    def _status_heading(self, index: int, block: Block, blocks: list[Block]) -> bool:
+        """A status page's update written as a bold word (``**Resolved**``) over its text and a
+        ``Posted Feb 12, 2024 - 15:20 UTC`` line: one timeline row at the posted time."""
+        if block.level != BOLD_LEVEL or rules.status_update(block.text) is None or len(block.text) > 20:
+            return False
+        texts, posted = [], None
+        for j in range(index + 1, min(index + 12, len(blocks))):
+            following = blocks[j]
+            if following.kind not in (TEXT, ITEM):
+                break
+            posted = rules.posted_time(following.text)
+            if posted is not None:
+                self.skip.update(range(index + 1, j + 1))
+                break
+            texts.append(following.text)
+        if posted is None:
+            return False
+        self._close_pending()
+        self._timeline_row(block.line, posted, f"{block.text} - {' '.join(texts)}".strip(" -"), block.source)
+        text = " ".join(texts)
+        if text:
+            self._prose(Block(TEXT, block.line, text, block.source))
+        return True
+
+    # -- headings -------------------------------------------------------------------------------
+    def _heading(self, block: Block) -> None:
+        title, level = block.text, block.level
+        self._end_paragraph()
+        self._flush_prose()
+        if self.section.name == "timeline" and level > self.section.level and self._timeline_heading(block):
+            return
+        self._close_pending()
+        found = section_for_title(title)
+        if found is not None and self.section.name == "timeline" and level > self.section.level \
+                and found[0] not in MAJOR_SECTIONS:
+            return
+        if found is not None and self.section.name == "action_items" and level > self.section.level \
+                and found[0] not in ("action_items", "reviewers", "why", "went_well", "went_wrong", "got_lucky"):
+            found = None
+        if found is not None:
+            name, priority = found
+            self.section = _Section(name, level, block.line, title)
+            if name == "action_items":
+                self.priority = priority
+                self.group_status, self.group_level = None, 99
+            self.seen_sections.setdefault(name, block.line)
+            if name == "timeline" and not self.doc.has("timezone"):
+                zone = rules.heading_zone(title)
+                if zone:
+                    self._set_field("timezone", zone, block.line, "timeline heading", block.source)
+            return
+        key = field_for_label(title)
+        if key is not None and len(title) < 80:
+            self.label_heading = (key, block.line, title)
+            return
+        if self.doc.first_heading is None and title and not (normalise_label(title) and is_instruction(title)):
+            self.doc.first_heading = title
+            self.doc.sources["first_heading"] = _source(block, "first heading")
+            self._heading_severity(block)
+            self._prose_date(block)
+            if self.section.name == "fields":
+                return
+        if self.section.name == "action_items" and level > self.section.level:
+            is_group, status = action_group(title)
+            self.group_status = status if is_group else None
+            self.group_level = level
+            return
+        if level > self.section.level and self.section.name not in ("fields",):
+            return
+        self.section = _Section("other", level, block.line, title)
+
+    def _timeline_heading(self, block: Block) -> bool:
+        """A heading inside the timeline that is a time (``### 14:51``, the event on the following
+        lines) or a day (``### 2019-10-21``); True when it was one."""
+        split = rules.split_time(block.text, self.doc.day_first)
+        if split is not None:
+            self._close_pending()
+            self.pending = {"time": split[0], "event": split[1], "line": block.line, "heading": True}
+            return True
+        day = find_date(block.text, self.doc.day_first)
+        if day is not None and len(block.text) - (day[2] - day[1]) < 25:
+            self._close_pending()
+            self._timeline_day(day[0].isoformat(), block.line)
+            return True
+        if len(block.text) < 25 and (md := find_month_day(block.text, 2000)) and md[1] < 12:
+            self._close_pending()
+            self._timeline_day(block.text[md[1]:md[2]], block.line)
+            return True
+        return False
+
+    # -- rows ------------------------------------------------------------------------------------
+    def _row(self, block: Block) -> None:
+        cells = block.cells or []
+        table = self.tables.setdefault(block.table, {"header": None, "kind": None})
+        if block.header or (table["header"] is None and table["kind"] is None and self._looks_like_header(cells)):
+            if self._header_row(block, table):
+                return
+        kind = table["kind"]
+        if kind == "timeline":
+            self._timeline_table_row(block, table)
+            return
+        if kind == "action":
+            item = rules.action_from_table(table["columns"], cells, self.doc.day_first)
+            self._add_action(item, block)
+            return
+        if self._key_value(block):
+            return
+        section = self.section.name
+        if section == "timeline":
+            self._timeline_table_row(block, table)
+        elif section == "action_items":
+            self._action_line(None, block)
+        elif section == "reviewers":
+            self._reviewer_row(block)
+        elif section == "teams":
+            self._set_field("teams", block.text, block.line, "section 'Teams involved'", block.source)
+        elif section in TEXT_SECTIONS:
+            self._text_line(block)
+
+    def _looks_like_header(self, cells: list[str]) -> bool:
+        norms = [normalise_label(c) for c in cells]
+        return (any(n in _TIME_COLUMNS for n in norms) and any(n in _EVENT_COLUMNS for n in norms)) or \
+            rules.action_header(norms) is not None and self.section.name in ("action_items", "fields", "other")
+
+    def _header_row(self, block: Block, table: dict) -> bool:
+        """Learn what a table's columns hold from its header; True when the row was only a header."""
+        cells = block.cells or []
+        norms = [normalise_label(c) for c in cells]
+        if field_for_label(cells[0]) is not None and len(cells) == 2 and not any(n in _EVENT_COLUMNS for n in norms):
+            return False
+        if any(n in _TIME_COLUMNS for n in norms[:2]) and any(n in _EVENT_COLUMNS for n in norms):
+            table["kind"] = "timeline"
+            table["time"] = [i for i, n in enumerate(norms) if n in _TIME_COLUMNS]
+            table["date"] = [i for i, n in enumerate(norms) if n in _DATE_COLUMNS]
+            table["event"] = [i for i, n in enumerate(norms) if n not in _TIME_COLUMNS and n not in _DATE_COLUMNS]
+            for cell in cells:
+                if "(" in cell or "[" in cell:
+                    zone = rules.heading_zone(cell)
+                    if zone and not self.doc.has("timezone"):
+                        self._set_field("timezone", zone, block.line, f"timeline table header '{cell}'", block.source)
+            self.seen_sections.setdefault("timeline", block.line)
+            return True
+        columns = rules.action_header(norms)
+        if columns is not None and self.section.name not in ("timeline", "reviewers"):
+            table["kind"], table["columns"] = "action", columns
+            self.seen_sections.setdefault("action_items", block.line)
+            return True
+        table["header"] = norms
+        if self.section.name == "reviewers" and norms and norms[0] in _REVIEWER_HEADER:
+            return True
+        if self.section.name == "timeline" and norms and norms[0] in ("time", "when", "date", "timestamp", "date time"):
+            return True
+        return False
+
+    def _timeline_table_row(self, block: Block, table: dict) -> None:
+        cells = block.cells or []
+        if table.get("kind") == "timeline":
+            when = " ".join(cells[i] for i in table["date"] + table["time"] if i < len(cells) and cells[i])
+            event = " ".join(cells[i] for i in table["event"] if i < len(cells) and cells[i])
+            if not when.strip():
+                return
+            split = rules.split_time(when + " x", self.doc.day_first)
+            if split is None:
+                day = find_date(when, self.doc.day_first)
+                if day is not None:
+                    self._timeline_day(day[0].isoformat(), block.line)
+                return
+            self._timeline_row(block.line, split[0], event, block.source)
+            return
+        if len(cells) >= 2:
+            when, event = cells[0], " ".join(cells[1:])
+            if normalise_label(when) in ("time", "when", "date", "timestamp", "date time"):
+                return
+            if len(cells) >= 3 and find_date(cells[0], self.doc.day_first) and rules.split_time(cells[1] + " x"):
+                when, event = f"{cells[0]} {cells[1]}", " ".join(cells[2:])
+            self._timeline_row(block.line, when, event, block.source)
+
+    # -- labelled values ------------------------------------------------------------------------
+    def _key_value(self, block: Block) -> bool:
+        """A ``label -> value`` row of a known field, in any shape. True if consumed."""
+        section = self.section.name
+        if block.kind == ROW:
+            cells = block.cells or []
+            if not cells:
+                return False
+            label, values = cells[0], cells[1:]
+            key = field_for_label(label)
+            if key is None:
+                return False
+            if section in ("action_items", "reviewers", "timeline") and key != "teams" and len(values) > 1:
+                return False
+            self._set_field(key, " ".join(v for v in values if v), block.line, f"label '{_label_name(label)}'",
+                            block.source, label)
+            return True
+        if block.label is None:
+            return False
+        label, value = block.label, block.value or ""
+        key = field_for_label(label)
+        if block.kind == TEXT and key is None:
+            found = section_for_title(label)
+            if found and found[0] in TEXT_SECTIONS and value.strip():
+                self._end_paragraph()
+                self.section = _Section(found[0], self.section.level, block.line, label)
+                self.seen_sections.setdefault(found[0], block.line)
+                self._text_line(Block(TEXT, block.line, value, block.source, para=True))
+                if found[0] in _PROSE_SECTIONS:
+                    self._prose(Block(TEXT, block.line, value, block.source))
+                return True
+        if key is None:
+            return False
+        if section in TEXT_SECTIONS - {"ignored"} or section in ("action_items", "reviewers"):
+            return False
+        if section == "timeline" and key not in ("timezone", "date"):
+            return False
+        self._set_field(key, value, block.line, f"label '{_label_name(label)}'", block.source, label)
+        return True
+
+    def _set_field(self, key: str, value: str, line: int, rule: str, source: str, label: str | None = None) -> None:
+        value = value.strip()
+        doc = self.doc
+        if len(value) >= 12 and key not in ("title", "author", "investigation_doc") and any(c.isdigit() for c in value):
+            self._flush_prose()
+            self._prose(Block(TEXT, line, value, source))
+            self._flush_prose()
+        if key == "timezone":
+            declared = rules.zone_declaration(value)
+            if declared:
+                value = declared
+        if key in ("started_at", "resolved_at", "detected_at") and label and "(" in label and not is_placeholder(value):
+            zone = rules.heading_zone(label)
+            if zone and zone.lower() not in value.lower():
+                value = f"{value} {zone}"
+        if key in ("started_at", "resolved_at") and self.section.name == "timeline":
+            self._timeline_row(line, value, "Started at" if key == "started_at" else "Resolved at", source)
+            return
+        if is_placeholder(value):
+            if not doc.has(key):
+                doc.placeholders.add(key)
+                doc.lines.setdefault(key, line)
+            return
+        if doc.has(key):
+            if key == "teams":
+                doc.set(key, f"{doc.get(key)}, {value}")
+            elif doc.strengths.get(key, 0) <= EXPLICIT:
+                doc.offer(key, value, line, rule, source, EXPLICIT)
+            return
+        doc.placeholders.discard(key)
+        doc.set(key, value, line, rule, source, EXPLICIT)
+
+    # -- time zones -------------------------------------------------------------------------------
+    def _note_zone(self, block: Block) -> None:
+        """A line that declares the document's zone ("All times are in PST"); the first valid one counts,
+        and a sentence that only mentions "all times" declares nothing."""
+        text = block.text
+        if block.kind == ROW and block.cells:
+            text = " ".join(block.cells)
+        declared = rules.zone_declaration(text)
+        if declared is None:
+            return
+        if declared.startswith("<"):
+            if not self.doc.has("timezone"):
+                self.doc.placeholders.add("timezone")
+                self.doc.lines.setdefault("timezone", block.line)
+            return
+        if not self.doc.has("timezone"):
+            self.doc.placeholders.discard("timezone")
+            self.doc.set("timezone", declared, block.line, "zone sentence 'all times ...'", block.source)
+        date_in_line = find_date(block.text, self.doc.day_first)
+        if date_in_line is not None and self.section.name == "timeline":
+            self._timeline_day(date_in_line[0].isoformat(), block.line)
+
+    # -- timeline ----------------------------------------------------------------------------------
+    def _timeline_line(self, block: Block) -> None:
+        text = block.text
+        if block.kind == ITEM and block.depth > 0 and self.pending is None and block.parent is not None:
+            own = rules.split_time(text, self.doc.day_first)
+            if own is None:
+                return
+        split = rules.split_time(text, self.doc.day_first)
+        if split is not None:
+            self._close_pending()
+            mention = rules.severity_mention(split[1]) if split[1] else None
+            if mention:
+                self.doc.offer("severity", mention, block.line, "severity named in the timeline", block.source, TIMELINE)
+            if split[1]:
+                self._timeline_row(block.line, split[0], split[1], block.source)
+            else:
+                self.pending = {"time": split[0], "event": "", "line": block.line}
+            return
+        day = find_date(text, self.doc.day_first)
+        if day is not None and day[1] == 0 and len(text) - day[2] < 40:
+            self._close_pending()
+            self._timeline_day(day[0].isoformat(), block.line)
+            return
+        if self.pending is not None:
+            self.pending["event"] = f"{self.pending['event']} {text}".strip()
+            if not self.pending.get("heading"):
+                self._close_pending()
+            return
+        if block.kind == ITEM and not is_instruction(text) and not re.fullmatch(r"<.*>", text) \
+                and not is_placeholder(text):
+            self.doc.problem("warning", "timeline", f"timeline row without a time: '{text[:80]}'", block.line)
+
+    def _timeline_day(self, day: str, line: int) -> None:
+        self._append("timeline", {"day": day, "line": line}, line, day, "timeline rows")
+
+    def _close_pending(self) -> None:
+        pending, self.pending = self.pending, None
+        if pending is not None:
+            self._timeline_row(pending["line"], pending["time"], pending["event"], pending["time"])
+
+    def _timeline_row(self, line: int, when: str, event: str, source: str = "") -> None:
+        when, event = clean(when), clean(event)
+        if re.fullmatch(r"<.*>|HH:MM XM", when, re.I) or is_placeholder(when):
+            if not self.doc.has("timeline"):
+                self.doc.placeholders.add("timeline")
+                self.doc.lines.setdefault("timeline", line)
+            return
+        event = re.sub(r"^<\s*(.*?)\s*>$", r"\1", event)
+        self._append("timeline", {"time": when, "event": event, "line": line}, line, source, "timeline rows")
+        self.doc.placeholders.discard("timeline")
+        self.seen_sections.setdefault("timeline", line)
+
+    def _status_update(self, index: int, block: Block, blocks: list[Block]) -> bool:
+        """A status page's update: ``**Resolved** - This incident has been resolved.`` followed by (or
+        ending in) the time it was posted. Becomes a timeline row, wherever it is."""
+        if block.kind not in (TEXT, ITEM) or not block.text[:1].isalpha() or block.text[:1].islower():
+            return False
+        parts = rules.segments(block.text)
+        if len(parts) >= 2 and rules.status_update(parts[0]) and len(parts[0]) <= 20:
+            rest = " ".join(parts[1:])
+            split = rules.split_time(rest, self.doc.day_first)
+            if split is not None:
+                self._close_pending()
+                self._timeline_row(block.line, split[0], f"{parts[0]} - {split[1].lstrip('—–- ')}", block.source)
+                self._prose(Block(TEXT, block.line, split[1], block.source))
+                return True
+        if block.kind != TEXT:
+            return False
+        update = rules.status_update(block.text)
+        if update is None or not re.match(r"\*\*|__|[A-Z]", block.source.strip()):
+            return False
+        posted, skip = None, None
+        following = next((j for j in range(index + 1, min(index + 4, len(blocks))) if blocks[j].kind in (TEXT, ITEM)),
+                         None)
+        if following is not None:
+            posted = rules.posted_time(blocks[following].text)
+            skip = following
+        if posted is None:
+            tail = re.search(r"(?:posted|at)?[ \t]*([A-Za-z]{3,9}\.? \d{1,2},? (?:\d{4},? )?(?:-|at)? ?\d{1,2}:\d{2}.{0,12})$",
+                             update[1])
+            if tail:
+                posted, skip = rules.posted_time(tail.group(1)), None
+        if posted is None:
+            return False
+        if skip is not None:
+            self.skip.add(skip)
+        self._close_pending()
+        self._timeline_row(block.line, posted, f"{update[0]} - {update[1]}".strip(" -"), block.source)
+        return True
+
+    # -- action items --------------------------------------------------------------------------------
+    def _action_line(self, index: int | None, block: Block) -> None:
+        if block.kind == ROW:
+            cells = block.cells or []
+            norms = [normalise_label(c) for c in cells]
+            columns = rules.action_header(norms)
+            table = self.tables.setdefault(block.table, {"header": None, "kind": None})
+            if columns is not None and table["kind"] is None:
+                table["kind"], table["columns"] = "action", columns
+                return
+            self._add_action(rules.action_from_text(" ".join(cells), self.doc.day_first), block)
+            return
+        text = block.text
+        if is_instruction(text):
+            return
+        if re.fullmatch(r"<.*>|\.\.\.|…", text) or re.match(r"<?\s*AI\d+\s*:\s*(e\.?g\.?\b.*)?>?$", text, re.I):
+            self.doc.placeholders.add("action_items")
+            self.doc.lines.setdefault("action_items", block.line)
+            return
+        if block.kind == ITEM and block.parent is not None and block.parent in self.items:
+            self._sub_item(self.items[block.parent], text)
+            return
+        if block.kind != ITEM and not re.match(r"AI\s*\d+\s*[:.)-]", text, re.I):
+            return
+        item = rules.action_from_text(text, self.doc.day_first)
+        if item is None:
+            return
+        if block.task is not None and item.get("status") != "wontfix":
+            item["status"] = "open" if block.task == " " else "done"
+        if index is not None:
+            self.items[index] = item
+        self._add_action(item, block)
+
+    def _sub_item(self, parent: dict, text: str) -> None:
+        """A sub-bullet belongs to its item: it may give the owner, ticket or status the item lacks."""
+        found = rules.action_from_text(text, self.doc.day_first, allow_empty=True) or {}
+        for key in ("owner", "ticket", "ticket_url", "status", "completed"):
+            if key in found and key not in parent:
+                parent[key] = found[key]
+
+    def _add_action(self, item: dict | None, block: Block) -> None:
+        if item is None:
+            return
+        if self.priority and not item.get("priority"):
+            item["priority"] = self.priority
+        if self.group_status and "status" not in item:
+            item["status"] = self.group_status
+        item["line"] = block.line
+        self.doc.placeholders.discard("action_items")
+        self._append("action_items", item, block.line, block.source,
+                     f"action items under '{self.section.title[:40]}'" if self.section.name == "action_items"
+                     else "action item table" if block.kind == ROW else "checkbox item")
+
+    # -- reviewers, text ----------------------------------------------------------------------------
+    def _reviewer_row(self, block: Block) -> None:
+        cells = block.cells or []
+        if normalise_label(cells[0]) in _REVIEWER_HEADER:
+            return
+        if is_placeholder(cells[0]):
+            self.doc.placeholders.add("reviewers")
+            return
+        self._add_reviewer({"name": clean(cells[0]), "state": clean(cells[1]) if len(cells) > 1 else None,
+                            "date": clean(cells[2]) if len(cells) > 2 else None, "line": block.line})
+
+    def _reviewer_line(self, block: Block) -> None:
+        text = block.text
+        if is_instruction(text) or is_placeholder(text):
+            return
+        reviewer = rules.reviewer_from_text(text, self.doc.day_first)
+        reviewer["line"] = block.line
+        self._add_reviewer(reviewer)
+
+    def _add_reviewer(self, reviewer: dict) -> None:
+        self._append("reviewers", reviewer, reviewer["line"], reviewer["name"], f"reviewers under '{self.section.title[:40]}'")
+
+    def _append(self, key: str, row: dict, line: int, source: str, rule: str) -> None:
+        """Add a row to a list field; the first row says where the list was read."""
+        rows = self.doc.get(key)
+        if rows is None:
+            self.doc.set(key, [row], line, rule, source)
+        else:
+            rows.append(row)
+
+    def _text_line(self, block: Block) -> None:
+        section = self.section.name
+        if section == "ignored":
+            return
+        text = block.text
+        if is_instruction(text) or is_placeholder(text) or re.fullmatch(r"<.*>|\.\.\.|…", text):
+            return
+        text = re.sub(r"^<\s*(.*?)\s*>$", r"\1", text)
+        if section in ("impact_summary", "summary"):
+            if block.para and self.paragraph:
+                self._end_paragraph()
+            self.paragraph.append(text)
+            return
+        parts = self.texts.setdefault(section, [])
+        if block.kind == TEXT and not block.para and parts and self.paragraph:
+            parts[-1] = f"{parts[-1]} {text}"
+        elif block.kind == ITEM and block.depth > 0 and parts:
+            parts[-1] = f"{parts[-1]} {text}"
+        else:
+            parts.append(text)
+        self.paragraph.append(text)
+        self.doc.lines.setdefault(section, block.line)
+
+    def _end_paragraph(self) -> None:
+        if self.section.name in ("impact_summary", "summary") and self.paragraph:
+            self.texts.setdefault(self.section.name, []).append(" ".join(self.paragraph))
+            self.doc.lines.setdefault(self.section.name, self.section.line)
+        self.paragraph = []
+
+    def _other_line(self, block: Block) -> None:
+        if self.section.name == "fields" and self.doc.first_heading is None and self.section.line == 0 \
+                and block.kind == TEXT and not block.label:
+            text = block.text
+            if text and not is_instruction(text) and not self.doc.has("title") and len(text) < 200:
+                self.doc.first_heading = text
+                self.doc.sources["first_heading"] = _source(block, "first line")
+
+    # -- prose ------------------------------------------------------------------------------------------
+    def _prose(self, block: Block) -> None:
+        """Gather a paragraph's lines (authors wrap sentences across lines) for the prose rules."""
+        buffer = self.prose_buffer
+        if buffer and (block.kind != TEXT or block.para or buffer[-1].kind != TEXT or buffer[-1].line != block.line - 1):
+            self._flush_prose()
+        self.prose_buffer.append(block)
+        if block.kind != TEXT:
+            self._flush_prose()
+
+    def _flush_prose(self) -> None:
+        """Weak rules over a paragraph: a stated duration, a time range, the moments it states, a
+        severity, a date. Each value names the line its words are on."""
+        blocks, self.prose_buffer = self.prose_buffer, []
+        if not blocks:
+            return
+        starts, parts, position = [], [], 0
+        for block in blocks:
+            starts.append(position)
+            parts.append(block.text)
+            position += len(block.text) + 1
+        text = " ".join(parts)
+        if len(text) < 12:
+            self._prose_date(blocks[0])
+            return
+
+        def at(offset: int) -> Block:
+            return blocks[max(i for i, start in enumerate(starts) if start <= max(offset, 0))]
+
+        duration = rules.prose_duration(text)
+        if duration:
+            where = at(text.find(duration.split()[0].lstrip("~")))
+            self.doc.offer("timing.total_duration", duration, where.line, "prose duration", where.source, STATED)
+        span = rules.prose_time_range(text)
+        if span:
+            where = at(text.find(span[0].split()[-2] if len(span[0].split()) > 1 else span[0]))
+            for key, value in zip(("started_at", "resolved_at"), span):
+                self.doc.offer(f"prose.{key}", value, where.line, "prose time range", where.source, PROSE)
+        mention = rules.severity_mention(text)
+        if mention:
+            where = at(text.find(mention))
+            self.doc.offer("severity", mention, where.line, "severity named in text", where.source, PROSE)
+        for word in rules.status_words(text):
+            where = at(text.find(word))
+            self.doc.offer("severity", word, where.line, "component status", where.source, PROSE)
+        if ":" in text or "am" in text or "pm" in text or "AM" in text or "PM" in text:
+            moments = rules.prose_moments(text)
+            if moments:
+                found = self.doc.get("prose.moments") or []
+                for kind, when, words, offset in moments:
+                    where = at(offset)
+                    found.append({"kind": kind, "time": when, "words": words, "line": where.line, "text": where.source})
+                self.doc.set("prose.moments", found, blocks[0].line)
+        for block in blocks:
+            if self.doc.has("prose.date"):
+                break
+            self._prose_date(block)
+
+    def _prose_date(self, block: Block) -> None:
+        if self.doc.has("prose.date"):
+            return
+        found = find_date(block.text, self.doc.day_first)
+        if found:
+            self.doc.offer("prose.date", found[0].isoformat(), block.line, "date in text", block.source, PROSE)
+
+    def _heading_severity(self, block: Block) -> None:
+        word = rules.heading_severity(block.text)
+        if word:
+            self.doc.offer("severity", word, block.line, "severity beside the title", block.source, TIMELINE)
+
+
+def _plain_title(text: str) -> bool:
+    """A plain line that is a section title (the template exported as text has no other headings)."""
+    if section_for_title(text) is None:
+        return False
+    return ":" not in text or text.endswith(":") or text[:8].lower() == "timeline"
+
+
+def _label_name(label: str) -> str:
+    name = re.sub(r"\s*\([^)]{0,300}\)\s*", " ", clean(label)).strip(" *:")
+    return name[:60]
+
+
+def _source(block: Block, rule: str):
+    from pm_analytics.parse.raw import Source
+
+    return Source(block.line, rule, Source.quote(block.source or block.text))
+
+
+# -- files holding several incidents -------------------------------------------------------------------
+
+_INCIDENT_HEADING = re.compile(r"\bincident\b[^a-z]{0,3}#?\s*\d|\b[A-Z][A-Z0-9]{1,9}-\d{1,6}\b|\bINC\d{2,}", re.I)
+_ID_IN_HEADING = re.compile(r"\b([A-Z][A-Z0-9]{1,9}-\d{1,6})\b")
+# What a file says when it holds several incidents: a log, a history, a roll-up, a report of a period.
+_COLLECTION = re.compile(
+    r"\b(?:incidents|incident (?:log|history|report(?:s)? for|roll-?up|digest|summary for)|on-?call log|"
+    r"status history|past incidents|availability report|reliability report|outage log|"
+    r"(?:one|an?) (?:section|entry|heading) (?:per|for each) incident|post-?mortems)\b", re.I)
+
+
+@dataclass
+class IncidentSection:
+    """One incident of a file that holds several: its title, id (if it names one), the date and time its
+    heading gives, and its blocks."""
+
+    title: str
+    incident_id: str | None
+    blocks: list[Block]
+    heading: Block | None = None
+
+
+def split_incidents(blocks: list[Block], day_first: bool | None = None) -> tuple[list[Block], list[IncidentSection]]:
+    """A file's preamble and its incident sections, when it is a log or roll-up of several incidents;
+    else ``(blocks, [])``. Sections are the headings of one level that are no known section, two or
+    more of them, when they name an incident by a date or an id, or the file says it holds incidents
+    ("Incident log", "Past incidents", "Four incidents ...") — and no known section (Impact,
+    Timeline, Action items ...) stands beside them at that level, which would make them parts of one."""
+    headings = [(i, b) for i, b in enumerate(blocks) if b.kind == HEADING and b.level < BOLD_LEVEL]
+    if len(headings) < 2:
+        return blocks, []
+    first_text = next((b for b in blocks if b.kind in (TEXT, HEADING)), None)
+    intro = " ".join(b.text for b in blocks[:headings[1][0]] if b.kind in (TEXT, HEADING))[:2000]
+    says_collection = bool(_COLLECTION.search(intro)) if first_text is not None else False
+    for level in sorted({b.level for _, b in headings}):
+        at_level = [(i, b) for i, b in headings if b.level == level]
+        unknown = [(i, b) for i, b in at_level if section_for_title(b.text) is None and field_for_label(b.text) is None]
+        named = [(i, b) for i, b in unknown if _names_incident(b.text, day_first)]
+        candidates = named if len(named) >= 2 else unknown if says_collection and len(unknown) >= 2 else []
+        if len(candidates) < 2:
+            continue
+        known = [section_for_title(b.text)[0] for _, b in at_level if section_for_title(b.text) is not None]
+        if any(k in MAJOR_SECTIONS | {"timeline"} for k in known):
+            return blocks, []
+        candidates = [(i, b) for i, b in candidates if not _inside_timeline(headings, i, b)]
+        if len(candidates) < 2:
+            continue
+        chosen = {i for i, _ in candidates}
+        first = candidates[0][0]
+        bounds = [i for i, _ in at_level if i >= first] + [len(blocks)]
+        sections = []
+        for start, end in zip(bounds, bounds[1:]):
+            if start not in chosen:
+                continue
+            heading = blocks[start]
+            sections.append(IncidentSection(_title_of(heading.text, day_first), _id_of(heading.text),
+                                            blocks[start:end], heading))
+        return blocks[:first], sections
+    return blocks, []
+
+
+def _inside_timeline(headings: list[tuple[int, Block]], index: int, block: Block) -> bool:
+    """Whether a heading sits under a Timeline heading (a time or day of one incident's timeline)."""
+    for i, parent in reversed(headings):
+        if i < index and parent.level < block.level:
+            found = section_for_title(parent.text)
+            return found is not None and found[0] == "timeline"
+    return False
+
+
+def _names_incident(title: str, day_first: bool | None) -> bool:
+    if section_for_title(title) is not None or len(title) > 200:
+        return False
+    found = find_date(title, day_first) or find_month_day(title, 2000)
+    if found is not None:
+        rest = (title[:found[1]] + title[found[2]:]).strip(" -–—:|,()[]")
+        return len(re.findall(r"[A-Za-z]{3,}", rest)) >= 2 or bool(re.search(r"\d{1,2}:\d{2}", rest))
+    return bool(_INCIDENT_HEADING.search(title))
+
+
+def _title_of(title: str, day_first: bool | None) -> str:
+    found = find_date(title, day_first) or find_month_day(title, 2000)
+    if found is not None:
+        title = f"{title[:found[1]]} {title[found[2]:]}"
+    title = re.sub(r"\s*[(\[](?:major|minor|critical|sev[ -]?\d|p\d)[)\]]\s*$", "", title, flags=re.I)
+    return re.sub(r"^[\s\-–—:|,()\[\]]+|[\s\-–—:|,(\[]+$", "", re.sub(r"\s+", " ", title)).strip() or title
+
+
+def _id_of(title: str) -> str | None:
+    m = _ID_IN_HEADING.search(title)
+    return m.group(1) if m else None

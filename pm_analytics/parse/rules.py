@@ -1,0 +1,568 @@
+"""Line rules: small pure functions that read one thing from one line of a post-mortem.
+
+Each takes a line's cleaned text and returns what it read, or ``None``; the
+reader (:mod:`.reader`) decides where a rule applies and records its name
+with the value. Their examples live in ``tests/test_reader_rules.py``. Every
+pattern is anchored or bounded, and prose rules look at a bounded window, so
+no line costs more than linear time.
+"""
+
+from __future__ import annotations
+
+import re
+
+from pm_analytics.parse.values import (
+    MAX_VALUE_CHARS,
+    clean,
+    find_clock,
+    find_date,
+    is_placeholder,
+    resolve_timezone,
+)
+
+# -- timeline rows --------------------------------------------------------------------------
+
+_CLOCK_TEXT = r"\d{1,2}(?:[:.h]\d{2}(?::\d{2})?)?(?:[ \t]?[aApP]\.?[ \t]?[mM]\b\.?|[aApP](?![\w'-]))?"
+_ZONE_WORD = (r"(?:[A-Z]{1,5}T|UTC|GMT|Z|UTC ?[+-]\d{1,2}(?::?\d{2})?|GMT ?[+-]\d{1,2}(?::?\d{2})?|"
+              r"[A-Z]{2,5}|Eastern|Pacific|Central|Mountain|ET|PT|CT|MT)")
+_ROW_TIME = re.compile(
+    rf"(?P<time>{_CLOCK_TEXT})"
+    rf"(?:[ \t]*(?:-|–|—|to)[ \t]*(?P<until>\d{{1,2}}[:.]\d{{2}}(?:[ \t]?[aApP]\.?[ \t]?[mM]\b\.?)?))?"
+    rf"(?P<zone>[ \t]*[(\[]?{_ZONE_WORD}[)\]]?(?![\w/]))?"
+    r"[ \t]*(?:[:|,.]|[-–—](?!\d))?[ \t]*(?P<event>.*)$",
+    re.S,
+)
+_MONTHS = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]{0,6}\.?"
+_MONTH_DAY_START = re.compile(
+    rf"(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]{{0,6}}\.?,?[ \t]{{1,3}})?(?:{_MONTHS}[ \t]{{1,3}}\d{{1,2}}(?:st|nd|rd|th)?|"
+    rf"\d{{1,2}}(?:st|nd|rd|th)?[ \t]{{1,3}}{_MONTHS})(?![a-z\d])[ \t]*,?[ \t]*(?:at[ \t]+|@[ \t]*|[-–—][ \t]*)?", re.I)
+_LEAD = re.compile(r"(?:at|on|around|approximately|approx\.?|about|~)[ \t]+", re.I)
+
+
+def split_time(text: str, day_first: bool | None = None) -> tuple[str, str] | None:
+    """``("14:51 UTC", "Traffic spikes")`` from a row that starts with a time, or ``None``.
+
+    Reads ``14:51 Event``, ``[13:26] Event``, ``00:27 UTC: Event``, ``7:32 PM - Event``,
+    ``03:26pm Event``, ``14.43 Event``, ``8:20 - 8:24 Event`` (the start), ``2019-10-21 14:51
+    Event``, ``Oct 21, 14:51 UTC Event``, ``At 14:51, event``; the date and the row's own zone
+    stay in the returned time. An empty event means the text follows on the next line.
+    """
+    text = text[:MAX_VALUE_CHARS * 10].strip()
+    if text[:1] == "[":
+        text = re.sub(r"^\[([^\]]{1,60})\]", r"\1", text)
+    if text[:1] in "Aa~oO":
+        text = _LEAD.sub("", text, count=1)
+    prefix = ""
+    found = find_date(text[:80], day_first)
+    if found and found[1] == 0:
+        prefix, text = text[:found[2]], re.sub(r"^(?:T(?=\d)|[ \t]*,?[ \t]*(?:at[ \t]+|@[ \t]*|[-–—][ \t]*)?)", "",
+                                               text[found[2]:])
+    elif text[:1].isalpha() and (md := _MONTH_DAY_START.match(text)):
+        prefix, text = md.group(0).strip(" ,-–—@").removesuffix(" at").strip(), text[md.end():]
+    if not text[:1].isdigit():
+        return None
+    m = _ROW_TIME.match(text)
+    if not m or find_clock(m.group("time")) is None:
+        return None
+    when = m.group("time").strip()
+    event = m.group("event").strip()
+    zone = (m.group("zone") or "").strip(" \t()[]")
+    if zone and not _is_zone(zone):
+        event = text[m.start("zone"):].strip()
+        event = re.sub(r"^[ \t]*(?:[:|,]|[-–—](?!\d))[ \t]*", "", event)
+        zone = ""
+    if not prefix and event[:3].lower() == "on " and (after := find_date(event[3:80], day_first)) and after[1] == 0:
+        prefix = event[3:3 + after[2]]
+        event = re.sub(r"^[ \t]*(?:[:|,]|[-–—](?!\d))?[ \t]*", "", event[3 + after[2]:])
+    if not when[-1:].isdigit() and not re.search(r"[ap]\.?\s?m\.?$|[ap]$", when, re.I):
+        return None
+    if "." in when and not zone and _QUANTITY.match(event):
+        return None
+    return " ".join(p for p in (prefix, when, zone) if p), event
+
+
+_QUANTITY = re.compile(r"(?:%|percent|hours?\b|hrs?\b|minutes?\b|mins?\b|seconds?\b|secs?\b|days?\b|weeks?\b|x\b|k\b|m\b|"
+                       r"ms\b|s\b|[kmgt]b\b|million|billion|times\b|release|version)", re.I)
+
+
+def _is_zone(word: str) -> bool:
+    try:
+        resolve_timezone(word)
+    except ValueError:
+        return False
+    return word.isupper() or word[:1].isupper()
+
+
+_STATUS_UPDATE = re.compile(
+    r"(resolved|monitoring|identified|investigating|update|updated|mitigated|completed|postmortem|"
+    r"scheduled|in progress|verifying)\b[ \t]*(?:[-–—:][ \t]*)?(.*)$", re.I | re.S)
+_POSTED = re.compile(r"(?:posted|updated)?[ \t]*(?:on[ \t]+)?(.{0,60}?\d{1,2}[:.]\d{2}.{0,20})$", re.I)
+
+
+def status_update(text: str) -> tuple[str, str] | None:
+    """``("Resolved", "This incident has been resolved.")`` from a status page's update line."""
+    m = _STATUS_UPDATE.match(text[:2000])
+    if not m:
+        return None
+    return m.group(1), m.group(2).strip()
+
+
+def posted_time(text: str) -> str | None:
+    """The date and time of a status update's "Posted Oct 21, 2019 - 18:46 UTC" line, or ``None``."""
+    if len(text) > 100 or not any(c.isdigit() for c in text):
+        return None
+    m = _POSTED.fullmatch(text.strip())
+    if not m:
+        return None
+    when = m.group(1).strip(" -–—")
+    return when if split_time(when + " x") or find_date(when) else None
+
+
+# -- time zones -------------------------------------------------------------------------------
+
+_ZONE_PHRASE = re.compile(
+    r"\b(?:all[ \t]+)?times[ \t]+(?:are[ \t]+|is[ \t]+)?(?:(?:shown|given|listed|noted|written|expressed|reported|"
+    r"displayed|stated)[ \t]+)?(?:in[ \t]+|as[ \t]+)?(?:the[ \t]+)?", re.I)
+_ZONE_TOKEN = re.compile(r"[A-Za-z][A-Za-z_/+\-0-9:]{0,40}")
+
+
+def zone_declaration(text: str) -> str | None:
+    """The zone a line declares for the document's times (``All times are in America/Los_Angeles``,
+    ``Timeline (all times PST)``, ``times in BST``, ``All times UTC unless noted``), or ``None``.
+    Only a phrase about "times" followed by a real zone declares one: "at all times of day" does not.
+    The template's unfilled ``<TTT (specify timezone)>`` is returned as written."""
+    if len(text) > 2000:
+        text = text[:2000]
+    if "times" not in text and "Times" not in text and "TIMES" not in text:
+        return None
+    for m in _ZONE_PHRASE.finditer(text):
+        rest = text[m.end():m.end() + 80]
+        if rest.lstrip().startswith("<") and re.match(r"\s*<[^>]{0,60}(TTT|specify)", rest):
+            return rest.strip()
+        zone = _zone_at(rest)
+        if zone:
+            return zone
+    return None
+
+
+def _zone_at(rest: str) -> str | None:
+    """The longest run of up to four words at the start of ``rest`` that names a zone."""
+    words = _ZONE_TOKEN.findall(rest[:80])[:4]
+    if not words or not re.match(r"[\s(\[]*" + re.escape(words[0]), rest):
+        return None
+    if words[0].islower() and "/" not in words[0]:
+        return None
+    for n in range(len(words), 0, -1):
+        candidate = " ".join(words[:n]).strip("-:")
+        try:
+            resolve_timezone(candidate)
+        except ValueError:
+            continue
+        if candidate.lower() in ("a", "at", "in", "on", "of", "the", "z") and n == 1:
+            return None
+        return candidate
+    return None
+
+
+def heading_zone(title: str) -> str | None:
+    """The zone a timeline heading names: ``Timeline (UTC)``, ``Timeline - PDT``, ``Timeline [all times CET]``."""
+    declared = zone_declaration(title)
+    if declared:
+        return declared
+    m = re.search(r"[(\[]([^)\]]{1,40})[)\]]|[-–—:,][ \t]*(?:in[ \t]+)?([A-Za-z][\w/+:-]{0,30})[ \t]*$", title)
+    if not m:
+        return None
+    return _zone_at(m.group(1) or m.group(2))
+
+
+# -- action items -------------------------------------------------------------------------------
+
+# [text](url), allowing one level of parentheses inside the url.
+MARKDOWN_LINK = re.compile(r"\[([^\]]{0,500})\]\(((?:[^()\s]|\([^()\s]{0,200}\)){1,2000})\)")
+TICKET_KEY = re.compile(r"\b([A-Z][A-Z0-9]{1,15}-\d{1,9})\b")
+_OWNER = re.compile(r"\(?\bowners?[ \t]*[:=-]?[ \t]*([^,;\[\]()]{1,80}?)[ \t]*(?=,|;|\[|\)|$|[ \t]+(?:done|completed|closed|"
+                    r"won.?t|status|due|eta)\b|\.[ \t]+[A-Z][a-z]{2,}[ \t]*:|\.$|[ \t]+[-–—][ \t])", re.I)
+_STATUS_LABEL = re.compile(r"[.,;(]?[ \t]*\bstatus[ \t]*[:=][ \t]*([A-Za-z][\w' -]{0,30}?)[ \t]*(?:[.,;)]|$)", re.I)
+_STATUS_PREFIX = re.compile(r"(DONE|TODO|OPEN|FIXED|COMPLETED?|CLOSED|IN PROGRESS|WIP)[ \t]*[:–—-][ \t]*", re.I)
+_HANDLE = re.compile(r"(?:^|[\s(])(@[A-Za-z0-9][\w.-]{0,38})\b(?:[ \t]+(?:will|to|is|owns|has))?")
+_DONE_WORD = re.compile(r"\b(done|completed|complete|closed|fixed|resolved|shipped|merged)\b|✅|✔|☑", re.I)
+_WONTFIX = re.compile(r"\b(won.?t ?(fix|do)|wontfix|cancel+ed|not doing|dropped|obsolete)\b", re.I)
+_OPEN_WORD = re.compile(r"\b(TODO|to ?do|open|in progress|in-progress|pending|not started|planned|ongoing)\b[ \t]*\)?[ \t]*$",
+                        re.I)
+_ACTION_ID = re.compile(r"^(AI[ \t]*\d{1,4}|[A-Z]{1,5}\d{1,4})[ \t]*[:.)–-][ \t]*", re.I)
+_DONE_TAIL = re.compile(r"^[ \t]*(?:on|at|:|-|–|\()?[ \t]*")
+
+
+def action_from_text(text: str, day_first: bool | None = None, allow_empty: bool = False) -> dict | None:
+    """One action item from ``AI1: text, owner: Name, [TICKET-1] done 2025-03-05`` or ``@ann will add an
+    alert (done 5/10/2025)``: id, description, owner, ticket and link, status and completion date."""
+    text = clean(text[:5000]).strip()
+    text = re.sub(r"^<\s*(.*?)\s*>$", r"\1", text)
+    item: dict = {}
+    m = _ACTION_ID.match(text)
+    if m:
+        item["id"] = re.sub(r"\s+", "", m.group(1)).upper()
+        text = text[m.end():]
+    prefix = _STATUS_PREFIX.match(text)
+    if prefix:
+        word = prefix.group(1).lower()
+        item["status"] = "open" if word in ("todo", "open", "in progress", "wip") else "done"
+        text = text[prefix.end():]
+    label = _STATUS_LABEL.search(text)
+    if label:
+        item["status"] = label.group(1).strip()
+        text = text[:label.start()] + text[label.end():]
+    link = MARKDOWN_LINK.search(text)
+    if link:
+        item["ticket"] = link.group(1).strip()
+        item["ticket_url"] = link.group(2).strip()
+        key = TICKET_KEY.search(item["ticket"]) or TICKET_KEY.search(item["ticket_url"])
+        if key and not TICKET_KEY.fullmatch(item["ticket"]):
+            item["ticket"] = key.group(1)
+        text = text[: link.start()] + text[link.end():]
+    else:
+        bracket = re.search(r"\[([^\]]{0,300})\]", text)
+        if bracket:
+            inner = bracket.group(1).strip()
+            key = TICKET_KEY.search(inner)
+            if inner.startswith(("http://", "https://")):
+                item["ticket_url"] = inner
+                item["ticket"] = key.group(1) if key else inner
+            elif key:
+                item["ticket"] = key.group(1)
+            text = text[: bracket.start()] + text[bracket.end():]
+        else:
+            key = TICKET_KEY.search(text)
+            if key and not re.match(r"AI\d", key.group(1)):
+                item["ticket"] = key.group(1)
+                text = text[: key.start()] + text[key.end():]
+    owner = _OWNER.search(text)
+    if owner:
+        item["owner"] = owner.group(1).strip()
+        text = text[: owner.start()] + text[owner.end():]
+    else:
+        handle = _HANDLE.search(text)
+        if handle:
+            item["owner"] = handle.group(1)
+    if _WONTFIX.search(text):
+        item["status"] = "wontfix"
+        text = _WONTFIX.sub("", text)
+    done = _DONE_WORD.search(text) if "status" not in item else None
+    while done:
+        after = text[done.end():]
+        tail = _DONE_TAIL.match(after)
+        dated = find_date(after[tail.end():tail.end() + 40], day_first) if tail else None
+        at_end = not after.strip(" \t)].,;") or (dated and dated[1] == 0)
+        standalone = re.search(r"(^|[,;(\[\-–—]\s*)$", text[:done.start()]) or done.group(0) in "✅✔☑"
+        if dated and dated[1] == 0 or (at_end and standalone) or done.group(0) in "✅✔☑":
+            item["status"] = item.get("status", "done")
+            end = done.end()
+            if dated and dated[1] == 0:
+                item["completed"] = dated[0].isoformat()
+                end = done.end() + tail.end() + dated[2]
+                end += len(text[end:]) - len(text[end:].lstrip(" )]"))
+            text = text[: done.start()] + text[end:]
+            break
+        done = _DONE_WORD.search(text, done.end())
+    else:
+        if "status" not in item and _OPEN_WORD.search(text) and not text.rstrip().endswith("."):
+            item["status"] = "open"
+            text = _OPEN_WORD.sub("", text)
+    description = re.sub(r"\(\s*\)|\[\s*\]|\s+", " ", text)
+    description = re.sub(r"(\s*[,;]\s*)+(?=[,;]|$)", "", description)
+    description = re.sub(r"^[\s,;:–—-]+|[\s,;:–—(-]+$", "", description).strip()
+    if description.lower().startswith("e.g"):
+        description = re.sub(r"^e\.?g\.?\s+", "", description, flags=re.I)
+    item["description"] = description
+    if not description and not item.get("ticket") and not allow_empty:
+        return None
+    return item
+
+
+ACTION_COLUMNS = {
+    "description": ("action", "action item", "action items", "actions", "description", "task", "tasks", "item", "title",
+                    "summary", "what", "follow up", "follow ups", "follow up task", "remediation", "remediations", "fix",
+                    "work item", "issue title", "measure", "measures", "change", "changes", "improvement", "improvements",
+                    "todo", "to do", "next step", "next steps", "corrective action", "preventive action"),
+    "id": ("id", "ai", "#", "no", "number", "key"),
+    "priority": ("priority", "prio", "type", "p"),
+    "owner": ("owner", "owners", "assignee", "assigned to", "who", "responsible", "dri"),
+    "ticket": ("bug", "ticket", "issue", "jira", "link", "tracking", "tracker", "reference", "ref", "pr"),
+    "status": ("status", "state", "done", "progress"),
+    "completed": ("completed", "completed on", "done on", "closed", "closed on", "completion date", "resolved on"),
+    "due": ("due", "due date", "deadline", "target date", "eta", "by when"),
+}
+_COLUMN_OF = {name: column for column, names in ACTION_COLUMNS.items() for name in names}
+
+
+def action_header(normalised_cells: list[str]) -> list[str | None] | None:
+    """The meaning of each column of an action-item table header, or ``None`` when it is not one."""
+    columns = [_COLUMN_OF.get(c) for c in normalised_cells]
+    return columns if "description" in columns else None
+
+
+def action_from_table(columns: list[str | None], cells: list[str], day_first: bool | None = None) -> dict | None:
+    """An action item from a table row whose columns :func:`action_header` named."""
+    item: dict = {}
+    for column, value in zip(columns, cells):
+        value = clean(value)
+        if not value or column is None:
+            continue
+        if column == "description":
+            parsed = action_from_text(value, day_first) or {}
+            item["description"] = parsed.get("description") or value
+            for key in ("status", "completed", "owner", "ticket", "ticket_url"):
+                if key in parsed and key not in item:
+                    item[key] = parsed[key]
+        elif column == "id":
+            item["id"] = value
+        elif column == "priority":
+            if re.fullmatch(r"p[0-2]", value, re.I):
+                item["priority"] = value.upper()
+            else:
+                item["type"] = value
+        elif column == "owner":
+            item["owner"] = value
+        elif column == "ticket":
+            link = MARKDOWN_LINK.search(value)
+            key = TICKET_KEY.search(value)
+            if link:
+                item["ticket"], item["ticket_url"] = link.group(1), link.group(2)
+                key = TICKET_KEY.search(link.group(1)) or TICKET_KEY.search(link.group(2))
+                if key and not TICKET_KEY.fullmatch(link.group(1)):
+                    item["ticket"] = key.group(1)
+            elif key:
+                item["ticket"] = key.group(1)
+            elif value.startswith(("http://", "https://")):
+                item["ticket"] = item["ticket_url"] = value.split()[0]
+            else:
+                bug = re.search(r"(?:bug|issue)\s*#?\s*(\d+)|#(\d+)", value, re.I)
+                if bug:
+                    item["ticket"] = bug.group(0)
+            if re.search(r"\bDONE\b|✅", value):
+                item["status"] = "done"
+            elif re.search(r"\bTODO\b|\bOPEN\b", value):
+                item["status"] = "open"
+        elif column == "status":
+            item["status"] = "done" if value in ("✅", "✔", "☑", "x", "X") else value
+            found = find_date(value, day_first)
+            if found and "completed" not in item:
+                item["completed"] = found[0].isoformat()
+                item["status"] = re.sub(r"\s*\(?\s*" + re.escape(value[found[1]:found[2]]) + r"\s*\)?", "", value) or "done"
+        elif column == "completed":
+            item["completed"] = value
+        elif column == "due":
+            item["due"] = value
+    if not item.get("description") or is_placeholder(item["description"]):
+        return None
+    return item
+
+
+# -- reviewers -------------------------------------------------------------------------------------
+
+_REVIEW_STATE = re.compile(r"\b(lgtm|approved|not reviewed|pending|changes requested|reviewed|in review|declined)\b", re.I)
+
+
+def reviewer_from_text(text: str, day_first: bool | None = None) -> dict:
+    """``{"name", "state", "date"}`` from ``Jane Doe - LGTM - 2025-03-08``."""
+    text = text[:500]
+    state = _REVIEW_STATE.search(text)
+    found = find_date(text, day_first)
+    name_end = min(x for x in (state.start() if state else len(text), found[1] if found else len(text)))
+    name = re.sub(r"[\s,;:()–—-]+$", "", text[:name_end]).strip()
+    return {"name": name or text, "state": state.group(1) if state else None,
+            "date": found[0].isoformat() if found else None}
+
+
+# -- prose ---------------------------------------------------------------------------------------------
+
+_DURATION_WORDS = r"(?:\d{1,3}(?:,\d{3})+|\d{1,6}(?:[.,]\d{1,3})?|an?|one|two|three|four|five|six|seven|eight|nine|ten|" \
+                  r"eleven|twelve|half an?)"
+_DURATION_UNIT = r"(?:days?|d|hours?|hrs?|h|minutes?|mins?|m|seconds?|secs?)"
+_SPOKEN_DURATION = (rf"{_DURATION_WORDS}[ \t-]?{_DURATION_UNIT}\b(?:[ \t,]{{0,3}}(?:and[ \t]+)?{_DURATION_WORDS}[ \t-]?"
+                    rf"{_DURATION_UNIT}\b){{0,2}}")
+_PROSE_DURATION = re.compile(
+    r"(?:\b(?:down|offline|unavailable|unreachable|degraded|impacted|affected|disrupted|broken|failing|lasted|lasting|"
+    r"outage|incident|disruption|downtime|impact)\b[^.;:]{0,40}?\bfor[ \t]+(?:a[ \t]+total[ \t]+of[ \t]+|about[ \t]+|"
+    r"approximately[ \t]+|roughly[ \t]+|around[ \t]+|nearly[ \t]+|over[ \t]+|~[ \t]*|just[ \t]+(?:over|under)[ \t]+)?"
+    r"|\b(?:lasted|lasting)[ \t]+(?:for[ \t]+)?(?:about[ \t]+|approximately[ \t]+|roughly[ \t]+|around[ \t]+|~[ \t]*)?"
+    r"|\b(?:total|duration|downtime|outage)[ \t]+(?:of[ \t]+|was[ \t]+|lasted[ \t]+)(?:about[ \t]+|approximately[ \t]+|"
+    r"roughly[ \t]+|~[ \t]*)?)"
+    rf"(?P<duration>~?{_SPOKEN_DURATION})", re.I)
+_DURATION_THEN_WORD = re.compile(
+    rf"(?P<duration>~?{_SPOKEN_DURATION})[ \t]+(?:of[ \t]+)?(?:total[ \t]+)?(?:downtime|outage|disruption|of impact|"
+    rf"service disruption|unavailability)\b|(?P<adjective>\d{{1,4}})[ \t-](?:minute|hour)[ \t-](?:long[ \t]+)?"
+    rf"(?:outage|incident|disruption|downtime)\b", re.I)
+_NUMBER_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+                 "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "half a": 0.5, "half an": 0.5}
+_WORD_NUMBER = re.compile(r"\b(" + "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True)) + r")\b(?=[ \t-]?[a-z])", re.I)
+
+
+def prose_duration(text: str) -> str | None:
+    """The incident's length as a sentence states it, ready for :func:`~.values.parse_duration_min`:
+    "down for 66 minutes" -> ``66 minutes``, "lasted 1 hour and 48 minutes" -> ``1 hour and 48 minutes``,
+    "a 45-minute outage" -> ``45 minutes``, "~1hr of downtime" -> ``~1hr``."""
+    window = text[:4000]
+    if not _UNIT_NEAR_NUMBER.search(window):
+        return None
+    m = _PROSE_DURATION.search(window) or _DURATION_THEN_WORD.search(window)
+    if not m:
+        return None
+    if m.groupdict().get("adjective"):
+        unit = "hours" if "hour" in m.group(0).lower() else "minutes"
+        return f"{m.group('adjective')} {unit}"
+    spoken = m.group("duration").replace("-", " ")
+    return _WORD_NUMBER.sub(lambda w: f"{_NUMBER_WORDS[w.group(1).lower()]:g}", spoken)
+
+
+_UNIT_NEAR_NUMBER = re.compile(r"(?:\d|\b(?:an?|one|two|three|four|five|six|seven|eight|nine|ten|half))[ \t-]?"
+                               r"(?:min|hour|hr|h\b|day)", re.I)
+
+
+_RANGE_CLOCK = r"\d{1,2}(?:[:.]\d{2})(?:[ \t]?[ap]\.?[ \t]?m\b\.?)?|\d{1,2}[ \t]?[ap]\.?[ \t]?m\b\.?"
+_RANGE_ZONE = rf"(?:[ \t]*\(?{_ZONE_WORD}\)?(?![\w/]))?"
+_RANGE_DATE = r"(?:[ \t]*,?[ \t]*(?:on[ \t]+)?(?P<{0}>(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]{{0,6}},?[ \t]+)?" \
+              r"(?:MONTHS[ \t]+\d{{1,2}}(?:st|nd|rd|th)?(?:,?[ \t]+\d{{4}})?|\d{{1,2}}(?:st|nd|rd|th)?[ \t]+" \
+              r"MONTHS(?:,?[ \t]+\d{{4}})?|\d{{4}}-\d{{2}}-\d{{2}})))?".replace("MONTHS", _MONTHS.replace("{", "{{").replace("}", "}}"))
+_PROSE_RANGE = re.compile(
+    rf"\b(?:from|between)[ \t]+(?:approximately[ \t]+|about[ \t]+|around[ \t]+)?(?P<start>{_RANGE_CLOCK}){_RANGE_ZONE}"
+    + _RANGE_DATE.format("start_day") +
+    rf"[ \t]*(?:to|until|till|and|through|-|–|—)[ \t]+(?:approximately[ \t]+|about[ \t]+)?(?P<end>{_RANGE_CLOCK})"
+    rf"(?P<zone>{_RANGE_ZONE})" + _RANGE_DATE.format("end_day"),
+    re.I)
+
+
+def prose_time_range(text: str) -> tuple[str, str] | None:
+    """``("16:58 UTC", "18:46 UTC")`` from "from 16:58 to 18:46 UTC" or "between 10:12 PM PST on Oct 21
+    and 2:40 AM on Oct 22"; each side keeps its date and takes the other's zone when it states none."""
+    window = text[:4000]
+    if not ("from" in window or "between" in window or "From" in window or "Between" in window):
+        return None
+    m = _PROSE_RANGE.search(window)
+    if not m:
+        return None
+    start_zone = window[m.end("start"):m.start("start_day") if m.group("start_day") else m.end("start") + 12]
+    zone_match = re.match(rf"{_RANGE_ZONE}", start_zone)
+    start_zone = (zone_match.group(0) if zone_match else "").strip(" ()")
+    end_zone = (m.group("zone") or "").strip(" ()")
+    if start_zone and not _is_zone(start_zone):
+        start_zone = ""
+    if end_zone and not _is_zone(end_zone):
+        end_zone = ""
+    start = " ".join(p for p in (m.group("start_day"), m.group("start"), start_zone or end_zone) if p)
+    end = " ".join(p for p in (m.group("end_day"), m.group("end"), end_zone or start_zone) if p)
+    return start, end
+
+
+_SEVERITY_MENTION = re.compile(
+    r"\b(sev(?:erity)?[ \t]?-?[ \t]?[0-5])\b(?![.:]\d)|\b(p[0-4])[ \t]+(?:incident|outage|issue|event)\b|"
+    r"\b(?:declared|declare|declaring|raised|classified|rated)[ \t]+(?:as[ \t]+)?(?:an?[ \t]+|the[ \t]+)?"
+    r"(critical|major|minor|high|medium|low)\b(?:[ \t]+(?:severity|incident))?|"
+    r"\b(critical|major|minor)[ \t]+(?:severity[ \t]+)?incident\b", re.I)
+
+
+def severity_mention(text: str) -> str | None:
+    """A severity named in a sentence or timeline row: "declared a SEV-2", "Sev 1 incident", "P1 incident",
+    "a major incident"; ``None`` when the line names none or several."""
+    window = text[:2000]
+    low = window.lower()
+    if "sev" not in low and " incident" not in low and "declared" not in low and "classified" not in low:
+        return None
+    found = {next(g for g in m.groups() if g) for m in _SEVERITY_MENTION.finditer(window)}
+    normalised = {re.sub(r"[ \t-]", "", f.lower()).replace("severity", "sev") for f in found}
+    if len(normalised) != 1:
+        return None
+    return found.pop()
+
+
+_HEADING_SEVERITY = re.compile(r"[(\[](critical|major|minor|sev[ -]?[0-5]|p[0-4])[)\]]", re.I)
+
+
+def heading_severity(title: str) -> str | None:
+    """``Major`` from a title such as ``API outage (Major)`` or ``[SEV-1] Login failures``."""
+    m = _HEADING_SEVERITY.search(title[:300])
+    return m.group(1) if m else None
+
+
+_PROSE_DATE = (rf"(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]{{0,6}},?[ \t]+)?(?:{_MONTHS}[ \t]+\d{{1,2}}(?:st|nd|rd|th)?"
+               rf"(?:,?[ \t]+\d{{4}})?|\d{{1,2}}(?:st|nd|rd|th)?[ \t]+{_MONTHS}(?:,?[ \t]+\d{{4}})?|\d{{4}}-\d{{2}}-\d{{2}})")
+_PROSE_TIME = re.compile(
+    rf"(?<![\d:.])(?:(?P<pre>\d{{4}}-\d{{2}}-\d{{2}})[ T]+)?"
+    rf"(?P<clock>\d{{1,2}}:\d{{2}}(?::\d{{2}})?(?:[ \t]?[aApP]\.?[ \t]?[mM]\b\.?)?|\d{{1,2}}[ \t]?[aApP]\.?[ \t]?[mM]\b\.?)"
+    rf"(?P<zone>[ \t]*\(?{_ZONE_WORD}\)?(?![\w/]))?(?:[ \t]*(?:on|,)?[ \t]+(?:on[ \t]+)?(?P<post>{_PROSE_DATE}))?")
+_SENTENCE_END = re.compile(r"(?<![ap]\.m)(?<!\b[A-Z])[.!?](?=\s+[A-Z(]|\s*$)")
+
+
+def prose_moments(text: str) -> list[tuple[str, str, str, int]]:
+    """The moments a paragraph of prose states, as ``(kind, time as written, the words that said so,
+    where in the text the time is)``:
+    "At 9:37 AM PST, ... began to fail" -> ``("started", "9:37 AM PST", "began")``; "alarms ... fired at
+    9:45 AM PST" -> ``("detected", ...)``; "Incident began at X and ended at Y" gives both. The kind
+    ``failing`` marks a time beside words of failure only, and ``time`` a time no words explain; the
+    builder takes the earliest of those before the detection as the start when nothing says so outright."""
+    window = text[:6000]
+    found = []
+    offset = 0
+    for sentence in _sentences(window):
+        offset = window.find(sentence, offset)
+        times = [m for m in _PROSE_TIME.finditer(sentence) if find_clock(m.group("clock"))]
+        if not times:
+            continue
+        for i, m in enumerate(times):
+            if not (m.group("zone") or m.group("pre") or ":" in m.group("clock")):
+                continue
+            before = sentence[times[i - 1].end() if i else 0:m.start()]
+            after = sentence[m.end():times[i + 1].start() if i + 1 < len(times) else len(sentence)]
+            from pm_analytics.parse.vocabulary import prose_kind
+
+            kind = prose_kind(before, after) or ("time", "")
+            zone = (m.group("zone") or "").strip(" ()")
+            if zone and not _is_zone(zone):
+                zone = ""
+            when = " ".join(p for p in (m.group("post") or m.group("pre"), m.group("clock"), zone) if p)
+            found.append((kind[0], when, kind[1], offset + m.start()))
+    return found
+
+
+def _sentences(text: str) -> list[str]:
+    parts, start = [], 0
+    for m in _SENTENCE_END.finditer(text):
+        parts.append(text[start:m.end()])
+        start = m.end()
+    parts.append(text[start:])
+    return [p for p in parts if p.strip()]
+
+
+_PAIR_SEPARATOR = re.compile(r"[ \t]+[·•|][ \t]+")
+
+
+def has_segments(text: str) -> bool:
+    return ("·" in text or "•" in text or " | " in text) and bool(_PAIR_SEPARATOR.search(text[:1000]))
+
+
+def label_pairs(text: str) -> list[tuple[str, str]]:
+    """The ``Label: value`` pairs of a line split by ``·`` (``Date: 2024-01-23 · Severity: Low · Times: CET``)."""
+    if not has_segments(text):
+        return []
+    pairs = []
+    for segment in _PAIR_SEPARATOR.split(text[:1000]):
+        m = re.match(r"([A-Za-z](?:[^:|\t]{0,40}?[A-Za-z)\]?])?)[ \t]*:(?!//)[ \t]*(.*)$", segment.strip())
+        if m:
+            pairs.append((m.group(1).strip(), m.group(2).strip()))
+    return pairs
+
+
+def segments(text: str) -> list[str]:
+    """The parts of a line split on `` · ``, `` • `` or `` | `` (a status line: ``**Down** · Nov 21, 2023``)."""
+    return [p.strip() for p in _PAIR_SEPARATOR.split(text[:1000]) if p.strip()]
+
+
+_COMPONENT_STATUS = re.compile(r"\((major outage|partial outage|degraded performance|minor outage|under maintenance)\)", re.I)
+
+
+def status_words(text: str) -> list[str]:
+    """The status-page words a line gives its components, most severe first: "Payments API (Partial outage)"."""
+    from pm_analytics.parse.values import SEVERITY_WORDS
+
+    found = [m.group(1) for m in _COMPONENT_STATUS.finditer(text[:2000]) if m.group(1).lower() in SEVERITY_WORDS]
+    return sorted(found, key=lambda w: SEVERITY_WORDS[w.lower()])[:1]
