@@ -17,13 +17,12 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import PurePath
 
 from pm_analytics.parse.build import build_incident
 from pm_analytics.parse.document import read_document, split_front_matter
 from pm_analytics.parse.raw import RawDoc
-from pm_analytics.parse.reader import read_blocks, split_incidents
+from pm_analytics.parse.reader import read_blocks, read_register_row, register_rows, split_incidents
 from pm_analytics.parse import rules
 from pm_analytics.parse.raw import TIMELINE
 from pm_analytics.parse.values import find_date, find_month_day, numeric_date_order
@@ -139,19 +138,26 @@ def _read_text(text: str, result: ParseResult) -> list[tuple[RawDoc, str | None]
     if front is not None:
         front.text_lines = lines
     day_first = numeric_date_order(text)
+    year = _file_year(text, day_first, PurePath(result.source_path).stem)
     blocks = read_document(body, line_offset=offset)
+    register = register_rows(blocks)
+    if register:
+        shared = _one(blocks, None, lines, day_first, year=year)
+        raws = []
+        for values in register:
+            raw = read_register_row(values, RawDoc(text_lines=lines, day_first=day_first, year=year))
+            _inherit(raw, shared)
+            own_id = values.get("id", ("",))[0]
+            raws.append((raw, own_id if re.fullmatch(r"[A-Za-z0-9][\w.-]{0,40}", own_id or "") else None))
+        return raws
     preamble, sections = split_incidents(blocks, day_first)
     if not sections:
-        return [(_one(blocks, front, lines, day_first), None)]
-    shared = _one(preamble, None, lines, day_first)
-    year = _file_year(text, day_first, PurePath(result.source_path).stem)
+        return [(_one(blocks, front, lines, day_first, year=year), None)]
+    shared = _one(preamble, None, lines, day_first, year=year)
     raws = []
     for section in sections:
-        raw = _one(section.blocks, front, lines, day_first, title=section.title)
-        for key in ("timezone", "prose.date"):
-            if not raw.has(key) and shared.has(key):
-                source = shared.source_of(key)
-                raw.set(key, shared.get(key), source.line, source.rule, source.text, shared.strengths.get(key, 1))
+        raw = _one(section.blocks, front, lines, day_first, title=section.title, year=year)
+        _inherit(raw, shared)
         heading = section.heading
         word = rules.heading_severity(heading.text) if heading is not None else None
         if word:
@@ -164,7 +170,8 @@ def _read_text(text: str, result: ParseResult) -> list[tuple[RawDoc, str | None]
         if heading is not None and not raw.has("date"):
             own = raw.get("prose.date")
             found = find_date(heading.text, day_first) or find_month_day(
-                heading.text, int(own[:4]) if isinstance(own, str) else year or date.today().year)
+                heading.text, int(own[:4]) if isinstance(own, str) else year) if (own or year) else \
+                find_date(heading.text, day_first)
             if found is not None:
                 raw.set("date", found[0].isoformat(), heading.line, "date in the incident's heading", heading.source)
                 when = rules.split_time(heading.text[found[2]:].strip(" ,-–—"), day_first)
@@ -173,6 +180,14 @@ def _read_text(text: str, result: ParseResult) -> list[tuple[RawDoc, str | None]
                               "time in the incident's heading", heading.source, TIMELINE)
         raws.append((raw, section.incident_id))
     return raws
+
+
+def _inherit(raw: RawDoc, shared: RawDoc) -> None:
+    """What an incident of a file holding several takes from the file's preamble: its zone and date."""
+    for key in ("timezone", "prose.date"):
+        if not raw.has(key) and shared.has(key):
+            source = shared.source_of(key)
+            raw.set(key, shared.get(key), source.line, source.rule, source.text, shared.strengths.get(key, 1))
 
 
 def _file_year(text: str, day_first: bool | None, stem: str) -> int | None:
@@ -189,8 +204,9 @@ def _file_year(text: str, day_first: bool | None, stem: str) -> int | None:
     return int(named.group(1)) if named else None
 
 
-def _one(blocks, front: RawDoc | None, lines: list[str], day_first: bool | None, title: str | None = None) -> RawDoc:
-    doc = RawDoc(text_lines=lines, day_first=day_first)
+def _one(blocks, front: RawDoc | None, lines: list[str], day_first: bool | None, title: str | None = None,
+         year: int | None = None) -> RawDoc:
+    doc = RawDoc(text_lines=lines, day_first=day_first, year=year)
     read_blocks(blocks, doc, title=title)
     if front is not None:
         doc.merge_over(front)

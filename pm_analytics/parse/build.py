@@ -376,7 +376,7 @@ class _Builder:
                 self.warn("date", f"'{clean(value)[:80]}' is not a date (write YYYY-MM-DD)")
         rows = self._timeline_rows()
         dated = [(i, day) for i, (day_line, when, _, _) in enumerate(rows)
-                 if (day := day_line or _row_date(when, zone, day_first))]
+                 if (day := self._day_of(day_line) or _row_date(when, zone, day_first))]
         if dated and dated[0][0] == 0:
             self.note("incident_date", Source(rows[0][3], "first timeline row's date", Source.quote(str(rows[0][1]))))
             return dated[0][1], None
@@ -400,7 +400,26 @@ class _Builder:
         if prose_date is not None:
             self.note_key("incident_date", "prose.date")
             return date.fromisoformat(prose_date), None
+        year = self.raw.year
+        if year is not None:
+            for i, (_, when, _, line) in enumerate(rows):
+                if isinstance(when, str) and (md := find_month_day(clean(when)[:60], year, day_first)):
+                    self.note("incident_date", Source(line, f"timeline row's day, in the file's year {year}",
+                                                      Source.quote(when)))
+                    return md[0], (i if i else None)
+            monthday = self.raw.get("prose.monthday")
+            if isinstance(monthday, str) and (md := find_month_day(monthday, year)):
+                self.note_key("incident_date", "prose.monthday")
+                return md[0], None
         return None, None
+
+    def _day_of(self, day_line: date | str | None) -> date | None:
+        """A date line's day: a date, or a day without its year (``Monday 4 March``) in the file's year."""
+        if isinstance(day_line, date) or day_line is None:
+            return day_line
+        if self.raw.year is not None and (md := find_month_day(day_line, self.raw.year)):
+            return md[0]
+        return None
 
     def _ambiguous(self, text: str, key: str) -> None:
         if self.raw.day_first is None and is_ambiguous_date(text):
@@ -414,6 +433,7 @@ class _Builder:
             return self._rows
         rows = self.raw.get("timeline")
         self._rows: list = []
+        self._posted: set[int] = set()
         if rows is None:
             return self._rows
         if not isinstance(rows, list):
@@ -442,9 +462,9 @@ class _Builder:
             else:
                 when, what = None, str(row)
             description = clean(what) if what is not None and not is_placeholder(what) else ""
-            self._rows.append((day_line if isinstance(day_line, date) else None, when, description, line))
-            if isinstance(day_line, str):
-                self._rows[-1] = (day_line, when, description, line)
+            self._rows.append((day_line, when, description, line))
+            if isinstance(row, dict) and row.get("posted"):
+                self._posted.add(len(self._rows) - 1)
             day_line = None
         return self._rows
 
@@ -477,7 +497,7 @@ class _Builder:
             except ValueError as exc:
                 self.warn("timeline", f"row {index + 1}: {exc}", line)
                 continue
-            if backwards:
+            if backwards and index not in self._posted:
                 self.warn("timeline", f"row {index + 1} ({description[:40]!r}) is earlier than the row before it", line)
             moments[index] = at
             earliest = at if earliest is None else min(earliest, at)
@@ -516,7 +536,8 @@ class _Builder:
         if isinstance(when, int) and not isinstance(when, bool):
             raise ValueError(f"'{when}' is not a time (quote clock times in YAML: \"08:40\")")
         text = clean(when)
-        if find_date(text[:200], day_first) or (text[:1].isalpha() and find_month_day(text[:40], day.year)):
+        if find_date(text[:200], day_first) or find_month_day(text[:40], day.year, day_first) and \
+                (text[:1].isalpha() or "/" in text[:6]):
             moment = parse_timestamp(text, zone, day, day_first=day_first)
             return moment, moment.astimezone(_own_zone(text) or zone).date() if False else \
                 moment.astimezone(zone.tz).date(), previous is not None and moment < previous
@@ -531,7 +552,7 @@ class _Builder:
         repeated = parse_timestamp(text, zone, day, fold=1, day_first=day_first)
         if repeated != moment:
             candidates.append((repeated, day))
-        candidates = [c for c in candidates if first is None or c[0] >= first]
+        candidates = [c for c in candidates if c[1] >= day or first is None or c[0] >= first]
         forward = [c for c in candidates if c[0] >= previous]
         backward = [c for c in candidates if c[0] < previous]
         best_forward = min(forward, key=lambda c: c[0] - previous) if forward else None
@@ -563,18 +584,21 @@ class _Builder:
         """What the timeline's rows mark: per moment, (time, strength, source) in row order."""
         found: dict[str, list[tuple[datetime, int, Source]]] = {}
         rows = self._timeline_rows()
-        for event, row in zip(inc.timeline, rows):
+        for index, (event, row) in enumerate(zip(inc.timeline, rows)):
             if event.at is None:
                 continue
             line = row[3]
             quoted = Source.quote(f"{row[1]} {event.description}")
-            slot = template_row_kind(event.description)
+            slot = template_row_kind(event.description) if index not in self._posted else None
             if slot:
                 head = re.split(r"\s*[:–—-]", event.description, maxsplit=1)[0].strip()[:30]
                 found.setdefault(slot, []).append((event.at, EXPLICIT, Source(line, f"template row '{head}'", quoted)))
                 continue
-            kind = timeline_kind(event.description)
-            if kind:
+            kind = timeline_kind(event.description) if index not in self._posted else _status_kind(event.description)
+            if kind and index in self._posted:
+                found.setdefault(kind[0], []).append(
+                    (event.at, PROSE, Source(line, f"status update posted '{kind[1]}'", quoted)))
+            elif kind:
                 found.setdefault(kind[0], []).append(
                     (event.at, TIMELINE, Source(line, f"timeline word '{kind[1]}'", quoted)))
         return found
@@ -594,11 +618,12 @@ class _Builder:
 
     def _strongest(self, candidates: list[tuple[datetime, int, Source]], last: bool = False
                    ) -> tuple[datetime, int, Source] | None:
+        """The candidate of the strongest rule; among equals the earliest (or with ``last``, the latest)."""
         if not candidates:
             return None
         best = max(c[1] for c in candidates)
         chosen = [c for c in candidates if c[1] == best]
-        return chosen[-1] if last else chosen[0]
+        return max(chosen, key=lambda c: c[0]) if last else min(chosen, key=lambda c: c[0])
 
     def place_phases(self, inc: Incident, zone: Zone, on: date) -> None:
         """Set started/resolved (and the moments in between) from the fields, the timeline's words or
@@ -984,6 +1009,16 @@ def _row_date(when: Any, zone: Zone, day_first: bool | None = None) -> date | No
         return when
     found = find_date(clean(when)[:200], day_first) if isinstance(when, str) else None
     return found[0] if found else None
+
+
+_STATUS_KINDS = {"resolved": "resolved", "completed": "resolved", "monitoring": "mitigated", "mitigated": "mitigated",
+                 "identified": "understood"}
+
+
+def _status_kind(description: str) -> tuple[str, str] | None:
+    """What a status page's update marks, by its status word: Resolved, Monitoring (mitigated), Identified."""
+    word = re.split(r"[\s:–—-]", description, maxsplit=1)[0].lower()
+    return (_STATUS_KINDS[word], word.capitalize()) if word in _STATUS_KINDS else None
 
 
 def _next_day_if_before(moments: list[tuple[datetime, int, Source]], started: datetime | None

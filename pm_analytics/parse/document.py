@@ -11,7 +11,9 @@ field rules to the blocks. Each block is one source line unless noted:
              ``\\-``) with its nesting ``depth``, ``parent`` item and ``task`` box (``" "``/``"x"``)
 ``text``     any other line; ``para`` marks the first line of a paragraph
 ``code``     a whole fenced code block or ``<pre>`` block: nothing inside is ever read
-``html``     an HTML comment or a line holding only tags such as ``<details>``
+``html``     an HTML comment or a line holding only tags such as ``<details>``; a ``key: value`` line
+             inside a comment (status pages keep metadata there) carries it as ``label``/``value``,
+             and nothing else in a comment is read
 
 Text and item blocks whose text reads ``Label: value`` carry the two parts as
 ``label``/``value`` candidates. Inline HTML tags are dropped and entities
@@ -82,6 +84,7 @@ def read_document(text: str, line_offset: int = 0) -> list[Block]:
     """The blocks of ``text``; ``line_offset`` counts the lines cut before it (front matter)."""
     blocks: list[Block] = []
     lines = text.splitlines()
+    jira = _JIRA_HEADING.search(text[:20000]) is not None
     fence: str | None = None
     in_comment = in_pre = False
     blank_before = True
@@ -101,6 +104,10 @@ def read_document(text: str, line_offset: int = 0) -> list[Block]:
         if in_comment:
             if "-->" in stripped:
                 in_comment = False
+                stripped = stripped.split("-->", 1)[0].strip()
+            meta = _LABEL.match(stripped) if ":" in stripped[:60] else None
+            if meta:
+                blocks.append(Block(HTML, number, "", raw, label=meta.group(1).strip(), value=meta.group(2).strip()))
             continue
         if in_pre:
             if "</pre>" in stripped.lower():
@@ -116,6 +123,15 @@ def read_document(text: str, line_offset: int = 0) -> list[Block]:
             blocks.append(Block(CODE, number, "", raw))
             blank_before = False
             continue
+        if jira:
+            converted = _from_jira(stripped)
+            if converted is None:
+                fence = "{code}" if stripped.startswith("{code") else "{noformat}"
+                blocks.append(Block(CODE, number, "", raw))
+                continue
+            raw = converted
+            stripped = converted.strip()
+            first = stripped[:1] or " "
         if first == "<":
             low = stripped[:8].lower()
             if low.startswith("<!--"):
@@ -218,6 +234,26 @@ def read_document(text: str, line_offset: int = 0) -> list[Block]:
         blocks.append(block)
         blank_before = False
     return blocks
+
+
+_JIRA_HEADING = re.compile(r"^h[1-6]\.[ \t]", re.M)
+
+
+def _from_jira(line: str) -> str | None:
+    """A line of Jira's wiki markup in Markdown's terms (``h2. Title`` -> ``## Title``, ``||a||b||`` ->
+    ``|a|b|`` with a separator-free header, ``# item`` -> ``1. item``); ``None`` opens a code block."""
+    m = re.match(r"h([1-6])\.[ \t]+(.*)$", line)
+    if m:
+        return "#" * int(m.group(1)) + " " + m.group(2)
+    if line.startswith("||"):
+        return "|" + "|".join(c.strip() for c in line.strip().strip("|").split("||")) + "|"
+    m = re.match(r"(#+|\*+)[ \t]+(.*)$", line)
+    if m:
+        return "  " * (len(m.group(1)) - 1) + ("1. " if m.group(1)[0] == "#" else "- ") + m.group(2)
+    if line.startswith(("{code", "{noformat")) and not line.rstrip().endswith(("{code}", "{noformat}")) or \
+            line in ("{code}", "{noformat}"):
+        return None
+    return line
 
 
 def _heading_level(stripped: str) -> int:

@@ -54,6 +54,7 @@ class RawDoc:
     text_lines: list[str] | None = None
     default_rule: str = "field"
     day_first: bool | None = None
+    year: int | None = None
 
     def get(self, key: str) -> Any:
         """The value at a dotted key (``timing.time_to_detect``), or ``None``."""

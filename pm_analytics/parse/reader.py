@@ -16,7 +16,14 @@ from dataclasses import dataclass
 from pm_analytics.parse import rules
 from pm_analytics.parse.document import BOLD_LEVEL, CODE, HEADING, HTML, ITEM, ROW, TEXT, Block
 from pm_analytics.parse.raw import EXPLICIT, PROSE, STATED, TIMELINE, RawDoc
-from pm_analytics.parse.values import SEVERITY_WORDS, clean, find_date, find_month_day, is_placeholder
+from pm_analytics.parse.values import (
+    SEVERITY_WORDS,
+    clean,
+    find_date,
+    find_month_day,
+    is_placeholder,
+    severity_and_word,
+)
 from pm_analytics.parse.vocabulary import (
     MAJOR_SECTIONS,
     TEXT_SECTIONS,
@@ -33,6 +40,8 @@ _DATE_COLUMNS = {"date", "day"}
 _EVENT_COLUMNS = {"event", "events", "description", "what happened", "what", "action", "actions", "details", "detail",
                   "activity", "notes", "note", "update", "summary", "message", "status", "happening", "occurrence"}
 _REVIEWER_HEADER = {"name", "reviewer", "reviewers", "stakeholder", "stakeholders"}
+_PUBLISHED = re.compile(r"\b(?:posted|published|updated|written|created|last updated|page last updated|report date|"
+                        r"date of report|issued)\b[^.]{0,30}$", re.I)
 _PROSE_SECTIONS = frozenset({"summary", "impact_summary", "fields", "other", "ignored", "timeline"})
 _SEVERITY_FIRST_WORDS = frozenset(word.split()[0] for word in SEVERITY_WORDS)
 _MAX_PROSE_BLOCKS = 400
@@ -81,6 +90,9 @@ class _Reader:
         if index in self.skip or block.kind in (CODE, HTML):
             if block.kind == CODE:
                 self._close_pending()
+            elif block.label is not None and (key := field_for_label(block.label)) is not None:
+                self._set_field(key, block.value or "", block.line, f"metadata '{_label_name(block.label)}'",
+                                block.source, block.label)
             return
         text = block.text
         if "time" in text or "Time" in text or "TIME" in text:
@@ -104,8 +116,7 @@ class _Reader:
             return
         if self._status_update(index, block, blocks):
             return
-        pairs = rules.label_pairs(text) if block.kind in (TEXT, ITEM) else []
-        if pairs and self._label_pairs(block, pairs):
+        if block.kind in (TEXT, ITEM) and rules.has_segments(text) and self._segment_line(block):
             return
         if self._key_value(block):
             return
@@ -125,7 +136,7 @@ class _Reader:
         else:
             self._other_line(block)
         if section in _PROSE_SECTIONS and self.prose_blocks < _MAX_PROSE_BLOCKS and block.kind != ROW \
-                and block.label is None:
+                and (block.label is None or field_for_label(block.label) is None):
             self.prose_blocks += 1
             self._prose(block)
 
@@ -154,19 +165,52 @@ class _Reader:
             self.doc.set("impact_summary", f"{summary}\n\n{impact}" if impact else summary, self.doc.lines.get("summary"))
             self.doc.placeholders.discard("impact_summary")
 
-    def _label_pairs(self, block: Block, pairs: list[tuple[str, str]]) -> bool:
-        """A line of several ``Label: value`` pairs; True when one of them was a known field."""
-        known = False
-        for label, value in pairs:
-            key = field_for_label(label)
-            if key is not None and self.section.name not in TEXT_SECTIONS - {"ignored"}:
-                self._set_field(key, value, block.line, f"label '{_label_name(label)}'", block.source, label)
-                known = True
-        if known:
-            for segment in rules.segments(block.text):
-                if ":" not in segment:
-                    self._prose_date(Block(TEXT, block.line, segment, block.source))
-        return known
+    def _segment_line(self, block: Block) -> bool:
+        """A line of parts split by ``·`` or ``|``: ``Label: value`` pairs (``Date: 2024-01-23 · Severity:
+        Low · Times: CET``) or a summary line (``**Sev3** · Tue 19 Mar 2024 · 14:05–14:40 · detected by alert
+        at 14:09``): each part is read as a field, a severity, a day, a time window or a sentence. True when
+        a part gave something."""
+        if self.section.name in ("action_items", "reviewers") or self.section.name in TEXT_SECTIONS - {"ignored"}:
+            return False
+        read = False
+        day = None
+        for segment in rules.segments(block.text):
+            pair = rules.label_pairs(f"{segment} · x: y")
+            key = field_for_label(pair[0][0]) if pair and pair[0][1] else None
+            if key is not None:
+                self._set_field(key, pair[0][1], block.line, f"label '{_label_name(pair[0][0])}'", block.source, pair[0][0])
+                read = True
+                continue
+            words = segment.strip(" *_")
+            if len(words) <= 30 and not any(c.isdigit() for c in words.split()[-1][-1:]) or len(words) <= 8:
+                try:
+                    severity_and_word(words)
+                except ValueError:
+                    pass
+                else:
+                    self.doc.offer("severity", words, block.line, "severity in a summary line", block.source, TIMELINE)
+                    read = True
+                    continue
+            window = rules.time_range(segment)
+            if window is not None:
+                start, end = window
+                if day and not find_date(start, self.doc.day_first):
+                    start, end = f"{day} {start}", end if find_date(end, self.doc.day_first) else f"{day} {end}"
+                self.doc.offer("started_at", start, block.line, "time window in a summary line", block.source, TIMELINE)
+                self.doc.offer("resolved_at", end, block.line, "time window in a summary line", block.source, TIMELINE)
+                read = True
+                continue
+            found = find_date(segment, self.doc.day_first)
+            if found is not None and len(segment) - (found[2] - found[1]) < 12 and not _PUBLISHED.search(segment[:found[1]]):
+                day = segment[found[1]:found[2]]
+                self.doc.offer("date", found[0].isoformat(), block.line, "date in a summary line", block.source, TIMELINE)
+                read = True
+                continue
+            if read:
+                self._flush_prose()
+                self._prose(Block(TEXT, block.line, segment, block.source))
+                self._flush_prose()
+        return read
 
     def _in_timed_run(self, index: int, block: Block, blocks: list[Block]) -> bool:
         """Whether a line outside the timeline is one of a run of lines that start with a time (a
@@ -215,7 +259,7 @@ class _Reader:
         if posted is None:
             return False
         self._close_pending()
-        self._timeline_row(block.line, posted, f"{block.text} - {' '.join(texts)}".strip(" -"), block.source)
+        self._timeline_row(block.line, posted, f"{block.text} - {' '.join(texts)}".strip(" -"), block.source, posted=True)
         text = " ".join(texts)
         if text:
             self._prose(Block(TEXT, block.line, text, block.source))
@@ -382,6 +426,14 @@ class _Reader:
             cells = block.cells or []
             if not cells:
                 return False
+            if len(cells) >= 4 and len(cells) % 2 == 0 and section not in ("timeline", "action_items", "reviewers"):
+                pairs = [(cells[i], cells[i + 1]) for i in range(0, len(cells), 2)]
+                known = [(label, value, field_for_label(label)) for label, value in pairs]
+                if sum(1 for _, _, key in known if key) >= 1 and all(len(label) < 80 for label, _ in pairs):
+                    for label, value, key in known:
+                        if key is not None:
+                            self._set_field(key, value, block.line, f"label '{_label_name(label)}'", block.source, label)
+                    return True
             label, values = cells[0], cells[1:]
             key = field_for_label(label)
             if key is None:
@@ -407,7 +459,7 @@ class _Reader:
                 return True
         if key is None:
             return False
-        if section in TEXT_SECTIONS - {"ignored"} or section in ("action_items", "reviewers"):
+        if section in TEXT_SECTIONS - {"ignored", "summary", "impact_summary"} or section in ("action_items", "reviewers"):
             return False
         if section == "timeline" and key not in ("timezone", "date"):
             return False
@@ -429,6 +481,10 @@ class _Reader:
             zone = rules.heading_zone(label)
             if zone and zone.lower() not in value.lower():
                 value = f"{value} {zone}"
+        if key == "window" or key in ("date", "started_at") and rules.time_range(value) is not None:
+            self._window(key, value, line, rule, source)
+            if key == "window":
+                return
         if key in ("started_at", "resolved_at") and self.section.name == "timeline":
             self._timeline_row(line, value, "Started at" if key == "started_at" else "Resolved at", source)
             return
@@ -445,6 +501,23 @@ class _Reader:
             return
         doc.placeholders.discard(key)
         doc.set(key, value, line, rule, source, EXPLICIT)
+
+    def _window(self, key: str, value: str, line: int, rule: str, source: str) -> None:
+        """A field that states when the incident ran (``When: 2024-04-08 02:00–03:10``, ``Time: 1405 - 1650
+        (BST)``): its start and end, its day and its zone."""
+        window = rules.time_range(value, allow_hhmm=True)
+        if window is None:
+            return
+        found = find_date(value, self.doc.day_first)
+        start, end = window
+        if found and not find_date(start, self.doc.day_first):
+            day = value[found[1]:found[2]]
+            start, end = f"{day} {start}", end if find_date(end, self.doc.day_first) else f"{day} {end}"
+        for field, moment in (("started_at", start), ("resolved_at", end)):
+            self.doc.offer(field, moment, line, f"{rule} (time window)", source, EXPLICIT)
+        zone = rules.heading_zone(value)
+        if zone and not self.doc.has("timezone"):
+            self.doc.set("timezone", zone, line, f"{rule} (zone)", source)
 
     # -- time zones -------------------------------------------------------------------------------
     def _note_zone(self, block: Block) -> None:
@@ -508,7 +581,7 @@ class _Reader:
         if pending is not None:
             self._timeline_row(pending["line"], pending["time"], pending["event"], pending["time"])
 
-    def _timeline_row(self, line: int, when: str, event: str, source: str = "") -> None:
+    def _timeline_row(self, line: int, when: str, event: str, source: str = "", posted: bool = False) -> None:
         when, event = clean(when), clean(event)
         if re.fullmatch(r"<.*>|HH:MM XM", when, re.I) or is_placeholder(when):
             if not self.doc.has("timeline"):
@@ -516,7 +589,10 @@ class _Reader:
                 self.doc.lines.setdefault("timeline", line)
             return
         event = re.sub(r"^<\s*(.*?)\s*>$", r"\1", event)
-        self._append("timeline", {"time": when, "event": event, "line": line}, line, source, "timeline rows")
+        row = {"time": when, "event": event, "line": line}
+        if posted:
+            row["posted"] = True
+        self._append("timeline", row, line, source, "timeline rows")
         self.doc.placeholders.discard("timeline")
         self.seen_sections.setdefault("timeline", line)
 
@@ -537,25 +613,40 @@ class _Reader:
         if block.kind != TEXT:
             return False
         update = rules.status_update(block.text)
-        if update is None or not re.match(r"\*\*|__|[A-Z]", block.source.strip()):
+        if update is None or not re.match(r"\*\*|__|[A-Z]", block.source.strip()) or not rules.status_word_led(block.text):
             return False
-        posted, skip = None, None
-        following = next((j for j in range(index + 1, min(index + 4, len(blocks))) if blocks[j].kind in (TEXT, ITEM)),
-                         None)
-        if following is not None:
-            posted = rules.posted_time(blocks[following].text)
-            skip = following
-        if posted is None:
-            tail = re.search(r"(?:posted|at)?[ \t]*([A-Za-z]{3,9}\.? \d{1,2},? (?:\d{4},? )?(?:-|at)? ?\d{1,2}:\d{2}.{0,12})$",
-                             update[1])
-            if tail:
-                posted, skip = rules.posted_time(tail.group(1)), None
+        texts, posted, consumed = [update[1]], None, index
+        tail = rules.trailing_posted_time(update[1])
+        if tail is not None:
+            posted, texts = tail
+        for j in range(index + 1, min(index + 12, len(blocks))):
+            if posted is not None:
+                break
+            following = blocks[j]
+            if following.kind != TEXT or following.para and j > index + 1 and texts:
+                if following.kind == TEXT and (found := rules.posted_time(following.text)) is not None:
+                    posted, consumed = found, j
+                break
+            found = rules.posted_time(following.text)
+            if found is not None:
+                posted, consumed = found, j
+                break
+            tail = rules.trailing_posted_time(following.text)
+            if tail is not None:
+                posted, consumed = tail[0], j
+                texts.append(tail[1][0])
+                break
+            texts.append(following.text)
         if posted is None:
             return False
-        if skip is not None:
-            self.skip.add(skip)
+        self.skip.update(range(index + 1, consumed + 1))
         self._close_pending()
-        self._timeline_row(block.line, posted, f"{update[0]} - {update[1]}".strip(" -"), block.source)
+        text = " ".join(t for t in texts if t)
+        self._timeline_row(block.line, posted, f"{update[0]} - {text}".strip(" -"), block.source, posted=True)
+        if text:
+            self._flush_prose()
+            self._prose(Block(TEXT, block.line, text, block.source))
+            self._flush_prose()
         return True
 
     # -- action items --------------------------------------------------------------------------------
@@ -737,11 +828,23 @@ class _Reader:
             self._prose_date(block)
 
     def _prose_date(self, block: Block) -> None:
+        """The first date a sentence gives (not the date a page was posted or updated on); a day without
+        its year (``On Saturday, January 13``) is kept apart, for the builder to place in the file's year."""
         if self.doc.has("prose.date"):
             return
-        found = find_date(block.text, self.doc.day_first)
+        text = block.text
+        found = find_date(text, self.doc.day_first)
+        while found and _PUBLISHED.search(text[max(0, found[1] - 40):found[1]]):
+            rest = found[2]
+            found = find_date(text[rest:], self.doc.day_first)
+            found = (found[0], found[1] + rest, found[2] + rest) if found else None
         if found:
             self.doc.offer("prose.date", found[0].isoformat(), block.line, "date in text", block.source, PROSE)
+        elif not self.doc.has("prose.monthday"):
+            md = find_month_day(text[:300], 2000)
+            if md and not _PUBLISHED.search(text[max(0, md[1] - 40):md[1]]) and re.search(r"\b(?:on|since|from|between|of)\b[^.]{0,25}$", text[max(0, md[1] - 30):md[1]]
+                                              + " ", re.I):
+                self.doc.offer("prose.monthday", text[md[1]:md[2]], block.line, "day in text", block.source, PROSE)
 
     def _heading_severity(self, block: Block) -> None:
         word = rules.heading_severity(block.text)
@@ -773,8 +876,8 @@ _INCIDENT_HEADING = re.compile(r"\bincident\b[^a-z]{0,3}#?\s*\d|\b[A-Z][A-Z0-9]{
 _ID_IN_HEADING = re.compile(r"\b([A-Z][A-Z0-9]{1,9}-\d{1,6})\b")
 # What a file says when it holds several incidents: a log, a history, a roll-up, a report of a period.
 _COLLECTION = re.compile(
-    r"\b(?:incidents|incident (?:log|history|report(?:s)? for|roll-?up|digest|summary for)|on-?call log|"
-    r"status history|past incidents|availability report|reliability report|outage log|"
+    r"\b(?:incidents|incident (?:log|history|report(?:s)? for|roll-?up|digest|summary for|summaries|reports|register)|"
+    r"on-?call log|status history|past incidents|availability report|reliability report|outage log|"
     r"(?:one|an?) (?:section|entry|heading) (?:per|for each) incident|post-?mortems)\b", re.I)
 
 
@@ -803,7 +906,8 @@ def split_incidents(blocks: list[Block], day_first: bool | None = None) -> tuple
     says_collection = bool(_COLLECTION.search(intro)) if first_text is not None else False
     for level in sorted({b.level for _, b in headings}):
         at_level = [(i, b) for i, b in headings if b.level == level]
-        unknown = [(i, b) for i, b in at_level if section_for_title(b.text) is None and field_for_label(b.text) is None]
+        unknown = [(i, b) for i, b in at_level if section_for_title(b.text) is None and field_for_label(b.text) is None
+                   and not _only_a_period(b.text)]
         named = [(i, b) for i, b in unknown if _names_incident(b.text, day_first)]
         candidates = named if len(named) >= 2 else unknown if says_collection and len(unknown) >= 2 else []
         if len(candidates) < 2:
@@ -822,10 +926,24 @@ def split_incidents(blocks: list[Block], day_first: bool | None = None) -> tuple
             if start not in chosen:
                 continue
             heading = blocks[start]
-            sections.append(IncidentSection(_title_of(heading.text, day_first), _id_of(heading.text),
-                                            blocks[start:end], heading))
+            title = _title_of(heading.text, day_first)
+            if len(re.findall(r"[A-Za-z]{3,}", title)) < 2:
+                inner = next((b for b in blocks[start + 1:end] if b.kind == HEADING and section_for_title(b.text) is None), None)
+                title = inner.text if inner is not None else title
+            sections.append(IncidentSection(title, _id_of(heading.text), blocks[start:end], heading))
         return blocks[:first], sections
     return blocks, []
+
+
+_PERIOD_WORDS = re.compile(r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|mon|tue|wed|thu|fri|sat|sun|q[1-4]|week|"
+                           r"quarter|h[12]|\d+|st|nd|rd|th|of|and|to)[a-z]*", re.I)
+
+
+def _only_a_period(title: str) -> bool:
+    """A heading that names only a month, week or year (``July 2024``, ``Q2``): a group of incidents."""
+    words = re.findall(r"[A-Za-z]+|\d+", title)
+    return bool(words) and all(_PERIOD_WORDS.fullmatch(w) for w in words) and not find_date(title) \
+        and not find_month_day(title, 2000)
 
 
 def _inside_timeline(headings: list[tuple[int, Block]], index: int, block: Block) -> bool:
@@ -858,3 +976,68 @@ def _title_of(title: str, day_first: bool | None) -> str:
 def _id_of(title: str) -> str | None:
     m = _ID_IN_HEADING.search(title)
     return m.group(1) if m else None
+
+
+# -- registers: one incident per table row ---------------------------------------------------------------
+
+_REGISTER_COLUMNS = {
+    "date": ("date", "day", "incident date"), "started_at": ("start", "started", "start time", "begin", "began", "from"),
+    "detected_at": ("detected", "detection", "detected at", "detection time"),
+    "resolved_at": ("end", "ended", "end time", "resolved", "resolution", "until", "to", "restored"),
+    "timing.total_duration": ("duration", "downtime", "length"), "severity": ("priority", "severity", "sev", "prio"),
+    "title": ("description", "title", "summary", "incident", "what happened", "subject"),
+    "id": ("no", "id", "number", "ref", "reference", "incident id", "ticket"),
+    "action": ("follow up", "follow ups", "action", "actions", "problem", "change", "follow up ticket"),
+}
+_REGISTER_COLUMN_OF = {name: key for key, names in _REGISTER_COLUMNS.items() for name in names}
+
+
+def register_rows(blocks: list[Block]) -> list[dict[str, tuple[str, Block]]]:
+    """The rows of an incident register, a table with one incident per row (columns for the date, the start,
+    the end and a description): each row's values by raw key, with the row's block. Empty when the file
+    holds no such table with two rows or more."""
+    tables: dict[int, list[Block]] = {}
+    for block in blocks:
+        if block.kind == ROW:
+            tables.setdefault(block.table, []).append(block)
+    for rows in tables.values():
+        if len(rows) < 3:
+            continue
+        header = [normalise_label(c) for c in rows[0].cells or []]
+        columns = [_REGISTER_COLUMN_OF.get(c) for c in header]
+        if not {"date", "started_at", "title"} <= set(columns) or not ({"resolved_at", "timing.total_duration"} & set(columns)):
+            continue
+        found = []
+        for row in rows[1:]:
+            values = {}
+            for column, cell in zip(columns, row.cells or []):
+                if column is not None and cell and not is_placeholder(cell):
+                    values[column] = (clean(cell), row)
+            if "title" in values and "date" in values:
+                found.append(values)
+        if len(found) >= 2:
+            return found
+    return []
+
+
+def read_register_row(values: dict[str, tuple[str, Block]], doc: RawDoc) -> RawDoc:
+    """One register row as a raw document: the start, detection and end are its day's times (an end
+    earlier than the start is the next day), the follow-up column an action item."""
+    day = values["date"][0]
+    for key, (value, row) in values.items():
+        rule = f"register column '{key.replace('timing.total_duration', 'duration').replace('_at', '')}'"
+        if key in ("started_at", "detected_at", "resolved_at"):
+            value = value if find_date(value, doc.day_first) else f"{day} {value}"
+        if key == "action":
+            item = rules.action_from_text(value, doc.day_first, allow_empty=True) or {}
+            if item:
+                item["description"] = item.get("description") or value
+                item["line"] = row.line
+                doc.set("action_items", [item], row.line, rule, row.source)
+            continue
+        if key == "title":
+            doc.first_heading = value
+            doc.sources["first_heading"] = _source(row, rule)
+            continue
+        doc.set(key, value, row.line, rule, row.source)
+    return doc

@@ -10,6 +10,7 @@ no line costs more than linear time.
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 from pm_analytics.parse.values import (
     MAX_VALUE_CHARS,
@@ -36,6 +37,7 @@ _MONTHS = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]{0,6}\.
 _MONTH_DAY_START = re.compile(
     rf"(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]{{0,6}}\.?,?[ \t]{{1,3}})?(?:{_MONTHS}[ \t]{{1,3}}\d{{1,2}}(?:st|nd|rd|th)?|"
     rf"\d{{1,2}}(?:st|nd|rd|th)?[ \t]{{1,3}}{_MONTHS})(?![a-z\d])[ \t]*,?[ \t]*(?:at[ \t]+|@[ \t]*|[-–—][ \t]*)?", re.I)
+_NUMERIC_DAY_START = re.compile(r"(\d{1,2}/\d{1,2})(?![/\d])[ \t,]+(?=\d)")
 _LEAD = re.compile(r"(?:at|on|around|approximately|approx\.?|about|~)[ \t]+", re.I)
 
 
@@ -59,6 +61,8 @@ def split_time(text: str, day_first: bool | None = None) -> tuple[str, str] | No
                                                text[found[2]:])
     elif text[:1].isalpha() and (md := _MONTH_DAY_START.match(text)):
         prefix, text = md.group(0).strip(" ,-–—@").removesuffix(" at").strip(), text[md.end():]
+    elif text[:1].isdigit() and (md := _NUMERIC_DAY_START.match(text)):
+        prefix, text = md.group(1), text[md.end():]
     if not text[:1].isdigit():
         return None
     m = _ROW_TIME.match(text)
@@ -95,7 +99,9 @@ def _is_zone(word: str) -> bool:
 
 _STATUS_UPDATE = re.compile(
     r"(resolved|monitoring|identified|investigating|update|updated|mitigated|completed|postmortem|"
-    r"scheduled|in progress|verifying)\b[ \t]*(?:[-–—:][ \t]*)?(.*)$", re.I | re.S)
+    r"scheduled|in progress|verifying|notice)\b[ \t]*(?:[-–—:][ \t]*)?(.*)$", re.I | re.S)
+_STATUS_LED = re.compile(r"(?:resolved|monitoring|identified|investigating|update|updated|mitigated|completed|"
+                         r"postmortem|scheduled|in progress|verifying|notice)[ \t]*(?:[-–—:]|$)", re.I)
 _POSTED = re.compile(r"(?:posted|updated)?[ \t]*(?:on[ \t]+)?(.{0,60}?\d{1,2}[:.]\d{2}.{0,20})$", re.I)
 
 
@@ -105,6 +111,29 @@ def status_update(text: str) -> tuple[str, str] | None:
     if not m:
         return None
     return m.group(1), m.group(2).strip()
+
+
+def status_word_led(text: str) -> bool:
+    """Whether a line opens with a status word and a separator (``Resolved - …``, ``Notice: …``)."""
+    return _STATUS_LED.match(text) is not None
+
+
+_TRAILING_POSTED = re.compile(
+    r"(?:posted|updated)?[ \t]*(?:on[ \t]+)?((?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]{0,6},?[ \t]+)?"
+    r"(?:[A-Za-z]{3,9}\.?[ \t]+\d{1,2}|\d{1,2}[ \t]+[A-Za-z]{3,9})(?:,?[ \t]+\d{4})?,?[ \t]*(?:[-–—@]|at)?[ \t]*"
+    r"\d{1,2}:\d{2}(?:[ \t]?[aApP]\.?[mM]\.?)?(?:[ \t]+[A-Z]{2,5}|[ \t]+UTC[+-]\d{1,2})?)[ \t]*$")
+
+
+def trailing_posted_time(text: str) -> tuple[str, list[str]] | None:
+    """The time a status update was posted when the line ends with it (``… healthy. May 17, 09:45 PDT``),
+    and the text before it."""
+    m = _TRAILING_POSTED.search(text[-120:])
+    if not m:
+        return None
+    found = posted_time(m.group(1))
+    if found is None:
+        return None
+    return found, [text[:len(text) - len(text[-120:]) + m.start()].strip()]
 
 
 def posted_time(text: str) -> str | None:
@@ -139,10 +168,18 @@ def zone_declaration(text: str) -> str | None:
         rest = text[m.end():m.end() + 80]
         if rest.lstrip().startswith("<") and re.match(r"\s*<[^>]{0,60}(TTT|specify)", rest):
             return rest.strip()
+        offset = _OFFSET_IN_BRACKETS.search(rest[:60])
         zone = _zone_at(rest)
-        if zone:
-            return zone
+        if zone and offset:
+            named, stated = resolve_timezone(zone), resolve_timezone(offset.group(1))
+            moment = datetime(2020, 1, 1)
+            return zone if named.tz.utcoffset(moment) == stated.tz.utcoffset(moment) else offset.group(1)
+        if offset or zone:
+            return zone or offset.group(1)
     return None
+
+
+_OFFSET_IN_BRACKETS = re.compile(r"\((UTC|GMT)\s?([+-−]\s?\d{1,2}(?::?\d{2})?)\)".replace("(UTC|GMT)\\s?([+-−]", "((?:UTC|GMT)\\s?[+-]"))
 
 
 def _zone_at(rest: str) -> str | None:
@@ -150,7 +187,7 @@ def _zone_at(rest: str) -> str | None:
     words = _ZONE_TOKEN.findall(rest[:80])[:4]
     if not words or not re.match(r"[\s(\[]*" + re.escape(words[0]), rest):
         return None
-    if words[0].islower() and "/" not in words[0]:
+    if words[0].lower() in _NOT_ZONES:
         return None
     for n in range(len(words), 0, -1):
         candidate = " ".join(words[:n]).strip("-:")
@@ -162,6 +199,9 @@ def _zone_at(rest: str) -> str | None:
             return None
         return candidate
     return None
+
+
+_NOT_ZONES = frozenset({"a", "an", "at", "in", "on", "of", "the", "to", "and", "or", "are", "is", "local", "our"})
 
 
 def heading_zone(title: str) -> str | None:
@@ -566,3 +606,42 @@ def status_words(text: str) -> list[str]:
 
     found = [m.group(1) for m in _COMPONENT_STATUS.finditer(text[:2000]) if m.group(1).lower() in SEVERITY_WORDS]
     return sorted(found, key=lambda w: SEVERITY_WORDS[w.lower()])[:1]
+
+
+_RANGE_END_DATE = (r"(?i:(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]{0,6}\.?,?[ \t]+)?(?:\d{1,2}[ \t]+[a-z]{3,9}\.?(?:[ \t]+\d{4})?|"
+                   r"[a-z]{3,9}\.?[ \t]+\d{1,2}(?:,?[ \t]+\d{4})?|\d{4}-\d{2}-\d{2}|\d{1,2}[./]\d{1,2}[./]\d{4}))")
+_TIME_RANGE = re.compile(
+    rf"(?:(?P<day>{_RANGE_END_DATE})[ \t,]+)?(?:from[ \t]+)?(?P<start>\d{{4}}(?=[ \t]*[-–—])|{_CLOCK_TEXT})"
+    rf"(?P<zone1>[ \t]*\(?{_ZONE_WORD}\)?)?[ \t]*(?:-|–|—|to|until)[ \t]*"
+    rf"(?:(?P<end_day>{_RANGE_END_DATE})[ \t,]+)?(?P<end>\d{{4}}\b|{_CLOCK_TEXT})(?P<zone2>[ \t]*\(?{_ZONE_WORD}\)?(?![\w/]))?")
+
+
+def time_range(text: str, allow_hhmm: bool = False) -> tuple[str, str] | None:
+    """``("2024-04-08 02:00", "2024-04-08 03:10")`` from a stated window: ``2024-04-08 02:00–03:10``,
+    ``14:05–14:40``, ``23:10 – Sun 24 Mar 2024 01:05``, and with ``allow_hhmm`` (a field that holds a time)
+    ``1405 - 1650 (BST)``. Each side keeps the day
+    written before it (the end takes the start's day when it gives none) and the zone written after it
+    (one zone serves both)."""
+    window = text[:200].strip()
+    m = _TIME_RANGE.search(window)
+    if not m:
+        return None
+    if not allow_hhmm and (len(m.group("start")) == 4 and m.group("start").isdigit()
+                           or len(m.group("end")) == 4 and m.group("end").isdigit()):
+        return None
+    start, end = _hhmm(m.group("start")), _hhmm(m.group("end"))
+    if find_clock(start) is None or find_clock(end) is None:
+        return None
+    zone1 = (m.group("zone1") or "").strip(" ()")
+    zone2 = (m.group("zone2") or "").strip(" ()")
+    zone1 = zone1 if zone1 and _is_zone(zone1) else ""
+    zone2 = zone2 if zone2 and _is_zone(zone2) else ""
+    day = m.group("day") or ""
+    end_day = m.group("end_day") or day
+    return (" ".join(p for p in (day, start, zone1 or zone2) if p),
+            " ".join(p for p in (end_day, end, zone2 or zone1) if p))
+
+
+def _hhmm(clock: str) -> str:
+    """``1405`` (a 24-hour time written without its colon) -> ``14:05``."""
+    return f"{clock[:2]}:{clock[2:]}" if len(clock) == 4 and clock.isdigit() else clock

@@ -45,6 +45,8 @@ def clean(value: object) -> str:
         text = _ESCAPED.sub(r"\1", text)
     if "**" in text or "__" in text:
         text = _BOLD.sub(r"\2", text)
+    if "`" in text:
+        text = text.replace("`", "")
     if "  " in text or "\t" in text or "\n" in text or "\r" in text or "\xa0" in text:
         text = _SPACES.sub(" ", text).strip()
     return text
@@ -274,6 +276,8 @@ def severity_and_word(value: object) -> tuple[str, str]:
         raise ValueError(f"'{value}' is not a severity")
     original = _short_text(value, "a severity")
     text = re.sub(r"\s*\(.*$", "", original).strip(" .:-")
+    if "-" in text and not re.search(r"\d", text):
+        text = text.replace("-", " ")
     if len(set(re.findall(r"sev(?:erity)?\s*[-_ ]?\s*(\d)", text, re.I))) > 1:
         raise ValueError(f"'{original}' names several severities; keep one")
     word = text.lower()
@@ -352,6 +356,10 @@ _TZ_REGIONS = {
     "ET": "America/New_York", "EASTERN": "America/New_York", "EASTERN TIME": "America/New_York",
     "US/PACIFIC": "America/Los_Angeles", "US/EASTERN": "America/New_York", "US/CENTRAL": "America/Chicago",
     "US/MOUNTAIN": "America/Denver", "UK TIME": "Europe/London", "LONDON TIME": "Europe/London",
+    "US EASTERN": "America/New_York", "US EASTERN TIME": "America/New_York", "US PACIFIC": "America/Los_Angeles",
+    "US PACIFIC TIME": "America/Los_Angeles", "US CENTRAL": "America/Chicago", "US CENTRAL TIME": "America/Chicago",
+    "US MOUNTAIN TIME": "America/Denver", "UK": "Europe/London", "UK LOCAL TIME": "Europe/London",
+    "NORWEGIAN LOCAL TIME": "Europe/Oslo", "GERMAN TIME": "Europe/Berlin", "CENTRAL EUROPEAN": "Europe/Berlin",
 }
 _OFFSET = re.compile(r"(?:UTC|GMT)?\s*([+-])\s*(\d{1,2})(?::?(\d{2}))?")
 
@@ -424,10 +432,13 @@ _YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
 _ISO_DATE = re.compile(r"(?<!\d)(\d{4})-(\d{1,2})-(\d{1,2})(?!\d)")
 _MONTHS = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]{0,6}\.?"
 _WEEKDAY = r"(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]{0,6}\.?,?[ \t]{1,3})?"
+_SHORT_YEAR = re.compile(r"\d{1,2}/[A-Za-z]{3}/\d{2}\b")
+_DAY_RANGE = r"(?:[ \t]*[-–][ \t]*\d{1,2}(?:st|nd|rd|th)?)?"
 _TEXT_DATE = re.compile(
-    rf"\b{_WEEKDAY}(?:(?P<m1>{_MONTHS})[ \t]{{1,3}}(?P<d1>\d{{1,2}})(?:st|nd|rd|th)?,?[ \t]{{1,3}}(?P<y1>\d{{4}})|"
-    rf"(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?[ \t]{{1,3}}(?:of[ \t]{{1,3}})?(?P<m2>{_MONTHS}),?[ \t]{{1,3}}(?P<y2>\d{{4}})|"
+    rf"\b{_WEEKDAY}(?:(?P<m1>{_MONTHS})[ \t]{{1,3}}(?P<d1>\d{{1,2}})(?:st|nd|rd|th)?{_DAY_RANGE},?[ \t]{{1,3}}(?P<y1>\d{{4}})|"
+    rf"(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?{_DAY_RANGE}[ \t]{{1,3}}(?:of[ \t]{{1,3}})?(?P<m2>{_MONTHS}),?[ \t]{{1,3}}(?P<y2>\d{{4}})|"
     r"(?P<y3>\d{4})/(?P<mo3>\d{1,2})/(?P<d3>\d{1,2})|"
+    rf"(?P<d5>\d{{1,2}})/(?P<m5>{_MONTHS})/(?P<y5>\d{{2}}|\d{{4}})|"
     r"(?P<a>\d{1,2})(?P<sep>[/.-])(?P<b>\d{1,2})(?P=sep)(?P<y4>\d{4}))(?!\d)",
     re.I,
 )
@@ -474,7 +485,7 @@ def find_date(text: str, day_first: bool | None = None) -> tuple[date, int, int]
     swapped is read day-first when ``day_first`` says so (see :func:`numeric_date_order`), else
     month-first with ``/`` (US) and day-first with ``-`` or ``.`` (Europe).
     """
-    if not _YEAR.search(text):
+    if not _YEAR.search(text) and not ("/" in text and _SHORT_YEAR.search(text)):
         return None
     m = _ISO_DATE.search(text)
     t = _TEXT_DATE.search(text)
@@ -501,6 +512,9 @@ def _text_date(m: re.Match, day_first: bool | None) -> date | None:
             return date(int(m.group("y2")), month, int(m.group("d2"))) if month else None
         if m.group("y3"):
             return date(int(m.group("y3")), int(m.group("mo3")), int(m.group("d3")))
+        if m.group("y5"):
+            month, year = _month(m.group("m5")), int(m.group("y5"))
+            return date(year + 2000 if year < 100 else year, month, int(m.group("d5"))) if month else None
         a, b, year = int(m.group("a")), int(m.group("b")), int(m.group("y4"))
         if a > 12:
             return date(year, b, a)
@@ -518,8 +532,20 @@ def is_ambiguous_date(text: str) -> bool:
     return bool(m) and int(m.group(1)) <= 12 and int(m.group(2)) <= 12 and m.group(1) != m.group(2)
 
 
-def find_month_day(text: str, year: int) -> tuple[date, int, int] | None:
-    """A day written without its year (``Oct 21``, ``21st October``), placed in ``year``."""
+_NUMERIC_MONTH_DAY = re.compile(r"(\d{1,2})/(\d{1,2})(?![/\d])")
+
+
+def find_month_day(text: str, year: int, day_first: bool | None = None) -> tuple[date, int, int] | None:
+    """A day written without its year (``Oct 21``, ``21st October``, and at the start ``10/30``), placed
+    in ``year``."""
+    numeric = _NUMERIC_MONTH_DAY.match(text)
+    if numeric:
+        a, b = int(numeric.group(1)), int(numeric.group(2))
+        month, day = (b, a) if day_first or a > 12 else (a, b)
+        try:
+            return date(year, month, day), 0, numeric.end()
+        except ValueError:
+            pass
     for m in _MONTH_DAY.finditer(text):
         month = _month(m.group("m1") or m.group("m2"))
         if not month:
@@ -582,8 +608,8 @@ def parse_timestamp(value: object, zone: Zone, on: date | None, fold: int = 0,
         raise ValueError(f"'{value}' is a date without a time")
     text = _short_text(value, "a time")
     found_date = find_date(text, day_first)
-    if found_date is None and on is not None and _MONTH_START.search(text):
-        found_date = find_month_day(text, on.year)
+    if found_date is None and on is not None and (_MONTH_START.search(text) or _NUMERIC_MONTH_DAY.match(text)):
+        found_date = find_month_day(text, on.year, day_first)
     if found_date:
         on = found_date[0]
         text = (text[:found_date[1]] + " " + re.sub(r"^T(?=\d)", "", text[found_date[2]:])).strip(" ,-–—@")

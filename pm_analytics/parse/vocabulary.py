@@ -23,6 +23,7 @@ FIELD_LABELS = [
     (r"(incident |outage |event )?date$|date of (the )?(incident|outage|event)$|date time$|date and time$|when$",
      "date"),
     (r"(time ?zone|tz|times|all times|times in)$", "timezone"),
+    (r"(incident |outage |impact )?(time|window|time window|period)$|times? of (the )?(incident|outage)$", "window"),
     (r"(number of )?clinics( affected| impacted)?$", "blast_radius.clinics"),
     (r"(number of )?providers( affected| impacted)?$", "blast_radius.providers"),
     (r"(number of )?patients( affected| impacted)?$", "blast_radius.patients"),
@@ -41,9 +42,11 @@ FIELD_LABELS = [
     (r"teams?( involved| affected)?( list)?$", "teams"),
     (r"(started at|start(ed)?|start time|(incident|outage|impact) start(ed)?( at| time)?|start of (impact|incident|outage)|"
      r"began|began at)$", "started_at"),
-    (r"(detected at|detected|detection time|time detected|first detected|alerted at)$", "detected_at"),
+    (r"(detected at|detected|detection time|time detected|time of detection|first detected|alerted at|triggered|"
+     r"triggered at|when was (the )?(incident|issue|outage|problem) detected)$", "detected_at"),
     (r"(resolved at|resolved|end(ed)?|end time|resolution time|time resolved|(incident|outage|impact) "
-     r"(end|ended|resolved)( at| time)?|end of (impact|incident|outage)|recovered at)$", "resolved_at"),
+     r"(end|ended|resolved)( at| time)?|end of (impact|incident|outage)|recovered at|stop|stopped|finish|finished)$",
+     "resolved_at"),
     (r"(exclude from metrics|drill)$", "exclude_from_metrics"),
     (r"(tags?|labels?)$", "tags"),
 ]
@@ -215,14 +218,19 @@ TIMELINE_WORDS = [
                    r"\bcause found\b|\bwe (?:identified|found) the\b"),
     ("responded", r"\bincident (?:was )?declared\b|\bdeclared (?:an? |the )?(?:incident|sev|outage|major|p\d)|"
                   r"\b(?:sev|p)[ -]?\d (?:incident )?declared\b|"
-                  r"\backnowledged\b|\backs?\b|\b(?:began|begin|started|start) investigating\b|\binvestigation (?:began|started)\b|"
+                  r"\backnowledged\b|\backnowledges\b|\backs?\b|\b(?:began|begin|started|start) investigating\b|\binvestigation (?:began|started)\b|"
                   r"\bincident (?:channel|room|bridge) (?:was )?(?:opened|created|started)\b|\bwar ?room\b|"
                   r"\bon-?call (?:engineer )?(?:responded|engaged|joined)\b|\bescalated\b|^investigating\b|"
                   r"\bincident (?:lead|commander) assigned\b|\btakes incident command\b"),
-    ("detected", r"\bfirst (?:detected|noticed|reported|alert|alarm|page|signal|customer report|report)|\bdetected\b|"
-                 r"\balerts? (?:fired|triggered|received|went off)\b|\balarms? (?:fired|triggered|went off)\b|"
-                 r"\b(?:alerts?|alarms?|alerting|monitoring|monitors?|uptime checks?|synthetic checks?|pager) "
-                 r"(?:[\w'-]+ ){0,6}(?:fired|triggered|caught|went off|paged|alerted|detected)\b|"
+    ("detected", r"\bfirst (?:detected|noticed|reported|alert|alarm|page|signal|customer report|report|call|ticket|"
+                 r"complaint|email|e-mail|message)|\bdetected\b|"
+                 r"\balerts? (?:fired|fires|triggered|triggers|received|went off|goes off|arrives|arrived|came in|comes in)\b|"
+                 r"\balarms? (?:fired|fires|triggered|triggers|went off|goes off)\b|"
+                 r"\b(?:alerts?|alarms?|alerting|monitoring|monitors?|uptime checks?|synthetic checks?|checks?|probes?|pager) "
+                 r"(?:[\w'#@-]+ ){0,6}(?:fired|fires|triggered|triggers|caught|catches|went off|goes off|paged|pages|"
+                 r"alerted|alerts|detected|detects|flagged|flags)\b|"
+                 r"\b(?:posts?|posted|asks?|asked|emails?|emailed|calls?|called|complains?|complained|writes?|wrote) "
+                 r"(?:in|on|to|that|whether|about|asking)\b|\breceives? (?:the |a )?(?:first )?(?:call|ticket|report|email)|"
                  r"\bpaged\b|\bpages? (?:the |was sent|sent)\b|\breported by\b|\breported\b|\b(?:customers?|users?|support) "
                  r"(?:reported|reports?|complain)|\bcustomer reports?\b|\breports? (?:from|of|that)\b|\bnoticed\b|"
                  r"\b(?:pagerduty|opsgenie|datadog|grafana|prometheus|borgmon|nagios) (?:alert|page|fired|detected)"),
@@ -239,9 +247,9 @@ TIMELINE_WORDS = [
 ]
 # Words that, in a sentence of prose, say the time beside them is when something began or ended.
 PROSE_CUES = [
+    ("resolved", r"\b(?:ended|ending|until|till|through|resolved|recovered|restored|fixed|stopped|normal(?:ly)?|"
+                 r"(?:worked|working|been) normally since|back since)\b(?: at| around| by| approximately| since)?\W*$"),
     ("started", r"\b(?:began|begins|started|starting|beginning|from|since|commencing)\b(?: at| around| approximately)?\W*$"),
-    ("resolved", r"\b(?:ended|ending|until|till|through|resolved|recovered|restored|fixed|stopped|normal(?:ly)?)\b"
-                 r"(?: at| around| by| approximately)?\W*$"),
 ]
 _PROSE_CUES_RX = [(kind, re.compile(p, re.I)) for kind, p in PROSE_CUES]
 FAILURE_WORDS = re.compile(
