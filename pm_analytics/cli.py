@@ -1,4 +1,4 @@
-"""``pm-analytics``: load post-mortems into DuckDB, validate them, print headline numbers.
+"""``pm-analytics``: load post-mortems into DuckDB, validate them, print headline numbers, serve the dashboard.
 
 A thin shell over the core: library results become printed lines and exit
 codes here and nowhere else.
@@ -12,8 +12,9 @@ import os
 import sys
 from collections.abc import Sequence
 from datetime import date
+from pathlib import Path
 
-from pm_analytics import metrics
+from pm_analytics import __version__, metrics, settings
 from pm_analytics.filters import Filters
 from pm_analytics.load import LoadResult, load_into, load_paths
 from pm_analytics.store import open_database
@@ -44,6 +45,23 @@ def cmd_validate(args: argparse.Namespace) -> int:
     _print_problems(result, sys.stdout)
     print(result.summary())
     return 1 if any(p.level == "error" for p in result.problems) else 0
+
+
+def cmd_dashboard(args: argparse.Namespace) -> int:
+    from pm_analytics import dashboard
+
+    data = Path(settings.DATA.value(args.path)).expanduser().resolve()
+    if not data.exists():
+        print(f"pm-analytics: error: {data}: no such folder or database file", file=sys.stderr)
+        return 2
+    try:
+        port = settings.PORT.value(args.port)
+    except ValueError:
+        print(f"pm-analytics: error: {settings.PORT.env}: not a port number", file=sys.stderr)
+        return 2
+    cache = Path(settings.CACHE.value(args.cache)).expanduser().resolve()
+    print(f"pm-analytics: serving {data} (cache: {cache})", file=sys.stderr, flush=True)
+    return dashboard.serve(data, cache, settings.HOST.value(args.host), port)
 
 
 def _day(text: str) -> date:
@@ -97,6 +115,7 @@ def format_headline(numbers: dict) -> str:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="pm-analytics", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     load = sub.add_parser("load", help="load post-mortem files and folders into a DuckDB file")
@@ -120,6 +139,19 @@ def build_parser() -> argparse.ArgumentParser:
     summary.add_argument("--as-of", type=_day, help="the day overdue items are counted on (default: today)")
     summary.add_argument("--json", action="store_true", help="print one JSON object")
     summary.set_defaults(func=cmd_summary)
+
+    dashboard = sub.add_parser(
+        "dashboard", help="serve the dashboard on a folder of post-mortems or a .duckdb file",
+        description="Serve the Streamlit dashboard (Ctrl-C stops it). Each setting is taken from its option, "
+                    "else its environment variable, else its default; Streamlit's own settings (headless, no "
+                    "usage statistics) come from the project's .streamlit/config.toml.")
+    for setting in settings.SETTINGS:
+        help_text = f"{setting.help} [env {setting.env}; default: {setting.default_text}]".replace("`", "")
+        if setting.option is None:
+            dashboard.add_argument("path", nargs="?", metavar=setting.metavar, help=help_text)
+        else:
+            dashboard.add_argument(setting.option, metavar=setting.metavar, type=setting.type, help=help_text)
+    dashboard.set_defaults(func=cmd_dashboard)
     return parser
 
 
