@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import sys
 from collections.abc import Sequence
 from datetime import date
@@ -25,7 +26,29 @@ def _print_problems(result: LoadResult, out) -> None:
         print(problem, file=out)
 
 
+SAMPLE_FOLDER = "pm-analytics-sample"
+
+
+def write_sample(folder: Path) -> int:
+    """Copy the bundled sample post-mortems into ``folder`` (new or empty); the number of files."""
+    if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
+        raise FileExistsError(f"{folder}: exists and is not an empty folder; name a new one")
+    folder.mkdir(parents=True, exist_ok=True)
+    files = sorted(p for p in settings.SAMPLE_DATA.iterdir() if p.is_file() and not p.name.startswith("."))
+    for path in files:
+        shutil.copyfile(path, folder / path.name)
+    return len(files)
+
+
 def cmd_load(args: argparse.Namespace) -> int:
+    if args.sample:
+        count = write_sample(Path(args.sample))
+        print(f"wrote {count} sample post-mortems to {args.sample}")
+        if not args.db:
+            print(f"look at them: pm-analytics dashboard {args.sample}")
+            return 0
+        args.paths.append(args.sample)
+
     def progress(done: int, total: int) -> None:
         print(f"read {done}/{total} files", file=sys.stderr, flush=True)
 
@@ -119,8 +142,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     load = sub.add_parser("load", help="load post-mortem files and folders into a DuckDB file")
-    load.add_argument("paths", nargs="+", help="post-mortem files or folders (read recursively)")
-    load.add_argument("--db", required=True, help="DuckDB file to write (replaced atomically)")
+    load.add_argument("paths", nargs="*", help="post-mortem files or folders (read recursively)")
+    load.add_argument("--db", help="DuckDB file to write (replaced atomically); needed unless --sample alone")
+    load.add_argument("--sample", nargs="?", const=SAMPLE_FOLDER, metavar="DIR",
+                      help=f"write the bundled sample post-mortems to DIR (new or empty; default {SAMPLE_FOLDER}) "
+                           "for a first look, and load them too if --db is given")
     load.add_argument("--full", action="store_true", help="parse every file again, even unchanged ones")
     load.add_argument("--workers", type=int, help="parsing processes (default: one per core)")
     load.add_argument("--progress", action="store_true", help="report progress on standard error")
@@ -158,6 +184,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.command == "load" and not (args.db if args.paths else args.sample):
+        parser.exit(2, "pm-analytics load: error: give paths and --db (or --sample [DIR])\n")
     for path in getattr(args, "paths", []):
         if not os.path.exists(path):
             parser.exit(2, f"pm-analytics: error: {path}: no such file or folder\n")
