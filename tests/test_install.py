@@ -103,7 +103,8 @@ def test_the_installed_dashboard_serves_the_overview_in_a_real_browser(installed
         assert page.locator('[data-testid="stException"]').count() == 0
         assert page.locator('[data-testid="stAlertContentError"]').count() == 0
         sidebar = page.locator('[data-testid="stSidebar"]').inner_text()
-        assert "96 post-mortems loaded from 96 files (0 rejected)" in sidebar
+        samples = sum(not p.name.startswith(".") for p in (ROOT / "data").iterdir())
+        assert f"{samples} post-mortems loaded from {samples} files (0 rejected)" in sidebar
         assert page.locator('[data-testid="stMetricValue"]').count() >= 7
         assert page.locator('[data-testid="stPageLink-NavLink"][href*="incident?id="]').count() == 5
         assert page.locator(".js-plotly-plot").count() >= 1
