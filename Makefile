@@ -15,8 +15,9 @@ $(BIN)/.installed: pyproject.toml
 
 setup: $(BIN)/.installed
 
+# The same command an installed wheel gives: PM_ANALYTICS_DATA and the other settings apply (pm-analytics dashboard --help).
 run: setup
-	$(BIN)/python -m streamlit run app.py
+	$(BIN)/pm-analytics dashboard
 
 # Debian's Chromium for the real-browser test (never `playwright install`: it downloads a browser).
 /usr/bin/chromium:

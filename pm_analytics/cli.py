@@ -1,4 +1,4 @@
-"""``pm-analytics``: load post-mortems into DuckDB, validate them, print headline numbers.
+"""``pm-analytics``: load post-mortems into DuckDB, validate them, print headline numbers, serve the dashboard.
 
 A thin shell over the core: library results become printed lines and exit
 codes here and nowhere else.
@@ -9,11 +9,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import sys
 from collections.abc import Sequence
 from datetime import date
+from pathlib import Path
 
-from pm_analytics import metrics
+from pm_analytics import __version__, metrics, settings
 from pm_analytics.filters import Filters
 from pm_analytics.load import LoadResult, load_into, load_paths
 from pm_analytics.store import open_database
@@ -24,7 +26,29 @@ def _print_problems(result: LoadResult, out) -> None:
         print(problem, file=out)
 
 
+SAMPLE_FOLDER = "pm-analytics-sample"
+
+
+def write_sample(folder: Path) -> int:
+    """Copy the bundled sample post-mortems into ``folder`` (new or empty); the number of files."""
+    if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
+        raise FileExistsError(f"{folder}: exists and is not an empty folder; name a new one")
+    folder.mkdir(parents=True, exist_ok=True)
+    files = sorted(p for p in settings.SAMPLE_DATA.iterdir() if p.is_file() and not p.name.startswith("."))
+    for path in files:
+        shutil.copyfile(path, folder / path.name)
+    return len(files)
+
+
 def cmd_load(args: argparse.Namespace) -> int:
+    if args.sample:
+        count = write_sample(Path(args.sample))
+        print(f"wrote {count} sample post-mortems to {args.sample}")
+        if not args.db:
+            print(f"look at them: pm-analytics dashboard {args.sample}")
+            return 0
+        args.paths.append(args.sample)
+
     def progress(done: int, total: int) -> None:
         print(f"read {done}/{total} files", file=sys.stderr, flush=True)
 
@@ -111,6 +135,23 @@ def cmd_explain(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def cmd_dashboard(args: argparse.Namespace) -> int:
+    from pm_analytics import dashboard
+
+    data = Path(settings.DATA.value(args.path)).expanduser().resolve()
+    if not data.exists():
+        print(f"pm-analytics: error: {data}: no such folder or database file", file=sys.stderr)
+        return 2
+    try:
+        port = settings.PORT.value(args.port)
+    except ValueError:
+        print(f"pm-analytics: error: {settings.PORT.env}: not a port number", file=sys.stderr)
+        return 2
+    cache = Path(settings.CACHE.value(args.cache)).expanduser().resolve()
+    print(f"pm-analytics: serving {data} (cache: {cache})", file=sys.stderr, flush=True)
+    return dashboard.serve(data, cache, settings.HOST.value(args.host), port)
+
+
 def _day(text: str) -> date:
     try:
         return date.fromisoformat(text)
@@ -162,11 +203,15 @@ def format_headline(numbers: dict) -> str:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="pm-analytics", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     load = sub.add_parser("load", help="load post-mortem files and folders into a DuckDB file")
-    load.add_argument("paths", nargs="+", help="post-mortem files or folders (read recursively)")
-    load.add_argument("--db", required=True, help="DuckDB file to write (replaced atomically)")
+    load.add_argument("paths", nargs="*", help="post-mortem files or folders (read recursively)")
+    load.add_argument("--db", help="DuckDB file to write (replaced atomically); needed unless --sample alone")
+    load.add_argument("--sample", nargs="?", const=SAMPLE_FOLDER, metavar="DIR",
+                      help=f"write the bundled sample post-mortems to DIR (new or empty; default {SAMPLE_FOLDER}) "
+                           "for a first look, and load them too if --db is given")
     load.add_argument("--full", action="store_true", help="parse every file again, even unchanged ones")
     load.add_argument("--workers", type=int, help="parsing processes (default: one per core)")
     load.add_argument("--progress", action="store_true", help="report progress on standard error")
@@ -190,12 +235,27 @@ def build_parser() -> argparse.ArgumentParser:
     summary.add_argument("--as-of", type=_day, help="the day overdue items are counted on (default: today)")
     summary.add_argument("--json", action="store_true", help="print one JSON object")
     summary.set_defaults(func=cmd_summary)
+
+    dashboard = sub.add_parser(
+        "dashboard", help="serve the dashboard on a folder of post-mortems or a .duckdb file",
+        description="Serve the Streamlit dashboard (Ctrl-C stops it). Each setting is taken from its option, "
+                    "else its environment variable, else its default; Streamlit's own settings (headless, no "
+                    "usage statistics) come from the project's .streamlit/config.toml.")
+    for setting in settings.SETTINGS:
+        help_text = f"{setting.help} [env {setting.env}; default: {setting.default_text}]".replace("`", "")
+        if setting.option is None:
+            dashboard.add_argument("path", nargs="?", metavar=setting.metavar, help=help_text)
+        else:
+            dashboard.add_argument(setting.option, metavar=setting.metavar, type=setting.type, help=help_text)
+    dashboard.set_defaults(func=cmd_dashboard)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.command == "load" and not (args.db if args.paths else args.sample):
+        parser.exit(2, "pm-analytics load: error: give paths and --db (or --sample [DIR])\n")
     for path in getattr(args, "paths", []):
         if not os.path.exists(path):
             parser.exit(2, f"pm-analytics: error: {path}: no such file or folder\n")

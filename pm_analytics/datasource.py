@@ -1,23 +1,22 @@
 """Where the dashboard's data comes from: a folder of post-mortems or a ``.duckdb`` file.
 
-``PM_ANALYTICS_DATA`` names it (default: the bundled ``data/``). A folder is
+``PM_ANALYTICS_DATA`` names it (default: the bundled sample). A folder is
 loaded into a database file in a cache folder (``PM_ANALYTICS_CACHE``, default
-``.pm-analytics-cache/`` next to the app), replaced atomically on reload, so a
-reader never sees a half-written load.
+``.pm-analytics-cache/`` in a clone, the user's cache folder when installed; see
+:mod:`pm_analytics.settings`), replaced atomically on reload, so a reader never
+sees a half-written load.
 """
 
 from __future__ import annotations
 
 import hashlib
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from pm_analytics import settings
 from pm_analytics.load import LoadResult, load_into
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_DATA = PROJECT_ROOT / "data"
 DB_SUFFIXES = (".duckdb", ".db")
 
 
@@ -35,11 +34,11 @@ class DataSource:
 
 def resolve(value: str | None = None) -> DataSource:
     """The data source named by ``value`` or ``PM_ANALYTICS_DATA``; a folder maps to a cache database."""
-    raw = value or os.environ.get("PM_ANALYTICS_DATA") or str(DEFAULT_DATA)
+    raw = settings.DATA.value(value)
     path = Path(raw).expanduser().resolve()
     if path.suffix.lower() in DB_SUFFIXES:
         return DataSource(path, path)
-    cache = Path(os.environ.get("PM_ANALYTICS_CACHE") or PROJECT_ROOT / ".pm-analytics-cache").expanduser()
+    cache = Path(settings.CACHE.value()).expanduser()
     key = hashlib.sha256(str(path).encode()).hexdigest()[:16]
     return DataSource(path, cache / f"{path.name or 'data'}-{key}.duckdb")
 

@@ -31,32 +31,40 @@ def free_port() -> int:
 
 
 def start_server(tmp_path: Path, env_extra: dict | None = None) -> tuple[subprocess.Popen, str]:
-    """Start the dashboard as a user would, on a free port; return the process and its base URL.
+    """Start the dashboard as a user would (``pm-analytics dashboard``, as ``make run`` does), on a free
+    port; return the process and its base URL.
 
     The server's output goes to ``streamlit.log`` in ``tmp_path``."""
     port = free_port()
     env = {**os.environ, "PM_ANALYTICS_DATA": str(ROOT / "data"), "PM_ANALYTICS_CACHE": str(tmp_path / "cache"),
            **(env_extra or {})}
     with open(tmp_path / "streamlit.log", "w") as log:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.address",
-             "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false"],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        server = subprocess.Popen([sys.executable, "-m", "pm_analytics.cli", "dashboard", "--port", str(port)],
+                                  cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    return server, wait_until_serving(server, port, tmp_path / "streamlit.log")
+
+
+def wait_until_serving(server: subprocess.Popen, port: int, log: Path) -> str:
+    """The base URL once the server on ``port`` answers its health check (killed, with its log, if it does not)."""
     base = f"http://127.0.0.1:{port}"
     deadline = time.time() + 60
-    while time.time() < deadline:
+    while time.time() < deadline and server.poll() is None:
         try:
             if urllib.request.urlopen(f"{base}/_stcore/health", timeout=1).read() == b"ok":
-                return server, base
+                return base
         except OSError:
             time.sleep(0.3)
     server.kill()
-    raise AssertionError(f"streamlit did not start: {(tmp_path / 'streamlit.log').read_text()}")
+    raise AssertionError(f"streamlit did not start: {log.read_text()}")
 
 
 def open_page(browser, url: str, charts: bool, viewport=None):
     """Open ``url`` and wait until Streamlit has finished running the page (and drawn its charts)."""
-    page = browser.new_page(viewport=viewport or {"width": 1440, "height": 2200})
+    return wait_for_page(browser.new_page(viewport=viewport or {"width": 1440, "height": 2200}), url, charts)
+
+
+def wait_for_page(page, url: str, charts: bool):
+    """Go to ``url`` in ``page`` and wait until Streamlit has finished running it (and drawn its charts)."""
     page.goto(url)
     page.wait_for_selector('[data-testid="stAppViewContainer"]', timeout=60_000)
     page.wait_for_selector('[data-testid="stSidebar"] button:has-text("Reload")', timeout=120_000)

@@ -1,0 +1,37 @@
+"""The wheel carries the dashboard: a copy of app.py, pages/, data/ and .streamlit/config.toml.
+
+They stay at the top of the repository, where Streamlit and the project's layout
+put them; when a wheel is built they are copied into ``pm_analytics/_app/``,
+keeping their relative paths, so ``pm-analytics dashboard`` finds the same files
+whether it runs from a clone or from an installed wheel (see
+``pm_analytics/settings.py``). Everything else is declared in pyproject.toml.
+"""
+
+from pathlib import Path
+
+from setuptools import setup
+from setuptools.command.build_py import build_py
+
+# What the dashboard needs besides the package, relative to the repository (the sdist ships them too:
+# MANIFEST.in).
+DASHBOARD_FILES = ("app.py", "pages/*.py", "data/*", ".streamlit/config.toml")
+
+
+class BuildWithDashboard(build_py):
+    def run(self):
+        super().run()
+        if self.editable_mode:  # an editable install reads them where they are
+            return
+        root = Path(__file__).resolve().parent
+        target = Path(self.build_lib) / "pm_analytics" / "_app"
+        for pattern in DASHBOARD_FILES:
+            sources = sorted(p for p in root.glob(pattern) if p.is_file())
+            if not sources:
+                raise FileNotFoundError(f"{pattern}: the dashboard's files are missing from {root}")
+            for source in sources:
+                relative = source.relative_to(root)
+                (target / relative.parent).mkdir(parents=True, exist_ok=True)
+                self.copy_file(str(source), str(target / relative))
+
+
+setup(cmdclass={"build_py": BuildWithDashboard})

@@ -1,0 +1,149 @@
+"""Installed like a tool, as a leader or a post-mortem repository would.
+
+The wheel is built as a release is (``python -m build``: sdist, then the wheel from it) and
+installed into a fresh virtual environment outside the clone; its ``pm-analytics dashboard``,
+started from a folder that is not the clone, serves the overview to a headless Chromium. The
+pre-commit hook is tried with ``pre-commit try-repo`` on this clone from a repository of
+post-mortems. Slow (they install the dependencies into new environments from PyPI or pip's
+cache), and offline apart from PyPI.
+"""
+
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+import pm_analytics
+from browser_support import ARTIFACTS, AS_OF, ROOT, free_port, wait_for_page, wait_until_serving
+from pm_analytics import settings
+
+FIXTURES = ROOT / "tests" / "fixtures"
+# What the dashboard needs besides the package, as the clone has it (setup.py copies these into the wheel).
+DASHBOARD_FILES = sorted(p.relative_to(ROOT).as_posix()
+                         for pattern in ("app.py", "pages/*.py", "data/*", ".streamlit/config.toml")
+                         for p in ROOT.glob(pattern) if p.is_file())
+
+
+def _run(args, **kwargs) -> subprocess.CompletedProcess:
+    result = subprocess.run([str(a) for a in args], capture_output=True, text=True, **kwargs)
+    assert result.returncode == 0, f"{args}: exit {result.returncode}\n{result.stdout}\n{result.stderr}"
+    return result
+
+
+def _user_env(home: Path) -> dict:
+    """A user's environment: none of this project's or Python's settings from the test run, a new home."""
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("PM_ANALYTICS_", "PYTHON", "STREAMLIT_", "VIRTUAL_ENV"))}
+    return {**env, "HOME": str(home), "XDG_CACHE_HOME": str(home / ".cache")}
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory) -> Path:
+    dist = tmp_path_factory.mktemp("dist")
+    _run([sys.executable, "-m", "build", "--outdir", dist, ROOT], cwd=dist)
+    (built,) = dist.glob("pm_analytics-*.whl")
+    return built
+
+
+@pytest.fixture(scope="module")
+def installed(wheel, tmp_path_factory) -> Path:
+    """The ``bin/`` of a fresh virtual environment outside the clone with the wheel installed."""
+    venv = tmp_path_factory.mktemp("fresh") / "venv"
+    _run([sys.executable, "-m", "venv", venv])
+    # pip's own cache (in the real home) is allowed: it saves downloading streamlit & co. again.
+    _run([venv / "bin" / "python", "-m", "pip", "install", "--quiet", wheel], cwd=venv.parent)
+    return venv / "bin"
+
+
+def test_the_wheel_carries_the_dashboard_and_the_sample(wheel):
+    with zipfile.ZipFile(wheel) as archive:
+        names = set(archive.namelist())
+        for relative in DASHBOARD_FILES:
+            assert archive.read(f"pm_analytics/_app/{relative}") == (ROOT / relative).read_bytes(), relative
+    assert {"app.py", "pages/incident.py", ".streamlit/config.toml"} <= set(DASHBOARD_FILES)
+    assert sum(name.startswith("pm_analytics/_app/data/2") for name in names) >= 90
+
+
+def test_the_installed_command(installed, tmp_path):
+    env = _user_env(tmp_path)
+    assert _run([installed / "pm-analytics", "--version"], cwd=tmp_path, env=env).stdout.split() == [
+        "pm-analytics", pm_analytics.__version__]
+    where = _run([installed / "python", "-c", "import pm_analytics; print(pm_analytics.__file__)"],
+                 cwd=tmp_path, env=env).stdout.strip()
+    assert Path(where).is_relative_to(installed.parent), "the wheel's package, not the clone's"
+    help_text = _run([installed / "pm-analytics", "dashboard", "--help"], cwd=tmp_path, env=env).stdout
+    for setting in settings.SETTINGS:
+        assert setting.env in help_text and (setting.option or setting.metavar) in help_text
+
+
+def test_the_installed_dashboard_serves_the_overview_in_a_real_browser(installed, chromium, tmp_path):
+    elsewhere = tmp_path / "elsewhere"  # not the clone: no app.py, pages/ or .streamlit/ here
+    elsewhere.mkdir()
+    env = _user_env(tmp_path / "home")
+    wrote = _run([installed / "pm-analytics", "load", "--sample", "postmortems"], cwd=elsewhere, env=env).stdout
+    assert "pm-analytics dashboard postmortems" in wrote
+    port, log = free_port(), tmp_path / "dashboard.log"
+    with open(log, "w") as out:
+        server = subprocess.Popen([installed / "pm-analytics", "dashboard", "postmortems", "--port", str(port),
+                                   "--cache", "cache"], cwd=elsewhere, env=env, stdout=out, stderr=subprocess.STDOUT)
+    context = None
+    try:
+        base = wait_until_serving(server, port, log)
+        context = chromium.new_context(viewport={"width": 1440, "height": 2200})
+        elsewhere_requests = []
+        context.on("request", lambda request: elsewhere_requests.append(request.url)
+                   if urlparse(request.url).hostname not in (None, "127.0.0.1") else None)
+        page = wait_for_page(context.new_page(), f"{base}/?range=all&as_of={AS_OF}", charts=True)
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "installed-overview.png"))
+        assert page.locator('[data-testid="stException"]').count() == 0
+        assert page.locator('[data-testid="stAlertContentError"]').count() == 0
+        sidebar = page.locator('[data-testid="stSidebar"]').inner_text()
+        samples = sum(not p.name.startswith(".") for p in (ROOT / "data").iterdir())
+        assert f"{samples} post-mortems loaded from {samples} files (0 rejected)" in sidebar
+        assert page.locator('[data-testid="stMetricValue"]').count() >= 7
+        assert page.locator('[data-testid="stPageLink-NavLink"][href*="incident?id="]').count() == 5
+        assert page.locator(".js-plotly-plot").count() >= 1
+        # The project's Streamlit settings held without the clone: its own navigation only, and no usage
+        # statistics (nor anything else) sent anywhere but the dashboard.
+        assert page.locator('[data-testid="stSidebarNav"]').count() == 0
+        assert elsewhere_requests == []
+        assert list((elsewhere / "cache").glob("*.duckdb")), "the folder's database goes to --cache"
+    finally:
+        if context is not None:
+            context.close()
+        server.terminate()
+        server.wait(timeout=30)
+    assert "127.0.0.1" in log.read_text()
+
+
+def test_the_pre_commit_hook_fails_on_a_bad_post_mortem_and_passes_a_good_one(tmp_path):
+    """``pre-commit try-repo <clone> pm-analytics-validate`` in a repository of post-mortems. try-repo
+    installs this clone (its committed files, and any uncommitted changes to them) with pip."""
+    repo = tmp_path / "postmortems-repo"
+    (repo / "postmortems").mkdir(parents=True)
+    bad, good = "postmortems/no-date.md", "postmortems/2025-06-14-reminders-delayed.txt"
+    (repo / bad).write_bytes((FIXTURES / "bad" / "no-date.md").read_bytes())
+    (repo / good).write_bytes((FIXTURES / "good" / "2025-06-14-reminders-delayed.txt").read_bytes())
+    git_user = {"GIT_AUTHOR_NAME": "Test", "GIT_AUTHOR_EMAIL": "test@example.com",
+                "GIT_COMMITTER_NAME": "Test", "GIT_COMMITTER_EMAIL": "test@example.com"}
+    env = {**os.environ, **git_user, "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home"),
+           "VIRTUALENV_NO_PERIODIC_UPDATE": "1"}
+    _run(["git", "init", "-q"], cwd=repo, env=env)
+    _run(["git", "add", "."], cwd=repo, env=env)
+
+    def try_repo(path: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "pre_commit", "try-repo", str(ROOT), "pm-analytics-validate",
+                               "--files", path], cwd=repo, env=env, capture_output=True, text=True)
+
+    failed = try_repo(bad)
+    assert failed.returncode == 1, failed.stdout + failed.stderr
+    assert f"{bad}: error: date: no date anywhere" in failed.stdout
+    passed = try_repo(good)
+    assert passed.returncode == 0, passed.stdout + passed.stderr
+    assert "Passed" in passed.stdout
+    assert f"{good}:37: warning: blast_radius.patients: approximate value" in passed.stdout, "warnings are shown"
