@@ -337,10 +337,13 @@ async def prime(port: int) -> PageRun:
         return await session.open(-1, "", "")
 
 
-async def viewers_during_reload(port: int, queries: list[str]) -> list[PageRun]:
+async def all_viewers(port: int, queries: list[str], reload: bool) -> list[PageRun]:
+    """Every viewer's page runs; with ``reload``, viewer 0 presses Reload and the others start as it runs."""
     runs: list[PageRun] = []
     reload_started = asyncio.Event()
-    await asyncio.gather(*(visit(port, i, query, runs, reload_started, presses_reload=i == 0)
+    if not reload:
+        reload_started.set()
+    await asyncio.gather(*(visit(port, i, query, runs, reload_started, presses_reload=reload and i == 0)
                            for i, query in enumerate(queries)))
     return runs
 
@@ -367,23 +370,23 @@ def percentile(values: list[float], p: float) -> float:
 
 # -- one size ---------------------------------------------------------------------
 
-def measure(n: int, folder: Path, teams: list[str], expected: dict, workdir: Path) -> dict:
-    """N viewers during a reload on a fresh server; the figures for one row of the table."""
+def measure(n: int, folder: Path, teams: list[str], expected: dict, workdir: Path, reload: bool = True) -> dict:
+    """N viewers (during a reload, with ``reload``) on a fresh server; the figures for one row of the table."""
     queries = view_queries(teams, n)
     process, port, timing = start_server(workdir, folder)
     try:
         primed = asyncio.run(prime(port))
         if primed.errors:
             raise SystemExit(f"the first visit failed: {primed.errors}")
-        touched_at = touch_half(folder)
+        touched_at = touch_half(folder) if reload else None
         load_before = os.getloadavg()
         server_cpu, client_cpu, wall = cpu_seconds(process.pid), time.process_time(), time.monotonic()
-        runs = asyncio.run(viewers_during_reload(port, [urlencode(q) for q in queries]))
+        runs = asyncio.run(all_viewers(port, [urlencode(q) for q in queries], reload))
         wall = time.monotonic() - wall
         server_cpu, client_cpu = cpu_seconds(process.pid) - server_cpu, time.process_time() - client_cpu
         load_after = os.getloadavg()
         databases = list((workdir / "cache").glob("*.duckdb"))
-        new_database = bool(databases) and all(db.stat().st_mtime > touched_at for db in databases)
+        new_database = (bool(databases) and all(db.stat().st_mtime > touched_at for db in databases)) if reload else None
     finally:
         process.terminate()
         try:
@@ -431,7 +434,7 @@ def measure(n: int, folder: Path, teams: list[str], expected: dict, workdir: Pat
     if "Traceback" in log:
         errors.append((-1, "server log", log[log.index("Traceback"):][:500]))
     return {
-        "viewers": n, "page_runs": len(page_server), "expected_runs": n * len(PAGES), "missing_server_times": missing,
+        "viewers": n, "reload": reload, "page_runs": len(page_server), "expected_runs": n * len(PAGES), "missing_server_times": missing,
         "p50_s": statistics.median(page_server) if page_server else float("nan"),
         "p95_s": percentile(page_server, 95), "max_s": max(page_server, default=float("nan")),
         "client_p95_s": percentile(page_client, 95), "errors": errors, "own": own, "wrong": wrong[:5],
@@ -470,6 +473,8 @@ def main() -> None:
     parser.add_argument("--viewers", default="5,20,50", help="comma-separated numbers of concurrent viewers")
     parser.add_argument("--files", type=int, default=1500, help="post-mortems in the folder (half change)")
     parser.add_argument("--seed", type=int, default=3)
+    parser.add_argument("--control", action="store_true",
+                        help="also run each N without a reload: what concurrency alone costs")
     args = parser.parse_args()
     sizes = [int(s) for s in args.viewers.split(",")]
 
@@ -483,12 +488,13 @@ def main() -> None:
         con.close()
         rows = []
         for n in sizes:
-            run_dir = workdir / f"n{n}"
-            run_dir.mkdir()
-            rows.append(measure(n, folder, teams, expected, run_dir))
-            print(f"# {n} viewers done: {json.dumps({k: v for k, v in rows[-1].items() if k != 'wrong'}, default=str)}",
-                  file=sys.stderr)
-            shutil.rmtree(run_dir / "cache", ignore_errors=True)
+            for reload in (True, False) if args.control else (True,):
+                run_dir = workdir / f"n{n}-{'reload' if reload else 'control'}"
+                run_dir.mkdir()
+                rows.append(measure(n, folder, teams, expected, run_dir, reload))
+                print(f"# done: {json.dumps({k: v for k, v in rows[-1].items() if k != 'wrong'}, default=str)}",
+                      file=sys.stderr)
+                shutil.rmtree(run_dir / "cache", ignore_errors=True)
     print_table(rows, args)
 
 
@@ -499,27 +505,36 @@ def print_table(rows: list[dict], args) -> None:
           f"{len(PAGES)} pages ({', '.join(name for _, name in PAGES)}) with their own severity x team filter; "
           f"{cores} cores ({usable} usable). Server time: from the rerun request reaching the server to the "
           "script run finishing, measured in the server.\n")
-    print("| viewers | page runs (during the reload) | server p50 | server p95 | p95 during / outside the reload | "
-          "server max | client-seen p95 | errors | own numbers | reload: load / pressing viewer's run | "
-          "new database | CPU server / client | load avg before / after |")
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---|---|")
+    print("| viewers | reload | page runs (during the reload) | server p50 | server p95 | p95 during / outside "
+          "the reload | server max | client-seen p95 | errors | own numbers | reload: load / pressing viewer's run "
+          "| new database | CPU server / client | load avg before / after |")
+    print("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---|---|")
+
+    def s(seconds: float) -> str:
+        return "–" if seconds != seconds else f"{seconds:.2f}"
+
     for r in rows:
-        reload = (f"{r['reload_s']:.1f} s / {r['reload_press_s']:.1f} s" if r["reload_s"] is not None
-                  and r["reload_press_s"] is not None else "not seen")
-        print(f"| {r['viewers']} | {r['page_runs']} of {r['expected_runs']} ({r['during_reload']}) | {r['p50_s']:.2f} s "
-              f"| {r['p95_s']:.2f} s | {r['p95_during_s']:.2f} / {r['p95_outside_s']:.2f} s | {r['max_s']:.2f} s "
-              f"| {r['client_p95_s']:.2f} s | {len(r['errors'])} | {r['own']} of {r['viewers']} | {reload} | {'yes' if r['new_database'] else 'NO'} "
+        if not r["reload"]:
+            reload, new_database = "–", "–"
+        else:
+            reload = (f"{r['reload_s']:.1f} s / {r['reload_press_s']:.1f} s" if r["reload_s"] is not None
+                      and r["reload_press_s"] is not None else "not seen")
+            new_database = "yes" if r["new_database"] else "NO"
+        print(f"| {r['viewers']} | {'during' if r['reload'] else 'none'} | {r['page_runs']} of {r['expected_runs']} "
+              f"({r['during_reload']}) | {s(r['p50_s'])} s | {s(r['p95_s'])} s | {s(r['p95_during_s'])} / "
+              f"{s(r['p95_outside_s'])} s | {s(r['max_s'])} s | {s(r['client_p95_s'])} s | {len(r['errors'])} "
+              f"| {r['own']} of {r['viewers']} | {reload} | {new_database} "
               f"| {r['server_cpu_s']:.1f} s / {r['client_cpu_s']:.1f} s | {r['load_before']:.1f} / {r['load_after']:.1f} |")
     print()
     for r in rows:
-        if r["viewers"] == TARGET_VIEWERS:
+        if r["viewers"] == TARGET_VIEWERS and r["reload"]:
             met = (not r["errors"] and r["own"] == r["viewers"] and r["p95_s"] < TARGET_P95_S
                    and r["page_runs"] == r["expected_runs"])
             print(f"Target ({TARGET_VIEWERS} viewers during a reload: 0 errors, every viewer its own numbers, "
                   f"p95 page run < {TARGET_P95_S:.0f} s): {'met' if met else 'MISSED'}.")
     for r in rows:
         for viewer, page, error in r["errors"][:5]:
-            print(f"- {r['viewers']} viewers: viewer {viewer}, {page}: {error}")
+            print(f"- {r['viewers']} viewers{'' if r['reload'] else ' (no reload)'}: viewer {viewer}, {page}: {error}")
         for viewer, page, got, want in r["wrong"]:
             print(f"- {r['viewers']} viewers: viewer {viewer}, {page or 'overview'}: showed {got!r}, expected {want!r}")
         if r["missing_server_times"]:
