@@ -3,7 +3,8 @@ driven by Playwright). Screenshots go to test-artifacts/ for a human to look at.
 
 import pytest
 
-from browser_support import ARTIFACTS, AS_OF, BROWSER_PAGES as PAGES, WITH_CHARTS, open_page, start_server
+from browser_support import (ARTIFACTS, AS_OF, BROWSER_PAGES as PAGES, RUN_FINISHED, WAIT_MS, WITH_CHARTS, open_page,
+                             start_server)
 
 
 @pytest.fixture(scope="module")
@@ -36,8 +37,9 @@ def test_following_an_incident_link_opens_its_page(server, chromium):
         link = page.locator('[data-testid="stPageLink-NavLink"][href*="incident?id="]').first
         label = link.inner_text()
         link.click()
-        page.wait_for_url("**/incident?id=*", timeout=30_000)
-        page.wait_for_selector(".js-plotly-plot .main-svg", timeout=30_000)
+        page.wait_for_url("**/incident?id=*", timeout=WAIT_MS)
+        page.wait_for_selector(RUN_FINISHED, state="attached", timeout=WAIT_MS)
+        page.wait_for_selector(".js-plotly-plot .main-svg", timeout=WAIT_MS)
         heading = page.locator('[data-testid="stMain"] [data-testid="stHeading"] h2').first.inner_text()
         assert heading and heading.split(" (")[0][:20] in label
         assert "range=all" in page.url, "the view's filters travel with the link"

@@ -6,7 +6,6 @@ land in the URL, a URL's filters are applied, links go to incident pages, empty 
 
 import re
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -268,25 +267,26 @@ def test_a_load_runs_once_and_a_reload_finishes_without_the_viewer_who_asked(tmp
     (which stops their script) cannot abort it."""
     from pm_analytics import datasource, ui
 
-    release, calls = threading.Event(), []
+    started, release, calls = threading.Event(), threading.Event(), []
 
     def slow_refresh(source, progress=None):
         calls.append(threading.current_thread().name)
         progress(1, 2)
-        release.wait(10)
+        started.set()
+        assert release.wait(120), "the test never released the load"
 
     monkeypatch.setattr(datasource, "refresh", slow_refresh)
     ui._load_state.clear()
     source = datasource.DataSource(tmp_path, tmp_path / "cache.duckdb")
     first = ui._start_or_join_load(source, reload=False)
     assert ui._start_or_join_load(source, reload=False) is first
-    while not first.future.running():
-        time.sleep(0.01)
+    assert started.wait(120), "the first load never started"
+    assert first.future.running()
     reload = ui._start_or_join_load(source, reload=True)
     assert reload is not first and reload.queued
     assert ui._start_or_join_load(source, reload=True) is reload
     release.set()
-    reload.future.result(timeout=10)
+    reload.future.result(timeout=120)
     assert first.future.done() and (first.done_files, first.total_files) == (1, 2)
     assert calls == ["pm-analytics-load"] * 2
     assert all(t.daemon for t in threading.enumerate() if t.name == "pm-analytics-load"), "stopping never waits"
