@@ -15,7 +15,7 @@ import re
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
-from pm_analytics.parse.raw import EXPLICIT, PROSE, TIMELINE, RawDoc, Source
+from pm_analytics.parse.raw import EXPLICIT, POSTED, PROSE, TIMELINE, RawDoc, Source
 from pm_analytics.parse.rules import MARKDOWN_LINK, action_from_text, split_time
 from pm_analytics.parse.values import (
     Zone,
@@ -597,7 +597,7 @@ class _Builder:
             kind = timeline_kind(event.description) if index not in self._posted else _status_kind(event.description)
             if kind and index in self._posted:
                 found.setdefault(kind[0], []).append(
-                    (event.at, PROSE, Source(line, f"status update posted '{kind[1]}'", quoted)))
+                    (event.at, POSTED, Source(line, f"status update posted '{kind[1]}'", quoted)))
             elif kind:
                 found.setdefault(kind[0], []).append(
                     (event.at, TIMELINE, Source(line, f"timeline word '{kind[1]}'", quoted)))

@@ -84,6 +84,7 @@ class _Reader:
         self.prose_blocks = 0
         self.prose_buffer: list[Block] = []
         self.skip: set[int] = set()
+        self.email = False
 
     # -- dispatch ---------------------------------------------------------------------------
     def feed(self, index: int, block: Block, blocks: list[Block]) -> None:
@@ -101,8 +102,11 @@ class _Reader:
             if not self._status_heading(index, block, blocks):
                 self._heading(block)
             return
-        if block.kind == TEXT and len(text) <= 120 and _plain_title(text):
+        if (block.kind == TEXT or block.kind == ITEM and block.depth == 0 and block.source.lstrip()[:1].isdigit()
+                and text.upper() == text) and len(text) <= 120 and _plain_title(text):
             self._heading(Block(HEADING, block.line, text, block.source, level=BOLD_LEVEL))
+            return
+        if index < 12 and block.kind == TEXT and block.label and self._email_header(block):
             return
         if block.kind in (TEXT, ITEM) and len(text) <= 200 and self._status_word(block):
             return
@@ -123,7 +127,9 @@ class _Reader:
         section = self.section.name
         if section == "timeline" or (section not in ("action_items", "reviewers", "teams")
                                      and self._in_timed_run(index, block, blocks)):
-            self._timeline_line(block)
+            if self._timeline_line(block):
+                self._flush_prose()
+                return
         elif section == "action_items" or block.task is not None and section not in TEXT_SECTIONS:
             self._action_line(index, block)
         elif section == "reviewers":
@@ -211,6 +217,25 @@ class _Reader:
                 self._prose(Block(TEXT, block.line, segment, block.source))
                 self._flush_prose()
         return read
+
+    def _email_header(self, block: Block) -> bool:
+        """A post-mortem sent as an e-mail: its ``Subject:`` is the title; its ``Date:`` is when it was sent,
+        not when the incident happened; the other headers say nothing. True when the line was a header."""
+        name = block.label.lower()
+        if name == "from" or name == "to" and self.email:
+            self.email = True
+            return True
+        if not self.email:
+            return False
+        if name == "subject":
+            self._set_field("title", block.value or "", block.line, "e-mail subject", block.source)
+            return True
+        if name == "date":
+            found = find_date(block.value or "", self.doc.day_first)
+            if found and self.doc.year is None:
+                self.doc.year = found[0].year
+            return True
+        return name in ("cc", "bcc", "reply-to", "message-id", "content-type", "mime-version", "sender")
 
     def _in_timed_run(self, index: int, block: Block, blocks: list[Block]) -> bool:
         """Whether a line outside the timeline is one of a run of lines that start with a time (a
@@ -458,6 +483,10 @@ class _Reader:
                     self._prose(Block(TEXT, block.line, value, block.source))
                 return True
         if key is None:
+            found = section_for_title(label)
+            if found and found[0] == "action_items" and value.strip() and section not in ("timeline", "reviewers"):
+                self._inline_actions(block, value)
+                return True
             return False
         if section in TEXT_SECTIONS - {"ignored", "summary", "impact_summary"} or section in ("action_items", "reviewers"):
             return False
@@ -542,12 +571,13 @@ class _Reader:
             self._timeline_day(date_in_line[0].isoformat(), block.line)
 
     # -- timeline ----------------------------------------------------------------------------------
-    def _timeline_line(self, block: Block) -> None:
+    def _timeline_line(self, block: Block) -> bool:
+        """A line of the timeline; True when it was a row (or the time or event of one)."""
         text = block.text
         if block.kind == ITEM and block.depth > 0 and self.pending is None and block.parent is not None:
             own = rules.split_time(text, self.doc.day_first)
             if own is None:
-                return
+                return True
         split = rules.split_time(text, self.doc.day_first)
         if split is not None:
             self._close_pending()
@@ -558,20 +588,22 @@ class _Reader:
                 self._timeline_row(block.line, split[0], split[1], block.source)
             else:
                 self.pending = {"time": split[0], "event": "", "line": block.line}
-            return
+            return True
         day = find_date(text, self.doc.day_first)
         if day is not None and day[1] == 0 and len(text) - day[2] < 40:
             self._close_pending()
             self._timeline_day(day[0].isoformat(), block.line)
-            return
+            return True
+        if self.pending is not None and self.pending["event"] and block.para:
+            self._close_pending()
+            return False
         if self.pending is not None:
             self.pending["event"] = f"{self.pending['event']} {text}".strip()
-            if not self.pending.get("heading"):
-                self._close_pending()
-            return
+            return True
         if block.kind == ITEM and not is_instruction(text) and not re.fullmatch(r"<.*>", text) \
                 and not is_placeholder(text):
             self.doc.problem("warning", "timeline", f"timeline row without a time: '{text[:80]}'", block.line)
+        return False
 
     def _timeline_day(self, day: str, line: int) -> None:
         self._append("timeline", {"day": day, "line": line}, line, day, "timeline rows")
@@ -682,6 +714,20 @@ class _Reader:
             self.items[index] = item
         self._add_action(item, block)
 
+    def _inline_actions(self, block: Block, value: str) -> None:
+        """``**Actions:** flag reverted (done); add a canary (open).``: one item per part; ``none`` is none."""
+        self.seen_sections.setdefault("action_items", block.line)
+        if re.match(r"(?:none|n/?a|no(?:ne)? (?:needed|beyond|required|planned))\b", value.strip(), re.I):
+            self.doc.placeholders.discard("action_items")
+            if not self.doc.has("action_items"):
+                self.doc.set("action_items", [], block.line, "action items stated as none", block.source)
+            return
+        for part in re.split(r"\s*;\s*", value.strip().rstrip(".")):
+            item = rules.action_from_text(part, self.doc.day_first)
+            if item is not None:
+                item["line"] = block.line
+                self._append("action_items", item, block.line, block.source, "action items in a line")
+
     def _sub_item(self, parent: dict, text: str) -> None:
         """A sub-bullet belongs to its item: it may give the owner, ticket or status the item lacks."""
         found = rules.action_from_text(text, self.doc.day_first, allow_empty=True) or {}
@@ -763,7 +809,8 @@ class _Reader:
 
     def _other_line(self, block: Block) -> None:
         if self.section.name == "fields" and self.doc.first_heading is None and self.section.line == 0 \
-                and block.kind == TEXT and not block.label:
+                and block.kind == TEXT and (not block.label or field_for_label(block.label) is None) \
+                and not self.email and find_date(block.text) is None:
             text = block.text
             if text and not is_instruction(text) and not self.doc.has("title") and len(text) < 200:
                 self.doc.first_heading = text

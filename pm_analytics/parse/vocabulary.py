@@ -34,7 +34,7 @@ FIELD_LABELS = [
     (r"time to (partial recovery|mitigat(e|ion))$", "timing.time_to_partial_recovery"),
     (r"time to (solution|fix)$", "timing.time_to_solution"),
     (r"time to full recovery$", "timing.time_to_full_recovery"),
-    (r"(time to (recovery|recover|repair|resolve|resolution|restore)|(total |outage |incident |impact )?duration|"
+    (r"(time to (recovery|recover|repair|resolve|resolution|restore)|(total |outage |incident |impact )?duration( of .*)?|"
      r"mttr|ttr|downtime|total downtime|length of (the )?(outage|incident))$", "timing.total_duration"),
     (r"(number of )?tech ?ops engineers( involved)?$", "participants.techops_engineers"),
     (r"(number of )?software engineers( involved)?$", "participants.software_engineers"),
@@ -80,8 +80,9 @@ SECTIONS = [
     (r"lessons learn(ed|t)$|learnings$|takeaways$", "why", None),
     (r"p([0-2]) action items?\b.*$", "action_items", "P{0}"),
     (r"((action|follow ?up|corrective|preventive|preventative|remediation|review) (items?|tasks?|actions?|measures)|"
-     r"action items?|actionables?|follow ?ups?|remediations?|corrective and prevent(at)?ive (measures|actions)|"
-     r"prevent(at)?ive (measures|actions)|next steps|what (we|we re|we are|we will be|we ll be|we have been) "
+     r"action items?|actions|actionables?|follow ?ups?|remediations?|corrective and prevent(at)?ive (measures|actions)|"
+     r"prevent(at)?ive (measures|actions)|next steps|what s next|what comes next|"
+     r"what (we|we re|we are|we will be|we ll be|we have been|i|i m|i am|i ll|i will) "
      r"(doing|changing|going to do|fixing|improving)|changes we (are|re|will be) making|"
      r"how (we|are we) (are )?(making|preventing|reducing)|how we (will|ll) prevent|preventing (this|recurrence)|"
      r"to (stop|prevent) this|improvements|to ?dos?|work items|mitigations and follow ?ups?|measures|"
@@ -150,12 +151,16 @@ def field_for_label(label: str) -> str | None:
     return None
 
 
+_NUMBERING = re.compile(r"^(?:\d{1,2}(?: \d{1,2}){0,2}|[ivx]{1,4}|[a-h]) (?=[a-z])")
+
+
 @lru_cache(maxsize=8192)
 def section_for_title(title: str) -> tuple[str, str | None] | None:
-    """``(section, priority)`` a heading names, or ``None`` for a title that is no known section."""
+    """``(section, priority)`` a heading names (a leading number such as ``2.`` or ``II.`` ignored), or
+    ``None`` for a title that is no known section."""
     if len(title) > 300:
         return None
-    norm = normalise_label(title)
+    norm = _NUMBERING.sub("", normalise_label(title))
     if not norm or len(norm) > 120:
         return None
     for rx, section, prio in _SECTIONS_RX:
@@ -239,9 +244,12 @@ TIMELINE_WORDS = [
                 r"^(?:the )?(?:outage|incident|issue|problem|impact) (?:started|began|begins|starts)\b|"
                 r"\bbeginning of (?:the )?(?:impact|incident|outage)\b|\bimpact start|"
                 r"\b(?:starts?|started|begins?|began) (?:to )?(?:fail|failing|time out|timing out|error|erroring|"
-                r"drop|dropping|return(?:ing)? errors|hang|hanging|stall|stalling|crash|crashing|queue|queueing|"
-                r"climb|spike|degrade|slow)|\b(?:stops?|stopped) (?:draining|working|responding|consuming|"
-                r"processing|serving|accepting|completing)\b|\bdrops? to zero\b|\b(?:went|goes|go) down\b|"
+                r"drop|dropping|return(?:ing)? (?:errors|[45]\d\d|http|empty)|hang|hanging|stall|stalling|crash|crashing|queue|queueing|"
+                r"disappear|disappearing|vanish|vanishing|"
+                r"climb|spike|degrade|slow|grow|growing|climbing|rise|rising|increase|increasing|build|building|pile|"
+                r"piling|back up|backing up)|\b(?:stops?|stopped) (?:draining|working|responding|consuming|"
+                r"processing|serving|accepting|completing|updating|loading|syncing|sending|delivering|replicating|"
+                r"moving|running|reporting)\b|\bcan ?no[t]? (?:join|log ?in|sign ?in|connect|pay|load|reach)\b|\bdrops? to zero\b|\b(?:went|goes|go) down\b|"
                 r"\bbecame unavailable\b|\brequests (?:fail|failed|failing)\b|\bwrites stop\b|\bis evicted\b|"
                 r"\bstalls\b|\b(?:evictions|errors|latency) (?:spike|climbs?)\b"),
 ]
