@@ -19,6 +19,12 @@ else:
               "status": "File status"}, file_name="load_problems", height=420, optional_columns=("line", "field"),
              total_rows=report["problem_count"], full=lambda: ui.get(view, "load_report")["problems"])
 
+drills = ui.get(view, "excluded_list", view.filters, ui.MAX_TABLE_ROWS)
+if not drills.empty:
+    st.subheader("Left out of every statistic as drills or tests")
+    ui.table(drills, "excluded_drills", view, {"title": "Title", "incident_date": "Date", "exclude_reason": "Why",
+                                      "source_path": "File"}, file_name="drills")
+
 fields = ui.get(view, "field_completeness", view.filters)
 left, right = st.columns(2)
 with left:

@@ -18,6 +18,7 @@ from pathlib import Path
 from pm_analytics import __version__, metrics, settings
 from pm_analytics.filters import Filters
 from pm_analytics.load import LoadResult, load_into, load_paths
+from pm_analytics.parse.values import parse_severity
 from pm_analytics.store import open_database
 
 
@@ -163,10 +164,16 @@ def cmd_summary(args: argparse.Namespace) -> int:
     if not os.path.isfile(args.db):
         print(f"pm-analytics: error: {args.db}: no such database file (make one with `pm-analytics load`)", file=sys.stderr)
         return 2
-    filters = Filters(date_from=args.date_from, date_to=args.date_to, severities=tuple(args.severity or ()),
-                      teams=tuple(args.team or ()))
+    try:
+        severities = tuple(parse_severity(s) for s in args.severity or ())
+    except ValueError as exc:
+        print(f"pm-analytics: error: --severity: {exc}", file=sys.stderr)
+        return 2
     con = open_database(args.db)
     try:
+        known = {t.lower(): t for t in metrics.filter_choices(con).get("teams", [])}
+        filters = Filters(date_from=args.date_from, date_to=args.date_to, severities=severities,
+                          teams=tuple(known.get(t.strip().lower(), t) for t in args.team or ()))
         numbers = metrics.headline(con, filters, args.as_of or date.today())
     finally:
         con.close()

@@ -31,6 +31,7 @@ from pm_analytics.schema import Incident, Problem
 from pm_analytics.store import (
     DatabaseWriter,
     SourceFile,
+    canonicalise_names,
     derive_recurrences,
     incident_tables,
     insight_inputs,
@@ -73,19 +74,28 @@ class LoadResult:
 
 @dataclass(frozen=True)
 class Candidate:
-    """A file to read: where it is on disk and the name it is reported under."""
+    """A file to read: where it is on disk and the name it is reported under; ``problem`` rejects it
+    unread, ``skip`` passes over it with that warning."""
 
     path: Path
     source_path: str
     problem: str | None = None
+    skip: str | None = None
 
 
 def discover(paths: Iterable[str | os.PathLike], relative_to: str | os.PathLike | None = None) -> list[Candidate]:
     """Every file under ``paths`` (folders recursively, hidden entries skipped), sorted by reported name.
 
-    A symlink that leads outside the folder it was found in is reported, not followed.
+    Names are relative to ``relative_to``, else to the folder the paths have in common (a folder given
+    alone names its files from itself). A symlink that leads outside the folder it was found in is
+    reported, not followed; one that leads to a file or folder inside it is skipped with a warning, its
+    target being read where it is (never twice).
     """
-    base = Path(relative_to).resolve() if relative_to is not None else None
+    given = [Path(p) for p in paths]
+    if relative_to is None and given:
+        roots = [p.absolute() if p.is_dir() else p.absolute().parent for p in given]
+        relative_to = os.path.commonpath(roots) if len(roots) > 1 else roots[0]
+    base = Path(relative_to).absolute() if relative_to is not None else None
     found: dict[str, Candidate] = {}
 
     def name_of(path: Path) -> str:
@@ -96,20 +106,31 @@ def discover(paths: Iterable[str | os.PathLike], relative_to: str | os.PathLike 
                 pass
         return os.path.normpath(path).replace(os.sep, "/")
 
-    for given in paths:
-        root = Path(given)
+    def add(path: Path, real_root: Path) -> None:
+        name = name_of(path)
+        problem = skip = None
+        if path.is_symlink():
+            target = path.resolve()
+            if not target.is_relative_to(real_root):
+                problem = f"symlink points outside the data folder ({target}); not followed"
+            else:
+                skip = f"a link to {name_of(target) if base else target}, read there; not read twice"
+        found.setdefault(name, Candidate(path, name, problem, skip))
+
+    for root in given:
         if root.is_dir():
             real_root = root.resolve()
             for dirpath, dirnames, filenames in os.walk(root):
-                dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+                for d in list(dirnames):
+                    if d.startswith("."):
+                        dirnames.remove(d)
+                    elif (Path(dirpath) / d).is_symlink():
+                        dirnames.remove(d)
+                        add(Path(dirpath) / d, real_root)
+                dirnames.sort()
                 for name in filenames:
-                    if name.startswith("."):
-                        continue
-                    path = Path(dirpath) / name
-                    problem = None
-                    if path.is_symlink() and not path.resolve().is_relative_to(real_root):
-                        problem = "symlink points outside the data folder; not followed"
-                    found.setdefault(name_of(path), Candidate(path, name_of(path), problem))
+                    if not name.startswith("."):
+                        add(Path(dirpath) / name, real_root)
         else:
             found.setdefault(name_of(root), Candidate(root, name_of(root)))
     return [found[k] for k in sorted(found)]
@@ -227,7 +248,7 @@ def _plan(candidates: list[Candidate], previous: dict[str, SourceFile]) -> _Plan
     plan = _Plan()
     for candidate in candidates:
         name = candidate.source_path
-        if candidate.problem is None and candidate.path.suffix.lower() not in SUFFIXES:
+        if candidate.skip or candidate.problem is None and candidate.path.suffix.lower() not in SUFFIXES:
             plan.steps.append(("skip", candidate, SourceFile(name, None, None, None, "skipped", None)))
             continue
         before = previous.get(name)
@@ -337,7 +358,7 @@ def _run(plan: _Plan, workers: int, progress: Callable[[int, int], None] | None,
         ids: list[str] = []
         first_position = 0
         if kind == "skip":
-            problems.append(Problem(name, "warning", None, None,
+            problems.append(Problem(name, "warning", None, None, candidate.skip or
                                     f"not a post-mortem file type ({', '.join(SUFFIXES)}); skipped"))
         elif kind == "reuse":
             result.reused += 1
@@ -430,6 +451,7 @@ def load_into(paths: Sequence[str | os.PathLike], db_path: str | os.PathLike,
                                       previous.ids_by_path() if previous else None)
         tell("copying unchanged")
         writer.copy_previous(reused, exclude_ids=[i for _, ids in partly for i in ids])
+        canonicalise_names(writer.con)
         tell("relating incidents")
         _add_insights(writer, workers)
         tell("finishing")

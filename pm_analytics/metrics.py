@@ -380,10 +380,11 @@ def follow_through(con, filters: Filters) -> pd.DataFrame:
 
 def participants(con, filters: Filters, period: str | None = "quarter", by: str | None = None) -> pd.DataFrame:
     """Engineers involved per incident (TechOps, software, security, all) and teams per incident,
-    per period: mean and median over the incidents that report them, and how many do not."""
+    per period: mean and median over the incidents that report them, and how many do not (a post-mortem
+    that lists no team says nothing about how many were involved: unknown, not 0)."""
     metrics = {**PARTICIPANT_METRICS, "teams_involved": "Teams involved"}
     sql = {**_sql(PARTICIPANT_METRICS),
-           "teams_involved": "(SELECT count(*) FROM incident_teams ct WHERE ct.incident_id = i.incident_id)"}
+           "teams_involved": "(SELECT nullif(count(*), 0) FROM incident_teams ct WHERE ct.incident_id = i.incident_id)"}
     wide = store.incident_aggregates(con, filters, sql, period=period, by=by, stats=("n", "mean", "median", "sum"))
     keys = (["period_start"] if period else []) + ["group", "incidents"]
     out = wide[keys].copy()
@@ -493,6 +494,11 @@ def _period_start(dates: pd.Series, period: str) -> pd.Series:
 def excluded_incidents(con, filters: Filters) -> int:
     """How many drills/tests the selection leaves out of every statistic."""
     return store.excluded_count(con, replace(filters, include_excluded=False))
+
+
+def excluded_list(con, filters: Filters, limit: int | None = None) -> pd.DataFrame:
+    """The drills/tests in the selection, each with the word that excluded it (``tag 'Drill'``)."""
+    return store.excluded_rows(con, replace(filters, include_excluded=False), limit)
 
 
 # -- one incident and the incident list -----------------------------------------
@@ -647,7 +653,8 @@ def _total(rows: pd.DataFrame, limit: int | None, count: Callable[[], int]) -> i
     return len(rows) if limit is None or len(rows) < limit else count()
 
 
-RECURRENCE_STATUSES = ("all P0/P1 done before it", "some P0/P1 still open", "no P0/P1 items")
+RECURRENCE_STATUSES = ("all P0/P1 done before it", "some P0/P1 still open", "no P0/P1 items",
+                       "P0/P1 done, date unknown")
 
 
 def related(con, incident_id: str) -> pd.DataFrame:
@@ -662,8 +669,8 @@ def recurrences(con, filters: Filters, limit: int | None = None) -> pd.DataFrame
     how many days past due the most overdue open P0/P1 was. ``status`` says whether every P0/P1 item was
     done before the repeat; ``incident_id`` is the repeat's (what a row links to)."""
     rows = store.recurrence_rows(con, filters, limit)
-    status = np.where(rows["p0_p1_items"] == 0, RECURRENCE_STATUSES[2],
-                      np.where(rows["p0_p1_open"] == 0, RECURRENCE_STATUSES[0], RECURRENCE_STATUSES[1]))
+    status = np.select([rows["p0_p1_items"] == 0, rows["p0_p1_open"] > 0, rows["p0_p1_done_undated"] > 0],
+                       [RECURRENCE_STATUSES[2], RECURRENCE_STATUSES[1], RECURRENCE_STATUSES[3]], RECURRENCE_STATUSES[0])
     return rows.assign(status=pd.Series(status, index=rows.index, dtype="object"), incident_id=rows["later_id"])
 
 
@@ -672,7 +679,7 @@ def recurrence_report(con, filters: Filters, limit: int | None = None) -> dict:
     the two incidents, how many repeats came after every P0/P1 item was done, while some were still
     open, or with none (``by_team``)."""
     counts = store.recurrence_counts(con, filters)
-    counts["status"] = counts["status"].map(dict(zip(("done", "open", "none"), RECURRENCE_STATUSES)))
+    counts["status"] = counts["status"].map(dict(zip(("done", "open", "none", "undated"), RECURRENCE_STATUSES)))
     table = counts.pivot_table(index="team", columns="status", values="recurrences", aggfunc="sum", fill_value=0)
     table = table.reindex(columns=list(RECURRENCE_STATUSES), fill_value=0).astype("int64")
     table.columns.name = None

@@ -22,7 +22,7 @@ import pyarrow as pa
 
 from pm_analytics.schema import INCIDENT_COLUMNS, Incident, Problem
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 TABLES: dict[str, str] = {
     "incidents": """
@@ -103,6 +103,7 @@ TABLES: dict[str, str] = {
         done_before INTEGER NOT NULL,
         p0_p1_items INTEGER NOT NULL,
         p0_p1_open INTEGER NOT NULL,
+        p0_p1_done_undated INTEGER NOT NULL,
         days_past_due INTEGER
     """,
     "themes": "theme_id INTEGER PRIMARY KEY, label VARCHAR NOT NULL, top_terms VARCHAR[] NOT NULL, incidents INTEGER NOT NULL",
@@ -995,6 +996,16 @@ def excluded_count(con, filters) -> int:
         return cur.execute(f"SELECT count(*) FROM incidents i WHERE {where} AND i.exclude_from_metrics", params).fetchone()[0]
 
 
+def excluded_rows(con, filters, limit: int | None = None):
+    """The drills/tests the filter would match, newest first, with what made each one a drill."""
+    where, params = replace(filters, include_excluded=True).where()
+    return fetch_df(con, f"""
+        SELECT i.incident_id, i.title, i.incident_date, i.exclude_reason, i.source_path
+        FROM incidents i WHERE {where} AND i.exclude_from_metrics
+        ORDER BY i.incident_date DESC, i.incident_id LIMIT ?
+    """, params + [limit])
+
+
 # -- insights -------------------------------------------------------------------
 
 def related_for(con, incident_id: str):
@@ -1006,6 +1017,27 @@ def related_for(con, incident_id: str):
         WHERE r.incident_id = ?
         ORDER BY r.direction, r.rank
     """, [incident_id])
+
+
+_NAMED = (("incident_teams", "team"), ("action_items", "owner"), ("reviewers", "name"))
+
+
+def canonicalise_names(con) -> None:
+    """One spelling per team, owner and reviewer across every file: names that differ only in case or
+    surrounding spaces ("Payments", "payments ", "PAYMENTS") all take the most common spelling (on a tie,
+    the first in sort order), so a team is one team on every page and in every filter."""
+    with cursor(con) as cur:
+        for table, column in _NAMED:
+            cur.execute(f"""
+                UPDATE {table} SET {column} = canon.spelling
+                FROM (
+                    SELECT key, arg_min(spelling, (-n, spelling)) AS spelling
+                    FROM (SELECT lower(trim({column})) AS key, trim({column}) AS spelling, count(*) AS n
+                          FROM {table} WHERE {column} IS NOT NULL GROUP BY ALL)
+                    GROUP BY key
+                ) canon
+                WHERE lower(trim({table}.{column})) = canon.key AND {table}.{column} <> canon.spelling
+            """)
 
 
 def derive_recurrences(con, text_similarity: float) -> None:
@@ -1033,16 +1065,18 @@ def derive_recurrences(con, text_similarity: float) -> None:
                        count(*) FILTER (a.status = 'done' AND a.completed_on < p.later_date) AS done_before,
                        count(*) FILTER (a.priority IN ('P0', 'P1')) AS p0_p1_items,
                        count(*) FILTER (a.priority IN ('P0', 'P1')
-                                        AND NOT (a.status = 'done' AND a.completed_on < p.later_date)) AS p0_p1_open,
+                                        AND (a.status <> 'done' OR a.completed_on >= p.later_date)) AS p0_p1_open,
+                       count(*) FILTER (a.priority IN ('P0', 'P1') AND a.status = 'done'
+                                        AND a.completed_on IS NULL) AS p0_p1_done_undated,
                        max(date_diff('day', CAST(a.due_at AS DATE), p.later_date))
                            FILTER (a.priority IN ('P0', 'P1') AND CAST(a.due_at AS DATE) < p.later_date
-                                   AND NOT (a.status = 'done' AND a.completed_on < p.later_date)) AS days_past_due
+                                   AND (a.status <> 'done' OR a.completed_on >= p.later_date)) AS days_past_due
                 FROM pairs p JOIN action_items a ON a.incident_id = p.earlier_id AND a.status <> 'wontfix'
                 GROUP BY ALL
             )
             SELECT p.earlier_id, p.later_id, p.text_similarity, shared.shared_teams,
                    coalesce(items.items, 0), coalesce(items.done_before, 0), coalesce(items.p0_p1_items, 0),
-                   coalesce(items.p0_p1_open, 0), items.days_past_due
+                   coalesce(items.p0_p1_open, 0), coalesce(items.p0_p1_done_undated, 0), items.days_past_due
             FROM pairs p LEFT JOIN shared USING (earlier_id, later_id) LEFT JOIN items USING (earlier_id, later_id)
             ORDER BY p.earlier_id, p.later_id
         """, [text_similarity])
@@ -1056,7 +1090,7 @@ def recurrence_rows(con, filters, limit: int | None = None):
         SELECT r.earlier_id, e.title AS earlier_title, e.incident_date AS earlier_date,
                r.later_id, l.title AS later_title, l.incident_date AS later_date, l.severity AS later_severity,
                r.text_similarity, r.shared_teams, r.items, r.done_before, r.p0_p1_items, r.p0_p1_open,
-               r.days_past_due
+               r.p0_p1_done_undated, r.days_past_due
         FROM recurrences r
         JOIN incidents l ON l.incident_id = r.later_id
         JOIN incidents e ON e.incident_id = r.earlier_id
@@ -1076,12 +1110,14 @@ def recurrence_total(con, filters) -> int:
 
 def recurrence_counts(con, filters):
     """Per team shared by the two incidents (``(app only)`` when they share only an app) and status
-    (``done``: every earlier P0/P1 item done before the repeat, ``open``: some not, ``none``: no P0/P1
-    items): recurrences whose later incident matches the filter."""
+    (``done``: every earlier P0/P1 item done before the repeat, ``open``: some not, ``undated``: none open
+    but some done on a day not given, ``none``: no P0/P1 items): recurrences whose later incident matches
+    the filter."""
     where, params = filters.where("l")
     return fetch_df(con, f"""
         SELECT coalesce(t.team, '(app only)') AS team,
-               CASE WHEN r.p0_p1_items = 0 THEN 'none' WHEN r.p0_p1_open = 0 THEN 'done' ELSE 'open' END AS status,
+               CASE WHEN r.p0_p1_items = 0 THEN 'none' WHEN r.p0_p1_open > 0 THEN 'open'
+                    WHEN r.p0_p1_done_undated > 0 THEN 'undated' ELSE 'done' END AS status,
                count(*) AS recurrences
         FROM recurrences r JOIN incidents l ON l.incident_id = r.later_id,
              unnest(CASE WHEN r.shared_teams IS NULL THEN [NULL] ELSE string_split(r.shared_teams, ', ') END) AS t(team)

@@ -128,7 +128,8 @@ def test_cli_load_prints_summary_and_problems(tmp_path, capsys):
     good_files = len(list(GOOD.iterdir()))
     loaded = sum(1 for v in EXPECTED.values() if v["status"] == "loaded") + good_files // 2
     assert out[-1].startswith(f"{len(EXPECTED) + 1 + good_files} files seen, {loaded} loaded")
-    assert f"{BAD}/malformed.yaml:6: error: -: malformed YAML: mapping values are not allowed in this context" in out
+    # named relative to the folder the two loaded folders share
+    assert "bad/malformed.yaml:6: error: -: malformed YAML: mapping values are not allowed in this context" in out
     assert db.exists()
 
 

@@ -241,7 +241,8 @@ def test_participants(con):
     assert (overall.techops_engineers_mean, overall.techops_engineers_unknown) == (1.5, 2)
     assert overall.software_engineers_mean == 2.5
     assert overall.engineers_total_mean == 4  # A 2+3+0, B 1+2 (security unknown counts as none)
-    assert overall.teams_involved_mean == 1.0  # A 1, B 2, C 1, D 0
+    # A 1, B 2, C 1; D lists no team: unknown, not 0 (it used to pull the mean down to 1.0)
+    assert (overall.teams_involved_mean, overall.teams_involved_unknown) == (pytest.approx(4 / 3), 1)
 
 
 def test_incidents_per_team(con):

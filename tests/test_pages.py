@@ -207,6 +207,13 @@ def test_data_quality_lists_problems_with_file_and_line():
     assert (problems["level"] == "warning").any()
 
 
+def test_data_quality_lists_each_drill_with_what_excluded_it():
+    at = run("pages/data_quality.py", range="all")
+    assert any(h.value == "Left out of every statistic as drills or tests" for h in at.subheader)
+    drills = next(df.value for df in at.dataframe if "exclude_reason" in df.value.columns)
+    assert drills["exclude_reason"].str.len().gt(0).all() and len(drills) >= 1
+
+
 def test_incident_page_lists_related_incidents_with_links():
     at = run("pages/incident.py", id=KNOWN_ID)
     assert any(h.value == "Related incidents" for h in at.subheader)

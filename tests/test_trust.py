@@ -57,7 +57,8 @@ def test_a_symlink_out_of_the_data_folder_is_not_followed(tmp_path):
     assert status["2025-01-01-link.md"] == "rejected"
     assert any("outside the data folder" in p.message for p in result.problems if p.source_path == "2025-01-01-link.md")
     assert status["2025-01-02-real.yaml"] == "loaded"
-    assert status["2025-01-03-inner-link.yaml"] == "duplicate", "a link inside the folder is read (and is a duplicate)"
+    assert status["2025-01-03-inner-link.yaml"] == "skipped", "a link inside the folder is read once, where it points"
+    assert any("not read twice" in p.message for p in result.problems if p.source_path == "2025-01-03-inner-link.yaml")
 
 
 def test_a_file_deleted_during_loading_is_reported(tmp_path, monkeypatch):

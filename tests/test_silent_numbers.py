@@ -1,0 +1,170 @@
+"""Numbers that used to come out wrong without a warning, each checked from the reader's side: a small
+folder of post-mortems, loaded as a user would, and the number a person reads from them."""
+
+import json
+import os
+from datetime import date
+
+import pytest
+
+from pm_analytics import metrics
+from pm_analytics.cli import main
+from pm_analytics.filters import Filters
+from pm_analytics.load import load_into
+from pm_analytics.store import open_database
+
+FOUR = {
+    "2025-06-01-failover.md": """# Traffic failover
+Severity: SEV2
+Number of Patients affected: No estimate yet
+## Timeline (all times UTC)
+- 10:00 Started at
+- 10:30 Mitigated: traffic failed over
+- 12:00 Resolved at: fixed
+## P1 Action Items
+- AI1: Add queue alert, owner: Ann, [FAX-1] done (2025-06-05)
+""",
+    "2025-06-02-errors.md": """# Error spike
+Severity: SEV2
+Number of Patients affected: 40
+## Timeline (all times UTC)
+- 09:00 Started at
+- 09:05 Over 500 errors per second reported
+- 10:00 Resolved at
+## P1 Action Items
+- AI1: Retry on 503, owner: Bo, [FAX-2] done 6/10/2025
+""",
+    "2025-06-03-batch.md": """# Batch stuck
+Severity: SEV3
+Number of Patients affected: none
+All times UTC.
+Duration: 1,200 minutes
+""",
+    "2025-06-04-short.md": """# Short blip
+Severity: SEV3
+Number of Patients affected: 120
+## Timeline (all times UTC)
+- 08:00 Started at
+- 08:30 Resolved at
+""",
+}
+
+
+def write(folder, files):
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in files.items():
+        (folder / name).write_text(text)
+    return folder
+
+
+def with_teams(text: str, teams: str) -> str:
+    """The post-mortem with a 'Teams involved' line under its title."""
+    title, rest = text.split("\n", 1)
+    return f"{title}\nTeams involved: {teams}\n{rest}"
+
+
+def summary(db, capsys, *args):
+    assert main(["summary", "--db", str(db), "--json", *args]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_the_four_incident_example_reads_as_a_person_reads_it(tmp_path, capsys):
+    folder = write(tmp_path / "four", FOUR)
+    assert main(["load", str(folder), "--db", str(tmp_path / "pm.duckdb")]) == 0
+    capsys.readouterr()
+    numbers = summary(tmp_path / "pm.duckdb", capsys, "--as-of", "2025-06-30")
+    assert numbers["median_duration_min"] == 90
+    assert numbers["p90_duration_min"] == 876
+    assert numbers["patients_affected_unknown"] == 1
+    assert (numbers["action_items_done"], numbers["action_items_overdue"]) == (2, 0)
+
+
+def test_source_paths_are_relative_to_the_loaded_folder(tmp_path, capsys):
+    folder = write(tmp_path / "four", FOUR)
+    os.chdir(tmp_path)
+    assert main(["load", "four", "--db", "pm.duckdb"]) == 0
+    con = open_database(tmp_path / "pm.duckdb")
+    try:
+        paths = sorted(r[0] for r in con.execute("SELECT source_path FROM incidents").fetchall())
+    finally:
+        con.close()
+    assert paths == sorted(FOUR)
+    assert folder.exists()
+
+
+def test_summary_reads_severity_and_team_as_the_parser_does(tmp_path, capsys):
+    files = {name: with_teams(text, team)
+             for (name, text), team in zip(FOUR.items(), ["Payments", "payments", " Payments", "Data"])}
+    folder = write(tmp_path / "teams", files)
+    assert main(["load", str(folder), "--db", str(tmp_path / "pm.duckdb")]) == 0
+    capsys.readouterr()
+    assert summary(tmp_path / "pm.duckdb", capsys, "--severity", "sev2")["incidents"] == 2
+    assert summary(tmp_path / "pm.duckdb", capsys, "--team", "Payments")["incidents"] == 3
+    assert summary(tmp_path / "pm.duckdb", capsys, "--team", "PAYMENTS")["incidents"] == 3
+    con = open_database(tmp_path / "pm.duckdb")
+    try:
+        assert metrics.filter_choices(con)["teams"] == ["Data", "Payments"], "one team, its most common spelling"
+    finally:
+        con.close()
+
+
+def test_teams_per_incident_leaves_out_a_post_mortem_that_lists_none(tmp_path):
+    files = {"2025-06-01-a.md": with_teams(FOUR["2025-06-01-failover.md"], "Payments, Data"),
+             "2025-06-02-b.md": with_teams(FOUR["2025-06-02-errors.md"], "Platform"),
+             "2025-06-03-c.md": FOUR["2025-06-03-batch.md"]}
+    folder = write(tmp_path / "teams", files)
+    load_into([folder], tmp_path / "pm.duckdb", relative_to=folder)
+    con = open_database(tmp_path / "pm.duckdb")
+    try:
+        table = metrics.participants(con, Filters(), period=None)
+    finally:
+        con.close()
+    assert (table["teams_involved_mean"].iloc[0], table["teams_involved_unknown"].iloc[0]) == (1.5, 1)
+
+
+def test_symlinked_folders_inside_load_once_outside_are_reported(tmp_path):
+    data = write(tmp_path / "data" / "2025", {"2025-06-01-failover.md": FOUR["2025-06-01-failover.md"]})
+    other = write(tmp_path / "other", {"2025-06-02-errors.md": FOUR["2025-06-02-errors.md"]})
+    (data.parent / "current").symlink_to(data, target_is_directory=True)
+    (data.parent / "archive").symlink_to(other, target_is_directory=True)
+    result = load_into([data.parent], tmp_path / "pm.duckdb", relative_to=data.parent)
+    status = {f.source_path: f.status for f in result.files}
+    assert status == {"2025/2025-06-01-failover.md": "loaded", "current": "skipped", "archive": "rejected"}
+    messages = {p.source_path: p.message for p in result.problems}
+    assert "outside the data folder" in messages["archive"] and "not read twice" in messages["current"]
+
+
+def test_a_done_item_without_a_date_is_counted_apart_for_a_repeat(tmp_path):
+    first = """# Certificate expired on the payments gateway
+Severity: SEV2
+Teams involved: Payments
+## Why did it happen?
+- The payments gateway certificate expired because renewal was manual and nobody owned certificate renewal
+## Timeline (all times UTC)
+- 10:00 Started at
+- 11:00 Resolved at
+## P1 Action Items
+- AI1: Automate certificate renewal, owner: Ann, [PAY-1] done
+"""
+    later = first.replace("# Certificate expired on", "# Certificate expired again on")
+    folder = write(tmp_path / "repeat", {"2025-01-10-cert.md": first, "2025-09-10-cert-again.md": later})
+    load_into([folder], tmp_path / "pm.duckdb", relative_to=folder)
+    con = open_database(tmp_path / "pm.duckdb")
+    try:
+        report = metrics.recurrence_report(con, Filters())
+    finally:
+        con.close()
+    repeat = report["repeats"].iloc[0]
+    assert (repeat["p0_p1_open"], repeat["p0_p1_done_undated"], repeat["status"]) == (
+        0, 1, "P0/P1 done, date unknown")
+
+
+@pytest.mark.parametrize("as_of, overdue", [(date(2025, 6, 30), 0), (date(2025, 6, 3), 0)])
+def test_done_items_are_never_overdue(tmp_path, as_of, overdue):
+    folder = write(tmp_path / "four", FOUR)
+    load_into([folder], tmp_path / "pm.duckdb", relative_to=folder)
+    con = open_database(tmp_path / "pm.duckdb")
+    try:
+        assert metrics.headline(con, Filters(), as_of)["action_items_overdue"] == overdue
+    finally:
+        con.close()
