@@ -58,14 +58,14 @@ def cmd_load(args: argparse.Namespace) -> int:
 
     result = load_into(args.paths, args.db, progress=progress if args.progress else None,
                        phase=phase if args.progress else None, workers=args.workers,
-                       incremental=not args.full)
+                       incremental=not args.full, budget_s=settings.PARSE_BUDGET.value(args.parse_budget))
     _print_problems(result, sys.stdout)
     print(result.summary() + f" -> {args.db}")
     return 0
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    result = load_paths(args.paths)
+    result = load_paths(args.paths, budget_s=settings.PARSE_BUDGET.value(args.parse_budget))
     _print_problems(result, sys.stdout)
     print(result.summary())
     return 1 if any(p.level == "error" for p in result.problems) else 0
@@ -149,6 +149,8 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
         print(f"pm-analytics: error: {settings.PORT.env}: not a port number", file=sys.stderr)
         return 2
     cache = Path(settings.CACHE.value(args.cache)).expanduser().resolve()
+    if args.parse_budget is not None:
+        os.environ[settings.PARSE_BUDGET.env] = str(args.parse_budget)
     print(f"pm-analytics: serving {data} (cache: {cache})", file=sys.stderr, flush=True)
     return dashboard.serve(data, cache, settings.HOST.value(args.host), port)
 
@@ -208,6 +210,12 @@ def format_headline(numbers: dict) -> str:
     return "\n".join(f"{label:<{width}}  {value}" for label, value in lines)
 
 
+def _budget_option(command: argparse.ArgumentParser) -> None:
+    setting = settings.PARSE_BUDGET
+    command.add_argument(setting.option, metavar=setting.metavar, type=setting.type,
+                         help=f"{setting.help} [env {setting.env}; default: {setting.default_text}]".replace("`", ""))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="pm-analytics", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
@@ -222,10 +230,12 @@ def build_parser() -> argparse.ArgumentParser:
     load.add_argument("--full", action="store_true", help="parse every file again, even unchanged ones")
     load.add_argument("--workers", type=int, help="parsing processes (default: one per core)")
     load.add_argument("--progress", action="store_true", help="report progress on standard error")
+    _budget_option(load)
     load.set_defaults(func=cmd_load)
 
     validate = sub.add_parser("validate", help="check post-mortems without writing; exit 1 if any has an error")
     validate.add_argument("paths", nargs="+", help="post-mortem files or folders (read recursively)")
+    _budget_option(validate)
     validate.set_defaults(func=cmd_validate)
 
     explain = sub.add_parser("explain", help="print every field read from post-mortems, with the line, rule and text "

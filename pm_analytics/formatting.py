@@ -113,3 +113,26 @@ def highlight(text, query: str) -> str:
         start = match.end()
     parts.append(escape_markdown(text[start:]))
     return "".join(parts)
+
+
+# A spreadsheet reads a cell starting with one of these as a formula (OWASP "CSV injection").
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value):
+    """Text a spreadsheet would run as a formula, made inert with a leading ``'`` (OWASP's advice);
+    anything else unchanged."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def safe_csv(frame: pd.DataFrame) -> bytes:
+    """The frame as CSV bytes (RFC 4180 line ends, so a cell holding a carriage return is quoted), every text
+    cell that starts like a formula neutralised; numbers, dates and booleans stay as they are."""
+    out = frame.copy()
+    for column in out.columns:
+        if not (pd.api.types.is_numeric_dtype(out[column]) or pd.api.types.is_datetime64_any_dtype(out[column])
+                or pd.api.types.is_bool_dtype(out[column])):
+            out[column] = out[column].map(spreadsheet_safe, na_action="ignore")
+    return out.to_csv(index=False, lineterminator="\r\n").encode()

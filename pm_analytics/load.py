@@ -14,18 +14,19 @@ database is left as it is.
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
 import os
+import signal
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pm_analytics import insights
+from pm_analytics import insights, settings
 from pm_analytics.parse import MAX_FILE_BYTES, SUFFIXES, ParseResult, parse_bytes
 from pm_analytics.schema import Incident, Problem
 from pm_analytics.store import (
@@ -43,6 +44,8 @@ PARALLEL_MIN_FILES = 400
 CHUNK_FILES = 64
 FLUSH_INCIDENTS = 5000
 READ_ATTEMPTS = 3
+# Seconds (wall clock) beyond its files' CPU budgets after which a silent worker is taken for stuck.
+STUCK_AFTER_S = 60
 
 
 @dataclass
@@ -197,26 +200,125 @@ class _Chunk:
     tables: dict[str, pa.Table] | None
 
 
-def _parse_chunk(chunk: list[tuple[Candidate, tuple[bytes, SourceFile] | None]], keep_objects: bool) -> _Chunk:
+class _OverBudget(BaseException):
+    """Raised by the CPU-time alarm inside a parse that took longer than its budget. A BaseException, so
+    that no ``except Exception`` on the way can swallow it."""
+
+
+def _over_budget(signum, frame) -> None:
+    raise _OverBudget()
+
+
+def _parse_one(candidate: Candidate, read: tuple[bytes, SourceFile] | None, budget_s: float | None
+               ) -> tuple[ParseResult, SourceFile]:
+    """:func:`read_candidate` within ``budget_s`` seconds of CPU time: a file that takes longer is stopped
+    and rejected with an error naming the budget (CPU time, so a busy machine does not reject good files)."""
+    if not budget_s or threading.current_thread() is not threading.main_thread():
+        return read_candidate(candidate, read)
+    previous = signal.signal(signal.SIGPROF, _over_budget)
+    signal.setitimer(signal.ITIMER_PROF, budget_s)
+    try:
+        return read_candidate(candidate, read)
+    except _OverBudget:
+        source = read[1] if read is not None else SourceFile(candidate.source_path, None, None, None, "rejected", None)
+        source.status = "rejected"
+        return _failed(candidate.source_path, _budget_message(budget_s)), source
+    finally:
+        signal.setitimer(signal.ITIMER_PROF, 0)
+        signal.signal(signal.SIGPROF, previous)
+
+
+def _budget_message(budget_s: float) -> str:
+    return (f"reading took longer than the {budget_s:g} s budget (PM_ANALYTICS_PARSE_BUDGET); stopped and not "
+            "loaded: is a pasted log or a very long line in it?")
+
+
+def _parse_chunk(chunk: list[tuple[Candidate, tuple[bytes, SourceFile] | None]], keep_objects: bool,
+                 budget_s: float | None = None) -> _Chunk:
     files, loaded = [], []
     for candidate, read in chunk:
-        result, source = read_candidate(candidate, read)
+        result, source = _parse_one(candidate, read, budget_s)
         loaded.extend(result.incidents)
         files.append((source, result.problems, [i.incident_id for i in result.incidents],
                       result.incidents if keep_objects else None))
     return _Chunk(files, None if keep_objects else incident_tables(loaded))
 
 
+def _parse_chunk_job(job: tuple) -> _Chunk:
+    return _parse_chunk(*job)
+
+
 def _chunks_in_order(work: list[tuple[Candidate, tuple[bytes, SourceFile] | None]], workers: int,
-                     keep_objects: bool) -> Iterator[_Chunk]:
-    """Parse ``work`` chunk by chunk, in order, in ``workers`` processes when there is enough of it."""
+                     keep_objects: bool, budget_s: float | None = None) -> Iterator[_Chunk]:
+    """Parse ``work`` chunk by chunk, in order: in this process when it is small and this is the main
+    thread (where the CPU-time alarm works), else in ``workers`` processes. Each file gets ``budget_s``
+    seconds of CPU; should a worker stop answering altogether (stuck where the alarm cannot reach), it is
+    killed and replaced, its chunk read again file by file, and the file that hangs is rejected."""
     chunks = [work[i:i + CHUNK_FILES] for i in range(0, len(work), CHUNK_FILES)]
-    if workers <= 1 or len(work) < PARALLEL_MIN_FILES:
-        for chunk in chunks:
-            yield _parse_chunk(chunk, keep_objects)
+    in_main = threading.current_thread() is threading.main_thread()
+    if not chunks:
         return
-    with ProcessPoolExecutor(max_workers=workers, initializer=_exit_with_parent) as pool:
-        yield from pool.map(_parse_chunk, chunks, [keep_objects] * len(chunks))
+    if (workers <= 1 or len(work) < PARALLEL_MIN_FILES) and (in_main or not budget_s):
+        for chunk in chunks:
+            yield _parse_chunk(chunk, keep_objects, budget_s)
+        return
+    processes = max(1, min(workers, len(chunks)))
+    pending = list(chunks)
+    while pending:
+        pool = multiprocessing.Pool(processes, initializer=_exit_with_parent)
+        try:
+            results = pool.imap(_parse_chunk_job, [(chunk, keep_objects, budget_s) for chunk in pending])
+            while pending:
+                try:
+                    chunk_result = results.next(timeout=_wall_limit(pending[0], budget_s))
+                except multiprocessing.TimeoutError:
+                    pool.terminate()
+                    yield _merge_chunks([_one_file(item, keep_objects, budget_s) for item in pending.pop(0)],
+                                       keep_objects)
+                    break
+                pending.pop(0)
+                yield chunk_result
+        finally:
+            pool.terminate()
+            pool.join()
+
+
+def _wall_limit(chunk: list, budget_s: float | None) -> float | None:
+    """How long a worker may take over a chunk before it is taken for stuck: far above its files' CPU
+    budgets, so only a worker the alarm cannot stop ever reaches it."""
+    return None if not budget_s else STUCK_AFTER_S + 4 * budget_s * len(chunk)
+
+
+def _one_file(item: tuple[Candidate, tuple[bytes, SourceFile] | None], keep_objects: bool,
+              budget_s: float | None) -> _Chunk:
+    """One file in a worker of its own, killed if it outlives its wall-clock limit."""
+    pool = multiprocessing.Pool(1, initializer=_exit_with_parent)
+    try:
+        return pool.apply_async(_parse_chunk, ([item], keep_objects, budget_s)).get(timeout=_wall_limit([item], budget_s))
+    except multiprocessing.TimeoutError:
+        candidate, read = item
+        source = read[1] if read is not None else SourceFile(candidate.source_path, None, None, None, "rejected", None)
+        source.status = "rejected"
+        return _Chunk([(source, _failed(candidate.source_path, _budget_message(budget_s)).problems, [], [] if keep_objects
+                        else None)], None if keep_objects else incident_tables([]))
+    finally:
+        pool.terminate()
+        pool.join()
+
+
+def _merge_chunks(parts: list[_Chunk], keep_objects: bool) -> _Chunk:
+    files = [f for part in parts for f in part.files]
+    if keep_objects:
+        return _Chunk(files, None)
+    offset, tables = 0, {}
+    for part in parts:
+        count = part.tables["incidents"].num_rows
+        for name, table in part.tables.items():
+            shifted = table.set_column(table.column_names.index("_owner"), "_owner",
+                                       pc.add(table["_owner"], pa.scalar(offset, pa.int32())))
+            tables.setdefault(name, []).append(shifted)
+        offset += count
+    return _Chunk(files, {name: pa.concat_tables(parts_) for name, parts_ in tables.items()})
 
 
 def _exit_with_parent() -> None:
@@ -330,7 +432,8 @@ class _Sink:
 
 def _run(plan: _Plan, workers: int, progress: Callable[[int, int], None] | None, sink: _Sink,
          reused_problems: Callable[[list[str]], list[Problem]] | None,
-         reused_ids: dict[str, list[str]] | None = None) -> tuple[LoadResult, list[str], list[tuple[str, list[str]]]]:
+         reused_ids: dict[str, list[str]] | None = None, budget_s: float | None = None
+         ) -> tuple[LoadResult, list[str], list[tuple[str, list[str]]]]:
     """Walk the plan in path order: parse what must be, settle duplicate ids (the first incident in path
     order wins; a later one is reported, and only it is dropped) and hand the loaded incidents to ``sink``.
     Returns the result, the paths whose rows are reused, and reused paths of which some incidents now
@@ -340,7 +443,7 @@ def _run(plan: _Plan, workers: int, progress: Callable[[int, int], None] | None,
     reused: list[str] = []
     partly: list[tuple[str, list[str]]] = []
     reused_ids = reused_ids or {}
-    chunks = _chunks_in_order(plan.to_parse, workers, keep_objects=sink.writer is None)
+    chunks = _chunks_in_order(plan.to_parse, workers, keep_objects=sink.writer is None, budget_s=budget_s)
     chunk: _Chunk | None = None
     position = loaded_position = 0
     losers: set[int] = set()
@@ -401,15 +504,22 @@ def _run(plan: _Plan, workers: int, progress: Callable[[int, int], None] | None,
     return result, reused, partly
 
 
+def parse_budget() -> float:
+    """Seconds of CPU time one file may take to read (``PM_ANALYTICS_PARSE_BUDGET``, default 5)."""
+    return settings.PARSE_BUDGET.value()
+
+
 def load_paths(paths: Sequence[str | os.PathLike], relative_to: str | os.PathLike | None = None,
-               progress: Callable[[int, int], None] | None = None, workers: int = 1) -> LoadResult:
+               progress: Callable[[int, int], None] | None = None, workers: int = 1,
+               budget_s: float | None = None) -> LoadResult:
     """Parse every post-mortem under ``paths`` and keep the incidents in memory; nothing is written.
 
-    ``progress(done, total)`` is called as files are handled.
+    ``progress(done, total)`` is called as files are handled; each file gets ``budget_s`` seconds of CPU
+    (default: :func:`parse_budget`).
     """
     plan = _plan(discover(paths, relative_to), {})
     sink = _Sink(None)
-    result, _, _ = _run(plan, workers, progress, sink, None)
+    result, _, _ = _run(plan, workers, progress, sink, None, budget_s=budget_s or parse_budget())
     result.incidents = sink.incidents
     return result
 
@@ -425,7 +535,8 @@ def _add_insights(writer: DatabaseWriter, workers: int) -> None:
 def load_into(paths: Sequence[str | os.PathLike], db_path: str | os.PathLike,
               relative_to: str | os.PathLike | None = None, source: str | None = None,
               progress: Callable[[int, int], None] | None = None, workers: int | None = None,
-              incremental: bool = True, phase: Callable[[str], None] | None = None) -> LoadResult:
+              incremental: bool = True, phase: Callable[[str], None] | None = None,
+              budget_s: float | None = None) -> LoadResult:
     """Load ``paths`` into the database at ``db_path``, replacing it atomically.
 
     With ``incremental`` (the default), files unchanged since the database was
@@ -448,7 +559,7 @@ def load_into(paths: Sequence[str | os.PathLike], db_path: str | os.PathLike,
     with DatabaseWriter(db_path, previous=previous) as writer:
         tell("reading")
         result, reused, partly = _run(plan, workers, progress, _Sink(writer), previous.problems if previous else None,
-                                      previous.ids_by_path() if previous else None)
+                                      previous.ids_by_path() if previous else None, budget_s or parse_budget())
         tell("copying unchanged")
         writer.copy_previous(reused, exclude_ids=[i for _, ids in partly for i in ids])
         canonicalise_names(writer.con)

@@ -58,13 +58,17 @@ CACHE = Setting("--cache", "DIR", "PM_ANALYTICS_CACHE",
 HOST = Setting("--host", "HOST", "PM_ANALYTICS_HOST", "`127.0.0.1`",
                "the address the dashboard listens on (keep 127.0.0.1 behind a proxy; see Serving it safely)")
 PORT = Setting("--port", "PORT", "PM_ANALYTICS_PORT", "`8501`", "the port the dashboard listens on", int)
-SETTINGS = (DATA, CACHE, HOST, PORT)
+PARSE_BUDGET = Setting("--parse-budget", "SECONDS", "PM_ANALYTICS_PARSE_BUDGET", "`5`",
+                       "seconds of CPU time one post-mortem may take to read; a file that takes longer is stopped "
+                       "and reported, and the load goes on", float)
+SETTINGS = (DATA, CACHE, HOST, PORT, PARSE_BUDGET)
 
 _DEFAULTS = {
     DATA.env: lambda: SAMPLE_DATA,
     CACHE.env: lambda: _user_cache() if INSTALLED else PROJECT_ROOT / ".pm-analytics-cache",
     HOST.env: lambda: "127.0.0.1",
     PORT.env: lambda: 8501,
+    PARSE_BUDGET.env: lambda: 5.0,
 }
 
 

@@ -32,6 +32,7 @@ from pm_analytics.formatting import (
     format_percent,
     highlight,
     incident_href,
+    safe_csv,
     safe_url,
 )
 from pm_analytics.store import SCHEMA_VERSION, open_database, schema_version
@@ -405,7 +406,7 @@ def table(frame: pd.DataFrame, key: str, view: View, columns: dict | None = None
 
     def csv() -> bytes:
         data = full() if full is not None else frame
-        return data[[c for c in (columns or data.columns) if c in data.columns]].to_csv(index=False).encode()
+        return safe_csv(data[[c for c in (columns or data.columns) if c in data.columns]])
 
     st.download_button("Download CSV", csv, file_name=f"{file_name or key}.csv", mime="text/csv", key=f"{key}_csv",
                        on_click="ignore")
@@ -579,7 +580,7 @@ def search_results(view: View, matches: pd.DataFrame, query: str, shown: int = S
                    "filters, or download every match.")
     if groups:
         every = (lambda: get(view, "search", view.filters, query, None)) if capped else (lambda: matches)
-        st.download_button("Download CSV", lambda: every().to_csv(index=False).encode(), file_name="search.csv",
+        st.download_button("Download CSV", lambda: safe_csv(every()), file_name="search.csv",
                            mime="text/csv", key="search_csv", on_click="ignore")
 
 

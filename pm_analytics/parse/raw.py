@@ -36,7 +36,8 @@ class Source:
 
     @staticmethod
     def quote(text: str) -> str:
-        text = " ".join(str(text).split())
+        """The text as one line, cut to :data:`MAX_QUOTE_CHARS` (cut first, so a long line costs nothing)."""
+        text = " ".join(str(text)[:MAX_QUOTE_CHARS * 4].split())
         return text if len(text) <= MAX_QUOTE_CHARS else text[:MAX_QUOTE_CHARS - 1] + "…"
 
 
