@@ -2,6 +2,10 @@
 
     .venv/bin/python benchmarks/parse_cost.py              # 3,000 corpus files, data/, real-world fixtures
     .venv/bin/python benchmarks/parse_cost.py --files 10000
+    git worktree add /tmp/before <commit> && .venv/bin/python benchmarks/parse_cost.py --compare /tmp/before
+
+``--compare`` measures another checkout's parser on the same files in the same run, the two
+interleaved twice (before, after, before, after), so the ratio holds on a busy machine.
 
 Prints, per set of files, the median / p90 / mean CPU milliseconds per file
 (``time.process_time`` around each parse, best of ``--repeat`` passes, so a
@@ -46,7 +50,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--files", type=int, default=3000, help="benchmark corpus files to generate")
     parser.add_argument("--repeat", type=int, default=3, help="passes per file (the best counts)")
+    parser.add_argument("--compare", metavar="CHECKOUT", help="another checkout whose parser to measure alongside")
+    parser.add_argument("--corpus-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.compare:
+        return compare(args)
     sets = {}
     with tempfile.TemporaryDirectory() as tmp:
         corpus.generate(args.files, Path(tmp), workers=1)
@@ -61,6 +69,30 @@ def main(argv: list[str] | None = None) -> int:
         ms = sorted(cpu_ms_per_file(files, args.repeat))
         p90 = ms[int(0.9 * (len(ms) - 1))]
         print(f"| {label} | {len(ms):,} | {statistics.median(ms):.2f} | {p90:.2f} | {statistics.fmean(ms):.2f} |")
+    return 0
+
+
+def compare(args) -> int:
+    """The median CPU per corpus file of this checkout and of ``--compare``, interleaved twice."""
+    import os
+    import subprocess
+
+    code = ("import sys, json, statistics; sys.argv=['x']; sys.path.insert(0, %r); import parse_cost as p; "
+            "import tempfile, pathlib; d=pathlib.Path(%r); files=p.read_folder(d); "
+            "print(statistics.median(p.cpu_ms_per_file(files, %d)))")
+    with tempfile.TemporaryDirectory() as tmp:
+        corpus.generate(args.files, Path(tmp), workers=1)
+        print("| parser | median CPU ms per file, run 1 | run 2 |")
+        print("|---|---:|---:|")
+        figures: dict[str, list[float]] = {}
+        for _ in range(2):
+            for label, path in (("before", args.compare), ("after", str(ROOT))):
+                env = {**os.environ, "PYTHONPATH": path}
+                out = subprocess.run([sys.executable, "-c", code % (str(ROOT / "benchmarks"), tmp, args.repeat)],
+                                     capture_output=True, text=True, env=env, check=True).stdout
+                figures.setdefault(label, []).append(float(out.strip()))
+        for label, values in figures.items():
+            print(f"| {label} | {values[0]:.2f} | {values[1]:.2f} |")
     return 0
 
 

@@ -411,6 +411,10 @@ class _Builder:
             if isinstance(monthday, str) and (md := find_month_day(monthday, year)):
                 self.note_key("incident_date", "prose.monthday")
                 return md[0], None
+        published = self.raw.get("prose.published")
+        if published is not None:
+            self.note_key("incident_date", "prose.published")
+            return date.fromisoformat(published), None
         return None, None
 
     def _day_of(self, day_line: date | str | None) -> date | None:

@@ -40,6 +40,8 @@ _DATE_COLUMNS = {"date", "day"}
 _EVENT_COLUMNS = {"event", "events", "description", "what happened", "what", "action", "actions", "details", "detail",
                   "activity", "notes", "note", "update", "summary", "message", "status", "happening", "occurrence"}
 _REVIEWER_HEADER = {"name", "reviewer", "reviewers", "stakeholder", "stakeholders"}
+_BYLINE = re.compile(r"\b(?:blog|posted|published|written by|updated|min(?:ute)?s? read|engineering|team|group|"
+                     r"newsletter|report issued|issued|editor|vp|director|manager|live operations|from the)\b", re.I)
 _PUBLISHED = re.compile(r"\b(?:posted|published|updated|written|created|last updated|page last updated|report date|"
                         r"date of report|issued)\b[^.]{0,30}$", re.I)
 _PROSE_SECTIONS = frozenset({"summary", "impact_summary", "fields", "other", "ignored", "timeline"})
@@ -120,6 +122,8 @@ class _Reader:
             return
         if self._status_update(index, block, blocks):
             return
+        if block.kind == TEXT and self.doc.first_heading is not None and not self.seen_sections and self._byline(block):
+            return
         if block.kind in (TEXT, ITEM) and rules.has_segments(text) and self._segment_line(block):
             return
         if self._key_value(block):
@@ -170,6 +174,24 @@ class _Reader:
             impact = self.doc.get("impact_summary")
             self.doc.set("impact_summary", f"{summary}\n\n{impact}" if impact else summary, self.doc.lines.get("summary"))
             self.doc.placeholders.discard("impact_summary")
+
+    def _byline(self, block: Block) -> bool:
+        """A line that says who wrote or published the page and when (``_Forgewell Engineering blog · March
+        12, 2024 · Hiroko Vance_``, ``*Posted Oct 23, 2019 · 7 min read*``): its date is the page's, not the
+        incident's, and nothing else in it is a field."""
+        source = block.source.strip()
+        emphasised = len(source) > 2 and source[0] in "_*" and source[-1] == source[0] and "**" not in source[:2]
+        text = block.text
+        if not (emphasised or rules.has_segments(text)) or not _BYLINE.search(text) or rules.time_range(text):
+            return False
+        if any(field_for_label(label) for label, _ in rules.label_pairs(text)):
+            return False
+        found = find_date(text, self.doc.day_first)
+        if found is None:
+            return False
+        self.doc.offer("prose.published", found[0].isoformat(), block.line, "date the page was published",
+                       block.source, PROSE)
+        return True
 
     def _segment_line(self, block: Block) -> bool:
         """A line of parts split by ``·`` or ``|``: ``Label: value`` pairs (``Date: 2024-01-23 · Severity:
@@ -387,8 +409,10 @@ class _Reader:
 
     def _looks_like_header(self, cells: list[str]) -> bool:
         norms = [normalise_label(c) for c in cells]
+        columns = rules.action_header(norms)
         return (any(n in _TIME_COLUMNS for n in norms) and any(n in _EVENT_COLUMNS for n in norms)) or \
-            rules.action_header(norms) is not None and self.section.name in ("action_items", "fields", "other")
+            columns is not None and self.section.name in ("action_items", "fields", "other") and \
+            bool({"owner", "status", "ticket", "due", "priority"} & set(columns))
 
     def _header_row(self, block: Block, table: dict) -> bool:
         """Learn what a table's columns hold from its header; True when the row was only a header."""
@@ -409,7 +433,9 @@ class _Reader:
             self.seen_sections.setdefault("timeline", block.line)
             return True
         columns = rules.action_header(norms)
-        if columns is not None and self.section.name not in ("timeline", "reviewers"):
+        if columns is not None and self.section.name not in ("timeline", "reviewers") and (
+                self.section.name == "action_items" or sum(c is not None for c in columns) >= 2
+                and {"owner", "status", "ticket", "due", "priority"} & set(columns)):
             table["kind"], table["columns"] = "action", columns
             self.seen_sections.setdefault("action_items", block.line)
             return True
@@ -889,8 +915,10 @@ class _Reader:
             self.doc.offer("prose.date", found[0].isoformat(), block.line, "date in text", block.source, PROSE)
         elif not self.doc.has("prose.monthday"):
             md = find_month_day(text[:300], 2000)
-            if md and not _PUBLISHED.search(text[max(0, md[1] - 40):md[1]]) and re.search(r"\b(?:on|since|from|between|of)\b[^.]{0,25}$", text[max(0, md[1] - 30):md[1]]
-                                              + " ", re.I):
+            weekday = md is not None and re.match(r"(?:mon|tue|wed|thu|fri|sat|sun)", text[md[1]:md[2]], re.I)
+            introduced = md is not None and re.search(r"\b(?:on|since|from|between|of)\b[^.]{0,25}$",
+                                                      text[max(0, md[1] - 30):md[1]] + " ", re.I)
+            if md and not _PUBLISHED.search(text[max(0, md[1] - 40):md[1]]) and (weekday or introduced):
                 self.doc.offer("prose.monthday", text[md[1]:md[2]], block.line, "day in text", block.source, PROSE)
 
     def _heading_severity(self, block: Block) -> None:
@@ -1013,6 +1041,9 @@ def _names_incident(title: str, day_first: bool | None) -> bool:
 
 
 def _title_of(title: str, day_first: bool | None) -> str:
+    lead = re.match(r"\s*\[?([A-Z][A-Z0-9]{1,9}-\d{1,6})\]?\s*[-–—:|]\s*", title)
+    if lead:
+        title = title[lead.end():]
     found = find_date(title, day_first) or find_month_day(title, 2000)
     if found is not None:
         title = f"{title[:found[1]]} {title[found[2]:]}"
@@ -1052,7 +1083,7 @@ def register_rows(blocks: list[Block]) -> list[dict[str, tuple[str, Block]]]:
             continue
         header = [normalise_label(c) for c in rows[0].cells or []]
         columns = [_REGISTER_COLUMN_OF.get(c) for c in header]
-        if not {"date", "started_at", "title"} <= set(columns) or not ({"resolved_at", "timing.total_duration"} & set(columns)):
+        if not {"started_at", "title"} <= set(columns) or not ({"resolved_at", "timing.total_duration"} & set(columns)):
             continue
         found = []
         for row in rows[1:]:
@@ -1060,7 +1091,8 @@ def register_rows(blocks: list[Block]) -> list[dict[str, tuple[str, Block]]]:
             for column, cell in zip(columns, row.cells or []):
                 if column is not None and cell and not is_placeholder(cell):
                     values[column] = (clean(cell), row)
-            if "title" in values and "date" in values:
+            dated = "date" in values or "started_at" in values and find_date(values["started_at"][0])
+            if "title" in values and dated:
                 found.append(values)
         if len(found) >= 2:
             return found
@@ -1070,11 +1102,11 @@ def register_rows(blocks: list[Block]) -> list[dict[str, tuple[str, Block]]]:
 def read_register_row(values: dict[str, tuple[str, Block]], doc: RawDoc) -> RawDoc:
     """One register row as a raw document: the start, detection and end are its day's times (an end
     earlier than the start is the next day), the follow-up column an action item."""
-    day = values["date"][0]
+    day = values["date"][0] if "date" in values else ""
     for key, (value, row) in values.items():
         rule = f"register column '{key.replace('timing.total_duration', 'duration').replace('_at', '')}'"
         if key in ("started_at", "detected_at", "resolved_at"):
-            value = value if find_date(value, doc.day_first) else f"{day} {value}"
+            value = value if find_date(value, doc.day_first) or not day else f"{day} {value}"
         if key == "action":
             item = rules.action_from_text(value, doc.day_first, allow_empty=True) or {}
             if item:

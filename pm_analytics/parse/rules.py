@@ -101,7 +101,8 @@ _STATUS_UPDATE = re.compile(
     r"(resolved|monitoring|identified|investigating|update|updated|mitigated|completed|postmortem|"
     r"scheduled|in progress|verifying|notice)\b[ \t]*(?:[-–—:][ \t]*)?(.*)$", re.I | re.S)
 _STATUS_LED = re.compile(r"(?:resolved|monitoring|identified|investigating|update|updated|mitigated|completed|"
-                         r"postmortem|scheduled|in progress|verifying|notice)[ \t]*(?:[-–—:]|$)", re.I)
+                         r"postmortem|scheduled|in progress|verifying|notice)[ \t]*(?:[-–—:]|$|(?=(?:on[ \t]+)?"
+                         r"(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*,?[ \t]+)?[a-z]{3,9}\.?[ \t]+\d{1,2}\b))", re.I)
 _POSTED = re.compile(r"(?:posted|updated)?[ \t]*(?:on[ \t]+)?(.{0,60}?\d{1,2}[:.]\d{2}.{0,20})$", re.I)
 
 
@@ -121,7 +122,7 @@ def status_word_led(text: str) -> bool:
 _TRAILING_POSTED = re.compile(
     r"(?:posted|updated)?[ \t]*(?:on[ \t]+)?((?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]{0,6},?[ \t]+)?"
     r"(?:[A-Za-z]{3,9}\.?[ \t]+\d{1,2}|\d{1,2}[ \t]+[A-Za-z]{3,9})(?:,?[ \t]+\d{4})?,?[ \t]*(?:[-–—@]|at)?[ \t]*"
-    r"\d{1,2}:\d{2}(?:[ \t]?[aApP]\.?[mM]\.?)?(?:[ \t]+[A-Z]{2,5}|[ \t]+UTC[+-]\d{1,2})?)[ \t]*$")
+    r"\d{1,2}:\d{2}(?:[ \t]?[aApP]\.?[mM]\.?)?(?:[ \t]*[A-Z]{2,5}|[ \t]+UTC[+-]\d{1,2})?)[ \t]*$")
 
 
 def trailing_posted_time(text: str) -> tuple[str, list[str]] | None:
@@ -323,7 +324,8 @@ ACTION_COLUMNS = {
     "description": ("action", "action item", "action items", "actions", "description", "task", "tasks", "item", "title",
                     "summary", "what", "follow up", "follow ups", "follow up task", "remediation", "remediations", "fix",
                     "work item", "issue title", "measure", "measures", "change", "changes", "improvement", "improvements",
-                    "todo", "to do", "next step", "next steps", "corrective action", "preventive action"),
+                    "todo", "to do", "next step", "next steps", "corrective action", "preventive action",
+                    "countermeasure", "countermeasures"),
     "id": ("id", "ai", "#", "no", "number", "key"),
     "priority": ("priority", "prio", "type", "p"),
     "owner": ("owner", "owners", "assignee", "assigned to", "who", "responsible", "dri"),
@@ -495,7 +497,7 @@ def prose_time_range(text: str) -> tuple[str, str] | None:
 
 
 _SEVERITY_MENTION = re.compile(
-    r"\b(sev(?:erity)?[ \t]?-?[ \t]?[0-5])\b(?![.:]\d)|\b(p[0-4])[ \t]+(?:incident|outage|issue|event)\b|"
+    r"\b(sev(?:erity)?[ \t]?[-:]{0,2}[ \t]?[0-5])\b(?![.:]\d)|\b(p[0-4])[ \t]+(?:incident|outage|issue|event)\b|"
     r"\b(?:declared|declare|declaring|raised|classified|rated)[ \t]+(?:as[ \t]+)?(?:an?[ \t]+|the[ \t]+)?"
     r"(critical|major|minor|high|medium|low)\b(?:[ \t]+(?:severity|incident))?|"
     r"\b(critical|major|minor)[ \t]+(?:severity[ \t]+)?incident\b", re.I)
@@ -509,7 +511,7 @@ def severity_mention(text: str) -> str | None:
     if "sev" not in low and " incident" not in low and "declared" not in low and "classified" not in low:
         return None
     found = {next(g for g in m.groups() if g) for m in _SEVERITY_MENTION.finditer(window)}
-    normalised = {re.sub(r"[ \t-]", "", f.lower()).replace("severity", "sev") for f in found}
+    normalised = {re.sub(r"[ \t:-]", "", f.lower()).replace("severity", "sev") for f in found}
     if len(normalised) != 1:
         return None
     return found.pop()

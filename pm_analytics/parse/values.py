@@ -251,7 +251,7 @@ def _count_tail_ok(rest: str) -> bool:
     return rest == "" or bool(re.match(r"(\+|[a-zA-Z(\[;,–—-])", rest))
 
 
-_SEVERITY = re.compile(r"(?:sev(?:erity)?|s)?\s*[-_ ]?\s*(\d)(?![\d.:])(?:\W.*)?", re.I)
+_SEVERITY = re.compile(r"(?:sev(?:erity)?|s)?\s*[-_ :]{0,2}\s*(\d)(?![\d.:])(?:\W.*)?", re.I)
 _PRIORITY = re.compile(r"(?:p|priority)\s*[-_ ]?\s*(\d)(?![\d.:])(?:\W.*)?", re.I)
 # Other organisations' severity words -> the template's SEV1-SEV3 (documented in the README).
 SEVERITY_WORDS = {
@@ -275,7 +275,9 @@ def severity_and_word(value: object) -> tuple[str, str]:
     if isinstance(value, bool):
         raise ValueError(f"'{value}' is not a severity")
     original = _short_text(value, "a severity")
-    text = re.sub(r"\s*\(.*$", "", original).strip(" .:-")
+    if "~~" in original:
+        original = re.sub(r"~~.*?~~", "", original).strip(" /") or original
+    text = re.sub(r"\s*\(.*$", "", original).strip(" .:-/")
     if "-" in text and not re.search(r"\d", text):
         text = text.replace("-", " ")
     if len(set(re.findall(r"sev(?:erity)?\s*[-_ ]?\s*(\d)", text, re.I))) > 1:
@@ -285,7 +287,7 @@ def severity_and_word(value: object) -> tuple[str, str]:
         return SEVERITY_WORDS[word], text
     m = _SEVERITY.fullmatch(text)
     if m and int(m.group(1)) in _SEV_NUMBER:
-        written = re.match(r"(?:sev(?:erity)?|s)?\s*[-_ ]?\s*\d", text, re.I).group(0)
+        written = re.match(r"(?:sev(?:erity)?|s)?\s*[-_ :]{0,2}\s*\d", text, re.I).group(0)
         return _SEV_NUMBER[int(m.group(1))], written
     m = _PRIORITY.fullmatch(text)
     if m and int(m.group(1)) in _PRIORITY_NUMBER:
@@ -390,6 +392,11 @@ def resolve_timezone(value: str) -> Zone:
         return Zone(upper, timezone(timedelta(minutes=offset), upper), region)
     if upper in _TZ_REGIONS:
         return Zone(_TZ_REGIONS[upper], ZoneInfo(_TZ_REGIONS[upper]))
+    pair = upper.split("/")
+    if len(pair) == 2 and all(p in _TZ_ABBREVIATIONS for p in pair) and \
+            _TZ_ABBREVIATIONS[pair[0]][1] == _TZ_ABBREVIATIONS[pair[1]][1] is not None:
+        region = _TZ_ABBREVIATIONS[pair[0]][1]
+        return Zone(region, ZoneInfo(region))
     m = _OFFSET.fullmatch(upper)
     if m and (text[:1] in "+-" or upper.startswith(("UTC", "GMT"))):
         sign = -1 if m.group(1) == "-" else 1
@@ -439,6 +446,7 @@ _TEXT_DATE = re.compile(
     rf"(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?{_DAY_RANGE}[ \t]{{1,3}}(?:of[ \t]{{1,3}})?(?P<m2>{_MONTHS}),?[ \t]{{1,3}}(?P<y2>\d{{4}})|"
     r"(?P<y3>\d{4})/(?P<mo3>\d{1,2})/(?P<d3>\d{1,2})|"
     rf"(?P<d5>\d{{1,2}})/(?P<m5>{_MONTHS})/(?P<y5>\d{{2}}|\d{{4}})|"
+    rf"(?P<y6>\d{{4}})[ \t]{{1,3}}(?P<m6>{_MONTHS})[ \t]{{1,3}}(?P<d6>\d{{1,2}})(?:st|nd|rd|th)?|"
     r"(?P<a>\d{1,2})(?P<sep>[/.-])(?P<b>\d{1,2})(?P=sep)(?P<y4>\d{4}))(?!\d)",
     re.I,
 )
@@ -512,6 +520,9 @@ def _text_date(m: re.Match, day_first: bool | None) -> date | None:
             return date(int(m.group("y2")), month, int(m.group("d2"))) if month else None
         if m.group("y3"):
             return date(int(m.group("y3")), int(m.group("mo3")), int(m.group("d3")))
+        if m.group("y6"):
+            month = _month(m.group("m6"))
+            return date(int(m.group("y6")), month, int(m.group("d6"))) if month else None
         if m.group("y5"):
             month, year = _month(m.group("m5")), int(m.group("y5"))
             return date(year + 2000 if year < 100 else year, month, int(m.group("d5"))) if month else None
@@ -613,7 +624,7 @@ def parse_timestamp(value: object, zone: Zone, on: date | None, fold: int = 0,
     if found_date:
         on = found_date[0]
         text = (text[:found_date[1]] + " " + re.sub(r"^T(?=\d)", "", text[found_date[2]:])).strip(" ,-–—@")
-        text = re.sub(r"^(?:at|@)\s+", "", text, flags=re.I)
+        text = re.sub(r"^(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]{0,6}\.?,?\s+)?(?:at\s+|@\s*)?", "", text, flags=re.I)
     if on is None:
         raise ValueError(f"'{clean(value)}' has no date")
     clock = find_clock(text)

@@ -86,7 +86,8 @@ SECTIONS = [
      r"(doing|changing|going to do|fixing|improving)|changes we (are|re|will be) making|"
      r"how (we|are we) (are )?(making|preventing|reducing)|how we (will|ll) prevent|preventing (this|recurrence)|"
      r"to (stop|prevent) this|improvements|to ?dos?|work items|mitigations and follow ?ups?|measures|"
-     r"(our )?commitments)\b.*$", "action_items", None),
+     r"(our )?commitments|countermeasures?|recurrence prevention|prevention|preventing recurrence)\b.*$",
+     "action_items", None),
     (r"(resolution|detection|recovery|supporting information|glossary|background|appendix|notes|status|"
      r"references|links|related( documents| incidents)?|communications?|further reading|how did we respond|"
      r"how we responded|response|mitigation|remediation and recovery)$", "ignored", None),
@@ -208,7 +209,10 @@ TIMELINE_WORDS = [
                  r"\berror rates? (?:returned|back) to (?:normal|baseline)\b|\bmetrics back to baseline\b|"
                  r"\b(?:errors|failures|duplicates|timeouts) stopped\b|\bworking normally\b|\bflowing normally\b|"
                  r"\b(?:is|was|were|are) (?:now )?working (?:again|normally)\b|\bhad (?:fully )?recovered\b|"
-                 r"\bproblem ended\b|\b(?:issue|incident|problem) (?:was|has been|is) fixed\b"),
+                 r"\bproblem ended\b|\b(?:issue|incident|problem) (?:was|has been|is) fixed\b|"
+                 r"\bdeclared? (?:full )?recovery\b|\brecovery (?:was )?declared\b|\b(?:is|was|were|are) back online\b|"
+                 r"\bservices? (?:was |were |is |are )?back\b|\bevery (?:service|system) (?:was|is) back\b|"
+                 r"\bbuilds? (?:are |were )?green again\b|\bend of (?:the )?outage\b"),
     ("mitigated", r"\bmitigat(?:ed|ion)\b|\bpartial(?:ly)? (?:recover|restor)|\bpartial recovery\b|^monitoring\b|"
                   r"\bstarted recovering\b|\bbegan recovering\b|\bimpact (?:reduced|lessened)\b|"
                   r"\bstarts? to recover\b|\bmost (?:sites|clusters|users|customers|regions) recovered\b"),
@@ -231,8 +235,8 @@ TIMELINE_WORDS = [
                  r"complaint|email|e-mail|message)|\bdetected\b|"
                  r"\balerts? (?:fired|fires|triggered|triggers|received|went off|goes off|arrives|arrived|came in|comes in)\b|"
                  r"\balarms? (?:fired|fires|triggered|triggers|went off|goes off)\b|"
-                 r"\b(?:alerts?|alarms?|alerting|monitoring|monitors?|uptime checks?|synthetic checks?|checks?|probes?|pager) "
-                 r"(?:[\w'#@-]+ ){0,6}(?:fired|fires|triggered|triggers|caught|catches|went off|goes off|paged|pages|"
+                 r"\b(?:alerts?|alarms?|alerting|monitoring|monitors?|uptime checks?|synthetic checks?|checks?|probes?|pager)"
+                 r"\b[^.;]{0,60}?\b(?:fired|fires|triggered|triggers|caught|catches|went off|goes off|paged|pages|"
                  r"alerted|alerts|detected|detects|flagged|flags)\b|"
                  r"\b(?:posts?|posted|asks?|asked|emails?|emailed|calls?|called|complains?|complained|writes?|wrote) "
                  r"(?:in|on|to|that|whether|about|asking)\b|\breceives? (?:the |a )?(?:first )?(?:call|ticket|report|email)|"
