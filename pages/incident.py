@@ -15,6 +15,7 @@ if detail is None:
 
 ui.incident_header(detail)
 ui.incident_metrics(detail)
+ui.incident_sources(detail)
 ui.chart(charts.phases_vs_median(detail["phases"], detail["peer_label"]), "phases")
 ui.chart(charts.incident_timeline(detail["local"], detail["timeline_local"], detail["tz_label"]), "timeline")
 ui.incident_sections(view, detail)

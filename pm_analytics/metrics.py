@@ -567,7 +567,34 @@ def incident_detail(con, incident_id: str, as_of: date) -> dict | None:
     timeline = record["timeline"].copy()
     timeline["at"] = [_local(v, zone) for v in timeline["at"]]
     record["timeline_local"] = timeline
+    record["sources"] = _explained(record["sources"])
     return record
+
+
+# How the incident page names the fields whose sources it lists, in the order it lists them.
+SOURCE_LABELS = {
+    "title": "Title", "severity": "Severity", "incident_date": "Date", "timezone": "Time zone",
+    "started_at": "Started", "detected_at": "Detected", "responded_at": "Responding", "understood_at": "Understood",
+    "partially_recovered_at": "Partial recovery", "solution_at": "Solution", "resolved_at": "Resolved",
+    "duration_min": "Time to recover (start → resolved)", "time_to_detect_min": "Time to detect",
+    "time_to_respond_min": "Time to respond", "time_to_understand_min": "Time to understand",
+    "time_to_partial_recovery_min": "Time to partial recovery", "time_to_solution_min": "Time to solution",
+    "time_to_full_recovery_min": "Time from solution to full recovery", "clinics_affected": "Clinics affected",
+    "providers_affected": "Providers affected", "patients_affected": "Patients affected",
+    "techops_engineers": "TechOps engineers", "software_engineers": "Software engineers",
+    "security_engineers": "Security engineers", "apps": "Apps/APIs affected", "teams": "Teams",
+    "author": "Author", "investigation_doc_name": "Investigation doc", "investigation_doc_url": "Investigation doc link",
+    "impact_summary": "Impact summary", "timeline": "Timeline", "action_items": "Action items",
+    "exclude_reason": "Drill", "incident_id": "Id",
+}
+
+
+def _explained(sources: pd.DataFrame) -> pd.DataFrame:
+    """Each field's source with the name the page gives the field, in the page's order."""
+    order = {field: i for i, field in enumerate(SOURCE_LABELS)}
+    out = sources.assign(label=sources["field"].map(SOURCE_LABELS).fillna(sources["field"]),
+                         order=sources["field"].map(order).fillna(len(order)))
+    return out.sort_values(["order", "field"]).drop(columns="order").reset_index(drop=True)
 
 
 def _zone(name):

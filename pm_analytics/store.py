@@ -718,6 +718,7 @@ def incident_record(con, incident_id: str) -> dict | None:
         "reviewers": "SELECT name, state, reviewed_on FROM reviewers WHERE incident_id = ? ORDER BY name",
         "timeline": 'SELECT seq, "at", description FROM timeline_events WHERE incident_id = ? ORDER BY seq',
         "findings": "SELECT kind, seq, text FROM findings WHERE incident_id = ? ORDER BY kind, seq",
+        "sources": "SELECT field, line, rule, text FROM field_sources WHERE incident_id = ? ORDER BY line NULLS LAST, field",
         "problems": """SELECT p.level, p.line, p.field, p.message FROM load_issues p
                        WHERE p.source_path = (SELECT source_path FROM incidents WHERE incident_id = ?)
                        ORDER BY p.level, p.line NULLS FIRST""",

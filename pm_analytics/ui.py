@@ -32,6 +32,7 @@ from pm_analytics.formatting import (
     format_percent,
     highlight,
     incident_href,
+    is_unknown,
     safe_csv,
     safe_url,
 )
@@ -483,7 +484,8 @@ def incident_metrics(detail: dict) -> None:
         row = phases.loc[metric]
         with column:
             st.metric(row["label"], format_minutes(row["minutes"]), border=True,
-                      help=f"Median for {detail['peer_label']}: {format_minutes(row['severity_median'])}")
+                      help=f"Median for {detail['peer_label']}: {format_minutes(row['severity_median'])}. "
+                           f"From {source_of(detail, metric)}.")
     impact = incident["patients_affected"] * incident["duration_min"] \
         if not (pd.isna(incident["patients_affected"]) or pd.isna(incident["duration_min"])) else None
     cols = st.columns(4)
@@ -494,6 +496,32 @@ def incident_metrics(detail: dict) -> None:
             ("Security engineers", incident["security_engineers"]), ("Teams involved", len(detail["teams"])))):
         with column:
             st.metric(label, format_count(value), border=True)
+
+
+def incident_sources(detail: dict) -> None:
+    """How we know: for each value on the page, the line of the post-mortem, the rule that read it and the
+    text it read (``pm-analytics explain`` prints the same)."""
+    sources = detail["sources"]
+    with st.expander("How we know: where each number came from", expanded=False):
+        if sources.empty:
+            st.caption("No sources recorded (a database loaded by an older version).")
+            return
+        lines = []
+        for row in sources.itertuples():
+            where = f"line {int(row.line)}" if not is_unknown(row.line) else "no line"
+            lines.append(f"- **{escape_markdown(row.label)}** — {where}, {escape_markdown(row.rule)}: "
+                         f"“{escape_markdown(row.text)}”")
+        st.markdown("\n".join(lines))
+
+
+def source_of(detail: dict, field: str) -> str:
+    """One value's source in a sentence, for a tooltip: ``line 46, label 'Time to detect'``."""
+    found = detail["sources"][detail["sources"]["field"] == field]
+    if found.empty:
+        return "not stated in the post-mortem"
+    row = found.iloc[0]
+    where = f"line {int(row.line)}" if not is_unknown(row.line) else "no line"
+    return f"{where}, {row.rule}"
 
 
 def incident_sections(view: View, detail: dict) -> None:

@@ -56,3 +56,17 @@ def test_filters_in_the_url_reach_the_sidebar(server, chromium):
         assert "sev=SEV1" in page.url
     finally:
         page.close()
+
+
+def test_the_incident_page_says_how_it_knows_each_number(server, chromium):
+    page = open_page(chromium, f"{server}/incident?id=INC-2025-122&as_of={AS_OF}", charts=True)
+    try:
+        page.get_by_text("How we know: where each number came from").click()
+        details = page.locator('[data-testid="stExpanderDetails"]').first
+        details.wait_for(timeout=WAIT_MS)
+        text = details.inner_text()
+        assert "Time to detect — line" in text and "YAML key 'timing.time_to_detect'" in text
+        assert "Severity — line" in text and "severity:" in text
+        assert page.locator('[data-testid="stException"]').count() == 0
+    finally:
+        page.close()
