@@ -11,9 +11,10 @@ rules to them (a file holding several incidents gives one per section).
 YAML files (``.yaml``/``.yml``) go through :mod:`.yaml_doc`. Every reader
 produces a :class:`.raw.RawDoc`, which :mod:`.build` interprets.
 
-Word exports (``.docx``) skip stage one: :mod:`.office` reads the
-document's own structure (headings, list paragraphs, table rows) into the same
-blocks (:mod:`.structured`), and stage two reads them as it reads Markdown.
+Word and HTML exports (``.docx``, ``.html``/``.htm``) skip stage one:
+:mod:`.office` and :mod:`.html_export` read the document's own structure
+(headings, list items, table rows) into the same blocks (:mod:`.structured`),
+and stage two reads them as it reads Markdown.
 """
 
 from __future__ import annotations
@@ -35,8 +36,8 @@ from pm_analytics.schema import Incident, Problem
 
 TEXT_SUFFIXES = (".md", ".markdown", ".txt")
 YAML_SUFFIXES = (".yaml", ".yml")
-# Exports whose structure the format states (Word): read into the same blocks by .office.
-EXPORT_SUFFIXES = (".docx",)
+# Exports whose structure the format states (Word, HTML): read into the same blocks by .office/.html_export.
+EXPORT_SUFFIXES = (".docx", ".html", ".htm")
 SUFFIXES = TEXT_SUFFIXES + YAML_SUFFIXES + EXPORT_SUFFIXES
 MAX_FILE_BYTES = 2 * 1024 * 1024
 
@@ -118,13 +119,18 @@ def _parse(data: bytes, source_path: str) -> ParseResult:
 
 
 def _parse_export(data: bytes, suffix: str, result: ParseResult, fail) -> ParseResult:
-    """A Word export: its blocks (:mod:`.office`), then the text path's stage two over them; ``line``
-    numbers are block numbers of the export's text rendering."""
+    """A Word or HTML export: its blocks (:mod:`.office`, :mod:`.html_export`), then the text path's
+    stage two over them; ``line`` numbers are block numbers of the export's text rendering."""
+    from pm_analytics.parse.html_export import read_html
     from pm_analytics.parse.office import ExportError, read_docx
 
     try:
-        result.source_format = "docx"
-        written = read_docx(data)
+        if suffix == ".docx":
+            result.source_format = "docx"
+            written = read_docx(data)
+        else:
+            result.source_format = "html"
+            written = read_html(data)
     except ExportError as exc:
         return fail(str(exc))
     result.problems.extend(Problem(result.source_path, "warning", None, None, w) for w in written.warnings)
