@@ -21,13 +21,14 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from pm_analytics import insights, settings
 from pm_analytics.parse import MAX_FILE_BYTES, SUFFIXES, ParseResult, parse_bytes
+from pm_analytics.parse.archive import ArchiveError, close_archives, list_members, read_member
 from pm_analytics.schema import Incident, Problem
 from pm_analytics.store import (
     DatabaseWriter,
@@ -78,12 +79,28 @@ class LoadResult:
 @dataclass(frozen=True)
 class Candidate:
     """A file to read: where it is on disk and the name it is reported under; ``problem`` rejects it
-    unread, ``skip`` passes over it with that warning."""
+    unread, ``skip`` passes over it with that warning. A member of a zip archive has ``path`` the
+    archive, ``member`` its name inside and ``member_size`` its (uncompressed) size."""
 
     path: Path
     source_path: str
     problem: str | None = None
     skip: str | None = None
+    member: str | None = None
+    member_size: int | None = None
+
+    @property
+    def suffix(self) -> str:
+        return PurePosixPath(self.member).suffix.lower() if self.member is not None else self.path.suffix.lower()
+
+    def signature(self) -> tuple[int, int] | None:
+        """``(size, mtime_ns)`` as :class:`SourceFile` records them (a member: its size, its archive's
+        time), or None when the file cannot be looked at."""
+        try:
+            stat = self.path.stat()
+        except OSError:
+            return None
+        return (self.member_size if self.member is not None else stat.st_size, stat.st_mtime_ns)
 
 
 def discover(paths: Iterable[str | os.PathLike], relative_to: str | os.PathLike | None = None) -> list[Candidate]:
@@ -92,7 +109,9 @@ def discover(paths: Iterable[str | os.PathLike], relative_to: str | os.PathLike 
     Names are relative to ``relative_to``, else to the folder the paths have in common (a folder given
     alone names its files from itself). A symlink that leads outside the folder it was found in is
     reported, not followed; one that leads to a file or folder inside it is skipped with a warning, its
-    target being read where it is (never twice).
+    target being read where it is (never twice). A ``.zip`` stands for its members, each named
+    ``<archive>/<path inside>`` (:mod:`pm_analytics.parse.archive`); an archive that cannot be read,
+    or breaks a limit, is reported under its own name.
     """
     given = [Path(p) for p in paths]
     if relative_to is None and given:
@@ -118,7 +137,21 @@ def discover(paths: Iterable[str | os.PathLike], relative_to: str | os.PathLike 
                 problem = f"symlink points outside the data folder ({target}); not followed"
             else:
                 skip = f"a link to {name_of(target) if base else target}, read there; not read twice"
+        if problem is None and skip is None and path.suffix.lower() == ".zip":
+            add_archive(path, name)
+            return
         found.setdefault(name, Candidate(path, name, problem, skip))
+
+    def add_archive(path: Path, name: str) -> None:
+        try:
+            members = list_members(path, SUFFIXES)
+        except (ArchiveError, OSError) as exc:
+            found.setdefault(name, Candidate(path, name, str(exc)))
+            return
+        for member in members:
+            member_name = f"{name}/{member.name}"
+            found.setdefault(member_name, Candidate(path, member_name, member.problem, member.skip, member.name,
+                                                    member.size))
 
     for root in given:
         if root.is_dir():
@@ -134,6 +167,8 @@ def discover(paths: Iterable[str | os.PathLike], relative_to: str | os.PathLike 
                 for name in filenames:
                     if not name.startswith("."):
                         add(Path(dirpath) / name, real_root)
+        elif root.suffix.lower() == ".zip" and root.is_file():
+            add_archive(root, name_of(root))
         else:
             found.setdefault(name_of(root), Candidate(root, name_of(root)))
     return [found[k] for k in sorted(found)]
@@ -152,6 +187,8 @@ def _read(candidate: Candidate) -> tuple[bytes | None, SourceFile, ParseResult |
     name = candidate.source_path
     if candidate.problem:
         return None, SourceFile(name, None, None, None, "rejected", None), _failed(name, candidate.problem)
+    if candidate.member is not None:
+        return _read_member(candidate)
     try:
         for _ in range(READ_ATTEMPTS):
             before = candidate.path.stat()
@@ -171,6 +208,30 @@ def _read(candidate: Candidate) -> tuple[bytes | None, SourceFile, ParseResult |
     source = SourceFile(name, after.st_size, after.st_mtime_ns, None, "rejected", None)
     if len(data) > MAX_FILE_BYTES:
         return None, source, _failed(name, f"file is over {MAX_FILE_BYTES // 1048576} MB; "
+                                           "post-mortems that large are not read")
+    return data, source, None
+
+
+def _read_member(candidate: Candidate) -> tuple[bytes | None, SourceFile, ParseResult | None]:
+    """A zip member's bytes (at most the limit a file has), read in place; as :func:`_read`."""
+    name = candidate.source_path
+    unread = SourceFile(name, candidate.member_size, None, None, "rejected", None)
+    try:
+        for _ in range(READ_ATTEMPTS):
+            before = candidate.path.stat()
+            data = read_member(candidate.path, candidate.member, MAX_FILE_BYTES)
+            after = candidate.path.stat()
+            if (before.st_size, before.st_mtime_ns) == (after.st_size, after.st_mtime_ns):
+                break
+        else:
+            return None, unread, _failed(name, "the archive kept changing while it was read; not loaded")
+    except ArchiveError as exc:
+        return None, unread, _failed(name, str(exc))
+    except OSError as exc:
+        return None, unread, _failed(name, f"cannot read the archive: {exc.strerror or exc}")
+    source = SourceFile(name, candidate.member_size, after.st_mtime_ns, None, "rejected", None)
+    if len(data) > MAX_FILE_BYTES:
+        return None, source, _failed(name, f"over {MAX_FILE_BYTES // 1048576} MB uncompressed; "
                                            "post-mortems that large are not read")
     return data, source, None
 
@@ -350,19 +411,16 @@ def _plan(candidates: list[Candidate], previous: dict[str, SourceFile]) -> _Plan
     plan = _Plan()
     for candidate in candidates:
         name = candidate.source_path
-        if candidate.skip or candidate.problem is None and candidate.path.suffix.lower() not in SUFFIXES:
+        if candidate.skip or candidate.problem is None and candidate.suffix not in SUFFIXES:
             plan.steps.append(("skip", candidate, SourceFile(name, None, None, None, "skipped", None)))
             continue
         before = previous.get(name)
         if before is not None and before.status in ("loaded", "rejected") and candidate.problem is None:
-            try:
-                stat = candidate.path.stat()
-            except OSError:
-                stat = None
-            if stat is not None and (stat.st_size, stat.st_mtime_ns) == (before.size_bytes, before.mtime_ns):
+            stat = candidate.signature()
+            if stat is not None and stat == (before.size_bytes, before.mtime_ns):
                 plan.steps.append(("reuse", candidate, before))
                 continue
-            if stat is not None and stat.st_size == before.size_bytes:
+            if stat is not None and stat[0] == before.size_bytes:
                 data, source, failure = _read(candidate)
                 if failure is None and hashlib.sha256(data).hexdigest() == before.source_sha256:
                     source.source_sha256, source.status, source.incident_id = (
@@ -501,6 +559,7 @@ def _run(plan: _Plan, workers: int, progress: Callable[[int, int], None] | None,
         sink.add_problems(problems)
     close_chunk()
     sink.flush()
+    close_archives()
     return result, reused, partly
 
 
