@@ -30,9 +30,11 @@ from pm_analytics import insights, settings
 from pm_analytics.parse import MAX_FILE_BYTES, SUFFIXES, ParseResult, parse_bytes
 from pm_analytics.parse.archive import ArchiveError, close_archives, list_members, read_member
 from pm_analytics.schema import Incident, Problem
+from pm_analytics.tickets import TicketExport, read_export
 from pm_analytics.store import (
     DatabaseWriter,
     SourceFile,
+    apply_tickets,
     canonicalise_names,
     derive_recurrences,
     incident_tables,
@@ -59,6 +61,7 @@ class LoadResult:
     parsed: int = 0
     reused: int = 0
     written: bool = False
+    exports: list[TicketExport] = field(default_factory=list)
 
     def count(self, status: str) -> int:
         return sum(1 for f in self.files if f.status == status)
@@ -73,7 +76,12 @@ class LoadResult:
         text = (f"{len(self.files)} files seen, {self.count('loaded')} loaded "
                 f"({self.with_warnings} with warnings), {rejected} rejected")
         skipped = self.count("skipped")
-        return text + (f", {skipped} skipped (not post-mortem files)" if skipped else "")
+        text += f", {skipped} skipped (not post-mortem files)" if skipped else ""
+        if self.exports:
+            read = sum(e.loaded for e in self.exports)
+            text += (f"; {len(self.exports)} ticket exports ({read} read, {len(self.exports) - read} rejected, "
+                     f"{sum(len(e.tickets) for e in self.exports)} tickets)")
+        return text
 
 
 @dataclass(frozen=True)
@@ -583,6 +591,32 @@ def load_paths(paths: Sequence[str | os.PathLike], relative_to: str | os.PathLik
     return result
 
 
+def _exports_unchanged(paths: Sequence[str | os.PathLike], previous: dict[str, tuple]) -> bool:
+    """True when the ticket exports are the ones the previous load read, each of the same size and time
+    (or, failing that, the same SHA-256)."""
+    if {str(p) for p in paths} != set(previous):
+        return False
+    for path in paths:
+        size, mtime_ns, sha = previous[str(path)]
+        try:
+            stat = os.stat(path)
+        except OSError:
+            if size is None:
+                continue
+            return False
+        if (stat.st_size, stat.st_mtime_ns) == (size, mtime_ns):
+            continue
+        if stat.st_size != size:
+            return False
+        try:
+            with open(path, "rb") as fh:
+                if hashlib.sha256(fh.read()).hexdigest() != sha:
+                    return False
+        except OSError:
+            return False
+    return True
+
+
 def _add_insights(writer: DatabaseWriter, workers: int) -> None:
     """Build the text model over every loaded incident and store related incidents and themes."""
     documents, teams, apps = insight_inputs(writer.con)
@@ -595,20 +629,24 @@ def load_into(paths: Sequence[str | os.PathLike], db_path: str | os.PathLike,
               relative_to: str | os.PathLike | None = None, source: str | None = None,
               progress: Callable[[int, int], None] | None = None, workers: int | None = None,
               incremental: bool = True, phase: Callable[[str], None] | None = None,
-              budget_s: float | None = None) -> LoadResult:
+              budget_s: float | None = None, tickets: Sequence[str | os.PathLike] = ()) -> LoadResult:
     """Load ``paths`` into the database at ``db_path``, replacing it atomically.
 
     With ``incremental`` (the default), files unchanged since the database was
     written are not parsed again, and an unchanged folder leaves the database
     untouched (``result.written`` is False). ``phase(name)`` is told when the
     load moves on: ``reading``, ``copying unchanged``, ``finishing``, ``replaced``.
+    ``tickets`` are ticket tracker exports (:mod:`pm_analytics.tickets`): their
+    status, completion date and assignee win over the post-mortems' for the
+    action items whose ticket they hold. A changed export, or another set of
+    them, makes the load run even when no post-mortem changed.
     """
     tell = phase or (lambda _: None)
     workers = default_workers() if workers is None else workers
     previous = previous_load(db_path) if incremental else None
     before = {f.source_path: f for f in previous.files} if previous else {}
     plan = _plan(discover(paths, relative_to), before)
-    if previous is not None and _unchanged(plan, before):
+    if previous is not None and _unchanged(plan, before) and _exports_unchanged(tickets, previous.exports or {}):
         result = LoadResult(problems=previous.problems(), files=list(before.values()), reused=len(before))
         if progress is not None:
             progress(len(plan.steps), len(plan.steps))
@@ -621,6 +659,12 @@ def load_into(paths: Sequence[str | os.PathLike], db_path: str | os.PathLike,
                                       previous.ids_by_path() if previous else None, budget_s or parse_budget())
         tell("copying unchanged")
         writer.copy_previous(reused, exclude_ids=[i for _, ids in partly for i in ids])
+        if tickets:
+            tell("reading ticket exports")
+        result.exports = [read_export(path) for path in tickets]
+        export_problems = [p for e in result.exports for p in e.problems] + apply_tickets(writer.con, result.exports)
+        writer.add_tables({}, export_problems)
+        result.problems.extend(export_problems)
         canonicalise_names(writer.con)
         tell("relating incidents")
         _add_insights(writer, workers)
