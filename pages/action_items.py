@@ -16,6 +16,8 @@ ui.table(by_priority, "by_priority", view,
           "overdue": "Overdue now", "open_age_days_median": "Median age of open items (days)"},
          file_name="action_items_by_priority", percent_columns=("completion_rate", "on_time_rate"))
 
+ui.tracker_note(view)
+
 trend = ui.get(view, "action_item_summary", view.filters, view.as_of, ("priority",), period)
 ui.chart(charts.action_rates(trend, period), "rates")
 ui.excluded_note(view)
@@ -29,7 +31,7 @@ else:
              {"title": "Post-mortem", "action_id": "Item", "priority": "Priority", "description": "Action item",
               "owner": "Owner", "ticket": "Ticket", "ticket_url": st.column_config.LinkColumn("Ticket link"),
               "due_at": st.column_config.DatetimeColumn("Due (UTC)", format="YYYY-MM-DD HH:mm"),
-              "days_overdue": "Days overdue"},
+              "days_overdue": "Days overdue", "status_in_doc": "Post-mortem says", "status_source": "Status from"},
              file_name="overdue_action_items", total_rows=ui.get(view, "headline", view.filters, view.as_of)[
                  "action_items_overdue"], full=lambda: ui.get(view, "overdue_items", view.filters, view.as_of))
 

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import duckdb
 import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
 
 from pm_analytics import metrics
 from pm_analytics.cli import main
@@ -158,6 +160,59 @@ def test_the_dashboard_reads_the_exports_of_its_setting(workspace, tmp_path, mon
     source = datasource.resolve()
     result = datasource.refresh(source)
     assert len(result.exports) == 4 and headline(source.db_path) == AFTER
+
+
+# -- the pages -----------------------------------------------------------------------------------------
+
+@pytest.fixture
+def served(workspace, tmp_path, monkeypatch):
+    monkeypatch.setenv("PM_ANALYTICS_DATA", str(workspace / "postmortems"))
+    monkeypatch.setenv("PM_ANALYTICS_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("PM_ANALYTICS_TICKETS", os.pathsep.join(exports_of(workspace, *ALL)))
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+def page(name: str, **params) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    for key, value in {"as_of": AS_OF.isoformat(), "range": "all", **params}.items():
+        at.query_params[key] = value
+    at.switch_page(name)
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def test_the_data_quality_page_counts_and_lists_the_disagreements(served):
+    at = page("pages/data_quality.py")
+    shown = {m.label: m.value for m in at.metric}
+    assert shown["Document and tracker disagree"] == "7" and shown["Ticket in no export"] == "2"
+    assert shown["Status from the tracker"] == "8" and shown["Items with a ticket"] == "11"
+    tables = {t.value.shape[0]: t.value for t in at.dataframe if "status_in_doc" in t.value.columns}
+    assert set(tables) == {7, 2}
+    captions = " ".join(c.value for c in at.caption).replace("\\", "")
+    assert "broken-jira.csv (Jira CSV, 2026-02-28, rejected, 0 tickets)" in captions
+    assert "github.json (GitHub JSON, 2026-02-28, loaded, 3 tickets)" in captions
+
+
+def test_the_action_items_and_incident_pages_show_where_a_status_came_from(served):
+    at = page("pages/action_items.py")
+    assert any("8 of 12 action items take their status" in c.value for c in at.caption)
+    overdue = next(t.value for t in at.dataframe if "days_overdue" in t.value.columns)
+    assert set(overdue["status_in_doc"]) == {"done", "open"}
+    at = page("pages/incident.py", id="2026-01-05-payments-timeout")
+    items = next(t.value for t in at.dataframe if "status_source" in t.value.columns)
+    assert list(items["status"]) == ["done", "open", "wontfix", "open"]
+    assert list(items["status_in_doc"]) == ["open", "done", "open", "open"]
+
+
+def test_without_exports_the_data_quality_page_says_how_to_give_them(served, monkeypatch):
+    monkeypatch.delenv("PM_ANALYTICS_TICKETS")
+    at = page("pages/data_quality.py")
+    assert any("No ticket tracker export was read" in c.value for c in at.caption)
 
 
 # -- reading exports -------------------------------------------------------------------------------------
