@@ -188,3 +188,20 @@ def test_a_word_file_whose_part_is_compressed_like_a_bomb_is_refused_before_it_i
         package.writestr("word/document.xml", "<w:document>" + " " * 30_000_000 + "</w:document>")
     with pytest.raises(ExportError, match="zip bomb"):
         read_docx(out.getvalue())
+
+
+def test_word_code_styles_are_code_and_no_typed_markdown_hides_what_follows():
+    from docx.enum.style import WD_STYLE_TYPE
+
+    def build(d):
+        d.styles.add_style("Code", WD_STYLE_TYPE.PARAGRAPH)
+        d.add_paragraph("10:00 Started at: a log line", style="Code")
+        d.add_paragraph("10:05 still the log", style="Code")
+        d.add_paragraph("```")
+        d.add_paragraph("<!-- a comment that never closes")
+        d.add_paragraph("# not a heading")
+        d.add_paragraph("Severity: SEV2")
+
+    assert shapes(read_docx(docx_bytes(build))) == [
+        (CODE, "", None), (TEXT, "<!-- a comment that never closes", True),
+        (TEXT, "# not a heading", True), (TEXT, "Severity: SEV2", True)]

@@ -36,7 +36,7 @@ W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 R = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 MC = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"
 _OFF = ("0", "false", "off", "none")
-_CODE_STYLES = re.compile(r"\b(code|preformatted|macro text|source|verbatim|monospace)\b", re.I)
+_CODE_STYLES = re.compile(r"\b(code|preformatted|macro text|verbatim|monospace)\b", re.I)
 _HEADING_STYLE = re.compile(r"heading\s*([1-9])$", re.I)
 # Word's built-in list styles nest by name: "List Bullet 2" is the second level.
 _LIST_STYLE = re.compile(r"list(?: bullet| number| continue)?\s+([2-9])$", re.I)

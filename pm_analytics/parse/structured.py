@@ -19,9 +19,11 @@ Markdown, so every field rule of :mod:`.reader` reads them alike:
 Inline formatting reaches ``source`` in Markdown's spelling (``**bold**``, a
 whole-line emphasis as ``_..._``, a link as ``[text](url)``), so the rules that
 look at it (a link's target, a byline's emphasis) work unchanged; ``text`` is
-that source cleaned as Markdown's is. Nothing the export holds is ever parsed
-as Markdown *structure*: a paragraph that starts with ``#`` or holds a fence is
-text, so no text can hide the rest of the document.
+that source cleaned as Markdown's is. A paragraph's line is read as the same
+line would be in a text file only where the line itself decides: typed as a
+list item (``- AI1: …``), tab-separated or a pipe row, or bold and nothing else.
+Nothing reaches across lines: a line starting with ``#``, a code fence or an
+HTML comment is text, so no text of the export can hide what follows it.
 
 Such documents have no source lines; a block's ``line`` is its number in the
 document's text rendering (:attr:`BlockWriter.lines`): one line per heading,
@@ -168,7 +170,10 @@ class BlockWriter:
             self.blocks.append(Block(HEADING, self._number(text), text, stripped, level=BOLD_LEVEL))
             return
         self.end_table()
-        block = Block(TEXT, self._number(clean(stripped)), clean(stripped), stripped, para=para)
+        text = clean(stripped)
+        if not text:  # only marks Markdown would strip (a typed ``` or **): nothing to read
+            return
+        block = Block(TEXT, self._number(text), text, stripped, para=para)
         _note_label(block)
         self.blocks.append(block)
 
