@@ -16,8 +16,6 @@ ui.table(by_priority, "by_priority", view,
           "overdue": "Overdue now", "open_age_days_median": "Median age of open items (days)"},
          file_name="action_items_by_priority", percent_columns=("completion_rate", "on_time_rate"))
 
-ui.tracker_note(view)
-
 trend = ui.get(view, "action_item_summary", view.filters, view.as_of, ("priority",), period)
 ui.chart(charts.action_rates(trend, period), "rates")
 ui.excluded_note(view)
@@ -31,7 +29,7 @@ else:
              {"title": "Post-mortem", "action_id": "Item", "priority": "Priority", "description": "Action item",
               "owner": "Owner", "ticket": "Ticket", "ticket_url": st.column_config.LinkColumn("Ticket link"),
               "due_at": st.column_config.DatetimeColumn("Due (UTC)", format="YYYY-MM-DD HH:mm"),
-              "days_overdue": "Days overdue", "status_in_doc": "Post-mortem says", "status_source": "Status from"},
+              "days_overdue": "Days overdue"},
              file_name="overdue_action_items", total_rows=ui.get(view, "headline", view.filters, view.as_of)[
                  "action_items_overdue"], full=lambda: ui.get(view, "overdue_items", view.filters, view.as_of))
 
@@ -42,3 +40,5 @@ with left:
 with right:
     by_team = ui.get(view, "action_item_summary", view.filters, view.as_of, ("team",))
     ui.chart(charts.open_items_by(by_team, "team", "team"), "open_by_team")
+
+ui.tracker_note(view)

@@ -615,12 +615,16 @@ def tracker_counts(report: dict) -> bool:
 
 
 def tracker_note(view: View) -> None:
-    """A caption saying how many of the selection's action items take their status from a tracker export."""
+    """How many of the selection's action items take their status from a tracker export, and where the
+    two disagree (a link to the data-quality page)."""
     counts = get(view, "tracker_counts", view.filters)
     if counts["from_tracker"]:
         st.caption(f"{format_count(counts['from_tracker'])} of {format_count(counts['items'])} action items take "
-                   "their status, completion date and owner from a ticket tracker export; what their post-mortem "
-                   "says is beside it (incident pages, CSV), and the data-quality page lists where the two disagree.")
+                   "their status, completion date and owner from a ticket tracker export; "
+                   f"{format_count(counts['disagree'])} of them disagree with their post-mortem. Each incident's "
+                   "page shows what its post-mortem says beside the tracker's status.")
+        st.page_link("pages/data_quality.py", label="Where post-mortems and the tracker disagree",
+                     query_params=view.link_params)
 
 
 def load_counts(report: dict) -> None:
