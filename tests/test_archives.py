@@ -60,12 +60,14 @@ def test_members_are_named_under_the_archive_and_hidden_entries_and_folders_are_
     assert result.incidents[0].source_path == "takeout.zip/Drive/Post-mortems/2025-09-02-cws.md"
 
 
-def test_a_zip_given_directly_is_read_too(tmp_path):
-    given = make_zip(tmp_path / "notion.zip", {"Export/2025-06-14-reminders.txt": TXT})
-    assert [c.source_path for c in discover([given])] == ["notion.zip/Export/2025-06-14-reminders.txt"]
+def test_a_zip_given_directly_is_read_too(tmp_path, monkeypatch):
+    make_zip(tmp_path / "notion.zip", {"Export/2025-06-14-reminders.txt": TXT})
+    monkeypatch.chdir(tmp_path)
+    assert [c.source_path for c in discover([Path("notion.zip")])] == ["notion.zip/Export/2025-06-14-reminders.txt"]
 
 
-def test_unsafe_names_links_encryption_nested_archives_and_bombs_are_reported_and_the_rest_loads(tmp_path):
+def test_unsafe_names_links_encryption_nested_archives_and_bombs_are_reported_and_the_rest_loads(tmp_path,
+                                                                                                 monkeypatch):
     link = zipfile.ZipInfo("Drive/link.md")
     link.external_attr = (stat.S_IFLNK | 0o777) << 16
     members = {"../../etc/evil.md": MD, "/abs/evil.md": MD, "C:\\evil.md": MD, "Drive/ok.md": MD,
@@ -74,7 +76,8 @@ def test_unsafe_names_links_encryption_nested_archives_and_bombs_are_reported_an
                "Drive/bomb.html": b"<p>" + b"a" * 1_500_000}
     make_zip(tmp_path / "x.zip", members)
     patch_member(tmp_path / "x.zip", "Drive/locked.md", flag=0x1)
-    result = load_paths([tmp_path / "x.zip"])
+    monkeypatch.chdir(tmp_path)
+    result = load_paths([Path("x.zip")])
     got = statuses(result)
     assert got["x.zip/Drive/ok.md"] == "loaded"
     for name in ("x.zip/../../etc/evil.md", "x.zip//abs/evil.md", "x.zip/C:/evil.md"):
@@ -89,13 +92,14 @@ def test_unsafe_names_links_encryption_nested_archives_and_bombs_are_reported_an
 
 def test_an_archive_over_the_entry_or_size_limits_is_not_read_at_all(tmp_path, monkeypatch):
     make_zip(tmp_path / "many.zip", {f"f{i}.md": MD for i in range(5)})
+    monkeypatch.chdir(tmp_path)
     monkeypatch.setattr(archive, "MAX_MEMBERS", 4)
-    result = load_paths([tmp_path / "many.zip"])
+    result = load_paths([Path("many.zip")])
     assert statuses(result) == {"many.zip": "rejected"}
     assert "5 entries; more than 4 are not read" in messages(result, "many.zip")[0]
     monkeypatch.setattr(archive, "MAX_MEMBERS", 10)
     monkeypatch.setattr(archive, "MAX_TOTAL_BYTES", 4000)
-    result = load_paths([tmp_path / "many.zip"])
+    result = load_paths([Path("many.zip")])
     assert statuses(result) == {"many.zip": "rejected"} and "zip bomb" in messages(result, "many.zip")[0]
 
 
