@@ -24,8 +24,6 @@ from pm_analytics.schema import INCIDENT_COLUMNS, Incident, Problem
 from pm_analytics.tickets import TicketExport, item_ticket_key, ticket_index
 
 SCHEMA_VERSION = 7
-# An action item's status_source when no tracker export holds its ticket.
-POST_MORTEM = "post-mortem"
 
 TABLES: dict[str, str] = {
     "incidents": """
@@ -150,6 +148,9 @@ TABLES: dict[str, str] = {
     """,
     "load_info": "key VARCHAR PRIMARY KEY, value VARCHAR",
 }
+
+# An action item's status_source when no tracker export holds its ticket.
+POST_MORTEM = "post-mortem"
 
 _CHILD_TABLES = {
     "incident_teams": lambda inc: [(inc.incident_id, t) for t in inc.teams],
