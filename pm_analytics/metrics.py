@@ -325,7 +325,7 @@ def app_heatmap(con, filters: Filters) -> pd.DataFrame:
 
 # -- action items -------------------------------------------------------------
 
-ACTION_COLUMNS = ["total", "done", "open", "wontfix", "completion_rate", "done_on_time", "on_time_rate",
+ACTION_COLUMNS = ["total", "done", "open", "wontfix", "completion_rate", "done_on_time", "due", "on_time_rate",
                   "overdue", "open_age_days_median", "open_age_days_max"]
 
 
@@ -342,16 +342,17 @@ def action_item_summary(con, filters: Filters, as_of: date, by: tuple[str, ...] 
     overdue now, and the median/max age of open items in days.
 
     Completion rate = done / (total - won't fix). On-time rate = done on time /
-    done items whose completion date and deadline are known. By team, an item
-    counts in each of its incident's teams.
+    items whose deadline has passed by ``as_of``, done or not (an open item past
+    its deadline is late; one not yet due is left out). By team, an item counts
+    in each of its incident's teams.
     """
     out = store.action_item_aggregates(con, filters, as_of, by, period)
     keys = (["period_start"] if period else []) + list(by)
     if out.empty:
         return pd.DataFrame({c: pd.Series(dtype="object") for c in keys + ACTION_COLUMNS})
     out["completion_rate"] = _ratio(out["done"], out["total"] - out["wontfix"])
-    out["on_time_rate"] = _ratio(out["done_on_time"], out["on_time_known"])
-    out = out.astype({c: "int64" for c in ("total", "done", "open", "wontfix", "done_on_time", "overdue")})
+    out["on_time_rate"] = _ratio(out["due_done_on_time"], out["due"])
+    out = out.astype({c: "int64" for c in ("total", "done", "open", "wontfix", "done_on_time", "due", "overdue")})
     out = out.astype({c: "float64" for c in ("open_age_days_median", "open_age_days_max")})
     if "period_start" in out.columns:
         out["period_start"] = pd.to_datetime(out["period_start"])
@@ -470,7 +471,9 @@ def headline(con, filters: Filters, as_of: date) -> dict:
         "patients_affected_total": total("patients_affected"),
         "patients_affected_unknown": int(row["incidents"] - row["patients_affected_known"]),
         **{name: int(row[name]) for name in ("action_items_total", "action_items_done", "action_items_done_on_time",
-                                             "action_items_overdue", "action_items_overdue_p0_p1")},
+                                             "action_items_due", "action_items_overdue", "action_items_overdue_p0_p1")},
+        "action_items_on_time_rate": round(row["action_items_due_done_on_time"] / row["action_items_due"], 4)
+        if row["action_items_due"] else None,
     }
 
 
@@ -624,19 +627,108 @@ def _none_if_nan(value):
 
 # -- overview ---------------------------------------------------------------------
 
-def overview_cards(con, filters: Filters, as_of: date, seed: int = 0) -> list[dict]:
-    """The overview's headline numbers, each against the previous equally long period where the filter
-    has a date range: ``key``, ``label``, ``unit`` (count/minutes/percent), ``value``, ``previous``,
-    ``change``, ``verdict`` (``None`` when there is nothing to compare) and ``note``."""
-    previous = filters.previous_period()
+def data_coverage(con, data_since: date | None = None) -> date | None:
+    """The first day the data covers: the earliest post-mortem's date, or ``data_since`` (a setting) when
+    that is earlier. Before it, no post-mortem says nothing about how many incidents there were."""
+    first, _ = store.date_bounds(con)
+    if first is None:
+        return data_since
+    return min(first, data_since) if data_since else first
+
+
+def window_coverage(window: tuple[date, date], covered_from: date | None, as_of: date) -> dict:
+    """How much of a date window the data covers: ``days``, ``covered_days`` and ``covered`` (the
+    covered part's first and last day, ``None`` when none is covered)."""
+    start, end = window
+    days = (end - start).days + 1
+    first = max(start, covered_from) if covered_from else None
+    last = min(end, as_of)
+    covered = (first, last) if first is not None and first <= last else None
+    return {"days": days, "covered_days": (covered[1] - covered[0]).days + 1 if covered else 0, "covered": covered}
+
+
+def _months(days: int) -> str:
+    months = round(days / 30.44)
+    return f"{months} month{'s' if months != 1 else ''}" if months >= 1 else f"{days} day{'s' if days != 1 else ''}"
+
+
+def compare_rates(current: float, previous: float, current_days: int, previous_days: int,
+                  higher_is_better: bool = False, alpha: float = 0.05) -> dict:
+    """Change in a count between two windows of different covered lengths, per 30 days: an exact binomial
+    test of whether the events split between the windows as their lengths would (the equal-length
+    :func:`compare_counts` is the case of equal lengths)."""
+    result = compare_counts(int(current), int(previous), higher_is_better, alpha)
+    if current_days == previous_days or not current_days or not previous_days:
+        return result
+    share = current_days / (current_days + previous_days)
+    total = int(current + previous)
+    result.update(current=current, previous=previous,
+                  change=30 * (current / current_days - previous / previous_days), p_value=math.nan)
+    if total < MIN_COMPARE_N:
+        result["verdict"] = TOO_SMALL
+        return result
+    p_value = _binomial_two_sided(int(current), total, share)
+    result["p_value"] = p_value
+    if p_value < alpha and current / current_days != previous / previous_days:
+        went_up = current / current_days > previous / previous_days
+        result["verdict"] = IMPROVED if went_up == higher_is_better else WORSE
+    else:
+        result["verdict"] = NO_CHANGE
+    return result
+
+
+def _binomial_two_sided(k: int, n: int, p: float) -> float:
+    """Exact two-sided binomial p-value: the probability of every outcome no likelier than ``k``
+    (the "minlike" rule of R's binom.test and scipy's binomtest)."""
+    log_pmf = [math.lgamma(n + 1) - math.lgamma(i + 1) - math.lgamma(n - i + 1)
+               + i * math.log(p) + (n - i) * math.log1p(-p) for i in range(n + 1)]
+    threshold = log_pmf[k] + 1e-7
+    return min(1.0, sum(math.exp(v) for v in log_pmf if v <= threshold))
+
+
+def overview_cards(con, filters: Filters, as_of: date, seed: int = 0, previous: Filters | None = None,
+                   data_since: date | None = None) -> list[dict]:
+    """The overview's headline numbers, each against ``previous`` (default: the equally long window
+    before) where the filter has a date range: ``key``, ``label``, ``unit`` (count/minutes/percent),
+    ``value``, ``previous``, ``change``, ``verdict`` (``None`` when there is nothing to compare),
+    ``note``, ``previous_window`` (its first and last day, when compared), ``per_month`` (``change`` is
+    per 30 days because a window is only partly covered) and ``how`` (what the comparison could use).
+
+    A verdict compares like with like: only the part of each window the data covers counts
+    (:func:`data_coverage`). When a window is only partly covered, counts and sums are compared per
+    month over the covered parts, and the card says so; a window the data does not cover at all gets no
+    verdict."""
+    previous = previous if previous is not None else filters.previous_period()
     numbers = headline(con, filters, as_of)
+    covered_from = data_coverage(con, data_since)
+    cover = cover_before = None
+    if previous is not None:
+        before_from, before_to = previous.date_from, previous.date_to
+        cover = window_coverage((filters.date_from, filters.date_to), covered_from, as_of)
+        cover_before = window_coverage((previous.date_from, previous.date_to), covered_from, as_of)
+        if cover_before["covered_days"] < min(30, cover_before["days"]) or not cover["covered_days"]:
+            previous = None
+    partial = cover is not None and previous is not None and (
+        cover_before["covered_days"] < cover_before["days"] or cover["covered_days"] < cover["days"])
+    how = ""
+    if cover_before is not None:
+        if previous is None:
+            how = (f"no comparison: the data starts {covered_from.isoformat()}, so the window before "
+                   f"({before_from.isoformat()} – {before_to.isoformat()}) holds less than a month of it"
+                   if covered_from and cover["covered_days"] else "")
+        elif partial:
+            how = (f"the window before covers {_months(cover_before['covered_days'])} of "
+                   f"{_months(cover_before['days'])} (data starts {covered_from.isoformat()}); counts compared per month")
     cards = []
 
-    def card(key, label, unit, value, result=None, note=""):
+    def card(key, label, unit, value, result=None, note="", per_month=False):
+        compared = result is not None and previous is not None
         cards.append({"key": key, "label": label, "unit": unit, "value": value,
                       "previous": result["previous"] if result else None,
-                      "change": result["change"] if result else None,
-                      "verdict": result["verdict"] if result else None, "note": note})
+                      "change": result["change"] if result else None, "verdict": result["verdict"] if result else None,
+                      "note": note, "how": how if (compared or key != "overdue") else "",
+                      "previous_window": (previous.date_from, previous.date_to) if compared else None,
+                      "per_month": bool(per_month and partial and compared)})
 
     values = (store.period_values(con, filters, previous, _sql({"time_to_detect_min": "", "duration_min": "",
                                                                 "patients_affected": ""}))
@@ -646,27 +738,38 @@ def overview_cards(con, filters: Filters, as_of: date, seed: int = 0) -> list[di
         if values is None:
             return None
         known = values[values[metric].notna()]
-        return compare_values(known.loc[known["in_current"], metric].to_numpy(dtype=float),
-                              known.loc[known["in_previous"], metric].to_numpy(dtype=float),
-                              statistic=statistic, seed=seed)
+        now, before = (known.loc[known["in_current"], metric].to_numpy(dtype=float),
+                       known.loc[known["in_previous"], metric].to_numpy(dtype=float))
+        if statistic == "sum" and partial:
+            result = compare_values(now, before, statistic="sum", seed=seed)
+            rated = compare_rates(float(now.sum()), float(before.sum()), cover["covered_days"],
+                                  cover_before["covered_days"])
+            return {**result, "change": rated["change"], "verdict": result["verdict"] if result["verdict"] == TOO_SMALL
+                    else rated["verdict"]}
+        return compare_values(now, before, statistic=statistic, seed=seed)
+
+    def counted(current: int, before: int) -> dict:
+        if partial:
+            return compare_rates(current, before, cover["covered_days"], cover_before["covered_days"])
+        return compare_counts(current, before)
 
     card("incidents", "Incidents", "count", numbers["incidents"],
-         compare_counts(numbers["incidents"], int(values["in_previous"].sum())) if previous else None)
+         counted(numbers["incidents"], int(values["in_previous"].sum())) if previous else None, per_month=True)
     sev1_count = numbers["incidents_by_severity"]["SEV1"]
     include_sev1 = not filters.severities or "SEV1" in filters.severities
     sev1 = values[values["severity"] == "SEV1"] if values is not None else None
     card("sev1", "SEV1 incidents", "count", sev1_count,
-         compare_counts(sev1_count, int(sev1["in_previous"].sum())) if previous and include_sev1 else None)
+         counted(sev1_count, int(sev1["in_previous"].sum())) if previous and include_sev1 else None, per_month=True)
     card("mttd", "Median time to detect", "minutes", numbers["median_time_to_detect_min"], compare("time_to_detect_min"))
     card("mttr", "Median time to recover", "minutes", numbers["median_duration_min"], compare("duration_min"))
     card("patients", "Patients affected", "count", numbers["patients_affected_total"],
-         compare("patients_affected", statistic="sum"),
+         compare("patients_affected", statistic="sum"), per_month=True,
          note=f"+ {numbers['patients_affected_unknown']} incidents unknown" if numbers["patients_affected_unknown"] else "")
-    on_time, on_time_before = store.on_time_flags(con, filters, previous or filters)
+    on_time, on_time_before = store.on_time_flags(con, filters, previous or filters, as_of)
     card("on_time", "Action items done on time", "percent", float(on_time.mean()) if on_time.size else None,
          compare_values(on_time, on_time_before, statistic="mean", higher_is_better=True, seed=seed)
          if previous else None,
-         note=f"of {on_time.size} done items with a deadline")
+         note=f"of {on_time.size} items due by {as_of.isoformat()} (open ones count as late)")
     card("overdue", "Overdue P0/P1 action items", "count", numbers["action_items_overdue_p0_p1"],
          note=f"as of {as_of.isoformat()}")
     return cards

@@ -743,14 +743,18 @@ def app_counts(con, filters):
 # An action item done by its deadline's (UTC) date; NULL unless done with both dates known.
 DONE_ON_TIME_SQL = ("CASE WHEN a.status = 'done' AND a.completed_on IS NOT NULL AND a.due_at IS NOT NULL "
                     "THEN a.completed_on <= CAST(a.due_at AS DATE) END")
+# An item whose deadline has passed by as of (the ``?``), done or not: what the on-time rate divides by.
+# Won't-fix items and done items without a completion date (on time or not, nobody knows) are left out.
+DUE_SQL = ("(a.due_at IS NOT NULL AND a.status <> 'wontfix' AND CAST(a.due_at AS DATE) < ? "
+           "AND NOT (a.status = 'done' AND a.completed_on IS NULL))")
 
 
 def _action_items_sql(filters, as_of, incident_id: str | None = None) -> tuple[str, list]:
     """A query of the selection's action items with their flags as of ``as_of`` (a date).
 
-    Done on time: completed on or before the deadline's (UTC) date. Overdue:
-    open and the deadline's date is before ``as_of``. Unknown deadline or
-    completion date leaves the flag NULL.
+    Done on time: completed on or before the deadline's (UTC) date. Due: the
+    deadline's date is before ``as_of`` (see :data:`DUE_SQL`). Overdue: open
+    and due. Unknown deadline or completion date leaves the flag NULL.
     """
     where, params = filters.where()
     if incident_id is not None:
@@ -761,6 +765,7 @@ def _action_items_sql(filters, as_of, incident_id: str | None = None) -> tuple[s
                coalesce(a.priority, 'No priority') AS priority, a.description, a.owner, a.ticket, a.ticket_url,
                a.status, a.completed_on, a.due_at,
                {DONE_ON_TIME_SQL} AS done_on_time,
+               {DUE_SQL} AS due,
                CASE WHEN a.status = 'open' AND a.due_at IS NOT NULL THEN CAST(a.due_at AS DATE) < ? END AS overdue,
                CASE WHEN a.status = 'open' AND a.due_at IS NOT NULL AND CAST(a.due_at AS DATE) < ?
                     THEN date_diff('day', CAST(a.due_at AS DATE), CAST(? AS DATE)) END AS days_overdue,
@@ -770,7 +775,7 @@ def _action_items_sql(filters, as_of, incident_id: str | None = None) -> tuple[s
         FROM action_items a JOIN incidents i ON i.incident_id = a.incident_id
         WHERE {where}
     """
-    return sql, [as_of, as_of, as_of, as_of] + params
+    return sql, [as_of, as_of, as_of, as_of, as_of] + params
 
 
 def action_item_rows(con, filters, as_of, incident_id: str | None = None, overdue_only: bool = False,
@@ -796,13 +801,15 @@ _ITEM_COUNTS_SQL = """
                count(*) FILTER (ai.status = 'open') AS open,
                count(*) FILTER (ai.status = 'wontfix') AS wontfix,
                count(*) FILTER (ai.done_on_time) AS done_on_time,
-               count(ai.done_on_time) AS on_time_known,
+               count(*) FILTER (ai.due) AS due,
+               count(*) FILTER (ai.due AND ai.done_on_time) AS due_done_on_time,
                count(*) FILTER (ai.overdue) AS overdue"""
 
 
 def action_item_aggregates(con, filters, as_of, by: Sequence[str] = ("priority",), period: str | None = None):
     """Per group of ``by`` (priority, owner, severity, team; and ``period_start`` for a period): total,
-    done, open, wontfix, done_on_time, on_time_known, overdue, open_age_days_median, open_age_days_max.
+    done, open, wontfix, done_on_time, due (deadline passed by ``as_of``), due_done_on_time, overdue,
+    open_age_days_median, open_age_days_max.
 
     By team, an item counts once in each of its incident's teams (only the
     filtered teams when the filter names some).
@@ -846,7 +853,8 @@ def _action_item_aggregates_by_team(con, filters, sql: str, params: list, item_k
         SELECT {keys},
                sum(total)::BIGINT AS total, sum(done)::BIGINT AS done, sum(open)::BIGINT AS open,
                sum(wontfix)::BIGINT AS wontfix, sum(done_on_time)::BIGINT AS done_on_time,
-               sum(on_time_known)::BIGINT AS on_time_known, sum(overdue)::BIGINT AS overdue,
+               sum(due)::BIGINT AS due, sum(due_done_on_time)::BIGINT AS due_done_on_time,
+               sum(overdue)::BIGINT AS overdue,
                any_value(ages.open_age_days_median) AS open_age_days_median,
                max(open_age_days) AS open_age_days_max
         FROM grouped LEFT JOIN ages USING ({keys})
@@ -878,6 +886,8 @@ def headline_row(con, filters, as_of) -> dict[str, Any]:
             SELECT count(*) AS action_items_total,
                    count(*) FILTER (ai.status = 'done') AS action_items_done,
                    count(*) FILTER (ai.done_on_time) AS action_items_done_on_time,
+                   count(*) FILTER (ai.due) AS action_items_due,
+                   count(*) FILTER (ai.due AND ai.done_on_time) AS action_items_due_done_on_time,
                    count(*) FILTER (ai.overdue) AS action_items_overdue,
                    count(*) FILTER (ai.overdue AND ai.priority IN ('P0', 'P1')) AS action_items_overdue_p0_p1
             FROM ({items_sql}) ai
@@ -887,16 +897,16 @@ def headline_row(con, filters, as_of) -> dict[str, Any]:
     return row
 
 
-def on_time_flags(con, current, previous):
-    """``done_on_time`` (1.0/0.0) of every done item with a known completion date and deadline, for
-    the incidents of two filters in one scan: (current flags, previous flags)."""
+def on_time_flags(con, current, previous, as_of):
+    """For every item of the incidents of two filters whose deadline had passed by ``as_of``: 1.0 when
+    it was done on time, 0.0 when late or still open (one scan): (current flags, previous flags)."""
     chosen, params = _either_period(current, previous)
     df = fetch_df(con, f"""
         WITH chosen AS ({chosen})
-        SELECT c.in_current, c.in_previous, CAST({DONE_ON_TIME_SQL} AS DOUBLE) AS v
+        SELECT c.in_current, c.in_previous, CAST(coalesce({DONE_ON_TIME_SQL}, false) AS DOUBLE) AS v
         FROM action_items a JOIN chosen c ON c.incident_id = a.incident_id
-        WHERE {DONE_ON_TIME_SQL} IS NOT NULL
-    """, params)
+        WHERE {DUE_SQL}
+    """, params + [as_of])
     return (df.loc[df["in_current"], "v"].to_numpy(dtype=float), df.loc[df["in_previous"], "v"].to_numpy(dtype=float))
 
 

@@ -23,7 +23,15 @@ import streamlit as st
 
 from pm_analytics import datasource, metrics
 from pm_analytics.charts import PLOTLY_CONFIG, clicked_incident
-from pm_analytics.filters import PRESETS, Filters, from_query_params, preset_range, to_query_params
+from pm_analytics.filters import (
+    PRESETS,
+    Filters,
+    RangeNote,
+    comparison_range,
+    from_query_params,
+    resolve_range,
+    to_query_params,
+)
 from pm_analytics.formatting import (
     escape_markdown,
     format_count,
@@ -52,11 +60,12 @@ NAV = (
     ("pages/data_quality.py", "Data quality"),
 )
 INCIDENT_PAGE = "pages/incident.py"
-FILTER_KEYS = ("range", "from", "to", "sev", "team", "audience", "platform", "drills")
+FILTER_KEYS = ("range", "from", "to", "until", "sev", "team", "audience", "platform", "drills")
 MAX_TABLE_ROWS = 1000
 # Post-mortems listed on the search page; more is a wall of text nobody reads (the CSV has them all).
 SEARCH_POST_MORTEMS_SHOWN = 50
-EMPTY_MESSAGE = "No post-mortems match these filters. Widen the date range or clear a filter in the sidebar."
+EMPTY_HINT = "Widen the date range or clear a filter in the sidebar."
+EMPTY_MESSAGE = "No post-mortems match these filters. " + EMPTY_HINT
 
 
 @dataclass(frozen=True)
@@ -68,6 +77,8 @@ class View:
     preset: str
     as_of: date
     link_params: dict
+    # The window the overview compares with (see :func:`~pm_analytics.filters.comparison_range`).
+    previous: Filters | None = None
 
 
 # -- data -----------------------------------------------------------------------
@@ -273,11 +284,13 @@ def page(title: str, question: str | None, show_title: bool = True) -> View:
     as_of = _as_of()
     choices = get(version, "filter_choices")
     with st.sidebar:
-        filters, preset = _filter_widgets(choices, as_of)
-        link_params = to_query_params(filters, preset)
+        navigation = st.container()
+        filters, preset, note = _filter_widgets(version, choices, as_of)
+        link_params = to_query_params(filters, preset, _until())
         if st.query_params.get("as_of"):
             link_params["as_of"] = as_of.isoformat()
-        _navigation(link_params)
+        with navigation:
+            _navigation(link_params)
         summary = get(version, "load_summary")
         if st.button("Reload", key="reload", help="Read the post-mortem folder again to pick up changed files"):
             _data_version(reload=True)
@@ -288,10 +301,38 @@ def page(title: str, question: str | None, show_title: bool = True) -> View:
     if show_title:
         st.title(title)
         st.caption(question)
-    return View(version, filters, preset, as_of, link_params)
+    if note is not None:
+        range_note(note)
+    window = comparison_range(preset, filters.date_from, filters.date_to)
+    previous = filters.with_dates(*window) if window else None
+    return View(version, filters, preset, as_of, link_params, previous)
 
 
-def _filter_widgets(choices: dict, as_of: date) -> tuple[Filters, str]:
+def range_note(note: RangeNote) -> None:
+    """The note saying the range was anchored on the data (or holds none of it), with its one-click change."""
+    with st.container(border=True):
+        left, right = st.columns([4, 1], vertical_alignment="center")
+        left.markdown(f":material/event_note: {note.text}")
+        right.button(note.action_label, key="range_note_action", on_click=_replace_range, args=(note.action_params,))
+
+
+def _replace_range(params: dict) -> None:
+    for key in ("range", "from", "to", "until"):
+        if key in st.query_params and key not in params:
+            del st.query_params[key]
+    for key, value in params.items():
+        st.query_params[key] = value
+
+
+def _until() -> date | None:
+    raw = st.query_params.get("until")
+    try:
+        return date.fromisoformat(raw) if raw else None
+    except ValueError:
+        return None
+
+
+def _filter_widgets(version: str, choices: dict, as_of: date) -> tuple[Filters, str, RangeNote | None]:
     url_filters, url_preset = from_query_params(st.query_params.to_dict(), as_of)
     lists = {"sev": ("severities", "Severity"), "team": ("teams", "Team"),
              "audience": ("audiences", "Audience"), "platform": ("platforms", "Platform")}
@@ -304,20 +345,26 @@ def _filter_widgets(choices: dict, as_of: date) -> tuple[Filters, str]:
 
     st.header("Filters")
     preset = st.selectbox("Date range", list(PRESETS), format_func=PRESETS.get, key="range")
+    picked = (None, None)
     if preset == "custom":
-        picked = st.date_input("From – to (incident start date)", key="dates", format="YYYY-MM-DD")
-        date_from, date_to = (tuple(picked) + (None, None))[:2] if isinstance(picked, (list, tuple)) else (picked, None)
-    else:
-        date_from, date_to = preset_range(preset, as_of)
+        chosen = st.date_input("From – to (incident start date)", key="dates", format="YYYY-MM-DD")
+        picked = (tuple(chosen) + (None, None))[:2] if isinstance(chosen, (list, tuple)) else (chosen, None)
     picked_lists = {key: st.multiselect(label, choices[field], key=key, placeholder="All")
                     for key, (field, label) in lists.items()}
     include_drills = st.checkbox("Include drills and tests", key="drills",
                                  help="Post-mortems marked as drills are left out of every statistic unless ticked")
+
+    def holds(date_from: date | None, date_to: date | None) -> bool:
+        dated = Filters(date_from=date_from, date_to=date_to, include_excluded=include_drills)
+        return get(version, "incident_count", dated, include_drills=include_drills) > 0
+
+    until = _until()
+    date_from, date_to, note = resolve_range(preset, picked, until, as_of, choices["last_date"], holds)
     filters = Filters(date_from=date_from, date_to=date_to, severities=tuple(picked_lists["sev"]),
                       teams=tuple(picked_lists["team"]), audiences=tuple(picked_lists["audience"]),
                       platforms=tuple(picked_lists["platform"]), include_excluded=include_drills)
-    _publish(FILTER_KEYS, to_query_params(filters, preset))
-    return filters, preset
+    _publish(FILTER_KEYS, to_query_params(filters, preset, until))
+    return filters, preset, note
 
 
 def _navigation(link_params: dict) -> None:
@@ -418,7 +465,8 @@ def incident_link(view: View, incident_id: str, label: str) -> None:
 
 
 def metric_card(card: dict) -> None:
-    """One headline number with its change against the previous period and the plain verdict.
+    """One headline number with its change against the window before, the plain verdict, and (under
+    it) which window that was and what it held.
 
     The change is coloured only when the verdict is "improved" or "worse": a
     difference the data cannot support stays grey.
@@ -426,17 +474,32 @@ def metric_card(card: dict) -> None:
     fmt = {"count": format_count, "minutes": format_minutes, "percent": format_percent}[card["unit"]]
     delta = None
     change = card["change"]
-    if card["verdict"] is not None and change is not None and not pd.isna(change):
-        sign = "+" if change > 0 else "-" if change < 0 else "±"
-        size = f"{abs(change) * 100:.1f} pp" if card["unit"] == "percent" else fmt(abs(change))
-        delta = f"{sign}{size} vs previous period"
+    per = " a month" if card.get("per_month") else ""
+    if card["verdict"] is not None and change is not None and not pd.isna(change) and round(change, 3) != 0:
+        sign = "+" if change > 0 else "-"
+        size = (f"{abs(change) * 100:.1f} pp" if card["unit"] == "percent"
+                else f"{abs(change):,.1f}" if card.get("per_month") else fmt(abs(change)))
+        delta = f"{sign}{size}{per} vs before"
     judged = card["verdict"] in (metrics.IMPROVED, metrics.WORSE)
     lower_is_better = card["unit"] != "percent"
+    window = card.get("previous_window")
+    before = ""
+    if window:
+        value = card["previous"]
+        before = (f"Before: {window[0]:%Y-%m-%d} – {window[1]:%Y-%m-%d}, "
+                  f"{fmt(value) if not is_unknown(value) else 'unknown'}")
     st.metric(card["label"], fmt(card["value"]), delta=delta, border=True,
-              delta_color=("inverse" if lower_is_better else "normal") if judged else "off")
+              delta_color=("inverse" if lower_is_better else "normal") if judged else "off",
+              help=" · ".join(x for x in (before, card.get("how")) if x) or None)
     lines = [card["verdict"]] if card["verdict"] else []
-    if card["verdict"] is None and card["key"] != "overdue":
-        lines.append("pick a date range to compare")
+    if card["verdict"] is not None and delta is None and change is not None and not pd.isna(change):
+        lines.append("same as before")
+    if before:
+        lines.append(before)
+    if card.get("per_month"):
+        lines.append(card.get("how") or "compared per month")
+    elif card["verdict"] is None and card["key"] != "overdue":
+        lines.append(card.get("how") or "pick a date range to compare")
     if card["note"]:
         lines.append(card["note"])
     st.caption(" · ".join(lines))

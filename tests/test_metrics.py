@@ -188,10 +188,11 @@ def test_action_items_by_priority(con):
     summary = metrics.action_item_summary(con, ALL, AS_OF).set_index("priority")
     p0, p1, p2 = summary.loc["P0"], summary.loc["P1"], summary.loc["P2"]
     assert (p0.total, p0.done, p0.open, p0.wontfix, p0.completion_rate) == (2, 1, 1, 0, 0.5)
-    assert (p0.done_on_time, p0.on_time_rate, p0.overdue, p0.open_age_days_median) == (1, 1.0, 1, 103)
+    # On time over items due: P0 one done on time + one open past its deadline -> 1 of 2.
+    assert (p0.done_on_time, p0.due, p0.on_time_rate, p0.overdue, p0.open_age_days_median) == (1, 2, 0.5, 1, 103)
     assert (p1.total, p1.done, p1.wontfix, p1.completion_rate, p1.done_on_time, p1.on_time_rate) == (2, 1, 1, 1.0, 0, 0.0)
-    assert (p2.total, p2.open, p2.completion_rate, p2.overdue) == (2, 2, 0.0, 1)
-    assert math.isnan(p2.on_time_rate)
+    # P2: both open, one past its deadline (due, so late), one not yet due (left out).
+    assert (p2.total, p2.open, p2.completion_rate, p2.overdue, p2.due, p2.on_time_rate) == (2, 2, 0.0, 1, 1, 0.0)
     assert (p2.open_age_days_median, p2.open_age_days_max) == (70.5, 113)
     assert list(summary.index) == ["P0", "P1", "P2"]
 
@@ -284,6 +285,10 @@ def test_headline(con):
         "action_items_total": 6,
         "action_items_done": 2,
         "action_items_done_on_time": 1,
+        # Due by AS_OF: A's P0 (done on time), B's P0 (open, late), the P1 done late, A's P2 (open, late);
+        # the wontfix P1 and the P2 not yet due are left out.
+        "action_items_due": 4,
+        "action_items_on_time_rate": 0.25,
         "action_items_overdue": 2,
         "action_items_overdue_p0_p1": 1,
     }
@@ -291,8 +296,11 @@ def test_headline(con):
 
 def test_overview_cards_against_the_period_before(con):
     """Feb-Apr 2025 (C, D) against the 89 days before (A, B; E is a drill); every n is under 10, so no verdict."""
-    cards = {c["key"]: c for c in metrics.overview_cards(con, ALL.with_dates(date(2025, 2, 1), date(2025, 4, 30)), AS_OF)}
+    window = ALL.with_dates(date(2025, 2, 1), date(2025, 4, 30))
+    cards = {c["key"]: c for c in metrics.overview_cards(con, window, AS_OF, data_since=date(2024, 11, 1))}
     assert (cards["incidents"]["value"], cards["incidents"]["previous"]) == (2, 2)
+    assert cards["incidents"]["previous_window"] == (date(2024, 11, 4), date(2025, 1, 31))
+    assert not cards["incidents"]["per_month"]
     assert (cards["sev1"]["value"], cards["sev1"]["previous"]) == (0, 1)
     assert (cards["mttd"]["value"], cards["mttd"]["previous"], cards["mttd"]["change"]) == (5, 20, -15)
     assert (cards["mttr"]["value"], cards["mttr"]["previous"], cards["mttr"]["change"]) == (50, 120, -70)
@@ -300,10 +308,52 @@ def test_overview_cards_against_the_period_before(con):
     assert cards["patients"]["note"] == ""
     assert {c["verdict"] for c in cards.values() if c["verdict"]} == {metrics.TOO_SMALL}
     sev2_only = {c["key"]: c for c in metrics.overview_cards(
-        con, Filters(severities=("SEV2",)).with_dates(date(2025, 2, 1), date(2025, 4, 30)), AS_OF)}
+        con, Filters(severities=("SEV2",)).with_dates(date(2025, 2, 1), date(2025, 4, 30)), AS_OF,
+        data_since=date(2024, 11, 1))}
     assert sev2_only["sev1"]["value"] == 0 and sev2_only["sev1"]["verdict"] is None
     assert (sev2_only["incidents"]["value"], sev2_only["incidents"]["previous"]) == (1, 1)
     assert all(c["verdict"] is None for c in metrics.overview_cards(con, ALL, AS_OF))
+
+
+def test_no_verdict_when_the_window_before_holds_under_a_month_of_data(con):
+    """The data starts 2025-01-10 (A): the 89 days before Feb-Apr hold 22 days of it, so no card compares."""
+    cards = metrics.overview_cards(con, ALL.with_dates(date(2025, 2, 1), date(2025, 4, 30)), AS_OF)
+    assert all(c["verdict"] is None and c["previous_window"] is None for c in cards)
+    incidents = cards[0]
+    assert incidents["value"] == 2
+    assert incidents["how"] == ("no comparison: the data starts 2025-01-10, so the window before "
+                                "(2024-11-04 – 2025-01-31) holds less than a month of it")
+
+
+def test_counts_compared_per_month_when_the_window_before_is_partly_covered(con):
+    """Data since 2024-12-01: the window before covers 62 of its 89 days. Two incidents in each window are
+    not "no change": per 30 covered days it is 30 * (2/89 - 2/62) = -0.2936, too few for a verdict."""
+    cards = {c["key"]: c for c in metrics.overview_cards(
+        con, ALL.with_dates(date(2025, 2, 1), date(2025, 4, 30)), AS_OF, data_since=date(2024, 12, 1))}
+    incidents = cards["incidents"]
+    assert (incidents["value"], incidents["previous"], incidents["per_month"]) == (2, 2, True)
+    assert incidents["change"] == pytest.approx(30 * (2 / 89 - 2 / 62))
+    assert incidents["verdict"] == metrics.TOO_SMALL
+    assert incidents["how"] == ("the window before covers 2 months of 3 months (data starts 2024-12-01); "
+                                "counts compared per month")
+    assert cards["patients"]["per_month"] and cards["patients"]["change"] == pytest.approx(30 * (200 / 89 - 1000 / 62))
+    assert not cards["mttr"]["per_month"] and cards["mttr"]["change"] == -70  # a median needs no rate
+
+
+def test_compare_rates_is_an_exact_binomial_test_on_covered_days():
+    """60 incidents in 365 covered days against 30 in 273: the split expected from the lengths is
+    365/638 of 90; scipy's exact test gives the same p-value."""
+    from scipy.stats import binomtest
+
+    result = metrics.compare_rates(60, 30, 365, 273)
+    expected = binomtest(60, 90, 365 / 638).pvalue
+    assert result["p_value"] == pytest.approx(expected, rel=1e-6)
+    assert result["change"] == pytest.approx(30 * (60 / 365 - 30 / 273))
+    assert result["verdict"] == (metrics.WORSE if expected < 0.05 else metrics.NO_CHANGE)
+    # The raw counts (60 against 30) would call it worse; per covered day it is within chance here.
+    assert metrics.compare_counts(60, 30)["verdict"] == metrics.WORSE
+    same_rate = metrics.compare_rates(48, 36, 365, 273)
+    assert same_rate["verdict"] == metrics.NO_CHANGE
 
 
 def test_headline_of_nothing_is_unknown_not_zero(con):
