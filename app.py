@@ -19,6 +19,8 @@ else:
     for column, card in zip(st.columns(4) + st.columns(3), cards):
         with column:
             ui.metric_card(card)
+            if card["key"] == "overdue":
+                ui.chase_link(view)
     ui.excluded_note(view)
 
     counts = ui.get(view, "incident_counts", view.filters, "month", "severity")

@@ -14,6 +14,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from pm_analytics.formatting import escape_html, format_count, format_minutes, format_minutes_tick, format_percent
+from pm_analytics.metrics import RECURRENCE_STATUSES
 
 SEVERITY_COLORS = {"SEV1": "#c0392b", "SEV2": "#e67e22", "SEV3": "#f1c40f", "Unknown": "#95a5a6"}
 PHASE_COLORS = {
@@ -438,8 +439,10 @@ def recurrence_by_team(summary: pd.DataFrame) -> go.Figure:
         return empty_figure(title, "No incident in these filters repeats an earlier one")
     data = summary.iloc[::-1]
     fig = go.Figure()
-    colors = ("#00cc96", "#ef553b", "#b0b7ff")
-    for status, color in zip(("all P0/P1 done before it", "some P0/P1 still open", "no P0/P1 items"), colors):
+    # Neither outcome is good news: a repeat after the fix was done means it did not work (red); one while
+    # the fix was still open is a follow-through gap (amber). Greys: nothing to judge.
+    colors = ("#d62728", "#ff9f1c", "#b8b8b8", "#dedede")
+    for status, color in zip(RECURRENCE_STATUSES, colors):
         fig.add_bar(x=data[status], y=[escape_html(t) for t in data["team"]], orientation="h", name=status,
                     marker_color=color, hovertemplate="%{y}: %{x} repeats (" + status + ")<extra></extra>")
     fig.update_layout(barmode="stack")

@@ -371,6 +371,23 @@ def overdue_items(con, filters: Filters, as_of: date, limit: int | None = None) 
     return items[columns].reset_index(drop=True)
 
 
+CHASE_COLUMNS = ["priority", "owner", "teams", "days_overdue", "ticket", "ticket_url", "incident_id", "title",
+                 "action_id", "description", "due_at"]
+
+
+def chase_list(con, filters: Filters, as_of: date, priorities: tuple[str, ...] = ("P0", "P1"),
+               limit: int | None = None) -> pd.DataFrame:
+    """Who to chase: open items of ``priorities`` past their deadline as of ``as_of``, the deciding
+    columns first, grouped by the incident's teams then owner, most days overdue first in each group."""
+    rows = store.chase_rows(con, filters, as_of, priorities, limit)
+    return rows[CHASE_COLUMNS].astype({"days_overdue": "int64"}).reset_index(drop=True)
+
+
+def chase_count(con, filters: Filters, as_of: date, priorities: tuple[str, ...] = ("P0", "P1")) -> int:
+    """How many items :func:`chase_list` gives without a limit."""
+    return len(store.chase_rows(con, filters, as_of, priorities))
+
+
 def follow_through(con, filters: Filters) -> pd.DataFrame:
     """Per incident: action items done / total (``done_share`` is NULL for an incident with none)."""
     table = store.incident_table(con, filters)[["incident_id", "title", "action_items_done", "action_items_total"]]
@@ -403,6 +420,83 @@ def incidents_per_team(con, filters: Filters, period: str | None = None) -> pd.D
     out = wide[keys + ["incidents"]].rename(columns={"group": "team"})
     return out.sort_values((["period_start"] if period else []) + ["incidents", "team"],
                            ascending=([True] if period else []) + [False, True]).reset_index(drop=True)
+
+
+TEAM_COLUMNS = ["team", "incidents", "sev1", "median_duration_min", "p90_duration_min", "median_time_to_detect_min",
+                "patients_affected", "patients_affected_unknown", "patient_impact_min", "overdue_p0_p1",
+                "off_hours_share", "fully_reviewed_share", "incidents_per_quarter"]
+
+
+# What the Teams page can sort by, each worst (or largest) first.
+TEAM_SORTS = {
+    "incidents": "Incidents", "sev1": "SEV1 incidents", "median_duration_min": "Median time to recover",
+    "p90_duration_min": "p90 time to recover", "median_time_to_detect_min": "Median time to detect",
+    "patients_affected": "Patients affected", "patient_impact_min": "Patient impact-minutes",
+    "overdue_p0_p1": "Overdue P0/P1 items", "off_hours_share": "Off-hours share",
+    "fully_reviewed_share": "Fully reviewed (least first)",
+}
+
+
+def team_table(con, filters: Filters, as_of: date, quarters: list[date] | None = None,
+               sort_by: str = "incidents") -> pd.DataFrame:
+    """One row per team, most incidents first: incidents, SEV1s, median and p90 time to recover, median
+    time to detect, patients affected (sum of known, and incidents unknown), patient impact-minutes,
+    overdue P0/P1 items as of ``as_of``, off-hours share, share of post-mortems fully reviewed, and
+    ``incidents_per_quarter`` (a list, one count per quarter in ``quarters``, default the quarters of
+    the filter's range or of the data). Sorted by ``sort_by`` (a :data:`TEAM_SORTS` key), largest first
+    (least reviewed first), unknown last, then by team.
+
+    An incident with several teams counts once for each of them."""
+    sql = {**_sql({"duration_min": "", "time_to_detect_min": "", "patients_affected": "", "patient_impact_min": ""}),
+           "sev1": "CASE WHEN i.severity = 'SEV1' THEN 1 END"}
+    wide = store.incident_aggregates(con, filters, sql, by="team", stats=("n", "median", "p90", "sum"))
+    if wide.empty:
+        return pd.DataFrame({c: pd.Series(dtype="object") for c in TEAM_COLUMNS})
+    out = pd.DataFrame({
+        "team": wide["group"], "incidents": wide["incidents"].astype("int64"),
+        "sev1": wide["sev1__n"].astype("int64"),
+        "median_duration_min": wide["duration_min__median"], "p90_duration_min": wide["duration_min__p90"],
+        "median_time_to_detect_min": wide["time_to_detect_min__median"],
+        "patients_affected": wide["patients_affected__sum"].astype("Int64"),
+        "patients_affected_unknown": (wide["incidents"] - wide["patients_affected__n"]).astype("int64"),
+        "patient_impact_min": wide["patient_impact_min__sum"].astype("float64"),
+    }).set_index("team")
+    items = store.action_item_aggregates(con, filters, as_of, by=("team", "priority"))
+    urgent = items[items["priority"].isin(("P0", "P1"))].groupby("team")["overdue"].sum()
+    out["overdue_p0_p1"] = urgent.reindex(out.index).fillna(0).astype("int64")
+    hours = store.off_hours_counts(con, filters, period=None, by="team").set_index("group")
+    out["off_hours_share"] = _ratio(hours["off_hours"], hours["known"]).reindex(out.index)
+    reviewed = store.review_aggregates(con, filters, "quarter").groupby("team")[["fully_reviewed", "post_mortems"]].sum()
+    out["fully_reviewed_share"] = _ratio(reviewed["fully_reviewed"], reviewed["post_mortems"]).reindex(out.index)
+    if quarters is None:
+        first, last = filters.date_from, filters.date_to
+        if first is None or last is None:
+            bounds = store.date_bounds(con)
+            first, last = first or bounds[0], last or bounds[1]
+        quarters = quarter_starts(first, last)
+    per_quarter = store.incident_aggregates(con, filters, {}, period="quarter", by="team", stats=())
+    per_quarter["period_start"] = pd.to_datetime(per_quarter["period_start"]).dt.date
+    grid = per_quarter.pivot_table(index="group", columns="period_start", values="incidents", aggfunc="sum",
+                                   fill_value=0)
+    grid = grid.reindex(index=out.index, columns=quarters, fill_value=0).fillna(0).astype("int64")
+    out["incidents_per_quarter"] = [list(map(int, row)) for row in grid.to_numpy()]
+    out = out.reset_index()
+    keys = list(dict.fromkeys([sort_by if sort_by in TEAM_SORTS else "incidents", "incidents", "team"]))
+    ascending = [key in ("fully_reviewed_share", "team") for key in keys]
+    out = out.sort_values(keys, ascending=ascending, na_position="last", kind="stable")
+    return out.astype({c: "float64" for c in ("median_duration_min", "p90_duration_min", "median_time_to_detect_min",
+                                               "off_hours_share", "fully_reviewed_share")})[TEAM_COLUMNS].reset_index(drop=True)
+
+
+def quarter_starts(first: date | None, last: date | None) -> list[date]:
+    """The first day of every quarter from ``first``'s to ``last``'s (empty without both)."""
+    if first is None or last is None:
+        return []
+    starts, day = [], quarter_start(first)
+    while day <= last:
+        starts.append(day)
+        day = date(day.year + (day.month == 10), (day.month + 2) % 12 + 1, 1)
+    return starts
 
 
 # -- data quality -------------------------------------------------------------
@@ -783,8 +877,10 @@ def _total(rows: pd.DataFrame, limit: int | None, count: Callable[[], int]) -> i
     return len(rows) if limit is None or len(rows) < limit else count()
 
 
-RECURRENCE_STATUSES = ("all P0/P1 done before it", "some P0/P1 still open", "no P0/P1 items",
-                       "P0/P1 done, date unknown")
+# What a repeat says about the earlier post-mortem's P0/P1 items, in the store's order (done, open, none,
+# undated). Done before the repeat means the fix did not prevent it; still open is a follow-through gap.
+RECURRENCE_STATUSES = ("fix did not prevent it (P0/P1 all done)", "P0/P1 still open (follow-through)",
+                       "no P0/P1 items", "P0/P1 done, date unknown")
 
 
 def related(con, incident_id: str) -> pd.DataFrame:
@@ -817,7 +913,28 @@ def recurrence_report(con, filters: Filters, limit: int | None = None) -> dict:
     by_team = table.reset_index().sort_values(["recurrences", "team"], ascending=[False, True]).reset_index(drop=True)
     repeats = recurrences(con, filters, limit)
     total = _total(repeats, limit, lambda: store.recurrence_total(con, filters))
-    return {"repeats": repeats, "total": total, "by_team": by_team}
+    by_status = store.recurrence_status_counts(con, filters)
+    return {"repeats": repeats, "total": total, "by_team": by_team, "answer": fixes_answer(by_status)}
+
+
+def fixes_answer(by_status: dict[str, int]) -> str:
+    """"Did the earlier fixes work?" in one sentence, from repeats per status (done/open/none/undated)."""
+    done, still_open = by_status.get("done", 0), by_status.get("open", 0)
+    none, undated = by_status.get("none", 0), by_status.get("undated", 0)
+    total = done + still_open + none + undated
+    if not total:
+        return "No incident in these filters repeats an earlier one."
+
+    def repeats(n: int) -> str:
+        return f"{n} repeat{'s' if n != 1 else ''}"
+
+    parts = [f"{repeats(done)} happened although the earlier P0/P1 items were done (the fix did not prevent it)",
+             f"{still_open} while they were still open (follow-through)"]
+    if none:
+        parts.append(f"{none} after a post-mortem with no P0/P1 items")
+    if undated:
+        parts.append(f"{undated} after P0/P1 items done on a day not given")
+    return "; ".join(parts) + "."
 
 
 def themes(con, filters: Filters) -> pd.DataFrame:

@@ -33,6 +33,7 @@ from pm_analytics.filters import (
     to_query_params,
 )
 from pm_analytics.formatting import (
+    chase_text,
     escape_markdown,
     format_count,
     format_day,
@@ -41,9 +42,11 @@ from pm_analytics.formatting import (
     highlight,
     incident_href,
     is_unknown,
+    page_href,
     safe_csv,
     safe_url,
 )
+from pm_analytics import store
 from pm_analytics.store import SCHEMA_VERSION, open_database, schema_version
 
 NAV = (
@@ -52,6 +55,7 @@ NAV = (
     ("pages/blast_radius.py", "Blast radius"),
     ("pages/action_items.py", "Action items"),
     ("pages/incidents.py", "Incidents"),
+    ("pages/teams.py", "Teams"),
     ("pages/recurring.py", "Recurring incidents"),
     ("pages/severity.py", "Severity calibration"),
     ("pages/off_hours.py", "Off-hours load"),
@@ -245,22 +249,29 @@ def _publish(keys: tuple[str, ...], wanted: dict[str, str]) -> None:
 
 
 def control(kind: str, label: str, options: list, key: str, default, **kwargs):
-    """A page's own control (``radio``, ``selectbox``, ``toggle`` or ``text_input``) kept in the URL as ``key``."""
+    """A page's own control (``radio``, ``selectbox``, ``pills`` (several choices), ``toggle`` or
+    ``text_input``) kept in the URL as ``key`` (several choices comma-separated, ``none`` for none)."""
     raw = st.query_params.get(key)
     if kind == "toggle":
         from_url = raw in ("1", "true") if raw is not None else default
     elif kind == "text_input":
         from_url = raw if raw is not None else default
+    elif kind == "pills":
+        from_url = [v for v in raw.split(",") if v in options] if raw is not None else list(default)
     else:
         from_url = raw if raw in options else default
     _seed((key,), {key: from_url})
-    widget = {"radio": st.radio, "selectbox": st.selectbox, "toggle": st.toggle, "text_input": st.text_input}[kind]
-    if kind in ("radio", "selectbox"):
-        value = widget(label, options, key=key, **kwargs)
+    if kind == "pills":
+        value = st.pills(label, options, selection_mode="multi", key=key, **kwargs)
+    elif kind in ("radio", "selectbox"):
+        value = {"radio": st.radio, "selectbox": st.selectbox}[kind](label, options, key=key, **kwargs)
     else:
-        value = widget(label, key=key, **kwargs)
+        value = {"toggle": st.toggle, "text_input": st.text_input}[kind](label, key=key, **kwargs)
     if kind == "toggle":
         text = "1" if value else None
+    elif kind == "pills":
+        value = [v for v in options if v in (value or [])]
+        text = None if value == list(default) else ",".join(value) or "none"
     else:
         text = str(value) if value not in (None, "") and value != default else None
     _publish((key,), {key: text})
@@ -435,10 +446,12 @@ def table(frame: pd.DataFrame, key: str, view: View, columns: dict | None = None
         shown.insert(0, "link", [incident_href(i, view.link_params) for i in shown["incident_id"]])
         config["link"] = st.column_config.LinkColumn("Incident", display_text=r"id=([^&]*)",
                                                      help="Open the incident's page")
-    order = ["link"] if "link" in shown.columns else []
+    order = ["link"] if "link" in shown.columns and "link" not in (columns or {}) else []
     if columns:
         order += [c for c in columns if c in shown.columns]
         for column, header in columns.items():
+            if header is None:
+                continue
             if isinstance(header, str):
                 config.setdefault(column, header)
             else:
@@ -458,6 +471,47 @@ def table(frame: pd.DataFrame, key: str, view: View, columns: dict | None = None
 
     st.download_button("Download CSV", csv, file_name=f"{file_name or key}.csv", mime="text/csv", key=f"{key}_csv",
                        on_click="ignore")
+
+
+def chase_list(view: View, items: pd.DataFrame, total: int, priorities: tuple[str, ...]) -> None:
+    """The chase list: who to chase for what, the deciding columns first, and the same list as plain
+    text with a copy button, ready for a message."""
+    table(items, "chase", view,
+          {"priority": "Priority", "owner": "Owner", "teams": "Team", "days_overdue": "Days overdue",
+           "ticket": "Ticket", "ticket_url": st.column_config.LinkColumn("Ticket link"), "link": None,
+           "title": "Post-mortem", "action_id": "Item", "description": "Action item",
+           "due_at": st.column_config.DatetimeColumn("Due (UTC)", format="YYYY-MM-DD HH:mm")},
+          file_name="chase_list", total_rows=total, optional_columns=("owner", "teams", "ticket"),
+          full=lambda: get(view, "chase_list", view.filters, view.as_of, priorities))
+    with st.expander("Copy as text for a message"):
+        st.code(chase_text(items, view.as_of, priorities), language=None, wrap_lines=True)
+
+
+def chase_link(view: View) -> None:
+    """A link to the chase list (overdue P0/P1 items) with the view's filters."""
+    st.page_link("pages/action_items.py", label="Who to chase →", query_params=view.link_params)
+
+
+def team_table(view: View, teams: pd.DataFrame) -> None:
+    """The Teams page's table: a row per team with a link to the overview filtered to that team and its
+    incidents per quarter as small bars."""
+    shown = teams.assign(overview=[None if team == store.NO_TEAM else page_href("", {**view.link_params, "team": team})
+                                   for team in teams["team"]])
+    table(shown, "teams", view,
+          {"team": "Team", "overview": st.column_config.LinkColumn("Overview", display_text="Open ↗",
+                                                                   help="The overview filtered to this team"),
+           "incidents": "Incidents", "sev1": "SEV1",
+           "median_duration_min": "Median time to recover", "p90_duration_min": "p90 time to recover",
+           "median_time_to_detect_min": "Median time to detect", "patients_affected": "Patients affected",
+           "patients_affected_unknown": st.column_config.NumberColumn(
+               "Patients unknown", help="Incidents that did not say how many patients were affected"),
+           "patient_impact_min": "Patient impact-minutes", "overdue_p0_p1": "Overdue P0/P1 items",
+           "off_hours_share": "Off hours", "fully_reviewed_share": "Fully reviewed",
+           "incidents_per_quarter": st.column_config.BarChartColumn("Incidents per quarter", y_min=0)},
+          file_name="teams", full=lambda: teams,
+          minute_columns=("median_duration_min", "p90_duration_min", "median_time_to_detect_min"),
+          percent_columns=("off_hours_share", "fully_reviewed_share"),
+          count_columns=("patients_affected", "patient_impact_min"))
 
 
 def incident_link(view: View, incident_id: str, label: str) -> None:
