@@ -12,7 +12,8 @@ view = ui.page("Are we getting better at incidents?",
                "Headline numbers for the chosen window, each against the window before it "
                "(the quarter before, or the same quarter a year earlier, for the quarterly presets).")
 
-cards = ui.get(view, "overview_cards", view.filters, view.as_of, previous=view.previous)
+cards = ui.get(view, "overview_cards", view.filters, view.as_of, previous=view.previous,
+              data_since=view.settings.data_since, targets=view.settings.targets)
 if cards[0]["value"] == 0:
     st.info("No post-mortems in this window. " + ui.EMPTY_HINT)
 else:

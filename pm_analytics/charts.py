@@ -89,9 +89,11 @@ def incidents_per_period(counts: pd.DataFrame, period: str = "month") -> go.Figu
 
 # -- response times -----------------------------------------------------------
 
-def response_trend(trend: pd.DataFrame, label: str, period: str = "month", show_mean: bool = False) -> go.Figure:
+def response_trend(trend: pd.DataFrame, label: str, period: str = "month", show_mean: bool = False,
+                   targets: dict[str, float] | None = None) -> go.Figure:
     """Median per period (line, one per group) with the band up to the 90th percentile; hollow markers
-    where a bucket is too small to trust, and the bucket size in the hover and under each point."""
+    where a bucket is too small to trust, and the bucket size in the hover and under each point.
+    ``targets`` (statistic -> minutes, from ``pm-analytics.toml``) are drawn as dashed lines."""
     title = f"{label}: median and 90th percentile per {period}"
     data = trend.dropna(subset=["median"])
     if data.empty:
@@ -129,9 +131,22 @@ def response_trend(trend: pd.DataFrame, label: str, period: str = "month", show_
             fig.add_scatter(x=part["period_start"], y=part["mean"], mode="lines", name=f"{name} mean",
                             line={"color": color, "dash": "dash", "width": 1}, hoverinfo="skip")
     top = data[["p90", "median"] + (["mean"] if show_mean else [])].max().max()
-    _time_axis(fig, top)
+    _target_lines(fig, targets)
+    _time_axis(fig, max([top, *(targets or {}).values()]))
     fig.update_xaxes(tickformat="%b %Y")
     return _layout(fig, title, _period_label(period), label)
+
+
+TARGET_COLOR = "#2ca02c"
+
+
+def _target_lines(fig: go.Figure, targets: dict[str, float] | None) -> None:
+    """A dashed line per target (statistic -> minutes), labelled on the left."""
+    for statistic, minutes in sorted((targets or {}).items()):
+        name = "median" if statistic == "median" else statistic
+        fig.add_hline(y=minutes, line={"dash": "dash", "color": TARGET_COLOR, "width": 1.5},
+                      annotation_text=f"target {name} ≤ {format_minutes(minutes)}", annotation_position="top left",
+                      annotation_font={"color": TARGET_COLOR, "size": 11})
 
 
 def time_breakdown_chart(breakdown: pd.DataFrame, period: str = "quarter") -> go.Figure:

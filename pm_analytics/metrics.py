@@ -23,6 +23,7 @@ import pandas as pd
 from pm_analytics import store
 from pm_analytics.filters import Filters, quarter_start
 from pm_analytics.schema import PRIORITIES, SEVERITIES, TEMPLATE_FIELDS
+from pm_analytics.targets import on_target
 
 RESPONSE_METRICS = {
     "time_to_detect_min": "Time to detect",
@@ -30,7 +31,7 @@ RESPONSE_METRICS = {
     "time_to_understand_min": "Time to understand",
     "time_to_partial_recovery_min": "Time to partial recovery",
     "time_to_solution_min": "Time to solution",
-    "time_to_full_recovery_min": "Time to full recovery",
+    "time_to_full_recovery_min": "Time from solution to full recovery",
     "duration_min": "Time to recover (start → resolved)",
     "detect_to_resolved_min": "Detection → resolved",
 }
@@ -658,6 +659,12 @@ def incident_detail(con, incident_id: str, as_of: date) -> dict | None:
     ])
     record["action_items"] = store.action_item_rows(con, Filters(include_excluded=True), as_of, incident_id)
     record["peer_label"] = incident.get("severity") or "all severities"
+    record["repeats"] = recurrences(con, Filters(include_excluded=True), later_id=incident_id)
+    items = record["action_items"]
+    urgent = items[items["priority"].isin(("P0", "P1")) & items["overdue"].fillna(False).astype(bool)]
+    record["overdue_p0_p1"] = {"count": len(urgent),
+                               "max_days": int(urgent["days_overdue"].max()) if len(urgent) else None}
+    record["phase_order"] = _phase_order(incident)
     zone = _zone(incident.get("timezone"))
     record["tz_label"] = zone.name if incident.get("timezone") else "UTC (no timezone given)"
     record["local"] = {k: _local(v, zone) for k, v in incident.items() if k.endswith("_at")}
@@ -666,6 +673,34 @@ def incident_detail(con, incident_id: str, as_of: date) -> dict | None:
     record["timeline_local"] = timeline
     record["sources"] = _explained(record["sources"])
     return record
+
+
+# Each phase's span in the template's words: where it starts and where it ends.
+PHASE_SPANS = {
+    "time_to_detect_min": "start → detected", "time_to_respond_min": "detected → responding",
+    "time_to_understand_min": "responding → understood", "time_to_partial_recovery_min": "responding → partial recovery",
+    "time_to_solution_min": "understood → solution", "time_to_full_recovery_min": "solution → full recovery",
+    "duration_min": "start → resolved",
+}
+_PHASE_ENDS = {"time_to_detect_min": "detected_at", "time_to_respond_min": "responded_at",
+               "time_to_understand_min": "understood_at", "time_to_partial_recovery_min": "partially_recovered_at",
+               "time_to_solution_min": "solution_at", "time_to_full_recovery_min": "resolved_at"}
+
+
+def _phase_order(incident: dict) -> list[str]:
+    """The template's phases in the order this incident reached their ends (template order where a moment
+    is unknown, or for a tie): partial recovery falls wherever it happened."""
+    template = list(_PHASE_ENDS)
+    ends = {m: incident.get(column) for m, column in _PHASE_ENDS.items()}
+    known = sorted((m for m in template if ends[m] is not None and not pd.isna(ends[m])),
+                   key=lambda m: (pd.Timestamp(ends[m]), template.index(m)))
+    ordered, rest = [], [m for m in template if m not in known]
+    for metric in template:
+        if metric in rest:
+            ordered.append(metric)
+        else:
+            ordered.append(known.pop(0))
+    return ordered
 
 
 # How the incident page names the fields whose sources it lists, in the order it lists them.
@@ -781,12 +816,14 @@ def _binomial_two_sided(k: int, n: int, p: float) -> float:
 
 
 def overview_cards(con, filters: Filters, as_of: date, seed: int = 0, previous: Filters | None = None,
-                   data_since: date | None = None) -> list[dict]:
+                   data_since: date | None = None, targets: dict | None = None) -> list[dict]:
     """The overview's headline numbers, each against ``previous`` (default: the equally long window
     before) where the filter has a date range: ``key``, ``label``, ``unit`` (count/minutes/percent),
     ``value``, ``previous``, ``change``, ``verdict`` (``None`` when there is nothing to compare),
     ``note``, ``previous_window`` (its first and last day, when compared), ``per_month`` (``change`` is
-    per 30 days because a window is only partly covered) and ``how`` (what the comparison could use).
+    per 30 days because a window is only partly covered) and ``how`` (what the comparison could use);
+    with ``targets`` (from ``pm-analytics.toml``, see :mod:`pm_analytics.targets`), ``target`` and
+    ``on_target`` (``None`` where there is no target or no value).
 
     A verdict compares like with like: only the part of each window the data covers counts
     (:func:`data_coverage`). When a window is only partly covered, counts and sums are compared per
@@ -815,9 +852,15 @@ def overview_cards(con, filters: Filters, as_of: date, seed: int = 0, previous: 
                    f"{_months(cover_before['days'])} (data starts {covered_from.isoformat()}); counts compared per month")
     cards = []
 
+    goals = {"mttd": (("time_to_detect_min", "median"), False), "mttr": (("duration_min", "median"), False),
+             "on_time": (("action_items_on_time_rate", "rate"), True)}
+
     def card(key, label, unit, value, result=None, note="", per_month=False):
         compared = result is not None and previous is not None
-        cards.append({"key": key, "label": label, "unit": unit, "value": value,
+        goal, higher_is_better = goals.get(key, (None, False))
+        target = (targets or {}).get(goal) if goal else None
+        cards.append({"key": key, "label": label, "unit": unit, "value": value, "target": target,
+                      "on_target": on_target(value, target, higher_is_better),
                       "previous": result["previous"] if result else None,
                       "change": result["change"] if result else None, "verdict": result["verdict"] if result else None,
                       "note": note, "how": how if (compared or key != "overdue") else "",
@@ -888,13 +931,13 @@ def related(con, incident_id: str) -> pd.DataFrame:
     return store.related_for(con, incident_id)
 
 
-def recurrences(con, filters: Filters, limit: int | None = None) -> pd.DataFrame:
+def recurrences(con, filters: Filters, limit: int | None = None, later_id: str | None = None) -> pd.DataFrame:
     """Did the fixes work? Each later incident that repeats an earlier one (text at least
     ``RECURRENCE_TEXT_SIMILARITY`` alike, same team or app), newest first (the first ``limit``), with
     the earlier incident's action items as of the later start: done before it, P0/P1 still open, and
     how many days past due the most overdue open P0/P1 was. ``status`` says whether every P0/P1 item was
     done before the repeat; ``incident_id`` is the repeat's (what a row links to)."""
-    rows = store.recurrence_rows(con, filters, limit)
+    rows = store.recurrence_rows(con, filters, limit, later_id)
     status = np.select([rows["p0_p1_items"] == 0, rows["p0_p1_open"] > 0, rows["p0_p1_done_undated"] > 0],
                        [RECURRENCE_STATUSES[2], RECURRENCE_STATUSES[1], RECURRENCE_STATUSES[3]], RECURRENCE_STATUSES[0])
     return rows.assign(status=pd.Series(status, index=rows.index, dtype="object"), incident_id=rows["later_id"])

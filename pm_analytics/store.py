@@ -1106,10 +1106,12 @@ def derive_recurrences(con, text_similarity: float) -> None:
         """, [text_similarity])
 
 
-def recurrence_rows(con, filters, limit: int | None = None):
-    """Recurrences whose later incident matches the filter, newest first (the first ``limit``), with
-    both incidents' titles and dates."""
+def recurrence_rows(con, filters, limit: int | None = None, later_id: str | None = None):
+    """Recurrences whose later incident matches the filter (and is ``later_id``, when given), newest
+    first (the first ``limit``), with both incidents' titles and dates."""
     where, params = filters.where("l")
+    if later_id is not None:
+        where, params = f"{where} AND r.later_id = ?", params + [later_id]
     return fetch_df(con, f"""
         SELECT r.earlier_id, e.title AS earlier_title, e.incident_date AS earlier_date,
                r.later_id, l.title AS later_title, l.incident_date AS later_date, l.severity AS later_severity,

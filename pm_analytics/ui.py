@@ -21,7 +21,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from pm_analytics import datasource, metrics
+from pm_analytics import datasource, metrics, targets
 from pm_analytics.charts import PLOTLY_CONFIG, clicked_incident
 from pm_analytics.filters import (
     PRESETS,
@@ -83,6 +83,8 @@ class View:
     link_params: dict
     # The window the overview compares with (see :func:`~pm_analytics.filters.comparison_range`).
     previous: Filters | None = None
+    # Targets and the data's first day, from pm-analytics.toml (see :mod:`pm_analytics.targets`).
+    settings: targets.ProjectSettings = targets.ProjectSettings()
 
 
 # -- data -----------------------------------------------------------------------
@@ -309,6 +311,11 @@ def page(title: str, question: str | None, show_title: bool = True) -> View:
         loaded_at = (summary["loaded_at"] or "an unknown time")[:16].replace("T", " ")
         st.caption(f"{format_count(summary['loaded'])} post-mortems loaded from {format_count(summary['files_seen'])} "
                    f"files ({format_count(summary['rejected'])} rejected) at {loaded_at} UTC.")
+        project = targets.load(datasource.resolve().path)
+        if project.path is not None:
+            st.caption(f"Targets and settings from {escape_markdown(str(project.path))}.")
+        for problem in project.problems:
+            st.warning(escape_markdown(problem), icon=":material/settings:")
     if show_title:
         st.title(title)
         st.caption(question)
@@ -316,7 +323,7 @@ def page(title: str, question: str | None, show_title: bool = True) -> View:
         range_note(note)
     window = comparison_range(preset, filters.date_from, filters.date_to)
     previous = filters.with_dates(*window) if window else None
-    return View(version, filters, preset, as_of, link_params, previous)
+    return View(version, filters, preset, as_of, link_params, previous, project)
 
 
 def range_note(note: RangeNote) -> None:
@@ -554,6 +561,11 @@ def metric_card(card: dict) -> None:
         lines.append(card.get("how") or "compared per month")
     elif card["verdict"] is None and card["key"] != "overdue":
         lines.append(card.get("how") or "pick a date range to compare")
+    if card.get("target") is not None:
+        goal = (f"≥ {format_percent(card['target'])}" if card["unit"] == "percent"
+                else f"≤ {fmt(card['target'])}")
+        lines.append({True: f"**on target** ({goal})", False: f"**off target** (target {goal})",
+                      None: f"target {goal}"}[card["on_target"]])
     if card["note"]:
         lines.append(card["note"])
     st.caption(" · ".join(lines))
@@ -591,28 +603,65 @@ def incident_header(detail: dict) -> None:
     st.caption(f"Source: {escape_markdown(incident['source_path'])} ({escape_markdown(incident['source_format'])})")
 
 
+def incident_banner(view: View, detail: dict) -> None:
+    """What a reviewer must see first: this incident repeats an earlier one, or P0/P1 items are overdue."""
+    for row in detail["repeats"].itertuples():
+        outcome = {metrics.RECURRENCE_STATUSES[0]: "its P0/P1 items were all done first, so the fix did not prevent this",
+                   metrics.RECURRENCE_STATUSES[1]: f"{row.p0_p1_open} of its P0/P1 items were still open when this "
+                                                   "started",
+                   metrics.RECURRENCE_STATUSES[2]: "its post-mortem had no P0/P1 items",
+                   metrics.RECURRENCE_STATUSES[3]: "its P0/P1 items were done, on a day not given"}[row.status]
+        with st.container(border=True):
+            st.markdown(f":material/repeat: **Repeats an earlier incident** "
+                        f"({escape_markdown(format_day(row.earlier_date))}): {escape_markdown(outcome)}.")
+            incident_link(view, row.earlier_id, row.earlier_title or row.earlier_id)
+    overdue = detail["overdue_p0_p1"]
+    if overdue["count"]:
+        st.warning(f"{overdue['count']} P0/P1 action item{'s are' if overdue['count'] != 1 else ' is'} overdue "
+                   f"as of {view.as_of:%Y-%m-%d} (the most by {overdue['max_days']} days): see Action items below.",
+                   icon=":material/schedule:")
+
+
 def incident_metrics(detail: dict) -> None:
+    """Time to recover first, against its severity's median; then the template's phases in the order this
+    incident went through them, each named by where it starts and ends; then blast radius and people."""
     incident = detail["incident"]
     phases = detail["phases"].set_index("metric")
+    recover = phases.loc["duration_min"]
+    impact = incident["patients_affected"] * incident["duration_min"] \
+        if not (pd.isna(incident["patients_affected"]) or pd.isna(incident["duration_min"])) else None
+    delta = None
+    if not is_unknown(recover["minutes"]) and not is_unknown(recover["severity_median"]):
+        difference = recover["minutes"] - recover["severity_median"]
+        delta = (f"{'+' if difference > 0 else '-' if difference < 0 else '±'}{format_minutes(abs(difference))} "
+                 f"vs {detail['peer_label']} median {format_minutes(recover['severity_median'])}")
     cols = st.columns(4)
-    for column, metric in zip(cols * 2, ("time_to_detect_min", "time_to_respond_min", "time_to_understand_min",
-                                          "time_to_solution_min", "time_to_full_recovery_min",
-                                          "time_to_partial_recovery_min", "duration_min")):
+    with cols[0]:
+        st.metric("Time to recover", format_minutes(recover["minutes"]), delta=delta, delta_color="inverse",
+                  border=True, help=f"From the start to resolution. From {source_of(detail, 'duration_min')}.")
+        st.caption("start → resolved")
+    for column, (label, value) in zip(cols[1:], (("Patients affected", incident["patients_affected"]),
+                                                 ("Clinics affected", incident["clinics_affected"]),
+                                                 ("Patient impact-minutes", impact))):
+        with column:
+            st.metric(label, format_count(value), border=True)
+    st.markdown("**Phases, in the order this incident went through them**")
+    order = detail["phase_order"]
+    for column, metric in zip([c for _ in range(0, len(order), 3) for c in st.columns(3)], order):
         row = phases.loc[metric]
         with column:
             st.metric(row["label"], format_minutes(row["minutes"]), border=True,
                       help=f"Median for {detail['peer_label']}: {format_minutes(row['severity_median'])}. "
                            f"From {source_of(detail, metric)}.")
-    impact = incident["patients_affected"] * incident["duration_min"] \
-        if not (pd.isna(incident["patients_affected"]) or pd.isna(incident["duration_min"])) else None
+            st.caption(f"{metrics.PHASE_SPANS[metric]} · {detail['peer_label']} median "
+                       f"{format_minutes(row['severity_median'])}")
     cols = st.columns(4)
-    for column, (label, value) in zip(cols * 2, (
-            ("Clinics affected", incident["clinics_affected"]), ("Providers affected", incident["providers_affected"]),
-            ("Patients affected", incident["patients_affected"]), ("Patient impact-minutes", impact),
-            ("TechOps engineers", incident["techops_engineers"]), ("Software engineers", incident["software_engineers"]),
-            ("Security engineers", incident["security_engineers"]), ("Teams involved", len(detail["teams"])))):
+    for column, (label, value) in zip(cols, (
+            ("Providers affected", incident["providers_affected"]), ("TechOps engineers", incident["techops_engineers"]),
+            ("Software engineers", incident["software_engineers"]), ("Security engineers", incident["security_engineers"]))):
         with column:
             st.metric(label, format_count(value), border=True)
+    st.caption(f"Teams involved: {len(detail['teams'])}.")
 
 
 def incident_sources(detail: dict) -> None:

@@ -4,7 +4,7 @@ E is a drill: it must never appear in a statistic.
 """
 
 import math
-from datetime import date
+from datetime import date, datetime
 
 import numpy as np
 import pandas as pd
@@ -456,3 +456,27 @@ def test_chase_list_groups_by_team_then_owner_with_no_team_last(con):
     assert chase[["incident_id", "priority", "teams", "days_overdue"]].fillna("-").values.tolist() == [
         ["INC-A", "P2", "Payments", 86], ["INC-B", "P0", "Payments, Platform", 102], ["INC-D", "P2", "-", 1]]
     assert metrics.chase_list(con, ALL, AS_OF, ()).empty
+
+
+# -- the incident page ----------------------------------------------------------
+
+def test_incident_detail_says_it_repeats_and_what_is_overdue(con):
+    """B repeats A while A's P1 was still open; B's own P0 (due 2025-01-22) is 101 days late on AS_OF."""
+    detail = metrics.incident_detail(con, "INC-B", AS_OF)
+    repeats = detail["repeats"]
+    assert repeats[["earlier_id", "status"]].values.tolist() == [["INC-A", metrics.RECURRENCE_STATUSES[1]]]
+    assert detail["overdue_p0_p1"] == {"count": 1, "max_days": 101}
+    first = metrics.incident_detail(con, "INC-A", AS_OF)
+    assert first["repeats"].empty and first["overdue_p0_p1"] == {"count": 0, "max_days": None}
+
+
+def test_phases_in_the_order_the_incident_went_through_them():
+    at = {"detected_at": datetime(2025, 1, 1, 10, 10), "responded_at": datetime(2025, 1, 1, 10, 15),
+          "understood_at": datetime(2025, 1, 1, 11, 0), "partially_recovered_at": datetime(2025, 1, 1, 10, 40),
+          "solution_at": datetime(2025, 1, 1, 11, 30), "resolved_at": datetime(2025, 1, 1, 12, 0)}
+    assert metrics._phase_order(at) == ["time_to_detect_min", "time_to_respond_min", "time_to_partial_recovery_min",
+                                        "time_to_understand_min", "time_to_solution_min", "time_to_full_recovery_min"]
+    # Unknown moments keep the template's place: partial recovery comes after understanding there.
+    assert metrics._phase_order({**at, "partially_recovered_at": None}) == [
+        "time_to_detect_min", "time_to_respond_min", "time_to_understand_min", "time_to_partial_recovery_min",
+        "time_to_solution_min", "time_to_full_recovery_min"]

@@ -360,20 +360,53 @@ def test_teams_page_lists_every_team_sorted_and_links_to_the_overview():
     assert "counts once for each of them" in " ".join(c.value for c in at.caption)
 
 
-def ui_get_team_table(preset: str):
-    """The team table straight from metrics, on a fresh load of the sample (the page's answer, computed apart)."""
+def sample_query(name: str, *args, **kwargs):
+    """``metrics.<name>`` on a load of the sample of its own (a page's answer, computed apart from the page)."""
     import duckdb
 
-    from pm_analytics import metrics
-    from pm_analytics.filters import from_query_params
     from pm_analytics.load import load_into
 
     db = Path(os.environ["PM_ANALYTICS_CACHE"]) / "check.duckdb"
     if not db.exists():
         load_into([DATA], db)
-    filters, _ = from_query_params({"range": preset}, date.fromisoformat(AS_OF))
     with duckdb.connect(str(db), read_only=True) as con:
-        return metrics.team_table(con, filters, date.fromisoformat(AS_OF))
+        return getattr(metrics, name)(con, *args, **kwargs)
+
+
+def ui_get_team_table(preset: str):
+    from pm_analytics.filters import from_query_params
+
+    filters, _ = from_query_params({"range": preset}, date.fromisoformat(AS_OF))
+    return sample_query("team_table", filters, date.fromisoformat(AS_OF))
+
+
+def test_incident_page_leads_with_time_to_recover_against_its_severity():
+    at = run("pages/incident.py", id=KNOWN_ID)
+    first = at.main.metric[0]
+    detail = sample_query("incident_detail", KNOWN_ID, date.fromisoformat(AS_OF))
+    phases = detail["phases"].set_index("metric")
+    assert first.label == "Time to recover"
+    assert f"{detail['peer_label']} median" in first.proto.delta
+    labels = [m.label for m in at.main.metric[4:10]]
+    assert labels == [phases.loc[m, "label"] for m in detail["phase_order"]]
+    assert "solution → full recovery" in " ".join(c.value for c in at.main.caption)
+
+
+def test_incident_page_banners_a_repeat_and_overdue_p0_p1_items():
+    from pm_analytics.filters import Filters
+
+    repeats = sample_query("recurrences", Filters(include_excluded=True))
+    repeat = repeats.iloc[0]
+    at = run("pages/incident.py", id=repeat.later_id)
+    text = " ".join(m.value for m in at.main.markdown)
+    assert "Repeats an earlier incident" in text
+    assert any(f"id={repeat.earlier_id}" in link.proto.query_string for link in at.main.get("page_link"))
+    chase = sample_query("chase_list", Filters(include_excluded=True), date.fromisoformat(AS_OF))
+    late = chase.iloc[0].incident_id
+    late_items = chase[chase["incident_id"] == late]
+    at = run("pages/incident.py", id=late)
+    warning = " ".join(w.value for w in at.main.warning)
+    assert f"{len(late_items)} P0/P1 action item" in warning and f"{late_items['days_overdue'].max()} days" in warning
 
 
 def test_chase_list_defaults_to_p0_p1_and_copies_as_text():
@@ -397,3 +430,33 @@ def test_overview_overdue_card_links_to_the_chase_list_with_the_filters():
     link = next(l for l in at.main.get("page_link") if l.proto.label == "Who to chase →")
     assert link.proto.page.endswith("action_items")
     assert "range=all" in link.proto.query_string and "sev=SEV1" in link.proto.query_string
+
+
+def test_targets_from_the_settings_file_show_on_cards_and_trend_lines():
+    """The repository's pm-analytics.toml applies to the sample (nothing beside data/ overrides it)."""
+    from pm_analytics import targets
+
+    goals = targets.load(DATA)
+    assert goals.path == ROOT / "pm-analytics.toml"
+    at = run("app.py", range="all")
+    captions = " ".join(c.value for c in at.caption)
+    mttd_goal = goals.target("time_to_detect_min")
+    assert f"target ≤ {int(mttd_goal)} min)" in captions or f"(≤ {int(mttd_goal)} min)" in captions
+    at = run("pages/response_times.py", range="all")
+    trend = plotly_specs(at)[0]
+    assert sorted(s["y0"] for s in trend["layout"]["shapes"]) == sorted(goals.time_targets("duration_min").values())
+
+
+def test_a_settings_file_with_mistakes_is_reported_by_file_and_key(tmp_path, monkeypatch):
+    import shutil
+
+    folder = tmp_path / "pms"
+    folder.mkdir()
+    for path in sorted(DATA.glob("*.md"))[:3]:
+        shutil.copy(path, folder / path.name)
+    (folder / "pm-analytics.toml").write_text("[targets]\ntime_to_detect_min.p75 = 15\n", encoding="utf-8")
+    monkeypatch.setenv("PM_ANALYTICS_DATA", str(folder))
+    at = run("app.py", range="all")
+    warnings = " ".join(w.value for w in at.sidebar.warning).replace("\\", "")  # shown as escaped Markdown
+    assert f"{folder / 'pm-analytics.toml'}: targets.time_to_detect_min.p75: unknown statistic" in warnings
+    assert "target ≤" not in " ".join(c.value for c in at.caption)  # the file beside the data wins, and sets none
