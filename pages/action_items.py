@@ -26,8 +26,10 @@ chase = ui.get(view, "chase_list", view.filters, view.as_of, priorities, ui.MAX_
 if chase.empty:
     st.success(f"No {'/'.join(priorities) or 'chosen'} item is overdue in these filters.")
 else:
+    summary = ui.get(view, "chase_summary", view.filters, view.as_of, priorities)
+    ui.chase_headline(summary, priorities)
     st.caption("Grouped by the incident's team, then owner; most days overdue first within each.")
-    ui.chase_list(view, chase, ui.get(view, "chase_count", view.filters, view.as_of, priorities), priorities)
+    ui.chase_list(view, chase, summary["items"], priorities)
 
 left, right = st.columns(2)
 with left:

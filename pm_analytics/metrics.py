@@ -384,9 +384,16 @@ def chase_list(con, filters: Filters, as_of: date, priorities: tuple[str, ...] =
     return rows[CHASE_COLUMNS].astype({"days_overdue": "int64"}).reset_index(drop=True)
 
 
-def chase_count(con, filters: Filters, as_of: date, priorities: tuple[str, ...] = ("P0", "P1")) -> int:
-    """How many items :func:`chase_list` gives without a limit."""
-    return len(store.chase_rows(con, filters, as_of, priorities))
+def chase_summary(con, filters: Filters, as_of: date, priorities: tuple[str, ...] = ("P0", "P1")) -> dict:
+    """The chase list at a glance: ``items``, ``owners`` (distinct, "(no owner)" counting as one) and the
+    most overdue item (``most_overdue``: owner, days overdue, incident id, action id)."""
+    rows = store.chase_rows(con, filters, as_of, priorities)
+    if rows.empty:
+        return {"items": 0, "owners": 0, "most_overdue": None}
+    top = rows.sort_values(["days_overdue", "incident_id", "seq"], ascending=[False, True, True]).iloc[0]
+    return {"items": len(rows), "owners": rows["owner"].fillna("(no owner)").nunique(),
+            "most_overdue": (None if pd.isna(top["owner"]) else top["owner"], int(top["days_overdue"]),
+                             top["incident_id"], top["action_id"])}
 
 
 def follow_through(con, filters: Filters) -> pd.DataFrame:
@@ -487,6 +494,24 @@ def team_table(con, filters: Filters, as_of: date, quarters: list[date] | None =
     out = out.sort_values(keys, ascending=ascending, na_position="last", kind="stable")
     return out.astype({c: "float64" for c in ("median_duration_min", "p90_duration_min", "median_time_to_detect_min",
                                                "off_hours_share", "fully_reviewed_share")})[TEAM_COLUMNS].reset_index(drop=True)
+
+
+def team_highlights(teams: pd.DataFrame) -> dict:
+    """The Teams page's answer at a glance, from :func:`team_table`: the team with the most incidents
+    (and its SEV1s), the slowest median and the worst p90 time to recover (teams with at least
+    ``MIN_BUCKET_N`` known durations' worth of incidents only, so one slow incident does not crown a team)."""
+    teams = teams[teams["team"] != store.NO_TEAM]
+    if teams.empty:
+        return {}
+    busiest = teams.sort_values(["incidents", "sev1", "team"], ascending=[False, False, True]).iloc[0]
+    enough = teams[teams["incidents"] >= MIN_BUCKET_N]
+    out = {"most_incidents": (busiest["team"], int(busiest["incidents"]), int(busiest["sev1"]))}
+    for key, column in (("slowest_median", "median_duration_min"), ("worst_p90", "p90_duration_min")):
+        known = enough.dropna(subset=[column])
+        if not known.empty:
+            row = known.sort_values([column, "team"], ascending=[False, True]).iloc[0]
+            out[key] = (row["team"], float(row[column]))
+    return out
 
 
 def quarter_starts(first: date | None, last: date | None) -> list[date]:

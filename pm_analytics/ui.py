@@ -480,6 +480,30 @@ def table(frame: pd.DataFrame, key: str, view: View, columns: dict | None = None
                        on_click="ignore")
 
 
+def chase_headline(summary: dict, priorities: tuple[str, ...]) -> None:
+    """One line: how many items, with how many owners, and the most overdue one."""
+    owner, days, incident_id, action_id = summary["most_overdue"]
+    st.markdown(f"**{summary['items']} overdue {'/'.join(priorities)} item{'s' if summary['items'] != 1 else ''}** "
+                f"with {summary['owners']} owner{'s' if summary['owners'] != 1 else ''}. Most overdue: "
+                f"**{escape_markdown(owner or '(no owner)')}**, {days} days "
+                f"({escape_markdown(incident_id)} {escape_markdown(action_id or '')}).")
+
+
+def team_headline(highlights: dict) -> None:
+    """The Teams page's answer in one line."""
+    if not highlights:
+        return
+    team, incidents, sev1 = highlights["most_incidents"]
+    parts = [f"Most incidents: **{escape_markdown(team)}** ({incidents}, {sev1} of them SEV1)"]
+    if "slowest_median" in highlights:
+        parts.append(f"slowest median recovery: **{escape_markdown(highlights['slowest_median'][0])}** "
+                     f"({format_minutes(highlights['slowest_median'][1])})")
+    if "worst_p90" in highlights:
+        parts.append(f"worst p90: **{escape_markdown(highlights['worst_p90'][0])}** "
+                     f"({format_minutes(highlights['worst_p90'][1])})")
+    st.markdown(" · ".join(parts) + ".")
+
+
 def chase_list(view: View, items: pd.DataFrame, total: int, priorities: tuple[str, ...]) -> None:
     """The chase list: who to chase for what, the deciding columns first, and the same list as plain
     text with a copy button, ready for a message."""
@@ -539,7 +563,8 @@ def metric_card(card: dict) -> None:
     if card["verdict"] is not None and change is not None and not pd.isna(change) and round(change, 3) != 0:
         sign = "+" if change > 0 else "-"
         size = (f"{abs(change) * 100:.1f} pp" if card["unit"] == "percent"
-                else f"{abs(change):,.1f}" if card.get("per_month") else fmt(abs(change)))
+                else (f"{abs(change):,.0f}" if abs(change) >= 10 else f"{abs(change):.1f}") if card.get("per_month")
+                else fmt(abs(change)))
         delta = f"{sign}{size}{per} vs before"
     judged = card["verdict"] in (metrics.IMPROVED, metrics.WORSE)
     lower_is_better = card["unit"] != "percent"
@@ -634,12 +659,12 @@ def incident_metrics(detail: dict) -> None:
     if not is_unknown(recover["minutes"]) and not is_unknown(recover["severity_median"]):
         difference = recover["minutes"] - recover["severity_median"]
         delta = (f"{'+' if difference > 0 else '-' if difference < 0 else '±'}{format_minutes(abs(difference))} "
-                 f"vs {detail['peer_label']} median {format_minutes(recover['severity_median'])}")
+                 f"vs {detail['peer_label']} median")
     cols = st.columns(4)
     with cols[0]:
         st.metric("Time to recover", format_minutes(recover["minutes"]), delta=delta, delta_color="inverse",
                   border=True, help=f"From the start to resolution. From {source_of(detail, 'duration_min')}.")
-        st.caption("start → resolved")
+        st.caption(f"start → resolved · {detail['peer_label']} median {format_minutes(recover['severity_median'])}")
     for column, (label, value) in zip(cols[1:], (("Patients affected", incident["patients_affected"]),
                                                  ("Clinics affected", incident["clinics_affected"]),
                                                  ("Patient impact-minutes", impact))):

@@ -431,6 +431,18 @@ def test_team_table_against_hand_computed_numbers(con):
     assert table["incidents_per_quarter"].to_dict() == {"Payments": [2, 0], "Platform": [2, 0], "(no team)": [0, 1]}
 
 
+def test_team_highlights_name_the_busiest_and_the_slowest_team():
+    import pandas as pd
+
+    teams = pd.DataFrame({"team": ["A", "B", "C", "(no team)"], "incidents": [9, 9, 4, 20], "sev1": [1, 3, 0, 9],
+                          "median_duration_min": [100.0, 90.0, 500.0, 999.0],
+                          "p90_duration_min": [300.0, float("nan"), 900.0, 999.0]})
+    # B ties A on incidents with more SEV1s; C (4 incidents) is too small to be called slowest; no team is no team.
+    assert metrics.team_highlights(teams) == {"most_incidents": ("B", 9, 3), "slowest_median": ("A", 100.0),
+                                              "worst_p90": ("A", 300.0)}
+    assert metrics.team_highlights(teams.iloc[:0]) == {}
+
+
 def test_team_table_of_one_team_and_of_nothing(con):
     only = metrics.team_table(con, Filters(teams=("Platform",)), AS_OF)
     assert list(only["team"]) == ["Platform"] and only["incidents"].tolist() == [2]
@@ -447,7 +459,10 @@ def test_chase_list_is_p0_p1_by_default_with_the_deciding_columns_first(con):
     assert list(chase.columns[:6]) == ["priority", "owner", "teams", "days_overdue", "ticket", "ticket_url"]
     assert chase[["incident_id", "priority", "owner", "teams", "days_overdue"]].values.tolist() == [
         ["INC-B", "P0", "Owner AI1", "Payments, Platform", 101]]
-    assert metrics.chase_count(con, ALL, AS_OF) == 1
+    assert metrics.chase_summary(con, ALL, AS_OF) == {"items": 1, "owners": 1,
+                                                     "most_overdue": ("Owner AI1", 101, "INC-B", "AI1")}
+    assert metrics.chase_summary(con, ALL, AS_OF, ("P2",))["most_overdue"] == ("Owner AI3", 85, "INC-A", "AI3")
+    assert metrics.chase_summary(con, NOTHING, AS_OF) == {"items": 0, "owners": 0, "most_overdue": None}
 
 
 def test_chase_list_groups_by_team_then_owner_with_no_team_last(con):
