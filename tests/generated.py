@@ -16,7 +16,7 @@ vocabulary, so a sweep can write each one at least once whatever hypothesis draw
 from __future__ import annotations
 
 import calendar
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -311,18 +311,27 @@ class Doc:
 
 # -- hypothesis strategies ---------------------------------------------------------------------------
 
+def _column_names() -> frozenset[str]:
+    """Words the reader takes for a table's column names (``Title<TAB>Details`` reads as a table header)."""
+    from pm_analytics.parse import reader, rules
+
+    names = set().union(*(getattr(reader, name, set()) for name in
+                          ("_TIME_COLUMNS", "_DATE_COLUMNS", "_EVENT_COLUMNS", "_REVIEWER_HEADER")))
+    return frozenset(names | {n for names in getattr(rules, "ACTION_COLUMNS", {}).values() for n in names})
+
+
 def plain_title(text: str) -> bool:
-    """A title every shape writes the same way: not a section name, a label or a placeholder."""
+    """A title every shape writes the same way: not a section name, a label, a placeholder or a column name."""
     from pm_analytics.parse.values import is_placeholder
-    from pm_analytics.parse.vocabulary import field_for_label, section_for_title
+    from pm_analytics.parse.vocabulary import field_for_label, normalise_label, section_for_title
 
     return bool(text) and text[0].isalnum() and not (section_for_title(text) or field_for_label(text)
-                                                     or is_placeholder(text))
+                                                     or is_placeholder(text) or normalise_label(text) in COLUMNS)
 
 
+COLUMNS = _column_names()
 titles = st.text(st.one_of(st.characters(categories=("Lu", "Ll", "Nd")), st.sampled_from(" .,'&/!?()éüñ")),
                  min_size=1, max_size=60).map(str.strip).filter(plain_title)
-phase_minutes = st.one_of(st.integers(0, 600), st.integers(0, 120), st.integers(1000, 2500))
 
 
 def _ambiguous_or_missing(moment: datetime, tz) -> bool:
@@ -333,11 +342,22 @@ def _ambiguous_or_missing(moment: datetime, tz) -> bool:
     return first != second or first != moment
 
 
+def one_in(n: int):
+    """True about once in ``n`` draws (hypothesis favours the low end of a range, so the rare case is the top
+    one; it shrinks to False, the plainer post-mortem)."""
+    return st.integers(1, n).map(lambda k: k == n)
+
+
+# Mostly minutes to hours; about one phase in ten runs past a day (1,000-2,500 minutes: "1,200 minutes").
+phase_minutes = st.tuples(one_in(10), st.one_of(st.integers(0, 600), st.integers(0, 120)),
+                          st.integers(1000, 2500)).map(lambda t: t[2] if t[0] else t[1])
+
+
 @st.composite
 def postmortems(draw, index: int = 1) -> Doc:
     """One post-mortem: values first, then how each is written."""
     shape = draw(st.sampled_from(["yaml", "text", "markdown"]))
-    dst_night = draw(st.integers(0, 5)) == 0
+    dst_night = draw(one_in(6))
     if dst_night:
         zone = draw(st.sampled_from(DST_ZONES))
         day = fall_back_day(draw(st.integers(2015, 2030)))
@@ -353,9 +373,9 @@ def postmortems(draw, index: int = 1) -> Doc:
         day = draw(st.dates(date(2015, 1, 1), date(2030, 12, 31)))
         start_min = draw(st.integers(0, 24 * 60 - 1))
         phases = tuple(draw(st.lists(phase_minutes, min_size=5, max_size=5)))
-    phases_written = draw(st.integers(0, 3)) > 0
+    phases_written = not draw(one_in(4))
     doc = Doc(shape=shape, stem="", incident_id=f"GEN-{index}", title=draw(titles),
-              severity=draw(st.sampled_from(sorted(SEVERITIES)) if draw(st.integers(0, 9)) else
+              severity=draw(st.sampled_from(sorted(SEVERITIES)) if not draw(one_in(10)) else
                             st.sampled_from(DRILL_SEVERITIES)),
               zone=zone, day=day, start_min=start_min, phases=phases, phases_written=phases_written,
               styles=tuple(draw(st.lists(st.integers(0, DURATION_STYLES - 1), min_size=5, max_size=5))))
@@ -367,10 +387,10 @@ def postmortems(draw, index: int = 1) -> Doc:
         rows.append(Row(draw(st.integers(1, total - 1)), draw(st.sampled_from(sorted(MITIGATION_ROWS))), "mitigation"))
     for _ in range(draw(st.integers(0, 2)) if total >= 2 else 0):
         rows.append(Row(draw(st.integers(1, total - 1)), draw(st.sampled_from(NOISE_ROWS)), "noise"))
-    end_row = draw(st.integers(0, 5)) > 0 or not phases_written
+    end_row = not draw(one_in(6)) or not phases_written
     if end_row:
         rows.append(Row(total, draw(st.sampled_from(END_ROWS)), "end"))
-        if draw(st.integers(0, 3)) == 0:
+        if draw(one_in(4)):
             rows.append(Row(total + draw(st.integers(5, 300)), draw(st.sampled_from(TRAILING_ROWS)), "trailing"))
     rows.sort(key=lambda r: (r.offset, ["start", "noise", "mitigation", "end", "trailing"].index(r.kind)))
     if dst_night:
@@ -382,21 +402,21 @@ def postmortems(draw, index: int = 1) -> Doc:
         for row in rows:
             assume(not _ambiguous_or_missing(doc.at(row.offset), doc.tz))
     date_lines = draw(st.integers(0, 5)) if shape != "yaml" and draw(st.booleans()) else None
-    dated_name = date_lines is None or draw(st.integers(0, 4)) == 0
+    dated_name = date_lines is None or draw(one_in(5))
     stem = f"{day.isoformat()}-generated-{index}" if dated_name else f"generated-incident-{index}"
-    total_line = draw(st.integers(0, DURATION_STYLES - 1)) if not end_row or draw(st.integers(0, 3)) == 0 else None
+    total_line = draw(st.integers(0, DURATION_STYLES - 1)) if not end_row or draw(one_in(4)) else None
     teams = []
     for team in draw(st.lists(st.sampled_from(TEAMS), max_size=3, unique=True)):
         for _ in range(draw(st.integers(1, 2))):
             teams.append(team_spelling(team, draw(st.integers(0, 5))))
     teams = draw(st.permutations(teams)) if teams else []
     apps = tuple(draw(st.lists(app_phrases, max_size=3)))
-    tags = tuple(draw(st.lists(st.sampled_from(PLAIN_TAGS + DRILL_TAGS if draw(st.integers(0, 3)) == 0
+    tags = tuple(draw(st.lists(st.sampled_from(PLAIN_TAGS + DRILL_TAGS if draw(one_in(4))
                                                else PLAIN_TAGS), max_size=3, unique=True)))
     items = tuple(draw(st.lists(items_for(day, shape), max_size=5)))
     return replace(
         doc, stem=stem, rows=tuple(rows), date_lines=date_lines, total_line=total_line,
-        clock_12h=draw(st.integers(0, 3)) == 0, bare_next_day=draw(st.booleans()),
+        clock_12h=draw(one_in(4)), bare_next_day=draw(st.booleans()),
         yaml_fields=draw(st.integers(0, 2)) if end_row else 0,
         patients=draw(counts), patients_style=draw(st.integers(0, 11)),
         clinics=draw(counts), clinics_style=draw(st.integers(0, 11)),
@@ -465,8 +485,12 @@ def timeline_times(doc: Doc) -> list[tuple[str | None, str, Row]]:
         local = moment.astimezone(doc.tz)
         clock = _clock(local, doc.clock_12h)
         if previous is None:
-            day_line = _date_line(local.date(), doc.date_lines, doc.shape) if doc.date_lines is not None else None
-            out.append((day_line, clock, row))
+            if doc.date_lines is not None:
+                out.append((_date_line(local.date(), doc.date_lines, doc.shape), clock, row))
+            elif local.date() == doc.day:
+                out.append((None, clock, row))
+            else:   # a first row on a later day than the incident's (its start is elsewhere: started_at)
+                out.append((None, f"{local.date().isoformat()} {clock}", row))
         else:
             before = previous.astimezone(doc.tz)
             same_day = local.date() == before.date()
@@ -525,7 +549,8 @@ def _yaml(doc: Doc) -> str:
     if doc.tags:
         lines.append("tags: [" + ", ".join(doc.tags) + "]" if doc.heading_style else f"tags: {', '.join(doc.tags)}")
     if doc.teams:
-        lines.append("teams: [" + ", ".join(doc.teams) + "]" if doc.heading_style != 1 else f"teams: {_teams_text(doc)}")
+        lines.append("teams: [" + ", ".join(doc.teams) + "]" if doc.heading_style != 1
+                     else f"teams: {_teams_text(doc)}")
     times = timeline_times(doc)
     if doc.yaml_fields in (1, 2):
         # each field read on its own, beside `date`: the resolution's day is written unless it follows plainly
@@ -534,7 +559,9 @@ def _yaml(doc: Doc) -> str:
             when = next((t for _, t, r in fields if r.kind == kind), None)
             if when is not None:
                 lines.append(f"{key}: {_q(when)}")
-    rows = times if doc.yaml_fields != 1 else [t for t in times if t[2].kind not in ("start", "end")]
+    if doc.yaml_fields == 1:   # the start and resolution only as fields: the other rows' times stand alone
+        times = timeline_times(replace(doc, rows=tuple(r for r in doc.rows if r.kind not in ("start", "end"))))
+    rows = times
     if rows:
         lines.append("timeline:")
         lines += [f"  - {{time: {_q(when)}, event: {_q(row.text)}}}" for _, when, row in rows]
@@ -582,7 +609,8 @@ def _yaml_item(item: Item, n: int, indent: str, with_priority: bool) -> list[str
     more = indent + "  "
     if with_priority and item.priority:
         lines.append(f"{more}priority: {item.priority}")
-    lines += [f"{more}description: {_q(item.description)}", f"{more}owner: {item.owner}", f"{more}ticket: {item.ticket}"]
+    lines += [f"{more}description: {_q(item.description)}", f"{more}owner: {item.owner}",
+              f"{more}ticket: {item.ticket}"]
     if item.status == "done":
         if item.yaml_form != 1:
             lines.append(f"{more}status: done")
@@ -609,8 +637,12 @@ def _rows_text(doc: Doc, row_format) -> list[str]:
     return out
 
 
+def _durations(doc: Doc) -> list[str]:
+    return [duration_text(m, s) if doc.phases_written else "<put time here>" for m, s in zip(doc.phases, doc.styles)]
+
+
 def _text(doc: Doc) -> str:
-    durations = [duration_text(m, s) if doc.phases_written else "<put time here>" for m, s in zip(doc.phases, doc.styles)]
+    durations = _durations(doc)
     rows = [f"Title\t{doc.title}", f"Severity\t{doc.severity}"]
     if doc.tags:
         rows.append(f"Tags\t{', '.join(doc.tags)}")
@@ -619,12 +651,14 @@ def _text(doc: Doc) -> str:
     rows += ["", "Incident Response Metrics", "", "Blast Radius", "",
              f"Number of Clinics affected\t{count_text(doc.clinics, doc.clinics_style, 'clinics')}",
              f"Number of Patients affected\t{count_text(doc.patients, doc.patients_style, 'patients')}", ""]
-    rows += [f"Apps/APIs Affected\t{', '.join(p.text() for p in doc.apps) or '<Patient/Provider> <Web/iOS/Android/CWS APIs/All>'}",
+    apps = ", ".join(p.text() for p in doc.apps) or "<Patient/Provider> <Web/iOS/Android/CWS APIs/All>"
+    rows += [f"Apps/APIs Affected\t{apps}",
              "--------------------\t---", "", "Timing of the response", ""]
     rows += [f"{label} (explanation)\t{d}" for label, d in zip(LABELS, durations)]
     if doc.total_line is not None:
         rows.append(f"Duration\t{duration_text(doc.duration, doc.total_line)}")
-    rows += ["", f"Teams involved (list)\t{_teams_text(doc) or '<put # here>'}", "-----------------------\t--------------"]
+    rows += ["", f"Teams involved (list)\t{_teams_text(doc) or '<put # here>'}",
+             "-----------------------\t--------------"]
     if doc.items:
         rows += ["", "Action Items", ""]
         hours = {"P0": "48 hours", "P1": "14 days", "P2": "28 days"}
@@ -636,7 +670,7 @@ def _text(doc: Doc) -> str:
 
 
 def _markdown(doc: Doc) -> str:
-    durations = [duration_text(m, s) if doc.phases_written else "<put time here>" for m, s in zip(doc.phases, doc.styles)]
+    durations = _durations(doc)
     rows = [f"# {doc.title}", "", f"- **Severity:** {doc.severity}"]
     if doc.tags:
         rows.append(f"- **Tags:** {', '.join(doc.tags)}")
@@ -700,7 +734,8 @@ def mismatches(doc: Doc, incident) -> list[str]:
     check("apps", {(a.audience, a.platform) for a in incident.apps}, doc.app_pairs)
     got_items = [(a.priority, a.description, a.owner, a.ticket, a.status, a.completed_on, a.due_at)
                  for a in incident.action_items]
-    want_items = [(i.priority, i.description, i.owner, i.ticket, i.status, i.completed, doc.due_at(i)) for i in doc.items]
+    want_items = [(i.priority, i.description, i.owner, i.ticket, i.status, i.completed, doc.due_at(i))
+                  for i in doc.items]
     if sorted(got_items, key=repr) != sorted(want_items, key=repr):
         check("action_items", got_items, want_items)
     return wrong
@@ -771,7 +806,8 @@ def sweep() -> list[tuple[str, str, Doc]]:
         for text in FORMS["mitigation_row"] + FORMS["noise_row"]:
             kind = "mitigation" if text in MITIGATION_ROWS else "noise"
             for written in (True, False):
-                add(f"{kind}-row", f"{kind} row {text!r} before 'Resolved at: fixed'{'' if written else ', no durations'}",
+                add(f"{kind}-row",
+                    f"{kind} row {text!r} before 'Resolved at: fixed'{'' if written else ', no durations'}",
                     phases_written=written,
                     rows=(Row(0, "Started at", "start"), Row(30, text, kind), Row(80, "Resolved at: fixed", "end")))
             add(f"{kind}-row", f"{kind} row {text!r}, no resolution row (durations and a Duration line)", total_line=0,
@@ -789,6 +825,11 @@ def sweep() -> list[tuple[str, str, Doc]]:
                 date_lines=date_lines, start_min=5 * 60 + 23, phases=(30, 60, 1_000, 1_200, 201),
                 rows=(Row(0, "Started at", "start"), Row(455, NOISE_ROWS[1], "noise"),
                       Row(1_763, NOISE_ROWS[1], "noise"), Row(2_491, "Resolved at", "end")))
+        for fields in (0, 1) if shape == "yaml" else (0,):
+            add("zero-minutes", f"an incident over within its minute, no durations, "
+                                f"{['timeline rows', 'started_at/resolved_at'][fields]}",
+                phases=(0, 0, 0, 0, 0), phases_written=False, yaml_fields=fields,
+                rows=(Row(0, "Started at", "start"), Row(0, "Resolved at: auto-recovered", "end")))
         for zone in DST_ZONES:
             for fields in (0, 1, 2) if shape == "yaml" else (0,):
                 for clock_12h in (False, True):
@@ -824,7 +865,8 @@ def sweep() -> list[tuple[str, str, Doc]]:
                     items=(Item(None, "Add a queue depth alert", "Ann Lee", "PAY-1", "done", done_day, style, 2),))
         for style in FORMS["open"]:
             add("open-items", f"open item {open_text(style)!r}", rows=two_rows,
-                items=(Item("P2", "Page the vendor automatically", "Cy Diaz", "PAY-3", "open", None, style, style % 3),))
+                items=(Item("P2", "Page the vendor automatically", "Cy Diaz", "PAY-3", "open", None, style,
+                            style % 3),))
         for style in FORMS["wontfix"]:
             add("open-items", f"won't-fix item {wontfix_text(style)!r}", rows=two_rows,
                 items=(Item("P2", "Page the vendor automatically", "Cy Diaz", "PAY-3", "wontfix", None, style,

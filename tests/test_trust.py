@@ -11,7 +11,7 @@ from types import SimpleNamespace
 
 import duckdb
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 import generated
@@ -196,6 +196,7 @@ GENERATED_EXAMPLES = 500
 
 
 @settings(max_examples=GENERATED_EXAMPLES, deadline=None, derandomize=True, database=None,
+          phases=[Phase.explicit, Phase.generate, Phase.shrink],
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 @given(generated.postmortems())
 def test_generated_post_mortems_load_as_written(doc):
