@@ -168,3 +168,26 @@ def test_done_items_are_never_overdue(tmp_path, as_of, overdue):
         assert metrics.headline(con, Filters(), as_of)["action_items_overdue"] == overdue
     finally:
         con.close()
+
+
+def load_one(tmp_path, name: str, text: str, query: str = "SELECT duration_min FROM incidents"):
+    """What one post-mortem file loads as: the rows ``query`` gives, and the warnings."""
+    folder = write(tmp_path / "one", {name: text})
+    result = load_into([folder], tmp_path / "pm.duckdb", relative_to=folder)
+    con = open_database(tmp_path / "pm.duckdb")
+    try:
+        rows = con.execute(query).fetchall()
+    finally:
+        con.close()
+    return rows, [p.message for p in result.problems if p.level == "warning"]
+
+
+def test_a_row_in_the_hour_the_clocks_repeat_goes_forward(tmp_path):
+    text = """# Night failover
+## Timeline (all times America/Los_Angeles)
+- 01:55 Started at
+- 01:45 Resolved at
+"""
+    rows, warnings = load_one(tmp_path, "2025-11-02-x.md", text)
+    assert rows == [(50,)], "01:55 daylight time to 01:45 standard time, once the clocks went back"
+    assert not [w for w in warnings if "earlier than" in w or "before started" in w]

@@ -532,7 +532,8 @@ class _Builder:
         back in time. A bare clock time earlier than the previous row is the next day when that is the
         shorter step (23:50 -> 00:10), else the same day, out of order (10:05 -> 09:58); after a midnight,
         a late clock time may be the day before (00:05 -> 23:58), never before the first row. A row under
-        its own date line (``dated``) stays on that day."""
+        its own date line (``dated``) stays on that day. On the night clocks go back, a clock time earlier
+        than the previous row is in the repeated hour when that is after the previous row (01:55 -> 01:45)."""
         day_first = self.raw.day_first
         if isinstance(when, datetime):
             moment = parse_timestamp(when, zone, day)
@@ -542,10 +543,10 @@ class _Builder:
         text = clean(when)
         if find_date(text[:200], day_first) or find_month_day(text[:40], day.year, day_first) and \
                 (text[:1].isalpha() or "/" in text[:6]):
-            moment = parse_timestamp(text, zone, day, day_first=day_first)
+            moment = self._repeated_if_forward(text, zone, day, previous)
             return moment, moment.astimezone(_own_zone(text) or zone).date() if False else \
                 moment.astimezone(zone.tz).date(), previous is not None and moment < previous
-        moment = parse_timestamp(text, zone, day, day_first=day_first)
+        moment = self._repeated_if_forward(text, zone, day, previous)
         if previous is None or dated or moment >= previous and (
                 moment - previous <= timedelta(hours=12) or first is None or moment - timedelta(days=1) < first):
             return moment, day, previous is not None and moment < previous
@@ -565,6 +566,16 @@ class _Builder:
                 best_forward[0] - previous <= previous - best_backward[0]:
             return best_forward[0], best_forward[1], False
         return best_backward[0], best_backward[1], True
+
+    def _repeated_if_forward(self, text: str, zone: Zone, day: date, previous: datetime | None) -> datetime:
+        """The clock time on ``day``; its second occurrence (clocks gone back) when only that is not
+        before ``previous``."""
+        moment = parse_timestamp(text, zone, day, day_first=self.raw.day_first)
+        if previous is not None and moment < previous:
+            repeated = parse_timestamp(text, zone, day, fold=1, day_first=self.raw.day_first)
+            if repeated >= previous:
+                return repeated
+        return moment
 
     def _raw_moment(self, key: str, zone: Zone, on: date, after: datetime | None = None) -> datetime | None:
         """A ``started_at``/``resolved_at`` field; a bare clock time before ``after`` is the clock's second
