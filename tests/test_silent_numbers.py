@@ -191,3 +191,24 @@ def test_a_row_in_the_hour_the_clocks_repeat_goes_forward(tmp_path):
     rows, warnings = load_one(tmp_path, "2025-11-02-x.md", text)
     assert rows == [(50,)], "01:55 daylight time to 01:45 standard time, once the clocks went back"
     assert not [w for w in warnings if "earlier than" in w or "before started" in w]
+
+
+def test_a_yaml_line_under_its_priority_reads_as_the_same_line_in_a_list(tmp_path):
+    text = """title: Queue stuck
+date: 2025-05-01
+action_items:
+  P1:
+    - "AI1: Add queue alert, owner: Ann, [FAX-1] done 2025-05-10"
+    -
+  P2: "AI2: Page the vendor, owner: Bo, [FAX-2]"
+"""
+    rows, _ = load_one(tmp_path, "2025-05-01-x.yaml", text, "SELECT priority, description, owner, ticket, status, "
+                                                          "completed_on FROM action_items ORDER BY priority")
+    assert rows == [("P1", "Add queue alert", "Ann", "FAX-1", "done", date(2025, 5, 10)),
+                    ("P2", "Page the vendor", "Bo", "FAX-2", "open", None)]
+
+
+def test_an_empty_entry_in_a_yaml_list_of_action_items_is_no_item(tmp_path):
+    text = 'title: Queue stuck\ndate: 2025-05-01\naction_items:\n  -\n  - "AI1: Add queue alert, owner: Ann"\n'
+    rows, _ = load_one(tmp_path, "2025-05-01-x.yaml", text, "SELECT description FROM action_items")
+    assert rows == [("Add queue alert",)]

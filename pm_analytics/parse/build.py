@@ -911,8 +911,8 @@ class _Builder:
         if rows is None:
             return []
         if isinstance(rows, dict):
-            rows = [dict(r, priority=r.get("priority", p)) if isinstance(r, dict) else {"description": r, "priority": p}
-                    for p, group in rows.items() for r in (group or [])]
+            rows = [_grouped_item(r, p) for p, group in rows.items()
+                    for r in (group if isinstance(group, list) else [group] if group is not None else [])]
         if not isinstance(rows, list):
             self.warn("action_items", "action_items should be a list; ignored")
             return []
@@ -926,7 +926,7 @@ class _Builder:
         items: list[ActionItem] = []
         for seq, row in enumerate(rows, start=1):
             if not isinstance(row, dict):
-                row = action_from_text(str(row)) or {}
+                row = (action_from_text(str(row)) if row is not None else None) or {}
             line = row.get("line")
             description = clean(row.get("description") or row.get("action") or row.get("title") or "")
             if not description:
@@ -1014,6 +1014,13 @@ class _Builder:
             names.append(f"{label} (placeholder)" if attr in inc.placeholder_fields else label)
         if names:
             self.warn(None, "not filled in: " + ", ".join(names))
+
+
+def _grouped_item(row: Any, priority: Any) -> dict:
+    """An item under its priority (``P1: [...]``): a mapping, or a line read as a flat list's line is."""
+    if not isinstance(row, dict):
+        row = (action_from_text(str(row)) if row is not None else None) or {"description": row}
+    return dict(row, priority=row.get("priority", priority))
 
 
 def _row_date(when: Any, zone: Zone, day_first: bool | None = None) -> date | None:
