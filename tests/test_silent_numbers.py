@@ -212,3 +212,15 @@ def test_an_empty_entry_in_a_yaml_list_of_action_items_is_no_item(tmp_path):
     text = 'title: Queue stuck\ndate: 2025-05-01\naction_items:\n  -\n  - "AI1: Add queue alert, owner: Ann"\n'
     rows, _ = load_one(tmp_path, "2025-05-01-x.yaml", text, "SELECT description FROM action_items")
     assert rows == [("Add queue alert",)]
+
+
+@pytest.mark.parametrize("name, title, first_day, second_day", [
+    ("checkout.md", "**Timeline summary – All times are in UTC**", "**2025-05-01**", "**2025-05-02**"),
+    ("2025-05-01-checkout.md", "**Timeline summary – All times are in UTC**", "", "### 2025-05-02"),
+    ("2025-05-01-checkout.md", "Timeline summary – All times are in UTC", "", "### Friday, 2 May 2025"),
+])
+def test_a_date_line_under_a_bold_or_plain_timeline_title_sets_the_day(tmp_path, name, title, first_day, second_day):
+    text = f"# Checkout failures\n\n{title}\n\n{first_day}\n- 05:23 — Started at\n\n{second_day}\n- 22:54 — Resolved at\n"
+    rows, _ = load_one(tmp_path, name, text, "SELECT incident_date, duration_min FROM incidents")
+    assert rows == [(date(2025, 5, 1), 2491)]
+
