@@ -3,7 +3,7 @@ folder of post-mortems, loaded as a user would, and the number a person reads fr
 
 import json
 import os
-from datetime import date
+from datetime import date, datetime, timezone
 
 import pytest
 
@@ -224,3 +224,14 @@ def test_a_date_line_under_a_bold_or_plain_timeline_title_sets_the_day(tmp_path,
     rows, _ = load_one(tmp_path, name, text, "SELECT incident_date, duration_min FROM incidents")
     assert rows == [(date(2025, 5, 1), 2491)]
 
+
+def test_a_row_later_on_the_clock_stays_on_the_day_the_row_before_gave(tmp_path):
+    text = """# Checkout failures
+## Timeline (all times UTC)
+- 05:23 Started at
+- 2025-05-02 10:46 Error rate still over 20%
+- 22:54 Resolved at
+"""
+    rows, warnings = load_one(tmp_path, "2025-05-01-x.md", text, "SELECT resolved_at, duration_min FROM incidents")
+    assert rows == [(datetime(2025, 5, 2, 22, 54, tzinfo=timezone.utc), 2491)]
+    assert not [w for w in warnings if "earlier than" in w]
