@@ -235,3 +235,17 @@ def test_a_row_later_on_the_clock_stays_on_the_day_the_row_before_gave(tmp_path)
     rows, warnings = load_one(tmp_path, "2025-05-01-x.md", text, "SELECT resolved_at, duration_min FROM incidents")
     assert rows == [(datetime(2025, 5, 2, 22, 54, tzinfo=timezone.utc), 2491)]
     assert not [w for w in warnings if "earlier than" in w]
+
+
+@pytest.mark.parametrize("row, resolved", [
+    ("Recovered the logs from the failed node", None),
+    ("Recovered data from the standby for the audit", None),
+    ("Recovered", datetime(2025, 5, 1, 10, 30, tzinfo=timezone.utc)),
+    ("Service recovered", datetime(2025, 5, 1, 10, 30, tzinfo=timezone.utc)),
+    ("All systems recovered", datetime(2025, 5, 1, 10, 30, tzinfo=timezone.utc)),
+    ("Fully recovered after the failover", datetime(2025, 5, 1, 10, 30, tzinfo=timezone.utc)),
+])
+def test_only_a_row_that_says_the_service_recovered_ends_the_incident(tmp_path, row, resolved):
+    text = f"# Node lost\n## Timeline (all times UTC)\n- 10:00 Started at\n- 10:30 {row}\n"
+    rows, _ = load_one(tmp_path, "2025-05-01-x.md", text, "SELECT resolved_at, duration_min FROM incidents")
+    assert rows == [(resolved, None if resolved is None else 30)]
