@@ -249,3 +249,12 @@ def test_only_a_row_that_says_the_service_recovered_ends_the_incident(tmp_path, 
     text = f"# Node lost\n## Timeline (all times UTC)\n- 10:00 Started at\n- 10:30 {row}\n"
     rows, _ = load_one(tmp_path, "2025-05-01-x.md", text, "SELECT resolved_at, duration_min FROM incidents")
     assert rows == [(resolved, None if resolved is None else 30)]
+
+
+@pytest.mark.parametrize("name, text", [
+    ("2025-05-01-x.md", "# Blip\n## Timeline (all times UTC)\n- 10:00 Started at\n- 10:00 Resolved at: auto-recovered\n"),
+    ("2025-05-01-x.yaml", 'title: Blip\ndate: 2025-05-01\ntimezone: UTC\nstarted_at: "10:00"\nresolved_at: "10:00"\n'),
+], ids=["timeline rows", "yaml fields"])
+def test_an_incident_over_within_its_minute_lasted_zero_minutes(tmp_path, name, text):
+    rows, _ = load_one(tmp_path, name, text)
+    assert rows == [(0,)]

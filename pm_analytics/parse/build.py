@@ -684,7 +684,7 @@ class _Builder:
         if prose_end is not None:
             resolved_c.append((prose_end, PROSE, self.raw.source_of("prose.resolved_at")))
         resolved_c.extend(_next_day_if_before(prose.get("resolved", [])[-1:], started))
-        resolved_pick = self._strongest([c for c in resolved_c if started is None or c[0] > started], last=True)
+        resolved_pick = self._strongest([c for c in resolved_c if started is None or c[0] >= started], last=True)
         if resolved_pick is None and resolved_c and started is not None:
             bad = self._strongest(resolved_c, last=True)
             if bad[0] < started:
