@@ -258,3 +258,12 @@ def test_only_a_row_that_says_the_service_recovered_ends_the_incident(tmp_path, 
 def test_an_incident_over_within_its_minute_lasted_zero_minutes(tmp_path, name, text):
     rows, _ = load_one(tmp_path, name, text)
     assert rows == [(0,)]
+
+
+def test_a_file_given_by_itself_keeps_the_name_it_was_given_by(tmp_path, capsys):
+    """A pre-commit hook passes `postmortems/x.md`; its messages must name that path, not `x.md`."""
+    folder = write(tmp_path / "postmortems", {"no-date.md": "# Checkout down\n\nNothing else.\n"})
+    os.chdir(tmp_path)
+    assert main(["validate", "postmortems/no-date.md"]) == 1
+    assert "postmortems/no-date.md: error: date: no date anywhere" in capsys.readouterr().out
+    assert folder.exists()
