@@ -455,6 +455,28 @@ _MONTH_DAY = re.compile(
     rf"(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?[ \t]{{1,3}}(?:of[ \t]{{1,3}})?(?P<m2>{_MONTHS})(?![a-z]))",
     re.I,
 )
+# Where a written date can begin: after no word character, a digit or the first three letters of a
+# weekday or month. Every alternative of _TEXT_DATE and _MONTH_DAY starts so.
+_DATE_START = re.compile(r"(?<!\w)(?:\d|mon|tue|wed|thu|fri|sat|sun|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)",
+                         re.I)
+
+
+def _matches_from_date_starts(pattern: re.Pattern, text: str, before: int):
+    """``pattern.finditer(text)`` for matches starting before ``before``, trying the pattern only where
+    :data:`_DATE_START` says a date can begin (the big alternation is costly to try at every character)."""
+    resume = 0
+    for start in _DATE_START.finditer(text):
+        position = start.start()
+        if position >= before:
+            return
+        if position < resume:
+            continue
+        m = pattern.match(text, position)
+        if m is not None:
+            yield m
+            resume = m.end()
+
+
 _MONTH_NUMBER = {m: i for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct",
                                               "nov", "dec"), start=1)}
 
@@ -473,7 +495,7 @@ def numeric_date_order(text: str) -> bool | None:
     """Whether a document's numeric dates (``05/10/2025``, ``21-10-2019``) put the day first: True when
     one of them only reads day-first, False when one only reads month-first, None when none tells."""
     day_first = month_first = False
-    for m in _NUMERIC_DATE.finditer(text):
+    for m in _numeric_dates(text):
         a, b = int(m.group(1)), int(m.group(2))
         day_first |= a > 12 >= b
         month_first |= b > 12 >= a
@@ -483,6 +505,21 @@ def numeric_date_order(text: str) -> bool | None:
 
 
 _NUMERIC_DATE = re.compile(r"(?<!\d)(\d{1,2})[/.-](\d{1,2})[/.-](?:19|20)\d\d(?!\d)")
+# The same without its look-behind: a pattern that opens with a digit lets the regex engine skip
+# to the next digit in C instead of trying the pattern at every character.
+_NUMERIC_DATE_SCAN = re.compile(r"(\d\d?)[/.-](\d\d?)[/.-](?:19|20)\d\d(?!\d)")
+
+
+def _numeric_dates(text: str):
+    """The matches ``_NUMERIC_DATE.finditer(text)`` gives, found faster."""
+    pos = 0
+    while (m := _NUMERIC_DATE_SCAN.search(text, pos)) is not None:
+        start = m.start()
+        if start and text[start - 1].isdigit() and _NUMERIC_DATE.match(text, start) is None:
+            pos = start + 1
+            continue
+        yield m
+        pos = m.end()
 
 
 def find_date(text: str, day_first: bool | None = None) -> tuple[date, int, int] | None:
@@ -496,12 +533,10 @@ def find_date(text: str, day_first: bool | None = None) -> tuple[date, int, int]
     if not _YEAR.search(text) and not ("/" in text and _SHORT_YEAR.search(text)):
         return None
     m = _ISO_DATE.search(text)
-    t = _TEXT_DATE.search(text)
-    while t and (not m or t.start() < m.start()):
+    for t in _matches_from_date_starts(_TEXT_DATE, text, m.start() if m else len(text)):
         found = _text_date(t, day_first)
         if found is not None:
             return found, t.start(), t.end()
-        t = _TEXT_DATE.search(text, t.end())
     if m:
         try:
             return date(int(m.group(1)), int(m.group(2)), int(m.group(3))), m.start(), m.end()
@@ -557,7 +592,7 @@ def find_month_day(text: str, year: int, day_first: bool | None = None) -> tuple
             return date(year, month, day), 0, numeric.end()
         except ValueError:
             pass
-    for m in _MONTH_DAY.finditer(text):
+    for m in _matches_from_date_starts(_MONTH_DAY, text, len(text)):
         month = _month(m.group("m1") or m.group("m2"))
         if not month:
             continue
