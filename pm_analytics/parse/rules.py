@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from functools import lru_cache
 
 from pm_analytics.parse.values import (
     MAX_VALUE_CHARS,
@@ -39,6 +40,11 @@ _MONTH_DAY_START = re.compile(
     rf"\d{{1,2}}(?:st|nd|rd|th)?[ \t]{{1,3}}{_MONTHS})(?![a-z\d])[ \t]*,?[ \t]*(?:at[ \t]+|@[ \t]*|[-–—][ \t]*)?", re.I)
 _NUMERIC_DAY_START = re.compile(r"(\d{1,2}/\d{1,2})(?![/\d])[ \t,]+(?=\d)")
 _LEAD = re.compile(r"(?:at|on|around|approximately|approx\.?|about|~)[ \t]+", re.I)
+_BRACKETED_START = re.compile(r"^\[([^\]]{1,60})\]")
+_AFTER_DAY = re.compile(r"^(?:T(?=\d)|[ \t]*,?[ \t]*(?:at[ \t]+|@[ \t]*|[-–—][ \t]*)?)")
+_EVENT_SEPARATOR = re.compile(r"^[ \t]*(?:[:|,]|[-–—](?!\d))[ \t]*")
+_OPTIONAL_EVENT_SEPARATOR = re.compile(r"^[ \t]*(?:[:|,]|[-–—](?!\d))?[ \t]*")
+_MERIDIEM_END = re.compile(r"[ap]\.?\s?m\.?$|[ap]$", re.I)
 
 
 def split_time(text: str, day_first: bool | None = None) -> tuple[str, str] | None:
@@ -51,14 +57,13 @@ def split_time(text: str, day_first: bool | None = None) -> tuple[str, str] | No
     """
     text = text[:MAX_VALUE_CHARS * 10].strip()
     if text[:1] == "[":
-        text = re.sub(r"^\[([^\]]{1,60})\]", r"\1", text)
+        text = _BRACKETED_START.sub(r"\1", text)
     if text[:1] in "Aa~oO":
         text = _LEAD.sub("", text, count=1)
     prefix = ""
     found = find_date(text[:80], day_first)
     if found and found[1] == 0:
-        prefix, text = text[:found[2]], re.sub(r"^(?:T(?=\d)|[ \t]*,?[ \t]*(?:at[ \t]+|@[ \t]*|[-–—][ \t]*)?)", "",
-                                               text[found[2]:])
+        prefix, text = text[:found[2]], _AFTER_DAY.sub("", text[found[2]:])
     elif text[:1].isalpha() and (md := _MONTH_DAY_START.match(text)):
         prefix, text = md.group(0).strip(" ,-–—@").removesuffix(" at").strip(), text[md.end():]
     elif text[:1].isdigit() and (md := _NUMERIC_DAY_START.match(text)):
@@ -73,12 +78,12 @@ def split_time(text: str, day_first: bool | None = None) -> tuple[str, str] | No
     zone = (m.group("zone") or "").strip(" \t()[]")
     if zone and not _is_zone(zone):
         event = text[m.start("zone"):].strip()
-        event = re.sub(r"^[ \t]*(?:[:|,]|[-–—](?!\d))[ \t]*", "", event)
+        event = _EVENT_SEPARATOR.sub("", event)
         zone = ""
     if not prefix and event[:3].lower() == "on " and (after := find_date(event[3:80], day_first)) and after[1] == 0:
         prefix = event[3:3 + after[2]]
-        event = re.sub(r"^[ \t]*(?:[:|,]|[-–—](?!\d))?[ \t]*", "", event[3 + after[2]:])
-    if not when[-1:].isdigit() and not re.search(r"[ap]\.?\s?m\.?$|[ap]$", when, re.I):
+        event = _OPTIONAL_EVENT_SEPARATOR.sub("", event[3 + after[2]:])
+    if not when[-1:].isdigit() and not _MERIDIEM_END.search(when):
         return None
     if "." in when and not zone and _QUANTITY.match(event):
         return None
@@ -89,6 +94,7 @@ _QUANTITY = re.compile(r"(?:%|percent|hours?\b|hrs?\b|minutes?\b|mins?\b|seconds
                        r"ms\b|s\b|[kmgt]b\b|million|billion|times\b|release|version)", re.I)
 
 
+@lru_cache(maxsize=1024)
 def _is_zone(word: str) -> bool:
     try:
         resolve_timezone(word)
@@ -205,12 +211,15 @@ def _zone_at(rest: str) -> str | None:
 _NOT_ZONES = frozenset({"a", "an", "at", "in", "on", "of", "the", "to", "and", "or", "are", "is", "local", "our"})
 
 
+_HEADING_ZONE = re.compile(r"[(\[]([^)\]]{1,40})[)\]]|[-–—:,][ \t]*(?:in[ \t]+)?([A-Za-z][\w/+:-]{0,30})[ \t]*$")
+
+
 def heading_zone(title: str) -> str | None:
     """The zone a timeline heading names: ``Timeline (UTC)``, ``Timeline - PDT``, ``Timeline [all times CET]``."""
     declared = zone_declaration(title)
     if declared:
         return declared
-    m = re.search(r"[(\[]([^)\]]{1,40})[)\]]|[-–—:,][ \t]*(?:in[ \t]+)?([A-Za-z][\w/+:-]{0,30})[ \t]*$", title)
+    m = _HEADING_ZONE.search(title)
     if not m:
         return None
     return _zone_at(m.group(1) or m.group(2))
@@ -232,17 +241,27 @@ _OPEN_WORD = re.compile(r"\b(TODO|to ?do|open|in progress|in-progress|pending|no
                         re.I)
 _ACTION_ID = re.compile(r"^(AI[ \t]*\d{1,4}|[A-Z]{1,5}\d{1,4})[ \t]*[:.)–-][ \t]*", re.I)
 _DONE_TAIL = re.compile(r"^[ \t]*(?:on|at|:|-|–|\()?[ \t]*")
+ANGLE_WRAPPED = re.compile(r"^<\s*(.*?)\s*>$")
+_SPACES = re.compile(r"\s+")
+_BRACKETED = re.compile(r"\[([^\]]{0,300})\]")
+_AI_NUMBER = re.compile(r"AI\d")
+_STANDALONE_BEFORE = re.compile(r"(^|[,;(\[\-–—]\s*)$")
+_EMPTY_BRACKETS_OR_SPACES = re.compile(r"\(\s*\)|\[\s*\]|\s+")
+_EMPTY_LIST_PARTS = re.compile(r"(\s*[,;]\s*)+(?=[,;]|$)")
+_LOOSE_ENDS = re.compile(r"^[\s,;:–—-]+|[\s,;:–—(-]+$")
+_EG = re.compile(r"^e\.?g\.?\s+", re.I)
 
 
 def action_from_text(text: str, day_first: bool | None = None, allow_empty: bool = False) -> dict | None:
     """One action item from ``AI1: text, owner: Name, [TICKET-1] done 2025-03-05`` or ``@ann will add an
     alert (done 5/10/2025)``: id, description, owner, ticket and link, status and completion date."""
     text = clean(text[:5000]).strip()
-    text = re.sub(r"^<\s*(.*?)\s*>$", r"\1", text)
+    if text[:1] == "<":
+        text = ANGLE_WRAPPED.sub(r"\1", text)
     item: dict = {}
     m = _ACTION_ID.match(text)
     if m:
-        item["id"] = re.sub(r"\s+", "", m.group(1)).upper()
+        item["id"] = _SPACES.sub("", m.group(1)).upper()
         text = text[m.end():]
     prefix = _STATUS_PREFIX.match(text)
     if prefix:
@@ -262,7 +281,7 @@ def action_from_text(text: str, day_first: bool | None = None, allow_empty: bool
             item["ticket"] = key.group(1)
         text = text[: link.start()] + text[link.end():]
     else:
-        bracket = re.search(r"\[([^\]]{0,300})\]", text)
+        bracket = _BRACKETED.search(text) if "[" in text else None
         if bracket:
             inner = bracket.group(1).strip()
             key = TICKET_KEY.search(inner)
@@ -274,7 +293,7 @@ def action_from_text(text: str, day_first: bool | None = None, allow_empty: bool
             text = text[: bracket.start()] + text[bracket.end():]
         else:
             key = TICKET_KEY.search(text)
-            if key and not re.match(r"AI\d", key.group(1)):
+            if key and not _AI_NUMBER.match(key.group(1)):
                 item["ticket"] = key.group(1)
                 text = text[: key.start()] + text[key.end():]
     owner = _OWNER.search(text)
@@ -282,7 +301,7 @@ def action_from_text(text: str, day_first: bool | None = None, allow_empty: bool
         item["owner"] = owner.group(1).strip()
         text = text[: owner.start()] + text[owner.end():]
     else:
-        handle = _HANDLE.search(text)
+        handle = _HANDLE.search(text) if "@" in text else None
         if handle:
             item["owner"] = handle.group(1)
     if _WONTFIX.search(text):
@@ -294,7 +313,7 @@ def action_from_text(text: str, day_first: bool | None = None, allow_empty: bool
         tail = _DONE_TAIL.match(after)
         dated = find_date(after[tail.end():tail.end() + 40], day_first) if tail else None
         at_end = not after.strip(" \t)].,;") or (dated and dated[1] == 0)
-        standalone = re.search(r"(^|[,;(\[\-–—]\s*)$", text[:done.start()]) or done.group(0) in "✅✔☑"
+        standalone = _STANDALONE_BEFORE.search(text[:done.start()]) or done.group(0) in "✅✔☑"
         if dated and dated[1] == 0 or (at_end and standalone) or done.group(0) in "✅✔☑":
             item["status"] = item.get("status", "done")
             end = done.end()
@@ -309,11 +328,11 @@ def action_from_text(text: str, day_first: bool | None = None, allow_empty: bool
         if "status" not in item and _OPEN_WORD.search(text) and not text.rstrip().endswith("."):
             item["status"] = "open"
             text = _OPEN_WORD.sub("", text)
-    description = re.sub(r"\(\s*\)|\[\s*\]|\s+", " ", text)
-    description = re.sub(r"(\s*[,;]\s*)+(?=[,;]|$)", "", description)
-    description = re.sub(r"^[\s,;:–—-]+|[\s,;:–—(-]+$", "", description).strip()
+    description = _EMPTY_BRACKETS_OR_SPACES.sub(" ", text)
+    description = _EMPTY_LIST_PARTS.sub("", description)
+    description = _LOOSE_ENDS.sub("", description).strip()
     if description.lower().startswith("e.g"):
-        description = re.sub(r"^e\.?g\.?\s+", "", description, flags=re.I)
+        description = _EG.sub("", description)
     item["description"] = description
     if not description and not item.get("ticket") and not allow_empty:
         return None
@@ -343,6 +362,12 @@ def action_header(normalised_cells: list[str]) -> list[str | None] | None:
     return columns if "description" in columns else None
 
 
+_PRIORITY_WORD = re.compile(r"p[0-2]", re.I)
+_BUG_NUMBER = re.compile(r"(?:bug|issue)\s*#?\s*(\d+)|#(\d+)", re.I)
+_DONE_MARK = re.compile(r"\bDONE\b|✅")
+_OPEN_MARK = re.compile(r"\bTODO\b|\bOPEN\b")
+
+
 def action_from_table(columns: list[str | None], cells: list[str], day_first: bool | None = None) -> dict | None:
     """An action item from a table row whose columns :func:`action_header` named."""
     item: dict = {}
@@ -359,7 +384,7 @@ def action_from_table(columns: list[str | None], cells: list[str], day_first: bo
         elif column == "id":
             item["id"] = value
         elif column == "priority":
-            if re.fullmatch(r"p[0-2]", value, re.I):
+            if _PRIORITY_WORD.fullmatch(value):
                 item["priority"] = value.upper()
             else:
                 item["type"] = value
@@ -378,12 +403,12 @@ def action_from_table(columns: list[str | None], cells: list[str], day_first: bo
             elif value.startswith(("http://", "https://")):
                 item["ticket"] = item["ticket_url"] = value.split()[0]
             else:
-                bug = re.search(r"(?:bug|issue)\s*#?\s*(\d+)|#(\d+)", value, re.I)
+                bug = _BUG_NUMBER.search(value)
                 if bug:
                     item["ticket"] = bug.group(0)
-            if re.search(r"\bDONE\b|✅", value):
+            if _DONE_MARK.search(value):
                 item["status"] = "done"
-            elif re.search(r"\bTODO\b|\bOPEN\b", value):
+            elif _OPEN_MARK.search(value):
                 item["status"] = "open"
         elif column == "status":
             item["status"] = "done" if value in ("✅", "✔", "☑", "x", "X") else value
@@ -405,13 +430,16 @@ def action_from_table(columns: list[str | None], cells: list[str], day_first: bo
 _REVIEW_STATE = re.compile(r"\b(lgtm|approved|not reviewed|pending|changes requested|reviewed|in review|declined)\b", re.I)
 
 
+_NAME_END = re.compile(r"[\s,;:()–—-]+$")
+
+
 def reviewer_from_text(text: str, day_first: bool | None = None) -> dict:
     """``{"name", "state", "date"}`` from ``Jane Doe - LGTM - 2025-03-08``."""
     text = text[:500]
     state = _REVIEW_STATE.search(text)
     found = find_date(text, day_first)
     name_end = min(x for x in (state.start() if state else len(text), found[1] if found else len(text)))
-    name = re.sub(r"[\s,;:()–—-]+$", "", text[:name_end]).strip()
+    name = _NAME_END.sub("", text[:name_end]).strip()
     return {"name": name or text, "state": state.group(1) if state else None,
             "date": found[0].isoformat() if found else None}
 
@@ -474,6 +502,9 @@ _PROSE_RANGE = re.compile(
     re.I)
 
 
+_RANGE_ZONE_RX = re.compile(_RANGE_ZONE)
+
+
 def prose_time_range(text: str) -> tuple[str, str] | None:
     """``("16:58 UTC", "18:46 UTC")`` from "from 16:58 to 18:46 UTC" or "between 10:12 PM PST on Oct 21
     and 2:40 AM on Oct 22"; each side keeps its date and takes the other's zone when it states none."""
@@ -484,7 +515,7 @@ def prose_time_range(text: str) -> tuple[str, str] | None:
     if not m:
         return None
     start_zone = window[m.end("start"):m.start("start_day") if m.group("start_day") else m.end("start") + 12]
-    zone_match = re.match(rf"{_RANGE_ZONE}", start_zone)
+    zone_match = _RANGE_ZONE_RX.match(start_zone)
     start_zone = (zone_match.group(0) if zone_match else "").strip(" ()")
     end_zone = (m.group("zone") or "").strip(" ()")
     if start_zone and not _is_zone(start_zone):
@@ -503,6 +534,9 @@ _SEVERITY_MENTION = re.compile(
     r"\b(critical|major|minor)[ \t]+(?:severity[ \t]+)?incident\b", re.I)
 
 
+_SEVERITY_PUNCTUATION = re.compile(r"[ \t:-]")
+
+
 def severity_mention(text: str) -> str | None:
     """A severity named in a sentence or timeline row: "declared a SEV-2", "Sev 1 incident", "P1 incident",
     "a major incident"; ``None`` when the line names none or several."""
@@ -511,7 +545,7 @@ def severity_mention(text: str) -> str | None:
     if "sev" not in low and " incident" not in low and "declared" not in low and "classified" not in low:
         return None
     found = {next(g for g in m.groups() if g) for m in _SEVERITY_MENTION.finditer(window)}
-    normalised = {re.sub(r"[ \t:-]", "", f.lower()).replace("severity", "sev") for f in found}
+    normalised = {_SEVERITY_PUNCTUATION.sub("", f.lower()).replace("severity", "sev") for f in found}
     if len(normalised) != 1:
         return None
     return found.pop()
@@ -582,13 +616,16 @@ def has_segments(text: str) -> bool:
     return ("·" in text or "•" in text or " | " in text) and bool(_PAIR_SEPARATOR.search(text[:1000]))
 
 
+_PAIR = re.compile(r"([A-Za-z](?:[^:|\t]{0,40}?[A-Za-z)\]?])?)[ \t]*:(?!//)[ \t]*(.*)$")
+
+
 def label_pairs(text: str) -> list[tuple[str, str]]:
     """The ``Label: value`` pairs of a line split by ``·`` (``Date: 2024-01-23 · Severity: Low · Times: CET``)."""
     if not has_segments(text):
         return []
     pairs = []
     for segment in _PAIR_SEPARATOR.split(text[:1000]):
-        m = re.match(r"([A-Za-z](?:[^:|\t]{0,40}?[A-Za-z)\]?])?)[ \t]*:(?!//)[ \t]*(.*)$", segment.strip())
+        m = _PAIR.match(segment.strip())
         if m:
             pairs.append((m.group(1).strip(), m.group(2).strip()))
     return pairs

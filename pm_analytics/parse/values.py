@@ -134,6 +134,10 @@ def _short_text(value: object, what: str) -> str:
     return text
 
 
+_TRAILING_REMARK = re.compile(r"\s*\([^)]*\)\s*$")
+_NEGATIVE = re.compile(r"-\s*\d")
+
+
 def parse_duration_min(value: object) -> Parsed:
     """Minutes from ``25 minutes``, ``1h 5m``, ``1.5 hours``, ``0:45``, ``PT1H20M`` or a bare number.
 
@@ -149,8 +153,9 @@ def parse_duration_min(value: object) -> Parsed:
         minutes, approximate = value.total_seconds() / 60, False
     else:
         text = _short_text(value, "a duration")
-        text = re.sub(r"\s*\([^)]*\)\s*$", "", text).strip()
-        if text.startswith("-") and re.match(r"-\s*\d", text):
+        if ")" in text:
+            text = _TRAILING_REMARK.sub("", text).strip()
+        if text.startswith("-") and _NEGATIVE.match(text):
             raise ValueError(f"'{clean(value)}' is negative")
         text, approximate = _strip_approx(text)
         minutes = _duration_text_min(text)
@@ -161,6 +166,11 @@ def parse_duration_min(value: object) -> Parsed:
     if minutes > MAX_DURATION_MIN:
         raise ValueError(f"'{clean(value)}' is longer than 30 days; check the unit")
     return Parsed(round(minutes, 4), approximate)
+
+
+_TERM_JOINER = re.compile(r"[\s,]*(?:and)?[\s,]*")
+_LEADING_NUMBER = re.compile(rf"({_NUM})")
+_REMARK_START = re.compile(r"[(\[;,–—-]|\s*(?:approx|est)")
 
 
 def _duration_text_min(text: str) -> float | None:
@@ -175,7 +185,7 @@ def _duration_text_min(text: str) -> float | None:
     total, pos, found = 0.0, 0, False
     for m in _DURATION_TERM.finditer(text):
         between = text[pos:m.start()]
-        if found and not re.fullmatch(r"[\s,]*(?:and)?[\s,]*", between):
+        if found and not _TERM_JOINER.fullmatch(between):
             break
         if not found and between.strip():
             return None
@@ -183,7 +193,7 @@ def _duration_text_min(text: str) -> float | None:
         pos, found = m.end(), True
     if found and _only_remark_after(text, pos):
         return total
-    m = re.match(rf"({_NUM})", text)
+    m = _LEADING_NUMBER.match(text)
     if m and _only_remark_after(text, m.end()):
         return _num(m.group(1))
     return None
@@ -191,7 +201,7 @@ def _duration_text_min(text: str) -> float | None:
 
 def _only_remark_after(text: str, pos: int) -> bool:
     rest = text[pos:].strip()
-    return rest == "" or bool(re.match(r"[(\[;,–—-]|\s*(?:approx|est)", rest))
+    return rest == "" or bool(_REMARK_START.match(rest))
 
 
 # An explicit "there were none": 0. Anything else that starts with "no" ("No estimate yet",
@@ -200,6 +210,12 @@ _NONE = re.compile(
     r"(?:none|zero|nil|0+|no ?one|nobody|no (?:patients?|clinics?|providers?|users?|customers?|engineers?|one|impact))"
     r"(?: (?:were |was )?(?:affected|impacted))?\.?(?: ?\(.*\))?", re.I)
 _COUNT = re.compile(r"(\d{1,3}(?:[,_ ]\d{3})+|\d+)(?:\.(\d+))?\s*([kK])?\b")
+
+
+_NOT_A_NUMBER = re.compile(r"(?:no|none|not)\b", re.I)
+_RANGE = re.compile(r"(.+?)\s*(?:-|–|to)\s*(.+)")
+_DIGIT_GROUPING = re.compile(r"[,_ ]")
+_COUNT_TAIL = re.compile(r"(\+|[a-zA-Z(\[;,–—-])")
 
 
 def parse_count(value: object) -> Parsed:
@@ -219,18 +235,18 @@ def parse_count(value: object) -> Parsed:
         text = _short_text(value, "a number")
         if _NONE.fullmatch(text):
             return Parsed(0)
-        if re.match(r"(?:no|none|not)\b", text, re.I):
+        if _NOT_A_NUMBER.match(text):
             raise ValueError(f"'{text}' is not a number; taken as unknown (write 0 or 'none' if there were none)")
-        if re.match(r"-\s*\d", text):
+        if _NEGATIVE.match(text):
             raise ValueError(f"'{text}' is negative")
         text, approximate = _strip_approx(text)
-        rng = re.fullmatch(r"(.+?)\s*(?:-|–|to)\s*(.+)", text)
+        rng = _RANGE.fullmatch(text)
         if rng and _COUNT.fullmatch(rng.group(1).strip()) and _COUNT.match(rng.group(2).strip()):
             text, approximate = rng.group(2).strip(), True
         m = _COUNT.match(text)
         if not m or not _count_tail_ok(text[m.end():]):
             raise ValueError(f"'{clean(value)}' is not a number")
-        whole = int(re.sub(r"[,_ ]", "", m.group(1)))
+        whole = int(_DIGIT_GROUPING.sub("", m.group(1)))
         frac = m.group(2)
         if m.group(3):
             number = round((whole + float(f"0.{frac}" if frac else 0)) * 1000)
@@ -248,7 +264,7 @@ def parse_count(value: object) -> Parsed:
 
 def _count_tail_ok(rest: str) -> bool:
     rest = rest.strip()
-    return rest == "" or bool(re.match(r"(\+|[a-zA-Z(\[;,–—-])", rest))
+    return rest == "" or bool(_COUNT_TAIL.match(rest))
 
 
 _SEVERITY = re.compile(r"(?:sev(?:erity)?|s)?\s*[-_ :]{0,2}\s*(\d)(?![\d.:])(?:\W.*)?", re.I)
@@ -264,6 +280,14 @@ _SEV_NUMBER = {0: "SEV1", 1: "SEV1", 2: "SEV2", 3: "SEV3", 4: "SEV3", 5: "SEV3"}
 _PRIORITY_NUMBER = {0: "SEV1", 1: "SEV1", 2: "SEV2", 3: "SEV3", 4: "SEV3", 5: "SEV3"}
 
 
+_STRUCK = re.compile(r"~~.*?~~")
+_FROM_BRACKET = re.compile(r"\s*\(.*$")
+_DIGIT = re.compile(r"\d")
+_SEV_NUMBERS = re.compile(r"sev(?:erity)?\s*[-_ ]?\s*(\d)", re.I)
+_SEV_WRITTEN = re.compile(r"(?:sev(?:erity)?|s)?\s*[-_ :]{0,2}\s*\d", re.I)
+_WORD_SEPARATOR = re.compile(r"\s*[-–—,;/]\s*")
+
+
 def parse_severity(value: object) -> str:
     """``SEV1``-``SEV3`` from ``SEV1``, ``Sev 2``, ``SEV-1``, ``S1``, ``Severity 1``, ``1``, and from other
     scales: SEV0 and SEV4/5, P0-P4, Critical/High/Medium/Low, Major/Minor (see :func:`severity_and_word`)."""
@@ -276,23 +300,23 @@ def severity_and_word(value: object) -> tuple[str, str]:
         raise ValueError(f"'{value}' is not a severity")
     original = _short_text(value, "a severity")
     if "~~" in original:
-        original = re.sub(r"~~.*?~~", "", original).strip(" /") or original
-    text = re.sub(r"\s*\(.*$", "", original).strip(" .:-/")
-    if "-" in text and not re.search(r"\d", text):
+        original = _STRUCK.sub("", original).strip(" /") or original
+    text = _FROM_BRACKET.sub("", original).strip(" .:-/")
+    if "-" in text and not _DIGIT.search(text):
         text = text.replace("-", " ")
-    if len(set(re.findall(r"sev(?:erity)?\s*[-_ ]?\s*(\d)", text, re.I))) > 1:
+    if len(set(_SEV_NUMBERS.findall(text))) > 1:
         raise ValueError(f"'{original}' names several severities; keep one")
     word = text.lower()
     if word in SEVERITY_WORDS:
         return SEVERITY_WORDS[word], text
     m = _SEVERITY.fullmatch(text)
     if m and int(m.group(1)) in _SEV_NUMBER:
-        written = re.match(r"(?:sev(?:erity)?|s)?\s*[-_ :]{0,2}\s*\d", text, re.I).group(0)
+        written = _SEV_WRITTEN.match(text).group(0)
         return _SEV_NUMBER[int(m.group(1))], written
     m = _PRIORITY.fullmatch(text)
     if m and int(m.group(1)) in _PRIORITY_NUMBER:
         return _PRIORITY_NUMBER[int(m.group(1))], f"P{m.group(1)}"
-    first = re.split(r"\s*[-–—,;/]\s*", word, maxsplit=1)[0]
+    first = _WORD_SEPARATOR.split(word, maxsplit=1)[0]
     if first in SEVERITY_WORDS:
         return SEVERITY_WORDS[first], text.split()[0]
     raise ValueError(f"'{original}' is not a severity (write SEV1, SEV2 or SEV3)")
@@ -383,7 +407,7 @@ def resolve_timezone(value: str) -> Zone:
     :func:`dst_mismatch` tells when that contradicts the calendar.
     """
     text = clean(value).strip(" .()")
-    text = re.sub(r"\s*\(.*$", "", text).strip()
+    text = _FROM_BRACKET.sub("", text).strip()
     if len(text) > 60:
         raise ValueError(f"'{text[:40]}…' is not a timezone")
     upper = _TZ_LONG_NAMES.get(text.upper(), text.upper())
@@ -637,6 +661,10 @@ def find_clock(text: str) -> tuple[time, int, int] | None:
     return time(hour, minute, second), m.start(), m.end()
 
 
+_T_BEFORE_CLOCK = re.compile(r"^T(?=\d)")
+_WEEKDAY_AT = re.compile(r"^(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]{0,6}\.?,?\s+)?(?:at\s+|@\s*)?", re.I)
+
+
 def parse_timestamp(value: object, zone: Zone, on: date | None, fold: int = 0,
                     day_first: bool | None = None) -> datetime:
     """A UTC ``datetime`` from a YAML datetime or text (date optional when ``on`` is given; a day
@@ -658,8 +686,8 @@ def parse_timestamp(value: object, zone: Zone, on: date | None, fold: int = 0,
         found_date = find_month_day(text, on.year, day_first)
     if found_date:
         on = found_date[0]
-        text = (text[:found_date[1]] + " " + re.sub(r"^T(?=\d)", "", text[found_date[2]:])).strip(" ,-–—@")
-        text = re.sub(r"^(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]{0,6}\.?,?\s+)?(?:at\s+|@\s*)?", "", text, flags=re.I)
+        text = (text[:found_date[1]] + " " + _T_BEFORE_CLOCK.sub("", text[found_date[2]:])).strip(" ,-–—@")
+        text = _WEEKDAY_AT.sub("", text)
     if on is None:
         raise ValueError(f"'{clean(value)}' has no date")
     clock = find_clock(text)

@@ -171,12 +171,15 @@ def section_for_title(title: str) -> tuple[str, str | None] | None:
     return None
 
 
+_BRACKETED = re.compile(r"\(([^)]{0,40})\)")
+
+
 @lru_cache(maxsize=1024)
 def action_group(title: str) -> tuple[bool, str | None]:
     """Whether a sub-heading of action items is a group (Immediate, Long-term, Completed ...), and the
     status it gives its items (``done``/``open``, or ``None`` when it says none)."""
     norm = normalise_label(title.replace("-", " "))
-    bracketed = re.findall(r"\(([^)]{0,40})\)", title)
+    bracketed = _BRACKETED.findall(title)
     for rx, status in _ACTION_GROUPS_RX:
         if rx.fullmatch(norm):
             for inner in bracketed:
@@ -327,8 +330,11 @@ def timeline_kind(description: str) -> tuple[str, str] | None:
     return (best[1], best[2]) if best else None
 
 
+_ROW_LABEL_END = re.compile(r"[:–—-]")
+
+
 def template_row_kind(description: str) -> str | None:
     """``started``/``resolved``/``detected`` for a row that is the template's own slot (``Started at``,
     ``Resolved at: metrics back to baseline``)."""
-    head = re.split(r"[:–—-]", description[:60], maxsplit=1)[0]
+    head = _ROW_LABEL_END.split(description[:60], maxsplit=1)[0]
     return TEMPLATE_ROWS.get(normalise_label(head))
