@@ -38,7 +38,11 @@ class PostMortemLoader(_Base):  # type: ignore[misc, valid-type]
     """Safe YAML loader without base-60 integers/floats."""
 
     def resolve(self, kind, value, implicit):
-        return _resolve(kind, value, implicit)
+        """PyYAML's tag for a node, without trying the implicit resolvers on a plain scalar whose first
+        character none of them is registered for (most keys and words: they are strings)."""
+        if kind is ScalarNode and implicit[0] and value[:1] in _RESOLVER_FIRST_CHARS or not _SHORTCUT:
+            return super().resolve(kind, value, implicit)
+        return _DEFAULT_TAGS.get(kind)
 
     def construct_document(self, node):
         try:
@@ -88,11 +92,11 @@ PostMortemLoader.add_implicit_resolver(
 )
 
 
-
-@lru_cache(maxsize=4096)
-def _resolve(kind, value, implicit):
-    """The tag PyYAML's resolver gives a node (the same for the same arguments: no path resolvers here)."""
-    return yaml.resolver.BaseResolver.resolve(PostMortemLoader, kind, value, implicit)
+_RESOLVER_FIRST_CHARS = frozenset(PostMortemLoader.yaml_implicit_resolvers)
+# Without resolvers for any first character (None) or for paths, a node's tag follows from the above.
+_SHORTCUT = None not in _RESOLVER_FIRST_CHARS and not PostMortemLoader.yaml_path_resolvers
+_DEFAULT_TAGS = {ScalarNode: PostMortemLoader.DEFAULT_SCALAR_TAG, SequenceNode: PostMortemLoader.DEFAULT_SEQUENCE_TAG,
+                 MappingNode: PostMortemLoader.DEFAULT_MAPPING_TAG}
 
 
 MAX_NODES = 50_000
