@@ -230,15 +230,39 @@ def heading_zone(title: str) -> str | None:
 # [text](url), allowing one level of parentheses inside the url.
 MARKDOWN_LINK = re.compile(r"\[([^\]]{0,500})\]\(((?:[^()\s]|\([^()\s]{0,200}\)){1,2000})\)")
 TICKET_KEY = re.compile(r"\b([A-Z][A-Z0-9]{1,15}-\d{1,9})\b")
-_OWNER = re.compile(r"\(?\bowners?[ \t]*[:=-]?[ \t]*([^,;\[\]()]{1,80}?)[ \t]*(?=,|;|\[|\)|$|[ \t]+(?:done|completed|closed|"
-                    r"won.?t|status|due|eta)\b|\.[ \t]+[A-Z][a-z]{2,}[ \t]*:|\.$|[ \t]+[-–—][ \t])", re.I)
-_STATUS_LABEL = re.compile(r"[.,;(]?[ \t]*\bstatus[ \t]*[:=][ \t]*([A-Za-z][\w' -]{0,30}?)[ \t]*(?:[.,;)]|$)", re.I)
+class _Worded:
+    """A case-insensitive pattern that only matches text holding one of ``words``: ASCII text holding none
+    is answered without running it (other text always runs it, since re.I folds e.g. 'ſ' to 's')."""
+
+    def __init__(self, pattern: str, words: tuple[str, ...]) -> None:
+        self.rx = re.compile(pattern, re.I)
+        self.words = words
+
+    def search(self, text: str, pos: int = 0) -> re.Match | None:
+        if text.isascii():
+            low = text.lower()
+            for word in self.words:
+                if word in low:
+                    break
+            else:
+                return None
+        return self.rx.search(text, pos)
+
+    def sub(self, replacement: str, text: str) -> str:
+        return self.rx.sub(replacement, text)
+
+
+_OWNER = _Worded(r"\(?\bowners?[ \t]*[:=-]?[ \t]*([^,;\[\]()]{1,80}?)[ \t]*(?=,|;|\[|\)|$|[ \t]+(?:done|completed|closed|"
+                 r"won.?t|status|due|eta)\b|\.[ \t]+[A-Z][a-z]{2,}[ \t]*:|\.$|[ \t]+[-–—][ \t])", ("owner",))
+_STATUS_LABEL = _Worded(r"[.,;(]?[ \t]*\bstatus[ \t]*[:=][ \t]*([A-Za-z][\w' -]{0,30}?)[ \t]*(?:[.,;)]|$)", ("status",))
 _STATUS_PREFIX = re.compile(r"(DONE|TODO|OPEN|FIXED|COMPLETED?|CLOSED|IN PROGRESS|WIP)[ \t]*[:–—-][ \t]*", re.I)
 _HANDLE = re.compile(r"(?:^|[\s(])(@[A-Za-z0-9][\w.-]{0,38})\b(?:[ \t]+(?:will|to|is|owns|has))?")
-_DONE_WORD = re.compile(r"\b(done|completed|complete|closed|fixed|resolved|shipped|merged)\b|✅|✔|☑", re.I)
-_WONTFIX = re.compile(r"\b(won.?t ?(fix|do)|wontfix|cancel+ed|not doing|dropped|obsolete)\b", re.I)
-_OPEN_WORD = re.compile(r"\b(TODO|to ?do|open|in progress|in-progress|pending|not started|planned|ongoing)\b[ \t]*\)?[ \t]*$",
-                        re.I)
+_DONE_WORD = _Worded(r"\b(done|completed|complete|closed|fixed|resolved|shipped|merged)\b|✅|✔|☑",
+                     ("done", "complete", "closed", "fixed", "resolved", "shipped", "merged"))
+_WONTFIX = _Worded(r"\b(won.?t ?(fix|do)|wontfix|cancel+ed|not doing|dropped|obsolete)\b",
+                   ("won", "cancel", "not doing", "dropped", "obsolete"))
+_OPEN_WORD = _Worded(r"\b(TODO|to ?do|open|in progress|in-progress|pending|not started|planned|ongoing)\b[ \t]*\)?[ \t]*$",
+                     ("todo", "to do", "open", "in progress", "in-progress", "pending", "not started", "planned", "ongoing"))
 _ACTION_ID = re.compile(r"^(AI[ \t]*\d{1,4}|[A-Z]{1,5}\d{1,4})[ \t]*[:.)–-][ \t]*", re.I)
 _DONE_TAIL = re.compile(r"^[ \t]*(?:on|at|:|-|–|\()?[ \t]*")
 ANGLE_WRAPPED = re.compile(r"^<\s*(.*?)\s*>$")
@@ -272,7 +296,7 @@ def action_from_text(text: str, day_first: bool | None = None, allow_empty: bool
     if label:
         item["status"] = label.group(1).strip()
         text = text[:label.start()] + text[label.end():]
-    link = MARKDOWN_LINK.search(text)
+    link = MARKDOWN_LINK.search(text) if "](" in text else None
     if link:
         item["ticket"] = link.group(1).strip()
         item["ticket_url"] = link.group(2).strip()
@@ -292,7 +316,7 @@ def action_from_text(text: str, day_first: bool | None = None, allow_empty: bool
                 item["ticket"] = key.group(1)
             text = text[: bracket.start()] + text[bracket.end():]
         else:
-            key = TICKET_KEY.search(text)
+            key = TICKET_KEY.search(text) if "-" in text else None
             if key and not _AI_NUMBER.match(key.group(1)):
                 item["ticket"] = key.group(1)
                 text = text[: key.start()] + text[key.end():]
@@ -633,7 +657,11 @@ def label_pairs(text: str) -> list[tuple[str, str]]:
 
 def segments(text: str) -> list[str]:
     """The parts of a line split on `` · ``, `` • `` or `` | `` (a status line: ``**Down** · Nov 21, 2023``)."""
-    return [p.strip() for p in _PAIR_SEPARATOR.split(text[:1000]) if p.strip()]
+    head = text[:1000]
+    if "·" not in head and "•" not in head and "|" not in head:
+        head = head.strip()
+        return [head] if head else []
+    return [p.strip() for p in _PAIR_SEPARATOR.split(head) if p.strip()]
 
 
 _COMPONENT_STATUS = re.compile(r"\((major outage|partial outage|degraded performance|minor outage|under maintenance)\)", re.I)
