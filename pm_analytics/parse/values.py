@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from functools import lru_cache
+from operator import methodcaller
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dateutil import parser as dateutil_parser
@@ -30,6 +31,8 @@ _APPROX = re.compile(
 )
 
 
+# Replacements by a group, called from C (Python 3.11 expands an r"\1" template in Python).
+_GROUP_1, _GROUP_2 = methodcaller("group", 1), methodcaller("group", 2)
 _ESCAPED = re.compile(r"\\([\\`*_{}\[\]()#+\-.!<>|~])")
 _BOLD = re.compile(r"(\*\*|__)(.*?)\1")
 _SPACES = re.compile(r"\s+")
@@ -42,9 +45,9 @@ def clean(value: object) -> str:
     """The value as a single stripped line of text, Markdown bold/escapes removed."""
     text = (value if isinstance(value, str) else str(value)).strip()
     if "\\" in text:
-        text = _ESCAPED.sub(r"\1", text)
+        text = _ESCAPED.sub(_GROUP_1, text)
     if "**" in text or "__" in text:
-        text = _BOLD.sub(r"\2", text)
+        text = _BOLD.sub(_GROUP_2, text)
     if "`" in text:
         text = text.replace("`", "")
     if "  " in text or "\t" in text or "\n" in text or "\r" in text or "\xa0" in text:
