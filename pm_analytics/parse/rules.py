@@ -497,7 +497,7 @@ def prose_duration(text: str) -> str | None:
     "down for 66 minutes" -> ``66 minutes``, "lasted 1 hour and 48 minutes" -> ``1 hour and 48 minutes``,
     "a 45-minute outage" -> ``45 minutes``, "~1hr of downtime" -> ``~1hr``."""
     window = text[:4000]
-    if not _UNIT_NEAR_NUMBER.search(window):
+    if not _unit_near_number(window):
         return None
     m = _PROSE_DURATION.search(window) or _DURATION_THEN_WORD.search(window)
     if not m:
@@ -511,6 +511,23 @@ def prose_duration(text: str) -> str | None:
 
 _UNIT_NEAR_NUMBER = re.compile(r"(?:\d|\b(?:an?|one|two|three|four|five|six|seven|eight|nine|ten|half))[ \t-]?"
                                r"(?:min|hour|hr|h\b|day)", re.I)
+# The same read from the unit back, on lower-case ASCII text: a unit (the engine skips to an m, h or d in
+# C), then a digit or number word ending just before it.
+_UNIT = re.compile(r"min|hour|hr|h\b|day")
+_NUMBER_LAST_CHARS = frozenset("0123456789 \t-aenorxtf")
+_NUMBER_ENDING = re.compile(r"(?:\d|\b(?:an?|one|two|three|four|five|six|seven|eight|nine|ten|half))[ \t-]?\Z")
+
+
+def _unit_near_number(text: str) -> bool:
+    """Whether ``_UNIT_NEAR_NUMBER`` matches ``text``, without trying the number words at every character."""
+    if not text.isascii():
+        return _UNIT_NEAR_NUMBER.search(text) is not None
+    low = text.lower()
+    for unit in _UNIT.finditer(low):
+        end = unit.start()
+        if end and low[end - 1] in _NUMBER_LAST_CHARS and _NUMBER_ENDING.search(low, max(0, end - 7), end):
+            return True
+    return False
 
 
 _RANGE_CLOCK = r"\d{1,2}(?:[:.]\d{2})(?:[ \t]?[ap]\.?[ \t]?m\b\.?)?|\d{1,2}[ \t]?[ap]\.?[ \t]?m\b\.?"
