@@ -462,8 +462,9 @@ def _fmt_offset(delta: timedelta | None) -> str:
     return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
 
 
-_YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
-_ISO_DATE = re.compile(r"(?<!\d)(\d{4})-(\d{1,2})-(\d{1,2})(?!\d)")
+# A year and an ISO date, each searched with _first_unled (which adds a leading (?<!\d)).
+_YEAR_SCAN = re.compile(r"(?:19|20)\d\d(?!\d)")
+_ISO_DATE_SCAN = re.compile(r"(\d\d\d\d)-(\d\d?)-(\d\d?)(?!\d)")
 _MONTHS = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]{0,6}\.?"
 _WEEKDAY = r"(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]{0,6}\.?,?[ \t]{1,3})?"
 _SHORT_YEAR = re.compile(r"\d{1,2}/[A-Za-z]{3}/\d{2}\b")
@@ -538,15 +539,23 @@ _NUMERIC_DATE_SCAN = re.compile(r"(\d\d?)[/.-](\d\d?)[/.-](?:19|20)\d\d(?!\d)")
 
 
 def _numeric_dates(text: str):
-    """The matches ``_NUMERIC_DATE.finditer(text)`` gives, found faster."""
+    """The matches ``_NUMERIC_DATE.finditer(text)`` gives."""
     pos = 0
-    while (m := _NUMERIC_DATE_SCAN.search(text, pos)) is not None:
-        start = m.start()
-        if start and text[start - 1].isdigit() and _NUMERIC_DATE.match(text, start) is None:
-            pos = start + 1
-            continue
+    while (m := _first_unled(_NUMERIC_DATE_SCAN, text, pos)) is not None:
         yield m
         pos = m.end()
+
+
+def _first_unled(pattern: re.Pattern, text: str, pos: int = 0) -> re.Match | None:
+    """The first match of ``pattern`` from ``pos`` not preceded by a digit: what the pattern with a leading
+    ``(?<!\\d)`` finds (``\\d`` is str.isdecimal), but with the scan opening on a digit, which the engine
+    skips to in C."""
+    while (m := pattern.search(text, pos)) is not None:
+        start = m.start()
+        if not start or not text[start - 1].isdecimal():
+            return m
+        pos = start + 1
+    return None
 
 
 def find_date(text: str, day_first: bool | None = None) -> tuple[date, int, int] | None:
@@ -557,13 +566,15 @@ def find_date(text: str, day_first: bool | None = None) -> tuple[date, int, int]
     swapped is read day-first when ``day_first`` says so (see :func:`numeric_date_order`), else
     month-first with ``/`` (US) and day-first with ``-`` or ``.`` (Europe).
     """
-    if not _YEAR.search(text) and not ("/" in text and _SHORT_YEAR.search(text)):
+    if _first_unled(_YEAR_SCAN, text) is None and not ("/" in text and _SHORT_YEAR.search(text)):
         return None
-    m = _ISO_DATE.search(text)
-    for t in _matches_from_date_starts(_TEXT_DATE, text, m.start() if m else len(text)):
-        found = _text_date(t, day_first)
-        if found is not None:
-            return found, t.start(), t.end()
+    m = _first_unled(_ISO_DATE_SCAN, text)
+    before = m.start() if m else len(text)
+    if before:
+        for t in _matches_from_date_starts(_TEXT_DATE, text, before):
+            found = _text_date(t, day_first)
+            if found is not None:
+                return found, t.start(), t.end()
     if m:
         try:
             return date(int(m.group(1)), int(m.group(2)), int(m.group(3))), m.start(), m.end()
