@@ -1022,11 +1022,10 @@ class _Builder:
         return placeholder, missing
 
     def warn_unfilled(self, inc: Incident) -> None:
-        names = []
-        for label, attr in TEMPLATE_FIELDS:
-            if attr in _OPTIONAL or is_filled(inc, attr):
-                continue
-            names.append(f"{label} (placeholder)" if attr in inc.placeholder_fields else label)
+        """One warning naming the template fields :meth:`empty_fields` found empty, optional ones aside."""
+        unfilled = {*inc.placeholder_fields, *inc.missing_fields}
+        names = [f"{label} (placeholder)" if attr in inc.placeholder_fields else label
+                 for label, attr in TEMPLATE_FIELDS if attr in unfilled and attr not in _OPTIONAL]
         if names:
             self.warn(None, "not filled in: " + ", ".join(names))
 

@@ -72,11 +72,14 @@ class RawDoc:
 
     def set(self, key: str, value: Any, line: int | None = None, rule: str | None = None,
             text: str | None = None, strength: int = EXPLICIT) -> None:
-        node = self.fields
-        *parents, leaf = key.split(".")
-        for part in parents:
-            node = node.setdefault(part, {})
-        node[leaf] = value
+        if "." in key:
+            node = self.fields
+            *parents, leaf = key.split(".")
+            for part in parents:
+                node = node.setdefault(part, {})
+            node[leaf] = value
+        else:
+            self.fields[key] = value
         if line is not None:
             self.lines.setdefault(key, line)
         if rule is not None:
@@ -86,7 +89,6 @@ class RawDoc:
     def offer(self, key: str, value: Any, line: int | None, rule: str, text: str, strength: int) -> bool:
         """Give ``key`` a value read by ``rule``: it is used when no stronger (or equally strong, earlier)
         rule gave one; otherwise it is kept in :attr:`others`. True when it became the value."""
-        source = Source(line, rule, Source.quote(text))
         current = self.strengths.get(key, 0) if self.has(key) else 0
         if strength > current:
             if current:
@@ -97,7 +99,7 @@ class RawDoc:
                 self.lines[key] = line
             self.placeholders.discard(key)
             return True
-        self.others.setdefault(key, []).append((value, source))
+        self.others.setdefault(key, []).append((value, Source(line, rule, Source.quote(text))))
         return False
 
     def source_of(self, key: str) -> Source:
