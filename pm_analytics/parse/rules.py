@@ -230,6 +230,8 @@ def heading_zone(title: str) -> str | None:
 # [text](url), allowing one level of parentheses inside the url.
 MARKDOWN_LINK = re.compile(r"\[([^\]]{0,500})\]\(((?:[^()\s]|\([^()\s]{0,200}\)){1,2000})\)")
 TICKET_KEY = re.compile(r"\b([A-Z][A-Z0-9]{1,15}-\d{1,9})\b")
+
+
 class _Worded:
     """A case-insensitive pattern that only matches text holding one of ``words``: ASCII text holding none
     is answered without running it (other text always runs it, since re.I folds e.g. 'ſ' to 's')."""

@@ -193,7 +193,7 @@ def action_group(title: str) -> tuple[bool, str | None]:
 @lru_cache(maxsize=8192)
 def is_instruction(text: str) -> bool:
     norm = normalise_label(text)
-    return any(norm.startswith(i) for i in INSTRUCTIONS) or norm in ("", "e g")
+    return norm.startswith(tuple(INSTRUCTIONS)) or norm in ("", "e g")
 
 
 # Timeline words -> the moment they mark. Matched anywhere in a row's event text (lower case); the
