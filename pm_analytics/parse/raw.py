@@ -146,7 +146,9 @@ class RawDoc:
         self.problems.extend(other.problems)
 
 
-_YAML_KEY = re.compile(r"[ \t-]*([A-Za-z_][\w -]{0,60}?)[ \t]*:")
+# A key and its colon. Greedy, the key takes the spaces before the colon too, which are stripped: the
+# lazy {0,60}? gives the same key but tries the colon after every character.
+_YAML_KEY = re.compile(r"[ \t-]*([A-Za-z_][\w -]{0,60})[ \t]*:")
 
 
 def yaml_line_finder(text: str, line_offset: int = 0) -> Callable[[str], int | None]:
@@ -157,9 +159,9 @@ def yaml_line_finder(text: str, line_offset: int = 0) -> Callable[[str], int | N
     def find(key: str) -> int | None:
         if not index:
             for number, line in enumerate(text.splitlines(), start=1 + line_offset):
-                m = _YAML_KEY.match(line)
+                m = _YAML_KEY.match(line) if ":" in line else None
                 if m:
-                    index.setdefault(m.group(1), number)
+                    index.setdefault(m.group(1).rstrip(" "), number)
             index.setdefault("\0", 0)
         return index.get(key.split(".")[-1])
 
