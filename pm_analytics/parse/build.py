@@ -113,6 +113,7 @@ class _Builder:
         self.file_stem = file_stem
         self.default_id = incident_id or file_stem
         self.sources: dict[str, FieldSource] = {}
+        self._dated: dict[tuple[str, int], bool] = {}
 
     def warn(self, key: str | None, message: str, line: int | None = None) -> None:
         self.raw.problem("warning", key, message, line)
@@ -530,14 +531,19 @@ class _Builder:
         return [TimelineEvent(seq=i + 1, at=moments[i], description=row[2]) for i, row in enumerate(rows)]
 
     def _carries_date(self, when: Any, year: int) -> bool:
-        """Whether a timeline row's time is written with its day (``2025-05-02 10:46``, ``Oct 21 18:46``)."""
+        """Whether a timeline row's time is written with its day (``2025-05-02 10:46``, ``Oct 21 18:46``); kept,
+        since each row asks twice."""
         if isinstance(when, datetime):
             return True
         if not isinstance(when, str):
             return False
-        text, day_first = clean(when), self.raw.day_first
-        return bool(find_date(text[:200], day_first) or find_month_day(text[:40], year, day_first) and
-                    (text[:1].isalpha() or "/" in text[:6]))
+        dated = self._dated.get((when, year))
+        if dated is None:
+            text, day_first = clean(when), self.raw.day_first
+            dated = self._dated[when, year] = bool(
+                find_date(text[:200], day_first) or
+                (text[:1].isalpha() or "/" in text[:6]) and find_month_day(text[:40], year, day_first))
+        return dated
 
     def _timeline_moment(self, when: Any, zone: Zone, day: date, previous: datetime | None,
                          first: datetime | None = None, dated: bool = False, written: bool = True
