@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from pm_analytics.parse.patterns import Gated
 from pm_analytics.parse.values import clean
 
 # (pattern over the normalised label, dotted key). Patterns are anchored at the start.
@@ -269,7 +270,7 @@ PROSE_CUES = [
                  r"(?:worked|working|been) normally since|back since)\b(?: at| around| by| approximately| since)?\W*$"),
     ("started", r"\b(?:began|begins|started|starting|beginning|from|since|commencing)\b(?: at| around| approximately)?\W*$"),
 ]
-_PROSE_CUES_RX = [(kind, re.compile(p, re.I)) for kind, p in PROSE_CUES]
+_PROSE_CUES_RX = [(kind, Gated(p, re.I)) for kind, p in PROSE_CUES]
 FAILURE_WORDS = re.compile(
     r"\b(?:fail|fails|failed|failing|failures?|errors?|erroring|unavailable|unreachable|down|outage|degraded|delayed|"
     r"stalled|stall|timed out|timing out|timeouts?|returned (?:errors|partial|http)|5\d\d|dropped|dropping|"
@@ -296,7 +297,7 @@ def prose_kind(before: str, after: str) -> tuple[str, str] | None:
     return None
 
 
-_TIMELINE_WORDS_RX = [(kind, re.compile(p)) for kind, p in TIMELINE_WORDS]
+_TIMELINE_WORDS_RX = [(kind, Gated(p)) for kind, p in TIMELINE_WORDS]
 _NEGATED = re.compile(r"\b(?:not|un|no longer|yet to be)\s*(?:yet )?(?:resolved|recovered|mitigated)\b")
 _PARTIAL = re.compile(r"\bpartial(?:ly)?\s+(?:resolved|recovered|restored)\b")
 # The template's own rows (the Started at / Resolved at slots) and common labels written as rows.
