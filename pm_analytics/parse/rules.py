@@ -160,6 +160,7 @@ _ZONE_PHRASE = re.compile(
     r"\b(?:all[ \t]+)?times[ \t]+(?:are[ \t]+|is[ \t]+)?(?:(?:shown|given|listed|noted|written|expressed|reported|"
     r"displayed|stated)[ \t]+)?(?:in[ \t]+|as[ \t]+)?(?:the[ \t]+)?", re.I)
 _ZONE_TOKEN = re.compile(r"[A-Za-z][A-Za-z_/+\-0-9:]{0,40}")
+_SPACES_OR_BRACKETS = re.compile(r"[\s(\[]*")
 
 
 def zone_declaration(text: str) -> str | None:
@@ -192,7 +193,7 @@ _OFFSET_IN_BRACKETS = re.compile(r"\((UTC|GMT)\s?([+-−]\s?\d{1,2}(?::?\d{2})?)
 def _zone_at(rest: str) -> str | None:
     """The longest run of up to four words at the start of ``rest`` that names a zone."""
     words = _ZONE_TOKEN.findall(rest[:80])[:4]
-    if not words or not re.match(r"[\s(\[]*" + re.escape(words[0]), rest):
+    if not words or not rest.startswith(words[0], _SPACES_OR_BRACKETS.match(rest).end()):
         return None
     if words[0].lower() in _NOT_ZONES:
         return None
