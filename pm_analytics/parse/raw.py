@@ -37,6 +37,9 @@ class Source:
     @staticmethod
     def quote(text: str) -> str:
         """The text as one line, cut to :data:`MAX_QUOTE_CHARS` (cut first, so a long line costs nothing)."""
+        if isinstance(text, str) and len(text) <= MAX_QUOTE_CHARS and text.isprintable() and "  " not in text \
+                and text[:1] != " " and text[-1:] != " ":
+            return text  # already one line: every white-space character but " " is unprintable
         text = " ".join(str(text)[:MAX_QUOTE_CHARS * 4].split())
         return text if len(text) <= MAX_QUOTE_CHARS else text[:MAX_QUOTE_CHARS - 1] + "…"
 
