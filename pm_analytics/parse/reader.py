@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from pm_analytics.parse import rules
 from pm_analytics.parse.document import BOLD_LEVEL, CODE, HEADING, HTML, ITEM, ROW, TEXT, Block
+from pm_analytics.parse.patterns import Gated
 from pm_analytics.parse.raw import EXPLICIT, PROSE, STATED, TIMELINE, RawDoc
 from pm_analytics.parse.values import (
     SEVERITY_WORDS,
@@ -970,7 +971,7 @@ def _source(block: Block, rule: str):
 _INCIDENT_HEADING = re.compile(r"\bincident\b[^a-z]{0,3}#?\s*\d|\b[A-Z][A-Z0-9]{1,9}-\d{1,6}\b|\bINC\d{2,}", re.I)
 _ID_IN_HEADING = re.compile(r"\b([A-Z][A-Z0-9]{1,9}-\d{1,6})\b")
 # What a file says when it holds several incidents: a log, a history, a roll-up, a report of a period.
-_COLLECTION = re.compile(
+_COLLECTION = Gated(
     r"\b(?:incidents|incident (?:log|history|report(?:s)? for|roll-?up|digest|summary for|summaries|reports|register)|"
     r"on-?call log|status history|past incidents|availability report|reliability report|outage log|"
     r"(?:one|an?) (?:section|entry|heading) (?:per|for each) incident|post-?mortems)\b", re.I)
