@@ -611,6 +611,9 @@ _PROSE_TIME = re.compile(
     rf"(?P<clock>\d{{1,2}}:\d{{2}}(?::\d{{2}})?(?:[ \t]?[aApP]\.?[ \t]?[mM]\b\.?)?|\d{{1,2}}[ \t]?[aApP]\.?[ \t]?[mM]\b\.?)"
     rf"(?P<zone>[ \t]*\(?{_ZONE_WORD}\)?(?![\w/]))?(?:[ \t]*(?:on|,)?[ \t]+(?:on[ \t]+)?(?P<post>{_PROSE_DATE}))?")
 _SENTENCE_END = re.compile(r"(?<![ap]\.m)(?<!\b[A-Z])[.!?](?=\s+[A-Z(]|\s*$)")
+# The same without its look-behinds (so the engine skips to each mark in C); _sentences applies them.
+_SENTENCE_MARK = re.compile(r"[.!?](?=\s+[A-Z(]|\s*$)")
+_CAPITALS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 
 
 def prose_moments(text: str) -> list[tuple[str, str, str, int]]:
@@ -645,8 +648,13 @@ def prose_moments(text: str) -> list[tuple[str, str, str, int]]:
 
 
 def _sentences(text: str) -> list[str]:
+    """The text cut after each ``_SENTENCE_END``: not after "a.m"/"p.m" nor a lone capital ("J. Doe")."""
     parts, start = [], 0
-    for m in _SENTENCE_END.finditer(text):
+    for m in _SENTENCE_MARK.finditer(text):
+        at = m.start()
+        if at >= 3 and text[at - 3:at] in ("a.m", "p.m") or at and text[at - 1] in _CAPITALS and (
+                at == 1 or not (text[at - 2].isalnum() or text[at - 2] == "_")):
+            continue
         parts.append(text[start:m.end()])
         start = m.end()
     parts.append(text[start:])
