@@ -628,7 +628,7 @@ def prose_moments(text: str) -> list[tuple[str, str, str, int]]:
     offset = 0
     for sentence in _sentences(window):
         offset = window.find(sentence, offset)
-        times = [m for m in _PROSE_TIME.finditer(sentence) if find_clock(m.group("clock"))]
+        times = [m for m in _prose_times(sentence) if find_clock(m.group("clock"))]
         if not times:
             continue
         for i, m in enumerate(times):
@@ -645,6 +645,19 @@ def prose_moments(text: str) -> list[tuple[str, str, str, int]]:
             when = " ".join(p for p in (m.group("post") or m.group("pre"), m.group("clock"), zone) if p)
             found.append((kind[0], when, kind[1], offset + m.start()))
     return found
+
+
+def _prose_times(sentence: str):
+    """What ``_PROSE_TIME.finditer(sentence)`` finds, trying the pattern only where a run of digits starts
+    (every match does: it opens with a digit not after a digit)."""
+    end = 0
+    for digits in _DIGITS.finditer(sentence):
+        if digits.start() >= end and (m := _PROSE_TIME.match(sentence, digits.start())) is not None:
+            yield m
+            end = m.end()
+
+
+_DIGITS = re.compile(r"\d+")
 
 
 def _sentences(text: str) -> list[str]:
