@@ -401,7 +401,7 @@ _ID_TRANSLATE = re.compile(r"[^a-z0-9]+")
 
 
 def _slug(text: str) -> str:
-    return _ID_TRANSLATE.sub("-", text.lower()).strip("-")
+    return _ID_TRANSLATE.sub("-", text.lower().replace("'", "").replace("’", "")).strip("-")
 
 
 @lru_cache(maxsize=1)
