@@ -65,7 +65,8 @@ def main(argv: list[str] | None = None) -> int:
             start = time.perf_counter()
             corpus.generate(args.files, folder)
             load_into([folder], db, relative_to=folder)
-            print(f"generated and loaded {args.files:,} post-mortems in {time.perf_counter() - start:.1f} s", flush=True)
+            print(f"generated and loaded {args.files:,} post-mortems in {time.perf_counter() - start:.1f} s",
+                  flush=True)
         year = AS_OF.year - 1
         con = open_database(db)
         year_filter = Filters(date_from=date(year, 1, 1), date_to=date(year, 12, 31))

@@ -1,4 +1,4 @@
-"""``pm-analytics``: load post-mortems into DuckDB, validate them, print headline numbers, write the review, serve the dashboard.
+"""``pm-analytics``: load and validate post-mortems, print headline numbers, write the review, serve the dashboard.
 
 A thin shell over the core: library results become printed lines and exit
 codes here and nowhere else.
@@ -305,22 +305,25 @@ def build_parser() -> argparse.ArgumentParser:
                     "against the window before, response times, blast radius, action items, repeats, off-hours "
                     "load, review follow-through, data quality and what every number means. Opens offline, "
                     "reads without JavaScript, prints on A4 or Letter.")
-    review.add_argument("--db", required=True, metavar="FILE",
+    review.add_argument("--db", required=True, metavar="PATH",
                         help="DuckDB file made by `pm-analytics load`, or a folder of post-mortems (loaded into "
                              "the cache folder first)")
     window = review.add_mutually_exclusive_group()
     window.add_argument("--quarter", metavar="YYYYQN",
                         help="the quarter to review, like 2026Q3, compared with the quarter before (default: the "
                              "last quarter ended by --as-of)")
-    window.add_argument("--from", dest="date_from", type=_day,
+    window.add_argument("--from", dest="date_from", type=_day, metavar="YYYY-MM-DD",
                         help="first incident start date (inclusive), compared with the equally long window before")
-    review.add_argument("--to", dest="date_to", type=_day, help="last incident start date (inclusive; default --as-of)")
+    review.add_argument("--to", dest="date_to", type=_day, metavar="YYYY-MM-DD",
+                        help="last incident start date (inclusive; default --as-of)")
     review.add_argument("--severity", nargs="+", metavar="SEV", help="only these severities (SEV1 SEV2 SEV3)")
     review.add_argument("--team", nargs="+", metavar="NAME", help="only incidents involving these teams")
-    review.add_argument("--as-of", type=_day, help="the day overdue and due items are counted on (default: today)")
+    review.add_argument("--as-of", type=_day, metavar="YYYY-MM-DD",
+                        help="the day overdue and due items are counted on (default: today)")
     review.add_argument("--base-url", metavar="URL",
                         help="the dashboard's address (http or https), to link each incident named to its page")
-    review.add_argument("--out", default="review.html", metavar="FILE", help="the HTML file to write (default: review.html)")
+    review.add_argument("--out", default="review.html", metavar="FILE",
+                        help="the HTML file to write (default: review.html)")
     review.set_defaults(func=cmd_report)
 
     dashboard = sub.add_parser(

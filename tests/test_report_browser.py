@@ -68,7 +68,8 @@ def open_offline(chromium, path, javascript=True, viewport=None):
 
     context.route("**/*", route)
     page = context.new_page()
-    page.on("console", lambda m: seen["console"].append(f"{m.type}: {m.text}") if m.type in ("error", "warning") else None)
+    page.on("console", lambda m: seen["console"].append(f"{m.type}: {m.text}")
+            if m.type in ("error", "warning") else None)
     page.on("pageerror", lambda error: seen["errors"].append(str(error)))
     page.on("dialog", lambda dialog: (seen["dialogs"].append(dialog.message), dialog.dismiss()))
     page.goto(url, timeout=WAIT_MS)
