@@ -198,7 +198,7 @@ def cmd_summary(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from pm_analytics import datasource, report
+    from pm_analytics import datasource, report, targets
 
     as_of = args.as_of or date.today()
     try:
@@ -218,12 +218,15 @@ def cmd_report(args: argparse.Namespace) -> int:
     else:
         print(f"pm-analytics: error: {args.db}: no such database file or folder", file=sys.stderr)
         return 2
+    project = targets.load(args.db)  # pm-analytics.toml beside the data, as the dashboard reads it
+    for problem in project.problems:
+        print(f"pm-analytics: warning: {problem}", file=sys.stderr)
     con = open_database(db_path)
     try:
         filters = _filters(con, args, severities, window.date_from, window.date_to)
         previous = filters.with_dates(*window.previous) if window.previous else None
         html = report.review_html(con, filters, as_of, previous, title=f"Incident review {window.label}",
-                                  base_url=base_url)
+                                  base_url=base_url, project=project)
     finally:
         con.close()
     Path(args.out).write_text(html, encoding="utf-8")

@@ -35,7 +35,7 @@ from urllib.parse import urlsplit
 
 import pandas as pd
 
-from pm_analytics import __version__, charts, metrics, settings
+from pm_analytics import __version__, charts, metrics, settings, targets
 from pm_analytics.filters import Filters, comparison_range, quarter_start, to_query_params
 from pm_analytics.formatting import (
     UNKNOWN,
@@ -177,7 +177,8 @@ def card_view(card: dict) -> dict:
     if verdict is not None and change is not None and not pd.isna(change) and round(change, 3) != 0:
         sign = "+" if change > 0 else "−"
         size = (f"{abs(change) * 100:.1f} pp" if card["unit"] == "percent"
-                else f"{abs(change):,.1f}" if card.get("per_month") else fmt(abs(change)))
+                else (f"{abs(change):,.0f}" if abs(change) >= 10 else f"{abs(change):.1f}") if card.get("per_month")
+                else fmt(abs(change)))
         delta = f"{sign}{size}{' a month' if card.get('per_month') else ''} vs before"
     lines = []
     if verdict is not None and delta is None and change is not None and not pd.isna(change):
@@ -191,12 +192,18 @@ def card_view(card: dict) -> dict:
         lines.append(card.get("how") or "compared per month")
     elif verdict is None and card["key"] != "overdue":
         lines.append(card.get("how") or "no window before to compare with")
+    target = None
+    if card.get("target") is not None:
+        goal = f"≥ {format_percent(card['target'])}" if card["unit"] == "percent" else f"≤ {fmt(card['target'])}"
+        target = {True: f"on target ({goal})", False: f"off target (target {goal})",
+                  None: f"target {goal}"}[card.get("on_target")]
     if card["note"]:
         lines.append(card["note"])
     tone = {metrics.IMPROVED: "improved", metrics.WORSE: "worse"}.get(verdict, "neutral")
     raw = card["value"]
     return {"key": card["key"], "label": card["label"], "value": fmt(raw), "delta": delta, "tone": tone,
-            "verdict": verdict, "lines": lines, "raw": None if is_unknown(raw) else raw}
+            "verdict": verdict, "lines": lines, "target": target, "on_target": card.get("on_target"),
+            "raw": None if is_unknown(raw) else raw}
 
 
 def _figure(fig, fallback: dict, caption: str = "") -> dict:
@@ -267,12 +274,14 @@ def _filter_text(filters: Filters) -> str:
 
 def review_context(con, filters: Filters, as_of: date, previous: Filters | None = None, *, title: str | None = None,
                    base_url: str | None = None, link_params: dict | None = None,
-                   generated_at: datetime | None = None) -> dict:
+                   project: targets.ProjectSettings | None = None, generated_at: datetime | None = None) -> dict:
     """Everything the template shows, from the same :mod:`metrics` calls as the dashboard's pages.
 
-    ``previous`` is the window the headline cards compare with (as the overview's ``View.previous``);
-    ``base_url`` (the dashboard's root, http(s) only) links each incident named to its page, keeping
-    ``link_params`` (default: this filter and ``as_of``)."""
+    ``previous`` is the window the headline cards compare with and ``project`` the ``pm-analytics.toml``
+    settings (the day the data starts, targets), both as the overview passes them (``View.previous``,
+    ``View.settings``); ``base_url`` (the dashboard's root, http(s) only) links each incident named to its
+    page, keeping ``link_params`` (default: this filter and ``as_of``)."""
+    project = project or targets.ProjectSettings()
     base_url = checked_base_url(base_url)
     if link_params is None:
         link_params = {**to_query_params(filters, "custom"), "as_of": as_of.isoformat()}
@@ -281,7 +290,8 @@ def review_context(con, filters: Filters, as_of: date, previous: Filters | None 
         return _incident(incident_id, name, base_url, link_params)
 
     headline = metrics.headline(con, filters, as_of)
-    cards = metrics.overview_cards(con, filters, as_of, previous=previous)
+    cards = metrics.overview_cards(con, filters, as_of, previous=previous, data_since=project.data_since,
+                                   targets=project.targets)
     excluded = metrics.excluded_incidents(con, filters)
 
     counts = metrics.incident_counts(con, filters, "month", "severity")
@@ -320,6 +330,8 @@ def review_context(con, filters: Filters, as_of: date, previous: Filters | None 
         "date_from": format_day(filters.date_from), "date_to": format_day(filters.date_to),
         "previous": (format_day(previous.date_from), format_day(previous.date_to)) if previous else None,
         "as_of": as_of.isoformat(),
+        "settings_path": str(project.path) if project.path is not None else None,
+        "data_since": format_day(project.data_since) if project.data_since else None,
         "generated_at": (generated_at or datetime.now(timezone.utc)).strftime("%Y-%m-%d %H:%M UTC"),
         "linked": base_url is not None, "base_url": base_url,
         "definitions_anchor": SECTION_DEFINITIONS,

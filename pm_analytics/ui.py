@@ -613,7 +613,7 @@ def download_review(view: View) -> None:
 
     def build() -> bytes:
         return report.review_html(_connection(view.version), view.filters, view.as_of, view.previous, title=title,
-                                  base_url=base, link_params=link_params).encode("utf-8")
+                                  base_url=base, link_params=link_params, project=view.settings).encode("utf-8")
 
     st.download_button("Download review", build, file_name=report.file_name(title), mime="text/html",
                        key="review_download", on_click="ignore",

@@ -12,7 +12,7 @@ import pytest
 from plotly.offline import get_plotlyjs
 
 import metrics_fixture
-from pm_analytics import report, settings
+from pm_analytics import metrics, report, settings
 from pm_analytics.cli import main
 from pm_analytics.filters import Filters
 from pm_analytics.formatting import format_count, format_minutes, format_percent
@@ -22,6 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 AS_OF = "2026-11-26"
 HOSTILE = ROOT / "tests" / "fixtures" / "hostile"
 BASE = "https://pm.example.com"
+VERDICTS = (metrics.IMPROVED, metrics.WORSE, metrics.NO_CHANGE, metrics.TOO_SMALL)
 
 
 class Page(HTMLParser):
@@ -41,8 +42,10 @@ class Page(HTMLParser):
         if tag == "div" and "card" in (attrs.get("class") or "").split():
             self._card = attrs["data-key"]
             self.cards[self._card] = {"raw": attrs.get("data-value"), "lines": []}
-        elif self._card and tag in ("div", "li"):
-            self._field = attrs.get("class") or tag
+        elif self._card and tag == "div":
+            self._field = attrs.get("class")
+        elif self._card and tag == "li":
+            self._field = "li"
         if tag == "script" and attrs.get("type") == "application/json":
             self._json = attrs["id"]
         if tag == "figure":
@@ -68,7 +71,7 @@ class Page(HTMLParser):
             self.json[self._json] = json.loads(data)
         elif self._card and self._field and data.strip():
             card = self.cards[self._card]
-            if self._field in ("li", "verdict"):
+            if self._field == "li":
                 card["lines"].append(data)
             else:
                 card[self._field] = data
@@ -296,3 +299,32 @@ def test_the_command_reads_a_folder_of_post_mortems(tmp_path, monkeypatch, capsy
     assert page.json["headline-numbers"]["incidents"] == 3
     assert "wrote" in capsys.readouterr().out
     assert main(["report", "--db", str(tmp_path / "missing"), "--out", str(tmp_path / "x.html")]) == 2
+
+
+def test_the_settings_beside_the_data_apply_as_on_the_overview(sample_db, tmp_path):
+    """pm-analytics.toml beside the database: its first day of data and its targets reach the cards,
+    exactly as the overview passes them to metrics.overview_cards."""
+    db = tmp_path / "sample.duckdb"
+    shutil.copy(sample_db, db)
+    (tmp_path / "pm-analytics.toml").write_text("[data]\nsince = 2025-01-01\n\n[targets]\n"
+                                                "time_to_detect_min.p50 = 1\naction_items_on_time_rate = 0.5\n")
+    page = write_report(db, tmp_path / "q2.html", "--quarter", "2025Q2")
+    # Without the file the quarter before holds too little data (see above); with it, it is covered.
+    assert page.cards["incidents"]["lines"][0] != "no comparison" and "delta" in page.cards["incidents"]
+    assert page.cards["mttd"]["lines"][-1].startswith("off target (target ≤ 1 min)")
+    assert page.cards["on_time"]["lines"][-1].startswith(("on target (≥ 50%)", "off target (target ≥ 50%)"))
+    from pm_analytics import targets
+    from pm_analytics.store import open_database
+
+    con = open_database(db)
+    try:
+        project = targets.load(db)
+        q2, q1 = Filters(date_from=date(2025, 4, 1), date_to=date(2025, 6, 30)), (date(2025, 1, 1), date(2025, 3, 31))
+        cards = metrics.overview_cards(con, q2, date.fromisoformat(AS_OF), previous=q2.with_dates(*q1),
+                                       data_since=project.data_since, targets=project.targets)
+    finally:
+        con.close()
+    assert {key: card["value"] for key, card in page.cards.items()} == \
+        {card["key"]: report.card_view(card)["value"] for card in cards}
+    assert [report.card_view(card)["verdict"] for card in cards] == \
+        [card["lines"][0] if card["lines"] and card["lines"][0] in VERDICTS else None for card in page.cards.values()]
