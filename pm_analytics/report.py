@@ -330,7 +330,8 @@ def review_context(con, filters: Filters, as_of: date, previous: Filters | None 
         "date_from": format_day(filters.date_from), "date_to": format_day(filters.date_to),
         "previous": (format_day(previous.date_from), format_day(previous.date_to)) if previous else None,
         "as_of": as_of.isoformat(),
-        "settings_path": str(project.path) if project.path is not None else None,
+        # The file's name only: the report travels, the folders of whoever made it need not.
+        "settings_path": project.path.name if project.path is not None else None,
         "data_since": format_day(project.data_since) if project.data_since else None,
         "generated_at": (generated_at or datetime.now(timezone.utc)).strftime("%Y-%m-%d %H:%M UTC"),
         "linked": base_url is not None, "base_url": base_url,
