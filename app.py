@@ -23,6 +23,7 @@ else:
             if card["key"] == "overdue":
                 ui.chase_link(view)
     ui.excluded_note(view)
+    ui.download_review(view)
 
     counts = ui.get(view, "incident_counts", view.filters, "month", "severity")
     ui.chart(charts.incidents_per_period(counts, "month"), "incidents_per_month")

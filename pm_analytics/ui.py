@@ -601,6 +601,25 @@ def text(value) -> None:
     st.markdown(escape_markdown(value))
 
 
+def download_review(view: View) -> None:
+    """The incident review of this view's filters as one HTML file (:mod:`pm_analytics.report`), built
+    only when the button is pressed; its incidents link back to this dashboard."""
+    from pm_analytics import report
+
+    base = report.dashboard_base(st.context.url, st.get_option("server.baseUrlPath"))
+    title = f"Incident review {report.window_label(view.filters.date_from, view.filters.date_to)}"
+    # Links carry the report's "today", so an incident opens with the overdue items the report counted.
+    link_params = {**view.link_params, "as_of": view.as_of.isoformat()}
+
+    def build() -> bytes:
+        return report.review_html(_connection(view.version), view.filters, view.as_of, view.previous, title=title,
+                                  base_url=base, link_params=link_params, project=view.settings).encode("utf-8")
+
+    st.download_button("Download review", build, file_name=report.file_name(title), mime="text/html",
+                       key="review_download", on_click="ignore",
+                       help="These filters' review as one HTML file to read offline, print or send on")
+
+
 
 # -- the incident page ----------------------------------------------------------
 
