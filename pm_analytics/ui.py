@@ -21,7 +21,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from pm_analytics import datasource, metrics, targets
+from pm_analytics import datasource, metrics, report, targets
 from pm_analytics.charts import PLOTLY_CONFIG, clicked_incident
 from pm_analytics.filters import (
     PRESETS,
@@ -551,49 +551,25 @@ def incident_link(view: View, incident_id: str, label: str) -> None:
 
 def metric_card(card: dict) -> None:
     """One headline number with its change against the window before, the plain verdict, and (under
-    it) which window that was and what it held.
+    it) which window that was and what it held: the wording the review report uses too
+    (:func:`pm_analytics.report.card_view`).
 
     The change is coloured only when the verdict is "improved" or "worse": a
     difference the data cannot support stays grey.
     """
-    fmt = {"count": format_count, "minutes": format_minutes, "percent": format_percent}[card["unit"]]
-    delta = None
-    change = card["change"]
-    per = " a month" if card.get("per_month") else ""
-    if card["verdict"] is not None and change is not None and not pd.isna(change) and round(change, 3) != 0:
-        sign = "+" if change > 0 else "-"
-        size = (f"{abs(change) * 100:.1f} pp" if card["unit"] == "percent"
-                else (f"{abs(change):,.0f}" if abs(change) >= 10 else f"{abs(change):.1f}") if card.get("per_month")
-                else fmt(abs(change)))
-        delta = f"{sign}{size}{per} vs before"
+    shown = report.card_view(card)
     judged = card["verdict"] in (metrics.IMPROVED, metrics.WORSE)
     lower_is_better = card["unit"] != "percent"
-    window = card.get("previous_window")
-    before = ""
-    if window:
-        value = card["previous"]
-        before = (f"Before: {window[0]:%Y-%m-%d} – {window[1]:%Y-%m-%d}, "
-                  f"{fmt(value) if not is_unknown(value) else 'unknown'}")
-    st.metric(card["label"], fmt(card["value"]), delta=delta, border=True,
+    lines = [line for line in shown["lines"] if line != card["note"]]
+    st.metric(card["label"], shown["value"], delta=shown["delta"], border=True,
               delta_color=("inverse" if lower_is_better else "normal") if judged else "off",
-              help=" · ".join(x for x in (before, card.get("how")) if x) or None)
-    lines = [card["verdict"]] if card["verdict"] else []
-    if card["verdict"] is not None and delta is None and change is not None and not pd.isna(change):
-        lines.append("same as before")
-    if before:
-        lines.append(before)
-    if card.get("per_month"):
-        lines.append(card.get("how") or "compared per month")
-    elif card["verdict"] is None and card["key"] != "overdue":
-        lines.append(card.get("how") or "pick a date range to compare")
-    if card.get("target") is not None:
-        goal = (f"≥ {format_percent(card['target'])}" if card["unit"] == "percent"
-                else f"≤ {fmt(card['target'])}")
-        lines.append({True: f"**on target** ({goal})", False: f"**off target** (target {goal})",
-                      None: f"target {goal}"}[card["on_target"]])
+              help=card.get("how") or None)
+    if shown["target"]:
+        word = "on target" if card.get("on_target") else "off target" if card.get("on_target") is False else ""
+        lines.append(shown["target"].replace(word, f"**{word}**", 1) if word else shown["target"])
     if card["note"]:
         lines.append(card["note"])
-    st.caption(" · ".join(lines))
+    st.caption(" · ".join(([card["verdict"]] if card["verdict"] else []) + lines))
 
 
 def text(value) -> None:
