@@ -13,8 +13,8 @@ report = ui.get(view, "recurrence_report", view.filters, ui.MAX_TABLE_ROWS)
 st.markdown(f"**Did the earlier fixes work?** {report['answer']}")
 ui.chart(charts.recurrence_by_team(report["by_team"]), "fixes")
 st.caption("A repeat: a later incident whose post-mortem reads like an earlier one (TF-IDF similarity of title, impact, "
-           f"what went wrong and why ≥ {insights.RECURRENCE_TEXT_SIMILARITY}) and shares a team or an app. Counted by "
-           "the teams they share. Shared words: what the two post-mortems have most in common.")
+           f"what went wrong, why, timeline and action items ≥ {insights.RECURRENCE_TEXT_SIMILARITY}) and shares a team "
+           "or an app. Counted by the teams they share. Shared words: what the two post-mortems have most in common.")
 repeats = report["repeats"]
 if repeats.empty:
     st.info("No incident in these filters repeats an earlier one.")

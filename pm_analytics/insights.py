@@ -1,8 +1,10 @@
 """The text model behind recurrence: which incidents read alike, and what keeps happening.
 
-Built once per load (not per page run) from each post-mortem's title, impact
-summary, what went well/wrong and why, with scikit-learn's TF-IDF rather than
-hand-written maths. Two results, stored as tables by the loader:
+Built once per load (not per page run) from each post-mortem's text (see
+``store.insight_inputs``: title, impact summary, what went wrong, why, the
+timeline and the action items, boilerplate sentences left out), with
+scikit-learn's TF-IDF rather than hand-written maths. Two results, stored as
+tables by the loader:
 
 - related pairs: for each incident its most similar earlier and later
   incidents. ``text_similarity`` is the cosine of the TF-IDF vectors;
@@ -31,11 +33,17 @@ MIN_SIMILARITY = 0.15
 MIN_TEXT_SIMILARITY = 0.1
 TEAM_BONUS = 0.1
 APP_BONUS = 0.05
-# A later incident is a recurrence of an earlier one when their text is at least this
-# similar and they share a team or an app.
-RECURRENCE_TEXT_SIMILARITY = 0.3
+# A later incident is a recurrence of an earlier one when their text is at least this similar and they
+# share a team or an app. Chosen on the bundled sample's designed repeats (benchmarks/repeats.py --sweep,
+# docs/metrics.md): the middle of the thresholds that meet the targets with the best recall, then precision.
+RECURRENCE_TEXT_SIMILARITY = 0.47
 # The words two related post-mortems share that weigh most in both, at most this many.
 SHARED_TERMS = 5
+# A finding, timeline event or action item written word for word in this many post-mortems or more is
+# boilerplate (a habit of writing, a template example) and is left out of the text compared. Two is a
+# pair that may copy each other; from three it is a habit. TF-IDF alone cannot tell: in a small folder
+# a sentence in three post-mortems weighs nearly as much as one in two.
+BOILERPLATE_POST_MORTEMS = 3
 THEME_TERMS = 5
 # Dense similarity cells in memory at once, over all threads (about 30 bytes each): bounded so
 # memory stays flat at 100,000 incidents.

@@ -693,18 +693,30 @@ def incident_count(con, filters, search: str | None = None) -> int:
         return cur.execute(f"SELECT count(*) FROM incidents i WHERE {where}", params).fetchone()[0]
 
 
-def insight_inputs(con):
-    """What the text model reads: per incident its start (for time order) and text (the title,
-    counted twice as it names the incident best, the impact summary, what went wrong, why); and its
-    teams and apps."""
+def insight_inputs(con, boilerplate_post_mortems: int):
+    """What the text model reads: per incident its start (for time order) and text: the title,
+    counted twice as it names the incident best, the impact summary, then what went wrong, why, the
+    timeline's events and the action items, leaving out any of these written word for word (case and
+    punctuation aside) in ``boilerplate_post_mortems`` or more post-mortems: a sentence many
+    post-mortems share is a habit of writing, not what happened. The cause, the fix and the follow-ups
+    are what make two post-mortems the same failure; what went well and where we got lucky are left
+    out, as they describe the response, which unrelated incidents share. Also each incident's teams
+    and apps."""
     with cursor(con) as cur:
         documents = cur.execute("""
+            WITH parts AS (
+                SELECT incident_id, 1 AS part, kind, seq, text FROM findings WHERE kind IN ('went_wrong', 'why')
+                UNION ALL SELECT incident_id, 2, '', seq, description FROM timeline_events
+                UNION ALL SELECT incident_id, 3, '', seq, description FROM action_items
+            ),
+            keyed AS (SELECT *, trim(regexp_replace(lower(text), '[^a-z0-9]+', ' ', 'g')) AS sentence FROM parts),
+            boilerplate AS (SELECT sentence FROM keyed GROUP BY sentence HAVING count(DISTINCT incident_id) >= ?),
+            kept AS (SELECT k.incident_id, string_agg(k.text, ' ' ORDER BY k.part, k.kind, k.seq) AS body
+                     FROM keyed k ANTI JOIN boilerplate b ON b.sentence = k.sentence GROUP BY k.incident_id)
             SELECT i.incident_id, coalesce(i.started_at, CAST(i.incident_date AS TIMESTAMPTZ)) AS started,
-                   concat_ws(' ', i.title, i.title, i.impact_summary,
-                             (SELECT string_agg(f.text, ' ' ORDER BY f.kind, f.seq) FROM findings f
-                              WHERE f.incident_id = i.incident_id AND f.kind IN ('went_wrong', 'why'))) AS text
-            FROM incidents i ORDER BY i.incident_id
-        """).df()
+                   concat_ws(' ', i.title, i.title, i.impact_summary, kept.body) AS text
+            FROM incidents i LEFT JOIN kept ON kept.incident_id = i.incident_id ORDER BY i.incident_id
+        """, [boilerplate_post_mortems]).df()
         teams = cur.execute("SELECT incident_id, team FROM incident_teams").df()
         apps = cur.execute("SELECT incident_id, concat_ws(' ', audience, platform) AS app FROM affected_apps").df()
     return documents, teams, apps
