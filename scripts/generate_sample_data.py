@@ -1,20 +1,23 @@
 #!/usr/bin/env python3
 """Generate the bundled sample post-mortems in ``data/``.
 
-Writes ~90 post-mortems (2025-03 .. 2026-11) in the three shapes the loader
+Writes ~100 post-mortems (2025-03 .. 2026-11) in the three shapes the loader
 accepts: the template filled in (``.txt`` / ``.md``, tab rows, pipe tables,
 ``Label: value`` bullets, Google-Docs exports), Markdown with YAML front matter,
 and ``.yaml`` / ``.yml``. The data carries the trends the dashboard shows
 (time to detect improving for Payments and Platform, a bad 2026 Q1, heavy-tailed
-durations, late and overdue action items) and a known set of deliberate gaps
-for the data-quality view (listed by ``--list-gaps`` and in the summary).
+durations, late and overdue action items), a known set of deliberate gaps
+for the data-quality view (listed by ``--list-gaps`` and in the summary), and
+designed repeats (REPEATS): the ground truth for the recurrence detector,
+written to ``--truth`` (``scripts/sample_repeats.json``), never into ``--out``.
 
-Deterministic: ``random.Random(20251)``; two runs give identical files. Only
-files matching ``YYYY-MM-DD-<slug>.(md|markdown|txt|yaml|yml)`` in ``--out``
-are deleted before writing. Standard library only (PyYAML, when installed, is
-used to double-check the YAML it writes).
+Deterministic: ``random.Random(20251)``, and ``random.Random(20252)`` for the
+designed repeats; two runs give identical files. Only files matching
+``YYYY-MM-DD-<slug>.(md|markdown|txt|yaml|yml)`` in ``--out`` are deleted before
+writing. Standard library only (PyYAML, when installed, is used to double-check
+the YAML it writes).
 
-    python scripts/generate_sample_data.py [--out data/]
+    python scripts/generate_sample_data.py [--out data/] [--truth scripts/sample_repeats.json]
 """
 
 from __future__ import annotations
