@@ -527,7 +527,7 @@ def load_paths(paths: Sequence[str | os.PathLike], relative_to: str | os.PathLik
 
 def _add_insights(writer: DatabaseWriter, workers: int) -> None:
     """Build the text model over every loaded incident and store related incidents and themes."""
-    documents, teams, apps = insight_inputs(writer.con)
+    documents, teams, apps = insight_inputs(writer.con, insights.BOILERPLATE_POST_MORTEMS)
     related, theme_table, membership = insights.text_model(documents, teams, apps, threads=workers)
     writer.add_frames({"related_incidents": related, "themes": theme_table, "incident_themes": membership})
     derive_recurrences(writer.con, insights.RECURRENCE_TEXT_SIMILARITY)

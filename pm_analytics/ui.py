@@ -825,4 +825,5 @@ def related_section(view: View, incident_id: str) -> None:
                 incident_link(view, row.incident_id, f"{row.title or row.incident_id} ({format_day(row.incident_date)})")
                 shared = [w for w, flag in (("same team", row.shared_team), ("same app", row.shared_app)) if flag]
                 st.caption(f"similarity {row.similarity:.2f} (text {row.text_similarity:.2f})"
-                           + (f" · {', '.join(shared)}" if shared else ""))
+                           + (f" · {', '.join(shared)}" if shared else "")
+                           + (f" · shared words: {', '.join(row.shared_terms)}" if len(row.shared_terms) else ""))

@@ -260,12 +260,16 @@ def test_incident_page_lists_related_incidents_with_links():
     links = [link for link in at.get("page_link") if link.proto.page.endswith("incident")]
     assert links and all("id=" in link.proto.query_string for link in links)
     assert any("similarity" in c.value for c in at.caption)
+    assert any("shared words: " in c.value for c in at.caption), "what makes a related incident alike"
 
 
 def test_recurring_page_lists_repeats_linking_to_incidents():
     at = run("pages/recurring.py", range="all")
     repeats = at.dataframe[0].value
     assert len(repeats) > 0 and repeats["link"].str.startswith("incident?id=").all()
+    shown = list(at.dataframe[0].proto.column_order)
+    assert {"shared_terms", "shared_with"} <= set(shown), "each pair says why it is a repeat"
+    assert repeats["shared_terms"].str.len().gt(0).all() and repeats["shared_with"].str.len().gt(0).all()
     assert set(repeats["status"]) <= set(metrics.RECURRENCE_STATUSES)
     answer = next(m.value for m in at.markdown if m.value.startswith("**Did the earlier fixes work?**"))
     done = (repeats["status"] == metrics.RECURRENCE_STATUSES[0]).sum()
