@@ -3,6 +3,11 @@
 Times are in minutes in the data and read as ``1 h 05 min`` on screen: time
 axes get tick labels from :func:`~pm_analytics.formatting.format_minutes`.
 Any text from a post-mortem is HTML-escaped before it reaches a figure.
+
+Time axes name their periods as people say them ("Jan 2026", "2026 Q1") and show every period of
+the view's ``span`` (:func:`~pm_analytics.periods.view_span`): a count is 0 where nothing happened,
+a statistic of nothing is a gap. A period the span covers only in part says so on its tick and in
+its hover ("2025 Q4, Dec only") and is drawn apart: hatched, lighter bars, a shaded band behind lines.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from pm_analytics import periods as _periods
 from pm_analytics.formatting import escape_html, format_count, format_minutes, format_minutes_tick, format_percent
 
 SEVERITY_COLORS = {"SEV1": "#c0392b", "SEV2": "#e67e22", "SEV3": "#f1c40f", "Unknown": "#95a5a6"}
@@ -68,95 +74,165 @@ def _period_label(period: str) -> str:
     return {"month": "Month", "quarter": "Quarter"}.get(period, "Period")
 
 
+def _period_axis(period: str, span, starts) -> pd.DataFrame:
+    """The periods a time axis shows: every one of ``span`` (or, without it, from the data's first to its last)."""
+    return _periods.axis(period, span, starts)
+
+
+def _period_xaxis(fig: go.Figure, axis: pd.DataFrame, **selector) -> None:
+    """Periods as categories in time order, each tick named ("2026 Q1"), a partial one with its part below."""
+    fig.update_xaxes(type="category", categoryorder="array", categoryarray=list(axis["label"]), tickmode="array",
+                     tickvals=list(axis["label"]),
+                     ticktext=[f"{name}<br>{part}" if partial else name
+                               for name, part, partial in zip(axis["label"], axis["part"], axis["partial"])],
+                     **selector)
+
+
+def _shade_partial(fig: go.Figure, axis: pd.DataFrame, subplots: bool = False) -> None:
+    """A light band behind each period the span covers only in part, so a line's partial point stands apart."""
+    for position, partial in enumerate(axis["partial"]):
+        if partial:
+            fig.add_vrect(x0=position - 0.5, x1=position + 0.5, fillcolor="#7f7f7f", opacity=0.12, layer="below",
+                          line_width=0, **({"row": "all", "col": "all"} if subplots else {}))
+
+
+def _bar_marker(color: str, partial) -> dict:
+    """Bars of partial periods hatched and lighter, so a part-quarter does not pass for a whole one."""
+    partial = list(partial)
+    return {"color": color, "opacity": [0.55 if p else 1.0 for p in partial],
+            "pattern": {"shape": ["/" if p else "" for p in partial], "fillmode": "overlay", "fgcolor": "white",
+                        "size": 6}}
+
+
+def _zero_marks(fig: go.Figure, axis: pd.DataFrame, totals) -> None:
+    """A "0" over each period where nothing happened (an empty slot could pass for missing data)."""
+    for name, total in zip(axis["label"], totals):
+        if total == 0:
+            fig.add_annotation(x=name, y=0, text="0", showarrow=False, yshift=8, font={"size": 10, "color": "#7f7f7f"})
+
+
 # -- overview -----------------------------------------------------------------
 
-def incidents_per_period(counts: pd.DataFrame, period: str = "month") -> go.Figure:
-    """Stacked bars: incidents per period by severity (``counts``: period_start, group, incidents)."""
+def incidents_per_period(counts: pd.DataFrame, period: str = "month", span=None) -> go.Figure:
+    """Stacked bars: incidents per period by severity (``counts``: period_start, group, incidents), every
+    period of ``span`` shown (0 where nothing happened)."""
     title = f"Incidents per {period} by severity"
     if counts.empty:
         return empty_figure(title)
+    axis = _period_axis(period, span, counts["period_start"])
     fig = go.Figure()
+    totals = 0
     for severity in sorted(counts["group"].unique(), key=lambda s: (s not in SEVERITY_COLORS, s)):
-        part = counts[counts["group"] == severity]
-        fig.add_bar(x=part["period_start"], y=part["incidents"], name=severity,
-                    marker_color=SEVERITY_COLORS.get(severity, "#95a5a6"),
-                    hovertemplate="%{x|%b %Y}: %{y} " + severity + " incidents<extra></extra>")
+        part = _periods.on_axis(counts[counts["group"] == severity][["period_start", "incidents"]], axis,
+                                {"incidents": 0})
+        totals = totals + part["incidents"].to_numpy()
+        fig.add_bar(x=part["label"], y=part["incidents"], name=severity,
+                    marker=_bar_marker(SEVERITY_COLORS.get(severity, "#95a5a6"), part["partial"]),
+                    hovertext=[f"{p}: {n} {severity} incidents" for p, n in zip(part["full_label"], part["incidents"])],
+                    hoverinfo="text")
     fig.update_layout(barmode="stack")
-    fig.update_xaxes(dtick="M1" if period == "month" else "M3", tickformat="%b %Y")
+    _period_xaxis(fig, axis)
+    _zero_marks(fig, axis, totals)
     return _layout(fig, title, _period_label(period), "Incidents (count)")
 
 
 # -- response times -----------------------------------------------------------
 
-def response_trend(trend: pd.DataFrame, label: str, period: str = "month", show_mean: bool = False) -> go.Figure:
+def _runs(known) -> list[list[int]]:
+    """Positions of consecutive known values, run by run (a band is drawn per run, never across a gap)."""
+    runs: list[list[int]] = []
+    for position, ok in enumerate(known):
+        if ok and runs and runs[-1][-1] == position - 1:
+            runs[-1].append(position)
+        elif ok:
+            runs.append([position])
+    return runs
+
+
+def _small(flag) -> bool:
+    """A bucket too small to trust; a period with no bucket at all counts as small (it has no marker)."""
+    return pd.isna(flag) or bool(flag)
+
+
+def response_trend(trend: pd.DataFrame, label: str, period: str = "month", show_mean: bool = False,
+                   span=None) -> go.Figure:
     """Median per period (line, one per group) with the band up to the 90th percentile; hollow markers
-    where a bucket is too small to trust, and the bucket size in the hover and under each point."""
+    where a bucket is too small to trust, and the bucket size in the hover and under each point. Every
+    period of ``span`` is on the axis; one where no incident reports the time is a gap."""
     title = f"{label}: median and 90th percentile per {period}"
     data = trend.dropna(subset=["median"])
     if data.empty:
         return empty_figure(title, "No incident in these filters reports this time")
+    axis = _period_axis(period, span, trend["period_start"])
     fig = go.Figure()
     groups = list(dict.fromkeys(data["group"]))
     for index, group in enumerate(groups):
-        part = data[data["group"] == group].sort_values("period_start")
+        part = _periods.on_axis(trend[trend["group"] == group].drop(columns="group"), axis, {"incidents": 0, "n": 0})
+        known = part["median"].notna()
         color = SEVERITY_COLORS.get(group) or PALETTE[index % len(PALETTE)]
         name = label if group == "All" else str(group)
         hover = [
-            f"{escape_html(name)}, {p:%b %Y}<br>median {format_minutes(m)} · p90 {format_minutes(q)}"
+            f"{escape_html(name)}, {p}<br>median {format_minutes(m)} · p90 {format_minutes(q)}"
             f"<br>mean {format_minutes(a)}<br>n = {n} of {i} incidents" + (" (too few to trust)" if small else "")
-            for p, m, q, a, n, i, small in zip(part["period_start"], part["median"], part["p90"], part["mean"],
+            for p, m, q, a, n, i, small in zip(part["full_label"], part["median"], part["p90"], part["mean"],
                                               part["n"], part["incidents"], part["small_sample"])
         ]
         if len(groups) == 1:
-            fig.add_scatter(x=part["period_start"], y=part["p90"], mode="lines", line={"width": 0}, showlegend=False,
-                            hoverinfo="skip", name="p90")
-            fig.add_scatter(x=part["period_start"], y=part["median"], mode="lines", line={"width": 0},
-                            fill="tonexty", fillcolor="rgba(99,110,250,0.15)", name="median to p90",
-                            hoverinfo="skip")
+            for number, run in enumerate(_runs(known)):
+                rows = part.iloc[run]
+                fig.add_scatter(x=rows["label"], y=rows["p90"], mode="lines", line={"width": 0}, showlegend=False,
+                                hoverinfo="skip", name="p90", legendgroup="band")
+                fig.add_scatter(x=rows["label"], y=rows["median"], mode="lines", line={"width": 0},
+                                fill="tonexty", fillcolor="rgba(99,110,250,0.15)", name="median to p90",
+                                hoverinfo="skip", legendgroup="band", showlegend=number == 0)
         fig.add_scatter(
-            x=part["period_start"], y=part["median"], mode="lines+markers+text", name=f"{name} median",
-            line={"color": color, "width": 2}, text=[f"n={n}" for n in part["n"]], textposition="bottom center",
-            textfont={"size": 9, "color": "#7f7f7f"},
-            marker={"size": 9, "color": ["white" if s else color for s in part["small_sample"]],
+            x=part["label"], y=part["median"], mode="lines+markers+text", name=f"{name} median",
+            line={"color": color, "width": 2}, text=[f"n={n}" if ok else "" for n, ok in zip(part["n"], known)],
+            textposition="bottom center", textfont={"size": 9, "color": "#7f7f7f"},
+            marker={"size": 9, "color": ["white" if _small(s) else color for s in part["small_sample"]],
                     "line": {"color": color, "width": 2}},
             hovertext=hover, hoverinfo="text",
         )
         if len(groups) > 1:
-            fig.add_scatter(x=part["period_start"], y=part["p90"], mode="lines", name=f"{name} p90",
+            fig.add_scatter(x=part["label"], y=part["p90"], mode="lines", name=f"{name} p90",
                             line={"color": color, "dash": "dot", "width": 1}, hoverinfo="skip")
         if show_mean:
-            fig.add_scatter(x=part["period_start"], y=part["mean"], mode="lines", name=f"{name} mean",
+            fig.add_scatter(x=part["label"], y=part["mean"], mode="lines", name=f"{name} mean",
                             line={"color": color, "dash": "dash", "width": 1}, hoverinfo="skip")
     top = data[["p90", "median"] + (["mean"] if show_mean else [])].max().max()
     _time_axis(fig, top)
-    fig.update_xaxes(tickformat="%b %Y")
+    _period_xaxis(fig, axis)
+    _shade_partial(fig, axis)
     return _layout(fig, title, _period_label(period), label)
 
 
-def time_breakdown_chart(breakdown: pd.DataFrame, period: str = "quarter") -> go.Figure:
-    """Where the time goes: stacked median minutes of each phase, per period, one panel per group."""
+def time_breakdown_chart(breakdown: pd.DataFrame, period: str = "quarter", span=None) -> go.Figure:
+    """Where the time goes: stacked median minutes of each phase, per period, one panel per group. Every
+    period of ``span`` keeps its place; one where no incident reports its phases is left empty."""
     title = f"Where the time goes: median minutes in each phase per {period}"
     data = breakdown.dropna(subset=["median_min"])
     if data.empty:
         return empty_figure(title, "No incident in these filters reports its phases")
+    axis = _period_axis(period, span, breakdown["period_start"])
     groups = sorted(data["group"].unique(), key=lambda s: (s not in SEVERITY_COLORS, s))
     fig = make_subplots(rows=1, cols=len(groups), shared_yaxes=True, subplot_titles=[escape_html(g) for g in groups])
     for col, group in enumerate(groups, start=1):
         part = data[data["group"] == group]
         for phase in dict.fromkeys(part["phase"]):
-            rows = part[part["phase"] == phase].sort_values("period_start")
-            label = rows["label"].iloc[0]
+            rows = _periods.on_axis(part[part["phase"] == phase][["period_start", "median_min", "n"]], axis,
+                                    {"n": 0})
+            label = part[part["phase"] == phase]["label"].iloc[0]
             fig.add_bar(
-                x=rows["period_start"].dt.strftime("%Y Q") + rows["period_start"].dt.quarter.astype(str)
-                if period == "quarter" else rows["period_start"].dt.strftime("%b %Y"),
-                y=rows["median_min"], name=label, legendgroup=phase, showlegend=col == 1,
-                marker_color=PHASE_COLORS.get(phase),
-                hovertext=[f"{label}: median {format_minutes(m)} (n = {n})" for m, n in zip(rows["median_min"], rows["n"])],
+                x=rows["label"], y=rows["median_min"], name=label, legendgroup=phase, showlegend=col == 1,
+                marker=_bar_marker(PHASE_COLORS.get(phase), rows["partial"]),
+                hovertext=[f"{escape_html(group)}, {p}<br>{label}: median {format_minutes(m)} (n = {n})"
+                           for p, m, n in zip(rows["full_label"], rows["median_min"], rows["n"])],
                 hoverinfo="text", row=1, col=col,
             )
     fig.update_layout(barmode="stack")
     stacked_top = data.groupby(["group", "period_start"])["median_min"].sum().max()
     _time_axis(fig, stacked_top)
+    _period_xaxis(fig, axis)
     return _layout(fig, title, None, "Median time", height=420)
 
 
@@ -210,27 +286,34 @@ def hash_fraction(text: str) -> float:
 BLAST_LABELS = {"clinics_affected": "Clinics", "providers_affected": "Providers", "patients_affected": "Patients"}
 
 
-def blast_over_time(blast: pd.DataFrame, measure: str, period: str = "month") -> go.Figure:
-    """Total affected per period (known values only), with the incidents that left it unknown beside it."""
+def blast_over_time(blast: pd.DataFrame, measure: str, period: str = "month", span=None) -> go.Figure:
+    """Total affected per period (known values only), with the incidents that left it unknown beside it;
+    every period of ``span`` shown (0 where no incident happened)."""
     noun = BLAST_LABELS[measure]
     title = f"{noun} affected per {period}, with incidents that left it unknown"
     if blast.empty:
         return empty_figure(title)
+    axis = _period_axis(period, span, blast["period_start"])
+    counts = [f"{measure}_total", f"{measure}_known", f"{measure}_unknown", "incidents"]
+    data = _periods.on_axis(blast[["period_start", *counts]], axis, dict.fromkeys(counts, 0))
     fig = make_subplots(specs=[[{"secondary_y": True}]])
-    fig.add_bar(x=blast["period_start"], y=blast[f"{measure}_total"], name=f"{noun} affected (known)",
-                marker_color="#636efa",
-                hovertext=[f"{p:%b %Y}: {format_count(t)} {noun.lower()} in {k} incidents; {u} unknown"
-                           for p, t, k, u in zip(blast["period_start"], blast[f"{measure}_total"],
-                                                 blast[f"{measure}_known"], blast[f"{measure}_unknown"])],
+    fig.add_bar(x=data["label"], y=data[f"{measure}_total"], name=f"{noun} affected (known)",
+                marker=_bar_marker("#636efa", data["partial"]),
+                hovertext=[f"{p}: {format_count(t)} {noun.lower()} in {k} incidents; {u} unknown"
+                           for p, t, k, u in zip(data["full_label"], data[f"{measure}_total"],
+                                                 data[f"{measure}_known"], data[f"{measure}_unknown"])],
                 hoverinfo="text", secondary_y=False)
-    unknown = blast[blast[f"{measure}_unknown"] > 0]
-    fig.add_scatter(x=unknown["period_start"], y=unknown[f"{measure}_unknown"], name="Incidents with the count unknown",
+    unknown = data[data[f"{measure}_unknown"] > 0]
+    fig.add_scatter(x=unknown["label"], y=unknown[f"{measure}_unknown"], name="Incidents with the count unknown",
                     mode="markers", marker={"symbol": "x", "size": 10, "color": "#ef553b"},
-                    hovertemplate="%{x|%b %Y}: %{y} incidents with the count unknown<extra></extra>", secondary_y=True)
+                    hovertext=[f"{p}: {u} incidents with the count unknown"
+                               for p, u in zip(unknown["full_label"], unknown[f"{measure}_unknown"])],
+                    hoverinfo="text", secondary_y=True)
     fig.update_yaxes(title_text=f"{noun} affected (count)", secondary_y=False, rangemode="tozero")
     fig.update_yaxes(title_text="Incidents with it unknown (count)", secondary_y=True, rangemode="tozero",
                      showgrid=False, dtick=1)
-    fig.update_xaxes(tickformat="%b %Y")
+    _period_xaxis(fig, axis)
+    _zero_marks(fig, axis, data["incidents"])
     return _layout(fig, title, _period_label(period), None)
 
 
@@ -267,25 +350,29 @@ def app_heatmap_chart(grid: pd.DataFrame) -> go.Figure:
 
 # -- action items -------------------------------------------------------------
 
-def action_rates(summary: pd.DataFrame, period: str = "quarter") -> go.Figure:
-    """Completion and on-time rates per priority over time (``summary`` by period_start and priority)."""
+def action_rates(summary: pd.DataFrame, period: str = "quarter", span=None) -> go.Figure:
+    """Completion and on-time rates per priority over time (``summary`` by period_start and priority);
+    a period without items is a gap."""
     title = f"Action items: completion and on-time rate per {period}, by priority"
     if summary.empty:
         return empty_figure(title)
+    axis = _period_axis(period, span, summary["period_start"])
     fig = go.Figure()
     for index, priority in enumerate(dict.fromkeys(summary["priority"])):
-        part = summary[summary["priority"] == priority].sort_values("period_start")
+        part = _periods.on_axis(summary[summary["priority"] == priority].drop(columns="priority"), axis,
+                                {"total": 0})
         color = PALETTE[index % len(PALETTE)]
         for column, dash, name in (("completion_rate", "solid", "done"), ("on_time_rate", "dot", "done on time")):
             fig.add_scatter(
-                x=part["period_start"], y=part[column], mode="lines+markers", name=f"{priority} {name}",
+                x=part["label"], y=part[column], mode="lines+markers", name=f"{priority} {name}",
                 line={"color": color, "dash": dash},
-                hovertext=[f"{priority}, {p:%b %Y}: {format_percent(r)} {name} ({t} items)"
-                           for p, r, t in zip(part["period_start"], part[column], part["total"])],
+                hovertext=[f"{priority}, {p}: {format_percent(r)} {name} ({t} items)"
+                           for p, r, t in zip(part["full_label"], part[column], part["total"])],
                 hoverinfo="text",
             )
     fig.update_yaxes(tickformat=".0%", range=[0, 1.05])
-    fig.update_xaxes(tickformat="%b %Y")
+    _period_xaxis(fig, axis)
+    _shade_partial(fig, axis)
     return _layout(fig, title, _period_label(period), "Share of action items (%)")
 
 
@@ -414,20 +501,25 @@ def clicked_incident(event) -> str | None:
 
 # -- insights -----------------------------------------------------------------
 
-def themes_over_time(trend: pd.DataFrame, period: str = "quarter", top: int = 8) -> go.Figure:
-    """Incidents per theme and period (the ``top`` biggest themes), stacked."""
+def themes_over_time(trend: pd.DataFrame, period: str = "quarter", top: int = 8, span=None) -> go.Figure:
+    """Incidents per theme and period (the ``top`` biggest themes), stacked; every period of ``span`` shown."""
     title = f"Recurring themes: incidents per {period}"
     if trend.empty:
         return empty_figure(title, "No themes among these post-mortems")
+    axis = _period_axis(period, span, trend["period_start"])
     biggest = trend.groupby("label")["incidents"].sum().sort_values(ascending=False).head(top).index
     fig = go.Figure()
+    totals = _periods.on_axis(trend.groupby("period_start", as_index=False)["incidents"].sum(), axis,
+                              {"incidents": 0})["incidents"]
     for index, label in enumerate(biggest):
-        part = trend[trend["label"] == label]
-        fig.add_bar(x=part["period_start"], y=part["incidents"], name=escape_html(label),
-                    marker_color=PALETTE[index % len(PALETTE)],
-                    hovertemplate="%{x|%b %Y}: %{y} incidents<extra>" + escape_html(label) + "</extra>")
+        part = _periods.on_axis(trend[trend["label"] == label][["period_start", "incidents"]], axis, {"incidents": 0})
+        fig.add_bar(x=part["label"], y=part["incidents"], name=escape_html(label),
+                    marker=_bar_marker(PALETTE[index % len(PALETTE)], part["partial"]),
+                    hovertext=[f"{p}: {n} incidents" for p, n in zip(part["full_label"], part["incidents"])],
+                    hoverinfo="text+name")
     fig.update_layout(barmode="stack")
-    fig.update_xaxes(tickformat="%b %Y")
+    _period_xaxis(fig, axis)
+    _zero_marks(fig, axis, totals)
     return _layout(fig, title, _period_label(period), "Incidents (count)", height=420)
 
 
@@ -460,18 +552,23 @@ def start_heatmap_chart(grid: pd.DataFrame) -> go.Figure:
     return _layout(fig, title, "Hour of day (local)", "Weekday", height=360)
 
 
-def _lines_by_group(fig: go.Figure, data: pd.DataFrame, group_column: str, value_column: str, hover) -> None:
-    """One line per group over ``period_start``; ``hover(row)`` says what a point is."""
+def _lines_by_group(fig: go.Figure, data: pd.DataFrame, group_column: str, value_column: str, hover,
+                    axis: pd.DataFrame) -> None:
+    """One line per group over every period of ``axis`` (a gap where the group has no value);
+    ``hover(row)`` says what a point is (``row.period`` names its period)."""
     for index, group in enumerate(dict.fromkeys(data[group_column])):
-        part = data[data[group_column] == group].sort_values("period_start")
-        fig.add_scatter(x=part["period_start"], y=part[value_column], mode="lines+markers",
+        part = _periods.on_axis(data[data[group_column] == group].drop(columns=group_column), axis)
+        part[group_column] = group
+        fig.add_scatter(x=part["label"], y=part[value_column], mode="lines+markers",
                         name=escape_html("All incidents" if group == "All" else group),
                         line={"color": PALETTE[index % len(PALETTE)]},
-                        hovertext=[hover(row) for row in part.itertuples()], hoverinfo="text")
-    fig.update_xaxes(tickformat="%b %Y")
+                        hovertext=[hover(row) if not pd.isna(getattr(row, value_column)) else f"{row.full_label}: none"
+                                   for row in part.itertuples()], hoverinfo="text")
+    _period_xaxis(fig, axis)
+    _shade_partial(fig, axis)
 
 
-def off_hours_trend(share: pd.DataFrame, period: str = "quarter") -> go.Figure:
+def off_hours_trend(share: pd.DataFrame, period: str = "quarter", span=None) -> go.Figure:
     """Share of incidents starting off hours (outside 08:00-19:00 on weekdays) per period and group."""
     title = f"Incidents starting off hours, per {period}"
     data = share.dropna(subset=["off_hours_share"])
@@ -479,12 +576,13 @@ def off_hours_trend(share: pd.DataFrame, period: str = "quarter") -> go.Figure:
         return empty_figure(title, "No incident in these filters gives its start time")
     fig = go.Figure()
     _lines_by_group(fig, data, "group", "off_hours_share",
-                    lambda r: f"{r.period_start:%b %Y}: {r.off_hours} of {r.known} incidents off hours")
+                    lambda r: f"{r.full_label}: {r.off_hours:.0f} of {r.known:.0f} incidents off hours",
+                    _period_axis(period, span, share["period_start"]))
     fig.update_yaxes(tickformat=".0%", range=[0, 1.05])
     return _layout(fig, title, _period_label(period), "Share starting off hours (%)")
 
 
-def engineers_trend(participants: pd.DataFrame, period: str = "quarter") -> go.Figure:
+def engineers_trend(participants: pd.DataFrame, period: str = "quarter", span=None) -> go.Figure:
     """Mean engineers involved per incident, per period and group."""
     title = f"Engineers involved per incident (mean), per {period}"
     data = participants.dropna(subset=["engineers_total_mean"])
@@ -492,20 +590,22 @@ def engineers_trend(participants: pd.DataFrame, period: str = "quarter") -> go.F
         return empty_figure(title, "No incident in these filters says how many engineers were involved")
     fig = go.Figure()
     _lines_by_group(fig, data, "group", "engineers_total_mean",
-                    lambda r: f"{r.period_start:%b %Y}: {r.engineers_total_mean:.1f} engineers per incident "
-                              f"({r.incidents} incidents)")
+                    lambda r: f"{r.full_label}: {r.engineers_total_mean:.1f} engineers per incident "
+                              f"({r.incidents:.0f} incidents)",
+                    _period_axis(period, span, participants["period_start"]))
     fig.update_yaxes(rangemode="tozero")
     return _layout(fig, title, _period_label(period), "Engineers per incident (mean)")
 
 
-def review_trend(summary: pd.DataFrame, period: str = "quarter") -> go.Figure:
+def review_trend(summary: pd.DataFrame, period: str = "quarter", span=None) -> go.Figure:
     """Share of post-mortems fully reviewed (every reviewer LGTM) per period and team."""
     title = f"Post-mortems fully reviewed, per {period} and team"
     if summary.empty:
         return empty_figure(title)
     fig = go.Figure()
     _lines_by_group(fig, summary, "team", "fully_reviewed_share",
-                    lambda r: f"{escape_html(r.team)}, {r.period_start:%b %Y}: {r.fully_reviewed} of "
-                              f"{r.post_mortems} fully reviewed")
+                    lambda r: f"{escape_html(r.team)}, {r.full_label}: {r.fully_reviewed:.0f} of "
+                              f"{r.post_mortems:.0f} fully reviewed",
+                    _period_axis(period, span, summary["period_start"]))
     fig.update_yaxes(tickformat=".0%", range=[0, 1.05])
     return _layout(fig, title, _period_label(period), "Fully reviewed (%)")

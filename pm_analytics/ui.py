@@ -21,7 +21,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from pm_analytics import datasource, metrics
+from pm_analytics import datasource, metrics, periods
 from pm_analytics.charts import PLOTLY_CONFIG, clicked_incident
 from pm_analytics.filters import (
     PRESETS,
@@ -396,6 +396,13 @@ def excluded_note(view: View) -> None:
         st.caption(f"{left_out} drill/test post-mortem{'s' if left_out != 1 else ''} left out of these numbers.")
 
 
+def span(view: View) -> tuple[date, date] | None:
+    """The days the view's time axes cover: its date range within the data (:func:`periods.view_span`)."""
+    choices = get(view, "filter_choices")
+    return periods.view_span(view.filters.date_from, view.filters.date_to, choices["first_date"],
+                             choices["last_date"], view.as_of)
+
+
 def chart(fig, key: str, view: View | None = None, clickable: bool = False) -> None:
     """A plotly figure with plotly's own toolbar (PNG download); clicking a point with an incident
     id as ``customdata`` opens that incident."""
@@ -412,13 +419,15 @@ def chart(fig, key: str, view: View | None = None, clickable: bool = False) -> N
 def table(frame: pd.DataFrame, key: str, view: View, columns: dict | None = None, file_name: str | None = None,
           height: int | str = "auto", minute_columns: tuple[str, ...] = (), percent_columns: tuple[str, ...] = (),
           count_columns: tuple[str, ...] = (), optional_columns: tuple[str, ...] = (), total_rows: int | None = None,
-          full: Callable[[], pd.DataFrame] | None = None, max_rows: int = MAX_TABLE_ROWS) -> None:
+          full: Callable[[], pd.DataFrame] | None = None, max_rows: int = MAX_TABLE_ROWS, period: str | None = None,
+          span: tuple[date, date] | None = None) -> None:
     """A table with a CSV download; rows with an ``incident_id`` link to the incident's page, and
     selecting a row opens it. ``columns`` maps column -> header (others are hidden).
 
     On screen, minute columns read ``1 h 05 min``, percent and count columns
     ``83%`` and ``1,480``, all with "unknown" for an unknown value; optional
-    columns show a dash where empty. At most ``max_rows`` rows are shown; the
+    columns show a dash where empty; with ``period``, ``period_start`` reads
+    ``2026 Q1`` (``2025 Q4, Dec only`` where ``span`` covers part of it). At most ``max_rows`` rows are shown; the
     CSV (made only when asked for, from ``full()`` when given) has them all,
     with the raw numbers.
     """
@@ -428,6 +437,9 @@ def table(frame: pd.DataFrame, key: str, view: View, columns: dict | None = None
                              (format_count, count_columns)):
         for column in names:
             shown[column] = shown[column].map(formatter).astype("str")
+    if period and "period_start" in shown.columns:
+        shown["period_start"] = pd.Series(periods.labels(shown["period_start"], period, span), index=shown.index,
+                                          dtype="str")
     for column in optional_columns:
         shown[column] = shown[column].map(lambda v: "—" if pd.isna(v) else str(v)).astype("str")
     config: dict = {}

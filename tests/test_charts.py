@@ -1,5 +1,6 @@
 """Figures: titled, axes labelled with units, times as hours and minutes, text escaped, empty states."""
 
+import re
 from datetime import date
 
 import pandas as pd
@@ -76,7 +77,7 @@ def test_small_buckets_are_hollow_and_sizes_shown(con):
     fig = figures(con, ALL)["response_trend"]
     median = next(t for t in fig.data if t.name.endswith("median") and t.mode == "lines+markers+text")
     assert set(median.marker.color) == {"white"}  # every fixture bucket has under 5 incidents
-    assert list(median.text) == ["n=2", "n=1"]
+    assert list(median.text) == ["n=2", "n=1", "", ""]  # March: no incident; April: D, never resolved
 
 
 def test_distribution_points_carry_incident_ids_for_clicks(con):
@@ -123,3 +124,79 @@ def test_off_hours_lines_per_team(con):
     fig = figures(con, ALL)["off_hours"]
     assert {t.name for t in fig.data} == {"Payments", "Platform", "(no team)"}
     assert fig.layout.yaxis.tickformat == ".0%"
+
+
+# -- time axes: periods named as people say them, every period of the range, partial ones marked ----------
+
+SPAN = (date(2025, 1, 1), date(2025, 6, 30))  # the fixture's incidents: Jan 10, Jan 15 (drill), Jan 20, Feb 15, Apr 5
+
+
+def x_values(fig) -> list:
+    return [list(t.x) for t in fig.data if t.x is not None]
+
+
+def test_quarters_read_2025_Q1_on_the_axis_and_in_the_hover(con):
+    fig = charts.response_trend(metrics.response_time_trend(con, ALL, "quarter", None, ["duration_min"]),
+                                "Time to recover", "quarter")
+    assert list(fig.layout.xaxis.ticktext) == ["2025 Q1", "2025 Q2"]
+    median = next(t for t in fig.data if t.name.endswith("median"))
+    assert list(median.x) == ["2025 Q1", "2025 Q2"]
+    assert median.hovertext[0].startswith("Time to recover, 2025 Q1<br>")
+    months = charts.incidents_per_period(metrics.incident_counts(con, ALL, "month"), "month")
+    assert list(months.layout.xaxis.ticktext) == ["Jan 2025", "Feb 2025", "Mar 2025", "Apr 2025"]
+
+
+def test_quarter_labels_everywhere_a_period_is_shown(con):
+    """No chart falls back to month ticks ("Nov 2025, Jan 2026") for quarters."""
+    for name, fig in {
+        "breakdown": charts.time_breakdown_chart(metrics.time_breakdown(con, ALL)),
+        "blast": charts.blast_over_time(metrics.blast_radius(con, ALL, "quarter"), "patients_affected", "quarter"),
+        "rates": charts.action_rates(metrics.action_item_summary(con, ALL, AS_OF, ("priority",), "quarter")),
+        "themes": charts.themes_over_time(metrics.theme_trend(con, ALL)),
+        "off_hours": charts.off_hours_trend(metrics.off_hours(con, ALL, "quarter", None)),
+        "engineers": charts.engineers_trend(metrics.participants(con, ALL, "quarter", None)),
+        "reviews": charts.review_trend(metrics.review_summary(con, ALL, AS_OF)),
+    }.items():
+        shown = [v for axis in fig.layout if axis.startswith("xaxis") for v in (fig.layout[axis].ticktext or ())]
+        assert shown and all(re.fullmatch(r"2025 Q[12]", v) for v in shown), (name, shown)
+        assert all(re.fullmatch(r"2025 Q[12]", str(v)) for xs in x_values(fig) for v in xs), name
+
+
+def test_a_time_axis_spans_the_whole_range_with_zero_counts_where_nothing_happened(con):
+    fig = charts.incidents_per_period(metrics.incident_counts(con, ALL, "month"), "month", span=SPAN)
+    months = ["Jan 2025", "Feb 2025", "Mar 2025", "Apr 2025", "May 2025", "Jun 2025"]
+    assert list(fig.layout.xaxis.categoryarray) == months
+    totals = {m: sum(y for t in fig.data for x, y in zip(t.x, t.y) if x == m) for m in months}
+    assert totals == {"Jan 2025": 2, "Feb 2025": 1, "Mar 2025": 0, "Apr 2025": 1, "May 2025": 0, "Jun 2025": 0}
+    assert [a.x for a in fig.layout.annotations if a.text == "0"] == ["Mar 2025", "May 2025", "Jun 2025"]
+
+
+def test_a_median_of_no_incidents_is_a_gap_not_zero(con):
+    fig = charts.response_trend(metrics.response_time_trend(con, ALL, "month", None, ["duration_min"]),
+                                "Time to recover", span=SPAN)
+    median = next(t for t in fig.data if t.name.endswith("median"))
+    assert list(median.x) == ["Jan 2025", "Feb 2025", "Mar 2025", "Apr 2025", "May 2025", "Jun 2025"]
+    assert [None if pd.isna(y) else y for y in median.y][2:] == [None, None, None, None]  # D never resolved
+
+
+def test_where_the_time_goes_keeps_empty_quarters_in_place(con):
+    fig = charts.time_breakdown_chart(metrics.time_breakdown(con, ALL), span=(date(2025, 1, 1), date(2025, 12, 31)))
+    quarters = ["2025 Q1", "2025 Q2", "2025 Q3", "2025 Q4"]
+    for axis in ("xaxis", "xaxis2"):
+        assert list(fig.layout[axis].categoryarray) == quarters
+
+
+def test_partial_first_and_last_periods_are_labelled_and_drawn_apart(con):
+    span = (date(2025, 1, 15), date(2025, 4, 20))
+    fig = charts.incidents_per_period(metrics.incident_counts(con, ALL, "quarter"), "quarter", span=span)
+    assert list(fig.layout.xaxis.ticktext) == ["2025 Q1<br>from 15 Jan", "2025 Q2<br>to 20 Apr"]
+    bars = [t for t in fig.data if t.type == "bar"]
+    assert all(list(t.marker.pattern.shape) == ["/", "/"] for t in bars)
+    assert any("2025 Q1, from 15 Jan" in h for t in bars for h in t.hovertext)
+    full = charts.incidents_per_period(metrics.incident_counts(con, ALL, "quarter"), "quarter",
+                                       span=(date(2025, 1, 1), date(2025, 6, 30)))
+    assert list(full.layout.xaxis.ticktext) == ["2025 Q1", "2025 Q2"]
+    assert all(set(t.marker.pattern.shape) == {""} for t in full.data if t.type == "bar")
+    lines = charts.response_trend(metrics.response_time_trend(con, ALL, "quarter", None, ["duration_min"]),
+                                  "Time to recover", "quarter", span=span)
+    assert len([s for s in lines.layout.shapes if s.type == "rect"]) == 2, "partial periods shaded"

@@ -334,3 +334,24 @@ def test_a_load_runs_once_and_a_reload_finishes_without_the_viewer_who_asked(tmp
     assert all(t.daemon for t in threading.enumerate() if t.name == "pm-analytics-load"), "stopping never waits"
     assert ui._start_or_join_load(source, reload=False) is None
     ui._load_state.clear()
+
+
+def test_time_axes_span_the_whole_range_and_name_quarters_and_partial_periods():
+    """The default range (the 12 months to 2026-11-26) starts and ends mid-month and mid-quarter."""
+    at = run("app.py", sev="SEV1")  # the last SEV1 is from August: the axis still runs to November
+    ticks = plotly_specs(at)[0]["layout"]["xaxis"]["ticktext"]
+    assert len(ticks) == 13 and ticks[0] == "Nov 2025<br>from 27 Nov" and ticks[-1] == "Nov 2026<br>to 26 Nov"
+    assert ticks[1:4] == ["Dec 2025", "Jan 2026", "Feb 2026"]
+    quarters = ["2025 Q4<br>from 27 Nov", "2026 Q1", "2026 Q2", "2026 Q3", "2026 Q4<br>to 26 Nov"]
+    at = run("pages/response_times.py", period="quarter")
+    trend, breakdown = plotly_specs(at)[:2]
+    assert trend["layout"]["xaxis"]["ticktext"] == quarters
+    panels = [v for k, v in breakdown["layout"].items() if k.startswith("xaxis")]
+    assert len(panels) == 4 and all(p["ticktext"] == quarters for p in panels), "every severity, every quarter"
+
+
+def test_the_reviews_table_names_its_quarters():
+    at = run("pages/reviews.py")
+    periods = at.dataframe[0].value["period_start"]
+    assert set(periods) == {"2025 Q4, from 27 Nov", "2026 Q1", "2026 Q2", "2026 Q3", "2026 Q4, to 26 Nov"}
+    assert at.dataframe[0].value["period_start"].iloc[0] == "2025 Q4, from 27 Nov"
