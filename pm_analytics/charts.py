@@ -62,6 +62,23 @@ def _time_axis(fig: go.Figure, max_minutes: float, axis: str = "y", **selector) 
     update(tickvals=values, ticktext=labels, rangemode="tozero", **selector)
 
 
+def _count_ticks(top) -> dict:
+    """Tick settings for a count: whole numbers (",d"), and a step of 1 or 2 while the counts are small,
+    where plotly would otherwise tick at 0.5. Larger counts get plotly's own (whole-number) steps."""
+    top = 0 if top is None or pd.isna(top) else float(top)
+    if top <= 6:
+        return {"tickformat": ",d", "dtick": 1, "tick0": 0}
+    if top <= 12:
+        return {"tickformat": ",d", "dtick": 2, "tick0": 0}
+    return {"tickformat": ",d"}
+
+
+def _count_axis(fig: go.Figure, top, axis: str = "y", **selector) -> None:
+    """A count axis from 0 with whole-number ticks (no "0.5 incidents"); ``top`` is the largest count shown."""
+    update = fig.update_yaxes if axis == "y" else fig.update_xaxes
+    update(rangemode="tozero", **_count_ticks(top), **selector)
+
+
 def empty_figure(title: str, message: str = "No post-mortems match these filters") -> go.Figure:
     fig = go.Figure()
     fig.add_annotation(text=message, showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper", font={"size": 14})
@@ -133,6 +150,7 @@ def incidents_per_period(counts: pd.DataFrame, period: str = "month", span=None)
     fig.update_layout(barmode="stack")
     _period_xaxis(fig, axis)
     _zero_marks(fig, axis, totals)
+    _count_axis(fig, max(totals))
     return _layout(fig, title, _period_label(period), "Incidents (count)")
 
 
@@ -309,9 +327,10 @@ def blast_over_time(blast: pd.DataFrame, measure: str, period: str = "month", sp
                     hovertext=[f"{p}: {u} incidents with the count unknown"
                                for p, u in zip(unknown["full_label"], unknown[f"{measure}_unknown"])],
                     hoverinfo="text", secondary_y=True)
-    fig.update_yaxes(title_text=f"{noun} affected (count)", secondary_y=False, rangemode="tozero")
-    fig.update_yaxes(title_text="Incidents with it unknown (count)", secondary_y=True, rangemode="tozero",
-                     showgrid=False, dtick=1)
+    fig.update_yaxes(title_text=f"{noun} affected (count)", secondary_y=False)
+    _count_axis(fig, data[f"{measure}_total"].max(), secondary_y=False)
+    fig.update_yaxes(title_text="Incidents with it unknown (count)", secondary_y=True, showgrid=False)
+    _count_axis(fig, data[f"{measure}_unknown"].max(), secondary_y=True)
     _period_xaxis(fig, axis)
     _zero_marks(fig, axis, data["incidents"])
     return _layout(fig, title, _period_label(period), None)
@@ -343,7 +362,7 @@ def app_heatmap_chart(grid: pd.DataFrame) -> go.Figure:
     fig = go.Figure(go.Heatmap(
         z=grid.to_numpy(), x=list(grid.columns), y=list(grid.index), colorscale="Reds", text=grid.to_numpy(),
         texttemplate="%{text}", hovertemplate="%{y} × %{x}: %{z} incidents<extra></extra>",
-        colorbar={"title": {"text": "Incidents"}},
+        colorbar={"title": {"text": "Incidents"}, **_count_ticks(grid.to_numpy().max())},
     ))
     return _layout(fig, title, "Platform", "Audience", height=320)
 
@@ -389,6 +408,7 @@ def open_items_by(summary: pd.DataFrame, key: str, noun: str) -> go.Figure:
     fig.add_bar(x=data["open"] - data["overdue"], y=labels, orientation="h", name="Open, not yet due",
                 marker_color="#636efa", hovertemplate="%{y}: %{x} open, not yet due<extra></extra>")
     fig.update_layout(barmode="stack")
+    _count_axis(fig, data["open"].max(), axis="x")
     return _layout(fig, title, "Open action items (count)", noun.capitalize(), height=max(300, 28 * len(data) + 140))
 
 
@@ -467,6 +487,7 @@ def field_gaps(fields: pd.DataFrame, limit: int = 15) -> go.Figure:
     fig.add_bar(y=data["field"], x=data["placeholder"], orientation="h", name="Placeholder left",
                 marker_color="#ffa15a", hovertemplate="%{y}: %{x} post-mortems left the placeholder<extra></extra>")
     fig.update_layout(barmode="stack")
+    _count_axis(fig, (data["missing"] + data["placeholder"]).max(), axis="x")
     return _layout(fig, title, "Post-mortems (count)", "Template field", height=28 * len(data) + 160)
 
 
@@ -520,6 +541,7 @@ def themes_over_time(trend: pd.DataFrame, period: str = "quarter", top: int = 8,
     fig.update_layout(barmode="stack")
     _period_xaxis(fig, axis)
     _zero_marks(fig, axis, totals)
+    _count_axis(fig, totals.max())
     return _layout(fig, title, _period_label(period), "Incidents (count)", height=420)
 
 
@@ -535,6 +557,8 @@ def recurrence_by_team(summary: pd.DataFrame) -> go.Figure:
         fig.add_bar(x=data[status], y=[escape_html(t) for t in data["team"]], orientation="h", name=status,
                     marker_color=color, hovertemplate="%{y}: %{x} repeats (" + status + ")<extra></extra>")
     fig.update_layout(barmode="stack")
+    _count_axis(fig, data[["all P0/P1 done before it", "some P0/P1 still open", "no P0/P1 items"]].sum(axis=1).max(),
+                axis="x")
     return _layout(fig, title, "Repeats (count)", "Team", height=max(300, 30 * len(data) + 160))
 
 
@@ -545,7 +569,8 @@ def start_heatmap_chart(grid: pd.DataFrame) -> go.Figure:
         return empty_figure(title, "No incident in these filters gives its start time")
     fig = go.Figure(go.Heatmap(
         z=grid.to_numpy(), x=[f"{h:02d}:00" for h in grid.columns], y=list(grid.index), colorscale="Blues",
-        hovertemplate="%{y} %{x}: %{z} incidents<extra></extra>", colorbar={"title": {"text": "Incidents"}}))
+        hovertemplate="%{y} %{x}: %{z} incidents<extra></extra>",
+        colorbar={"title": {"text": "Incidents"}, **_count_ticks(grid.to_numpy().max())}))
     fig.add_vrect(x0=-0.5, x1=7.5, fillcolor="grey", opacity=0.08, line_width=0)
     fig.add_vrect(x0=18.5, x1=23.5, fillcolor="grey", opacity=0.08, line_width=0)
     fig.update_yaxes(autorange="reversed")

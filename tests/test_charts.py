@@ -200,3 +200,30 @@ def test_partial_first_and_last_periods_are_labelled_and_drawn_apart(con):
     lines = charts.response_trend(metrics.response_time_trend(con, ALL, "quarter", None, ["duration_min"]),
                                   "Time to recover", "quarter", span=span)
     assert len([s for s in lines.layout.shapes if s.type == "rect"]) == 2, "partial periods shaded"
+
+
+def test_count_axes_tick_in_whole_numbers(con):
+    """No "0.5 incidents": every axis or colour bar of a count has integer ticks, from 0."""
+    checked = []
+    for name, fig in figures(con, ALL).items():
+        for key in fig.layout:
+            axis = fig.layout[key]
+            if key.startswith(("xaxis", "yaxis")) and axis.title.text and "(count)" in axis.title.text:
+                checked.append((name, key))
+                assert axis.tickformat == ",d" and axis.rangemode == "tozero", (name, key)
+                assert axis.dtick is None or float(axis.dtick) == int(axis.dtick) >= 1, (name, key)
+        for trace in fig.data:
+            if trace.type == "heatmap" and "Incidents" in (trace.colorbar.title.text or ""):
+                checked.append((name, "colorbar"))
+                assert trace.colorbar.tickformat == ",d" and trace.colorbar.dtick == 1, name
+    assert {name for name, _ in checked} >= {"incidents_per_period", "blast", "open_by_owner", "field_gaps",
+                                              "themes", "repeats", "apps", "start_heatmap"}
+    small = figures(con, ALL)["incidents_per_period"].layout.yaxis  # 2 incidents at most: plotly would tick 0.5
+    assert small.dtick == 1 and small.tick0 == 0
+
+
+def test_count_axes_leave_tick_spacing_to_plotly_when_counts_are_large():
+    counts = pd.DataFrame({"period_start": pd.to_datetime(["2026-01-01", "2026-02-01"]), "group": ["SEV2", "SEV2"],
+                           "incidents": [40, 75]})
+    axis = charts.incidents_per_period(counts).layout.yaxis
+    assert axis.tickformat == ",d" and axis.dtick is None
