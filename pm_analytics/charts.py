@@ -34,10 +34,46 @@ PLOTLY_CONFIG = {"displaylogo": False, "toImageButtonOptions": {"format": "png",
 _TICK_STEPS_MIN = (1, 2, 5, 10, 15, 30, 60, 120, 180, 240, 360, 720, 1440, 2880, 4320, 10080)
 
 
-def _layout(fig: go.Figure, title: str, x_title: str | None, y_title: str | None, height: int = 380) -> go.Figure:
+# The top of every figure, in pixels: the title, then the legend (horizontal, wrapping), then the plot.
+# A legend there never covers an axis title or tick labels, whatever the figure's height.
+TITLE_PX = 40
+LEGEND_ROW_PX = 24
+SUBPLOT_TITLE_PX = 26
+# Room a legend row is assumed to have: a chart in half of a 1440-pixel-wide page. Wider charts fit more
+# per row and keep a little empty space; narrower ones would wrap onto the plot, so err on the narrow side.
+LEGEND_WIDTH_PX = 520
+
+
+def _legend_rows(fig: go.Figure) -> int:
+    """How many rows the horizontal legend takes (estimated from its entries' names at 12 px text)."""
+    if fig.layout.showlegend is False:
+        return 0
+    entries = [t.name for t in fig.data if t.type != "heatmap" and t.showlegend is not False and t.name]
+    if not entries or (len(fig.data) == 1 and fig.layout.showlegend is not True):
+        return 0
+    rows, used = 1, 0
+    for name in entries:
+        width = 40 + 7 * len(name)
+        if used and used + width > LEGEND_WIDTH_PX:
+            rows, used = rows + 1, 0
+        used += width
+    return rows
+
+
+def _layout(fig: go.Figure, title: str, x_title: str | None, y_title: str | None, height: int = 380,
+            panel_titles: bool = False) -> go.Figure:
+    """Title, axis titles and the legend placed: the legend runs horizontally between the title and the
+    plot (above any panel titles), with the top margin grown to hold it and the figure with it, so the
+    plot keeps ``height - 60`` pixels."""
+    top = TITLE_PX + LEGEND_ROW_PX * _legend_rows(fig) + (SUBPLOT_TITLE_PX if panel_titles else 0) + 12
+    top = max(top, 60)
+    total = height + top - 60
     fig.update_layout(
-        title={"text": title, "x": 0, "xanchor": "left"}, template="plotly_white", height=height,
-        margin={"l": 10, "r": 10, "t": 60, "b": 10}, legend={"orientation": "h", "y": -0.2},
+        title={"text": title, "x": 0, "xanchor": "left", "yref": "container", "y": 1, "yanchor": "top",
+               "pad": {"t": 14}},
+        template="plotly_white", height=total, margin={"l": 10, "r": 10, "t": top, "b": 10},
+        legend={"orientation": "h", "yref": "container", "y": 1 - TITLE_PX / total, "yanchor": "top",
+                "x": 0, "xanchor": "left"},
         hoverlabel={"namelength": -1},
     )
     if x_title is not None:
@@ -251,7 +287,7 @@ def time_breakdown_chart(breakdown: pd.DataFrame, period: str = "quarter", span=
     stacked_top = data.groupby(["group", "period_start"])["median_min"].sum().max()
     _time_axis(fig, stacked_top)
     _period_xaxis(fig, axis)
-    return _layout(fig, title, None, "Median time", height=420)
+    return _layout(fig, title, None, "Median time", height=420, panel_titles=True)
 
 
 def distribution_by_severity(distribution: dict, label: str, unit: str = "minutes") -> go.Figure:

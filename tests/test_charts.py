@@ -227,3 +227,23 @@ def test_count_axes_leave_tick_spacing_to_plotly_when_counts_are_large():
                            "incidents": [40, 75]})
     axis = charts.incidents_per_period(counts).layout.yaxis
     assert axis.tickformat == ",d" and axis.dtick is None
+
+
+def test_legends_sit_between_the_title_and_the_plot_never_over_an_axis_title(con):
+    for name, fig in figures(con, ALL).items():
+        legend, title, height, top = fig.layout.legend, fig.layout.title, fig.layout.height, fig.layout.margin.t
+        assert (legend.orientation, legend.yref, legend.yanchor, legend.x) == ("h", "container", "top", 0), name
+        assert (title.yref, title.yanchor) == ("container", "top"), name
+        if fig.layout.showlegend is False or len(fig.data) < 2:
+            continue  # no legend drawn
+        legend_top_px = (1 - legend.y) * height
+        assert 30 <= legend_top_px and legend_top_px + charts.LEGEND_ROW_PX <= top, (name, legend_top_px, top)
+
+
+def test_a_long_legend_gets_the_rows_it_needs_above_the_plot():
+    trend = pd.DataFrame({"period_start": pd.to_datetime(["2026-01-01"] * 8), "theme_id": range(8),
+                          "label": [f"certificate expiry and renewal theme {i}" for i in range(8)], "incidents": 1})
+    fig = charts.themes_over_time(trend)
+    rows_room = (fig.layout.margin.t - (1 - fig.layout.legend.y) * fig.layout.height) / charts.LEGEND_ROW_PX
+    assert rows_room >= 3, "eight long names take several rows at half width"
+    assert fig.layout.height - fig.layout.margin.t >= 420 - 60, "the plot keeps its height"
