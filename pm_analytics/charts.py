@@ -157,6 +157,12 @@ def _bar_marker(color: str, partial) -> dict:
                         "size": 6}}
 
 
+def _solid_first(part: pd.DataFrame) -> pd.DataFrame:
+    """A trace's bars with whole periods first: plotly draws a legend swatch like the trace's first bar,
+    and a hatched swatch would say "partial" about the whole series. The axis keeps time order."""
+    return part.sort_values("partial", kind="stable")
+
+
 def _zero_marks(fig: go.Figure, axis: pd.DataFrame, totals) -> None:
     """A "0" over each period where nothing happened (an empty slot could pass for missing data)."""
     for name, total in zip(axis["label"], totals):
@@ -179,6 +185,7 @@ def incidents_per_period(counts: pd.DataFrame, period: str = "month", span=None)
         part = _periods.on_axis(counts[counts["group"] == severity][["period_start", "incidents"]], axis,
                                 {"incidents": 0})
         totals = totals + part["incidents"].to_numpy()
+        part = _solid_first(part)
         fig.add_bar(x=part["label"], y=part["incidents"], name=severity,
                     marker=_bar_marker(SEVERITY_COLORS.get(severity, "#95a5a6"), part["partial"]),
                     hovertext=[f"{p}: {n} {severity} incidents" for p, n in zip(part["full_label"], part["incidents"])],
@@ -273,8 +280,8 @@ def time_breakdown_chart(breakdown: pd.DataFrame, period: str = "quarter", span=
     for col, group in enumerate(groups, start=1):
         part = data[data["group"] == group]
         for phase in dict.fromkeys(part["phase"]):
-            rows = _periods.on_axis(part[part["phase"] == phase][["period_start", "median_min", "n"]], axis,
-                                    {"n": 0})
+            rows = _solid_first(_periods.on_axis(part[part["phase"] == phase][["period_start", "median_min", "n"]],
+                                                 axis, {"n": 0}))
             label = part[part["phase"] == phase]["label"].iloc[0]
             fig.add_bar(
                 x=rows["label"], y=rows["median_min"], name=label, legendgroup=phase, showlegend=col == 1,
@@ -351,6 +358,8 @@ def blast_over_time(blast: pd.DataFrame, measure: str, period: str = "month", sp
     counts = [f"{measure}_total", f"{measure}_known", f"{measure}_unknown", "incidents"]
     data = _periods.on_axis(blast[["period_start", *counts]], axis, dict.fromkeys(counts, 0))
     fig = make_subplots(specs=[[{"secondary_y": True}]])
+    _zero_marks(fig, axis, data["incidents"])
+    data = _solid_first(data)
     fig.add_bar(x=data["label"], y=data[f"{measure}_total"], name=f"{noun} affected (known)",
                 marker=_bar_marker("#636efa", data["partial"]),
                 hovertext=[f"{p}: {format_count(t)} {noun.lower()} in {k} incidents; {u} unknown"
@@ -368,7 +377,6 @@ def blast_over_time(blast: pd.DataFrame, measure: str, period: str = "month", sp
     fig.update_yaxes(title_text="Incidents with it unknown (count)", secondary_y=True, showgrid=False)
     _count_axis(fig, data[f"{measure}_unknown"].max(), secondary_y=True)
     _period_xaxis(fig, axis)
-    _zero_marks(fig, axis, data["incidents"])
     return _layout(fig, title, _period_label(period), None)
 
 
@@ -569,7 +577,8 @@ def themes_over_time(trend: pd.DataFrame, period: str = "quarter", top: int = 8,
     totals = _periods.on_axis(trend.groupby("period_start", as_index=False)["incidents"].sum(), axis,
                               {"incidents": 0})["incidents"]
     for index, label in enumerate(biggest):
-        part = _periods.on_axis(trend[trend["label"] == label][["period_start", "incidents"]], axis, {"incidents": 0})
+        part = _solid_first(_periods.on_axis(trend[trend["label"] == label][["period_start", "incidents"]], axis,
+                                             {"incidents": 0}))
         fig.add_bar(x=part["label"], y=part["incidents"], name=escape_html(label),
                     marker=_bar_marker(PALETTE[index % len(PALETTE)], part["partial"]),
                     hovertext=[f"{p}: {n} incidents" for p, n in zip(part["full_label"], part["incidents"])],

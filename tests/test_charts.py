@@ -193,6 +193,9 @@ def test_partial_first_and_last_periods_are_labelled_and_drawn_apart(con):
     bars = [t for t in fig.data if t.type == "bar"]
     assert all(list(t.marker.pattern.shape) == ["/", "/"] for t in bars)
     assert any("2025 Q1, from 15 Jan" in h for t in bars for h in t.hovertext)
+    months = charts.incidents_per_period(metrics.incident_counts(con, ALL, "month"), "month", span=span)
+    assert {t.marker.pattern.shape[0] for t in months.data} == {""}, "legend swatches (the first bar) stay solid"
+    assert list(months.layout.xaxis.categoryarray) == ["Jan 2025", "Feb 2025", "Mar 2025", "Apr 2025"]
     full = charts.incidents_per_period(metrics.incident_counts(con, ALL, "quarter"), "quarter",
                                        span=(date(2025, 1, 1), date(2025, 6, 30)))
     assert list(full.layout.xaxis.ticktext) == ["2025 Q1", "2025 Q2"]
