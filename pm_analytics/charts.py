@@ -31,6 +31,10 @@ PALETTE = ("#636efa", "#ef553b", "#00cc96", "#ab63fa", "#ffa15a", "#19d3f3", "#f
 # Plotly's own toolbar gives "Download plot as PNG"; the logo and editing links are noise.
 PLOTLY_CONFIG = {"displaylogo": False, "toImageButtonOptions": {"format": "png", "scale": 2}}
 
+# Lines one chart (or one panel of small multiples) may hold: past this nobody can follow them, so a
+# split by team becomes small multiples, or a team x period heatmap with n in each cell.
+MAX_LINES = 6
+
 _TICK_STEPS_MIN = (1, 2, 5, 10, 15, 30, 60, 120, 180, 240, 360, 720, 1440, 2880, 4320, 10080)
 
 
@@ -163,6 +167,66 @@ def _solid_first(part: pd.DataFrame) -> pd.DataFrame:
     return part.sort_values("partial", kind="stable")
 
 
+def _panel_grid(count: int, max_cols: int) -> tuple[int, int]:
+    cols = min(count, max_cols)
+    return -(-count // cols), cols
+
+
+def _small_multiples(names: list[str], max_cols: int = 3, **kwargs) -> go.Figure:
+    """One panel per name (escaped as its title), ``max_cols`` to a row, y shared so panels compare."""
+    rows, cols = _panel_grid(len(names), max_cols)
+    fig = make_subplots(rows=rows, cols=cols, shared_yaxes=True, shared_xaxes=True,
+                        subplot_titles=[escape_html(n) for n in names], horizontal_spacing=0.04,
+                        vertical_spacing=0.32 / rows if rows > 1 else 0.1, **kwargs)
+    fig.update_yaxes(matches="y")  # one scale across rows too, not just within each
+    return fig
+
+
+def _panel_axis_titles(fig: go.Figure, count: int, max_cols: int, x_title: str | None, y_title: str | None) -> None:
+    """Axis titles once: y on the first panel of each row, x under the lowest panel of each column."""
+    rows, cols = _panel_grid(count, max_cols)
+    for index in range(count):
+        row, col = divmod(index, cols)
+        if col == 0 and y_title:
+            fig.update_yaxes(title_text=y_title, row=row + 1, col=1)
+        if index + cols >= count and x_title:
+            fig.update_xaxes(title_text=x_title, showticklabels=True, row=row + 1, col=col + 1)
+
+
+def _group_order(groups) -> list:
+    """Groups in a stable reading order: severities by rank, teams by name, "(no team)" last."""
+    return sorted(dict.fromkeys(groups), key=lambda g: (str(g).startswith("("), g not in SEVERITY_COLORS, str(g)))
+
+
+def _group_heatmap(data: pd.DataFrame, group_column: str, value_column: str, axis: pd.DataFrame, text, hover,
+                   value_format: str, zrange: tuple[float, float] | None = None) -> go.Figure:
+    """Group (rows) x period (columns) of a share or mean, each cell with its value and n (``text(row)``);
+    a cell with nothing to go on stays empty (unknown, not 0). Partial periods are outlined."""
+    groups = _group_order(data[group_column])
+    z, texts, hovers = [], [], []
+    for group in groups:
+        part = _periods.on_axis(data[data[group_column] == group].drop(columns=group_column), axis)
+        part[group_column] = group
+        known = part[value_column].notna()
+        z.append([v if ok else None for v, ok in zip(part[value_column], known)])
+        texts.append([text(row) if ok else "" for row, ok in zip(part.itertuples(), known)])
+        hovers.append([hover(row) if ok else f"{escape_html(group)}, {row.full_label}: none"
+                       for row, ok in zip(part.itertuples(), known)])
+    fig = go.Figure(go.Heatmap(
+        z=z, x=list(axis["label"]), y=[escape_html(g) for g in groups], text=texts, texttemplate="%{text}",
+        hovertext=hovers, hoverinfo="text", colorscale="Blues", xgap=2, ygap=2,
+        **({"zmin": zrange[0], "zmax": zrange[1]} if zrange else {}),
+        colorbar={"tickformat": value_format, "thickness": 12}))
+    _period_xaxis(fig, axis)
+    fig.update_xaxes(showgrid=False)
+    fig.update_yaxes(autorange="reversed", type="category", showgrid=False)
+    for position, partial in enumerate(axis["partial"]):
+        if partial:
+            fig.add_vrect(x0=position - 0.5, x1=position + 0.5, fillcolor="rgba(0,0,0,0)", layer="above",
+                          line={"color": "#7f7f7f", "width": 1.5, "dash": "dot"})
+    return fig
+
+
 def _zero_marks(fig: go.Figure, axis: pd.DataFrame, totals) -> None:
     """A "0" over each period where nothing happened (an empty slot could pass for missing data)."""
     for name, total in zip(axis["label"], totals):
@@ -217,84 +281,97 @@ def _small(flag) -> bool:
 
 def response_trend(trend: pd.DataFrame, label: str, period: str = "month", show_mean: bool = False,
                    span=None) -> go.Figure:
-    """Median per period (line, one per group) with the band up to the 90th percentile; hollow markers
-    where a bucket is too small to trust, and the bucket size in the hover and under each point. Every
-    period of ``span`` is on the axis; one where no incident reports the time is a gap."""
+    """Median per period with the band up to the 90th percentile; hollow markers where a bucket is too
+    small to trust, and the bucket size in the hover and under each point. Every period of ``span`` is on
+    the axis; one where no incident reports the time is a gap. Split by severity or team, each group gets
+    its own panel (small multiples on one scale), never a tangle of lines in one."""
     title = f"{label}: median and 90th percentile per {period}"
     data = trend.dropna(subset=["median"])
     if data.empty:
         return empty_figure(title, "No incident in these filters reports this time")
     axis = _period_axis(period, span, trend["period_start"])
-    fig = go.Figure()
-    groups = list(dict.fromkeys(data["group"]))
+    groups = _group_order(data["group"])
+    panels = len(groups) > 1
+    fig = _small_multiples(groups) if panels else go.Figure()
     for index, group in enumerate(groups):
         part = _periods.on_axis(trend[trend["group"] == group].drop(columns="group"), axis, {"incidents": 0, "n": 0})
         known = part["median"].notna()
-        color = SEVERITY_COLORS.get(group) or PALETTE[index % len(PALETTE)]
+        color = SEVERITY_COLORS.get(group) or PALETTE[0]
         name = label if group == "All" else str(group)
+        where = {"row": index // 3 + 1, "col": index % 3 + 1} if panels else {}
         hover = [
             f"{escape_html(name)}, {p}<br>median {format_minutes(m)} · p90 {format_minutes(q)}"
-            f"<br>mean {format_minutes(a)}<br>n = {n} of {i} incidents" + (" (too few to trust)" if small else "")
+            f"<br>mean {format_minutes(a)}<br>n = {n} of {i} incidents" + (" (too few to trust)" if _small(small) else "")
             for p, m, q, a, n, i, small in zip(part["full_label"], part["median"], part["p90"], part["mean"],
                                               part["n"], part["incidents"], part["small_sample"])
         ]
-        if len(groups) == 1:
-            for number, run in enumerate(_runs(known)):
-                rows = part.iloc[run]
-                fig.add_scatter(x=rows["label"], y=rows["p90"], mode="lines", line={"width": 0}, showlegend=False,
-                                hoverinfo="skip", name="p90", legendgroup="band")
-                fig.add_scatter(x=rows["label"], y=rows["median"], mode="lines", line={"width": 0},
-                                fill="tonexty", fillcolor="rgba(99,110,250,0.15)", name="median to p90",
-                                hoverinfo="skip", legendgroup="band", showlegend=number == 0)
+        runs = _runs(known)
+        alone = {run[0] for run in runs if len(run) == 1}  # a band needs two points: a whisker to p90 instead
+        for number, run in enumerate(r for r in runs if len(r) > 1):
+            rows = part.iloc[run]
+            fig.add_scatter(x=rows["label"], y=rows["p90"], mode="lines", line={"width": 0}, showlegend=False,
+                            hoverinfo="skip", name="p90", legendgroup="band", **where)
+            fig.add_scatter(x=rows["label"], y=rows["median"], mode="lines", line={"width": 0},
+                            fill="tonexty", fillcolor="rgba(99,110,250,0.15)", name="median to p90",
+                            hoverinfo="skip", legendgroup="band", showlegend=index == 0 and number == 0, **where)
         fig.add_scatter(
-            x=part["label"], y=part["median"], mode="lines+markers+text", name=f"{name} median",
+            x=part["label"], y=part["median"], mode="lines+markers+text",
+            name="median" if panels else f"{name} median", legendgroup="median", showlegend=index == 0,
             line={"color": color, "width": 2}, text=[f"n={n}" if ok else "" for n, ok in zip(part["n"], known)],
             textposition="bottom center", textfont={"size": 9, "color": "#7f7f7f"},
-            marker={"size": 9, "color": ["white" if _small(s) else color for s in part["small_sample"]],
+            marker={"size": 9 if not panels else 7, "color": ["white" if _small(s) else color for s in part["small_sample"]],
                     "line": {"color": color, "width": 2}},
-            hovertext=hover, hoverinfo="text",
+            hovertext=hover, hoverinfo="text", **where,
+            error_y={"type": "data", "symmetric": False, "width": 0, "thickness": 6, "color": "rgba(99,110,250,0.25)",
+                     "array": [q - m if i in alone else None for i, (m, q) in enumerate(zip(part["median"], part["p90"]))],
+                     "arrayminus": [0] * len(part)},
         )
-        if len(groups) > 1:
-            fig.add_scatter(x=part["label"], y=part["p90"], mode="lines", name=f"{name} p90",
-                            line={"color": color, "dash": "dot", "width": 1}, hoverinfo="skip")
         if show_mean:
-            fig.add_scatter(x=part["label"], y=part["mean"], mode="lines", name=f"{name} mean",
-                            line={"color": color, "dash": "dash", "width": 1}, hoverinfo="skip")
+            fig.add_scatter(x=part["label"], y=part["mean"], mode="lines", name="mean" if panels else f"{name} mean",
+                            legendgroup="mean", showlegend=index == 0,
+                            line={"color": color, "dash": "dash", "width": 1}, hoverinfo="skip", **where)
     top = data[["p90", "median"] + (["mean"] if show_mean else [])].max().max()
     _time_axis(fig, top)
     _period_xaxis(fig, axis)
-    _shade_partial(fig, axis)
-    return _layout(fig, title, _period_label(period), label)
+    _shade_partial(fig, axis, subplots=panels)
+    if not panels:
+        return _layout(fig, title, _period_label(period), label)
+    _panel_axis_titles(fig, len(groups), 3, _period_label(period), label)
+    rows = _panel_grid(len(groups), 3)[0]
+    return _layout(fig, title, None, None, height=60 + 250 * rows, panel_titles=True)
 
 
 def time_breakdown_chart(breakdown: pd.DataFrame, period: str = "quarter", span=None) -> go.Figure:
-    """Where the time goes: stacked median minutes of each phase, per period, one panel per group. Every
-    period of ``span`` keeps its place; one where no incident reports its phases is left empty."""
+    """Where the time goes: stacked median minutes of each phase, per period, one panel per group (two to
+    a row, so period names stay readable). Every period of ``span`` keeps its place; one where no incident
+    reports its phases is left empty."""
     title = f"Where the time goes: median minutes in each phase per {period}"
     data = breakdown.dropna(subset=["median_min"])
     if data.empty:
         return empty_figure(title, "No incident in these filters reports its phases")
     axis = _period_axis(period, span, breakdown["period_start"])
-    groups = sorted(data["group"].unique(), key=lambda s: (s not in SEVERITY_COLORS, s))
-    fig = make_subplots(rows=1, cols=len(groups), shared_yaxes=True, subplot_titles=[escape_html(g) for g in groups])
-    for col, group in enumerate(groups, start=1):
+    groups = _group_order(data["group"])
+    fig = _small_multiples(groups, max_cols=2)
+    for index, group in enumerate(groups):
         part = data[data["group"] == group]
         for phase in dict.fromkeys(part["phase"]):
             rows = _solid_first(_periods.on_axis(part[part["phase"] == phase][["period_start", "median_min", "n"]],
                                                  axis, {"n": 0}))
             label = part[part["phase"] == phase]["label"].iloc[0]
             fig.add_bar(
-                x=rows["label"], y=rows["median_min"], name=label, legendgroup=phase, showlegend=col == 1,
+                x=rows["label"], y=rows["median_min"], name=label, legendgroup=phase, showlegend=index == 0,
                 marker=_bar_marker(PHASE_COLORS.get(phase), rows["partial"]),
                 hovertext=[f"{escape_html(group)}, {p}<br>{label}: median {format_minutes(m)} (n = {n})"
                            for p, m, n in zip(rows["full_label"], rows["median_min"], rows["n"])],
-                hoverinfo="text", row=1, col=col,
+                hoverinfo="text", row=index // 2 + 1, col=index % 2 + 1,
             )
     fig.update_layout(barmode="stack")
     stacked_top = data.groupby(["group", "period_start"])["median_min"].sum().max()
     _time_axis(fig, stacked_top)
     _period_xaxis(fig, axis)
-    return _layout(fig, title, None, "Median time", height=420, panel_titles=True)
+    _panel_axis_titles(fig, len(groups), 2, None, "Median time")
+    rows = _panel_grid(len(groups), 2)[0]
+    return _layout(fig, title, None, None, height=60 + 260 * rows, panel_titles=True)
 
 
 def distribution_by_severity(distribution: dict, label: str, unit: str = "minutes") -> go.Figure:
@@ -414,29 +491,32 @@ def app_heatmap_chart(grid: pd.DataFrame) -> go.Figure:
 # -- action items -------------------------------------------------------------
 
 def action_rates(summary: pd.DataFrame, period: str = "quarter", span=None) -> go.Figure:
-    """Completion and on-time rates per priority over time (``summary`` by period_start and priority);
-    a period without items is a gap."""
+    """Completion and on-time rates over time, a panel per priority (``summary`` by period_start and
+    priority); a period without items is a gap."""
     title = f"Action items: completion and on-time rate per {period}, by priority"
     if summary.empty:
         return empty_figure(title)
     axis = _period_axis(period, span, summary["period_start"])
-    fig = go.Figure()
-    for index, priority in enumerate(dict.fromkeys(summary["priority"])):
+    priorities = list(dict.fromkeys(summary["priority"]))
+    fig = _small_multiples(priorities, max_cols=2)
+    for index, priority in enumerate(priorities):
         part = _periods.on_axis(summary[summary["priority"] == priority].drop(columns="priority"), axis,
                                 {"total": 0})
-        color = PALETTE[index % len(PALETTE)]
-        for column, dash, name in (("completion_rate", "solid", "done"), ("on_time_rate", "dot", "done on time")):
+        for column, dash, name, color in (("completion_rate", "solid", "done", PALETTE[0]),
+                                          ("on_time_rate", "dot", "done on time", PALETTE[2])):
             fig.add_scatter(
-                x=part["label"], y=part[column], mode="lines+markers", name=f"{priority} {name}",
-                line={"color": color, "dash": dash},
+                x=part["label"], y=part[column], mode="lines+markers", name=name, legendgroup=name,
+                showlegend=index == 0, line={"color": color, "dash": dash},
                 hovertext=[f"{priority}, {p}: {format_percent(r)} {name} ({t} items)"
                            for p, r, t in zip(part["full_label"], part[column], part["total"])],
-                hoverinfo="text",
+                hoverinfo="text", row=index // 2 + 1, col=index % 2 + 1,
             )
     fig.update_yaxes(tickformat=".0%", range=[0, 1.05])
     _period_xaxis(fig, axis)
-    _shade_partial(fig, axis)
-    return _layout(fig, title, _period_label(period), "Share of action items (%)")
+    _shade_partial(fig, axis, subplots=True)
+    _panel_axis_titles(fig, len(priorities), 2, _period_label(period), "Share of action items (%)")
+    rows = _panel_grid(len(priorities), 2)[0]
+    return _layout(fig, title, None, None, height=60 + 230 * rows, panel_titles=True)
 
 
 def open_items_by(summary: pd.DataFrame, key: str, noun: str) -> go.Figure:
@@ -622,60 +702,74 @@ def start_heatmap_chart(grid: pd.DataFrame) -> go.Figure:
     return _layout(fig, title, "Hour of day (local)", "Weekday", height=360)
 
 
-def _lines_by_group(fig: go.Figure, data: pd.DataFrame, group_column: str, value_column: str, hover,
-                    axis: pd.DataFrame) -> None:
-    """One line per group over every period of ``axis`` (a gap where the group has no value);
-    ``hover(row)`` says what a point is (``row.period`` names its period)."""
-    for index, group in enumerate(dict.fromkeys(data[group_column])):
-        part = _periods.on_axis(data[data[group_column] == group].drop(columns=group_column), axis)
-        part[group_column] = group
-        fig.add_scatter(x=part["label"], y=part[value_column], mode="lines+markers",
-                        name=escape_html("All incidents" if group == "All" else group),
-                        line={"color": PALETTE[index % len(PALETTE)]},
-                        hovertext=[hover(row) if not pd.isna(getattr(row, value_column)) else f"{row.full_label}: none"
-                                   for row in part.itertuples()], hoverinfo="text")
+def _line(fig: go.Figure, data: pd.DataFrame, value_column: str, hover, axis: pd.DataFrame) -> None:
+    """All incidents as one line over every period of ``axis`` (a gap where there is no value)."""
+    part = _periods.on_axis(data.drop(columns="group"), axis)
+    fig.add_scatter(x=part["label"], y=part[value_column], mode="lines+markers", name="All incidents",
+                    line={"color": PALETTE[0]},
+                    hovertext=[hover(row) if not pd.isna(getattr(row, value_column)) else f"{row.full_label}: none"
+                               for row in part.itertuples()], hoverinfo="text")
     _period_xaxis(fig, axis)
     _shade_partial(fig, axis)
 
 
+def _heatmap_layout(fig: go.Figure, title: str, period: str, groups: int) -> go.Figure:
+    return _layout(fig, title, _period_label(period), "Team", height=max(260, 34 * groups + 150))
+
+
 def off_hours_trend(share: pd.DataFrame, period: str = "quarter", span=None) -> go.Figure:
-    """Share of incidents starting off hours (outside 08:00-19:00 on weekdays) per period and group."""
+    """Share of incidents starting off hours (outside 08:00-19:00 on weekdays) per period: a line for
+    all incidents; split by team, a team x period heatmap with "k of n" in each cell."""
     title = f"Incidents starting off hours, per {period}"
     data = share.dropna(subset=["off_hours_share"])
     if data.empty:
         return empty_figure(title, "No incident in these filters gives its start time")
+    axis = _period_axis(period, span, share["period_start"])
+    if set(data["group"]) != {"All"}:
+        fig = _group_heatmap(data, "group", "off_hours_share", axis,
+                             lambda r: f"{r.off_hours_share:.0%}<br>{r.off_hours:.0f} of {r.known:.0f}",
+                             lambda r: f"{escape_html(r.group)}, {r.full_label}: {r.off_hours:.0f} of {r.known:.0f} "
+                                       "incidents off hours", ".0%", (0, 1))
+        return _heatmap_layout(fig, title, period, data["group"].nunique())
     fig = go.Figure()
-    _lines_by_group(fig, data, "group", "off_hours_share",
-                    lambda r: f"{r.full_label}: {r.off_hours:.0f} of {r.known:.0f} incidents off hours",
-                    _period_axis(period, span, share["period_start"]))
+    _line(fig, data, "off_hours_share",
+          lambda r: f"{r.full_label}: {r.off_hours:.0f} of {r.known:.0f} incidents off hours", axis)
     fig.update_yaxes(tickformat=".0%", range=[0, 1.05])
     return _layout(fig, title, _period_label(period), "Share starting off hours (%)")
 
 
 def engineers_trend(participants: pd.DataFrame, period: str = "quarter", span=None) -> go.Figure:
-    """Mean engineers involved per incident, per period and group."""
+    """Mean engineers involved per incident, per period: a line for all incidents; split by team, a
+    team x period heatmap with the mean and n (incidents saying how many) in each cell."""
     title = f"Engineers involved per incident (mean), per {period}"
     data = participants.dropna(subset=["engineers_total_mean"])
     if data.empty:
         return empty_figure(title, "No incident in these filters says how many engineers were involved")
+    axis = _period_axis(period, span, participants["period_start"])
+    if set(data["group"]) != {"All"}:
+        fig = _group_heatmap(data, "group", "engineers_total_mean", axis,
+                             lambda r: f"{r.engineers_total_mean:.1f}<br>n={r.incidents - r.engineers_total_unknown:.0f}",
+                             lambda r: f"{escape_html(r.group)}, {r.full_label}: {r.engineers_total_mean:.1f} engineers "
+                                       f"per incident ({r.incidents - r.engineers_total_unknown:.0f} incidents say)",
+                             ".1f", (0, data["engineers_total_mean"].max()))
+        return _heatmap_layout(fig, title, period, data["group"].nunique())
     fig = go.Figure()
-    _lines_by_group(fig, data, "group", "engineers_total_mean",
-                    lambda r: f"{r.full_label}: {r.engineers_total_mean:.1f} engineers per incident "
-                              f"({r.incidents:.0f} incidents)",
-                    _period_axis(period, span, participants["period_start"]))
+    _line(fig, data, "engineers_total_mean",
+          lambda r: f"{r.full_label}: {r.engineers_total_mean:.1f} engineers per incident ({r.incidents:.0f} incidents)",
+          axis)
     fig.update_yaxes(rangemode="tozero")
     return _layout(fig, title, _period_label(period), "Engineers per incident (mean)")
 
 
 def review_trend(summary: pd.DataFrame, period: str = "quarter", span=None) -> go.Figure:
-    """Share of post-mortems fully reviewed (every reviewer LGTM) per period and team."""
+    """Share of post-mortems fully reviewed (every reviewer LGTM) per team and period, as a heatmap with
+    "k of n" in each cell (empty where a team had no post-mortem)."""
     title = f"Post-mortems fully reviewed, per {period} and team"
     if summary.empty:
         return empty_figure(title)
-    fig = go.Figure()
-    _lines_by_group(fig, summary, "team", "fully_reviewed_share",
-                    lambda r: f"{escape_html(r.team)}, {r.full_label}: {r.fully_reviewed:.0f} of "
-                              f"{r.post_mortems:.0f} fully reviewed",
-                    _period_axis(period, span, summary["period_start"]))
-    fig.update_yaxes(tickformat=".0%", range=[0, 1.05])
-    return _layout(fig, title, _period_label(period), "Fully reviewed (%)")
+    axis = _period_axis(period, span, summary["period_start"])
+    fig = _group_heatmap(summary, "team", "fully_reviewed_share", axis,
+                         lambda r: f"{r.fully_reviewed_share:.0%}<br>{r.fully_reviewed:.0f} of {r.post_mortems:.0f}",
+                         lambda r: f"{escape_html(r.team)}, {r.full_label}: {r.fully_reviewed:.0f} of "
+                                   f"{r.post_mortems:.0f} fully reviewed", ".0%", (0, 1))
+    return _heatmap_layout(fig, title, period, summary["team"].nunique())

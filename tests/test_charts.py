@@ -54,7 +54,8 @@ def test_every_figure_has_a_title_and_labelled_axes(con):
         layout = fig.layout
         assert layout.title.text, name
         assert fig.data, name
-        titles = [axis.title.text for axis in (layout.xaxis, layout.yaxis) if axis.title.text]
+        titles = {key[0]: layout[key].title.text for key in layout
+                  if key.startswith(("xaxis", "yaxis")) and layout[key].title.text}  # small multiples: any panel
         if name not in ("timeline", "time_breakdown", "phases"):
             assert len(titles) == 2 or name == "blast", (name, titles)
 
@@ -120,10 +121,12 @@ def test_counts_spread_on_a_log_axis_with_counts_in_the_hover(con):
     assert any("1,000 patients" in h for t in dots for h in t.hovertext)
 
 
-def test_off_hours_lines_per_team(con):
+def test_off_hours_by_team_is_a_row_per_team(con):
     fig = figures(con, ALL)["off_hours"]
-    assert {t.name for t in fig.data} == {"Payments", "Platform", "(no team)"}
-    assert fig.layout.yaxis.tickformat == ".0%"
+    assert list(fig.data[0].y) == ["Payments", "Platform", "(no team)"]
+    assert fig.data[0].colorbar.tickformat == ".0%"
+    everyone = charts.off_hours_trend(metrics.off_hours(con, ALL, "quarter", None))
+    assert [t.name for t in everyone.data] == ["All incidents"] and everyone.layout.yaxis.tickformat == ".0%"
 
 
 # -- time axes: periods named as people say them, every period of the range, partial ones marked ----------
@@ -250,3 +253,61 @@ def test_a_long_legend_gets_the_rows_it_needs_above_the_plot():
     rows_room = (fig.layout.margin.t - (1 - fig.layout.legend.y) * fig.layout.height) / charts.LEGEND_ROW_PX
     assert rows_room >= 3, "eight long names take several rows at half width"
     assert fig.layout.height - fig.layout.margin.t >= 420 - 60, "the plot keeps its height"
+
+
+# -- never more than six lines in one chart: a split by team is small multiples or a team x period heatmap --
+
+TEAMS = [f"Team {i}" for i in range(9)]
+
+
+def by_nine_teams(frame: pd.DataFrame, column: str = "group") -> pd.DataFrame:
+    """The fixture's all-incidents rows, once per team of nine (as a split by team on the sample gives)."""
+    return pd.concat([frame.assign(**{column: team}) for team in TEAMS], ignore_index=True)
+
+
+def lines_per_panel(fig) -> dict:
+    """Visible lines (scatter traces drawn with a line) per subplot."""
+    panels: dict = {}
+    for trace in fig.data:
+        if trace.type == "scatter" and "lines" in (trace.mode or "") and trace.line.width != 0:
+            key = (trace.xaxis or "x", trace.yaxis or "y")
+            panels[key] = panels.get(key, 0) + 1
+    return panels
+
+
+def test_no_chart_draws_more_than_six_lines_in_one_panel(con):
+    trend = by_nine_teams(metrics.response_time_trend(con, ALL, "month", None, ["duration_min"]))
+    split = {
+        "response_trend": charts.response_trend(trend, "Time to recover", show_mean=True),
+        "by_severity": charts.response_trend(
+            metrics.response_time_trend(con, ALL, "month", "severity", ["duration_min"]), "Time to recover"),
+        "off_hours": charts.off_hours_trend(by_nine_teams(metrics.off_hours(con, ALL, "quarter", None))),
+        "engineers": charts.engineers_trend(by_nine_teams(metrics.participants(con, ALL, "quarter", None))),
+        "reviews": charts.review_trend(by_nine_teams(payments_reviews(con), "team")),
+        "rates": charts.action_rates(metrics.action_item_summary(con, ALL, AS_OF, ("priority",), "quarter")),
+    }
+    for name, fig in {**figures(con, ALL), **split}.items():
+        assert all(n <= charts.MAX_LINES for n in lines_per_panel(fig).values()), (name, lines_per_panel(fig))
+    panels = lines_per_panel(split["response_trend"])
+    assert len(panels) == 9, "one panel per team"
+    assert [a.text for a in split["response_trend"].layout.annotations][:9] == TEAMS
+
+
+def payments_reviews(con) -> pd.DataFrame:
+    summary = metrics.review_summary(con, ALL, AS_OF)
+    return summary[summary["team"] == "Payments"]
+
+
+def test_a_split_by_team_of_a_share_is_a_heatmap_with_n_in_each_cell(con):
+    fig = charts.review_trend(by_nine_teams(payments_reviews(con), "team"), span=(date(2025, 1, 1), date(2025, 6, 30)))
+    heatmap = fig.data[0]
+    assert len(fig.data) == 1 and heatmap.type == "heatmap" and list(heatmap.y) == TEAMS
+    assert list(heatmap.x) == ["2025 Q1", "2025 Q2"]
+    assert heatmap.text[0][0] == "50%<br>1 of 2"  # Team 0, 2025 Q1: like Payments (A LGTM'd, B not)
+    assert heatmap.colorbar.tickformat == ".0%" and (heatmap.zmin, heatmap.zmax) == (0, 1)
+    shares = charts.off_hours_trend(by_nine_teams(metrics.off_hours(con, ALL, "quarter", None)),
+                                    span=(date(2025, 1, 1), date(2025, 9, 30)))
+    assert list(shares.data[0].x) == ["2025 Q1", "2025 Q2", "2025 Q3"]
+    assert pd.isna(shares.data[0].z[0][2]) and shares.data[0].text[0][2] == "", "no incident: an empty cell, not 0%"
+    engineers = charts.engineers_trend(by_nine_teams(metrics.participants(con, ALL, "quarter", None)))
+    assert engineers.data[0].type == "heatmap" and "n=" in engineers.data[0].text[0][0]

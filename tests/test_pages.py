@@ -275,7 +275,17 @@ def test_off_hours_page_by_team_is_in_the_url():
     at.radio(key="by").set_value("team").run()
     assert not at.exception and at.query_params["by"] == "team"
     share = [s for s in plotly_specs(at) if "off hours" in s["layout"]["title"]["text"]][0]
-    assert len(share["data"]) > 1, "a line per team"
+    assert share["data"][0]["type"] == "heatmap" and len(share["data"][0]["y"]) > 1, "a row per team"
+
+
+def test_splitting_response_times_by_team_gives_a_panel_per_team_not_a_tangle_of_lines():
+    at = run("pages/response_times.py", by="team")
+    trend = plotly_specs(at)[0]
+    lines: dict = {}
+    for trace in trend["data"]:
+        if "lines" in trace.get("mode", "") and trace.get("line", {}).get("width") != 0:
+            lines[trace.get("xaxis", "x")] = lines.get(trace.get("xaxis", "x"), 0) + 1
+    assert len(lines) >= 8 and max(lines.values()) <= 6
 
 
 def test_reviews_page_lists_what_waits():
