@@ -365,3 +365,22 @@ def test_the_reviews_table_names_its_quarters():
     periods = at.dataframe[0].value["period_start"]
     assert set(periods) == {"2025 Q4, from 27 Nov", "2026 Q1", "2026 Q2", "2026 Q3", "2026 Q4, to 26 Nov"}
     assert at.dataframe[0].value["period_start"].iloc[0] == "2025 Q4, from 27 Nov"
+
+
+def listed_post_mortems(at: AppTest) -> int:
+    counted = next(m for c in at.caption if (m := re.match(r"([\d,]+) post-mortems", c.value)))
+    return int(counted.group(1).replace(",", ""))
+
+
+@pytest.mark.parametrize("drills", [None, "1"])
+def test_the_incident_list_counts_what_the_overview_counts(drills):
+    """The list follows "Include drills and tests" like every other view: the sample's drill is listed only
+    when it is ticked, and the list says it left one out."""
+    params = {"drills": drills} if drills else {}
+    overview = int(metric(run("app.py", **params), "Incidents"))
+    at = run("pages/incidents.py", **params)
+    rows = at.dataframe[0].value
+    assert listed_post_mortems(at) == overview == len(rows)
+    assert rows["exclude_from_metrics"].any() == bool(drills)
+    left_out = [c.value for c in at.caption if "left out" in c.value]
+    assert left_out == ([] if drills else ["1 drill/test post-mortem left out of these numbers."])
