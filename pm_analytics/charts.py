@@ -199,9 +199,10 @@ def _group_order(groups) -> list:
 
 
 def _group_heatmap(data: pd.DataFrame, group_column: str, value_column: str, axis: pd.DataFrame, text, hover,
-                   value_format: str, zrange: tuple[float, float] | None = None) -> go.Figure:
+                   value_format: str, zrange: tuple[float, float] | None = None, empty: str = "no incident") -> go.Figure:
     """Group (rows) x period (columns) of a share or mean, each cell with its value and n (``text(row)``);
-    a cell with nothing to go on stays empty (unknown, not 0). Partial periods are outlined."""
+    a cell with nothing to go on stays empty (unknown, not 0) and its hover says why (``empty``). Partial
+    periods are outlined."""
     groups = _group_order(data[group_column])
     z, texts, hovers = [], [], []
     for group in groups:
@@ -210,7 +211,7 @@ def _group_heatmap(data: pd.DataFrame, group_column: str, value_column: str, axi
         known = part[value_column].notna()
         z.append([v if ok else None for v, ok in zip(part[value_column], known)])
         texts.append([text(row) if ok else "" for row, ok in zip(part.itertuples(), known)])
-        hovers.append([hover(row) if ok else f"{escape_html(group)}, {row.full_label}: none"
+        hovers.append([hover(row) if ok else f"{escape_html(group)}, {row.full_label}: {empty}"
                        for row, ok in zip(part.itertuples(), known)])
     fig = go.Figure(go.Heatmap(
         z=z, x=list(axis["label"]), y=[escape_html(g) for g in groups], text=texts, texttemplate="%{text}",
@@ -707,7 +708,7 @@ def _line(fig: go.Figure, data: pd.DataFrame, value_column: str, hover, axis: pd
     part = _periods.on_axis(data.drop(columns="group"), axis)
     fig.add_scatter(x=part["label"], y=part[value_column], mode="lines+markers", name="All incidents",
                     line={"color": PALETTE[0]},
-                    hovertext=[hover(row) if not pd.isna(getattr(row, value_column)) else f"{row.full_label}: none"
+                    hovertext=[hover(row) if not pd.isna(getattr(row, value_column)) else f"{row.full_label}: unknown"
                                for row in part.itertuples()], hoverinfo="text")
     _period_xaxis(fig, axis)
     _shade_partial(fig, axis)
@@ -729,7 +730,7 @@ def off_hours_trend(share: pd.DataFrame, period: str = "quarter", span=None) -> 
         fig = _group_heatmap(data, "group", "off_hours_share", axis,
                              lambda r: f"{r.off_hours_share:.0%}<br>{r.off_hours:.0f} of {r.known:.0f}",
                              lambda r: f"{escape_html(r.group)}, {r.full_label}: {r.off_hours:.0f} of {r.known:.0f} "
-                                       "incidents off hours", ".0%", (0, 1))
+                                       "incidents off hours", ".0%", (0, 1), empty="no incident gives its start time")
         return _heatmap_layout(fig, title, period, data["group"].nunique())
     fig = go.Figure()
     _line(fig, data, "off_hours_share",
@@ -751,7 +752,7 @@ def engineers_trend(participants: pd.DataFrame, period: str = "quarter", span=No
                              lambda r: f"{r.engineers_total_mean:.1f}<br>n={r.incidents - r.engineers_total_unknown:.0f}",
                              lambda r: f"{escape_html(r.group)}, {r.full_label}: {r.engineers_total_mean:.1f} engineers "
                                        f"per incident ({r.incidents - r.engineers_total_unknown:.0f} incidents say)",
-                             ".1f", (0, data["engineers_total_mean"].max()))
+                             ".1f", (0, data["engineers_total_mean"].max()), empty="no incident says")
         return _heatmap_layout(fig, title, period, data["group"].nunique())
     fig = go.Figure()
     _line(fig, data, "engineers_total_mean",
@@ -771,5 +772,5 @@ def review_trend(summary: pd.DataFrame, period: str = "quarter", span=None) -> g
     fig = _group_heatmap(summary, "team", "fully_reviewed_share", axis,
                          lambda r: f"{r.fully_reviewed_share:.0%}<br>{r.fully_reviewed:.0f} of {r.post_mortems:.0f}",
                          lambda r: f"{escape_html(r.team)}, {r.full_label}: {r.fully_reviewed:.0f} of "
-                                   f"{r.post_mortems:.0f} fully reviewed", ".0%", (0, 1))
+                                   f"{r.post_mortems:.0f} fully reviewed", ".0%", (0, 1), empty="no post-mortem")
     return _heatmap_layout(fig, title, period, summary["team"].nunique())

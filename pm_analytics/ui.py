@@ -33,7 +33,10 @@ from pm_analytics.filters import (
     to_query_params,
 )
 from pm_analytics.formatting import (
+    EMPTY,
+    UNKNOWN,
     escape_markdown,
+    format_completed,
     format_count,
     format_day,
     format_minutes,
@@ -425,9 +428,10 @@ def table(frame: pd.DataFrame, key: str, view: View, columns: dict | None = None
     selecting a row opens it. ``columns`` maps column -> header (others are hidden).
 
     On screen, minute columns read ``1 h 05 min``, percent and count columns
-    ``83%`` and ``1,480``, all with "unknown" for an unknown value; optional
-    columns show a dash where empty; with ``period``, ``period_start`` reads
-    ``2026 Q1`` (``2025 Q4, Dec only`` where ``span`` covers part of it). At most ``max_rows`` rows are shown; the
+    ``83%`` and ``1,480``, and any missing value reads "unknown"; optional
+    columns (a field that may be left empty) show a dash there instead (a link
+    column: nothing). With ``period``, ``period_start`` reads ``2026 Q1``
+    (``2025 Q4, Dec only`` where ``span`` covers part of it). At most ``max_rows`` rows are shown; the
     CSV (made only when asked for, from ``full()`` when given) has them all,
     with the raw numbers.
     """
@@ -441,7 +445,9 @@ def table(frame: pd.DataFrame, key: str, view: View, columns: dict | None = None
         shown["period_start"] = pd.Series(periods.labels(shown["period_start"], period, span), index=shown.index,
                                           dtype="str")
     for column in optional_columns:
-        shown[column] = shown[column].map(lambda v: "—" if pd.isna(v) else str(v)).astype("str")
+        header = (columns or {}).get(column)
+        link = isinstance(header, dict) and header.get("type_config", {}).get("type") == "link"
+        shown[column] = shown[column].map(lambda v: ("" if link else EMPTY) if pd.isna(v) else str(v)).astype("str")
     config: dict = {}
     if "incident_id" in shown.columns:
         shown.insert(0, "link", [incident_href(i, view.link_params) for i in shown["incident_id"]])
@@ -456,6 +462,7 @@ def table(frame: pd.DataFrame, key: str, view: View, columns: dict | None = None
             else:
                 config[column] = header
     event = st.dataframe(shown, hide_index=True, column_order=order or None, column_config=config, key=key,
+                         placeholder=UNKNOWN,
                          on_select="rerun" if "incident_id" in shown.columns else "ignore",
                          selection_mode="single-row", height=height, width="stretch")
     if "incident_id" in shown.columns and event and event.selection.rows:
@@ -612,7 +619,7 @@ def incident_sections(view: View, detail: dict) -> None:
         if detail["reviewers"].empty:
             st.caption("No reviewers listed.")
         else:
-            st.dataframe(detail["reviewers"], hide_index=True, width="stretch", column_config={
+            st.dataframe(detail["reviewers"], hide_index=True, width="stretch", placeholder=EMPTY, column_config={
                 "name": "Reviewer", "state": "State", "reviewed_on": st.column_config.DateColumn("Date")})
     with right:
         st.subheader("Timeline")
@@ -621,6 +628,7 @@ def incident_sections(view: View, detail: dict) -> None:
             st.caption("No timeline rows.")
         else:
             st.dataframe(timeline, hide_index=True, width="stretch", column_order=["at", "description"],
+                         placeholder=UNKNOWN,
                          column_config={"at": st.column_config.DatetimeColumn(
                              f"Time ({detail['tz_label']})", format="YYYY-MM-DD HH:mm"), "description": "Event"})
     findings = detail["findings"]
@@ -638,20 +646,22 @@ def incident_sections(view: View, detail: dict) -> None:
     if items.empty:
         st.caption("No action items.")
     else:
-        st.dataframe(items.assign(ticket_url=[safe_url(u) for u in items["ticket_url"]]), hide_index=True,
-                     width="stretch",
+        st.dataframe(items.assign(ticket_url=[safe_url(u) or "" for u in items["ticket_url"]],
+                                  completed_on=[format_completed(s, d) for s, d in zip(items["status"],
+                                                                                      items["completed_on"])]),
+                     hide_index=True, width="stretch", placeholder=UNKNOWN,
                      column_order=["action_id", "priority", "description", "owner", "status", "due_at",
                                    "completed_on", "done_on_time", "overdue", "ticket", "ticket_url"],
                      column_config={"action_id": "Item", "priority": "Priority", "description": "Action item",
                                     "owner": "Owner", "status": "Status",
                                     "due_at": st.column_config.DatetimeColumn("Due (UTC)", format="YYYY-MM-DD HH:mm"),
-                                    "completed_on": st.column_config.DateColumn("Completed"),
+                                    "completed_on": "Completed",
                                     "done_on_time": st.column_config.CheckboxColumn("On time"),
                                     "overdue": st.column_config.CheckboxColumn(f"Overdue on {view.as_of:%Y-%m-%d}"),
                                     "ticket": "Ticket", "ticket_url": st.column_config.LinkColumn("Ticket link")})
     if not detail["problems"].empty:
         with st.expander(f"{len(detail['problems'])} problems found in this post-mortem's file"):
-            st.dataframe(detail["problems"], hide_index=True, width="stretch")
+            st.dataframe(detail["problems"], hide_index=True, width="stretch", placeholder=EMPTY)
 
 
 def load_counts(report: dict) -> None:

@@ -309,5 +309,6 @@ def test_a_split_by_team_of_a_share_is_a_heatmap_with_n_in_each_cell(con):
                                     span=(date(2025, 1, 1), date(2025, 9, 30)))
     assert list(shares.data[0].x) == ["2025 Q1", "2025 Q2", "2025 Q3"]
     assert pd.isna(shares.data[0].z[0][2]) and shares.data[0].text[0][2] == "", "no incident: an empty cell, not 0%"
+    assert shares.data[0].hovertext[0][2] == "Team 0, 2025 Q3: no incident gives its start time"
     engineers = charts.engineers_trend(by_nine_teams(metrics.participants(con, ALL, "quarter", None)))
     assert engineers.data[0].type == "heatmap" and "n=" in engineers.data[0].text[0][0]

@@ -384,3 +384,25 @@ def test_the_incident_list_counts_what_the_overview_counts(drills):
     assert rows["exclude_from_metrics"].any() == bool(drills)
     left_out = [c.value for c in at.caption if "left out" in c.value]
     assert left_out == ([] if drills else ["1 drill/test post-mortem left out of these numbers."])
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_no_table_shows_none_for_a_value_nobody_knows(page):
+    """st.dataframe writes "None" in a cell with no value: every table says "unknown" (or "—" for a field
+    that may be left empty) instead."""
+    at = run(page, range="all", drills="1", id="2026-04-27-superbill-export-failing", q="certificate")
+    for table in at.dataframe:
+        frame = table.value
+        shown = [c for c in (table.proto.column_order or frame.columns) if c in frame.columns]
+        if any(frame[c].isna().any() for c in shown):
+            assert table.proto.placeholder in ("unknown", "—"), (page, [c for c in shown if frame[c].isna().any()])
+
+
+def test_empty_is_not_unknown_in_tables():
+    """An item still open has no completion day ("—"); a done item whose day nobody wrote down is "unknown"."""
+    at = run("pages/incident.py", id="2026-04-27-superbill-export-failing")
+    items = next(t.value for t in at.dataframe if "completed_on" in t.value.columns)
+    assert set(items.loc[items["status"] == "open", "completed_on"]) <= {"—"}
+    assert "unknown" in set(items.loc[items["status"] == "done", "completed_on"])
+    repeats = run("pages/recurring.py", range="all").dataframe[0].value
+    assert (repeats.loc[repeats["p0_p1_open"] == 0, "days_past_due"] == "—").all(), "nothing open: not applicable"
