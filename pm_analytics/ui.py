@@ -697,6 +697,23 @@ def search_results(view: View, matches: pd.DataFrame, query: str, shown: int = S
                            mime="text/csv", key="search_csv", on_click="ignore")
 
 
+def search_scope(view: View, query: str) -> None:
+    """Say which dates the search covers when the sidebar's range limits it, how many matches lie outside,
+    and offer the search over all time."""
+    filters = view.filters
+    if filters.date_from is None and filters.date_to is None:
+        return
+    outside = get(view, "search_outside_range", filters, query)
+    window = (f"{filters.date_from.isoformat() if filters.date_from else 'the first post-mortem'} – "
+              f"{filters.date_to.isoformat() if filters.date_to else 'today'}")
+    more = (f"{outside['matches']:,} more matches outside it, in {outside['post_mortems']:,} post-mortems"
+            if outside["matches"] else "no match outside it")
+    left, right = st.columns([4, 1], vertical_alignment="center")
+    left.caption(f"Searching {window} (the sidebar's date range): {more}.")
+    if outside["matches"]:
+        right.button("Search all time", key="search_all_time", on_click=_replace_range, args=({"range": "all"},))
+
+
 def _around(text: str, query: str, width: int = 160) -> str:
     """The part of ``text`` around the first match of ``query``."""
     at = str(text).lower().find(query.lower())

@@ -406,3 +406,21 @@ def test_empty_is_not_unknown_in_tables():
     assert "unknown" in set(items.loc[items["status"] == "done", "completed_on"])
     repeats = run("pages/recurring.py", range="all").dataframe[0].value
     assert (repeats.loc[repeats["p0_p1_open"] == 0, "days_past_due"] == "—").all(), "nothing open: not applicable"
+
+
+def matches_shown(at: AppTest) -> int:
+    counted = next(m for c in at.caption if (m := re.match(r"([\d,]+) matches in", c.value)))
+    return int(counted.group(1).replace(",", ""))
+
+
+def test_search_says_when_the_date_range_limits_it_and_offers_all_time():
+    everything = matches_shown(run("pages/search.py", range="all", q="certificate"))
+    at = run("pages/search.py", q="certificate")
+    in_range = matches_shown(at)
+    assert 0 < in_range < everything
+    scope = " ".join(m.value for m in [*at.markdown, *at.caption])
+    assert "Searching 2025-11-27 – 2026-11-26 (the sidebar's date range)" in scope
+    assert f"{everything - in_range} more matches outside it" in scope
+    at.button(key="search_all_time").click().run()
+    assert at.query_params["range"] == "all" and matches_shown(at) == everything
+    assert "the sidebar's date range" not in " ".join(m.value for m in [*at.markdown, *at.caption])
