@@ -13,8 +13,6 @@ from datetime import date, timedelta
 
 import pandas as pd
 
-PERIODS = ("month", "quarter")
-
 
 def period_start(day: date, period: str) -> date:
     """The first day of the month or quarter holding ``day``."""
