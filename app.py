@@ -12,14 +12,18 @@ view = ui.page("Are we getting better at incidents?",
                "Headline numbers for the chosen window, each against the window before it "
                "(the quarter before, or the same quarter a year earlier, for the quarterly presets).")
 
-cards = ui.get(view, "overview_cards", view.filters, view.as_of, previous=view.previous)
+cards = ui.get(view, "overview_cards", view.filters, view.as_of, previous=view.previous,
+              data_since=view.settings.data_since, targets=view.settings.targets)
 if cards[0]["value"] == 0:
     st.info("No post-mortems in this window. " + ui.EMPTY_HINT)
 else:
     for column, card in zip(st.columns(4) + st.columns(3), cards):
         with column:
             ui.metric_card(card)
+            if card["key"] == "overdue":
+                ui.chase_link(view)
     ui.excluded_note(view)
+    ui.download_review(view)
 
     counts = ui.get(view, "incident_counts", view.filters, "month", "severity")
     ui.chart(charts.incidents_per_period(counts, "month", ui.span(view)), "incidents_per_month")

@@ -10,6 +10,7 @@ period = ui.control("radio", "Per", ["month", "quarter"], "period", "quarter", h
 ui.stop_if_empty(view)
 
 report = ui.get(view, "recurrence_report", view.filters, ui.MAX_TABLE_ROWS)
+st.markdown(f"**Did the earlier fixes work?** {report['answer']}")
 ui.chart(charts.recurrence_by_team(report["by_team"]), "fixes")
 st.caption("A repeat: a later incident whose post-mortem reads like an earlier one (TF-IDF similarity of title, "
            "impact, what went wrong and why ≥ 0.3) and shares a team or an app. Counted by the teams they share.")
@@ -20,7 +21,7 @@ else:
     ui.table(repeats, "repeats", view,
              {"later_title": "Repeat", "later_date": st.column_config.DateColumn("On"), "earlier_title": "Repeats",
               "earlier_date": st.column_config.DateColumn("Earlier on"), "text_similarity": "Similarity",
-              "status": "Earlier P0/P1 items", "p0_p1_open": "P0/P1 still open", "days_past_due": "Days past due",
+              "status": "Earlier P0/P1 items (and what it says)", "p0_p1_open": "P0/P1 still open", "days_past_due": "Days past due",
               "done_before": "Items done before", "items": "Items"}, file_name="repeats", total_rows=report["total"],
              full=lambda: ui.get(view, "recurrences", view.filters))
 

@@ -20,7 +20,8 @@ ui.stop_if_empty(view)
 
 label = metrics.RESPONSE_METRICS[metric]
 trend = ui.get(view, "response_time_trend", view.filters, period, None if by == "all" else by, [metric])
-ui.chart(charts.response_trend(trend, label, period, show_mean, ui.span(view)), "trend")
+ui.chart(charts.response_trend(trend, label, period, show_mean, view.settings.time_targets(metric), ui.span(view)),
+         "trend")
 st.caption("Hollow markers: fewer than 5 incidents report this time in that bucket, too few to trust. "
            "n = incidents with a value. Shaded: a period the date range covers only in part.")
 ui.excluded_note(view)

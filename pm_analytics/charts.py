@@ -20,6 +20,7 @@ from plotly.subplots import make_subplots
 
 from pm_analytics import periods as _periods
 from pm_analytics.formatting import escape_html, format_count, format_minutes, format_minutes_tick, format_percent
+from pm_analytics.metrics import RECURRENCE_STATUSES
 
 SEVERITY_COLORS = {"SEV1": "#c0392b", "SEV2": "#e67e22", "SEV3": "#f1c40f", "Unknown": "#95a5a6"}
 PHASE_COLORS = {
@@ -281,11 +282,12 @@ def _small(flag) -> bool:
 
 
 def response_trend(trend: pd.DataFrame, label: str, period: str = "month", show_mean: bool = False,
-                   span=None) -> go.Figure:
+                   targets: dict[str, float] | None = None, span=None) -> go.Figure:
     """Median per period with the band up to the 90th percentile; hollow markers where a bucket is too
     small to trust, and the bucket size in the hover and under each point. Every period of ``span`` is on
     the axis; one where no incident reports the time is a gap. Split by severity or team, each group gets
-    its own panel (small multiples on one scale), never a tangle of lines in one."""
+    its own panel (small multiples on one scale), never a tangle of lines in one. ``targets`` (statistic ->
+    minutes, from ``pm-analytics.toml``) are drawn as dashed lines, in every panel."""
     title = f"{label}: median and 90th percentile per {period}"
     data = trend.dropna(subset=["median"])
     if data.empty:
@@ -332,7 +334,8 @@ def response_trend(trend: pd.DataFrame, label: str, period: str = "month", show_
                             legendgroup="mean", showlegend=index == 0,
                             line={"color": color, "dash": "dash", "width": 1}, hoverinfo="skip", **where)
     top = data[["p90", "median"] + (["mean"] if show_mean else [])].max().max()
-    _time_axis(fig, top)
+    _target_lines(fig, targets)
+    _time_axis(fig, max([top, *(targets or {}).values()]))
     _period_xaxis(fig, axis)
     _shade_partial(fig, axis, subplots=panels)
     if not panels:
@@ -340,6 +343,18 @@ def response_trend(trend: pd.DataFrame, label: str, period: str = "month", show_
     _panel_axis_titles(fig, len(groups), 3, _period_label(period), label)
     rows = _panel_grid(len(groups), 3)[0]
     return _layout(fig, title, None, None, height=60 + 250 * rows, panel_titles=True)
+
+
+TARGET_COLOR = "#2ca02c"
+
+
+def _target_lines(fig: go.Figure, targets: dict[str, float] | None) -> None:
+    """A dashed line per target (statistic -> minutes), labelled on the left."""
+    for statistic, minutes in sorted((targets or {}).items()):
+        name = "median" if statistic == "median" else statistic
+        fig.add_hline(y=minutes, line={"dash": "dash", "color": TARGET_COLOR, "width": 1.5},
+                      annotation_text=f"target {name} ≤ {format_minutes(minutes)}", annotation_position="top left",
+                      annotation_font={"color": TARGET_COLOR, "size": 11})
 
 
 def time_breakdown_chart(breakdown: pd.DataFrame, period: str = "quarter", span=None) -> go.Figure:
@@ -678,13 +693,14 @@ def recurrence_by_team(summary: pd.DataFrame) -> go.Figure:
         return empty_figure(title, "No incident in these filters repeats an earlier one")
     data = summary.iloc[::-1]
     fig = go.Figure()
-    colors = ("#00cc96", "#ef553b", "#b0b7ff")
-    for status, color in zip(("all P0/P1 done before it", "some P0/P1 still open", "no P0/P1 items"), colors):
+    # Neither outcome is good news: a repeat after the fix was done means it did not work (red); one while
+    # the fix was still open is a follow-through gap (amber). Greys: nothing to judge.
+    colors = ("#d62728", "#ff9f1c", "#b8b8b8", "#dedede")
+    for status, color in zip(RECURRENCE_STATUSES, colors):
         fig.add_bar(x=data[status], y=[escape_html(t) for t in data["team"]], orientation="h", name=status,
                     marker_color=color, hovertemplate="%{y}: %{x} repeats (" + status + ")<extra></extra>")
     fig.update_layout(barmode="stack")
-    _count_axis(fig, data[["all P0/P1 done before it", "some P0/P1 still open", "no P0/P1 items"]].sum(axis=1).max(),
-                axis="x")
+    _count_axis(fig, data[list(RECURRENCE_STATUSES)].sum(axis=1).max(), axis="x")
     return _layout(fig, title, "Repeats (count)", "Team", height=max(300, 30 * len(data) + 160))
 
 

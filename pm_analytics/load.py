@@ -89,15 +89,16 @@ class Candidate:
 def discover(paths: Iterable[str | os.PathLike], relative_to: str | os.PathLike | None = None) -> list[Candidate]:
     """Every file under ``paths`` (folders recursively, hidden entries skipped), sorted by reported name.
 
-    Names are relative to ``relative_to``, else to the folder the paths have in common (a folder given
-    alone names its files from itself). A symlink that leads outside the folder it was found in is
+    Names are relative to ``relative_to``, else to the folder the given folders have in common (a
+    folder given alone names its files from itself); a file given by itself, outside them, keeps the
+    name it was given by (as a pre-commit hook or an editor passes it). A symlink that leads outside the folder it was found in is
     reported, not followed; one that leads to a file or folder inside it is skipped with a warning, its
     target being read where it is (never twice).
     """
     given = [Path(p) for p in paths]
-    if relative_to is None and given:
-        roots = [p.absolute() if p.is_dir() else p.absolute().parent for p in given]
-        relative_to = os.path.commonpath(roots) if len(roots) > 1 else roots[0]
+    folders = [p.absolute() for p in given if p.is_dir()]
+    if relative_to is None and folders:
+        relative_to = os.path.commonpath(folders) if len(folders) > 1 else folders[0]
     base = Path(relative_to).absolute() if relative_to is not None else None
     found: dict[str, Candidate] = {}
 

@@ -23,6 +23,7 @@ import pandas as pd
 from pm_analytics import store
 from pm_analytics.filters import Filters, quarter_start
 from pm_analytics.schema import PRIORITIES, SEVERITIES, TEMPLATE_FIELDS
+from pm_analytics.targets import on_target
 
 RESPONSE_METRICS = {
     "time_to_detect_min": "Time to detect",
@@ -30,7 +31,7 @@ RESPONSE_METRICS = {
     "time_to_understand_min": "Time to understand",
     "time_to_partial_recovery_min": "Time to partial recovery",
     "time_to_solution_min": "Time to solution",
-    "time_to_full_recovery_min": "Time to full recovery",
+    "time_to_full_recovery_min": "Time from solution to full recovery",
     "duration_min": "Time to recover (start → resolved)",
     "detect_to_resolved_min": "Detection → resolved",
 }
@@ -371,6 +372,30 @@ def overdue_items(con, filters: Filters, as_of: date, limit: int | None = None) 
     return items[columns].reset_index(drop=True)
 
 
+CHASE_COLUMNS = ["priority", "owner", "teams", "days_overdue", "ticket", "ticket_url", "incident_id", "title",
+                 "action_id", "description", "due_at"]
+
+
+def chase_list(con, filters: Filters, as_of: date, priorities: tuple[str, ...] = ("P0", "P1"),
+               limit: int | None = None) -> pd.DataFrame:
+    """Who to chase: open items of ``priorities`` past their deadline as of ``as_of``, the deciding
+    columns first, grouped by the incident's teams then owner, most days overdue first in each group."""
+    rows = store.chase_rows(con, filters, as_of, priorities, limit)
+    return rows[CHASE_COLUMNS].astype({"days_overdue": "int64"}).reset_index(drop=True)
+
+
+def chase_summary(con, filters: Filters, as_of: date, priorities: tuple[str, ...] = ("P0", "P1")) -> dict:
+    """The chase list at a glance: ``items``, ``owners`` (distinct, "(no owner)" counting as one) and the
+    most overdue item (``most_overdue``: owner, days overdue, incident id, action id)."""
+    rows = store.chase_rows(con, filters, as_of, priorities)
+    if rows.empty:
+        return {"items": 0, "owners": 0, "most_overdue": None}
+    top = rows.sort_values(["days_overdue", "incident_id", "seq"], ascending=[False, True, True]).iloc[0]
+    return {"items": len(rows), "owners": rows["owner"].fillna("(no owner)").nunique(),
+            "most_overdue": (None if pd.isna(top["owner"]) else top["owner"], int(top["days_overdue"]),
+                             top["incident_id"], top["action_id"])}
+
+
 def follow_through(con, filters: Filters) -> pd.DataFrame:
     """Per incident: action items done / total (``done_share`` is NULL for an incident with none)."""
     table = store.incident_table(con, filters)[["incident_id", "title", "action_items_done", "action_items_total"]]
@@ -403,6 +428,101 @@ def incidents_per_team(con, filters: Filters, period: str | None = None) -> pd.D
     out = wide[keys + ["incidents"]].rename(columns={"group": "team"})
     return out.sort_values((["period_start"] if period else []) + ["incidents", "team"],
                            ascending=([True] if period else []) + [False, True]).reset_index(drop=True)
+
+
+TEAM_COLUMNS = ["team", "incidents", "sev1", "median_duration_min", "p90_duration_min", "median_time_to_detect_min",
+                "patients_affected", "patients_affected_unknown", "patient_impact_min", "overdue_p0_p1",
+                "off_hours_share", "fully_reviewed_share", "incidents_per_quarter"]
+
+
+# What the Teams page can sort by, each worst (or largest) first.
+TEAM_SORTS = {
+    "incidents": "Incidents", "sev1": "SEV1 incidents", "median_duration_min": "Median time to recover",
+    "p90_duration_min": "p90 time to recover", "median_time_to_detect_min": "Median time to detect",
+    "patients_affected": "Patients affected", "patient_impact_min": "Patient impact-minutes",
+    "overdue_p0_p1": "Overdue P0/P1 items", "off_hours_share": "Off-hours share",
+    "fully_reviewed_share": "Fully reviewed (least first)",
+}
+
+
+def team_table(con, filters: Filters, as_of: date, quarters: list[date] | None = None,
+               sort_by: str = "incidents") -> pd.DataFrame:
+    """One row per team, most incidents first: incidents, SEV1s, median and p90 time to recover, median
+    time to detect, patients affected (sum of known, and incidents unknown), patient impact-minutes,
+    overdue P0/P1 items as of ``as_of``, off-hours share, share of post-mortems fully reviewed, and
+    ``incidents_per_quarter`` (a list, one count per quarter in ``quarters``, default the quarters of
+    the filter's range or of the data). Sorted by ``sort_by`` (a :data:`TEAM_SORTS` key), largest first
+    (least reviewed first), unknown last, then by team.
+
+    An incident with several teams counts once for each of them."""
+    sql = {**_sql({"duration_min": "", "time_to_detect_min": "", "patients_affected": "", "patient_impact_min": ""}),
+           "sev1": "CASE WHEN i.severity = 'SEV1' THEN 1 END"}
+    wide = store.incident_aggregates(con, filters, sql, by="team", stats=("n", "median", "p90", "sum"))
+    if wide.empty:
+        return pd.DataFrame({c: pd.Series(dtype="object") for c in TEAM_COLUMNS})
+    out = pd.DataFrame({
+        "team": wide["group"], "incidents": wide["incidents"].astype("int64"),
+        "sev1": wide["sev1__n"].astype("int64"),
+        "median_duration_min": wide["duration_min__median"], "p90_duration_min": wide["duration_min__p90"],
+        "median_time_to_detect_min": wide["time_to_detect_min__median"],
+        "patients_affected": wide["patients_affected__sum"].astype("Int64"),
+        "patients_affected_unknown": (wide["incidents"] - wide["patients_affected__n"]).astype("int64"),
+        "patient_impact_min": wide["patient_impact_min__sum"].astype("float64"),
+    }).set_index("team")
+    items = store.action_item_aggregates(con, filters, as_of, by=("team", "priority"))
+    urgent = items[items["priority"].isin(("P0", "P1"))].groupby("team")["overdue"].sum()
+    out["overdue_p0_p1"] = urgent.reindex(out.index).fillna(0).astype("int64")
+    hours = store.off_hours_counts(con, filters, period=None, by="team").set_index("group")
+    out["off_hours_share"] = _ratio(hours["off_hours"], hours["known"]).reindex(out.index)
+    reviewed = store.review_aggregates(con, filters, "quarter").groupby("team")[["fully_reviewed", "post_mortems"]].sum()
+    out["fully_reviewed_share"] = _ratio(reviewed["fully_reviewed"], reviewed["post_mortems"]).reindex(out.index)
+    if quarters is None:
+        first, last = filters.date_from, filters.date_to
+        if first is None or last is None:
+            bounds = store.date_bounds(con)
+            first, last = first or bounds[0], last or bounds[1]
+        quarters = quarter_starts(first, last)
+    per_quarter = store.incident_aggregates(con, filters, {}, period="quarter", by="team", stats=())
+    per_quarter["period_start"] = pd.to_datetime(per_quarter["period_start"]).dt.date
+    grid = per_quarter.pivot_table(index="group", columns="period_start", values="incidents", aggfunc="sum",
+                                   fill_value=0)
+    grid = grid.reindex(index=out.index, columns=quarters, fill_value=0).fillna(0).astype("int64")
+    out["incidents_per_quarter"] = [list(map(int, row)) for row in grid.to_numpy()]
+    out = out.reset_index()
+    keys = list(dict.fromkeys([sort_by if sort_by in TEAM_SORTS else "incidents", "incidents", "team"]))
+    ascending = [key in ("fully_reviewed_share", "team") for key in keys]
+    out = out.sort_values(keys, ascending=ascending, na_position="last", kind="stable")
+    return out.astype({c: "float64" for c in ("median_duration_min", "p90_duration_min", "median_time_to_detect_min",
+                                               "off_hours_share", "fully_reviewed_share")})[TEAM_COLUMNS].reset_index(drop=True)
+
+
+def team_highlights(teams: pd.DataFrame) -> dict:
+    """The Teams page's answer at a glance, from :func:`team_table`: the team with the most incidents
+    (and its SEV1s), the slowest median and the worst p90 time to recover (teams with at least
+    ``MIN_BUCKET_N`` known durations' worth of incidents only, so one slow incident does not crown a team)."""
+    teams = teams[teams["team"] != store.NO_TEAM]
+    if teams.empty:
+        return {}
+    busiest = teams.sort_values(["incidents", "sev1", "team"], ascending=[False, False, True]).iloc[0]
+    enough = teams[teams["incidents"] >= MIN_BUCKET_N]
+    out = {"most_incidents": (busiest["team"], int(busiest["incidents"]), int(busiest["sev1"]))}
+    for key, column in (("slowest_median", "median_duration_min"), ("worst_p90", "p90_duration_min")):
+        known = enough.dropna(subset=[column])
+        if not known.empty:
+            row = known.sort_values([column, "team"], ascending=[False, True]).iloc[0]
+            out[key] = (row["team"], float(row[column]))
+    return out
+
+
+def quarter_starts(first: date | None, last: date | None) -> list[date]:
+    """The first day of every quarter from ``first``'s to ``last``'s (empty without both)."""
+    if first is None or last is None:
+        return []
+    starts, day = [], quarter_start(first)
+    while day <= last:
+        starts.append(day)
+        day = date(day.year + (day.month == 10), (day.month + 2) % 12 + 1, 1)
+    return starts
 
 
 # -- data quality -------------------------------------------------------------
@@ -564,6 +684,12 @@ def incident_detail(con, incident_id: str, as_of: date) -> dict | None:
     ])
     record["action_items"] = store.action_item_rows(con, Filters(include_excluded=True), as_of, incident_id)
     record["peer_label"] = incident.get("severity") or "all severities"
+    record["repeats"] = recurrences(con, Filters(include_excluded=True), later_id=incident_id)
+    items = record["action_items"]
+    urgent = items[items["priority"].isin(("P0", "P1")) & items["overdue"].fillna(False).astype(bool)]
+    record["overdue_p0_p1"] = {"count": len(urgent),
+                               "max_days": int(urgent["days_overdue"].max()) if len(urgent) else None}
+    record["phase_order"] = _phase_order(incident)
     zone = _zone(incident.get("timezone"))
     record["tz_label"] = zone.name if incident.get("timezone") else "UTC (no timezone given)"
     record["local"] = {k: _local(v, zone) for k, v in incident.items() if k.endswith("_at")}
@@ -572,6 +698,34 @@ def incident_detail(con, incident_id: str, as_of: date) -> dict | None:
     record["timeline_local"] = timeline
     record["sources"] = _explained(record["sources"])
     return record
+
+
+# Each phase's span in the template's words: where it starts and where it ends.
+PHASE_SPANS = {
+    "time_to_detect_min": "start → detected", "time_to_respond_min": "detected → responding",
+    "time_to_understand_min": "responding → understood", "time_to_partial_recovery_min": "responding → partial recovery",
+    "time_to_solution_min": "understood → solution", "time_to_full_recovery_min": "solution → full recovery",
+    "duration_min": "start → resolved",
+}
+_PHASE_ENDS = {"time_to_detect_min": "detected_at", "time_to_respond_min": "responded_at",
+               "time_to_understand_min": "understood_at", "time_to_partial_recovery_min": "partially_recovered_at",
+               "time_to_solution_min": "solution_at", "time_to_full_recovery_min": "resolved_at"}
+
+
+def _phase_order(incident: dict) -> list[str]:
+    """The template's phases in the order this incident reached their ends (template order where a moment
+    is unknown, or for a tie): partial recovery falls wherever it happened."""
+    template = list(_PHASE_ENDS)
+    ends = {m: incident.get(column) for m, column in _PHASE_ENDS.items()}
+    known = sorted((m for m in template if ends[m] is not None and not pd.isna(ends[m])),
+                   key=lambda m: (pd.Timestamp(ends[m]), template.index(m)))
+    ordered, rest = [], [m for m in template if m not in known]
+    for metric in template:
+        if metric in rest:
+            ordered.append(metric)
+        else:
+            ordered.append(known.pop(0))
+    return ordered
 
 
 # How the incident page names the fields whose sources it lists, in the order it lists them.
@@ -687,12 +841,14 @@ def _binomial_two_sided(k: int, n: int, p: float) -> float:
 
 
 def overview_cards(con, filters: Filters, as_of: date, seed: int = 0, previous: Filters | None = None,
-                   data_since: date | None = None) -> list[dict]:
+                   data_since: date | None = None, targets: dict | None = None) -> list[dict]:
     """The overview's headline numbers, each against ``previous`` (default: the equally long window
     before) where the filter has a date range: ``key``, ``label``, ``unit`` (count/minutes/percent),
     ``value``, ``previous``, ``change``, ``verdict`` (``None`` when there is nothing to compare),
     ``note``, ``previous_window`` (its first and last day, when compared), ``per_month`` (``change`` is
-    per 30 days because a window is only partly covered) and ``how`` (what the comparison could use).
+    per 30 days because a window is only partly covered) and ``how`` (what the comparison could use);
+    with ``targets`` (from ``pm-analytics.toml``, see :mod:`pm_analytics.targets`), ``target`` and
+    ``on_target`` (``None`` where there is no target or no value).
 
     A verdict compares like with like: only the part of each window the data covers counts
     (:func:`data_coverage`). When a window is only partly covered, counts and sums are compared per
@@ -721,9 +877,15 @@ def overview_cards(con, filters: Filters, as_of: date, seed: int = 0, previous: 
                    f"{_months(cover_before['days'])} (data starts {covered_from.isoformat()}); counts compared per month")
     cards = []
 
+    goals = {"mttd": (("time_to_detect_min", "median"), False), "mttr": (("duration_min", "median"), False),
+             "on_time": (("action_items_on_time_rate", "rate"), True)}
+
     def card(key, label, unit, value, result=None, note="", per_month=False):
         compared = result is not None and previous is not None
-        cards.append({"key": key, "label": label, "unit": unit, "value": value,
+        goal, higher_is_better = goals.get(key, (None, False))
+        target = (targets or {}).get(goal) if goal else None
+        cards.append({"key": key, "label": label, "unit": unit, "value": value, "target": target,
+                      "on_target": on_target(value, target, higher_is_better),
                       "previous": result["previous"] if result else None,
                       "change": result["change"] if result else None, "verdict": result["verdict"] if result else None,
                       "note": note, "how": how if (compared or key != "overdue") else "",
@@ -783,8 +945,10 @@ def _total(rows: pd.DataFrame, limit: int | None, count: Callable[[], int]) -> i
     return len(rows) if limit is None or len(rows) < limit else count()
 
 
-RECURRENCE_STATUSES = ("all P0/P1 done before it", "some P0/P1 still open", "no P0/P1 items",
-                       "P0/P1 done, date unknown")
+# What a repeat says about the earlier post-mortem's P0/P1 items, in the store's order (done, open, none,
+# undated). Done before the repeat means the fix did not prevent it; still open is a follow-through gap.
+RECURRENCE_STATUSES = ("fix did not prevent it (P0/P1 all done)", "P0/P1 still open (follow-through)",
+                       "no P0/P1 items", "P0/P1 done, date unknown")
 
 
 def related(con, incident_id: str) -> pd.DataFrame:
@@ -792,13 +956,13 @@ def related(con, incident_id: str) -> pd.DataFrame:
     return store.related_for(con, incident_id)
 
 
-def recurrences(con, filters: Filters, limit: int | None = None) -> pd.DataFrame:
+def recurrences(con, filters: Filters, limit: int | None = None, later_id: str | None = None) -> pd.DataFrame:
     """Did the fixes work? Each later incident that repeats an earlier one (text at least
     ``RECURRENCE_TEXT_SIMILARITY`` alike, same team or app), newest first (the first ``limit``), with
     the earlier incident's action items as of the later start: done before it, P0/P1 still open, and
     how many days past due the most overdue open P0/P1 was. ``status`` says whether every P0/P1 item was
     done before the repeat; ``incident_id`` is the repeat's (what a row links to)."""
-    rows = store.recurrence_rows(con, filters, limit)
+    rows = store.recurrence_rows(con, filters, limit, later_id)
     status = np.select([rows["p0_p1_items"] == 0, rows["p0_p1_open"] > 0, rows["p0_p1_done_undated"] > 0],
                        [RECURRENCE_STATUSES[2], RECURRENCE_STATUSES[1], RECURRENCE_STATUSES[3]], RECURRENCE_STATUSES[0])
     return rows.assign(status=pd.Series(status, index=rows.index, dtype="object"), incident_id=rows["later_id"])
@@ -817,7 +981,28 @@ def recurrence_report(con, filters: Filters, limit: int | None = None) -> dict:
     by_team = table.reset_index().sort_values(["recurrences", "team"], ascending=[False, True]).reset_index(drop=True)
     repeats = recurrences(con, filters, limit)
     total = _total(repeats, limit, lambda: store.recurrence_total(con, filters))
-    return {"repeats": repeats, "total": total, "by_team": by_team}
+    by_status = store.recurrence_status_counts(con, filters)
+    return {"repeats": repeats, "total": total, "by_team": by_team, "answer": fixes_answer(by_status)}
+
+
+def fixes_answer(by_status: dict[str, int]) -> str:
+    """"Did the earlier fixes work?" in one sentence, from repeats per status (done/open/none/undated)."""
+    done, still_open = by_status.get("done", 0), by_status.get("open", 0)
+    none, undated = by_status.get("none", 0), by_status.get("undated", 0)
+    total = done + still_open + none + undated
+    if not total:
+        return "No incident in these filters repeats an earlier one."
+
+    def repeats(n: int) -> str:
+        return f"{n} repeat{'s' if n != 1 else ''}"
+
+    parts = [f"{repeats(done)} happened although the earlier P0/P1 items were done (the fix did not prevent it)",
+             f"{still_open} while they were still open (follow-through)"]
+    if none:
+        parts.append(f"{none} after a post-mortem with no P0/P1 items")
+    if undated:
+        parts.append(f"{undated} after P0/P1 items done on a day not given")
+    return "; ".join(parts) + "."
 
 
 def themes(con, filters: Filters) -> pd.DataFrame:

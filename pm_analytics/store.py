@@ -790,6 +790,19 @@ def action_item_rows(con, filters, as_of, incident_id: str | None = None, overdu
     return fetch_df(con, f"SELECT * FROM ({sql}) ORDER BY incident_id, seq", params)
 
 
+def chase_rows(con, filters, as_of, priorities: Sequence[str], limit: int | None = None):
+    """Overdue items of the given priorities as of ``as_of``, each with its incident's teams (``teams``,
+    comma-separated), grouped by teams then owner (no team or owner last), most days overdue first."""
+    sql, params = _action_items_sql(filters, as_of)
+    return fetch_df(con, f"""
+        SELECT o.*, (SELECT string_agg(t.team, ', ' ORDER BY t.team) FROM incident_teams t
+                     WHERE t.incident_id = o.incident_id) AS teams
+        FROM ({sql}) o
+        WHERE o.overdue AND list_contains(?::VARCHAR[], o.priority)
+        ORDER BY teams NULLS LAST, o.owner NULLS LAST, o.days_overdue DESC, o.incident_id, o.seq
+        LIMIT ?""", params + [list(priorities), limit])
+
+
 ACTION_GROUPS = {"priority": "ai.priority", "owner": "coalesce(ai.owner, '(no owner)')",
                  "severity": f"coalesce(ai.severity, '{UNKNOWN_SEVERITY}')", "team": "team"}
 
@@ -1093,10 +1106,12 @@ def derive_recurrences(con, text_similarity: float) -> None:
         """, [text_similarity])
 
 
-def recurrence_rows(con, filters, limit: int | None = None):
-    """Recurrences whose later incident matches the filter, newest first (the first ``limit``), with
-    both incidents' titles and dates."""
+def recurrence_rows(con, filters, limit: int | None = None, later_id: str | None = None):
+    """Recurrences whose later incident matches the filter (and is ``later_id``, when given), newest
+    first (the first ``limit``), with both incidents' titles and dates."""
     where, params = filters.where("l")
+    if later_id is not None:
+        where, params = f"{where} AND r.later_id = ?", params + [later_id]
     return fetch_df(con, f"""
         SELECT r.earlier_id, e.title AS earlier_title, e.incident_date AS earlier_date,
                r.later_id, l.title AS later_title, l.incident_date AS later_date, l.severity AS later_severity,
@@ -1119,6 +1134,21 @@ def recurrence_total(con, filters) -> int:
                            f"WHERE {where}", params).fetchone()[0]
 
 
+_RECURRENCE_STATUS_SQL = """CASE WHEN r.p0_p1_items = 0 THEN 'none' WHEN r.p0_p1_open > 0 THEN 'open'
+                    WHEN r.p0_p1_done_undated > 0 THEN 'undated' ELSE 'done' END"""
+
+
+def recurrence_status_counts(con, filters) -> dict[str, int]:
+    """Recurrences whose later incident matches the filter, per status (as :func:`recurrence_counts`,
+    each counted once)."""
+    where, params = filters.where("l")
+    rows = con.execute(f"""
+        SELECT {_RECURRENCE_STATUS_SQL} AS status, count(*)
+        FROM recurrences r JOIN incidents l ON l.incident_id = r.later_id
+        WHERE {where} GROUP BY ALL""", params).fetchall()
+    return {status: count for status, count in rows}
+
+
 def recurrence_counts(con, filters):
     """Per team shared by the two incidents (``(app only)`` when they share only an app) and status
     (``done``: every earlier P0/P1 item done before the repeat, ``open``: some not, ``undated``: none open
@@ -1126,9 +1156,7 @@ def recurrence_counts(con, filters):
     the filter."""
     where, params = filters.where("l")
     return fetch_df(con, f"""
-        SELECT coalesce(t.team, '(app only)') AS team,
-               CASE WHEN r.p0_p1_items = 0 THEN 'none' WHEN r.p0_p1_open > 0 THEN 'open'
-                    WHEN r.p0_p1_done_undated > 0 THEN 'undated' ELSE 'done' END AS status,
+        SELECT coalesce(t.team, '(app only)') AS team, {_RECURRENCE_STATUS_SQL} AS status,
                count(*) AS recurrences
         FROM recurrences r JOIN incidents l ON l.incident_id = r.later_id,
              unnest(CASE WHEN r.shared_teams IS NULL THEN [NULL] ELSE string_split(r.shared_teams, ', ') END) AS t(team)

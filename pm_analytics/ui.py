@@ -21,7 +21,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from pm_analytics import datasource, metrics, periods
+from pm_analytics import datasource, metrics, periods, report, targets
 from pm_analytics.charts import PLOTLY_CONFIG, clicked_incident
 from pm_analytics.filters import (
     PRESETS,
@@ -35,6 +35,7 @@ from pm_analytics.filters import (
 from pm_analytics.formatting import (
     EMPTY,
     UNKNOWN,
+    chase_text,
     escape_markdown,
     format_completed,
     format_count,
@@ -44,9 +45,11 @@ from pm_analytics.formatting import (
     highlight,
     incident_href,
     is_unknown,
+    page_href,
     safe_csv,
     safe_url,
 )
+from pm_analytics import store
 from pm_analytics.store import SCHEMA_VERSION, open_database, schema_version
 
 NAV = (
@@ -55,6 +58,7 @@ NAV = (
     ("pages/blast_radius.py", "Blast radius"),
     ("pages/action_items.py", "Action items"),
     ("pages/incidents.py", "Incidents"),
+    ("pages/teams.py", "Teams"),
     ("pages/recurring.py", "Recurring incidents"),
     ("pages/severity.py", "Severity calibration"),
     ("pages/off_hours.py", "Off-hours load"),
@@ -82,6 +86,8 @@ class View:
     link_params: dict
     # The window the overview compares with (see :func:`~pm_analytics.filters.comparison_range`).
     previous: Filters | None = None
+    # Targets and the data's first day, from pm-analytics.toml (see :mod:`pm_analytics.targets`).
+    settings: targets.ProjectSettings = targets.ProjectSettings()
 
 
 # -- data -----------------------------------------------------------------------
@@ -248,22 +254,29 @@ def _publish(keys: tuple[str, ...], wanted: dict[str, str]) -> None:
 
 
 def control(kind: str, label: str, options: list, key: str, default, **kwargs):
-    """A page's own control (``radio``, ``selectbox``, ``toggle`` or ``text_input``) kept in the URL as ``key``."""
+    """A page's own control (``radio``, ``selectbox``, ``pills`` (several choices), ``toggle`` or
+    ``text_input``) kept in the URL as ``key`` (several choices comma-separated, ``none`` for none)."""
     raw = st.query_params.get(key)
     if kind == "toggle":
         from_url = raw in ("1", "true") if raw is not None else default
     elif kind == "text_input":
         from_url = raw if raw is not None else default
+    elif kind == "pills":
+        from_url = [v for v in raw.split(",") if v in options] if raw is not None else list(default)
     else:
         from_url = raw if raw in options else default
     _seed((key,), {key: from_url})
-    widget = {"radio": st.radio, "selectbox": st.selectbox, "toggle": st.toggle, "text_input": st.text_input}[kind]
-    if kind in ("radio", "selectbox"):
-        value = widget(label, options, key=key, **kwargs)
+    if kind == "pills":
+        value = st.pills(label, options, selection_mode="multi", key=key, **kwargs)
+    elif kind in ("radio", "selectbox"):
+        value = {"radio": st.radio, "selectbox": st.selectbox}[kind](label, options, key=key, **kwargs)
     else:
-        value = widget(label, key=key, **kwargs)
+        value = {"toggle": st.toggle, "text_input": st.text_input}[kind](label, key=key, **kwargs)
     if kind == "toggle":
         text = "1" if value else None
+    elif kind == "pills":
+        value = [v for v in options if v in (value or [])]
+        text = None if value == list(default) else ",".join(value) or "none"
     else:
         text = str(value) if value not in (None, "") and value != default else None
     _publish((key,), {key: text})
@@ -301,6 +314,11 @@ def page(title: str, question: str | None, show_title: bool = True) -> View:
         loaded_at = (summary["loaded_at"] or "an unknown time")[:16].replace("T", " ")
         st.caption(f"{format_count(summary['loaded'])} post-mortems loaded from {format_count(summary['files_seen'])} "
                    f"files ({format_count(summary['rejected'])} rejected) at {loaded_at} UTC.")
+        project = targets.load(datasource.resolve().path)
+        if project.path is not None:
+            st.caption(f"Targets and settings from {escape_markdown(str(project.path))}.")
+        for problem in project.problems:
+            st.warning(escape_markdown(problem), icon=":material/settings:")
     if show_title:
         st.title(title)
         st.caption(question)
@@ -308,7 +326,7 @@ def page(title: str, question: str | None, show_title: bool = True) -> View:
         range_note(note)
     window = comparison_range(preset, filters.date_from, filters.date_to)
     previous = filters.with_dates(*window) if window else None
-    return View(version, filters, preset, as_of, link_params, previous)
+    return View(version, filters, preset, as_of, link_params, previous, project)
 
 
 def range_note(note: RangeNote) -> None:
@@ -453,10 +471,12 @@ def table(frame: pd.DataFrame, key: str, view: View, columns: dict | None = None
         shown.insert(0, "link", [incident_href(i, view.link_params) for i in shown["incident_id"]])
         config["link"] = st.column_config.LinkColumn("Incident", display_text=r"id=([^&]*)",
                                                      help="Open the incident's page")
-    order = ["link"] if "link" in shown.columns else []
+    order = ["link"] if "link" in shown.columns and "link" not in (columns or {}) else []
     if columns:
         order += [c for c in columns if c in shown.columns]
         for column, header in columns.items():
+            if header is None:
+                continue
             if isinstance(header, str):
                 config.setdefault(column, header)
             else:
@@ -479,54 +499,120 @@ def table(frame: pd.DataFrame, key: str, view: View, columns: dict | None = None
                        on_click="ignore")
 
 
+def chase_headline(summary: dict, priorities: tuple[str, ...]) -> None:
+    """One line: how many items, with how many owners, and the most overdue one."""
+    owner, days, incident_id, action_id = summary["most_overdue"]
+    st.markdown(f"**{summary['items']} overdue {'/'.join(priorities)} item{'s' if summary['items'] != 1 else ''}** "
+                f"with {summary['owners']} owner{'s' if summary['owners'] != 1 else ''}. Most overdue: "
+                f"**{escape_markdown(owner or '(no owner)')}**, {days} days "
+                f"({escape_markdown(incident_id)} {escape_markdown(action_id or '')}).")
+
+
+def team_headline(highlights: dict) -> None:
+    """The Teams page's answer in one line."""
+    if not highlights:
+        return
+    team, incidents, sev1 = highlights["most_incidents"]
+    parts = [f"Most incidents: **{escape_markdown(team)}** ({incidents}, {sev1} of them SEV1)"]
+    if "slowest_median" in highlights:
+        parts.append(f"slowest median recovery: **{escape_markdown(highlights['slowest_median'][0])}** "
+                     f"({format_minutes(highlights['slowest_median'][1])})")
+    if "worst_p90" in highlights:
+        parts.append(f"worst p90: **{escape_markdown(highlights['worst_p90'][0])}** "
+                     f"({format_minutes(highlights['worst_p90'][1])})")
+    st.markdown(" · ".join(parts) + ".")
+
+
+def chase_list(view: View, items: pd.DataFrame, total: int, priorities: tuple[str, ...]) -> None:
+    """The chase list: who to chase for what, the deciding columns first, and the same list as plain
+    text with a copy button, ready for a message."""
+    table(items, "chase", view,
+          {"priority": "Priority", "owner": "Owner", "teams": "Team", "days_overdue": "Days overdue",
+           "ticket": "Ticket", "ticket_url": st.column_config.LinkColumn("Ticket link"), "link": None,
+           "title": "Post-mortem", "action_id": "Item", "description": "Action item",
+           "due_at": st.column_config.DatetimeColumn("Due (UTC)", format="YYYY-MM-DD HH:mm")},
+          file_name="chase_list", total_rows=total, optional_columns=("owner", "teams", "ticket"),
+          full=lambda: get(view, "chase_list", view.filters, view.as_of, priorities))
+    with st.expander("Copy as text for a message"):
+        st.code(chase_text(items, view.as_of, priorities), language=None, wrap_lines=True)
+
+
+def chase_link(view: View) -> None:
+    """A link to the chase list (overdue P0/P1 items) with the view's filters."""
+    st.page_link("pages/action_items.py", label="Who to chase →", query_params=view.link_params)
+
+
+def team_table(view: View, teams: pd.DataFrame) -> None:
+    """The Teams page's table: a row per team with a link to the overview filtered to that team and its
+    incidents per quarter as small bars."""
+    shown = teams.assign(overview=[None if team == store.NO_TEAM else page_href("", {**view.link_params, "team": team})
+                                   for team in teams["team"]])
+    table(shown, "teams", view,
+          {"team": "Team", "overview": st.column_config.LinkColumn("Overview", display_text="Open ↗",
+                                                                   help="The overview filtered to this team"),
+           "incidents": "Incidents", "sev1": "SEV1",
+           "median_duration_min": "Median time to recover", "p90_duration_min": "p90 time to recover",
+           "median_time_to_detect_min": "Median time to detect", "patients_affected": "Patients affected",
+           "patients_affected_unknown": st.column_config.NumberColumn(
+               "Patients unknown", help="Incidents that did not say how many patients were affected"),
+           "patient_impact_min": "Patient impact-minutes", "overdue_p0_p1": "Overdue P0/P1 items",
+           "off_hours_share": "Off hours", "fully_reviewed_share": "Fully reviewed",
+           "incidents_per_quarter": st.column_config.BarChartColumn("Incidents per quarter", y_min=0)},
+          file_name="teams", full=lambda: teams,
+          minute_columns=("median_duration_min", "p90_duration_min", "median_time_to_detect_min"),
+          percent_columns=("off_hours_share", "fully_reviewed_share"),
+          count_columns=("patients_affected", "patient_impact_min"))
+
+
 def incident_link(view: View, incident_id: str, label: str) -> None:
     st.page_link(INCIDENT_PAGE, label=escape_markdown(label), query_params={"id": incident_id, **view.link_params})
 
 
 def metric_card(card: dict) -> None:
     """One headline number with its change against the window before, the plain verdict, and (under
-    it) which window that was and what it held.
+    it) which window that was and what it held: the wording the review report uses too
+    (:func:`pm_analytics.report.card_view`).
 
     The change is coloured only when the verdict is "improved" or "worse": a
     difference the data cannot support stays grey.
     """
-    fmt = {"count": format_count, "minutes": format_minutes, "percent": format_percent}[card["unit"]]
-    delta = None
-    change = card["change"]
-    per = " a month" if card.get("per_month") else ""
-    if card["verdict"] is not None and change is not None and not pd.isna(change) and round(change, 3) != 0:
-        sign = "+" if change > 0 else "-"
-        size = (f"{abs(change) * 100:.1f} pp" if card["unit"] == "percent"
-                else f"{abs(change):,.1f}" if card.get("per_month") else fmt(abs(change)))
-        delta = f"{sign}{size}{per} vs before"
+    shown = report.card_view(card)
     judged = card["verdict"] in (metrics.IMPROVED, metrics.WORSE)
     lower_is_better = card["unit"] != "percent"
-    window = card.get("previous_window")
-    before = ""
-    if window:
-        value = card["previous"]
-        before = (f"Before: {window[0]:%Y-%m-%d} – {window[1]:%Y-%m-%d}, "
-                  f"{fmt(value) if not is_unknown(value) else 'unknown'}")
-    st.metric(card["label"], fmt(card["value"]), delta=delta, border=True,
+    lines = [line for line in shown["lines"] if line != card["note"]]
+    st.metric(card["label"], shown["value"], delta=shown["delta"], border=True,
               delta_color=("inverse" if lower_is_better else "normal") if judged else "off",
-              help=" · ".join(x for x in (before, card.get("how")) if x) or None)
-    lines = [card["verdict"]] if card["verdict"] else []
-    if card["verdict"] is not None and delta is None and change is not None and not pd.isna(change):
-        lines.append("same as before")
-    if before:
-        lines.append(before)
-    if card.get("per_month"):
-        lines.append(card.get("how") or "compared per month")
-    elif card["verdict"] is None and card["key"] != "overdue":
-        lines.append(card.get("how") or "pick a date range to compare")
+              help=card.get("how") or None)
+    if shown["target"]:
+        word = "on target" if card.get("on_target") else "off target" if card.get("on_target") is False else ""
+        lines.append(shown["target"].replace(word, f"**{word}**", 1) if word else shown["target"])
     if card["note"]:
         lines.append(card["note"])
-    st.caption(" · ".join(lines))
+    st.caption(" · ".join(([card["verdict"]] if card["verdict"] else []) + lines))
 
 
 def text(value) -> None:
     """Post-mortem text as inert Markdown (nothing in it becomes a link, image or HTML)."""
     st.markdown(escape_markdown(value))
+
+
+def download_review(view: View) -> None:
+    """The incident review of this view's filters as one HTML file (:mod:`pm_analytics.report`), built
+    only when the button is pressed; its incidents link back to this dashboard."""
+    from pm_analytics import report
+
+    base = report.dashboard_base(st.context.url, st.get_option("server.baseUrlPath"))
+    title = f"Incident review {report.window_label(view.filters.date_from, view.filters.date_to)}"
+    # Links carry the report's "today", so an incident opens with the overdue items the report counted.
+    link_params = {**view.link_params, "as_of": view.as_of.isoformat()}
+
+    def build() -> bytes:
+        return report.review_html(_connection(view.version), view.filters, view.as_of, view.previous, title=title,
+                                  base_url=base, link_params=link_params, project=view.settings).encode("utf-8")
+
+    st.download_button("Download review", build, file_name=report.file_name(title), mime="text/html",
+                       key="review_download", on_click="ignore",
+                       help="These filters' review as one HTML file to read offline, print or send on")
 
 
 
@@ -556,28 +642,65 @@ def incident_header(detail: dict) -> None:
     st.caption(f"Source: {escape_markdown(incident['source_path'])} ({escape_markdown(incident['source_format'])})")
 
 
+def incident_banner(view: View, detail: dict) -> None:
+    """What a reviewer must see first: this incident repeats an earlier one, or P0/P1 items are overdue."""
+    for row in detail["repeats"].itertuples():
+        outcome = {metrics.RECURRENCE_STATUSES[0]: "its P0/P1 items were all done first, so the fix did not prevent this",
+                   metrics.RECURRENCE_STATUSES[1]: f"{row.p0_p1_open} of its P0/P1 items were still open when this "
+                                                   "started",
+                   metrics.RECURRENCE_STATUSES[2]: "its post-mortem had no P0/P1 items",
+                   metrics.RECURRENCE_STATUSES[3]: "its P0/P1 items were done, on a day not given"}[row.status]
+        with st.container(border=True):
+            st.markdown(f":material/repeat: **Repeats an earlier incident** "
+                        f"({escape_markdown(format_day(row.earlier_date))}): {escape_markdown(outcome)}.")
+            incident_link(view, row.earlier_id, row.earlier_title or row.earlier_id)
+    overdue = detail["overdue_p0_p1"]
+    if overdue["count"]:
+        st.warning(f"{overdue['count']} P0/P1 action item{'s are' if overdue['count'] != 1 else ' is'} overdue "
+                   f"as of {view.as_of:%Y-%m-%d} (the most by {overdue['max_days']} days): see Action items below.",
+                   icon=":material/schedule:")
+
+
 def incident_metrics(detail: dict) -> None:
+    """Time to recover first, against its severity's median; then the template's phases in the order this
+    incident went through them, each named by where it starts and ends; then blast radius and people."""
     incident = detail["incident"]
     phases = detail["phases"].set_index("metric")
+    recover = phases.loc["duration_min"]
+    impact = incident["patients_affected"] * incident["duration_min"] \
+        if not (pd.isna(incident["patients_affected"]) or pd.isna(incident["duration_min"])) else None
+    delta = None
+    if not is_unknown(recover["minutes"]) and not is_unknown(recover["severity_median"]):
+        difference = recover["minutes"] - recover["severity_median"]
+        delta = (f"{'+' if difference > 0 else '-' if difference < 0 else '±'}{format_minutes(abs(difference))} "
+                 f"vs {detail['peer_label']} median")
     cols = st.columns(4)
-    for column, metric in zip(cols * 2, ("time_to_detect_min", "time_to_respond_min", "time_to_understand_min",
-                                          "time_to_solution_min", "time_to_full_recovery_min",
-                                          "time_to_partial_recovery_min", "duration_min")):
+    with cols[0]:
+        st.metric("Time to recover", format_minutes(recover["minutes"]), delta=delta, delta_color="inverse",
+                  border=True, help=f"From the start to resolution. From {source_of(detail, 'duration_min')}.")
+        st.caption(f"start → resolved · {detail['peer_label']} median {format_minutes(recover['severity_median'])}")
+    for column, (label, value) in zip(cols[1:], (("Patients affected", incident["patients_affected"]),
+                                                 ("Clinics affected", incident["clinics_affected"]),
+                                                 ("Patient impact-minutes", impact))):
+        with column:
+            st.metric(label, format_count(value), border=True)
+    st.markdown("**Phases, in the order this incident went through them**")
+    order = detail["phase_order"]
+    for column, metric in zip([c for _ in range(0, len(order), 3) for c in st.columns(3)], order):
         row = phases.loc[metric]
         with column:
             st.metric(row["label"], format_minutes(row["minutes"]), border=True,
                       help=f"Median for {detail['peer_label']}: {format_minutes(row['severity_median'])}. "
                            f"From {source_of(detail, metric)}.")
-    impact = incident["patients_affected"] * incident["duration_min"] \
-        if not (pd.isna(incident["patients_affected"]) or pd.isna(incident["duration_min"])) else None
+            st.caption(f"{metrics.PHASE_SPANS[metric]} · {detail['peer_label']} median "
+                       f"{format_minutes(row['severity_median'])}")
     cols = st.columns(4)
-    for column, (label, value) in zip(cols * 2, (
-            ("Clinics affected", incident["clinics_affected"]), ("Providers affected", incident["providers_affected"]),
-            ("Patients affected", incident["patients_affected"]), ("Patient impact-minutes", impact),
-            ("TechOps engineers", incident["techops_engineers"]), ("Software engineers", incident["software_engineers"]),
-            ("Security engineers", incident["security_engineers"]), ("Teams involved", len(detail["teams"])))):
+    for column, (label, value) in zip(cols, (
+            ("Providers affected", incident["providers_affected"]), ("TechOps engineers", incident["techops_engineers"]),
+            ("Software engineers", incident["software_engineers"]), ("Security engineers", incident["security_engineers"]))):
         with column:
             st.metric(label, format_count(value), border=True)
+    st.caption(f"Teams involved: {len(detail['teams'])}.")
 
 
 def incident_sources(detail: dict) -> None:

@@ -123,12 +123,14 @@ def test_did_the_fixes_work(con):
     row = repeats.iloc[0]
     assert (row.earlier_id, row.later_id, row.shared_teams) == ("INC-A", "INC-B", "Payments")
     assert (row["items"], row.done_before, row.p0_p1_items, row.p0_p1_open) == (3, 1, 2, 1)
-    assert pd.isna(row.days_past_due) and row.status == "some P0/P1 still open"
+    assert pd.isna(row.days_past_due) and row.status == "P0/P1 still open (follow-through)"
     report = metrics.recurrence_report(con, ALL)
     assert report["total"] == 1 and report["repeats"].equals(repeats)
     assert report["by_team"].set_index("team").loc["Payments"].to_dict() == {
-        "all P0/P1 done before it": 0, "some P0/P1 still open": 1, "no P0/P1 items": 0,
+        "fix did not prevent it (P0/P1 all done)": 0, "P0/P1 still open (follow-through)": 1, "no P0/P1 items": 0,
         "P0/P1 done, date unknown": 0, "recurrences": 1}
+    assert report["answer"] == ("0 repeats happened although the earlier P0/P1 items were done (the fix did not "
+                                "prevent it); 1 while they were still open (follow-through).")
     assert metrics.recurrence_report(con, ALL, limit=0)["total"] == 1  # a page shows the first rows, counts all
     assert metrics.recurrences(con, Filters(severities=("SEV1",))).empty  # the repeat (B) is a SEV2
 
@@ -241,3 +243,10 @@ def test_search_reads_wildcard_characters_as_written(con, search):
     """As LIKE wildcards these would match A's title, A's id and C's title; searched as written, nothing."""
     assert metrics.search(con, ALL, search).empty
     assert metrics.incident_count(con, ALL, search=search) == 0
+
+
+def test_fixes_answer_says_each_outcome_plainly():
+    assert metrics.fixes_answer({"done": 1, "open": 3, "none": 2}) == (
+        "1 repeat happened although the earlier P0/P1 items were done (the fix did not prevent it); "
+        "3 while they were still open (follow-through); 2 after a post-mortem with no P0/P1 items.")
+    assert metrics.fixes_answer({}) == "No incident in these filters repeats an earlier one."

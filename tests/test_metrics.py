@@ -4,7 +4,7 @@ E is a drill: it must never appear in a statistic.
 """
 
 import math
-from datetime import date
+from datetime import date, datetime
 
 import numpy as np
 import pandas as pd
@@ -406,3 +406,92 @@ def test_compare_counts_normal_approximation_matches_the_exact_test_for_large_co
     assert metrics.compare_counts(520, 580)["p_value"] == pytest.approx(exact, rel=0.02)
     assert metrics.compare_counts(560, 540)["verdict"] == "no clear change"
     assert metrics.compare_counts(450, 650)["verdict"] == "improved"
+
+
+# -- teams --------------------------------------------------------------------
+
+def test_team_table_against_hand_computed_numbers(con):
+    """B counts for Payments and for Platform; D has no team; E is a drill. Worked out on paper:
+    Payments (A, B): durations 80, 160 -> median 120, p90 80 + 0.9 * 80 = 152; detect 10, 30 -> 20;
+    patients 1000 + unknown; impact 1000 * 80; B's P0 overdue; none off hours; A fully reviewed.
+    Platform (B, C): durations 160, 50 -> median 105, p90 50 + 0.9 * 110 = 149; C starts on a Saturday."""
+    table = metrics.team_table(con, ALL, AS_OF).set_index("team")
+    assert list(table.index) == ["Payments", "Platform", "(no team)"]
+    payments, platform, no_team = table.loc["Payments"], table.loc["Platform"], table.loc["(no team)"]
+    assert (payments.incidents, payments.sev1, payments.median_duration_min, payments.p90_duration_min) == (2, 1, 120, 152)
+    assert (payments.median_time_to_detect_min, payments.patients_affected, payments.patients_affected_unknown) == (20, 1000, 1)
+    assert (payments.patient_impact_min, payments.overdue_p0_p1) == (80_000, 1)
+    assert (payments.off_hours_share, payments.fully_reviewed_share) == (0.0, 0.5)
+    assert (platform.incidents, platform.sev1, platform.median_duration_min, platform.p90_duration_min) == (2, 0, 105, 149)
+    assert (platform.median_time_to_detect_min, platform.patients_affected, platform.patient_impact_min) == (30, 200, 10_000)
+    assert (platform.overdue_p0_p1, platform.off_hours_share, platform.fully_reviewed_share) == (1, 0.5, 0.0)
+    assert math.isnan(no_team.median_duration_min) and math.isnan(no_team.patient_impact_min)  # D never resolved
+    assert (no_team.patients_affected, no_team.patients_affected_unknown, no_team.off_hours_share) == (0, 0, 1.0)
+    # The fixture's incidents run from 2025 Q1 to 2025 Q2 (D, 5 April).
+    assert table["incidents_per_quarter"].to_dict() == {"Payments": [2, 0], "Platform": [2, 0], "(no team)": [0, 1]}
+
+
+def test_team_highlights_name_the_busiest_and_the_slowest_team():
+    import pandas as pd
+
+    teams = pd.DataFrame({"team": ["A", "B", "C", "(no team)"], "incidents": [9, 9, 4, 20], "sev1": [1, 3, 0, 9],
+                          "median_duration_min": [100.0, 90.0, 500.0, 999.0],
+                          "p90_duration_min": [300.0, float("nan"), 900.0, 999.0]})
+    # B ties A on incidents with more SEV1s; C (4 incidents) is too small to be called slowest; no team is no team.
+    assert metrics.team_highlights(teams) == {"most_incidents": ("B", 9, 3), "slowest_median": ("A", 100.0),
+                                              "worst_p90": ("A", 300.0)}
+    assert metrics.team_highlights(teams.iloc[:0]) == {}
+
+
+def test_team_table_of_one_team_and_of_nothing(con):
+    only = metrics.team_table(con, Filters(teams=("Platform",)), AS_OF)
+    assert list(only["team"]) == ["Platform"] and only["incidents"].tolist() == [2]
+    assert metrics.team_table(con, NOTHING, AS_OF).empty
+    assert metrics.quarter_starts(date(2025, 11, 30), date(2026, 4, 1)) == [
+        date(2025, 10, 1), date(2026, 1, 1), date(2026, 4, 1)]
+
+
+# -- the chase list -----------------------------------------------------------
+
+def test_chase_list_is_p0_p1_by_default_with_the_deciding_columns_first(con):
+    """On 2025-05-03 only B's P0 (due 2025-01-22) of the P0/P1 items is open and late: 101 days."""
+    chase = metrics.chase_list(con, ALL, AS_OF)
+    assert list(chase.columns[:6]) == ["priority", "owner", "teams", "days_overdue", "ticket", "ticket_url"]
+    assert chase[["incident_id", "priority", "owner", "teams", "days_overdue"]].values.tolist() == [
+        ["INC-B", "P0", "Owner AI1", "Payments, Platform", 101]]
+    assert metrics.chase_summary(con, ALL, AS_OF) == {"items": 1, "owners": 1,
+                                                     "most_overdue": ("Owner AI1", 101, "INC-B", "AI1")}
+    assert metrics.chase_summary(con, ALL, AS_OF, ("P2",))["most_overdue"] == ("Owner AI3", 85, "INC-A", "AI3")
+    assert metrics.chase_summary(con, NOTHING, AS_OF) == {"items": 0, "owners": 0, "most_overdue": None}
+
+
+def test_chase_list_groups_by_team_then_owner_with_no_team_last(con):
+    """A day later D's P2 is late too (1 day); A's P2 has been late since 2025-02-07 (86 days)."""
+    chase = metrics.chase_list(con, ALL, date(2025, 5, 4), ("P0", "P1", "P2"))
+    assert chase[["incident_id", "priority", "teams", "days_overdue"]].fillna("-").values.tolist() == [
+        ["INC-A", "P2", "Payments", 86], ["INC-B", "P0", "Payments, Platform", 102], ["INC-D", "P2", "-", 1]]
+    assert metrics.chase_list(con, ALL, AS_OF, ()).empty
+
+
+# -- the incident page ----------------------------------------------------------
+
+def test_incident_detail_says_it_repeats_and_what_is_overdue(con):
+    """B repeats A while A's P1 was still open; B's own P0 (due 2025-01-22) is 101 days late on AS_OF."""
+    detail = metrics.incident_detail(con, "INC-B", AS_OF)
+    repeats = detail["repeats"]
+    assert repeats[["earlier_id", "status"]].values.tolist() == [["INC-A", metrics.RECURRENCE_STATUSES[1]]]
+    assert detail["overdue_p0_p1"] == {"count": 1, "max_days": 101}
+    first = metrics.incident_detail(con, "INC-A", AS_OF)
+    assert first["repeats"].empty and first["overdue_p0_p1"] == {"count": 0, "max_days": None}
+
+
+def test_phases_in_the_order_the_incident_went_through_them():
+    at = {"detected_at": datetime(2025, 1, 1, 10, 10), "responded_at": datetime(2025, 1, 1, 10, 15),
+          "understood_at": datetime(2025, 1, 1, 11, 0), "partially_recovered_at": datetime(2025, 1, 1, 10, 40),
+          "solution_at": datetime(2025, 1, 1, 11, 30), "resolved_at": datetime(2025, 1, 1, 12, 0)}
+    assert metrics._phase_order(at) == ["time_to_detect_min", "time_to_respond_min", "time_to_partial_recovery_min",
+                                        "time_to_understand_min", "time_to_solution_min", "time_to_full_recovery_min"]
+    # Unknown moments keep the template's place: partial recovery comes after understanding there.
+    assert metrics._phase_order({**at, "partially_recovered_at": None}) == [
+        "time_to_detect_min", "time_to_respond_min", "time_to_understand_min", "time_to_partial_recovery_min",
+        "time_to_solution_min", "time_to_full_recovery_min"]

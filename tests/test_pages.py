@@ -4,13 +4,17 @@ Numbers are checked in test_metrics.py; here: the page renders, filters change w
 land in the URL, a URL's filters are applied, links go to incident pages, empty states are clear.
 """
 
+import os
 import re
 import threading
+from datetime import date
 from pathlib import Path
 
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
+
+from pm_analytics import metrics
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
@@ -18,8 +22,9 @@ DATA = ROOT / "data"
 AS_OF = "2026-11-26"
 PAGES = ["app.py", "pages/response_times.py", "pages/blast_radius.py", "pages/action_items.py",
          "pages/incidents.py", "pages/incident.py", "pages/recurring.py", "pages/severity.py", "pages/off_hours.py",
-         "pages/reviews.py", "pages/search.py", "pages/data_quality.py"]
-WITHOUT_CHARTS = {"pages/incident.py", "pages/data_quality.py", "pages/incidents.py", "pages/search.py"}
+         "pages/reviews.py", "pages/search.py", "pages/data_quality.py", "pages/teams.py"]
+WITHOUT_CHARTS = {"pages/incident.py", "pages/data_quality.py", "pages/incidents.py", "pages/search.py",
+                  "pages/teams.py"}
 KNOWN_ID = "INC-2025-122"
 
 
@@ -261,7 +266,10 @@ def test_recurring_page_lists_repeats_linking_to_incidents():
     at = run("pages/recurring.py", range="all")
     repeats = at.dataframe[0].value
     assert len(repeats) > 0 and repeats["link"].str.startswith("incident?id=").all()
-    assert set(repeats["status"]) <= {"all P0/P1 done before it", "some P0/P1 still open", "no P0/P1 items"}
+    assert set(repeats["status"]) <= set(metrics.RECURRENCE_STATUSES)
+    answer = next(m.value for m in at.markdown if m.value.startswith("**Did the earlier fixes work?**"))
+    done = (repeats["status"] == metrics.RECURRENCE_STATUSES[0]).sum()
+    assert f"{done} repeat{'s' if done != 1 else ''} happened although the earlier P0/P1 items were done" in answer
 
 
 def test_severity_page_lists_incidents_that_look_off():
@@ -344,6 +352,125 @@ def test_a_load_runs_once_and_a_reload_finishes_without_the_viewer_who_asked(tmp
     assert all(t.daemon for t in threading.enumerate() if t.name == "pm-analytics-load"), "stopping never waits"
     assert ui._start_or_join_load(source, reload=False) is None
     ui._load_state.clear()
+
+
+def test_teams_page_lists_every_team_sorted_and_links_to_the_overview():
+    at = run("pages/teams.py", range="all")
+    table = at.dataframe[0].value
+    expected = ui_get_team_table("all")
+    assert table["team"].tolist() == expected["team"].tolist()
+    assert table["incidents"].tolist() == sorted(table["incidents"].tolist(), reverse=True)
+    first = table.iloc[0]
+    assert first["overview"].startswith("./?") and f"team={first['team'].replace(' ', '%20')}" in first["overview"]
+    assert "range=all" in first["overview"]
+    at.selectbox(key="sort").set_value("p90_duration_min").run()
+    assert at.query_params["sort"] == "p90_duration_min"
+    resorted = at.dataframe[0].value
+    assert resorted["team"].iloc[0] == expected.sort_values("p90_duration_min", ascending=False)["team"].iloc[0]
+    assert "counts once for each of them" in " ".join(c.value for c in at.caption)
+
+
+def sample_query(name: str, *args, **kwargs):
+    """``metrics.<name>`` on a load of the sample of its own (a page's answer, computed apart from the page)."""
+    import duckdb
+
+    from pm_analytics.load import load_into
+
+    db = Path(os.environ["PM_ANALYTICS_CACHE"]) / "check.duckdb"
+    if not db.exists():
+        load_into([DATA], db)
+    with duckdb.connect(str(db), read_only=True) as con:
+        return getattr(metrics, name)(con, *args, **kwargs)
+
+
+def ui_get_team_table(preset: str):
+    from pm_analytics.filters import from_query_params
+
+    filters, _ = from_query_params({"range": preset}, date.fromisoformat(AS_OF))
+    return sample_query("team_table", filters, date.fromisoformat(AS_OF))
+
+
+def test_incident_page_leads_with_time_to_recover_against_its_severity():
+    at = run("pages/incident.py", id=KNOWN_ID)
+    first = at.main.metric[0]
+    detail = sample_query("incident_detail", KNOWN_ID, date.fromisoformat(AS_OF))
+    phases = detail["phases"].set_index("metric")
+    assert first.label == "Time to recover"
+    assert f"{detail['peer_label']} median" in first.proto.delta
+    labels = [m.label for m in at.main.metric[4:10]]
+    assert labels == [phases.loc[m, "label"] for m in detail["phase_order"]]
+    assert "solution → full recovery" in " ".join(c.value for c in at.main.caption)
+
+
+def test_incident_page_banners_a_repeat_and_overdue_p0_p1_items():
+    from pm_analytics.filters import Filters
+
+    repeats = sample_query("recurrences", Filters(include_excluded=True))
+    repeat = repeats.iloc[0]
+    at = run("pages/incident.py", id=repeat.later_id)
+    text = " ".join(m.value for m in at.main.markdown)
+    assert "Repeats an earlier incident" in text
+    assert any(f"id={repeat.earlier_id}" in link.proto.query_string for link in at.main.get("page_link"))
+    chase = sample_query("chase_list", Filters(include_excluded=True), date.fromisoformat(AS_OF))
+    late = chase.iloc[0].incident_id
+    late_items = chase[chase["incident_id"] == late]
+    at = run("pages/incident.py", id=late)
+    warning = " ".join(w.value for w in at.main.warning)
+    assert f"{len(late_items)} P0/P1 action item" in warning and f"{late_items['days_overdue'].max()} days" in warning
+
+
+def test_chase_list_defaults_to_p0_p1_and_copies_as_text():
+    at = run("pages/action_items.py", range="all")
+    chase = next(d.value for d in at.dataframe if "days_overdue" in d.value.columns)
+    assert list(chase.columns[:5]) == ["link", "priority", "owner", "teams", "days_overdue"]
+    assert set(chase["priority"]) <= {"P0", "P1"} and len(chase) > 0
+    text = at.code[0].value
+    assert text.startswith(f"Overdue P0/P1 action items as of {AS_OF}: {len(chase)}")
+    first = chase.iloc[0]
+    assert f"  {first['owner']}\n" in text and f"{first['days_overdue']} days overdue" in text
+    pills = at.get("button_group")[0]
+    pills.set_value(["P0", "P1", "P2"]).run()
+    assert at.query_params["priority"] == "P0,P1,P2"
+    wider = next(d.value for d in at.dataframe if "days_overdue" in d.value.columns)
+    assert len(wider) > len(chase) and "P2" in set(wider["priority"])
+
+
+def test_overview_overdue_card_links_to_the_chase_list_with_the_filters():
+    at = run("app.py", range="all", sev="SEV1")
+    link = next(l for l in at.main.get("page_link") if l.proto.label == "Who to chase →")
+    assert link.proto.page.endswith("action_items")
+    assert "range=all" in link.proto.query_string and "sev=SEV1" in link.proto.query_string
+
+
+def test_targets_from_the_settings_file_show_on_cards_and_trend_lines():
+    """The repository's pm-analytics.toml applies to the sample (nothing beside data/ overrides it)."""
+    from pm_analytics import targets
+
+    goals = targets.load(DATA)
+    assert goals.path == ROOT / "pm-analytics.toml"
+    at = run("app.py", range="all")
+    captions = " ".join(c.value for c in at.caption)
+    mttd_goal = goals.target("time_to_detect_min")
+    assert f"target ≤ {int(mttd_goal)} min)" in captions or f"(≤ {int(mttd_goal)} min)" in captions
+    at = run("pages/response_times.py", range="all")
+    trend = plotly_specs(at)[0]
+    lines = [s for s in trend["layout"]["shapes"] if s["type"] == "line"]  # not the bands behind partial periods
+    assert sorted(s["y0"] for s in lines) == sorted(goals.time_targets("duration_min").values())
+
+
+def test_a_settings_file_with_mistakes_is_reported_by_file_and_key(tmp_path, monkeypatch):
+    import shutil
+
+    folder = tmp_path / "pms"
+    folder.mkdir()
+    for path in sorted(DATA.glob("*.md"))[:3]:
+        shutil.copy(path, folder / path.name)
+    (folder / "pm-analytics.toml").write_text("[targets]\ntime_to_detect_min.p75 = 15\n", encoding="utf-8")
+    monkeypatch.setenv("PM_ANALYTICS_DATA", str(folder))
+    at = run("app.py", range="all")
+    warnings = " ".join(w.value for w in at.sidebar.warning).replace("\\", "")  # shown as escaped Markdown
+    assert f"{folder / 'pm-analytics.toml'}: targets.time_to_detect_min.p75: unknown statistic" in warnings
+    assert "target ≤" not in " ".join(c.value for c in at.caption)  # the file beside the data wins, and sets none
 
 
 def test_time_axes_span_the_whole_range_and_name_quarters_and_partial_periods():

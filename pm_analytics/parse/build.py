@@ -487,20 +487,23 @@ class _Builder:
         rows = self._timeline_rows()
         moments: list[datetime | None] = [None] * len(rows)
         first = anchor or 0
-        current_day, previous, earliest = on, None, None
+        current_day, previous, earliest, day_written = on, None, None, True
         for index in range(first, len(rows)):
             day_line, when, description, line = rows[index]
             if day_line is not None:
                 current_day = day_line if isinstance(day_line, date) else \
                     (find_month_day(day_line, current_day.year) or (current_day,))[0]
+                day_written = True
             if when is None:
                 continue
             try:
-                at, current_day, backwards = self._timeline_moment(when, zone, current_day, previous, earliest,
-                                                                   dated=day_line is not None)
+                at, day, backwards = self._timeline_moment(when, zone, current_day, previous, earliest,
+                                                           dated=day_line is not None, written=day_written)
             except ValueError as exc:
                 self.warn("timeline", f"row {index + 1}: {exc}", line)
                 continue
+            day_written = self._carries_date(when, current_day.year) or day_written and day == current_day
+            current_day = day
             if backwards and index not in self._posted:
                 self.warn("timeline", f"row {index + 1} ({description[:40]!r}) is earlier than the row before it", line)
             moments[index] = at
@@ -526,13 +529,26 @@ class _Builder:
                                                    "timeline rows", f"{sum(m is not None for m in moments)} rows with a time")
         return [TimelineEvent(seq=i + 1, at=moments[i], description=row[2]) for i, row in enumerate(rows)]
 
+    def _carries_date(self, when: Any, year: int) -> bool:
+        """Whether a timeline row's time is written with its day (``2025-05-02 10:46``, ``Oct 21 18:46``)."""
+        if isinstance(when, datetime):
+            return True
+        if not isinstance(when, str):
+            return False
+        text, day_first = clean(when), self.raw.day_first
+        return bool(find_date(text[:200], day_first) or find_month_day(text[:40], year, day_first) and
+                    (text[:1].isalpha() or "/" in text[:6]))
+
     def _timeline_moment(self, when: Any, zone: Zone, day: date, previous: datetime | None,
-                         first: datetime | None = None, dated: bool = False) -> tuple[datetime, date, bool]:
+                         first: datetime | None = None, dated: bool = False, written: bool = True
+                         ) -> tuple[datetime, date, bool]:
         """The UTC moment of a timeline row, the day later rows continue from, and whether the row goes
         back in time. A bare clock time earlier than the previous row is the next day when that is the
-        shorter step (23:50 -> 00:10), else the same day, out of order (10:05 -> 09:58); after a midnight,
-        a late clock time may be the day before (00:05 -> 23:58), never before the first row. A row under
-        its own date line (``dated``) stays on that day."""
+        shorter step (23:50 -> 00:10), else the same day, out of order (10:05 -> 09:58); a later clock
+        time is the same day, except after a midnight no date line or row wrote (not ``written``): there it
+        may be the day before (00:05 -> 23:58), never before the first row. A row under its own date line
+        (``dated``) stays on that day. On the night clocks go back, a clock time earlier than the previous
+        row is in the repeated hour when that is after the previous row (01:55 -> 01:45)."""
         day_first = self.raw.day_first
         if isinstance(when, datetime):
             moment = parse_timestamp(when, zone, day)
@@ -540,14 +556,14 @@ class _Builder:
         if isinstance(when, int) and not isinstance(when, bool):
             raise ValueError(f"'{when}' is not a time (quote clock times in YAML: \"08:40\")")
         text = clean(when)
-        if find_date(text[:200], day_first) or find_month_day(text[:40], day.year, day_first) and \
-                (text[:1].isalpha() or "/" in text[:6]):
-            moment = parse_timestamp(text, zone, day, day_first=day_first)
+        if self._carries_date(text, day.year):
+            moment = self._repeated_if_forward(text, zone, day, previous)
             return moment, moment.astimezone(_own_zone(text) or zone).date() if False else \
                 moment.astimezone(zone.tz).date(), previous is not None and moment < previous
-        moment = parse_timestamp(text, zone, day, day_first=day_first)
+        moment = self._repeated_if_forward(text, zone, day, previous)
         if previous is None or dated or moment >= previous and (
-                moment - previous <= timedelta(hours=12) or first is None or moment - timedelta(days=1) < first):
+                written or moment - previous <= timedelta(hours=12) or first is None or
+                moment - timedelta(days=1) < first):
             return moment, day, previous is not None and moment < previous
         candidates = [(moment, day)]
         for shift in (-1, 1):
@@ -565,6 +581,16 @@ class _Builder:
                 best_forward[0] - previous <= previous - best_backward[0]:
             return best_forward[0], best_forward[1], False
         return best_backward[0], best_backward[1], True
+
+    def _repeated_if_forward(self, text: str, zone: Zone, day: date, previous: datetime | None) -> datetime:
+        """The clock time on ``day``; its second occurrence (clocks gone back) when only that is not
+        before ``previous``."""
+        moment = parse_timestamp(text, zone, day, day_first=self.raw.day_first)
+        if previous is not None and moment < previous:
+            repeated = parse_timestamp(text, zone, day, fold=1, day_first=self.raw.day_first)
+            if repeated >= previous:
+                return repeated
+        return moment
 
     def _raw_moment(self, key: str, zone: Zone, on: date, after: datetime | None = None) -> datetime | None:
         """A ``started_at``/``resolved_at`` field; a bare clock time before ``after`` is the clock's second
@@ -658,7 +684,7 @@ class _Builder:
         if prose_end is not None:
             resolved_c.append((prose_end, PROSE, self.raw.source_of("prose.resolved_at")))
         resolved_c.extend(_next_day_if_before(prose.get("resolved", [])[-1:], started))
-        resolved_pick = self._strongest([c for c in resolved_c if started is None or c[0] > started], last=True)
+        resolved_pick = self._strongest([c for c in resolved_c if started is None or c[0] >= started], last=True)
         if resolved_pick is None and resolved_c and started is not None:
             bad = self._strongest(resolved_c, last=True)
             if bad[0] < started:
@@ -900,8 +926,8 @@ class _Builder:
         if rows is None:
             return []
         if isinstance(rows, dict):
-            rows = [dict(r, priority=r.get("priority", p)) if isinstance(r, dict) else {"description": r, "priority": p}
-                    for p, group in rows.items() for r in (group or [])]
+            rows = [_grouped_item(r, p) for p, group in rows.items()
+                    for r in (group if isinstance(group, list) else [group] if group is not None else [])]
         if not isinstance(rows, list):
             self.warn("action_items", "action_items should be a list; ignored")
             return []
@@ -915,7 +941,7 @@ class _Builder:
         items: list[ActionItem] = []
         for seq, row in enumerate(rows, start=1):
             if not isinstance(row, dict):
-                row = action_from_text(str(row)) or {}
+                row = (action_from_text(str(row)) if row is not None else None) or {}
             line = row.get("line")
             description = clean(row.get("description") or row.get("action") or row.get("title") or "")
             if not description:
@@ -1003,6 +1029,13 @@ class _Builder:
             names.append(f"{label} (placeholder)" if attr in inc.placeholder_fields else label)
         if names:
             self.warn(None, "not filled in: " + ", ".join(names))
+
+
+def _grouped_item(row: Any, priority: Any) -> dict:
+    """An item under its priority (``P1: [...]``): a mapping, or a line read as a flat list's line is."""
+    if not isinstance(row, dict):
+        row = (action_from_text(str(row)) if row is not None else None) or {"description": row}
+    return dict(row, priority=row.get("priority", priority))
 
 
 def _row_date(when: Any, zone: Zone, day_first: bool | None = None) -> date | None:

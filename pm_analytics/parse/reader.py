@@ -319,6 +319,9 @@ class _Reader:
         self._flush_prose()
         if self.section.name == "timeline" and level > self.section.level and self._timeline_heading(block):
             return
+        # A bold or plain timeline title ranks no higher than the ``### 2025-05-02`` day lines under it.
+        if self.section.name == "timeline" and self.section.level == BOLD_LEVEL and self._day_heading(block):
+            return
         self._close_pending()
         found = section_for_title(title)
         if found is not None and self.section.name == "timeline" and level > self.section.level \
@@ -367,6 +370,11 @@ class _Reader:
             self._close_pending()
             self.pending = {"time": split[0], "event": split[1], "line": block.line, "heading": True}
             return True
+        return self._day_heading(block)
+
+    def _day_heading(self, block: Block) -> bool:
+        """A heading in the timeline that is a day (``### 2019-10-21``, ``**May 2, 2025**``), the day of
+        the rows after it; True when it was one."""
         day = find_date(block.text, self.doc.day_first)
         if day is not None and len(block.text) - (day[2] - day[1]) < 25:
             self._close_pending()
