@@ -23,9 +23,10 @@ else:
             if card["key"] == "overdue":
                 ui.chase_link(view)
     ui.excluded_note(view)
+    ui.download_review(view)
 
     counts = ui.get(view, "incident_counts", view.filters, "month", "severity")
-    ui.chart(charts.incidents_per_period(counts, "month"), "incidents_per_month")
+    ui.chart(charts.incidents_per_period(counts, "month", ui.span(view)), "incidents_per_month")
 
     st.subheader("The five most harmful incidents")
     st.caption("Ranked by patient impact-minutes: patients affected × time to recover.")

@@ -961,11 +961,18 @@ def recurrences(con, filters: Filters, limit: int | None = None, later_id: str |
     ``RECURRENCE_TEXT_SIMILARITY`` alike, same team or app), newest first (the first ``limit``), with
     the earlier incident's action items as of the later start: done before it, P0/P1 still open, and
     how many days past due the most overdue open P0/P1 was. ``status`` says whether every P0/P1 item was
-    done before the repeat; ``incident_id`` is the repeat's (what a row links to)."""
+    done before the repeat; ``incident_id`` is the repeat's (what a row links to). Why it reads as a
+    repeat: ``shared_terms``, the words that weigh most in both post-mortems (comma-separated), and
+    ``shared_with``, the teams they share, else the apps ("app: ...")."""
     rows = store.recurrence_rows(con, filters, limit, later_id)
     status = np.select([rows["p0_p1_items"] == 0, rows["p0_p1_open"] > 0, rows["p0_p1_done_undated"] > 0],
                        [RECURRENCE_STATUSES[2], RECURRENCE_STATUSES[1], RECURRENCE_STATUSES[3]], RECURRENCE_STATUSES[0])
-    return rows.assign(status=pd.Series(status, index=rows.index, dtype="object"), incident_id=rows["later_id"])
+    shared_with = [teams if isinstance(teams, str) else f"app: {apps}"
+                   for teams, apps in zip(rows["shared_teams"], rows["shared_apps"])]
+    return rows.assign(status=pd.Series(status, index=rows.index, dtype="object"), incident_id=rows["later_id"],
+                       shared_terms=pd.Series([", ".join(terms) for terms in rows["shared_terms"]], index=rows.index,
+                                              dtype="object"),
+                       shared_with=pd.Series(shared_with, index=rows.index, dtype="object"))
 
 
 def recurrence_report(con, filters: Filters, limit: int | None = None) -> dict:
@@ -1088,6 +1095,17 @@ def waiting_report(con, filters: Filters, as_of: date, limit: int | None = None)
     waiting = waiting_for_review(con, filters, as_of, limit)
     total = _total(waiting, limit, lambda: store.waiting_count(con, filters))
     return {"waiting": waiting, "total": total}
+
+
+def search_outside_range(con, filters: Filters, query: str) -> dict:
+    """What the filter's date range hides from a search: ``matches`` and ``post_mortems`` outside it (the
+    other filters kept), for the search page to say so."""
+    if not query or not query.strip():
+        return {"matches": 0, "post_mortems": 0}
+    everywhere = replace(filters, include_excluded=True)
+    all_time = store.search_count(con, everywhere.with_dates(None, None), query.strip())
+    in_range = store.search_count(con, everywhere, query.strip())
+    return {"matches": all_time[0] - in_range[0], "post_mortems": all_time[1] - in_range[1]}
 
 
 def search(con, filters: Filters, query: str, limit: int = 200) -> pd.DataFrame:

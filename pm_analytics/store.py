@@ -22,7 +22,7 @@ import pyarrow as pa
 
 from pm_analytics.schema import INCIDENT_COLUMNS, Incident, Problem
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 TABLES: dict[str, str] = {
     "incidents": """
@@ -92,13 +92,16 @@ TABLES: dict[str, str] = {
         similarity DOUBLE NOT NULL,
         text_similarity DOUBLE NOT NULL,
         shared_team BOOLEAN NOT NULL,
-        shared_app BOOLEAN NOT NULL
+        shared_app BOOLEAN NOT NULL,
+        shared_terms VARCHAR[] NOT NULL
     """,
     "recurrences": """
         earlier_id VARCHAR NOT NULL,
         later_id VARCHAR NOT NULL,
         text_similarity DOUBLE NOT NULL,
         shared_teams VARCHAR,
+        shared_apps VARCHAR,
+        shared_terms VARCHAR[] NOT NULL,
         items INTEGER NOT NULL,
         done_before INTEGER NOT NULL,
         p0_p1_items INTEGER NOT NULL,
@@ -690,18 +693,30 @@ def incident_count(con, filters, search: str | None = None) -> int:
         return cur.execute(f"SELECT count(*) FROM incidents i WHERE {where}", params).fetchone()[0]
 
 
-def insight_inputs(con):
-    """What the text model reads: per incident its start (for time order) and text (the title,
-    counted twice as it names the incident best, the impact summary, what went wrong, why); and its
-    teams and apps."""
+def insight_inputs(con, boilerplate_post_mortems: int):
+    """What the text model reads: per incident its start (for time order) and text: the title,
+    counted twice as it names the incident best, the impact summary, then what went wrong, why, the
+    timeline's events and the action items, leaving out any of these written word for word (case and
+    punctuation aside) in ``boilerplate_post_mortems`` or more post-mortems: a sentence many
+    post-mortems share is a habit of writing, not what happened. The cause, the fix and the follow-ups
+    are what make two post-mortems the same failure; what went well and where we got lucky are left
+    out, as they describe the response, which unrelated incidents share. Also each incident's teams
+    and apps."""
     with cursor(con) as cur:
         documents = cur.execute("""
+            WITH parts AS (
+                SELECT incident_id, 1 AS part, kind, seq, text FROM findings WHERE kind IN ('went_wrong', 'why')
+                UNION ALL SELECT incident_id, 2, '', seq, description FROM timeline_events
+                UNION ALL SELECT incident_id, 3, '', seq, description FROM action_items
+            ),
+            keyed AS (SELECT *, trim(regexp_replace(lower(text), '[^a-z0-9]+', ' ', 'g')) AS sentence FROM parts),
+            boilerplate AS (SELECT sentence FROM keyed GROUP BY sentence HAVING count(DISTINCT incident_id) >= ?),
+            kept AS (SELECT k.incident_id, string_agg(k.text, ' ' ORDER BY k.part, k.kind, k.seq) AS body
+                     FROM keyed k ANTI JOIN boilerplate b ON b.sentence = k.sentence GROUP BY k.incident_id)
             SELECT i.incident_id, coalesce(i.started_at, CAST(i.incident_date AS TIMESTAMPTZ)) AS started,
-                   concat_ws(' ', i.title, i.title, i.impact_summary,
-                             (SELECT string_agg(f.text, ' ' ORDER BY f.kind, f.seq) FROM findings f
-                              WHERE f.incident_id = i.incident_id AND f.kind IN ('went_wrong', 'why'))) AS text
-            FROM incidents i ORDER BY i.incident_id
-        """).df()
+                   concat_ws(' ', i.title, i.title, i.impact_summary, kept.body) AS text
+            FROM incidents i LEFT JOIN kept ON kept.incident_id = i.incident_id ORDER BY i.incident_id
+        """, [boilerplate_post_mortems]).df()
         teams = cur.execute("SELECT incident_id, team FROM incident_teams").df()
         apps = cur.execute("SELECT incident_id, concat_ws(' ', audience, platform) AS app FROM affected_apps").df()
     return documents, teams, apps
@@ -1036,7 +1051,7 @@ def related_for(con, incident_id: str):
     """One incident's related incidents (both directions) with their titles, dates and severities."""
     return fetch_df(con, """
         SELECT r.related_id AS incident_id, o.title, o.incident_date, o.severity, r.direction, r.rank,
-               r.similarity, r.text_similarity, r.shared_team, r.shared_app
+               r.similarity, r.text_similarity, r.shared_team, r.shared_app, r.shared_terms
         FROM related_incidents r JOIN incidents o ON o.incident_id = r.related_id
         WHERE r.incident_id = ?
         ORDER BY r.direction, r.rank
@@ -1067,13 +1082,14 @@ def canonicalise_names(con) -> None:
 def derive_recurrences(con, text_similarity: float) -> None:
     """Fill ``recurrences`` from ``related_incidents`` (once per load, not per page run): each
     (earlier, later) related pair at least ``text_similarity`` alike that shares a team or an app, the
-    teams they share, and the earlier incident's action items as of the later one's start (items
-    won't fix left out). Dates are UTC dates, whatever the machine's time zone."""
+    teams and apps they share and the terms that make them alike, and the earlier incident's action
+    items as of the later one's start (items won't fix left out). Dates are UTC dates, whatever the
+    machine's time zone."""
     with cursor(con) as cur:
         cur.execute("""
             INSERT INTO recurrences
             WITH pairs AS (
-                SELECT r.incident_id AS earlier_id, r.related_id AS later_id, r.text_similarity,
+                SELECT r.incident_id AS earlier_id, r.related_id AS later_id, r.text_similarity, r.shared_terms,
                        l.incident_date AS later_date
                 FROM related_incidents r JOIN incidents l ON l.incident_id = r.related_id
                 WHERE r.direction = 'later' AND r.text_similarity >= ? AND (r.shared_team OR r.shared_app)
@@ -1082,6 +1098,14 @@ def derive_recurrences(con, text_similarity: float) -> None:
                 SELECT p.earlier_id, p.later_id, string_agg(DISTINCT te.team, ', ' ORDER BY te.team) AS shared_teams
                 FROM pairs p JOIN incident_teams te ON te.incident_id = p.earlier_id
                 JOIN incident_teams tl ON tl.incident_id = p.later_id AND tl.team = te.team
+                GROUP BY ALL
+            ),
+            apps AS (
+                SELECT p.earlier_id, p.later_id, string_agg(DISTINCT concat_ws(' ', ae.audience, ae.platform), ', '
+                                                            ORDER BY concat_ws(' ', ae.audience, ae.platform)) AS shared_apps
+                FROM pairs p JOIN affected_apps ae ON ae.incident_id = p.earlier_id
+                JOIN affected_apps al ON al.incident_id = p.later_id
+                     AND concat_ws(' ', al.audience, al.platform) = concat_ws(' ', ae.audience, ae.platform)
                 GROUP BY ALL
             ),
             items AS (
@@ -1098,10 +1122,11 @@ def derive_recurrences(con, text_similarity: float) -> None:
                 FROM pairs p JOIN action_items a ON a.incident_id = p.earlier_id AND a.status <> 'wontfix'
                 GROUP BY ALL
             )
-            SELECT p.earlier_id, p.later_id, p.text_similarity, shared.shared_teams,
+            SELECT p.earlier_id, p.later_id, p.text_similarity, shared.shared_teams, apps.shared_apps, p.shared_terms,
                    coalesce(items.items, 0), coalesce(items.done_before, 0), coalesce(items.p0_p1_items, 0),
                    coalesce(items.p0_p1_open, 0), coalesce(items.p0_p1_done_undated, 0), items.days_past_due
-            FROM pairs p LEFT JOIN shared USING (earlier_id, later_id) LEFT JOIN items USING (earlier_id, later_id)
+            FROM pairs p LEFT JOIN shared USING (earlier_id, later_id) LEFT JOIN apps USING (earlier_id, later_id)
+            LEFT JOIN items USING (earlier_id, later_id)
             ORDER BY p.earlier_id, p.later_id
         """, [text_similarity])
 
@@ -1115,8 +1140,8 @@ def recurrence_rows(con, filters, limit: int | None = None, later_id: str | None
     return fetch_df(con, f"""
         SELECT r.earlier_id, e.title AS earlier_title, e.incident_date AS earlier_date,
                r.later_id, l.title AS later_title, l.incident_date AS later_date, l.severity AS later_severity,
-               r.text_similarity, r.shared_teams, r.items, r.done_before, r.p0_p1_items, r.p0_p1_open,
-               r.p0_p1_done_undated, r.days_past_due
+               r.text_similarity, r.shared_teams, r.shared_apps, r.shared_terms, r.items, r.done_before,
+               r.p0_p1_items, r.p0_p1_open, r.p0_p1_done_undated, r.days_past_due
         FROM recurrences r
         JOIN incidents l ON l.incident_id = r.later_id
         JOIN incidents e ON e.incident_id = r.earlier_id
@@ -1317,11 +1342,12 @@ def waiting_count(con, filters) -> int:
         """, params).fetchone()[0]
 
 
-def search_matches(con, filters, search: str, limit: int):
-    """Where ``search`` occurs (case-insensitive) in matching post-mortems: incident, field and text."""
+def _search_hits(filters, search: str) -> tuple[str, list]:
+    """The CTEs ``chosen`` (matching post-mortems) and ``hits`` (each place ``search`` occurs), and their
+    parameters: shared by the search and its count."""
     where, params = filters.where()
     like, pattern = _like(search)
-    return fetch_df(con, f"""
+    return f"""
         WITH chosen AS (SELECT i.incident_id, i.title, i.incident_date, i.impact_summary FROM incidents i WHERE {where}),
         hits AS (
             SELECT incident_id, 'Title' AS field, 0 AS seq, title AS text FROM chosen WHERE title {like}
@@ -1333,9 +1359,24 @@ def search_matches(con, filters, search: str, limit: int):
                 FROM findings f JOIN chosen c USING (incident_id) WHERE f.text {like}
             UNION ALL SELECT a.incident_id, 'Action item ' || a.action_id, a.seq, a.description
                 FROM action_items a JOIN chosen c USING (incident_id) WHERE a.description {like}
-        )
+        )""", params + [pattern] * 4
+
+
+def search_matches(con, filters, search: str, limit: int):
+    """Where ``search`` occurs (case-insensitive) in matching post-mortems: incident, field and text."""
+    hits, params = _search_hits(filters, search)
+    return fetch_df(con, f"""{hits}
         SELECT h.incident_id, c.title, c.incident_date, h.field, h.text
         FROM hits h JOIN chosen c USING (incident_id)
         ORDER BY c.incident_date DESC, h.incident_id, h.field, h.seq
         LIMIT ?
-    """, params + [pattern] * 4 + [limit])
+    """, params + [limit])
+
+
+def search_count(con, filters, search: str) -> tuple[int, int]:
+    """How many places ``search`` occurs in matching post-mortems, and in how many post-mortems."""
+    hits, params = _search_hits(filters, search)
+    with cursor(con) as cur:
+        matches, post_mortems = cur.execute(f"{hits} SELECT count(*), count(DISTINCT incident_id) FROM hits",
+                                            params).fetchone()
+    return int(matches), int(post_mortems)

@@ -21,7 +21,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from pm_analytics import datasource, metrics, targets
+from pm_analytics import datasource, metrics, periods, report, targets
 from pm_analytics.charts import PLOTLY_CONFIG, clicked_incident
 from pm_analytics.filters import (
     PRESETS,
@@ -33,8 +33,11 @@ from pm_analytics.filters import (
     to_query_params,
 )
 from pm_analytics.formatting import (
+    EMPTY,
+    UNKNOWN,
     chase_text,
     escape_markdown,
+    format_completed,
     format_count,
     format_day,
     format_minutes,
@@ -414,6 +417,13 @@ def excluded_note(view: View) -> None:
         st.caption(f"{left_out} drill/test post-mortem{'s' if left_out != 1 else ''} left out of these numbers.")
 
 
+def span(view: View) -> tuple[date, date] | None:
+    """The days the view's time axes cover: its date range within the data (:func:`periods.view_span`)."""
+    choices = get(view, "filter_choices")
+    return periods.view_span(view.filters.date_from, view.filters.date_to, choices["first_date"],
+                             choices["last_date"], view.as_of)
+
+
 def chart(fig, key: str, view: View | None = None, clickable: bool = False) -> None:
     """A plotly figure with plotly's own toolbar (PNG download); clicking a point with an incident
     id as ``customdata`` opens that incident."""
@@ -430,13 +440,16 @@ def chart(fig, key: str, view: View | None = None, clickable: bool = False) -> N
 def table(frame: pd.DataFrame, key: str, view: View, columns: dict | None = None, file_name: str | None = None,
           height: int | str = "auto", minute_columns: tuple[str, ...] = (), percent_columns: tuple[str, ...] = (),
           count_columns: tuple[str, ...] = (), optional_columns: tuple[str, ...] = (), total_rows: int | None = None,
-          full: Callable[[], pd.DataFrame] | None = None, max_rows: int = MAX_TABLE_ROWS) -> None:
+          full: Callable[[], pd.DataFrame] | None = None, max_rows: int = MAX_TABLE_ROWS, period: str | None = None,
+          span: tuple[date, date] | None = None) -> None:
     """A table with a CSV download; rows with an ``incident_id`` link to the incident's page, and
     selecting a row opens it. ``columns`` maps column -> header (others are hidden).
 
     On screen, minute columns read ``1 h 05 min``, percent and count columns
-    ``83%`` and ``1,480``, all with "unknown" for an unknown value; optional
-    columns show a dash where empty. At most ``max_rows`` rows are shown; the
+    ``83%`` and ``1,480``, and any missing value reads "unknown"; optional
+    columns (a field that may be left empty) show a dash there instead (a link
+    column: nothing). With ``period``, ``period_start`` reads ``2026 Q1``
+    (``2025 Q4, Dec only`` where ``span`` covers part of it). At most ``max_rows`` rows are shown; the
     CSV (made only when asked for, from ``full()`` when given) has them all,
     with the raw numbers.
     """
@@ -446,8 +459,13 @@ def table(frame: pd.DataFrame, key: str, view: View, columns: dict | None = None
                              (format_count, count_columns)):
         for column in names:
             shown[column] = shown[column].map(formatter).astype("str")
+    if period and "period_start" in shown.columns:
+        shown["period_start"] = pd.Series(periods.labels(shown["period_start"], period, span), index=shown.index,
+                                          dtype="str")
     for column in optional_columns:
-        shown[column] = shown[column].map(lambda v: "—" if pd.isna(v) else str(v)).astype("str")
+        header = (columns or {}).get(column)
+        link = isinstance(header, dict) and header.get("type_config", {}).get("type") == "link"
+        shown[column] = shown[column].map(lambda v: ("" if link else EMPTY) if pd.isna(v) else str(v)).astype("str")
     config: dict = {}
     if "incident_id" in shown.columns:
         shown.insert(0, "link", [incident_href(i, view.link_params) for i in shown["incident_id"]])
@@ -464,6 +482,7 @@ def table(frame: pd.DataFrame, key: str, view: View, columns: dict | None = None
             else:
                 config[column] = header
     event = st.dataframe(shown, hide_index=True, column_order=order or None, column_config=config, key=key,
+                         placeholder=UNKNOWN,
                          on_select="rerun" if "incident_id" in shown.columns else "ignore",
                          selection_mode="single-row", height=height, width="stretch")
     if "incident_id" in shown.columns and event and event.selection.rows:
@@ -551,54 +570,49 @@ def incident_link(view: View, incident_id: str, label: str) -> None:
 
 def metric_card(card: dict) -> None:
     """One headline number with its change against the window before, the plain verdict, and (under
-    it) which window that was and what it held.
+    it) which window that was and what it held: the wording the review report uses too
+    (:func:`pm_analytics.report.card_view`).
 
     The change is coloured only when the verdict is "improved" or "worse": a
     difference the data cannot support stays grey.
     """
-    fmt = {"count": format_count, "minutes": format_minutes, "percent": format_percent}[card["unit"]]
-    delta = None
-    change = card["change"]
-    per = " a month" if card.get("per_month") else ""
-    if card["verdict"] is not None and change is not None and not pd.isna(change) and round(change, 3) != 0:
-        sign = "+" if change > 0 else "-"
-        size = (f"{abs(change) * 100:.1f} pp" if card["unit"] == "percent"
-                else (f"{abs(change):,.0f}" if abs(change) >= 10 else f"{abs(change):.1f}") if card.get("per_month")
-                else fmt(abs(change)))
-        delta = f"{sign}{size}{per} vs before"
+    shown = report.card_view(card)
     judged = card["verdict"] in (metrics.IMPROVED, metrics.WORSE)
     lower_is_better = card["unit"] != "percent"
-    window = card.get("previous_window")
-    before = ""
-    if window:
-        value = card["previous"]
-        before = (f"Before: {window[0]:%Y-%m-%d} – {window[1]:%Y-%m-%d}, "
-                  f"{fmt(value) if not is_unknown(value) else 'unknown'}")
-    st.metric(card["label"], fmt(card["value"]), delta=delta, border=True,
+    lines = [line for line in shown["lines"] if line != card["note"]]
+    st.metric(card["label"], shown["value"], delta=shown["delta"], border=True,
               delta_color=("inverse" if lower_is_better else "normal") if judged else "off",
-              help=" · ".join(x for x in (before, card.get("how")) if x) or None)
-    lines = [card["verdict"]] if card["verdict"] else []
-    if card["verdict"] is not None and delta is None and change is not None and not pd.isna(change):
-        lines.append("same as before")
-    if before:
-        lines.append(before)
-    if card.get("per_month"):
-        lines.append(card.get("how") or "compared per month")
-    elif card["verdict"] is None and card["key"] != "overdue":
-        lines.append(card.get("how") or "pick a date range to compare")
-    if card.get("target") is not None:
-        goal = (f"≥ {format_percent(card['target'])}" if card["unit"] == "percent"
-                else f"≤ {fmt(card['target'])}")
-        lines.append({True: f"**on target** ({goal})", False: f"**off target** (target {goal})",
-                      None: f"target {goal}"}[card["on_target"]])
+              help=card.get("how") or None)
+    if shown["target"]:
+        word = "on target" if card.get("on_target") else "off target" if card.get("on_target") is False else ""
+        lines.append(shown["target"].replace(word, f"**{word}**", 1) if word else shown["target"])
     if card["note"]:
         lines.append(card["note"])
-    st.caption(" · ".join(lines))
+    st.caption(" · ".join(([card["verdict"]] if card["verdict"] else []) + lines))
 
 
 def text(value) -> None:
     """Post-mortem text as inert Markdown (nothing in it becomes a link, image or HTML)."""
     st.markdown(escape_markdown(value))
+
+
+def download_review(view: View) -> None:
+    """The incident review of this view's filters as one HTML file (:mod:`pm_analytics.report`), built
+    only when the button is pressed; its incidents link back to this dashboard."""
+    from pm_analytics import report
+
+    base = report.dashboard_base(st.context.url, st.get_option("server.baseUrlPath"))
+    title = f"Incident review {report.window_label(view.filters.date_from, view.filters.date_to)}"
+    # Links carry the report's "today", so an incident opens with the overdue items the report counted.
+    link_params = {**view.link_params, "as_of": view.as_of.isoformat()}
+
+    def build() -> bytes:
+        return report.review_html(_connection(view.version), view.filters, view.as_of, view.previous, title=title,
+                                  base_url=base, link_params=link_params, project=view.settings).encode("utf-8")
+
+    st.download_button("Download review", build, file_name=report.file_name(title), mime="text/html",
+                       key="review_download", on_click="ignore",
+                       help="These filters' review as one HTML file to read offline, print or send on")
 
 
 
@@ -728,7 +742,7 @@ def incident_sections(view: View, detail: dict) -> None:
         if detail["reviewers"].empty:
             st.caption("No reviewers listed.")
         else:
-            st.dataframe(detail["reviewers"], hide_index=True, width="stretch", column_config={
+            st.dataframe(detail["reviewers"], hide_index=True, width="stretch", placeholder=EMPTY, column_config={
                 "name": "Reviewer", "state": "State", "reviewed_on": st.column_config.DateColumn("Date")})
     with right:
         st.subheader("Timeline")
@@ -737,6 +751,7 @@ def incident_sections(view: View, detail: dict) -> None:
             st.caption("No timeline rows.")
         else:
             st.dataframe(timeline, hide_index=True, width="stretch", column_order=["at", "description"],
+                         placeholder=UNKNOWN,
                          column_config={"at": st.column_config.DatetimeColumn(
                              f"Time ({detail['tz_label']})", format="YYYY-MM-DD HH:mm"), "description": "Event"})
     findings = detail["findings"]
@@ -754,20 +769,22 @@ def incident_sections(view: View, detail: dict) -> None:
     if items.empty:
         st.caption("No action items.")
     else:
-        st.dataframe(items.assign(ticket_url=[safe_url(u) for u in items["ticket_url"]]), hide_index=True,
-                     width="stretch",
+        st.dataframe(items.assign(ticket_url=[safe_url(u) or "" for u in items["ticket_url"]],
+                                  completed_on=[format_completed(s, d) for s, d in zip(items["status"],
+                                                                                      items["completed_on"])]),
+                     hide_index=True, width="stretch", placeholder=UNKNOWN,
                      column_order=["action_id", "priority", "description", "owner", "status", "due_at",
                                    "completed_on", "done_on_time", "overdue", "ticket", "ticket_url"],
                      column_config={"action_id": "Item", "priority": "Priority", "description": "Action item",
                                     "owner": "Owner", "status": "Status",
                                     "due_at": st.column_config.DatetimeColumn("Due (UTC)", format="YYYY-MM-DD HH:mm"),
-                                    "completed_on": st.column_config.DateColumn("Completed"),
+                                    "completed_on": "Completed",
                                     "done_on_time": st.column_config.CheckboxColumn("On time"),
                                     "overdue": st.column_config.CheckboxColumn(f"Overdue on {view.as_of:%Y-%m-%d}"),
                                     "ticket": "Ticket", "ticket_url": st.column_config.LinkColumn("Ticket link")})
     if not detail["problems"].empty:
         with st.expander(f"{len(detail['problems'])} problems found in this post-mortem's file"):
-            st.dataframe(detail["problems"], hide_index=True, width="stretch")
+            st.dataframe(detail["problems"], hide_index=True, width="stretch", placeholder=EMPTY)
 
 
 def load_counts(report: dict) -> None:
@@ -803,6 +820,23 @@ def search_results(view: View, matches: pd.DataFrame, query: str, shown: int = S
                            mime="text/csv", key="search_csv", on_click="ignore")
 
 
+def search_scope(view: View, query: str) -> None:
+    """Say which dates the search covers when the sidebar's range limits it, how many matches lie outside,
+    and offer the search over all time."""
+    filters = view.filters
+    if filters.date_from is None and filters.date_to is None:
+        return
+    outside = get(view, "search_outside_range", filters, query)
+    window = (f"{filters.date_from.isoformat() if filters.date_from else 'the first post-mortem'} – "
+              f"{filters.date_to.isoformat() if filters.date_to else 'today'}")
+    more = (f"{outside['matches']:,} more matches outside it, in {outside['post_mortems']:,} post-mortems"
+            if outside["matches"] else "no match outside it")
+    left, right = st.columns([4, 1], vertical_alignment="center")
+    left.caption(f"Searching {window} (the sidebar's date range): {more}.")
+    if outside["matches"]:
+        right.button("Search all time", key="search_all_time", on_click=_replace_range, args=({"range": "all"},))
+
+
 def _around(text: str, query: str, width: int = 160) -> str:
     """The part of ``text`` around the first match of ``query``."""
     at = str(text).lower().find(query.lower())
@@ -830,4 +864,5 @@ def related_section(view: View, incident_id: str) -> None:
                 incident_link(view, row.incident_id, f"{row.title or row.incident_id} ({format_day(row.incident_date)})")
                 shared = [w for w, flag in (("same team", row.shared_team), ("same app", row.shared_app)) if flag]
                 st.caption(f"similarity {row.similarity:.2f} (text {row.text_similarity:.2f})"
-                           + (f" · {', '.join(shared)}" if shared else ""))
+                           + (f" · {', '.join(shared)}" if shared else "")
+                           + (f" · shared words: {', '.join(row.shared_terms)}" if len(row.shared_terms) else ""))
