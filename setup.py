@@ -1,4 +1,4 @@
-"""The wheel carries the dashboard: a copy of app.py, pages/, data/ and .streamlit/config.toml.
+"""The wheel carries the dashboard: a copy of app.py, pages/, data/, .streamlit/config.toml and docs/metrics.md.
 
 They stay at the top of the repository, where Streamlit and the project's layout
 put them; when a wheel is built they are copied into ``pm_analytics/_app/``,
@@ -14,7 +14,8 @@ from setuptools.command.build_py import build_py
 
 # What the dashboard needs besides the package, relative to the repository (the sdist ships them too:
 # MANIFEST.in).
-DASHBOARD_FILES = ("app.py", "pages/*.py", "data/*", ".streamlit/config.toml")
+# docs/metrics.md is the review report's last section (pm_analytics/report.py).
+DASHBOARD_FILES = ("app.py", "pages/*.py", "data/*", ".streamlit/config.toml", "docs/metrics.md")
 
 
 class BuildWithDashboard(build_py):

@@ -227,7 +227,7 @@ def bench_size(n: int, runs: int, report: Report, work: Path, pages: bool, naive
 
     load_into([folder], db, relative_to=folder)
     con = open_database(db)
-    documents, teams, apps = insight_inputs(con)
+    documents, teams, apps = insight_inputs(con, insights.BOILERPLATE_POST_MORTEMS)
     con.close()
     workers = 2
     model_s, _ = timed(lambda: insights.text_model(documents, teams, apps, threads=workers), 1)

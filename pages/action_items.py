@@ -17,21 +17,19 @@ ui.table(by_priority, "by_priority", view,
          file_name="action_items_by_priority", percent_columns=("completion_rate", "on_time_rate"))
 
 trend = ui.get(view, "action_item_summary", view.filters, view.as_of, ("priority",), period)
-ui.chart(charts.action_rates(trend, period), "rates")
+ui.chart(charts.action_rates(trend, period, ui.span(view)), "rates")
 ui.excluded_note(view)
 
-st.subheader(f"Overdue as of {view.as_of:%Y-%m-%d}, most days overdue first")
-overdue = ui.get(view, "overdue_items", view.filters, view.as_of, ui.MAX_TABLE_ROWS)
-if overdue.empty:
-    st.success("Nothing is overdue in these filters.")
+st.subheader(f"Who to chase: overdue as of {view.as_of:%Y-%m-%d}", anchor="chase")
+priorities = tuple(ui.control("pills", "Priority", ["P0", "P1", "P2"], "priority", ["P0", "P1"]))
+chase = ui.get(view, "chase_list", view.filters, view.as_of, priorities, ui.MAX_TABLE_ROWS)
+if chase.empty:
+    st.success(f"No {'/'.join(priorities) or 'chosen'} item is overdue in these filters.")
 else:
-    ui.table(overdue, "overdue", view,
-             {"title": "Post-mortem", "action_id": "Item", "priority": "Priority", "description": "Action item",
-              "owner": "Owner", "ticket": "Ticket", "ticket_url": st.column_config.LinkColumn("Ticket link"),
-              "due_at": st.column_config.DatetimeColumn("Due (UTC)", format="YYYY-MM-DD HH:mm"),
-              "days_overdue": "Days overdue"},
-             file_name="overdue_action_items", total_rows=ui.get(view, "headline", view.filters, view.as_of)[
-                 "action_items_overdue"], full=lambda: ui.get(view, "overdue_items", view.filters, view.as_of))
+    summary = ui.get(view, "chase_summary", view.filters, view.as_of, priorities)
+    ui.chase_headline(summary, priorities)
+    st.caption("Grouped by the incident's team, then owner; most days overdue first within each.")
+    ui.chase_list(view, chase, summary["items"], priorities)
 
 left, right = st.columns(2)
 with left:

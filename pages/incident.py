@@ -14,6 +14,7 @@ if detail is None:
     st.stop()
 
 ui.incident_header(detail)
+ui.incident_banner(view, detail)
 ui.incident_metrics(detail)
 ui.incident_sources(detail)
 ui.chart(charts.phases_vs_median(detail["phases"], detail["peer_label"]), "phases")

@@ -1,4 +1,4 @@
-"""``pm-analytics``: load post-mortems into DuckDB, validate them, print headline numbers, serve the dashboard.
+"""``pm-analytics``: load and validate post-mortems, print headline numbers, write the review, serve the dashboard.
 
 A thin shell over the core: library results become printed lines and exit
 codes here and nowhere else.
@@ -166,20 +166,31 @@ def _day(text: str) -> date:
         raise argparse.ArgumentTypeError(f"'{text}' is not a date (YYYY-MM-DD)") from None
 
 
+def _severities(args: argparse.Namespace) -> tuple[str, ...]:
+    """``--severity`` values as the database spells them (``sev1`` -> ``SEV1``); ``ValueError`` if one is not."""
+    return tuple(parse_severity(s) for s in args.severity or ())
+
+
+def _filters(con, args: argparse.Namespace, severities: tuple[str, ...], date_from: date | None,
+             date_to: date | None) -> Filters:
+    """The filter ``summary`` and ``report`` apply: ``--team`` names matched to the data's teams whatever their case."""
+    known = {t.lower(): t for t in metrics.filter_choices(con).get("teams", [])}
+    return Filters(date_from=date_from, date_to=date_to, severities=severities,
+                   teams=tuple(known.get(t.strip().lower(), t) for t in args.team or ()))
+
+
 def cmd_summary(args: argparse.Namespace) -> int:
     if not os.path.isfile(args.db):
         print(f"pm-analytics: error: {args.db}: no such database file (make one with `pm-analytics load`)", file=sys.stderr)
         return 2
     try:
-        severities = tuple(parse_severity(s) for s in args.severity or ())
+        severities = _severities(args)
     except ValueError as exc:
         print(f"pm-analytics: error: --severity: {exc}", file=sys.stderr)
         return 2
     con = open_database(args.db)
     try:
-        known = {t.lower(): t for t in metrics.filter_choices(con).get("teams", [])}
-        filters = Filters(date_from=args.date_from, date_to=args.date_to, severities=severities,
-                          teams=tuple(known.get(t.strip().lower(), t) for t in args.team or ()))
+        filters = _filters(con, args, severities, args.date_from, args.date_to)
         numbers = metrics.headline(con, filters, args.as_of or date.today())
     finally:
         con.close()
@@ -187,6 +198,44 @@ def cmd_summary(args: argparse.Namespace) -> int:
         print(json.dumps(numbers, indent=2))
     else:
         print(format_headline(numbers))
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from pm_analytics import datasource, report, targets
+
+    as_of = args.as_of or date.today()
+    try:
+        severities = _severities(args)
+        window = report.review_window(as_of, args.quarter, args.date_from, args.date_to)
+        base_url = report.checked_base_url(args.base_url)
+    except ValueError as exc:
+        print(f"pm-analytics: error: {exc}", file=sys.stderr)
+        return 2
+    if os.path.isdir(args.db):  # a folder of post-mortems: loaded (or refreshed) into the cache, as the dashboard does
+        source = datasource.resolve(args.db)
+        result = datasource.refresh(source)
+        print(f"{result.summary()} -> {source.db_path}", file=sys.stderr)
+        db_path = source.db_path
+    elif os.path.isfile(args.db):
+        db_path = args.db
+    else:
+        print(f"pm-analytics: error: {args.db}: no such database file or folder", file=sys.stderr)
+        return 2
+    project = targets.load(args.db)  # pm-analytics.toml beside the data, as the dashboard reads it
+    for problem in project.problems:
+        print(f"pm-analytics: warning: {problem}", file=sys.stderr)
+    con = open_database(db_path)
+    try:
+        filters = _filters(con, args, severities, window.date_from, window.date_to)
+        previous = filters.with_dates(*window.previous) if window.previous else None
+        html = report.review_html(con, filters, as_of, previous, title=f"Incident review {window.label}",
+                                  base_url=base_url, project=project)
+    finally:
+        con.close()
+    Path(args.out).write_text(html, encoding="utf-8")
+    print(f"wrote {args.out}: {window.label}, compared with "
+          f"{window.previous[0].isoformat()} – {window.previous[1].isoformat()} ({len(html.encode()) / 1e6:.1f} MB)")
     return 0
 
 
@@ -258,6 +307,33 @@ def build_parser() -> argparse.ArgumentParser:
     summary.add_argument("--as-of", type=_day, help="the day overdue items are counted on (default: today)")
     summary.add_argument("--json", action="store_true", help="print one JSON object")
     summary.set_defaults(func=cmd_summary)
+
+    review = sub.add_parser(
+        "report", help="write the incident review for a quarter (or a date range) as one HTML file to read offline",
+        description="Write the incident review as one self-contained HTML file: the overview's headline numbers "
+                    "against the window before, response times, blast radius, action items, repeats, off-hours "
+                    "load, review follow-through, data quality and what every number means. Opens offline, "
+                    "reads without JavaScript, prints on A4 or Letter.")
+    review.add_argument("--db", required=True, metavar="PATH",
+                        help="DuckDB file made by `pm-analytics load`, or a folder of post-mortems (loaded into "
+                             "the cache folder first)")
+    window = review.add_mutually_exclusive_group()
+    window.add_argument("--quarter", metavar="YYYYQN",
+                        help="the quarter to review, like 2026Q3, compared with the quarter before (default: the "
+                             "last quarter ended by --as-of)")
+    window.add_argument("--from", dest="date_from", type=_day, metavar="YYYY-MM-DD",
+                        help="first incident start date (inclusive), compared with the equally long window before")
+    review.add_argument("--to", dest="date_to", type=_day, metavar="YYYY-MM-DD",
+                        help="last incident start date (inclusive; default --as-of)")
+    review.add_argument("--severity", nargs="+", metavar="SEV", help="only these severities (SEV1 SEV2 SEV3)")
+    review.add_argument("--team", nargs="+", metavar="NAME", help="only incidents involving these teams")
+    review.add_argument("--as-of", type=_day, metavar="YYYY-MM-DD",
+                        help="the day overdue and due items are counted on (default: today)")
+    review.add_argument("--base-url", metavar="URL",
+                        help="the dashboard's address (http or https), to link each incident named to its page")
+    review.add_argument("--out", default="review.html", metavar="FILE",
+                        help="the HTML file to write (default: review.html)")
+    review.set_defaults(func=cmd_report)
 
     dashboard = sub.add_parser(
         "dashboard", help="serve the dashboard on a folder of post-mortems or a .duckdb file",

@@ -66,6 +66,17 @@ def format_day(value) -> str:
     return str(value)[:10]
 
 
+# What a table shows where a field may be left empty (a ticket link, the day of an item still open):
+# nothing is missing there, so it is not "unknown".
+EMPTY = "—"
+
+
+def format_completed(status, completed_on) -> str:
+    """An action item's completion day: the day when done ("unknown" when nobody wrote it down), "—" while
+    it is not done (nothing to know yet)."""
+    return format_day(completed_on) if status == "done" else EMPTY
+
+
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
 
 
@@ -97,6 +108,12 @@ def incident_href(incident_id: str, params: dict[str, str] | None = None) -> str
     """Relative link to an incident's page (``incident?id=...``), keeping the view's filter parameters."""
     query = "&".join(f"{quote(k)}={quote(str(v), safe=',')}" for k, v in {"id": incident_id, **(params or {})}.items())
     return f"incident?{query}"
+
+
+def page_href(page: str, params: dict[str, str] | None = None) -> str:
+    """Relative link to a page of the app (``""`` is the overview) with query parameters."""
+    query = "&".join(f"{quote(k)}={quote(str(v), safe=',')}" for k, v in (params or {}).items())
+    return f"./{page}{'?' + query if query else ''}"
 
 
 def highlight(text, query: str) -> str:
@@ -136,3 +153,22 @@ def safe_csv(frame: pd.DataFrame) -> bytes:
                 or pd.api.types.is_bool_dtype(out[column])):
             out[column] = out[column].map(spreadsheet_safe, na_action="ignore")
     return out.to_csv(index=False, lineterminator="\r\n").encode()
+
+
+def chase_text(items: pd.DataFrame, as_of, priorities: tuple[str, ...]) -> str:
+    """The chase list as plain text to paste into a message: one block per team, then per owner, one
+    line per item (priority, id, what, days overdue, ticket, incident)."""
+    wanted = "/".join(priorities) or "no"
+    if items.empty:
+        return f"No overdue {wanted} action items as of {format_day(as_of)}."
+    lines = [f"Overdue {wanted} action items as of {format_day(as_of)}: {len(items)}"]
+    for team, by_team in items.groupby(items["teams"].fillna("(no team)"), sort=False):
+        lines += ["", str(team)]
+        for owner, rows in by_team.groupby(by_team["owner"].fillna("(no owner)"), sort=False):
+            lines.append(f"  {owner}")
+            for row in rows.itertuples():
+                ticket = " ".join(str(v) for v in (row.ticket, safe_url(row.ticket_url)) if not is_unknown(v) and v)
+                lines.append(f"    - {row.priority} {row.action_id or ''}: {row.description or '(no description)'}"
+                             f" | {row.days_overdue} days overdue | {ticket or 'no ticket'}"
+                             f" | {row.incident_id} {row.title or ''}".rstrip())
+    return "\n".join(lines)

@@ -1,13 +1,17 @@
 """The text model behind recurrence: which incidents read alike, and what keeps happening.
 
-Built once per load (not per page run) from each post-mortem's title, impact
-summary, what went well/wrong and why, with scikit-learn's TF-IDF rather than
-hand-written maths. Two results, stored as tables by the loader:
+Built once per load (not per page run) from each post-mortem's text (see
+``store.insight_inputs``: title, impact summary, what went wrong, why, the
+timeline and the action items, boilerplate sentences left out), with
+scikit-learn's TF-IDF rather than hand-written maths. Two results, stored as
+tables by the loader:
 
 - related pairs: for each incident its most similar earlier and later
   incidents. ``text_similarity`` is the cosine of the TF-IDF vectors;
   ``similarity`` adds a small bonus for a shared team and a shared app, so that
-  of two equally worded incidents the one in the same team ranks first.
+  of two equally worded incidents the one in the same team ranks first. A pair
+  whose text is less alike than ``MIN_TEXT_SIMILARITY`` is never related,
+  whatever it shares. ``shared_terms`` are the words that make the pair alike.
 - themes: incidents grouped by k-means on the same vectors, each theme named
   by the terms that weigh most in it.
 
@@ -24,11 +28,22 @@ import pandas as pd
 
 RELATED_PER_SIDE = 5
 MIN_SIMILARITY = 0.15
+# Below this, two post-mortems share a stray word or two, not a story: a shared team or app (the bonuses
+# alone reach MIN_SIMILARITY) does not make them related.
+MIN_TEXT_SIMILARITY = 0.1
 TEAM_BONUS = 0.1
 APP_BONUS = 0.05
-# A later incident is a recurrence of an earlier one when their text is at least this
-# similar and they share a team or an app.
-RECURRENCE_TEXT_SIMILARITY = 0.3
+# A later incident is a recurrence of an earlier one when their text is at least this similar and they
+# share a team or an app. Chosen on the bundled sample's designed repeats (benchmarks/repeats.py --sweep,
+# docs/metrics.md): the middle of the thresholds that meet the targets with the best recall, then precision.
+RECURRENCE_TEXT_SIMILARITY = 0.47
+# The words two related post-mortems share that weigh most in both, at most this many.
+SHARED_TERMS = 5
+# A finding, timeline event or action item written word for word in this many post-mortems or more is
+# boilerplate (a habit of writing, a template example) and is left out of the text compared. Two is a
+# pair that may copy each other; from three it is a habit. TF-IDF alone cannot tell: in a small folder
+# a sentence in three post-mortems weighs nearly as much as one in two.
+BOILERPLATE_POST_MORTEMS = 3
 THEME_TERMS = 5
 # Dense similarity cells in memory at once, over all threads (about 30 bytes each): bounded so
 # memory stays flat at 100,000 incidents.
@@ -38,7 +53,7 @@ CELLS_IN_FLIGHT = 20_000_000
 MAX_COMPARED = 20_000
 
 RELATED_COLUMNS = ["incident_id", "related_id", "direction", "rank", "similarity", "text_similarity",
-                   "shared_team", "shared_app"]
+                   "shared_team", "shared_app", "shared_terms"]
 THEME_COLUMNS = ["theme_id", "label", "top_terms", "incidents"]
 
 
@@ -91,16 +106,18 @@ def _best(keys: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
 def related_incidents(documents: pd.DataFrame, teams: pd.DataFrame, apps: pd.DataFrame,
                       threads: int = 1) -> pd.DataFrame:
     """Each incident's most similar earlier and later incidents (``RELATED_PER_SIDE`` each, at least
-    ``MIN_SIMILARITY``; of equally similar ones, the earliest). ``documents``: incident_id, started
-    (sortable), text; ``teams``: incident_id, team; ``apps``: incident_id, app. ``threads`` work on
-    separate rows at once (numpy and scipy release the GIL in the heavy steps)."""
+    ``MIN_SIMILARITY`` with the bonuses and ``MIN_TEXT_SIMILARITY`` without; of equally similar ones,
+    the earliest), with the terms each pair shares (:func:`shared_terms`). ``documents``: incident_id,
+    started (sortable), text; ``teams``: incident_id, team; ``apps``: incident_id, app. ``threads``
+    work on separate rows at once (numpy and scipy release the GIL in the heavy steps)."""
     if len(documents) < 2:
         return pd.DataFrame(columns=RELATED_COLUMNS)
     compared = _compared(documents)
-    _, vectors = _vectorize(compared["text"].tolist())
+    vectorizer, vectors = _vectorize(compared["text"].tolist())
     if vectors is None:
         return pd.DataFrame(columns=RELATED_COLUMNS)
-    return _related_pairs(compared["incident_id"].tolist(), vectors, teams, apps, threads)
+    return _related_pairs(compared["incident_id"].tolist(), vectors, teams, apps, threads,
+                          vectorizer.get_feature_names_out())
 
 
 def _compared(documents: pd.DataFrame) -> pd.DataFrame:
@@ -108,8 +125,10 @@ def _compared(documents: pd.DataFrame) -> pd.DataFrame:
     return documents.sort_values(["started", "incident_id"], kind="stable").tail(MAX_COMPARED).reset_index(drop=True)
 
 
-def _related_pairs(ids: list[str], vectors, teams: pd.DataFrame, apps: pd.DataFrame, threads: int) -> pd.DataFrame:
-    """:func:`related_incidents` of incidents ``ids`` (in time order) with these TF-IDF ``vectors``."""
+def _related_pairs(ids: list[str], vectors, teams: pd.DataFrame, apps: pd.DataFrame, threads: int,
+                   terms: np.ndarray) -> pd.DataFrame:
+    """:func:`related_incidents` of incidents ``ids`` (in time order) with these TF-IDF ``vectors``
+    (whose columns are ``terms``)."""
     team_matrix, app_matrix = _membership(ids, teams, "team"), _membership(ids, apps, "app")
     n = len(ids)
     vectors_t = vectors.T.tocsr()
@@ -123,7 +142,7 @@ def _related_pairs(ids: list[str], vectors, teams: pd.DataFrame, apps: pd.DataFr
         shared_app = (app_matrix[start:stop] @ app_matrix.T) > 0
         score = text + np.float32(TEAM_BONUS) * shared_team + np.float32(APP_BONUS) * shared_app
         keys = score.astype(np.float64)
-        keys[score < MIN_SIMILARITY] = -np.inf
+        keys[(score < MIN_SIMILARITY) | (text < MIN_TEXT_SIMILARITY)] = -np.inf
         keys -= tie_break
         # Incidents are in time order: for these rows, columns before ``start`` are all earlier and
         # columns from ``stop`` on all later; only the square block between mixes the two.
@@ -155,10 +174,41 @@ def _related_pairs(ids: list[str], vectors, teams: pd.DataFrame, apps: pd.DataFr
             found = [part for parts in pool.map(lambda b: pairs(*b), bounds) for part in parts]
     names = np.asarray(ids, dtype=object)
     table = pd.concat([pd.DataFrame(part) for part in found], ignore_index=True)
+    # A pair listed both ways (each among the other's most similar) shares the same terms: found once.
+    low, high = np.minimum(table["incident_id"], table["related_id"]), np.maximum(table["incident_id"], table["related_id"])
+    pairs, which = np.unique(low.to_numpy(np.int64) * n + high.to_numpy(np.int64), return_inverse=True)
+    terms_of_pair = shared_terms(vectors, pairs // n, pairs % n, terms)
+    table["shared_terms"] = [terms_of_pair[k] for k in which.ravel()]
     table["incident_id"], table["related_id"] = names[table["incident_id"]], names[table["related_id"]]
     table["similarity"] = table["similarity"].astype("float64").round(4)
     table["text_similarity"] = table["text_similarity"].astype("float64").round(4)
     return table.sort_values(["incident_id", "direction", "rank"], kind="stable").reset_index(drop=True)[RELATED_COLUMNS]
+
+
+def shared_terms(vectors, rows: np.ndarray, columns: np.ndarray, terms: np.ndarray,
+                 limit: int = SHARED_TERMS) -> list[list[str]]:
+    """For each pair (``rows[k]``, ``columns[k]``) of TF-IDF ``vectors``, the terms both use that weigh
+    most in the two together (the largest products of their weights: what makes the pair alike),
+    heaviest first (ties in term order), at most ``limit``. A word is not named again inside a word
+    pair already named, and a word pair replaces its words named before it."""
+    if not len(rows):
+        return []
+    product = vectors[np.asarray(rows)].multiply(vectors[np.asarray(columns)]).tocsr()
+    counts = np.diff(product.indptr)
+    pair_of = np.repeat(np.arange(len(rows)), counts)
+    order = np.lexsort((product.indices, -product.data, pair_of))
+    rank = np.arange(len(order)) - np.repeat(product.indptr[:-1], counts)
+    # Enough candidates that dropping words inside chosen word pairs still leaves ``limit``.
+    kept = rank < 3 * limit
+    found: list[list[str]] = [[] for _ in range(len(rows))]
+    for pair, term in zip(pair_of[order][kept].tolist(), terms[product.indices[order][kept]].tolist()):
+        chosen = found[pair]
+        if len(chosen) >= limit or (" " not in term and any(term in c.split(" ") for c in chosen)):
+            continue
+        if " " in term:
+            chosen[:] = [c for c in chosen if " " in c or c not in term.split(" ")]
+        chosen.append(term)
+    return found
 
 
 def themes(documents: pd.DataFrame, seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -188,7 +238,7 @@ def text_model(documents: pd.DataFrame, teams: pd.DataFrame, apps: pd.DataFrame,
     vectorizer, vectors = _vectorize(in_time["text"].tolist())
     if vectors is None:
         return pd.DataFrame(columns=RELATED_COLUMNS), *_no_themes()
-    related = _related_pairs(ids, vectors, teams, apps, threads)
+    related = _related_pairs(ids, vectors, teams, apps, threads, vectorizer.get_feature_names_out())
     by_id = np.argsort(np.asarray(ids, dtype=object), kind="stable")
     in_id_order = vectors[by_id]
     return (related, *_themes_of(in_time["incident_id"].iloc[by_id].reset_index(drop=True), vectorizer,

@@ -23,6 +23,7 @@ import pandas as pd
 from pm_analytics import store
 from pm_analytics.filters import Filters, quarter_start
 from pm_analytics.schema import PRIORITIES, SEVERITIES, TEMPLATE_FIELDS
+from pm_analytics.targets import on_target
 
 RESPONSE_METRICS = {
     "time_to_detect_min": "Time to detect",
@@ -30,7 +31,7 @@ RESPONSE_METRICS = {
     "time_to_understand_min": "Time to understand",
     "time_to_partial_recovery_min": "Time to partial recovery",
     "time_to_solution_min": "Time to solution",
-    "time_to_full_recovery_min": "Time to full recovery",
+    "time_to_full_recovery_min": "Time from solution to full recovery",
     "duration_min": "Time to recover (start → resolved)",
     "detect_to_resolved_min": "Detection → resolved",
 }
@@ -325,7 +326,7 @@ def app_heatmap(con, filters: Filters) -> pd.DataFrame:
 
 # -- action items -------------------------------------------------------------
 
-ACTION_COLUMNS = ["total", "done", "open", "wontfix", "completion_rate", "done_on_time", "on_time_rate",
+ACTION_COLUMNS = ["total", "done", "open", "wontfix", "completion_rate", "done_on_time", "due", "on_time_rate",
                   "overdue", "open_age_days_median", "open_age_days_max"]
 
 
@@ -342,16 +343,17 @@ def action_item_summary(con, filters: Filters, as_of: date, by: tuple[str, ...] 
     overdue now, and the median/max age of open items in days.
 
     Completion rate = done / (total - won't fix). On-time rate = done on time /
-    done items whose completion date and deadline are known. By team, an item
-    counts in each of its incident's teams.
+    items whose deadline has passed by ``as_of``, done or not (an open item past
+    its deadline is late; one not yet due is left out). By team, an item counts
+    in each of its incident's teams.
     """
     out = store.action_item_aggregates(con, filters, as_of, by, period)
     keys = (["period_start"] if period else []) + list(by)
     if out.empty:
         return pd.DataFrame({c: pd.Series(dtype="object") for c in keys + ACTION_COLUMNS})
     out["completion_rate"] = _ratio(out["done"], out["total"] - out["wontfix"])
-    out["on_time_rate"] = _ratio(out["done_on_time"], out["on_time_known"])
-    out = out.astype({c: "int64" for c in ("total", "done", "open", "wontfix", "done_on_time", "overdue")})
+    out["on_time_rate"] = _ratio(out["due_done_on_time"], out["due"])
+    out = out.astype({c: "int64" for c in ("total", "done", "open", "wontfix", "done_on_time", "due", "overdue")})
     out = out.astype({c: "float64" for c in ("open_age_days_median", "open_age_days_max")})
     if "period_start" in out.columns:
         out["period_start"] = pd.to_datetime(out["period_start"])
@@ -368,6 +370,30 @@ def overdue_items(con, filters: Filters, as_of: date, limit: int | None = None) 
     columns = ["incident_id", "title", "action_id", "priority", "description", "owner", "ticket", "ticket_url",
                "due_at", "days_overdue", "status_in_doc", "status_source"]
     return items[columns].reset_index(drop=True)
+
+
+CHASE_COLUMNS = ["priority", "owner", "teams", "days_overdue", "ticket", "ticket_url", "incident_id", "title",
+                 "action_id", "description", "due_at"]
+
+
+def chase_list(con, filters: Filters, as_of: date, priorities: tuple[str, ...] = ("P0", "P1"),
+               limit: int | None = None) -> pd.DataFrame:
+    """Who to chase: open items of ``priorities`` past their deadline as of ``as_of``, the deciding
+    columns first, grouped by the incident's teams then owner, most days overdue first in each group."""
+    rows = store.chase_rows(con, filters, as_of, priorities, limit)
+    return rows[CHASE_COLUMNS].astype({"days_overdue": "int64"}).reset_index(drop=True)
+
+
+def chase_summary(con, filters: Filters, as_of: date, priorities: tuple[str, ...] = ("P0", "P1")) -> dict:
+    """The chase list at a glance: ``items``, ``owners`` (distinct, "(no owner)" counting as one) and the
+    most overdue item (``most_overdue``: owner, days overdue, incident id, action id)."""
+    rows = store.chase_rows(con, filters, as_of, priorities)
+    if rows.empty:
+        return {"items": 0, "owners": 0, "most_overdue": None}
+    top = rows.sort_values(["days_overdue", "incident_id", "seq"], ascending=[False, True, True]).iloc[0]
+    return {"items": len(rows), "owners": rows["owner"].fillna("(no owner)").nunique(),
+            "most_overdue": (None if pd.isna(top["owner"]) else top["owner"], int(top["days_overdue"]),
+                             top["incident_id"], top["action_id"])}
 
 
 def follow_through(con, filters: Filters) -> pd.DataFrame:
@@ -402,6 +428,101 @@ def incidents_per_team(con, filters: Filters, period: str | None = None) -> pd.D
     out = wide[keys + ["incidents"]].rename(columns={"group": "team"})
     return out.sort_values((["period_start"] if period else []) + ["incidents", "team"],
                            ascending=([True] if period else []) + [False, True]).reset_index(drop=True)
+
+
+TEAM_COLUMNS = ["team", "incidents", "sev1", "median_duration_min", "p90_duration_min", "median_time_to_detect_min",
+                "patients_affected", "patients_affected_unknown", "patient_impact_min", "overdue_p0_p1",
+                "off_hours_share", "fully_reviewed_share", "incidents_per_quarter"]
+
+
+# What the Teams page can sort by, each worst (or largest) first.
+TEAM_SORTS = {
+    "incidents": "Incidents", "sev1": "SEV1 incidents", "median_duration_min": "Median time to recover",
+    "p90_duration_min": "p90 time to recover", "median_time_to_detect_min": "Median time to detect",
+    "patients_affected": "Patients affected", "patient_impact_min": "Patient impact-minutes",
+    "overdue_p0_p1": "Overdue P0/P1 items", "off_hours_share": "Off-hours share",
+    "fully_reviewed_share": "Fully reviewed (least first)",
+}
+
+
+def team_table(con, filters: Filters, as_of: date, quarters: list[date] | None = None,
+               sort_by: str = "incidents") -> pd.DataFrame:
+    """One row per team, most incidents first: incidents, SEV1s, median and p90 time to recover, median
+    time to detect, patients affected (sum of known, and incidents unknown), patient impact-minutes,
+    overdue P0/P1 items as of ``as_of``, off-hours share, share of post-mortems fully reviewed, and
+    ``incidents_per_quarter`` (a list, one count per quarter in ``quarters``, default the quarters of
+    the filter's range or of the data). Sorted by ``sort_by`` (a :data:`TEAM_SORTS` key), largest first
+    (least reviewed first), unknown last, then by team.
+
+    An incident with several teams counts once for each of them."""
+    sql = {**_sql({"duration_min": "", "time_to_detect_min": "", "patients_affected": "", "patient_impact_min": ""}),
+           "sev1": "CASE WHEN i.severity = 'SEV1' THEN 1 END"}
+    wide = store.incident_aggregates(con, filters, sql, by="team", stats=("n", "median", "p90", "sum"))
+    if wide.empty:
+        return pd.DataFrame({c: pd.Series(dtype="object") for c in TEAM_COLUMNS})
+    out = pd.DataFrame({
+        "team": wide["group"], "incidents": wide["incidents"].astype("int64"),
+        "sev1": wide["sev1__n"].astype("int64"),
+        "median_duration_min": wide["duration_min__median"], "p90_duration_min": wide["duration_min__p90"],
+        "median_time_to_detect_min": wide["time_to_detect_min__median"],
+        "patients_affected": wide["patients_affected__sum"].astype("Int64"),
+        "patients_affected_unknown": (wide["incidents"] - wide["patients_affected__n"]).astype("int64"),
+        "patient_impact_min": wide["patient_impact_min__sum"].astype("float64"),
+    }).set_index("team")
+    items = store.action_item_aggregates(con, filters, as_of, by=("team", "priority"))
+    urgent = items[items["priority"].isin(("P0", "P1"))].groupby("team")["overdue"].sum()
+    out["overdue_p0_p1"] = urgent.reindex(out.index).fillna(0).astype("int64")
+    hours = store.off_hours_counts(con, filters, period=None, by="team").set_index("group")
+    out["off_hours_share"] = _ratio(hours["off_hours"], hours["known"]).reindex(out.index)
+    reviewed = store.review_aggregates(con, filters, "quarter").groupby("team")[["fully_reviewed", "post_mortems"]].sum()
+    out["fully_reviewed_share"] = _ratio(reviewed["fully_reviewed"], reviewed["post_mortems"]).reindex(out.index)
+    if quarters is None:
+        first, last = filters.date_from, filters.date_to
+        if first is None or last is None:
+            bounds = store.date_bounds(con)
+            first, last = first or bounds[0], last or bounds[1]
+        quarters = quarter_starts(first, last)
+    per_quarter = store.incident_aggregates(con, filters, {}, period="quarter", by="team", stats=())
+    per_quarter["period_start"] = pd.to_datetime(per_quarter["period_start"]).dt.date
+    grid = per_quarter.pivot_table(index="group", columns="period_start", values="incidents", aggfunc="sum",
+                                   fill_value=0)
+    grid = grid.reindex(index=out.index, columns=quarters, fill_value=0).fillna(0).astype("int64")
+    out["incidents_per_quarter"] = [list(map(int, row)) for row in grid.to_numpy()]
+    out = out.reset_index()
+    keys = list(dict.fromkeys([sort_by if sort_by in TEAM_SORTS else "incidents", "incidents", "team"]))
+    ascending = [key in ("fully_reviewed_share", "team") for key in keys]
+    out = out.sort_values(keys, ascending=ascending, na_position="last", kind="stable")
+    return out.astype({c: "float64" for c in ("median_duration_min", "p90_duration_min", "median_time_to_detect_min",
+                                               "off_hours_share", "fully_reviewed_share")})[TEAM_COLUMNS].reset_index(drop=True)
+
+
+def team_highlights(teams: pd.DataFrame) -> dict:
+    """The Teams page's answer at a glance, from :func:`team_table`: the team with the most incidents
+    (and its SEV1s), the slowest median and the worst p90 time to recover (teams with at least
+    ``MIN_BUCKET_N`` known durations' worth of incidents only, so one slow incident does not crown a team)."""
+    teams = teams[teams["team"] != store.NO_TEAM]
+    if teams.empty:
+        return {}
+    busiest = teams.sort_values(["incidents", "sev1", "team"], ascending=[False, False, True]).iloc[0]
+    enough = teams[teams["incidents"] >= MIN_BUCKET_N]
+    out = {"most_incidents": (busiest["team"], int(busiest["incidents"]), int(busiest["sev1"]))}
+    for key, column in (("slowest_median", "median_duration_min"), ("worst_p90", "p90_duration_min")):
+        known = enough.dropna(subset=[column])
+        if not known.empty:
+            row = known.sort_values([column, "team"], ascending=[False, True]).iloc[0]
+            out[key] = (row["team"], float(row[column]))
+    return out
+
+
+def quarter_starts(first: date | None, last: date | None) -> list[date]:
+    """The first day of every quarter from ``first``'s to ``last``'s (empty without both)."""
+    if first is None or last is None:
+        return []
+    starts, day = [], quarter_start(first)
+    while day <= last:
+        starts.append(day)
+        day = date(day.year + (day.month == 10), (day.month + 2) % 12 + 1, 1)
+    return starts
 
 
 # -- data quality -------------------------------------------------------------
@@ -489,7 +610,9 @@ def headline(con, filters: Filters, as_of: date) -> dict:
         "patients_affected_total": total("patients_affected"),
         "patients_affected_unknown": int(row["incidents"] - row["patients_affected_known"]),
         **{name: int(row[name]) for name in ("action_items_total", "action_items_done", "action_items_done_on_time",
-                                             "action_items_overdue", "action_items_overdue_p0_p1")},
+                                             "action_items_due", "action_items_overdue", "action_items_overdue_p0_p1")},
+        "action_items_on_time_rate": round(row["action_items_due_done_on_time"] / row["action_items_due"], 4)
+        if row["action_items_due"] else None,
     }
 
 
@@ -580,6 +703,12 @@ def incident_detail(con, incident_id: str, as_of: date) -> dict | None:
     ])
     record["action_items"] = store.action_item_rows(con, Filters(include_excluded=True), as_of, incident_id)
     record["peer_label"] = incident.get("severity") or "all severities"
+    record["repeats"] = recurrences(con, Filters(include_excluded=True), later_id=incident_id)
+    items = record["action_items"]
+    urgent = items[items["priority"].isin(("P0", "P1")) & items["overdue"].fillna(False).astype(bool)]
+    record["overdue_p0_p1"] = {"count": len(urgent),
+                               "max_days": int(urgent["days_overdue"].max()) if len(urgent) else None}
+    record["phase_order"] = _phase_order(incident)
     zone = _zone(incident.get("timezone"))
     record["tz_label"] = zone.name if incident.get("timezone") else "UTC (no timezone given)"
     record["local"] = {k: _local(v, zone) for k, v in incident.items() if k.endswith("_at")}
@@ -588,6 +717,34 @@ def incident_detail(con, incident_id: str, as_of: date) -> dict | None:
     record["timeline_local"] = timeline
     record["sources"] = _explained(record["sources"])
     return record
+
+
+# Each phase's span in the template's words: where it starts and where it ends.
+PHASE_SPANS = {
+    "time_to_detect_min": "start → detected", "time_to_respond_min": "detected → responding",
+    "time_to_understand_min": "responding → understood", "time_to_partial_recovery_min": "responding → partial recovery",
+    "time_to_solution_min": "understood → solution", "time_to_full_recovery_min": "solution → full recovery",
+    "duration_min": "start → resolved",
+}
+_PHASE_ENDS = {"time_to_detect_min": "detected_at", "time_to_respond_min": "responded_at",
+               "time_to_understand_min": "understood_at", "time_to_partial_recovery_min": "partially_recovered_at",
+               "time_to_solution_min": "solution_at", "time_to_full_recovery_min": "resolved_at"}
+
+
+def _phase_order(incident: dict) -> list[str]:
+    """The template's phases in the order this incident reached their ends (template order where a moment
+    is unknown, or for a tie): partial recovery falls wherever it happened."""
+    template = list(_PHASE_ENDS)
+    ends = {m: incident.get(column) for m, column in _PHASE_ENDS.items()}
+    known = sorted((m for m in template if ends[m] is not None and not pd.isna(ends[m])),
+                   key=lambda m: (pd.Timestamp(ends[m]), template.index(m)))
+    ordered, rest = [], [m for m in template if m not in known]
+    for metric in template:
+        if metric in rest:
+            ordered.append(metric)
+        else:
+            ordered.append(known.pop(0))
+    return ordered
 
 
 # How the incident page names the fields whose sources it lists, in the order it lists them.
@@ -643,19 +800,116 @@ def _none_if_nan(value):
 
 # -- overview ---------------------------------------------------------------------
 
-def overview_cards(con, filters: Filters, as_of: date, seed: int = 0) -> list[dict]:
-    """The overview's headline numbers, each against the previous equally long period where the filter
-    has a date range: ``key``, ``label``, ``unit`` (count/minutes/percent), ``value``, ``previous``,
-    ``change``, ``verdict`` (``None`` when there is nothing to compare) and ``note``."""
-    previous = filters.previous_period()
+def data_coverage(con, data_since: date | None = None) -> date | None:
+    """The first day the data covers: the earliest post-mortem's date, or ``data_since`` (a setting) when
+    that is earlier. Before it, no post-mortem says nothing about how many incidents there were."""
+    first, _ = store.date_bounds(con)
+    if first is None:
+        return data_since
+    return min(first, data_since) if data_since else first
+
+
+def window_coverage(window: tuple[date, date], covered_from: date | None, as_of: date) -> dict:
+    """How much of a date window the data covers: ``days``, ``covered_days`` and ``covered`` (the
+    covered part's first and last day, ``None`` when none is covered)."""
+    start, end = window
+    days = (end - start).days + 1
+    first = max(start, covered_from) if covered_from else None
+    last = min(end, as_of)
+    covered = (first, last) if first is not None and first <= last else None
+    return {"days": days, "covered_days": (covered[1] - covered[0]).days + 1 if covered else 0, "covered": covered}
+
+
+def _months(days: int) -> str:
+    months = round(days / 30.44)
+    return f"{months} month{'s' if months != 1 else ''}" if months >= 1 else f"{days} day{'s' if days != 1 else ''}"
+
+
+def compare_rates(current: float, previous: float, current_days: int, previous_days: int,
+                  higher_is_better: bool = False, alpha: float = 0.05) -> dict:
+    """Change in a count between two windows of different covered lengths, per 30 days: an exact binomial
+    test of whether the events split between the windows as their lengths would (the equal-length
+    :func:`compare_counts` is the case of equal lengths)."""
+    result = compare_counts(int(current), int(previous), higher_is_better, alpha)
+    if current_days == previous_days or not current_days or not previous_days:
+        return result
+    share = current_days / (current_days + previous_days)
+    total = int(current + previous)
+    result.update(current=current, previous=previous,
+                  change=30 * (current / current_days - previous / previous_days), p_value=math.nan)
+    if total < MIN_COMPARE_N:
+        result["verdict"] = TOO_SMALL
+        return result
+    p_value = _binomial_two_sided(int(current), total, share)
+    result["p_value"] = p_value
+    if p_value < alpha and current / current_days != previous / previous_days:
+        went_up = current / current_days > previous / previous_days
+        result["verdict"] = IMPROVED if went_up == higher_is_better else WORSE
+    else:
+        result["verdict"] = NO_CHANGE
+    return result
+
+
+def _binomial_two_sided(k: int, n: int, p: float) -> float:
+    """Exact two-sided binomial p-value: the probability of every outcome no likelier than ``k``
+    (the "minlike" rule of R's binom.test and scipy's binomtest)."""
+    log_pmf = [math.lgamma(n + 1) - math.lgamma(i + 1) - math.lgamma(n - i + 1)
+               + i * math.log(p) + (n - i) * math.log1p(-p) for i in range(n + 1)]
+    threshold = log_pmf[k] + 1e-7
+    return min(1.0, sum(math.exp(v) for v in log_pmf if v <= threshold))
+
+
+def overview_cards(con, filters: Filters, as_of: date, seed: int = 0, previous: Filters | None = None,
+                   data_since: date | None = None, targets: dict | None = None) -> list[dict]:
+    """The overview's headline numbers, each against ``previous`` (default: the equally long window
+    before) where the filter has a date range: ``key``, ``label``, ``unit`` (count/minutes/percent),
+    ``value``, ``previous``, ``change``, ``verdict`` (``None`` when there is nothing to compare),
+    ``note``, ``previous_window`` (its first and last day, when compared), ``per_month`` (``change`` is
+    per 30 days because a window is only partly covered) and ``how`` (what the comparison could use);
+    with ``targets`` (from ``pm-analytics.toml``, see :mod:`pm_analytics.targets`), ``target`` and
+    ``on_target`` (``None`` where there is no target or no value).
+
+    A verdict compares like with like: only the part of each window the data covers counts
+    (:func:`data_coverage`). When a window is only partly covered, counts and sums are compared per
+    month over the covered parts, and the card says so; a window the data does not cover at all gets no
+    verdict."""
+    previous = previous if previous is not None else filters.previous_period()
     numbers = headline(con, filters, as_of)
+    covered_from = data_coverage(con, data_since)
+    cover = cover_before = None
+    if previous is not None:
+        before_from, before_to = previous.date_from, previous.date_to
+        cover = window_coverage((filters.date_from, filters.date_to), covered_from, as_of)
+        cover_before = window_coverage((previous.date_from, previous.date_to), covered_from, as_of)
+        if cover_before["covered_days"] < min(30, cover_before["days"]) or not cover["covered_days"]:
+            previous = None
+    partial = cover is not None and previous is not None and (
+        cover_before["covered_days"] < cover_before["days"] or cover["covered_days"] < cover["days"])
+    how = ""
+    if cover_before is not None:
+        if previous is None:
+            how = (f"no comparison: the data starts {covered_from.isoformat()}, so the window before "
+                   f"({before_from.isoformat()} – {before_to.isoformat()}) holds less than a month of it"
+                   if covered_from and cover["covered_days"] else "")
+        elif partial:
+            how = (f"the window before covers {_months(cover_before['covered_days'])} of "
+                   f"{_months(cover_before['days'])} (data starts {covered_from.isoformat()}); counts compared per month")
     cards = []
 
-    def card(key, label, unit, value, result=None, note=""):
-        cards.append({"key": key, "label": label, "unit": unit, "value": value,
+    goals = {"mttd": (("time_to_detect_min", "median"), False), "mttr": (("duration_min", "median"), False),
+             "on_time": (("action_items_on_time_rate", "rate"), True)}
+
+    def card(key, label, unit, value, result=None, note="", per_month=False):
+        compared = result is not None and previous is not None
+        goal, higher_is_better = goals.get(key, (None, False))
+        target = (targets or {}).get(goal) if goal else None
+        cards.append({"key": key, "label": label, "unit": unit, "value": value, "target": target,
+                      "on_target": on_target(value, target, higher_is_better),
                       "previous": result["previous"] if result else None,
-                      "change": result["change"] if result else None,
-                      "verdict": result["verdict"] if result else None, "note": note})
+                      "change": result["change"] if result else None, "verdict": result["verdict"] if result else None,
+                      "note": note, "how": how if (compared or key != "overdue") else "",
+                      "previous_window": (previous.date_from, previous.date_to) if compared else None,
+                      "per_month": bool(per_month and partial and compared)})
 
     values = (store.period_values(con, filters, previous, _sql({"time_to_detect_min": "", "duration_min": "",
                                                                 "patients_affected": ""}))
@@ -665,27 +919,38 @@ def overview_cards(con, filters: Filters, as_of: date, seed: int = 0) -> list[di
         if values is None:
             return None
         known = values[values[metric].notna()]
-        return compare_values(known.loc[known["in_current"], metric].to_numpy(dtype=float),
-                              known.loc[known["in_previous"], metric].to_numpy(dtype=float),
-                              statistic=statistic, seed=seed)
+        now, before = (known.loc[known["in_current"], metric].to_numpy(dtype=float),
+                       known.loc[known["in_previous"], metric].to_numpy(dtype=float))
+        if statistic == "sum" and partial:
+            result = compare_values(now, before, statistic="sum", seed=seed)
+            rated = compare_rates(float(now.sum()), float(before.sum()), cover["covered_days"],
+                                  cover_before["covered_days"])
+            return {**result, "change": rated["change"], "verdict": result["verdict"] if result["verdict"] == TOO_SMALL
+                    else rated["verdict"]}
+        return compare_values(now, before, statistic=statistic, seed=seed)
+
+    def counted(current: int, before: int) -> dict:
+        if partial:
+            return compare_rates(current, before, cover["covered_days"], cover_before["covered_days"])
+        return compare_counts(current, before)
 
     card("incidents", "Incidents", "count", numbers["incidents"],
-         compare_counts(numbers["incidents"], int(values["in_previous"].sum())) if previous else None)
+         counted(numbers["incidents"], int(values["in_previous"].sum())) if previous else None, per_month=True)
     sev1_count = numbers["incidents_by_severity"]["SEV1"]
     include_sev1 = not filters.severities or "SEV1" in filters.severities
     sev1 = values[values["severity"] == "SEV1"] if values is not None else None
     card("sev1", "SEV1 incidents", "count", sev1_count,
-         compare_counts(sev1_count, int(sev1["in_previous"].sum())) if previous and include_sev1 else None)
+         counted(sev1_count, int(sev1["in_previous"].sum())) if previous and include_sev1 else None, per_month=True)
     card("mttd", "Median time to detect", "minutes", numbers["median_time_to_detect_min"], compare("time_to_detect_min"))
     card("mttr", "Median time to recover", "minutes", numbers["median_duration_min"], compare("duration_min"))
     card("patients", "Patients affected", "count", numbers["patients_affected_total"],
-         compare("patients_affected", statistic="sum"),
+         compare("patients_affected", statistic="sum"), per_month=True,
          note=f"+ {numbers['patients_affected_unknown']} incidents unknown" if numbers["patients_affected_unknown"] else "")
-    on_time, on_time_before = store.on_time_flags(con, filters, previous or filters)
+    on_time, on_time_before = store.on_time_flags(con, filters, previous or filters, as_of)
     card("on_time", "Action items done on time", "percent", float(on_time.mean()) if on_time.size else None,
          compare_values(on_time, on_time_before, statistic="mean", higher_is_better=True, seed=seed)
          if previous else None,
-         note=f"of {on_time.size} done items with a deadline")
+         note=f"of {on_time.size} items due by {as_of.isoformat()} (open ones count as late)")
     card("overdue", "Overdue P0/P1 action items", "count", numbers["action_items_overdue_p0_p1"],
          note=f"as of {as_of.isoformat()}")
     return cards
@@ -699,8 +964,10 @@ def _total(rows: pd.DataFrame, limit: int | None, count: Callable[[], int]) -> i
     return len(rows) if limit is None or len(rows) < limit else count()
 
 
-RECURRENCE_STATUSES = ("all P0/P1 done before it", "some P0/P1 still open", "no P0/P1 items",
-                       "P0/P1 done, date unknown")
+# What a repeat says about the earlier post-mortem's P0/P1 items, in the store's order (done, open, none,
+# undated). Done before the repeat means the fix did not prevent it; still open is a follow-through gap.
+RECURRENCE_STATUSES = ("fix did not prevent it (P0/P1 all done)", "P0/P1 still open (follow-through)",
+                       "no P0/P1 items", "P0/P1 done, date unknown")
 
 
 def related(con, incident_id: str) -> pd.DataFrame:
@@ -708,16 +975,23 @@ def related(con, incident_id: str) -> pd.DataFrame:
     return store.related_for(con, incident_id)
 
 
-def recurrences(con, filters: Filters, limit: int | None = None) -> pd.DataFrame:
+def recurrences(con, filters: Filters, limit: int | None = None, later_id: str | None = None) -> pd.DataFrame:
     """Did the fixes work? Each later incident that repeats an earlier one (text at least
     ``RECURRENCE_TEXT_SIMILARITY`` alike, same team or app), newest first (the first ``limit``), with
     the earlier incident's action items as of the later start: done before it, P0/P1 still open, and
     how many days past due the most overdue open P0/P1 was. ``status`` says whether every P0/P1 item was
-    done before the repeat; ``incident_id`` is the repeat's (what a row links to)."""
-    rows = store.recurrence_rows(con, filters, limit)
+    done before the repeat; ``incident_id`` is the repeat's (what a row links to). Why it reads as a
+    repeat: ``shared_terms``, the words that weigh most in both post-mortems (comma-separated), and
+    ``shared_with``, the teams they share, else the apps ("app: ...")."""
+    rows = store.recurrence_rows(con, filters, limit, later_id)
     status = np.select([rows["p0_p1_items"] == 0, rows["p0_p1_open"] > 0, rows["p0_p1_done_undated"] > 0],
                        [RECURRENCE_STATUSES[2], RECURRENCE_STATUSES[1], RECURRENCE_STATUSES[3]], RECURRENCE_STATUSES[0])
-    return rows.assign(status=pd.Series(status, index=rows.index, dtype="object"), incident_id=rows["later_id"])
+    shared_with = [teams if isinstance(teams, str) else f"app: {apps}"
+                   for teams, apps in zip(rows["shared_teams"], rows["shared_apps"])]
+    return rows.assign(status=pd.Series(status, index=rows.index, dtype="object"), incident_id=rows["later_id"],
+                       shared_terms=pd.Series([", ".join(terms) for terms in rows["shared_terms"]], index=rows.index,
+                                              dtype="object"),
+                       shared_with=pd.Series(shared_with, index=rows.index, dtype="object"))
 
 
 def recurrence_report(con, filters: Filters, limit: int | None = None) -> dict:
@@ -733,7 +1007,28 @@ def recurrence_report(con, filters: Filters, limit: int | None = None) -> dict:
     by_team = table.reset_index().sort_values(["recurrences", "team"], ascending=[False, True]).reset_index(drop=True)
     repeats = recurrences(con, filters, limit)
     total = _total(repeats, limit, lambda: store.recurrence_total(con, filters))
-    return {"repeats": repeats, "total": total, "by_team": by_team}
+    by_status = store.recurrence_status_counts(con, filters)
+    return {"repeats": repeats, "total": total, "by_team": by_team, "answer": fixes_answer(by_status)}
+
+
+def fixes_answer(by_status: dict[str, int]) -> str:
+    """"Did the earlier fixes work?" in one sentence, from repeats per status (done/open/none/undated)."""
+    done, still_open = by_status.get("done", 0), by_status.get("open", 0)
+    none, undated = by_status.get("none", 0), by_status.get("undated", 0)
+    total = done + still_open + none + undated
+    if not total:
+        return "No incident in these filters repeats an earlier one."
+
+    def repeats(n: int) -> str:
+        return f"{n} repeat{'s' if n != 1 else ''}"
+
+    parts = [f"{repeats(done)} happened although the earlier P0/P1 items were done (the fix did not prevent it)",
+             f"{still_open} while they were still open (follow-through)"]
+    if none:
+        parts.append(f"{none} after a post-mortem with no P0/P1 items")
+    if undated:
+        parts.append(f"{undated} after P0/P1 items done on a day not given")
+    return "; ".join(parts) + "."
 
 
 def themes(con, filters: Filters) -> pd.DataFrame:
@@ -819,6 +1114,17 @@ def waiting_report(con, filters: Filters, as_of: date, limit: int | None = None)
     waiting = waiting_for_review(con, filters, as_of, limit)
     total = _total(waiting, limit, lambda: store.waiting_count(con, filters))
     return {"waiting": waiting, "total": total}
+
+
+def search_outside_range(con, filters: Filters, query: str) -> dict:
+    """What the filter's date range hides from a search: ``matches`` and ``post_mortems`` outside it (the
+    other filters kept), for the search page to say so."""
+    if not query or not query.strip():
+        return {"matches": 0, "post_mortems": 0}
+    everywhere = replace(filters, include_excluded=True)
+    all_time = store.search_count(con, everywhere.with_dates(None, None), query.strip())
+    in_range = store.search_count(con, everywhere, query.strip())
+    return {"matches": all_time[0] - in_range[0], "post_mortems": all_time[1] - in_range[1]}
 
 
 def search(con, filters: Filters, query: str, limit: int = 200) -> pd.DataFrame:

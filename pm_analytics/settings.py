@@ -3,8 +3,8 @@
 ``pm-analytics dashboard --help`` and the README's settings table are both made
 from :data:`SETTINGS` (a test keeps the README's copy equal), so they cannot drift.
 
-Where the dashboard's files are: in a clone, ``app.py``, ``pages/``, ``data/``
-and ``.streamlit/config.toml`` sit at the top of the repository. A wheel
+Where the dashboard's files are: in a clone, ``app.py``, ``pages/``, ``data/``,
+``.streamlit/config.toml`` and ``docs/metrics.md`` sit at the top of the repository. A wheel
 carries a copy of exactly those files in ``pm_analytics/_app/`` (``setup.py``
 copies them when the wheel is built), so the same relative paths hold there.
 """
@@ -23,6 +23,8 @@ INSTALLED = (BUNDLED_APP / "app.py").is_file()
 APP_ROOT = BUNDLED_APP if INSTALLED else PROJECT_ROOT
 SAMPLE_DATA = APP_ROOT / "data"
 STREAMLIT_CONFIG = APP_ROOT / ".streamlit" / "config.toml"
+# What every number means: the review report (pm_analytics.report) ships it as its last section.
+METRICS_DOC = APP_ROOT / "docs" / "metrics.md"
 
 
 def _user_cache() -> Path:

@@ -23,7 +23,7 @@ import pyarrow as pa
 from pm_analytics.schema import INCIDENT_COLUMNS, Incident, Problem
 from pm_analytics.tickets import TicketExport, item_ticket_key, ticket_index
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 
 TABLES: dict[str, str] = {
     "incidents": """
@@ -100,13 +100,16 @@ TABLES: dict[str, str] = {
         similarity DOUBLE NOT NULL,
         text_similarity DOUBLE NOT NULL,
         shared_team BOOLEAN NOT NULL,
-        shared_app BOOLEAN NOT NULL
+        shared_app BOOLEAN NOT NULL,
+        shared_terms VARCHAR[] NOT NULL
     """,
     "recurrences": """
         earlier_id VARCHAR NOT NULL,
         later_id VARCHAR NOT NULL,
         text_similarity DOUBLE NOT NULL,
         shared_teams VARCHAR,
+        shared_apps VARCHAR,
+        shared_terms VARCHAR[] NOT NULL,
         items INTEGER NOT NULL,
         done_before INTEGER NOT NULL,
         p0_p1_items INTEGER NOT NULL,
@@ -728,18 +731,30 @@ def incident_count(con, filters, search: str | None = None) -> int:
         return cur.execute(f"SELECT count(*) FROM incidents i WHERE {where}", params).fetchone()[0]
 
 
-def insight_inputs(con):
-    """What the text model reads: per incident its start (for time order) and text (the title,
-    counted twice as it names the incident best, the impact summary, what went wrong, why); and its
-    teams and apps."""
+def insight_inputs(con, boilerplate_post_mortems: int):
+    """What the text model reads: per incident its start (for time order) and text: the title,
+    counted twice as it names the incident best, the impact summary, then what went wrong, why, the
+    timeline's events and the action items, leaving out any of these written word for word (case and
+    punctuation aside) in ``boilerplate_post_mortems`` or more post-mortems: a sentence many
+    post-mortems share is a habit of writing, not what happened. The cause, the fix and the follow-ups
+    are what make two post-mortems the same failure; what went well and where we got lucky are left
+    out, as they describe the response, which unrelated incidents share. Also each incident's teams
+    and apps."""
     with cursor(con) as cur:
         documents = cur.execute("""
+            WITH parts AS (
+                SELECT incident_id, 1 AS part, kind, seq, text FROM findings WHERE kind IN ('went_wrong', 'why')
+                UNION ALL SELECT incident_id, 2, '', seq, description FROM timeline_events
+                UNION ALL SELECT incident_id, 3, '', seq, description FROM action_items
+            ),
+            keyed AS (SELECT *, trim(regexp_replace(lower(text), '[^a-z0-9]+', ' ', 'g')) AS sentence FROM parts),
+            boilerplate AS (SELECT sentence FROM keyed GROUP BY sentence HAVING count(DISTINCT incident_id) >= ?),
+            kept AS (SELECT k.incident_id, string_agg(k.text, ' ' ORDER BY k.part, k.kind, k.seq) AS body
+                     FROM keyed k ANTI JOIN boilerplate b ON b.sentence = k.sentence GROUP BY k.incident_id)
             SELECT i.incident_id, coalesce(i.started_at, CAST(i.incident_date AS TIMESTAMPTZ)) AS started,
-                   concat_ws(' ', i.title, i.title, i.impact_summary,
-                             (SELECT string_agg(f.text, ' ' ORDER BY f.kind, f.seq) FROM findings f
-                              WHERE f.incident_id = i.incident_id AND f.kind IN ('went_wrong', 'why'))) AS text
-            FROM incidents i ORDER BY i.incident_id
-        """).df()
+                   concat_ws(' ', i.title, i.title, i.impact_summary, kept.body) AS text
+            FROM incidents i LEFT JOIN kept ON kept.incident_id = i.incident_id ORDER BY i.incident_id
+        """, [boilerplate_post_mortems]).df()
         teams = cur.execute("SELECT incident_id, team FROM incident_teams").df()
         apps = cur.execute("SELECT incident_id, concat_ws(' ', audience, platform) AS app FROM affected_apps").df()
     return documents, teams, apps
@@ -781,14 +796,18 @@ def app_counts(con, filters):
 # An action item done by its deadline's (UTC) date; NULL unless done with both dates known.
 DONE_ON_TIME_SQL = ("CASE WHEN a.status = 'done' AND a.completed_on IS NOT NULL AND a.due_at IS NOT NULL "
                     "THEN a.completed_on <= CAST(a.due_at AS DATE) END")
+# An item whose deadline has passed by as of (the ``?``), done or not: what the on-time rate divides by.
+# Won't-fix items and done items without a completion date (on time or not, nobody knows) are left out.
+DUE_SQL = ("(a.due_at IS NOT NULL AND a.status <> 'wontfix' AND CAST(a.due_at AS DATE) < ? "
+           "AND NOT (a.status = 'done' AND a.completed_on IS NULL))")
 
 
 def _action_items_sql(filters, as_of, incident_id: str | None = None) -> tuple[str, list]:
     """A query of the selection's action items with their flags as of ``as_of`` (a date).
 
-    Done on time: completed on or before the deadline's (UTC) date. Overdue:
-    open and the deadline's date is before ``as_of``. Unknown deadline or
-    completion date leaves the flag NULL.
+    Done on time: completed on or before the deadline's (UTC) date. Due: the
+    deadline's date is before ``as_of`` (see :data:`DUE_SQL`). Overdue: open
+    and due. Unknown deadline or completion date leaves the flag NULL.
     """
     where, params = filters.where()
     if incident_id is not None:
@@ -799,6 +818,7 @@ def _action_items_sql(filters, as_of, incident_id: str | None = None) -> tuple[s
                coalesce(a.priority, 'No priority') AS priority, a.description, a.owner, a.ticket, a.ticket_url,
                a.status, a.completed_on, a.due_at, a.status_in_doc, a.status_source,
                {DONE_ON_TIME_SQL} AS done_on_time,
+               {DUE_SQL} AS due,
                CASE WHEN a.status = 'open' AND a.due_at IS NOT NULL THEN CAST(a.due_at AS DATE) < ? END AS overdue,
                CASE WHEN a.status = 'open' AND a.due_at IS NOT NULL AND CAST(a.due_at AS DATE) < ?
                     THEN date_diff('day', CAST(a.due_at AS DATE), CAST(? AS DATE)) END AS days_overdue,
@@ -808,7 +828,7 @@ def _action_items_sql(filters, as_of, incident_id: str | None = None) -> tuple[s
         FROM action_items a JOIN incidents i ON i.incident_id = a.incident_id
         WHERE {where}
     """
-    return sql, [as_of, as_of, as_of, as_of] + params
+    return sql, [as_of, as_of, as_of, as_of, as_of] + params
 
 
 def action_item_rows(con, filters, as_of, incident_id: str | None = None, overdue_only: bool = False,
@@ -823,6 +843,19 @@ def action_item_rows(con, filters, as_of, incident_id: str | None = None, overdu
     return fetch_df(con, f"SELECT * FROM ({sql}) ORDER BY incident_id, seq", params)
 
 
+def chase_rows(con, filters, as_of, priorities: Sequence[str], limit: int | None = None):
+    """Overdue items of the given priorities as of ``as_of``, each with its incident's teams (``teams``,
+    comma-separated), grouped by teams then owner (no team or owner last), most days overdue first."""
+    sql, params = _action_items_sql(filters, as_of)
+    return fetch_df(con, f"""
+        SELECT o.*, (SELECT string_agg(t.team, ', ' ORDER BY t.team) FROM incident_teams t
+                     WHERE t.incident_id = o.incident_id) AS teams
+        FROM ({sql}) o
+        WHERE o.overdue AND list_contains(?::VARCHAR[], o.priority)
+        ORDER BY teams NULLS LAST, o.owner NULLS LAST, o.days_overdue DESC, o.incident_id, o.seq
+        LIMIT ?""", params + [list(priorities), limit])
+
+
 ACTION_GROUPS = {"priority": "ai.priority", "owner": "coalesce(ai.owner, '(no owner)')",
                  "severity": f"coalesce(ai.severity, '{UNKNOWN_SEVERITY}')", "team": "team"}
 
@@ -834,13 +867,15 @@ _ITEM_COUNTS_SQL = """
                count(*) FILTER (ai.status = 'open') AS open,
                count(*) FILTER (ai.status = 'wontfix') AS wontfix,
                count(*) FILTER (ai.done_on_time) AS done_on_time,
-               count(ai.done_on_time) AS on_time_known,
+               count(*) FILTER (ai.due) AS due,
+               count(*) FILTER (ai.due AND ai.done_on_time) AS due_done_on_time,
                count(*) FILTER (ai.overdue) AS overdue"""
 
 
 def action_item_aggregates(con, filters, as_of, by: Sequence[str] = ("priority",), period: str | None = None):
     """Per group of ``by`` (priority, owner, severity, team; and ``period_start`` for a period): total,
-    done, open, wontfix, done_on_time, on_time_known, overdue, open_age_days_median, open_age_days_max.
+    done, open, wontfix, done_on_time, due (deadline passed by ``as_of``), due_done_on_time, overdue,
+    open_age_days_median, open_age_days_max.
 
     By team, an item counts once in each of its incident's teams (only the
     filtered teams when the filter names some).
@@ -884,7 +919,8 @@ def _action_item_aggregates_by_team(con, filters, sql: str, params: list, item_k
         SELECT {keys},
                sum(total)::BIGINT AS total, sum(done)::BIGINT AS done, sum(open)::BIGINT AS open,
                sum(wontfix)::BIGINT AS wontfix, sum(done_on_time)::BIGINT AS done_on_time,
-               sum(on_time_known)::BIGINT AS on_time_known, sum(overdue)::BIGINT AS overdue,
+               sum(due)::BIGINT AS due, sum(due_done_on_time)::BIGINT AS due_done_on_time,
+               sum(overdue)::BIGINT AS overdue,
                any_value(ages.open_age_days_median) AS open_age_days_median,
                max(open_age_days) AS open_age_days_max
         FROM grouped LEFT JOIN ages USING ({keys})
@@ -916,6 +952,8 @@ def headline_row(con, filters, as_of) -> dict[str, Any]:
             SELECT count(*) AS action_items_total,
                    count(*) FILTER (ai.status = 'done') AS action_items_done,
                    count(*) FILTER (ai.done_on_time) AS action_items_done_on_time,
+                   count(*) FILTER (ai.due) AS action_items_due,
+                   count(*) FILTER (ai.due AND ai.done_on_time) AS action_items_due_done_on_time,
                    count(*) FILTER (ai.overdue) AS action_items_overdue,
                    count(*) FILTER (ai.overdue AND ai.priority IN ('P0', 'P1')) AS action_items_overdue_p0_p1
             FROM ({items_sql}) ai
@@ -925,16 +963,16 @@ def headline_row(con, filters, as_of) -> dict[str, Any]:
     return row
 
 
-def on_time_flags(con, current, previous):
-    """``done_on_time`` (1.0/0.0) of every done item with a known completion date and deadline, for
-    the incidents of two filters in one scan: (current flags, previous flags)."""
+def on_time_flags(con, current, previous, as_of):
+    """For every item of the incidents of two filters whose deadline had passed by ``as_of``: 1.0 when
+    it was done on time, 0.0 when late or still open (one scan): (current flags, previous flags)."""
     chosen, params = _either_period(current, previous)
     df = fetch_df(con, f"""
         WITH chosen AS ({chosen})
-        SELECT c.in_current, c.in_previous, CAST({DONE_ON_TIME_SQL} AS DOUBLE) AS v
+        SELECT c.in_current, c.in_previous, CAST(coalesce({DONE_ON_TIME_SQL}, false) AS DOUBLE) AS v
         FROM action_items a JOIN chosen c ON c.incident_id = a.incident_id
-        WHERE {DONE_ON_TIME_SQL} IS NOT NULL
-    """, params)
+        WHERE {DUE_SQL}
+    """, params + [as_of])
     return (df.loc[df["in_current"], "v"].to_numpy(dtype=float), df.loc[df["in_previous"], "v"].to_numpy(dtype=float))
 
 
@@ -1053,7 +1091,7 @@ def related_for(con, incident_id: str):
     """One incident's related incidents (both directions) with their titles, dates and severities."""
     return fetch_df(con, """
         SELECT r.related_id AS incident_id, o.title, o.incident_date, o.severity, r.direction, r.rank,
-               r.similarity, r.text_similarity, r.shared_team, r.shared_app
+               r.similarity, r.text_similarity, r.shared_team, r.shared_app, r.shared_terms
         FROM related_incidents r JOIN incidents o ON o.incident_id = r.related_id
         WHERE r.incident_id = ?
         ORDER BY r.direction, r.rank
@@ -1201,13 +1239,14 @@ def ticket_export_rows(con):
 def derive_recurrences(con, text_similarity: float) -> None:
     """Fill ``recurrences`` from ``related_incidents`` (once per load, not per page run): each
     (earlier, later) related pair at least ``text_similarity`` alike that shares a team or an app, the
-    teams they share, and the earlier incident's action items as of the later one's start (items
-    won't fix left out). Dates are UTC dates, whatever the machine's time zone."""
+    teams and apps they share and the terms that make them alike, and the earlier incident's action
+    items as of the later one's start (items won't fix left out). Dates are UTC dates, whatever the
+    machine's time zone."""
     with cursor(con) as cur:
         cur.execute("""
             INSERT INTO recurrences
             WITH pairs AS (
-                SELECT r.incident_id AS earlier_id, r.related_id AS later_id, r.text_similarity,
+                SELECT r.incident_id AS earlier_id, r.related_id AS later_id, r.text_similarity, r.shared_terms,
                        l.incident_date AS later_date
                 FROM related_incidents r JOIN incidents l ON l.incident_id = r.related_id
                 WHERE r.direction = 'later' AND r.text_similarity >= ? AND (r.shared_team OR r.shared_app)
@@ -1216,6 +1255,14 @@ def derive_recurrences(con, text_similarity: float) -> None:
                 SELECT p.earlier_id, p.later_id, string_agg(DISTINCT te.team, ', ' ORDER BY te.team) AS shared_teams
                 FROM pairs p JOIN incident_teams te ON te.incident_id = p.earlier_id
                 JOIN incident_teams tl ON tl.incident_id = p.later_id AND tl.team = te.team
+                GROUP BY ALL
+            ),
+            apps AS (
+                SELECT p.earlier_id, p.later_id, string_agg(DISTINCT concat_ws(' ', ae.audience, ae.platform), ', '
+                                                            ORDER BY concat_ws(' ', ae.audience, ae.platform)) AS shared_apps
+                FROM pairs p JOIN affected_apps ae ON ae.incident_id = p.earlier_id
+                JOIN affected_apps al ON al.incident_id = p.later_id
+                     AND concat_ws(' ', al.audience, al.platform) = concat_ws(' ', ae.audience, ae.platform)
                 GROUP BY ALL
             ),
             items AS (
@@ -1232,23 +1279,26 @@ def derive_recurrences(con, text_similarity: float) -> None:
                 FROM pairs p JOIN action_items a ON a.incident_id = p.earlier_id AND a.status <> 'wontfix'
                 GROUP BY ALL
             )
-            SELECT p.earlier_id, p.later_id, p.text_similarity, shared.shared_teams,
+            SELECT p.earlier_id, p.later_id, p.text_similarity, shared.shared_teams, apps.shared_apps, p.shared_terms,
                    coalesce(items.items, 0), coalesce(items.done_before, 0), coalesce(items.p0_p1_items, 0),
                    coalesce(items.p0_p1_open, 0), coalesce(items.p0_p1_done_undated, 0), items.days_past_due
-            FROM pairs p LEFT JOIN shared USING (earlier_id, later_id) LEFT JOIN items USING (earlier_id, later_id)
+            FROM pairs p LEFT JOIN shared USING (earlier_id, later_id) LEFT JOIN apps USING (earlier_id, later_id)
+            LEFT JOIN items USING (earlier_id, later_id)
             ORDER BY p.earlier_id, p.later_id
         """, [text_similarity])
 
 
-def recurrence_rows(con, filters, limit: int | None = None):
-    """Recurrences whose later incident matches the filter, newest first (the first ``limit``), with
-    both incidents' titles and dates."""
+def recurrence_rows(con, filters, limit: int | None = None, later_id: str | None = None):
+    """Recurrences whose later incident matches the filter (and is ``later_id``, when given), newest
+    first (the first ``limit``), with both incidents' titles and dates."""
     where, params = filters.where("l")
+    if later_id is not None:
+        where, params = f"{where} AND r.later_id = ?", params + [later_id]
     return fetch_df(con, f"""
         SELECT r.earlier_id, e.title AS earlier_title, e.incident_date AS earlier_date,
                r.later_id, l.title AS later_title, l.incident_date AS later_date, l.severity AS later_severity,
-               r.text_similarity, r.shared_teams, r.items, r.done_before, r.p0_p1_items, r.p0_p1_open,
-               r.p0_p1_done_undated, r.days_past_due
+               r.text_similarity, r.shared_teams, r.shared_apps, r.shared_terms, r.items, r.done_before,
+               r.p0_p1_items, r.p0_p1_open, r.p0_p1_done_undated, r.days_past_due
         FROM recurrences r
         JOIN incidents l ON l.incident_id = r.later_id
         JOIN incidents e ON e.incident_id = r.earlier_id
@@ -1266,6 +1316,21 @@ def recurrence_total(con, filters) -> int:
                            f"WHERE {where}", params).fetchone()[0]
 
 
+_RECURRENCE_STATUS_SQL = """CASE WHEN r.p0_p1_items = 0 THEN 'none' WHEN r.p0_p1_open > 0 THEN 'open'
+                    WHEN r.p0_p1_done_undated > 0 THEN 'undated' ELSE 'done' END"""
+
+
+def recurrence_status_counts(con, filters) -> dict[str, int]:
+    """Recurrences whose later incident matches the filter, per status (as :func:`recurrence_counts`,
+    each counted once)."""
+    where, params = filters.where("l")
+    rows = con.execute(f"""
+        SELECT {_RECURRENCE_STATUS_SQL} AS status, count(*)
+        FROM recurrences r JOIN incidents l ON l.incident_id = r.later_id
+        WHERE {where} GROUP BY ALL""", params).fetchall()
+    return {status: count for status, count in rows}
+
+
 def recurrence_counts(con, filters):
     """Per team shared by the two incidents (``(app only)`` when they share only an app) and status
     (``done``: every earlier P0/P1 item done before the repeat, ``open``: some not, ``undated``: none open
@@ -1273,9 +1338,7 @@ def recurrence_counts(con, filters):
     the filter."""
     where, params = filters.where("l")
     return fetch_df(con, f"""
-        SELECT coalesce(t.team, '(app only)') AS team,
-               CASE WHEN r.p0_p1_items = 0 THEN 'none' WHEN r.p0_p1_open > 0 THEN 'open'
-                    WHEN r.p0_p1_done_undated > 0 THEN 'undated' ELSE 'done' END AS status,
+        SELECT coalesce(t.team, '(app only)') AS team, {_RECURRENCE_STATUS_SQL} AS status,
                count(*) AS recurrences
         FROM recurrences r JOIN incidents l ON l.incident_id = r.later_id,
              unnest(CASE WHEN r.shared_teams IS NULL THEN [NULL] ELSE string_split(r.shared_teams, ', ') END) AS t(team)
@@ -1436,11 +1499,12 @@ def waiting_count(con, filters) -> int:
         """, params).fetchone()[0]
 
 
-def search_matches(con, filters, search: str, limit: int):
-    """Where ``search`` occurs (case-insensitive) in matching post-mortems: incident, field and text."""
+def _search_hits(filters, search: str) -> tuple[str, list]:
+    """The CTEs ``chosen`` (matching post-mortems) and ``hits`` (each place ``search`` occurs), and their
+    parameters: shared by the search and its count."""
     where, params = filters.where()
     like, pattern = _like(search)
-    return fetch_df(con, f"""
+    return f"""
         WITH chosen AS (SELECT i.incident_id, i.title, i.incident_date, i.impact_summary FROM incidents i WHERE {where}),
         hits AS (
             SELECT incident_id, 'Title' AS field, 0 AS seq, title AS text FROM chosen WHERE title {like}
@@ -1452,9 +1516,24 @@ def search_matches(con, filters, search: str, limit: int):
                 FROM findings f JOIN chosen c USING (incident_id) WHERE f.text {like}
             UNION ALL SELECT a.incident_id, 'Action item ' || a.action_id, a.seq, a.description
                 FROM action_items a JOIN chosen c USING (incident_id) WHERE a.description {like}
-        )
+        )""", params + [pattern] * 4
+
+
+def search_matches(con, filters, search: str, limit: int):
+    """Where ``search`` occurs (case-insensitive) in matching post-mortems: incident, field and text."""
+    hits, params = _search_hits(filters, search)
+    return fetch_df(con, f"""{hits}
         SELECT h.incident_id, c.title, c.incident_date, h.field, h.text
         FROM hits h JOIN chosen c USING (incident_id)
         ORDER BY c.incident_date DESC, h.incident_id, h.field, h.seq
         LIMIT ?
-    """, params + [pattern] * 4 + [limit])
+    """, params + [limit])
+
+
+def search_count(con, filters, search: str) -> tuple[int, int]:
+    """How many places ``search`` occurs in matching post-mortems, and in how many post-mortems."""
+    hits, params = _search_hits(filters, search)
+    with cursor(con) as cur:
+        matches, post_mortems = cur.execute(f"{hits} SELECT count(*), count(DISTINCT incident_id) FROM hits",
+                                            params).fetchone()
+    return int(matches), int(post_mortems)

@@ -21,11 +21,23 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from pm_analytics import datasource, metrics
+from pm_analytics import datasource, metrics, periods, report, targets
 from pm_analytics.charts import PLOTLY_CONFIG, clicked_incident
-from pm_analytics.filters import PRESETS, Filters, from_query_params, preset_range, to_query_params
+from pm_analytics.filters import (
+    PRESETS,
+    Filters,
+    RangeNote,
+    comparison_range,
+    from_query_params,
+    resolve_range,
+    to_query_params,
+)
 from pm_analytics.formatting import (
+    EMPTY,
+    UNKNOWN,
+    chase_text,
     escape_markdown,
+    format_completed,
     format_count,
     format_day,
     format_minutes,
@@ -33,9 +45,11 @@ from pm_analytics.formatting import (
     highlight,
     incident_href,
     is_unknown,
+    page_href,
     safe_csv,
     safe_url,
 )
+from pm_analytics import store
 from pm_analytics.store import SCHEMA_VERSION, open_database, schema_version
 
 NAV = (
@@ -44,6 +58,7 @@ NAV = (
     ("pages/blast_radius.py", "Blast radius"),
     ("pages/action_items.py", "Action items"),
     ("pages/incidents.py", "Incidents"),
+    ("pages/teams.py", "Teams"),
     ("pages/recurring.py", "Recurring incidents"),
     ("pages/severity.py", "Severity calibration"),
     ("pages/off_hours.py", "Off-hours load"),
@@ -52,11 +67,12 @@ NAV = (
     ("pages/data_quality.py", "Data quality"),
 )
 INCIDENT_PAGE = "pages/incident.py"
-FILTER_KEYS = ("range", "from", "to", "sev", "team", "audience", "platform", "drills")
+FILTER_KEYS = ("range", "from", "to", "until", "sev", "team", "audience", "platform", "drills")
 MAX_TABLE_ROWS = 1000
 # Post-mortems listed on the search page; more is a wall of text nobody reads (the CSV has them all).
 SEARCH_POST_MORTEMS_SHOWN = 50
-EMPTY_MESSAGE = "No post-mortems match these filters. Widen the date range or clear a filter in the sidebar."
+EMPTY_HINT = "Widen the date range or clear a filter in the sidebar."
+EMPTY_MESSAGE = "No post-mortems match these filters. " + EMPTY_HINT
 
 
 @dataclass(frozen=True)
@@ -68,6 +84,10 @@ class View:
     preset: str
     as_of: date
     link_params: dict
+    # The window the overview compares with (see :func:`~pm_analytics.filters.comparison_range`).
+    previous: Filters | None = None
+    # Targets and the data's first day, from pm-analytics.toml (see :mod:`pm_analytics.targets`).
+    settings: targets.ProjectSettings = targets.ProjectSettings()
 
 
 # -- data -----------------------------------------------------------------------
@@ -234,22 +254,29 @@ def _publish(keys: tuple[str, ...], wanted: dict[str, str]) -> None:
 
 
 def control(kind: str, label: str, options: list, key: str, default, **kwargs):
-    """A page's own control (``radio``, ``selectbox``, ``toggle`` or ``text_input``) kept in the URL as ``key``."""
+    """A page's own control (``radio``, ``selectbox``, ``pills`` (several choices), ``toggle`` or
+    ``text_input``) kept in the URL as ``key`` (several choices comma-separated, ``none`` for none)."""
     raw = st.query_params.get(key)
     if kind == "toggle":
         from_url = raw in ("1", "true") if raw is not None else default
     elif kind == "text_input":
         from_url = raw if raw is not None else default
+    elif kind == "pills":
+        from_url = [v for v in raw.split(",") if v in options] if raw is not None else list(default)
     else:
         from_url = raw if raw in options else default
     _seed((key,), {key: from_url})
-    widget = {"radio": st.radio, "selectbox": st.selectbox, "toggle": st.toggle, "text_input": st.text_input}[kind]
-    if kind in ("radio", "selectbox"):
-        value = widget(label, options, key=key, **kwargs)
+    if kind == "pills":
+        value = st.pills(label, options, selection_mode="multi", key=key, **kwargs)
+    elif kind in ("radio", "selectbox"):
+        value = {"radio": st.radio, "selectbox": st.selectbox}[kind](label, options, key=key, **kwargs)
     else:
-        value = widget(label, key=key, **kwargs)
+        value = {"toggle": st.toggle, "text_input": st.text_input}[kind](label, key=key, **kwargs)
     if kind == "toggle":
         text = "1" if value else None
+    elif kind == "pills":
+        value = [v for v in options if v in (value or [])]
+        text = None if value == list(default) else ",".join(value) or "none"
     else:
         text = str(value) if value not in (None, "") and value != default else None
     _publish((key,), {key: text})
@@ -273,11 +300,13 @@ def page(title: str, question: str | None, show_title: bool = True) -> View:
     as_of = _as_of()
     choices = get(version, "filter_choices")
     with st.sidebar:
-        filters, preset = _filter_widgets(choices, as_of)
-        link_params = to_query_params(filters, preset)
+        navigation = st.container()
+        filters, preset, note = _filter_widgets(version, choices, as_of)
+        link_params = to_query_params(filters, preset, _until())
         if st.query_params.get("as_of"):
             link_params["as_of"] = as_of.isoformat()
-        _navigation(link_params)
+        with navigation:
+            _navigation(link_params)
         summary = get(version, "load_summary")
         if st.button("Reload", key="reload", help="Read the post-mortem folder again to pick up changed files"):
             _data_version(reload=True)
@@ -285,13 +314,46 @@ def page(title: str, question: str | None, show_title: bool = True) -> View:
         loaded_at = (summary["loaded_at"] or "an unknown time")[:16].replace("T", " ")
         st.caption(f"{format_count(summary['loaded'])} post-mortems loaded from {format_count(summary['files_seen'])} "
                    f"files ({format_count(summary['rejected'])} rejected) at {loaded_at} UTC.")
+        project = targets.load(datasource.resolve().path)
+        if project.path is not None:
+            st.caption(f"Targets and settings from {escape_markdown(str(project.path))}.")
+        for problem in project.problems:
+            st.warning(escape_markdown(problem), icon=":material/settings:")
     if show_title:
         st.title(title)
         st.caption(question)
-    return View(version, filters, preset, as_of, link_params)
+    if note is not None:
+        range_note(note)
+    window = comparison_range(preset, filters.date_from, filters.date_to)
+    previous = filters.with_dates(*window) if window else None
+    return View(version, filters, preset, as_of, link_params, previous, project)
 
 
-def _filter_widgets(choices: dict, as_of: date) -> tuple[Filters, str]:
+def range_note(note: RangeNote) -> None:
+    """The note saying the range was anchored on the data (or holds none of it), with its one-click change."""
+    with st.container(border=True):
+        left, right = st.columns([4, 1], vertical_alignment="center")
+        left.markdown(f":material/event_note: {note.text}")
+        right.button(note.action_label, key="range_note_action", on_click=_replace_range, args=(note.action_params,))
+
+
+def _replace_range(params: dict) -> None:
+    for key in ("range", "from", "to", "until"):
+        if key in st.query_params and key not in params:
+            del st.query_params[key]
+    for key, value in params.items():
+        st.query_params[key] = value
+
+
+def _until() -> date | None:
+    raw = st.query_params.get("until")
+    try:
+        return date.fromisoformat(raw) if raw else None
+    except ValueError:
+        return None
+
+
+def _filter_widgets(version: str, choices: dict, as_of: date) -> tuple[Filters, str, RangeNote | None]:
     url_filters, url_preset = from_query_params(st.query_params.to_dict(), as_of)
     lists = {"sev": ("severities", "Severity"), "team": ("teams", "Team"),
              "audience": ("audiences", "Audience"), "platform": ("platforms", "Platform")}
@@ -304,20 +366,26 @@ def _filter_widgets(choices: dict, as_of: date) -> tuple[Filters, str]:
 
     st.header("Filters")
     preset = st.selectbox("Date range", list(PRESETS), format_func=PRESETS.get, key="range")
+    picked = (None, None)
     if preset == "custom":
-        picked = st.date_input("From – to (incident start date)", key="dates", format="YYYY-MM-DD")
-        date_from, date_to = (tuple(picked) + (None, None))[:2] if isinstance(picked, (list, tuple)) else (picked, None)
-    else:
-        date_from, date_to = preset_range(preset, as_of)
+        chosen = st.date_input("From – to (incident start date)", key="dates", format="YYYY-MM-DD")
+        picked = (tuple(chosen) + (None, None))[:2] if isinstance(chosen, (list, tuple)) else (chosen, None)
     picked_lists = {key: st.multiselect(label, choices[field], key=key, placeholder="All")
                     for key, (field, label) in lists.items()}
     include_drills = st.checkbox("Include drills and tests", key="drills",
                                  help="Post-mortems marked as drills are left out of every statistic unless ticked")
+
+    def holds(date_from: date | None, date_to: date | None) -> bool:
+        dated = Filters(date_from=date_from, date_to=date_to, include_excluded=include_drills)
+        return get(version, "incident_count", dated, include_drills=include_drills) > 0
+
+    until = _until()
+    date_from, date_to, note = resolve_range(preset, picked, until, as_of, choices["last_date"], holds)
     filters = Filters(date_from=date_from, date_to=date_to, severities=tuple(picked_lists["sev"]),
                       teams=tuple(picked_lists["team"]), audiences=tuple(picked_lists["audience"]),
                       platforms=tuple(picked_lists["platform"]), include_excluded=include_drills)
-    _publish(FILTER_KEYS, to_query_params(filters, preset))
-    return filters, preset
+    _publish(FILTER_KEYS, to_query_params(filters, preset, until))
+    return filters, preset, note
 
 
 def _navigation(link_params: dict) -> None:
@@ -349,6 +417,13 @@ def excluded_note(view: View) -> None:
         st.caption(f"{left_out} drill/test post-mortem{'s' if left_out != 1 else ''} left out of these numbers.")
 
 
+def span(view: View) -> tuple[date, date] | None:
+    """The days the view's time axes cover: its date range within the data (:func:`periods.view_span`)."""
+    choices = get(view, "filter_choices")
+    return periods.view_span(view.filters.date_from, view.filters.date_to, choices["first_date"],
+                             choices["last_date"], view.as_of)
+
+
 def chart(fig, key: str, view: View | None = None, clickable: bool = False) -> None:
     """A plotly figure with plotly's own toolbar (PNG download); clicking a point with an incident
     id as ``customdata`` opens that incident."""
@@ -365,13 +440,16 @@ def chart(fig, key: str, view: View | None = None, clickable: bool = False) -> N
 def table(frame: pd.DataFrame, key: str, view: View, columns: dict | None = None, file_name: str | None = None,
           height: int | str = "auto", minute_columns: tuple[str, ...] = (), percent_columns: tuple[str, ...] = (),
           count_columns: tuple[str, ...] = (), optional_columns: tuple[str, ...] = (), total_rows: int | None = None,
-          full: Callable[[], pd.DataFrame] | None = None, max_rows: int = MAX_TABLE_ROWS) -> None:
+          full: Callable[[], pd.DataFrame] | None = None, max_rows: int = MAX_TABLE_ROWS, period: str | None = None,
+          span: tuple[date, date] | None = None) -> None:
     """A table with a CSV download; rows with an ``incident_id`` link to the incident's page, and
     selecting a row opens it. ``columns`` maps column -> header (others are hidden).
 
     On screen, minute columns read ``1 h 05 min``, percent and count columns
-    ``83%`` and ``1,480``, all with "unknown" for an unknown value; optional
-    columns show a dash where empty. At most ``max_rows`` rows are shown; the
+    ``83%`` and ``1,480``, and any missing value reads "unknown"; optional
+    columns (a field that may be left empty) show a dash there instead (a link
+    column: nothing). With ``period``, ``period_start`` reads ``2026 Q1``
+    (``2025 Q4, Dec only`` where ``span`` covers part of it). At most ``max_rows`` rows are shown; the
     CSV (made only when asked for, from ``full()`` when given) has them all,
     with the raw numbers.
     """
@@ -381,22 +459,30 @@ def table(frame: pd.DataFrame, key: str, view: View, columns: dict | None = None
                              (format_count, count_columns)):
         for column in names:
             shown[column] = shown[column].map(formatter).astype("str")
+    if period and "period_start" in shown.columns:
+        shown["period_start"] = pd.Series(periods.labels(shown["period_start"], period, span), index=shown.index,
+                                          dtype="str")
     for column in optional_columns:
-        shown[column] = shown[column].map(lambda v: "—" if pd.isna(v) else str(v)).astype("str")
+        header = (columns or {}).get(column)
+        link = isinstance(header, dict) and header.get("type_config", {}).get("type") == "link"
+        shown[column] = shown[column].map(lambda v: ("" if link else EMPTY) if pd.isna(v) else str(v)).astype("str")
     config: dict = {}
     if "incident_id" in shown.columns:
         shown.insert(0, "link", [incident_href(i, view.link_params) for i in shown["incident_id"]])
         config["link"] = st.column_config.LinkColumn("Incident", display_text=r"id=([^&]*)",
                                                      help="Open the incident's page")
-    order = ["link"] if "link" in shown.columns else []
+    order = ["link"] if "link" in shown.columns and "link" not in (columns or {}) else []
     if columns:
         order += [c for c in columns if c in shown.columns]
         for column, header in columns.items():
+            if header is None:
+                continue
             if isinstance(header, str):
                 config.setdefault(column, header)
             else:
                 config[column] = header
     event = st.dataframe(shown, hide_index=True, column_order=order or None, column_config=config, key=key,
+                         placeholder=UNKNOWN,
                          on_select="rerun" if "incident_id" in shown.columns else "ignore",
                          selection_mode="single-row", height=height, width="stretch")
     if "incident_id" in shown.columns and event and event.selection.rows:
@@ -413,38 +499,120 @@ def table(frame: pd.DataFrame, key: str, view: View, columns: dict | None = None
                        on_click="ignore")
 
 
+def chase_headline(summary: dict, priorities: tuple[str, ...]) -> None:
+    """One line: how many items, with how many owners, and the most overdue one."""
+    owner, days, incident_id, action_id = summary["most_overdue"]
+    st.markdown(f"**{summary['items']} overdue {'/'.join(priorities)} item{'s' if summary['items'] != 1 else ''}** "
+                f"with {summary['owners']} owner{'s' if summary['owners'] != 1 else ''}. Most overdue: "
+                f"**{escape_markdown(owner or '(no owner)')}**, {days} days "
+                f"({escape_markdown(incident_id)} {escape_markdown(action_id or '')}).")
+
+
+def team_headline(highlights: dict) -> None:
+    """The Teams page's answer in one line."""
+    if not highlights:
+        return
+    team, incidents, sev1 = highlights["most_incidents"]
+    parts = [f"Most incidents: **{escape_markdown(team)}** ({incidents}, {sev1} of them SEV1)"]
+    if "slowest_median" in highlights:
+        parts.append(f"slowest median recovery: **{escape_markdown(highlights['slowest_median'][0])}** "
+                     f"({format_minutes(highlights['slowest_median'][1])})")
+    if "worst_p90" in highlights:
+        parts.append(f"worst p90: **{escape_markdown(highlights['worst_p90'][0])}** "
+                     f"({format_minutes(highlights['worst_p90'][1])})")
+    st.markdown(" · ".join(parts) + ".")
+
+
+def chase_list(view: View, items: pd.DataFrame, total: int, priorities: tuple[str, ...]) -> None:
+    """The chase list: who to chase for what, the deciding columns first, and the same list as plain
+    text with a copy button, ready for a message."""
+    table(items, "chase", view,
+          {"priority": "Priority", "owner": "Owner", "teams": "Team", "days_overdue": "Days overdue",
+           "ticket": "Ticket", "ticket_url": st.column_config.LinkColumn("Ticket link"), "link": None,
+           "title": "Post-mortem", "action_id": "Item", "description": "Action item",
+           "due_at": st.column_config.DatetimeColumn("Due (UTC)", format="YYYY-MM-DD HH:mm")},
+          file_name="chase_list", total_rows=total, optional_columns=("owner", "teams", "ticket"),
+          full=lambda: get(view, "chase_list", view.filters, view.as_of, priorities))
+    with st.expander("Copy as text for a message"):
+        st.code(chase_text(items, view.as_of, priorities), language=None, wrap_lines=True)
+
+
+def chase_link(view: View) -> None:
+    """A link to the chase list (overdue P0/P1 items) with the view's filters."""
+    st.page_link("pages/action_items.py", label="Who to chase →", query_params=view.link_params)
+
+
+def team_table(view: View, teams: pd.DataFrame) -> None:
+    """The Teams page's table: a row per team with a link to the overview filtered to that team and its
+    incidents per quarter as small bars."""
+    shown = teams.assign(overview=[None if team == store.NO_TEAM else page_href("", {**view.link_params, "team": team})
+                                   for team in teams["team"]])
+    table(shown, "teams", view,
+          {"team": "Team", "overview": st.column_config.LinkColumn("Overview", display_text="Open ↗",
+                                                                   help="The overview filtered to this team"),
+           "incidents": "Incidents", "sev1": "SEV1",
+           "median_duration_min": "Median time to recover", "p90_duration_min": "p90 time to recover",
+           "median_time_to_detect_min": "Median time to detect", "patients_affected": "Patients affected",
+           "patients_affected_unknown": st.column_config.NumberColumn(
+               "Patients unknown", help="Incidents that did not say how many patients were affected"),
+           "patient_impact_min": "Patient impact-minutes", "overdue_p0_p1": "Overdue P0/P1 items",
+           "off_hours_share": "Off hours", "fully_reviewed_share": "Fully reviewed",
+           "incidents_per_quarter": st.column_config.BarChartColumn("Incidents per quarter", y_min=0)},
+          file_name="teams", full=lambda: teams,
+          minute_columns=("median_duration_min", "p90_duration_min", "median_time_to_detect_min"),
+          percent_columns=("off_hours_share", "fully_reviewed_share"),
+          count_columns=("patients_affected", "patient_impact_min"))
+
+
 def incident_link(view: View, incident_id: str, label: str) -> None:
     st.page_link(INCIDENT_PAGE, label=escape_markdown(label), query_params={"id": incident_id, **view.link_params})
 
 
 def metric_card(card: dict) -> None:
-    """One headline number with its change against the previous period and the plain verdict.
+    """One headline number with its change against the window before, the plain verdict, and (under
+    it) which window that was and what it held: the wording the review report uses too
+    (:func:`pm_analytics.report.card_view`).
 
     The change is coloured only when the verdict is "improved" or "worse": a
     difference the data cannot support stays grey.
     """
-    fmt = {"count": format_count, "minutes": format_minutes, "percent": format_percent}[card["unit"]]
-    delta = None
-    change = card["change"]
-    if card["verdict"] is not None and change is not None and not pd.isna(change):
-        sign = "+" if change > 0 else "-" if change < 0 else "±"
-        size = f"{abs(change) * 100:.1f} pp" if card["unit"] == "percent" else fmt(abs(change))
-        delta = f"{sign}{size} vs previous period"
+    shown = report.card_view(card)
     judged = card["verdict"] in (metrics.IMPROVED, metrics.WORSE)
     lower_is_better = card["unit"] != "percent"
-    st.metric(card["label"], fmt(card["value"]), delta=delta, border=True,
-              delta_color=("inverse" if lower_is_better else "normal") if judged else "off")
-    lines = [card["verdict"]] if card["verdict"] else []
-    if card["verdict"] is None and card["key"] != "overdue":
-        lines.append("pick a date range to compare")
+    lines = [line for line in shown["lines"] if line != card["note"]]
+    st.metric(card["label"], shown["value"], delta=shown["delta"], border=True,
+              delta_color=("inverse" if lower_is_better else "normal") if judged else "off",
+              help=card.get("how") or None)
+    if shown["target"]:
+        word = "on target" if card.get("on_target") else "off target" if card.get("on_target") is False else ""
+        lines.append(shown["target"].replace(word, f"**{word}**", 1) if word else shown["target"])
     if card["note"]:
         lines.append(card["note"])
-    st.caption(" · ".join(lines))
+    st.caption(" · ".join(([card["verdict"]] if card["verdict"] else []) + lines))
 
 
 def text(value) -> None:
     """Post-mortem text as inert Markdown (nothing in it becomes a link, image or HTML)."""
     st.markdown(escape_markdown(value))
+
+
+def download_review(view: View) -> None:
+    """The incident review of this view's filters as one HTML file (:mod:`pm_analytics.report`), built
+    only when the button is pressed; its incidents link back to this dashboard."""
+    from pm_analytics import report
+
+    base = report.dashboard_base(st.context.url, st.get_option("server.baseUrlPath"))
+    title = f"Incident review {report.window_label(view.filters.date_from, view.filters.date_to)}"
+    # Links carry the report's "today", so an incident opens with the overdue items the report counted.
+    link_params = {**view.link_params, "as_of": view.as_of.isoformat()}
+
+    def build() -> bytes:
+        return report.review_html(_connection(view.version), view.filters, view.as_of, view.previous, title=title,
+                                  base_url=base, link_params=link_params, project=view.settings).encode("utf-8")
+
+    st.download_button("Download review", build, file_name=report.file_name(title), mime="text/html",
+                       key="review_download", on_click="ignore",
+                       help="These filters' review as one HTML file to read offline, print or send on")
 
 
 
@@ -474,28 +642,65 @@ def incident_header(detail: dict) -> None:
     st.caption(f"Source: {escape_markdown(incident['source_path'])} ({escape_markdown(incident['source_format'])})")
 
 
+def incident_banner(view: View, detail: dict) -> None:
+    """What a reviewer must see first: this incident repeats an earlier one, or P0/P1 items are overdue."""
+    for row in detail["repeats"].itertuples():
+        outcome = {metrics.RECURRENCE_STATUSES[0]: "its P0/P1 items were all done first, so the fix did not prevent this",
+                   metrics.RECURRENCE_STATUSES[1]: f"{row.p0_p1_open} of its P0/P1 items were still open when this "
+                                                   "started",
+                   metrics.RECURRENCE_STATUSES[2]: "its post-mortem had no P0/P1 items",
+                   metrics.RECURRENCE_STATUSES[3]: "its P0/P1 items were done, on a day not given"}[row.status]
+        with st.container(border=True):
+            st.markdown(f":material/repeat: **Repeats an earlier incident** "
+                        f"({escape_markdown(format_day(row.earlier_date))}): {escape_markdown(outcome)}.")
+            incident_link(view, row.earlier_id, row.earlier_title or row.earlier_id)
+    overdue = detail["overdue_p0_p1"]
+    if overdue["count"]:
+        st.warning(f"{overdue['count']} P0/P1 action item{'s are' if overdue['count'] != 1 else ' is'} overdue "
+                   f"as of {view.as_of:%Y-%m-%d} (the most by {overdue['max_days']} days): see Action items below.",
+                   icon=":material/schedule:")
+
+
 def incident_metrics(detail: dict) -> None:
+    """Time to recover first, against its severity's median; then the template's phases in the order this
+    incident went through them, each named by where it starts and ends; then blast radius and people."""
     incident = detail["incident"]
     phases = detail["phases"].set_index("metric")
+    recover = phases.loc["duration_min"]
+    impact = incident["patients_affected"] * incident["duration_min"] \
+        if not (pd.isna(incident["patients_affected"]) or pd.isna(incident["duration_min"])) else None
+    delta = None
+    if not is_unknown(recover["minutes"]) and not is_unknown(recover["severity_median"]):
+        difference = recover["minutes"] - recover["severity_median"]
+        delta = (f"{'+' if difference > 0 else '-' if difference < 0 else '±'}{format_minutes(abs(difference))} "
+                 f"vs {detail['peer_label']} median")
     cols = st.columns(4)
-    for column, metric in zip(cols * 2, ("time_to_detect_min", "time_to_respond_min", "time_to_understand_min",
-                                          "time_to_solution_min", "time_to_full_recovery_min",
-                                          "time_to_partial_recovery_min", "duration_min")):
+    with cols[0]:
+        st.metric("Time to recover", format_minutes(recover["minutes"]), delta=delta, delta_color="inverse",
+                  border=True, help=f"From the start to resolution. From {source_of(detail, 'duration_min')}.")
+        st.caption(f"start → resolved · {detail['peer_label']} median {format_minutes(recover['severity_median'])}")
+    for column, (label, value) in zip(cols[1:], (("Patients affected", incident["patients_affected"]),
+                                                 ("Clinics affected", incident["clinics_affected"]),
+                                                 ("Patient impact-minutes", impact))):
+        with column:
+            st.metric(label, format_count(value), border=True)
+    st.markdown("**Phases, in the order this incident went through them**")
+    order = detail["phase_order"]
+    for column, metric in zip([c for _ in range(0, len(order), 3) for c in st.columns(3)], order):
         row = phases.loc[metric]
         with column:
             st.metric(row["label"], format_minutes(row["minutes"]), border=True,
                       help=f"Median for {detail['peer_label']}: {format_minutes(row['severity_median'])}. "
                            f"From {source_of(detail, metric)}.")
-    impact = incident["patients_affected"] * incident["duration_min"] \
-        if not (pd.isna(incident["patients_affected"]) or pd.isna(incident["duration_min"])) else None
+            st.caption(f"{metrics.PHASE_SPANS[metric]} · {detail['peer_label']} median "
+                       f"{format_minutes(row['severity_median'])}")
     cols = st.columns(4)
-    for column, (label, value) in zip(cols * 2, (
-            ("Clinics affected", incident["clinics_affected"]), ("Providers affected", incident["providers_affected"]),
-            ("Patients affected", incident["patients_affected"]), ("Patient impact-minutes", impact),
-            ("TechOps engineers", incident["techops_engineers"]), ("Software engineers", incident["software_engineers"]),
-            ("Security engineers", incident["security_engineers"]), ("Teams involved", len(detail["teams"])))):
+    for column, (label, value) in zip(cols, (
+            ("Providers affected", incident["providers_affected"]), ("TechOps engineers", incident["techops_engineers"]),
+            ("Software engineers", incident["software_engineers"]), ("Security engineers", incident["security_engineers"]))):
         with column:
             st.metric(label, format_count(value), border=True)
+    st.caption(f"Teams involved: {len(detail['teams'])}.")
 
 
 def incident_sources(detail: dict) -> None:
@@ -537,7 +742,7 @@ def incident_sections(view: View, detail: dict) -> None:
         if detail["reviewers"].empty:
             st.caption("No reviewers listed.")
         else:
-            st.dataframe(detail["reviewers"], hide_index=True, width="stretch", column_config={
+            st.dataframe(detail["reviewers"], hide_index=True, width="stretch", placeholder=EMPTY, column_config={
                 "name": "Reviewer", "state": "State", "reviewed_on": st.column_config.DateColumn("Date")})
     with right:
         st.subheader("Timeline")
@@ -546,6 +751,7 @@ def incident_sections(view: View, detail: dict) -> None:
             st.caption("No timeline rows.")
         else:
             st.dataframe(timeline, hide_index=True, width="stretch", column_order=["at", "description"],
+                         placeholder=UNKNOWN,
                          column_config={"at": st.column_config.DatetimeColumn(
                              f"Time ({detail['tz_label']})", format="YYYY-MM-DD HH:mm"), "description": "Event"})
     findings = detail["findings"]
@@ -563,8 +769,10 @@ def incident_sections(view: View, detail: dict) -> None:
     if items.empty:
         st.caption("No action items.")
     else:
-        st.dataframe(items.assign(ticket_url=[safe_url(u) for u in items["ticket_url"]]), hide_index=True,
-                     width="stretch",
+        st.dataframe(items.assign(ticket_url=[safe_url(u) or "" for u in items["ticket_url"]],
+                                  completed_on=[format_completed(s, d) for s, d in zip(items["status"],
+                                                                                      items["completed_on"])]),
+                     hide_index=True, width="stretch", placeholder=UNKNOWN,
                      column_order=["action_id", "priority", "description", "owner", "status", "due_at",
                                    "completed_on", "done_on_time", "overdue", "ticket", "ticket_url", "status_in_doc",
                                    "status_source"],
@@ -572,13 +780,13 @@ def incident_sections(view: View, detail: dict) -> None:
                                     "owner": "Owner", "status": "Status", "status_in_doc": "Post-mortem says",
                                     "status_source": "Status from",
                                     "due_at": st.column_config.DatetimeColumn("Due (UTC)", format="YYYY-MM-DD HH:mm"),
-                                    "completed_on": st.column_config.DateColumn("Completed"),
+                                    "completed_on": "Completed",
                                     "done_on_time": st.column_config.CheckboxColumn("On time"),
                                     "overdue": st.column_config.CheckboxColumn(f"Overdue on {view.as_of:%Y-%m-%d}"),
                                     "ticket": "Ticket", "ticket_url": st.column_config.LinkColumn("Ticket link")})
     if not detail["problems"].empty:
         with st.expander(f"{len(detail['problems'])} problems found in this post-mortem's file"):
-            st.dataframe(detail["problems"], hide_index=True, width="stretch")
+            st.dataframe(detail["problems"], hide_index=True, width="stretch", placeholder=EMPTY)
 
 
 TRACKER_COLUMNS = {"title": "Post-mortem", "action_id": "Item", "priority": "Priority", "description": "Action item",
@@ -660,6 +868,23 @@ def search_results(view: View, matches: pd.DataFrame, query: str, shown: int = S
                            mime="text/csv", key="search_csv", on_click="ignore")
 
 
+def search_scope(view: View, query: str) -> None:
+    """Say which dates the search covers when the sidebar's range limits it, how many matches lie outside,
+    and offer the search over all time."""
+    filters = view.filters
+    if filters.date_from is None and filters.date_to is None:
+        return
+    outside = get(view, "search_outside_range", filters, query)
+    window = (f"{filters.date_from.isoformat() if filters.date_from else 'the first post-mortem'} – "
+              f"{filters.date_to.isoformat() if filters.date_to else 'today'}")
+    more = (f"{outside['matches']:,} more matches outside it, in {outside['post_mortems']:,} post-mortems"
+            if outside["matches"] else "no match outside it")
+    left, right = st.columns([4, 1], vertical_alignment="center")
+    left.caption(f"Searching {window} (the sidebar's date range): {more}.")
+    if outside["matches"]:
+        right.button("Search all time", key="search_all_time", on_click=_replace_range, args=({"range": "all"},))
+
+
 def _around(text: str, query: str, width: int = 160) -> str:
     """The part of ``text`` around the first match of ``query``."""
     at = str(text).lower().find(query.lower())
@@ -687,4 +912,5 @@ def related_section(view: View, incident_id: str) -> None:
                 incident_link(view, row.incident_id, f"{row.title or row.incident_id} ({format_day(row.incident_date)})")
                 shared = [w for w, flag in (("same team", row.shared_team), ("same app", row.shared_app)) if flag]
                 st.caption(f"similarity {row.similarity:.2f} (text {row.text_similarity:.2f})"
-                           + (f" · {', '.join(shared)}" if shared else ""))
+                           + (f" · {', '.join(shared)}" if shared else "")
+                           + (f" · shared words: {', '.join(row.shared_terms)}" if len(row.shared_terms) else ""))

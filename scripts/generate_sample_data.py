@@ -1,25 +1,29 @@
 #!/usr/bin/env python3
 """Generate the bundled sample post-mortems in ``data/``.
 
-Writes ~90 post-mortems (2025-03 .. 2026-11) in the three shapes the loader
+Writes ~100 post-mortems (2025-03 .. 2026-11) in the three shapes the loader
 accepts: the template filled in (``.txt`` / ``.md``, tab rows, pipe tables,
 ``Label: value`` bullets, Google-Docs exports), Markdown with YAML front matter,
 and ``.yaml`` / ``.yml``. The data carries the trends the dashboard shows
 (time to detect improving for Payments and Platform, a bad 2026 Q1, heavy-tailed
-durations, late and overdue action items) and a known set of deliberate gaps
-for the data-quality view (listed by ``--list-gaps`` and in the summary).
+durations, late and overdue action items), a known set of deliberate gaps
+for the data-quality view (listed by ``--list-gaps`` and in the summary), and
+designed repeats (REPEATS): the ground truth for the recurrence detector,
+written to ``--truth`` (``scripts/sample_repeats.json``), never into ``--out``.
 
-Deterministic: ``random.Random(20251)``; two runs give identical files. Only
-files matching ``YYYY-MM-DD-<slug>.(md|markdown|txt|yaml|yml)`` in ``--out``
-are deleted before writing. Standard library only (PyYAML, when installed, is
-used to double-check the YAML it writes).
+Deterministic: ``random.Random(20251)``, and ``random.Random(20252)`` for the
+designed repeats; two runs give identical files. Only files matching
+``YYYY-MM-DD-<slug>.(md|markdown|txt|yaml|yml)`` in ``--out`` are deleted before
+writing. Standard library only (PyYAML, when installed, is used to double-check
+the YAML it writes).
 
-    python scripts/generate_sample_data.py [--out data/]
+    python scripts/generate_sample_data.py [--out data/] [--truth scripts/sample_repeats.json]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import sys
 import textwrap
@@ -32,9 +36,11 @@ from statistics import median
 from zoneinfo import ZoneInfo
 
 SEED = 20251
+REPEAT_SEED = 20252  # the designed repeats' own stream (REPEATS)
 TODAY = date(2026, 11, 26)
 FIRST_DAY = date(2025, 3, 1)
 LAST_DAY = date(2026, 11, 20)
+TRUTH = Path(__file__).resolve().parent / "sample_repeats.json"
 GENERATED_NAME = re.compile(r"^\d{4}-\d{2}-\d{2}-[a-z0-9-]+\.(?:md|markdown|txt|yaml|yml)$")
 UTC = timezone.utc
 DEADLINE_HOURS = {"P0": 48, "P1": 14 * 24, "P2": 28 * 24}
@@ -71,6 +77,7 @@ TREND_TEAMS = ("Payments", "Platform")  # time to detect improves from ~40 to ~8
 # Incident scenarios: "== Team" then blocks of
 #   slug | title | apps
 #   I: impact  T: trigger  S: detection signal  C: cause  F: fix  W: why (repeat)  A: action (repeat)
+#   R: <slug> [<days>]  repeats_of: the same failure as scenario <slug> (see REPEATS)
 # ---------------------------------------------------------------------------
 
 SCENARIOS = """
@@ -1095,6 +1102,7 @@ F: traffic failed over to the backup vendor
 W: Failover was manual and slow.
 A: Automate SMS vendor failover
 A: Test SMS failover monthly
+R: mfa-sms-codes-delayed
 
 apns-cert-expired | APNs certificate expired | Patient iOS, Provider iOS
 I: iOS users got no push notifications for half a day.
@@ -1187,63 +1195,351 @@ A: Add a dead letter queue to the notification consumer
 A: Validate notification payloads at publish time
 """
 
+# ---------------------------------------------------------------------------
+# Designed repeats: the ground truth for "is a repeat of" (scripts/sample_repeats.json).
+#
+# Each block is a scenario as above, with
+#   R: <slug> <days>   repeats_of: the same failure as scenario <slug>, on its incident's date + <days>
+#                      (negative: this one came first and <slug>'s incident repeats it)
+#   P: done | open [<action>]   the earlier incident's P0/P1 items at the later one's start: all done
+#                      (the fix did not prevent it) or not all done (follow-through); <action> names the
+#                      item left unfinished, made a P1 if it was a P2
+# Scenarios linked by R (here or in SCENARIOS) form a family; every later member of a family repeats
+# every earlier one. Each is written as its own post-mortem by another author: the same failure in
+# other words, never the same sentences. These incidents draw from a random stream of their own
+# (REPEAT_SEED), so the rest of the sample is what it was without them.
+# ---------------------------------------------------------------------------
+
+REPEATS = """
+== Identity
+saml-cert-lapsed | Enterprise SSO logins failing after the SAML signing certificate lapsed | Provider Web
+I: Providers at enterprise clinics that sign in through their own identity provider were sent back with an "invalid signature" error and could not reach their schedules.
+T: the SAML signing certificate we present to clinic identity providers reached its expiry date
+S: a burst of provider tickets from enterprise clinics
+C: nobody tracked when the SAML signing certificate expired, and rotating it needs each clinic to import new metadata
+F: new signing certificate issued and metadata sent to every enterprise clinic's IT team
+W: The SAML certificate's expiry date lived only in a spreadsheet that nobody owned.
+W: Rotating the certificate needs every clinic to update its identity provider, so it was put off until it broke.
+A: Alert 30 days before the SAML signing certificate expires
+A: Serve SAML metadata from a stable URL so clinics pick up new certificates themselves
+A: Give the SAML certificate an owner in the Identity team
+R: saml-cert-expiry -364
+P: open Alert 30 days before the SAML signing certificate expires
+
+== Platform
+api-cert-lapsed-again | Public API certificate lapsed again after its renewal job stopped | All
+I: Every app and partner integration failed TLS handshakes against the public API for most of an hour until a new certificate was installed.
+T: the public API certificate expired while its automatic renewal had been failing for three weeks
+S: external synthetic checks and partner escalations
+C: the renewal job failed on a changed DNS challenge permission and its failure alert went to a retired channel
+F: certificate reissued by hand and the DNS challenge permission restored
+W: The renewal-failure alert added after the last expiry posted to a channel that was archived in a reorganisation.
+W: Nothing checked the expiry date of the certificate actually served on the endpoint.
+A: Probe the served certificate's expiry from outside and page at 14 days
+A: Route certificate renewal alerts to the Platform pager
+R: expired-tls-cert-api 322
+P: done
+
+api-pods-min-replicas-again | API pods dropped to minimum replicas after a metrics adapter swap | CWS APIs, Patient Web, Provider Web
+I: API latency climbed and some requests timed out during the morning peak while the API deployment ran at its minimum replica count.
+T: the metrics adapter was replaced with a new one that exposes CPU usage under a different name
+S: API latency alert
+C: the autoscaler lost its CPU metric again and scaled the API pods down to the minimum
+F: autoscaler pointed at the new metric name and replicas raised by hand
+W: The alert for a missing autoscaler metric watched the old adapter only.
+W: The autoscaler still scales down when it cannot read its metric.
+A: Make the autoscaler hold its replica count when the metric is missing
+A: Test autoscaler metrics as part of metrics adapter upgrades
+R: autoscaler-scale-down 215
+P: done
+
+session-keys-evicted | Users logged out as Redis memory filled and session keys were evicted | Patient Web, Provider Web, Patient iOS, Provider iOS
+I: Patients and providers were signed out every few minutes and some lost forms they were filling in.
+T: a reporting cache wrote large keys with no expiry into the shared Redis
+S: support tickets about being logged out over and over
+C: Redis reached its memory limit and evicted session keys along with cache keys
+F: the reporting cache keys were deleted and given an expiry
+W: Sessions and caches lived in the same Redis with an eviction policy that could remove any key.
+A: Move sessions to their own Redis that never evicts
+A: Alert on Redis evictions
+R: redis-evictions-logout -252
+P: open Move sessions to their own Redis that never evicts
+
+== Scheduling
+dst-fall-back-series | Recurring visits an hour off after clocks fell back | Provider Web, Patient Web, Patient iOS, Patient Android
+I: Weekly and monthly recurring appointments booked before the clocks changed showed an hour early in the schedule, and some patients turned up an hour before their provider was free.
+T: the end of daylight saving time
+S: front desks reported patients arriving for recurring visits at the wrong hour
+C: recurring series were expanded from a UTC start time, so every occurrence after the time change moved by an hour in local time
+F: affected series recalculated in each clinic's local time and patients sent corrected times
+W: Recurrence expansion used a fixed UTC offset instead of the clinic's time zone.
+W: No test covered a recurring series that crosses a daylight saving transition.
+A: Expand recurring series in the clinic's local time zone
+A: Add daylight saving transition cases to the recurrence tests
+A: Send corrected appointment times to affected patients
+R: recurring-appointments-dst -294
+P: open Add daylight saving transition cases to the recurrence tests
+
+dst-series-shift-again | Recurring appointments shifted an hour again after the November time change | Provider Web, Patient Web
+I: For the second time, recurring appointments created before the clocks changed showed one hour off in provider schedules and patient reminders.
+T: the November daylight saving transition
+S: clinic managers reported a wave of patients arriving an hour early
+C: the bulk import path for recurring series still converted wall-clock times to UTC before expansion, which the earlier fix had not covered
+F: import path switched to local wall time and the shifted series recomputed
+W: The earlier fix changed the booking path but not the bulk import path, and only the booking path had daylight saving tests.
+A: Route every way of creating a recurring series through one expansion function
+A: Run the daylight saving test suite against the import path
+R: recurring-appointments-dst 70
+P: done
+
+calendar-sync-quota-again | Provider calendar sync stopped again after hitting the Google API quota | Provider Web, Provider iOS
+I: Appointments stopped appearing in providers' personal Google calendars for most of a working day.
+T: a token refresh bug made the sync retry every failed request at once
+S: provider support tickets
+C: immediate retries after quota errors used up the daily Google API quota
+F: retries throttled and the quota reset the next morning
+W: The backoff added after the last quota incident covered 403 quota errors but not 429 rate-limit errors.
+A: Back off on every Google API error that means slow down
+A: Alert on Google API quota use above 70%
+R: google-calendar-sync 124
+P: done
+
+== Payments
+double-charge-retries-again | Patients double-charged again when the app retried slow copay payments | Patient iOS, Patient Android
+I: Patients paying copays in the mobile apps were charged twice or three times while the payments service was slow. Support issued refunds for every duplicate charge.
+T: a slow downstream card processor pushed copay charges past the mobile apps' request timeout
+S: support tickets about duplicate copay charges
+C: the mobile apps still retried payment POST requests automatically on timeout, and older app versions sent no idempotency key
+F: server rejects charge requests without an idempotency key from the affected app versions and duplicates refunded
+W: The change to stop automatic payment retries in the mobile apps, planned after the last retry storm, was never finished.
+W: Idempotency keys were enforced only for new app versions, and many patients had not updated.
+A: Finish removing automatic retries of payment requests from the mobile apps
+A: Reject charge requests without an idempotency key from every app version
+R: duplicate-copay-charges 76
+P: open Stop automatic retries of payment requests in the mobile apps
+
+copay-zero-again | Copay estimates at $0 again after an eligibility response change | Patient Web, Patient iOS, Patient Android
+I: Insured patients booking online were shown a $0 copay estimate, then asked to pay the real amount at check-in. Clinics passed on complaints from patients who felt misled.
+T: the eligibility vendor started sending the copay amount inside a nested benefits object
+S: front desk complaints forwarded by support
+C: the eligibility parser did not find the copay where it expected it and fell back to zero
+F: parser reads the nested field and shows "estimate unavailable" when no copay is found
+W: The parser still fell back to $0 on a path the earlier fix did not touch.
+W: Nightly vendor contract tests checked field types, not where the copay sits in the response.
+A: Remove every $0 fallback from copay estimation
+A: Extend eligibility contract tests to the response structure
+R: copay-estimates-zero 180
+P: done
+
+statement-run-pool-exhausted-again | Month-end statement run exhausted payments database connections again | Patient Web, Provider Web, CWS APIs
+I: Payment pages and the payments API timed out for about forty minutes at the start of the month-end statement run.
+T: the month-end statement run started while card-on-file updates were running
+S: payments API error-rate page
+C: statement workers and user requests still shared one database connection pool, and the statement batch took every connection
+F: statement run paused, then restarted with fewer workers
+W: Splitting batch jobs into their own connection pool, planned after last year's month-end outage, was still not done.
+A: Give the statement run its own connection pool
+A: Alert when the payments connection pool is more than 80% used
+R: payments-db-pool-exhaustion 387
+P: open Give batch jobs a separate connection pool
+
+== Data
+lab-messages-dropped-again | Lab results silently dropped after a partner changed its message format | Provider Web, Patient Web
+I: Results from one lab partner did not reach patient charts or the patient portal for two days until the dropped messages were replayed.
+T: the lab partner began sending a new HL7 segment order
+S: a clinic asked why results from that lab had stopped arriving
+C: the parser discarded messages it could not read, and the per-partner parse failure alert had a threshold too high for a small partner
+F: parser accepts the new segment order and the dropped messages were replayed
+W: Parse failures were alerted on as a share of all messages, so one small partner failing entirely stayed under the threshold.
+A: Alert on parse failures per partner as a count, not a share
+A: Quarantine unreadable lab messages instead of dropping them
+R: lab-results-feed-dropped 161
+P: done
+"""
+
+# Findings and follow-ups that any post-mortem might have. Each is a group of paraphrases: an incident
+# draws groups with the main random stream (so the rest of the sample stays as it was) and its scenario
+# picks one wording of each (see ``phrase``), so unrelated post-mortems share a habit, as real ones do,
+# but rarely a sentence, which would make them read alike to the text model.
 GENERIC_WELL = [
-    "On-call acknowledged the page within {ack} minutes.",
-    "Rollback was quick because the previous release was still warm.",
-    "Support had a clinic communication template ready and sent it within 20 minutes.",
-    "The incident channel stayed focused: one IC, one scribe, clear hand-offs.",
-    "The status page was updated early and kept current.",
-    "A feature flag let us turn off the broken path without a deploy.",
-    "Dashboards made it easy to size the blast radius.",
-    "Customer success called the largest affected clinics before they called us.",
-    "The runbook for this service was accurate and up to date.",
-    "{team} and {other} swarmed together without hand-off delays.",
-    "Request IDs in the logs made tracing a single failing request fast.",
-    "The hotfix went through CI and canary in under 30 minutes.",
+    ("On-call acknowledged the page within {ack} minutes.",
+     "The pager was answered in {ack} minutes.",
+     "First response came {ack} minutes after the page."),
+    ("Rollback was quick because the previous release was still warm.",
+     "Reverting took minutes since the last good build was still deployed alongside.",
+     "We could go back to yesterday's version right away."),
+    ("Support had a clinic communication template ready and sent it within 20 minutes.",
+     "A prepared customer notice meant support reached clinics inside twenty minutes.",
+     "Customer care used a canned message and kept practices informed early."),
+    ("The incident channel stayed focused: one IC, one scribe, clear hand-offs.",
+     "Roles were clear from the start, with a named commander and a note taker.",
+     "The war room was calm and well organised."),
+    ("The status page was updated early and kept current.",
+     "Public updates went out promptly and at a steady cadence.",
+     "We posted a customer-facing notice quickly and refreshed it every half hour."),
+    ("A feature flag let us turn off the broken path without a deploy.",
+     "A kill switch disabled the faulty code path instantly.",
+     "We could toggle the new behaviour off from the admin console."),
+    ("Dashboards made it easy to size the blast radius.",
+     "Graphs showed at a glance how many customers were hit.",
+     "Per-tenant panels told us exactly who was affected."),
+    ("Customer success called the largest affected clinics before they called us.",
+     "Account managers contacted the biggest practices proactively.",
+     "Our biggest customers heard from us first."),
+    ("The runbook for this service was accurate and up to date.",
+     "Written recovery steps matched reality and saved time.",
+     "The playbook worked as documented."),
+    ("{team} and {other} swarmed together without hand-off delays.",
+     "{other} joined {team} within minutes and the two worked as one.",
+     "Help from {other} arrived quickly when {team} asked."),
+    ("Request IDs in the logs made tracing a single failing request fast.",
+     "Correlation identifiers let us follow one broken call end to end.",
+     "Distributed traces pointed straight at the failing hop."),
+    ("The hotfix went through CI and canary in under 30 minutes.",
+     "Our pipeline shipped the patch to production within half an hour.",
+     "The fix was built, tested and rolled out quickly."),
 ]
 GENERIC_WRONG = [
-    "The alert went to a Slack channel, not to the pager.",
-    "It took a while to find the right dashboard; there are three with similar names.",
-    "The runbook was out of date and pointed at a decommissioned host.",
-    "Two people chased the same hypothesis in parallel for 20 minutes.",
-    "The status page was updated late, after clinics had already called support.",
-    "We paged the wrong on-call rotation first.",
-    "Logs for the failing service were sampled, so the first errors were missing.",
-    "It was unclear who was incident commander for the first part of the incident.",
-    "The rollback was blocked by a migration that could not be reversed.",
-    "Support did not know which clinics were affected, so every caller got the same generic answer.",
-    "The change was deployed on a Friday afternoon with thin coverage.",
-    "We had no quick way to reach clinic admins.",
+    ("The alert went to a Slack channel, not to the pager.",
+     "Our only alarm for this posted into a chat room that nobody watches at night.",
+     "The warning fired, but it was routed to email instead of paging anyone.",
+     "Notifications for this signal were configured as informational, so on-call was never woken."),
+    ("It took a while to find the right dashboard; there are three with similar names.",
+     "Responders lost time hunting for the graph that mattered among dozens of stale boards.",
+     "Nobody knew which Grafana folder held the relevant panels.",
+     "The metrics we needed existed but were buried in an unfamiliar monitoring view."),
+    ("The runbook was out of date and pointed at a decommissioned host.",
+     "Our written procedure referenced a server that was retired last year.",
+     "Steps in the playbook no longer matched how the service is deployed.",
+     "The recovery notes in the wiki described the old architecture."),
+    ("Two people chased the same hypothesis in parallel for 20 minutes.",
+     "Effort was duplicated: several responders investigated one theory without coordinating.",
+     "We spent half an hour on a red herring before ruling it out.",
+     "Debugging was uncoordinated; three engineers tried identical restarts."),
+    ("The status page was updated late, after clinics had already called support.",
+     "Customers heard about the outage from their own staff before our public notice went up.",
+     "External communication lagged; the first customer update went out long after impact began.",
+     "Nobody owned the public update, so the banner appeared far too late."),
+    ("We paged the wrong on-call rotation first.",
+     "The escalation went to a group that does not own this component.",
+     "Initial triage landed with the wrong people and had to be handed over.",
+     "Ownership of the failing component was unclear, so the first responder could not act."),
+    ("Logs for the failing service were sampled, so the first errors were missing.",
+     "Log retention on that host was so short that the earliest failures had rotated away.",
+     "Debug output was disabled in production, leaving little evidence of the initial failures.",
+     "Tracing covered only a fraction of requests, and none of the broken ones."),
+    ("It was unclear who was incident commander for the first part of the incident.",
+     "Nobody declared themselves in charge, so decisions waited.",
+     "Command was never formally assigned during the opening stretch.",
+     "Without a named coordinator, updates and decisions were scattered across threads."),
+    ("The rollback was blocked by a migration that could not be reversed.",
+     "Reverting was impossible because a schema change had already been applied.",
+     "We could not roll back: the previous build was incompatible with the new database columns.",
+     "Going back to the last release would have lost data written in the new format."),
+    ("Support did not know which clinics were affected, so every caller got the same generic answer.",
+     "Front-line agents lacked a list of impacted customers and improvised replies.",
+     "Customer-facing staff had no way to look up whether a given account was hit.",
+     "Our helpdesk could only tell callers that engineering was investigating."),
+    ("The change was deployed on a Friday afternoon with thin coverage.",
+     "The release shipped just before a weekend, when few reviewers were around.",
+     "It went out late in the day, so the author had already logged off.",
+     "The rollout happened during a holiday week with a skeleton crew."),
+    ("We had no quick way to reach clinic admins.",
+     "There is no broadcast channel to contact practice managers at once.",
+     "Reaching customer administrators meant calling them one by one.",
+     "Our contact list for clinic leads was incomplete and out of date."),
 ]
 GENERIC_LUCKY = [
-    "It happened early on a Sunday when clinic volume is low.",
-    "Only clinics in the canary cohort got the change at first.",
-    "The vendor already had a fix staged.",
-    "An engineer happened to be watching the deploy dashboard.",
-    "Most affected appointments were days away, so we could fix the data before the visits.",
-    "Client retries hid most of the errors from users.",
-    "No PHI was exposed or sent to the wrong recipient.",
-    "Last night's backup was complete and recent.",
-    "The largest clinic group was closed for a holiday.",
-    "It was found before the monthly billing run.",
+    ("It happened early on a Sunday when clinic volume is low.",
+     "Traffic was at its weekly minimum when it started.",
+     "Few practices were open at that hour."),
+    ("Only clinics in the canary cohort got the change at first.",
+     "The staged rollout limited exposure to a small group.",
+     "Just the pilot customers had received the new version."),
+    ("The vendor already had a fix staged.",
+     "Our supplier had a patch ready before we asked.",
+     "The third party had already identified the problem on their side."),
+    ("An engineer happened to be watching the deploy dashboard.",
+     "Someone was looking at the release graphs by chance.",
+     "A developer noticed odd numbers while checking something else."),
+    ("Most affected appointments were days away, so we could fix the data before the visits.",
+     "The bad records were for future dates, leaving time to repair them.",
+     "Nothing affected happened on the same day, so corrections landed in time."),
+    ("Client retries hid most of the errors from users.",
+     "Automatic retries masked the failures for most people.",
+     "Users rarely saw an error because the apps tried again."),
+    ("No PHI was exposed or sent to the wrong recipient.",
+     "Protected health information stayed where it belonged.",
+     "No patient data reached anyone who should not see it."),
+    ("Last night's backup was complete and recent.",
+     "A fresh snapshot from a few hours earlier was available.",
+     "The nightly dump had finished cleanly."),
+    ("The largest clinic group was closed for a holiday.",
+     "Our biggest customer was on a public holiday.",
+     "A major practice network had the day off."),
+    ("It was found before the monthly billing run.",
+     "We caught it ahead of the month-end invoicing cycle.",
+     "Discovery came before statements went out."),
 ]
 GENERIC_WHY = [
-    "There was no automated test covering this path.",
-    "Change review did not include the owning team.",
-    "Monitoring watched averages, not p99 or per-clinic errors.",
-    "On-call for this service had not been trained on the runbook.",
-    "Capacity assumptions had not been revisited in over a year.",
+    ("There was no automated test covering this path.",
+     "Nothing in the test suite exercised this code path.",
+     "The scenario that failed had no coverage in CI.",
+     "Our integration checks skipped exactly this case."),
+    ("Change review did not include the owning team.",
+     "The people who know the component never saw the pull request.",
+     "Approval came from reviewers outside the service's ownership.",
+     "No one from the responsible group signed off on the change."),
+    ("Monitoring watched averages, not p99 or per-clinic errors.",
+     "Our graphs aggregated globally, hiding failures concentrated in a few tenants.",
+     "Alert thresholds used means, which smoothed over the tail.",
+     "We measured overall success rate, so a small slice failing stayed under the line."),
+    ("On-call for this service had not been trained on the runbook.",
+     "The responder had never practised this recovery.",
+     "Rotation members were new and unfamiliar with the procedure.",
+     "Onboarding for the pager rotation did not cover this system."),
+    ("Capacity assumptions had not been revisited in over a year.",
+     "Sizing was based on traffic levels from long ago.",
+     "Headroom planning had not kept pace with growth.",
+     "Nobody had re-checked the resource limits since the last big customer launch."),
 ]
 GENERIC_ACTIONS = [
-    "Add this failure mode to the on-call training deck",
-    "Update the runbook with the steps from this incident",
-    "Add a paging alert for this failure mode",
-    "Write a customer-facing RCA for the affected clinics",
-    "Run a game day for this failure mode",
-    "Add a dashboard panel for the signal that showed the problem",
-    "Review the on-call escalation policy",
-    "Add a canary stage for this service",
+    ("Add this failure mode to the on-call training deck",
+     "Cover this scenario in pager onboarding",
+     "Walk the rotation through this incident at the next handover"),
+    ("Update the runbook with the steps from this incident",
+     "Document the recovery steps we used",
+     "Refresh the playbook for this service"),
+    ("Add a paging alert for this failure mode",
+     "Page on-call when this condition appears",
+     "Turn the warning that fired into a page"),
+    ("Write a customer-facing RCA for the affected clinics",
+     "Send affected practices a root cause summary",
+     "Publish an external incident report"),
+    ("Run a game day for this failure mode",
+     "Rehearse this outage in a drill",
+     "Schedule a chaos exercise that reproduces this"),
+    ("Add a dashboard panel for the signal that showed the problem",
+     "Graph the metric that first showed the fault",
+     "Put the early-warning signal on the service overview"),
+    ("Review the on-call escalation policy",
+     "Revisit who gets paged and when",
+     "Tidy up the escalation chain for this component"),
+    ("Add a canary stage for this service",
+     "Roll this service out to a small cohort first",
+     "Introduce staged deploys for this component"),
 ]
+# Lines written from an incident's own numbers.
+FAST_DETECTION = ("Alerting caught it within {detect} minutes of the start.",
+                  "Monitoring flagged it {detect} minutes in.",
+                  "We knew within {detect} minutes.")
+SLOW_DETECTION = ("It took {took} to notice; the first signal was that {signal}.",
+                  "Detection was slow ({took}); we first learned of it when {signal}.",
+                  "For {took} nobody noticed, until {signal}.",
+                  "We were blind for {took}: what finally tipped us off was that {signal}.")
+DRAGGED_ON = ("The incident dragged on for {hours} hours and we escalated to a second team too late.",
+              "It lasted {hours} hours; pulling in more help sooner would have shortened it.",
+              "After {hours} hours we finally asked another group for help, far later than we should have.")
 RESPONSE_EVENTS = [
     "{ic} acknowledged and opened #inc-{slug}",
     "Incident channel opened, {ic} is IC",
@@ -1305,12 +1601,15 @@ class Scenario:
     fix: str
     why: list[str]
     actions: list[str]
+    repeats_of: str | None = None  # the same failure as this scenario (R:)
+    offset_days: int | None = None  # a designed repeat's day, from repeats_of's incident (R:)
+    earlier_items: str = ""  # a designed repeat: "done" or "open <action>" (P:)
 
 
-def load_scenarios() -> dict[str, list[Scenario]]:
+def load_scenarios(text: str = SCENARIOS) -> dict[str, list[Scenario]]:
     by_team: dict[str, list[Scenario]] = {}
     team = ""
-    for block in re.split(r"\n\s*\n", SCENARIOS.strip()):
+    for block in re.split(r"\n\s*\n", text.strip()):
         lines = [ln for ln in block.strip().splitlines() if ln.strip()]
         if lines and lines[0].startswith("== "):
             team = lines.pop(0)[3:].strip()
@@ -1321,9 +1620,10 @@ def load_scenarios() -> dict[str, list[Scenario]]:
         for ln in lines[1:]:
             tag, text = ln.split(": ", 1)
             tags.setdefault(tag, []).append(text.strip())
+        repeats_of, _, offset = tags.get("R", [""])[0].partition(" ")
         by_team.setdefault(team, []).append(Scenario(
             team, slug, title, apps, tags["I"][0], tags["T"][0], tags["S"][0], tags["C"][0], tags["F"][0],
-            tags["W"], tags["A"]))
+            tags["W"], tags["A"], repeats_of or None, int(offset) if offset else None, tags.get("P", [""])[0]))
     return by_team
 
 
@@ -1546,98 +1846,9 @@ def make_incidents(rng: Random) -> list[Incident]:
         for i, sev in zip(idx, pool):
             sevs[i] = sev
 
-    span = (LAST_DAY - FIRST_DAY).days
     incidents: list[Incident] = []
     for d, team, sev in zip(dates, teams, sevs):
-        s = scen[team].pop()
-        prefix, members, partners, tz_habits = TEAMS[team]
-        kind = wchoice(rng, tz_habits)
-        # Start time: mostly business hours, some evenings and nights (midnight crossings).
-        r = rng.random()
-        if DAYTIME.search(" ".join((s.title, s.impact, s.trigger))):
-            hh, mm = rng.randint(7, 11), rng.randrange(0, 60, 1)  # the story says it happened in clinic hours
-        elif r < 0.14:
-            hh, mm = rng.randint(21, 23), rng.randrange(0, 60, 5)
-        elif r < 0.22:
-            hh, mm = rng.randint(0, 6), rng.randrange(0, 60, 1)
-        else:
-            hh, mm = rng.randint(7, 19), rng.randrange(0, 60, 1)
-        name, tz = zone_for(kind, d)
-        inc = Incident(s, datetime.combine(d, time(hh, mm), tz), name)
-
-        bad = is_bad_quarter(d)
-        inc.severity = sev
-        inc.severity_written = fmt_severity(rng, sev)
-
-        # Teams involved: the owning team first, then 0-2 collaborators.
-        others = rng.sample(partners, k=min(len(partners), wchoice(rng, [(0, 4), (1, 5), (2, 2)])))
-        inc.teams = [team] + others
-
-        inc.author = rng.choice(members)
-        inc.ic = rng.choice(members)
-
-        # Phase durations (minutes).
-        t = (d - FIRST_DAY).days / span
-        if any(x in TREND_TEAMS for x in inc.teams):
-            detect = lognormal(rng, 50 * ((7 / 50) ** t), 0.2, 2, 180)
-        else:
-            detect = lognormal(rng, 18 * (1.5 if bad else 1), 0.8, 2, 240)
-        slow = 2.3 if bad else 1.0
-        fast = 0.7 if sev == "SEV1" else 1.0
-        m = {
-            "detect": detect,
-            "respond": lognormal(rng, 6 * fast * (1.3 if bad else 1), 0.6, 1, 60),
-            "understand": lognormal(rng, 28 * slow, 0.75, 3, 600),
-            "solution": lognormal(rng, 20 * slow, 0.75, 2, 600),
-            "full": lognormal(rng, 14 * slow, 0.75, 2, 600),
-        }
-        long_p = (0.16 if sev == "SEV1" else 0.03) * (1.5 if bad else 1)
-        if rng.random() < long_p:  # the heavy tail: 8-20 hours end to end
-            target = rng.randint(8 * 60, 20 * 60)
-            rest = target - m["detect"] - m["respond"]
-            shares = [rng.uniform(0.2, 0.5) for _ in range(3)]
-            tot = sum(shares)
-            m["understand"] = round(rest * shares[0] / tot)
-            m["solution"] = round(rest * shares[1] / tot)
-            m["full"] = rest - m["understand"] - m["solution"]
-        after_resp = m["understand"] + m["solution"] + m["full"]
-        lo = max(1, m["understand"] // 2)
-        hi = m["understand"] + m["solution"] + m["full"] // 2
-        m["partial"] = min(rng.randint(lo, max(lo, hi)), after_resp - 1)
-        inc.minutes = m
-
-        # IANA zones: keep the incident clear of a DST switch (wall-clock arithmetic stays simple).
-        if isinstance(tz, ZoneInfo) and inc.start_local.utcoffset() != inc.resolved_local.utcoffset():
-            inc.start_local = inc.start_local - timedelta(days=3)
-
-        inc.detail = wchoice(rng, [(0, 2), (1, 3), (2, 6)])
-        inc.response_text = rng.choice(RESPONSE_EVENTS).format(ic=inc.ic, slug=s.slug)
-        inc.partial_text = rng.choice(PARTIAL_EVENTS)
-        inc.resolved_note = rng.choice(RESOLVED_NOTES)
-
-        # Blast radius.
-        patient_facing = "Patient" in s.apps or s.apps == "All"
-        if sev == "SEV1":
-            inc.clinics, inc.providers = rng.randint(90, 900), rng.randint(400, 5200)
-            inc.patients = rng.randint(2500, 60000) if patient_facing else rng.randint(800, 9000)
-        elif sev == "SEV2":
-            inc.clinics, inc.providers = rng.randint(12, 220), rng.randint(30, 900)
-            inc.patients = rng.randint(300, 9000) if patient_facing else rng.randint(40, 1500)
-        else:
-            inc.clinics, inc.providers = rng.randint(1, 45), rng.randint(2, 160)
-            inc.patients = rng.randint(10, 1200) if patient_facing else rng.randint(0, 150)
-
-        # Participants.
-        inc.techops = wchoice(rng, [(0, 2), (1, 4), (2, 3), (3, 1), (4, 1 if sev == "SEV1" else 0)])
-        inc.software = rng.randint(1, 3) + (rng.randint(1, 5) if sev == "SEV1" else rng.randint(0, 2))
-        inc.security = (rng.choice([1, 1, 2]) if "Identity" in inc.teams else wchoice(rng, [(0, 8), (1, 2)]))
-
-        # Impact summary, sometimes with the numbers.
-        inc.impact = s.impact
-        if rng.random() < 0.3 and inc.patients >= 100:
-            inc.impact += f" Roughly {inc.patients:,} patients at {inc.clinics} clinics were affected."
-
-        incidents.append(inc)
+        incidents.append(make_incident(rng, d, team, sev, scen[team].pop()))
 
     incidents.sort(key=lambda i: i.start_local.astimezone(UTC))
     per_year: Counter = Counter()
@@ -1645,6 +1856,104 @@ def make_incidents(rng: Random) -> list[Incident]:
         per_year[inc.date.year] += 1
         inc.inc_id = f"INC-{inc.date.year}-{per_year[inc.date.year] * 3 + rng.randint(0, 2):03d}"
     return incidents
+
+
+def make_incident(rng: Random, d: date, team: str, sev: str, s: Scenario) -> Incident:
+    """One incident of scenario ``s`` on day ``d``: start time, timezone, phases, blast radius, people."""
+    span = (LAST_DAY - FIRST_DAY).days
+    prefix, members, partners, tz_habits = TEAMS[team]
+    kind = wchoice(rng, tz_habits)
+    # Start time: mostly business hours, some evenings and nights (midnight crossings).
+    r = rng.random()
+    if DAYTIME.search(" ".join((s.title, s.impact, s.trigger))):
+        hh, mm = rng.randint(7, 11), rng.randrange(0, 60, 1)  # the story says it happened in clinic hours
+    elif r < 0.14:
+        hh, mm = rng.randint(21, 23), rng.randrange(0, 60, 5)
+    elif r < 0.22:
+        hh, mm = rng.randint(0, 6), rng.randrange(0, 60, 1)
+    else:
+        hh, mm = rng.randint(7, 19), rng.randrange(0, 60, 1)
+    name, tz = zone_for(kind, d)
+    inc = Incident(s, datetime.combine(d, time(hh, mm), tz), name)
+
+    bad = is_bad_quarter(d)
+    inc.severity = sev
+    inc.severity_written = fmt_severity(rng, sev)
+
+    # Teams involved: the owning team first, then 0-2 collaborators.
+    others = rng.sample(partners, k=min(len(partners), wchoice(rng, [(0, 4), (1, 5), (2, 2)])))
+    inc.teams = [team] + others
+
+    inc.author = rng.choice(members)
+    inc.ic = rng.choice(members)
+
+    # Phase durations (minutes).
+    t = (d - FIRST_DAY).days / span
+    if any(x in TREND_TEAMS for x in inc.teams):
+        detect = lognormal(rng, 50 * ((7 / 50) ** t), 0.2, 2, 180)
+    else:
+        detect = lognormal(rng, 18 * (1.5 if bad else 1), 0.8, 2, 240)
+    slow = 2.3 if bad else 1.0
+    fast = 0.7 if sev == "SEV1" else 1.0
+    m = {
+        "detect": detect,
+        "respond": lognormal(rng, 6 * fast * (1.3 if bad else 1), 0.6, 1, 60),
+        "understand": lognormal(rng, 28 * slow, 0.75, 3, 600),
+        "solution": lognormal(rng, 20 * slow, 0.75, 2, 600),
+        "full": lognormal(rng, 14 * slow, 0.75, 2, 600),
+    }
+    long_p = (0.16 if sev == "SEV1" else 0.03) * (1.5 if bad else 1)
+    if rng.random() < long_p:  # the heavy tail: 8-20 hours end to end
+        target = rng.randint(8 * 60, 20 * 60)
+        rest = target - m["detect"] - m["respond"]
+        shares = [rng.uniform(0.2, 0.5) for _ in range(3)]
+        tot = sum(shares)
+        m["understand"] = round(rest * shares[0] / tot)
+        m["solution"] = round(rest * shares[1] / tot)
+        m["full"] = rest - m["understand"] - m["solution"]
+    after_resp = m["understand"] + m["solution"] + m["full"]
+    lo = max(1, m["understand"] // 2)
+    hi = m["understand"] + m["solution"] + m["full"] // 2
+    m["partial"] = min(rng.randint(lo, max(lo, hi)), after_resp - 1)
+    inc.minutes = m
+
+    # IANA zones: keep the incident clear of a DST switch (wall-clock arithmetic stays simple).
+    if isinstance(tz, ZoneInfo) and inc.start_local.utcoffset() != inc.resolved_local.utcoffset():
+        inc.start_local = inc.start_local - timedelta(days=3)
+
+    inc.detail = wchoice(rng, [(0, 2), (1, 3), (2, 6)])
+    inc.response_text = rng.choice(RESPONSE_EVENTS).format(ic=inc.ic, slug=s.slug)
+    inc.partial_text = rng.choice(PARTIAL_EVENTS)
+    inc.resolved_note = rng.choice(RESOLVED_NOTES)
+
+    # Blast radius.
+    patient_facing = "Patient" in s.apps or s.apps == "All"
+    if sev == "SEV1":
+        inc.clinics, inc.providers = rng.randint(90, 900), rng.randint(400, 5200)
+        inc.patients = rng.randint(2500, 60000) if patient_facing else rng.randint(800, 9000)
+    elif sev == "SEV2":
+        inc.clinics, inc.providers = rng.randint(12, 220), rng.randint(30, 900)
+        inc.patients = rng.randint(300, 9000) if patient_facing else rng.randint(40, 1500)
+    else:
+        inc.clinics, inc.providers = rng.randint(1, 45), rng.randint(2, 160)
+        inc.patients = rng.randint(10, 1200) if patient_facing else rng.randint(0, 150)
+
+    # Participants.
+    inc.techops = wchoice(rng, [(0, 2), (1, 4), (2, 3), (3, 1), (4, 1 if sev == "SEV1" else 0)])
+    inc.software = rng.randint(1, 3) + (rng.randint(1, 5) if sev == "SEV1" else rng.randint(0, 2))
+    inc.security = (rng.choice([1, 1, 2]) if "Identity" in inc.teams else wchoice(rng, [(0, 8), (1, 2)]))
+
+    # Impact summary, sometimes with the numbers.
+    inc.impact = s.impact
+    if rng.random() < 0.3 and inc.patients >= 100:
+        inc.impact += f" Roughly {inc.patients:,} patients at {inc.clinics} clinics were affected."
+    return inc
+
+
+def phrase(wordings: tuple[str, ...], inc: Incident) -> str:
+    """The scenario's own wording of a generic finding: fixed per scenario and finding, and drawn from a
+    generator of its own, so choosing it leaves the main random stream as it was."""
+    return wordings[Random(f"{inc.slug}|{wordings[0]}").randrange(len(wordings))]
 
 
 def fill_people_and_findings(rng: Random, inc: Incident) -> None:
@@ -1671,25 +1980,24 @@ def fill_people_and_findings(rng: Random, inc: Incident) -> None:
     # Findings.
     other = inc.teams[1] if len(inc.teams) > 1 else "Platform" if team != "Platform" else "Data"
     fill = {"team": team, "other": other, "ack": inc.minutes["respond"]}
-    inc.went_well = [x.format(**fill) for x in rng.sample(GENERIC_WELL, rng.randint(1, 3))]
+    inc.went_well = [phrase(x, inc).format(**fill) for x in rng.sample(GENERIC_WELL, rng.randint(1, 3))]
     if inc.minutes["detect"] <= 10:
-        inc.went_well.insert(0, f"Alerting caught it within {inc.minutes['detect']} minutes of the start.")
-    inc.went_wrong = rng.sample(GENERIC_WRONG, rng.randint(1, 2))
+        inc.went_well.insert(0, phrase(FAST_DETECTION, inc).format(detect=inc.minutes["detect"]))
+    inc.went_wrong = [phrase(x, inc) for x in rng.sample(GENERIC_WRONG, rng.randint(1, 2))]
     if inc.minutes["detect"] >= 30:
-        inc.went_wrong.insert(0, f"It took {human_minutes(inc.minutes['detect'])} to notice; the first signal was that "
-                                 f"{inc.scenario.signal}.")
+        inc.went_wrong.insert(0, phrase(SLOW_DETECTION, inc).format(took=human_minutes(inc.minutes["detect"]),
+                                                                      signal=inc.scenario.signal))
     if inc.total_min >= 8 * 60:
-        inc.went_wrong.append(f"The incident dragged on for {inc.total_min // 60} hours and we escalated to a second "
-                              f"team too late.")
-    inc.got_lucky = rng.sample(GENERIC_LUCKY, rng.randint(1, 2))
+        inc.went_wrong.append(phrase(DRAGGED_ON, inc).format(hours=inc.total_min // 60))
+    inc.got_lucky = [phrase(x, inc) for x in rng.sample(GENERIC_LUCKY, rng.randint(1, 2))]
     inc.why = list(inc.scenario.why)
     if rng.random() < 0.35:
-        inc.why.append(rng.choice(GENERIC_WHY))
+        inc.why.append(phrase(rng.choice(GENERIC_WHY), inc))
 
     # Action items: 2-7, P0 first.
     n = wchoice(rng, [(2, 15), (3, 25), (4, 25), (5, 18), (6, 10), (7, 7)])
     descs = list(inc.scenario.actions)
-    extra = [g for g in GENERIC_ACTIONS]
+    extra = [phrase(g, inc) for g in GENERIC_ACTIONS]
     rng.shuffle(extra)
     descs = (descs + extra)[:n]
     pris = []
@@ -2381,6 +2689,121 @@ def make_drill(rng: Random) -> Incident:
 
 
 # ---------------------------------------------------------------------------
+# Designed repeats (REPEATS) and the ground truth
+# ---------------------------------------------------------------------------
+
+REPEAT_FORMATS = [("txt", 1), ("md_tsv", 2), ("md_pipe", 2), ("md_bullets", 2), ("gdocs", 1), ("fm", 3), ("yaml", 4)]
+
+
+def make_repeats(rng: Random, incidents: list[Incident]) -> list[Incident]:
+    """The incidents of REPEATS, each ``offset_days`` from its ``repeats_of`` incident (in the same
+    team's section), with an id between its neighbours' (the day moved by the fewest days that leaves a
+    free number) and a format of its own; ``rng`` is theirs alone."""
+    by_slug = {inc.slug: inc for inc in incidents}
+    made: list[Incident] = []
+    for s in (s for team in load_scenarios(REPEATS).values() for s in team):
+        anchor = by_slug[s.repeats_of]
+        d = anchor.date + timedelta(days=s.offset_days)
+        bad = is_bad_quarter(d)
+        sev = wchoice(rng, [("SEV1", 3 if bad else 1), ("SEV2", 4), ("SEV3", 3 if bad else 5)])
+        inc = make_incident(rng, d, s.team, sev, s)
+        place_with_free_id(inc, incidents + made, anchor)
+        inc.fmt = wchoice(rng, REPEAT_FORMATS)
+        inc.ext = {"txt": "txt", "yaml": "yaml"}.get(inc.fmt, "md")
+        made.append(inc)
+        by_slug[s.slug] = inc
+    return made
+
+
+def place_with_free_id(inc: Incident, others: list[Incident], anchor: Incident) -> None:
+    """Give ``inc`` the lowest id number free between the incidents just before and after it in its
+    year (ids run in time order), moved up to two weeks later, else a week earlier, where there is none;
+    it stays on the same side of ``anchor``."""
+    after_anchor = inc.date > anchor.date
+    for shift in [*range(15), *range(-1, -8, -1)]:
+        start = inc.start_local + timedelta(days=shift)
+        d = start.date()
+        if (d > anchor.date) != after_anchor or not FIRST_DAY <= d <= LAST_DAY:
+            continue
+        at = start.astimezone(UTC)
+        year = [(o.start_local.astimezone(UTC), int(o.inc_id.rsplit("-", 1)[1])) for o in others
+                if o.inc_id.startswith(f"INC-{d.year}-")]
+        before = max((n for t, n in year if t < at), default=0)
+        after = min((n for t, n in year if t >= at), default=999)
+        if after - before > 1:
+            inc.start_local = start
+            inc.inc_id = f"INC-{d.year}-{before + 1:03d}"
+            return
+    raise SystemExit(f"no free incident id near {inc.date} for {inc.slug}")
+
+
+def settle_earlier_items(incidents: list[Incident]) -> None:
+    """Make each designed repeat's earlier P0/P1 items what its ``P:`` line says, as of the later
+    incident's day: all done before it; or all but one named item (made a P1 if it was a P2), which is
+    finished four days after the repeat when that is before TODAY, else still open."""
+    by_slug = {inc.slug: inc for inc in incidents}
+    for designed in [inc for inc in incidents if inc.scenario.earlier_items]:
+        earlier, later = sorted((designed, by_slug[designed.scenario.repeats_of]),
+                                key=lambda i: i.start_local.astimezone(UTC))
+        state, _, named = designed.scenario.earlier_items.partition(" ")
+        if state == "open" and not any(a.description == named for a in earlier.actions):
+            raise SystemExit(f"{designed.slug}: P: names no action of {earlier.slug}: {named!r}")
+        for a in earlier.actions:
+            if state == "open" and a.description == named:
+                if a.priority == "P2":
+                    a.priority, a.due = "P1", earlier.resolved_utc + timedelta(hours=DEADLINE_HOURS["P1"])
+                finished = later.date + timedelta(days=4)
+                a.status, a.completed = ("done", finished) if finished <= TODAY else ("open", None)
+            elif a.priority in ("P0", "P1") and a.status != "wontfix" and (a.status != "done" or a.completed >= later.date):
+                a.status = "done"
+                a.completed = max(earlier.resolved_local.date(), min(a.due.date(), later.date - timedelta(days=1)))
+
+
+def families(incidents: list[Incident]) -> list[list[Incident]]:
+    """Incidents linked by ``repeats_of`` (R:), each family in time order, families by their first."""
+    by_slug = {inc.slug: inc for inc in incidents}
+    parent = {inc.slug: inc.slug for inc in incidents}
+
+    def root(slug: str) -> str:
+        while parent[slug] != slug:
+            slug = parent[slug]
+        return slug
+
+    for inc in incidents:
+        if inc.scenario.repeats_of:
+            parent[root(inc.slug)] = root(inc.scenario.repeats_of)
+    groups: dict[str, list[Incident]] = {}
+    for inc in incidents:
+        groups.setdefault(root(inc.slug), []).append(inc)
+    found = [sorted(g, key=lambda i: i.start_local.astimezone(UTC)) for g in groups.values() if len(g) > 1]
+    return sorted(found, key=lambda g: g[0].start_local.astimezone(UTC))
+
+
+def p0_p1_state(earlier: Incident, later: Incident) -> str:
+    """The earlier incident's P0/P1 items (won't fix left out) on the later one's day: ``none``, ``open``
+    (some not done before that day) or ``done``."""
+    items = [a for a in earlier.actions if a.priority in ("P0", "P1") and a.status != "wontfix"]
+    if not items:
+        return "none"
+    return "open" if any(a.status != "done" or a.completed >= later.date for a in items) else "done"
+
+
+def ground_truth(incidents: list[Incident]) -> dict:
+    """What the recurrence detector should find in the sample: every (later, earlier) pair of a family,
+    by file name, with the earlier P0/P1 items' state on the later day."""
+    found = families(incidents)
+    return {
+        "about": "Designed repeats in the bundled sample (data/), written by scripts/generate_sample_data.py: "
+                 "each family is one failure that happened more than once; every later member repeats every "
+                 "earlier one. earlier_p0_p1: the earlier post-mortem's P0/P1 items (won't fix left out) on the "
+                 "later one's day: done (all done before it), open (some not), none.",
+        "families": [[inc.filename for inc in family] for family in found],
+        "pairs": [{"later": later.filename, "earlier": earlier.filename, "earlier_p0_p1": p0_p1_state(earlier, later)}
+                  for family in found for k, later in enumerate(family) for earlier in family[:k]],
+    }
+
+
+# ---------------------------------------------------------------------------
 # Self-check: re-read the written files and verify start + phases == resolution
 # ---------------------------------------------------------------------------
 
@@ -2482,6 +2905,9 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--out", default=str(Path(__file__).resolve().parents[1] / "data"),
                     help="output folder (default: data/ of the repository)")
+    ap.add_argument("--truth", default=str(TRUTH),
+                    help="where the designed repeats are written, as JSON (default: scripts/sample_repeats.json; "
+                         "never inside the output folder, whose every file is read as a post-mortem)")
     args = ap.parse_args(argv)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -2499,10 +2925,15 @@ def main(argv: list[str] | None = None) -> int:
         drill = next(i for i in incidents if i.fmt == "drill")
         for a in drill.actions:  # a drill's follow-ups: keep them simple
             a.priority = "P1" if a.priority == "P0" else a.priority
+    repeat_rng = Random(REPEAT_SEED)
+    repeats = make_repeats(repeat_rng, incidents)
+    for inc in repeats:
+        fill_people_and_findings(repeat_rng, inc)
+    settle_earlier_items(incidents + repeats)
 
-    names = [inc.filename for inc in incidents]
+    names = [inc.filename for inc in incidents + repeats]
     assert len(set(names)) == len(names), "duplicate file names"
-    ids = [inc.inc_id for inc in incidents]
+    ids = [inc.inc_id for inc in incidents + repeats]
     assert len(set(ids)) == len(ids), "duplicate ids"
 
     removed = 0
@@ -2512,6 +2943,11 @@ def main(argv: list[str] | None = None) -> int:
             removed += 1
     for inc in incidents:
         (out / inc.filename).write_text(render(inc, rng), encoding="utf-8")
+    for inc in repeats:
+        (out / inc.filename).write_text(render(inc, repeat_rng), encoding="utf-8")
+    incidents = sorted(incidents + repeats, key=lambda i: (i.date, i.filename))
+    truth = ground_truth(incidents)
+    Path(args.truth).write_text(json.dumps(truth, indent=2) + "\n", encoding="utf-8")
 
     # Self-check from disk.
     problems, skipped = [], []
@@ -2523,6 +2959,9 @@ def main(argv: list[str] | None = None) -> int:
             problems.append(f"{inc.filename}: {res}")
 
     summarize(incidents, out, removed, problems, skipped)
+    print(f"\nDesigned repeats ({len(truth['pairs'])} pairs, written to {args.truth}):")
+    for family in families(incidents):
+        print("  " + "  <-  ".join(f"{i.date} {i.slug}" for i in reversed(family)))
     return 1 if problems else 0
 
 

@@ -25,7 +25,7 @@ BROWSER_PAGES = {
     "overview": "", "response_times": "response_times", "blast_radius": "blast_radius",
     "action_items": "action_items", "incidents": "incidents", "incident": "incident?id=INC-2025-122",
     "recurring": "recurring?range=all", "severity": "severity", "off_hours": "off_hours", "reviews": "reviews",
-    "search": "search?q=certificate", "data_quality": "data_quality",
+    "search": "search?q=certificate", "data_quality": "data_quality", "teams": "teams",
 }
 WITH_CHARTS = {"overview", "response_times", "blast_radius", "action_items", "incident", "recurring", "severity",
                "off_hours", "reviews", "data_quality"}

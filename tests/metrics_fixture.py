@@ -89,8 +89,10 @@ for _incident in INCIDENTS:
 
 
 # B reads like A (and shares Payments): B repeats A. C reads like nothing else.
-RELATED = [("INC-A", "INC-B", "later", 1, 0.6, 0.5, True, False), ("INC-B", "INC-A", "earlier", 1, 0.6, 0.5, True, False),
-           ("INC-B", "INC-C", "later", 1, 0.2, 0.1, True, False), ("INC-C", "INC-B", "earlier", 1, 0.2, 0.1, True, False)]
+RELATED = [("INC-A", "INC-B", "later", 1, 0.6, 0.5, True, False, ["checkout", "card errors"]),
+           ("INC-B", "INC-A", "earlier", 1, 0.6, 0.5, True, False, ["checkout", "card errors"]),
+           ("INC-B", "INC-C", "later", 1, 0.2, 0.1, True, False, ["reminders"]),
+           ("INC-C", "INC-B", "earlier", 1, 0.2, 0.1, True, False, ["reminders"])]
 
 
 def database(incidents=INCIDENTS):

@@ -6,7 +6,14 @@ import duckdb
 import pytest
 
 from metrics_fixture import database
-from pm_analytics.filters import Filters, from_query_params, preset_range, to_query_params
+from pm_analytics.filters import (
+    Filters,
+    comparison_range,
+    from_query_params,
+    preset_range,
+    resolve_range,
+    to_query_params,
+)
 
 AS_OF = date(2026, 11, 26)
 
@@ -50,6 +57,9 @@ def test_filters_compose_in_the_database():
     ("last_90_days", (date(2026, 8, 29), AS_OF)),
     ("this_quarter", (date(2026, 10, 1), AS_OF)),
     ("last_12_months", (date(2025, 11, 27), AS_OF)),
+    ("last_full_quarter", (date(2026, 7, 1), date(2026, 9, 30))),
+    ("same_quarter_last_year", (date(2026, 7, 1), date(2026, 9, 30))),
+    ("year_to_date", (date(2026, 1, 1), AS_OF)),
     ("all", (None, None)),
 ])
 def test_presets(preset, expected):
@@ -97,3 +107,59 @@ def test_previous_period_is_equally_long_and_just_before():
 
 def test_duckdb_binds_lists():
     assert duckdb.connect().execute("SELECT list_contains(?::VARCHAR[], 'a')", [["a", "b"]]).fetchone() == (True,)
+
+
+@pytest.mark.parametrize("preset, expected", [
+    # A quarterly review compares the last full quarter with the quarter before it...
+    ("last_full_quarter", (date(2026, 4, 1), date(2026, 6, 30))),
+    # ...or with the same quarter a year earlier.
+    ("same_quarter_last_year", (date(2025, 7, 1), date(2025, 9, 30))),
+    ("year_to_date", (date(2025, 1, 1), date(2025, 11, 26))),
+    # This quarter so far (Oct 1 - Nov 26, 57 days) against the first 57 days of the quarter before.
+    ("this_quarter", (date(2026, 7, 1), date(2026, 8, 26))),
+    ("last_90_days", (date(2026, 5, 31), date(2026, 8, 28))),
+])
+def test_each_preset_is_compared_with_the_window_a_review_expects(preset, expected):
+    assert comparison_range(preset, *preset_range(preset, AS_OF)) == expected
+
+
+def test_comparison_of_no_range_is_none():
+    assert comparison_range("all", None, None) is None
+
+
+def test_until_in_the_url_ends_a_preset_and_round_trips():
+    filters, preset = from_query_params({"range": "last_full_quarter", "until": "2025-11-05"}, AS_OF)
+    assert (preset, filters.date_from, filters.date_to) == ("last_full_quarter", date(2025, 7, 1), date(2025, 9, 30))
+    assert to_query_params(filters, preset, date(2025, 11, 5)) == {"range": "last_full_quarter", "until": "2025-11-05"}
+    assert to_query_params(filters, "custom", date(2025, 11, 5)) == {"from": "2025-07-01", "to": "2025-09-30"}
+
+
+def _holds(*dates):
+    return lambda start, end: any((start is None or start <= d) and (end is None or d <= end) for d in dates)
+
+
+def test_the_default_range_is_anchored_on_old_data_with_a_note():
+    newest = date(2025, 11, 5)
+    start, end, note = resolve_range("last_12_months", (None, None), None, AS_OF, newest, _holds(newest))
+    assert (start, end) == (date(2024, 11, 6), newest)
+    assert note.text == "Your newest post-mortem is from 2025-11-05; showing the 12 months up to it."
+    assert (note.action_label, note.action_params) == ("Show up to today", {"range": "last_12_months",
+                                                                            "until": "2026-11-26"})
+
+
+def test_a_range_the_viewer_gave_is_honoured_with_a_way_to_the_data():
+    newest = date(2025, 11, 5)
+    for preset, until in (("last_12_months", AS_OF), ("last_90_days", None), ("custom", None)):
+        picked = (date(2026, 1, 1), date(2026, 3, 31))
+        start, end, note = resolve_range(preset, picked, until, AS_OF, newest, _holds(newest))
+        assert (start, end) == (picked if preset == "custom" else preset_range(preset, AS_OF))
+        assert note.text.startswith(f"No post-mortem is dated from {start} to {end}; your newest is from 2025-11-05")
+        assert note.action_params == {"range": "last_12_months", "until": "2025-11-05"}
+
+
+def test_no_note_when_the_range_holds_data_or_there_is_none():
+    assert resolve_range("last_12_months", (None, None), None, AS_OF, date(2026, 11, 20),
+                         _holds(date(2026, 11, 20)))[2] is None
+    assert resolve_range("last_12_months", (None, None), None, AS_OF, None, _holds())[2] is None
+    assert resolve_range("all", (None, None), None, AS_OF, date(2020, 1, 1), _holds(date(2020, 1, 1))) == (
+        None, None, None)

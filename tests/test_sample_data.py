@@ -34,11 +34,15 @@ def test_sample_is_realistic_enough_for_the_trends(sample):
 
 
 def test_generator_reproduces_the_committed_sample(tmp_path):
+    """Same seed, same files: the post-mortems and the designed repeats written beside the script."""
     import subprocess
     import sys
 
     script = DATA.parent / "scripts" / "generate_sample_data.py"
-    subprocess.run([sys.executable, str(script), "--out", str(tmp_path)], check=True, capture_output=True)
+    out, truth = tmp_path / "data", tmp_path / "sample_repeats.json"
+    subprocess.run([sys.executable, str(script), "--out", str(out), "--truth", str(truth)], check=True,
+                   capture_output=True)
     committed = {p.name: p.read_bytes() for p in DATA.iterdir() if not p.name.startswith(".")}
-    generated = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    generated = {p.name: p.read_bytes() for p in out.iterdir()}
     assert generated == committed
+    assert truth.read_bytes() == (DATA.parent / "scripts" / "sample_repeats.json").read_bytes()

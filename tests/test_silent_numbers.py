@@ -3,7 +3,7 @@ folder of post-mortems, loaded as a user would, and the number a person reads fr
 
 import json
 import os
-from datetime import date
+from datetime import date, datetime, timezone
 
 import pytest
 
@@ -168,3 +168,102 @@ def test_done_items_are_never_overdue(tmp_path, as_of, overdue):
         assert metrics.headline(con, Filters(), as_of)["action_items_overdue"] == overdue
     finally:
         con.close()
+
+
+def load_one(tmp_path, name: str, text: str, query: str = "SELECT duration_min FROM incidents"):
+    """What one post-mortem file loads as: the rows ``query`` gives, and the warnings."""
+    folder = write(tmp_path / "one", {name: text})
+    result = load_into([folder], tmp_path / "pm.duckdb", relative_to=folder)
+    con = open_database(tmp_path / "pm.duckdb")
+    try:
+        rows = con.execute(query).fetchall()
+    finally:
+        con.close()
+    return rows, [p.message for p in result.problems if p.level == "warning"]
+
+
+def test_a_row_in_the_hour_the_clocks_repeat_goes_forward(tmp_path):
+    text = """# Night failover
+## Timeline (all times America/Los_Angeles)
+- 01:55 Started at
+- 01:45 Resolved at
+"""
+    rows, warnings = load_one(tmp_path, "2025-11-02-x.md", text)
+    assert rows == [(50,)], "01:55 daylight time to 01:45 standard time, once the clocks went back"
+    assert not [w for w in warnings if "earlier than" in w or "before started" in w]
+
+
+def test_a_yaml_line_under_its_priority_reads_as_the_same_line_in_a_list(tmp_path):
+    text = """title: Queue stuck
+date: 2025-05-01
+action_items:
+  P1:
+    - "AI1: Add queue alert, owner: Ann, [FAX-1] done 2025-05-10"
+    -
+  P2: "AI2: Page the vendor, owner: Bo, [FAX-2]"
+"""
+    rows, _ = load_one(tmp_path, "2025-05-01-x.yaml", text, "SELECT priority, description, owner, ticket, status, "
+                                                          "completed_on FROM action_items ORDER BY priority")
+    assert rows == [("P1", "Add queue alert", "Ann", "FAX-1", "done", date(2025, 5, 10)),
+                    ("P2", "Page the vendor", "Bo", "FAX-2", "open", None)]
+
+
+def test_an_empty_entry_in_a_yaml_list_of_action_items_is_no_item(tmp_path):
+    text = 'title: Queue stuck\ndate: 2025-05-01\naction_items:\n  -\n  - "AI1: Add queue alert, owner: Ann"\n'
+    rows, _ = load_one(tmp_path, "2025-05-01-x.yaml", text, "SELECT description FROM action_items")
+    assert rows == [("Add queue alert",)]
+
+
+@pytest.mark.parametrize("name, title, first_day, second_day", [
+    ("checkout.md", "**Timeline summary – All times are in UTC**", "**2025-05-01**", "**2025-05-02**"),
+    ("2025-05-01-checkout.md", "**Timeline summary – All times are in UTC**", "", "### 2025-05-02"),
+    ("2025-05-01-checkout.md", "Timeline summary – All times are in UTC", "", "### Friday, 2 May 2025"),
+])
+def test_a_date_line_under_a_bold_or_plain_timeline_title_sets_the_day(tmp_path, name, title, first_day, second_day):
+    text = f"# Checkout failures\n\n{title}\n\n{first_day}\n- 05:23 — Started at\n\n{second_day}\n- 22:54 — Resolved at\n"
+    rows, _ = load_one(tmp_path, name, text, "SELECT incident_date, duration_min FROM incidents")
+    assert rows == [(date(2025, 5, 1), 2491)]
+
+
+def test_a_row_later_on_the_clock_stays_on_the_day_the_row_before_gave(tmp_path):
+    text = """# Checkout failures
+## Timeline (all times UTC)
+- 05:23 Started at
+- 2025-05-02 10:46 Error rate still over 20%
+- 22:54 Resolved at
+"""
+    rows, warnings = load_one(tmp_path, "2025-05-01-x.md", text, "SELECT resolved_at, duration_min FROM incidents")
+    assert rows == [(datetime(2025, 5, 2, 22, 54, tzinfo=timezone.utc), 2491)]
+    assert not [w for w in warnings if "earlier than" in w]
+
+
+@pytest.mark.parametrize("row, resolved", [
+    ("Recovered the logs from the failed node", None),
+    ("Recovered data from the standby for the audit", None),
+    ("Recovered", datetime(2025, 5, 1, 10, 30, tzinfo=timezone.utc)),
+    ("Service recovered", datetime(2025, 5, 1, 10, 30, tzinfo=timezone.utc)),
+    ("All systems recovered", datetime(2025, 5, 1, 10, 30, tzinfo=timezone.utc)),
+    ("Fully recovered after the failover", datetime(2025, 5, 1, 10, 30, tzinfo=timezone.utc)),
+])
+def test_only_a_row_that_says_the_service_recovered_ends_the_incident(tmp_path, row, resolved):
+    text = f"# Node lost\n## Timeline (all times UTC)\n- 10:00 Started at\n- 10:30 {row}\n"
+    rows, _ = load_one(tmp_path, "2025-05-01-x.md", text, "SELECT resolved_at, duration_min FROM incidents")
+    assert rows == [(resolved, None if resolved is None else 30)]
+
+
+@pytest.mark.parametrize("name, text", [
+    ("2025-05-01-x.md", "# Blip\n## Timeline (all times UTC)\n- 10:00 Started at\n- 10:00 Resolved at: auto-recovered\n"),
+    ("2025-05-01-x.yaml", 'title: Blip\ndate: 2025-05-01\ntimezone: UTC\nstarted_at: "10:00"\nresolved_at: "10:00"\n'),
+], ids=["timeline rows", "yaml fields"])
+def test_an_incident_over_within_its_minute_lasted_zero_minutes(tmp_path, name, text):
+    rows, _ = load_one(tmp_path, name, text)
+    assert rows == [(0,)]
+
+
+def test_a_file_given_by_itself_keeps_the_name_it_was_given_by(tmp_path, capsys):
+    """A pre-commit hook passes `postmortems/x.md`; its messages must name that path, not `x.md`."""
+    folder = write(tmp_path / "postmortems", {"no-date.md": "# Checkout down\n\nNothing else.\n"})
+    os.chdir(tmp_path)
+    assert main(["validate", "postmortems/no-date.md"]) == 1
+    assert "postmortems/no-date.md: error: date: no date anywhere" in capsys.readouterr().out
+    assert folder.exists()

@@ -6,15 +6,15 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import date, timedelta
 from pathlib import Path
 from types import SimpleNamespace
 
 import duckdb
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
+import generated
 from pm_analytics.load import discover, load_into, load_paths
 from pm_analytics.parse import MAX_FILE_BYTES, parse_bytes
 
@@ -177,108 +177,43 @@ def test_a_killed_load_leaves_the_previous_database_usable(tmp_path, big_corpus,
     con.close()
 
 
-# -- property-based: plausible post-mortems load as written ---------------------
+# -- property-based: post-mortems written as people write them load as a person reads them ----
 
-SPELLINGS = {1: ["SEV1", "Sev 1", "SEV-1", "sev1", "S1", "Severity 1"],
-             2: ["SEV2", "Sev 2", "SEV-2", "sev2", "S2", "Severity 2"],
-             3: ["SEV3", "Sev 3", "SEV-3", "sev3", "S3", "Severity 3"]}
-ZONES = {"UTC": 0, "IST": 330, "Asia/Tokyo": 540, "UTC-05:00": -300}
-
-
-def duration_text(minutes: int, style: int) -> str:
-    hours, mins = divmod(minutes, 60)
-    return [f"{minutes} minutes", f"{minutes} min", f"{minutes}m", f"{hours}:{mins:02d}",
-            f"PT{hours}H{mins}M" if hours else f"PT{mins}M", f"{hours}h {mins}m" if hours else f"{mins} min"][style]
-
-
-def count_text(number: int | None, style: int) -> str:
-    if number is None:
-        return ["Unknown", "N/A", "TBD", "< ## Unknown >"][style % 4]
-    return [f"{number:,}", str(number), f"{number:,}"][style % 3]
-
-
-def plain_title(text: str) -> bool:
-    """A title every shape writes the same way: not a section name, a label or a placeholder."""
-    from pm_analytics.parse.vocabulary import field_for_label, section_for_title
-    from pm_analytics.parse.values import is_placeholder
-
-    return bool(text) and text[0].isalnum() and not (section_for_title(text) or field_for_label(text)
-                                                     or is_placeholder(text))
-
-
-postmortem = st.fixed_dictionaries({
-    "severity": st.integers(1, 3), "spelling": st.integers(0, 5),
-    "day": st.dates(date(2015, 1, 1), date(2030, 12, 31)),
-    "zone": st.sampled_from(sorted(ZONES)),
-    "start_min": st.integers(0, 24 * 60 - 1),
-    "phases": st.lists(st.integers(0, 600), min_size=5, max_size=5),
-    "styles": st.lists(st.integers(0, 5), min_size=5, max_size=5),
-    "patients": st.one_of(st.none(), st.integers(0, 2_000_000)), "count_style": st.integers(0, 11),
-    "teams": st.lists(st.sampled_from(["Payments", "Platform", "Data", "Identity", "Messaging"]),
-                      min_size=0, max_size=3, unique=True),
-    "title": st.text(st.one_of(st.characters(categories=("Lu", "Ll", "Nd")), st.sampled_from(" .,'&/!?()éüñ")),
-                     min_size=1, max_size=60).map(str.strip).filter(plain_title),
-    "shape": st.sampled_from(["yaml", "text", "markdown"]),
-})
-
-
-def render(doc: dict) -> tuple[str, bytes]:
-    start = f"{doc['start_min'] // 60:02d}:{doc['start_min'] % 60:02d}"
-    end_local = doc["start_min"] + sum(doc["phases"])
-    end = f"{end_local // 60 % 24:02d}:{end_local % 60:02d}"
-    end_day = doc["day"] + timedelta(days=end_local // (24 * 60))
-    severity = SPELLINGS[doc["severity"]][doc["spelling"]]
-    durations = [duration_text(m, s) for m, s in zip(doc["phases"], doc["styles"])]
-    patients = count_text(doc["patients"], doc["count_style"])
-    labels = ["Time to detect the issue", "Time to response", "Time to understand the issue", "Time to solution",
-              "Time to full recovery"]
-    name = f"{doc['day'].isoformat()}-generated"
-    if doc["shape"] == "yaml":
-        keys = ["time_to_detect", "time_to_response", "time_to_understand", "time_to_solution", "time_to_full_recovery"]
-        teams = "[" + ", ".join(doc["teams"]) + "]"
-        title = doc["title"].replace("\\", "\\\\").replace('"', '\\"')
-        text = (f'id: GEN-1\ntitle: "{title}"\ndate: {doc["day"].isoformat()}\ntimezone: {doc["zone"]}\n'
-                f'severity: {severity}\nteams: {teams}\ntimeline:\n  - {{time: "{start}", event: Started at}}\n'
-                f'  - {{time: "{end_day.isoformat()} {end}", event: Resolved at}}\n'
-                f'blast_radius:\n  patients: "{patients}"\ntiming:\n'
-                + "".join(f'  {k}: "{d}"\n' for k, d in zip(keys, durations)))
-        return name + ".yaml", text.encode()
-    if doc["shape"] == "text":
-        rows = [f"Title\t{doc['title']}", f"Severity\t{severity}", "", f"Timeline summary – All times are in {doc['zone']}",
-                "", f"{start}\tStarted at", f"{end_day.isoformat()} {end}\tResolved at", "", "Blast Radius", "",
-                f"Number of Patients affected\t{patients}", "", "Timing of the response", ""]
-        rows += [f"{label} (explanation)\t{d}" for label, d in zip(labels, durations)]
-        rows += ["", f"Teams involved (list)\t{', '.join(doc['teams']) or '<put # here>'}"]
-        return name + ".txt", "\n".join(rows).encode()
-    rows = [f"# {doc['title']}", "", f"- **Severity:** {severity}", "",
-            f"## Timeline summary – All times are in {doc['zone']}", "", f"- {start} — Started at",
-            f"- {end_day.isoformat()} {end} — Resolved at", "", "## Blast Radius", "",
-            f"| Number of Patients affected | {patients} |", "", "## Timing of the response", ""]
-    rows += [f"- **{label}:** {d}" for label, d in zip(labels, durations)]
-    rows += ["", f"**Teams involved (list):** {', '.join(doc['teams']) or '<put # here>'}"]
-    return name + ".md", "\n".join(rows).encode()
-
-
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(postmortem)
-def test_generated_post_mortems_load_as_written(doc):
-    name, data = render(doc)
+def loaded_as_written(doc: generated.Doc) -> list[str]:
+    """What the parser reads differently from a person, with the file, for an assertion message."""
+    name, data = generated.render(doc)
     result = parse_bytes(data, name)
-    assert result.incident is not None, [str(p) for p in result.problems]
-    incident = result.incident
-    offset = timedelta(minutes=ZONES.get(doc["zone"], 0))
-    local_start = (date.fromordinal(doc["day"].toordinal()), doc["start_min"])
-    assert incident.severity == f"SEV{doc['severity']}"
-    assert incident.title == doc["title"]
-    assert incident.teams == doc["teams"]
-    assert incident.patients_affected == doc["patients"]
-    assert [incident.time_to_detect_min, incident.time_to_respond_min, incident.time_to_understand_min,
-            incident.time_to_solution_min, incident.time_to_full_recovery_min] == doc["phases"]
-    assert incident.duration_min == sum(doc["phases"])
-    started_utc = incident.started_at.replace(tzinfo=None) + offset
-    assert (started_utc.date(), started_utc.hour * 60 + started_utc.minute) == local_start
-    assert incident.incident_date == doc["day"]
-    assert not [p for p in result.problems if "kept the timeline" in p.message]
+    if result.incident is None:
+        wrong = ["rejected: " + "; ".join(p.message for p in result.problems if p.level == "error")]
+    else:
+        wrong = generated.mismatches(doc, result.incident)
+        wrong += [f"warning: {p.message}" for p in result.problems if "kept the timeline" in p.message]
+    return wrong and [f"--- {name}", data.decode(), "--- read differently:", *wrong]
+
+
+# Every example is the same on every run (derandomize), and none is timed out (deadline=None).
+GENERATED_EXAMPLES = 500
+
+
+@settings(max_examples=GENERATED_EXAMPLES, deadline=None, derandomize=True, database=None,
+          phases=[Phase.explicit, Phase.generate, Phase.shrink],
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@given(generated.postmortems())
+def test_generated_post_mortems_load_as_written(doc):
+    wrong = loaded_as_written(doc)
+    assert not wrong, "\n".join(wrong)
+
+
+SWEEP = generated.sweep()
+SWEEP_GROUPS = sorted({group for group, _, _ in SWEEP})
+
+
+@pytest.mark.parametrize("group", SWEEP_GROUPS)
+def test_every_surface_form_loads_as_written(group):
+    """Each form of the generator's vocabulary, in each shape, at least once (whatever hypothesis draws)."""
+    failures = [f"=== {what}\n" + "\n".join(wrong) for g, what, doc in SWEEP if g == group
+                for wrong in [loaded_as_written(doc)] if wrong]
+    assert not failures, f"{len(failures)} forms read differently:\n" + "\n".join(failures)
 
 
 # -- property-based: broken versions of real files never escape ---------------

@@ -113,6 +113,7 @@ class _Builder:
         self.file_stem = file_stem
         self.default_id = incident_id or file_stem
         self.sources: dict[str, FieldSource] = {}
+        self._dated: dict[tuple[str, int], bool] = {}
 
     def warn(self, key: str | None, message: str, line: int | None = None) -> None:
         self.raw.problem("warning", key, message, line)
@@ -267,7 +268,7 @@ class _Builder:
             self.note_key("exclude_reason", "exclude_from_metrics")
             return f"exclude_from_metrics: {clean(value)}"
         tags = self.raw.get("tags")
-        tags = tags if isinstance(tags, list) else re.split(r"[,;]", str(tags)) if tags else []
+        tags = tags if isinstance(tags, list) else _LIST_SEPARATOR.split(str(tags)) if tags else []
         for tag in tags:
             if tag is not None and drill_word(tag):
                 self.note_key("exclude_reason", "tags")
@@ -289,13 +290,13 @@ class _Builder:
             if link:
                 name, url = link.group(1).strip() or None, link.group(2)
             else:
-                bare = re.search(r"\b[a-z][a-z0-9+.-]{0,20}:[^\s<>]{1,2000}", text, re.I)
-                if bare and re.match(r"(https?|javascript|data|file|ftp|vbscript):", bare.group(0), re.I):
+                bare = _BARE_URL.search(text)
+                if bare and _URL_SCHEME.match(bare.group(0)):
                     url = bare.group(0).rstrip(").,;")
                     name = (text[: bare.start()] + text[bare.end():]).strip(" -–—:|()<>") or None
                 else:
                     name, url = text, None
-        if url and not re.match(r"https?://[^\s/]+", url, re.I):
+        if url and not _HTTP_URL.match(url):
             self.warn("investigation_doc", f"link '{url[:80]}' is not http(s); dropped")
             url = None
         if url:
@@ -487,20 +488,23 @@ class _Builder:
         rows = self._timeline_rows()
         moments: list[datetime | None] = [None] * len(rows)
         first = anchor or 0
-        current_day, previous, earliest = on, None, None
+        current_day, previous, earliest, day_written = on, None, None, True
         for index in range(first, len(rows)):
             day_line, when, description, line = rows[index]
             if day_line is not None:
                 current_day = day_line if isinstance(day_line, date) else \
                     (find_month_day(day_line, current_day.year) or (current_day,))[0]
+                day_written = True
             if when is None:
                 continue
             try:
-                at, current_day, backwards = self._timeline_moment(when, zone, current_day, previous, earliest,
-                                                                   dated=day_line is not None)
+                at, day, backwards = self._timeline_moment(when, zone, current_day, previous, earliest,
+                                                           dated=day_line is not None, written=day_written)
             except ValueError as exc:
                 self.warn("timeline", f"row {index + 1}: {exc}", line)
                 continue
+            day_written = self._carries_date(when, current_day.year) or day_written and day == current_day
+            current_day = day
             if backwards and index not in self._posted:
                 self.warn("timeline", f"row {index + 1} ({description[:40]!r}) is earlier than the row before it", line)
             moments[index] = at
@@ -526,13 +530,31 @@ class _Builder:
                                                    "timeline rows", f"{sum(m is not None for m in moments)} rows with a time")
         return [TimelineEvent(seq=i + 1, at=moments[i], description=row[2]) for i, row in enumerate(rows)]
 
+    def _carries_date(self, when: Any, year: int) -> bool:
+        """Whether a timeline row's time is written with its day (``2025-05-02 10:46``, ``Oct 21 18:46``); kept,
+        since each row asks twice."""
+        if isinstance(when, datetime):
+            return True
+        if not isinstance(when, str):
+            return False
+        dated = self._dated.get((when, year))
+        if dated is None:
+            text, day_first = clean(when), self.raw.day_first
+            dated = self._dated[when, year] = bool(
+                find_date(text[:200], day_first) or
+                (text[:1].isalpha() or "/" in text[:6]) and find_month_day(text[:40], year, day_first))
+        return dated
+
     def _timeline_moment(self, when: Any, zone: Zone, day: date, previous: datetime | None,
-                         first: datetime | None = None, dated: bool = False) -> tuple[datetime, date, bool]:
+                         first: datetime | None = None, dated: bool = False, written: bool = True
+                         ) -> tuple[datetime, date, bool]:
         """The UTC moment of a timeline row, the day later rows continue from, and whether the row goes
         back in time. A bare clock time earlier than the previous row is the next day when that is the
-        shorter step (23:50 -> 00:10), else the same day, out of order (10:05 -> 09:58); after a midnight,
-        a late clock time may be the day before (00:05 -> 23:58), never before the first row. A row under
-        its own date line (``dated``) stays on that day."""
+        shorter step (23:50 -> 00:10), else the same day, out of order (10:05 -> 09:58); a later clock
+        time is the same day, except after a midnight no date line or row wrote (not ``written``): there it
+        may be the day before (00:05 -> 23:58), never before the first row. A row under its own date line
+        (``dated``) stays on that day. On the night clocks go back, a clock time earlier than the previous
+        row is in the repeated hour when that is after the previous row (01:55 -> 01:45)."""
         day_first = self.raw.day_first
         if isinstance(when, datetime):
             moment = parse_timestamp(when, zone, day)
@@ -540,14 +562,14 @@ class _Builder:
         if isinstance(when, int) and not isinstance(when, bool):
             raise ValueError(f"'{when}' is not a time (quote clock times in YAML: \"08:40\")")
         text = clean(when)
-        if find_date(text[:200], day_first) or find_month_day(text[:40], day.year, day_first) and \
-                (text[:1].isalpha() or "/" in text[:6]):
-            moment = parse_timestamp(text, zone, day, day_first=day_first)
+        if self._carries_date(text, day.year):
+            moment = self._repeated_if_forward(text, zone, day, previous)
             return moment, moment.astimezone(_own_zone(text) or zone).date() if False else \
                 moment.astimezone(zone.tz).date(), previous is not None and moment < previous
-        moment = parse_timestamp(text, zone, day, day_first=day_first)
+        moment = self._repeated_if_forward(text, zone, day, previous)
         if previous is None or dated or moment >= previous and (
-                moment - previous <= timedelta(hours=12) or first is None or moment - timedelta(days=1) < first):
+                written or moment - previous <= timedelta(hours=12) or first is None or
+                moment - timedelta(days=1) < first):
             return moment, day, previous is not None and moment < previous
         candidates = [(moment, day)]
         for shift in (-1, 1):
@@ -565,6 +587,16 @@ class _Builder:
                 best_forward[0] - previous <= previous - best_backward[0]:
             return best_forward[0], best_forward[1], False
         return best_backward[0], best_backward[1], True
+
+    def _repeated_if_forward(self, text: str, zone: Zone, day: date, previous: datetime | None) -> datetime:
+        """The clock time on ``day``; its second occurrence (clocks gone back) when only that is not
+        before ``previous``."""
+        moment = parse_timestamp(text, zone, day, day_first=self.raw.day_first)
+        if previous is not None and moment < previous:
+            repeated = parse_timestamp(text, zone, day, fold=1, day_first=self.raw.day_first)
+            if repeated >= previous:
+                return repeated
+        return moment
 
     def _raw_moment(self, key: str, zone: Zone, on: date, after: datetime | None = None) -> datetime | None:
         """A ``started_at``/``resolved_at`` field; a bare clock time before ``after`` is the clock's second
@@ -595,7 +627,7 @@ class _Builder:
             quoted = Source.quote(f"{row[1]} {event.description}")
             slot = template_row_kind(event.description) if index not in self._posted else None
             if slot:
-                head = re.split(r"\s*[:–—-]", event.description, maxsplit=1)[0].strip()[:30]
+                head = _ROW_LABEL_END.split(event.description, maxsplit=1)[0].strip()[:30]
                 found.setdefault(slot, []).append((event.at, EXPLICIT, Source(line, f"template row '{head}'", quoted)))
                 continue
             kind = timeline_kind(event.description) if index not in self._posted else _status_kind(event.description)
@@ -658,7 +690,7 @@ class _Builder:
         if prose_end is not None:
             resolved_c.append((prose_end, PROSE, self.raw.source_of("prose.resolved_at")))
         resolved_c.extend(_next_day_if_before(prose.get("resolved", [])[-1:], started))
-        resolved_pick = self._strongest([c for c in resolved_c if started is None or c[0] > started], last=True)
+        resolved_pick = self._strongest([c for c in resolved_c if started is None or c[0] >= started], last=True)
         if resolved_pick is None and resolved_c and started is not None:
             bad = self._strongest(resolved_c, last=True)
             if bad[0] < started:
@@ -816,14 +848,14 @@ class _Builder:
         """Apps from ``Patient iOS & Android`` or ``Patient and Provider Web``: an audience carries to
         the platforms after it, and a platform to the audiences before it that name none."""
         found: list[AffectedApp] = []
-        for group in re.split(r"\s*[,;\n]\s*", text[:2000]):
+        for group in _APP_SEPARATOR.split(text[:2000]):
             found.extend(self._joined_apps(group))
         return found
 
     def _joined_apps(self, group: str) -> list[AffectedApp]:
         """One comma-separated entry, whose parts joined by and/&/+ share an audience or platform."""
         parts = []
-        for part in re.split(r"\s*(?:\band\b|&|\+)\s*", group):
+        for part in _APP_JOINER.split(group):
             if not part or is_placeholder(part):
                 continue
             audiences, platforms = _audience(part), _platforms(part)
@@ -847,12 +879,12 @@ class _Builder:
         if value is None:
             return []
         self.note_key("teams", "teams")
-        entries = value if isinstance(value, list) else re.split(r"\s*(?:,|;|\n|\band\b|&)\s*", clean(value))
+        entries = value if isinstance(value, list) else _TEAM_SEPARATOR.split(clean(value))
         teams: list[str] = []
         for entry in entries:
             if entry is None or is_placeholder(entry):
                 continue
-            name = re.sub(r"\s+team$", "", clean(entry), flags=re.I).strip(" .")
+            name = _TEAM_WORD.sub("", clean(entry)).strip(" .")
             if name and name.lower() not in (t.lower() for t in teams):
                 teams.append(name)
         return teams
@@ -900,8 +932,8 @@ class _Builder:
         if rows is None:
             return []
         if isinstance(rows, dict):
-            rows = [dict(r, priority=r.get("priority", p)) if isinstance(r, dict) else {"description": r, "priority": p}
-                    for p, group in rows.items() for r in (group or [])]
+            rows = [_grouped_item(r, p) for p, group in rows.items()
+                    for r in (group if isinstance(group, list) else [group] if group is not None else [])]
         if not isinstance(rows, list):
             self.warn("action_items", "action_items should be a list; ignored")
             return []
@@ -915,7 +947,7 @@ class _Builder:
         items: list[ActionItem] = []
         for seq, row in enumerate(rows, start=1):
             if not isinstance(row, dict):
-                row = action_from_text(str(row)) or {}
+                row = (action_from_text(str(row)) if row is not None else None) or {}
             line = row.get("line")
             description = clean(row.get("description") or row.get("action") or row.get("title") or "")
             if not description:
@@ -937,9 +969,9 @@ class _Builder:
                 link = MARKDOWN_LINK.search(str(ticket))
                 if link:
                     ticket, ticket_url = link.group(1), link.group(2)
-                elif re.match(r"https?://", str(ticket)):
+                elif _HTTP.match(str(ticket)):
                     ticket_url = str(ticket)
-            if ticket_url and not re.match(r"https?://[^\s/]+", str(ticket_url), re.I):
+            if ticket_url and not _HTTP_URL.match(str(ticket_url)):
                 self.warn("action_items", f"action item {seq}: ticket link '{str(ticket_url)[:80]}' is not http(s); dropped", line)
                 ticket_url = None
             owner = row.get("owner")
@@ -959,7 +991,7 @@ class _Builder:
     def _priority(self, value: Any, seq: int, line: int | None) -> str | None:
         if value is None or is_placeholder(value):
             return None
-        m = re.fullmatch(r"p\s*-?\s*([0-2])", clean(value), re.I)
+        m = _PRIORITY.fullmatch(clean(value))
         if not m:
             self.warn("action_items", f"action item {seq}: priority '{clean(value)}' is not P0, P1 or P2", line)
             return None
@@ -971,11 +1003,11 @@ class _Builder:
         if isinstance(value, bool):
             return "done" if value else "open"
         text = clean(value).lower().replace("'", "").replace("’", "")
-        if re.fullmatch(r"(done|complete[d]?|closed|fixed|resolved|finished|merged|shipped|x)", text):
+        if _DONE_STATUS.fullmatch(text):
             return "done"
-        if re.fullmatch(r"(wontfix|wont ?fix|wont ?do|cancel+ed|dropped|obsolete|not doing|rejected)", text):
+        if _WONTFIX_STATUS.fullmatch(text):
             return "wontfix"
-        if re.fullmatch(r"(open|todo|to do|in progress|in-progress|started|blocked|pending|not started|new)", text):
+        if _OPEN_STATUS.fullmatch(text):
             return "open"
         self.warn("action_items", f"action item {seq}: status '{clean(value)}' is not open, done or wontfix; taken as open", line)
         return "open"
@@ -996,13 +1028,45 @@ class _Builder:
         return placeholder, missing
 
     def warn_unfilled(self, inc: Incident) -> None:
-        names = []
-        for label, attr in TEMPLATE_FIELDS:
-            if attr in _OPTIONAL or is_filled(inc, attr):
-                continue
-            names.append(f"{label} (placeholder)" if attr in inc.placeholder_fields else label)
+        """One warning naming the template fields :meth:`empty_fields` found empty, optional ones aside."""
+        unfilled = {*inc.placeholder_fields, *inc.missing_fields}
+        names = [f"{label} (placeholder)" if attr in inc.placeholder_fields else label
+                 for label, attr in TEMPLATE_FIELDS if attr in unfilled and attr not in _OPTIONAL]
         if names:
             self.warn(None, "not filled in: " + ", ".join(names))
+
+
+_LIST_SEPARATOR = re.compile(r"[,;]")
+_BARE_URL = re.compile(r"\b[a-z][a-z0-9+.-]{0,20}:[^\s<>]{1,2000}", re.I)
+_URL_SCHEME = re.compile(r"(https?|javascript|data|file|ftp|vbscript):", re.I)
+_HTTP = re.compile(r"https?://")
+_HTTP_URL = re.compile(r"https?://[^\s/]+", re.I)
+_ROW_LABEL_END = re.compile(r"\s*[:–—-]")
+_APP_SEPARATOR = re.compile(r"\s*[,;\n]\s*")
+_APP_JOINER = re.compile(r"\s*(?:\band\b|&|\+)\s*")
+_TEAM_SEPARATOR = re.compile(r"\s*(?:,|;|\n|\band\b|&)\s*")
+_TEAM_WORD = re.compile(r"\s+team$", re.I)
+_PRIORITY = re.compile(r"p\s*-?\s*([0-2])", re.I)
+_DONE_STATUS = re.compile(r"(done|complete[d]?|closed|fixed|resolved|finished|merged|shipped|x)")
+_WONTFIX_STATUS = re.compile(r"(wontfix|wont ?fix|wont ?do|cancel+ed|dropped|obsolete|not doing|rejected)")
+_OPEN_STATUS = re.compile(r"(open|todo|to do|in progress|in-progress|started|blocked|pending|not started|new)")
+_STATUS_WORD_END = re.compile(r"[\s:–—-]")
+_OWN_ZONE = re.compile(r"\d(?:\s?[ap]\.?\s?m\.?)?[\s(\[]*([A-Za-z][A-Za-z/_]{0,30}(?:\s?[+-]\d{1,2}(?::?\d{2})?)?)[)\]]?\s*$",
+                       re.I)
+_AUDIENCES_RX = [(audience, re.compile(rf"\b{audience}s?\b", re.I)) for audience in AUDIENCES]
+_PLATFORMS_RX = [(platform, re.compile(rx, re.I)) for platform, rx in (
+    ("Web", r"\bweb\b"), ("iOS", r"\bios\b"), ("Android", r"\bandroid\b"), ("CWS APIs", r"\bcws\b|\bapis?\b"),
+    ("All", r"\ball\b|\bevery(thing)?\b"))]
+_APPROVED = re.compile(r"lgtm|approved|looks good")
+_NOT_REVIEWED = re.compile(r"not reviewed|pending|waiting|in review|to review")
+_CHANGES_REQUESTED = re.compile(r"changes requested|declined|rejected")
+
+
+def _grouped_item(row: Any, priority: Any) -> dict:
+    """An item under its priority (``P1: [...]``): a mapping, or a line read as a flat list's line is."""
+    if not isinstance(row, dict):
+        row = (action_from_text(str(row)) if row is not None else None) or {"description": row}
+    return dict(row, priority=row.get("priority", priority))
 
 
 def _row_date(when: Any, zone: Zone, day_first: bool | None = None) -> date | None:
@@ -1021,7 +1085,7 @@ _STATUS_KINDS = {"resolved": "resolved", "completed": "resolved", "monitoring": 
 
 def _status_kind(description: str) -> tuple[str, str] | None:
     """What a status page's update marks, by its status word: Resolved, Monitoring (mitigated), Identified."""
-    word = re.split(r"[\s:–—-]", description, maxsplit=1)[0].lower()
+    word = _STATUS_WORD_END.split(description, maxsplit=1)[0].lower()
     return (_STATUS_KINDS[word], word.capitalize()) if word in _STATUS_KINDS else None
 
 
@@ -1034,8 +1098,7 @@ def _next_day_if_before(moments: list[tuple[datetime, int, Source]], started: da
 
 def _own_zone(when: str) -> Zone | None:
     """The zone a time written as text carries itself (``7:09 AM Eastern``, ``18:46 UTC``), if any."""
-    m = re.search(r"\d(?:\s?[ap]\.?\s?m\.?)?[\s(\[]*([A-Za-z][A-Za-z/_]{0,30}(?:\s?[+-]\d{1,2}(?::?\d{2})?)?)[)\]]?\s*$",
-                  clean(when)[:120], re.I)
+    m = _OWN_ZONE.search(clean(when)[:120])
     if not m or m.group(1).lower() in ("am", "pm", "a", "p"):
         return None
     try:
@@ -1046,18 +1109,16 @@ def _own_zone(when: str) -> Zone | None:
 
 def _audience(text: str) -> list[str]:
     found = []
-    for audience in AUDIENCES:
-        if re.search(rf"\b{audience}s?\b", text, re.I):
+    for audience, rx in _AUDIENCES_RX:
+        if rx.search(text):
             found.append(audience)
     return found
 
 
 def _platforms(text: str) -> list[str]:
     found = []
-    patterns = (("Web", r"\bweb\b"), ("iOS", r"\bios\b"), ("Android", r"\bandroid\b"),
-                ("CWS APIs", r"\bcws\b|\bapis?\b"), ("All", r"\ball\b|\bevery(thing)?\b"))
-    for platform, rx in patterns:
-        if re.search(rx, text, re.I):
+    for platform, rx in _PLATFORMS_RX:
+        if rx.search(text):
             found.append(platform)
     if "All" in found and len(found) > 1:
         found.remove("All")
@@ -1069,11 +1130,11 @@ def _review_state(value: Any) -> str | None:
         return None
     text = clean(value)
     low = text.lower()
-    if re.search(r"lgtm|approved|looks good", low):
+    if _APPROVED.search(low):
         return "LGTM"
-    if re.search(r"not reviewed|pending|waiting|in review|to review", low):
+    if _NOT_REVIEWED.search(low):
         return "Not Reviewed"
-    if re.search(r"changes requested|declined|rejected", low):
+    if _CHANGES_REQUESTED.search(low):
         return "Changes requested"
     return text
 
