@@ -268,3 +268,20 @@ def test_every_file_seen_is_loaded_or_reported(tmp_path_factory, files):
     loaded = [f for f in result.files if f.status == "loaded"]
     assert len(loaded) + len(reported) == len(files)
     assert {f.source_path for f in result.files if f.status != "loaded"} == reported
+
+
+def test_a_row_at_the_start_clock_time_after_an_unwritten_midnight_is_the_next_day(tmp_path):
+    """Found by the generator: 16:05 start, 00:00, 16:05 is read forward (the second 16:05 a day later),
+    never back onto the start's own minute."""
+    path = tmp_path / "2015-01-01-next-day.yaml"
+    path.write_text(
+        'id: GEN-1\ntitle: "Next day"\ndate: 2015-01-01\ntimezone: America/Los_Angeles\nseverity: Critical\n'
+        'timeline:\n  - {time: "16:05", event: "Started at"}\n'
+        '  - {time: "00:00", event: "Over 500 errors per second reported"}\n'
+        '  - {time: "16:05", event: "Mitigated: traffic failed over"}\n')
+    result = parse_bytes(path.read_bytes(), path.name)
+    incident = result.incidents[0]
+    assert [e.at.isoformat() for e in incident.timeline] == [
+        "2015-01-02T00:05:00+00:00", "2015-01-02T08:00:00+00:00", "2015-01-03T00:05:00+00:00"]
+    assert incident.partially_recovered_at.isoformat() == "2015-01-03T00:05:00+00:00"
+    assert not [p for p in result.problems if "earlier than the row before" in p.message]

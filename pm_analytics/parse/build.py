@@ -552,7 +552,7 @@ class _Builder:
         back in time. A bare clock time earlier than the previous row is the next day when that is the
         shorter step (23:50 -> 00:10), else the same day, out of order (10:05 -> 09:58); a later clock
         time is the same day, except after a midnight no date line or row wrote (not ``written``): there it
-        may be the day before (00:05 -> 23:58), never before the first row. A row under its own date line
+        may be the day before (00:05 -> 23:58), never back to or before the first row. A row under its own date line
         (``dated``) stays on that day. On the night clocks go back, a clock time earlier than the previous
         row is in the repeated hour when that is after the previous row (01:55 -> 01:45)."""
         day_first = self.raw.day_first
@@ -569,7 +569,7 @@ class _Builder:
         moment = self._repeated_if_forward(text, zone, day, previous)
         if previous is None or dated or moment >= previous and (
                 written or moment - previous <= timedelta(hours=12) or first is None or
-                moment - timedelta(days=1) < first):
+                moment - timedelta(days=1) <= first):
             return moment, day, previous is not None and moment < previous
         candidates = [(moment, day)]
         for shift in (-1, 1):
