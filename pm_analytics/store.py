@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import weakref
 from collections.abc import Iterable, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -274,7 +275,7 @@ class PreviousLoad:
 
     def ids_by_path(self) -> dict[str, list[str]]:
         """The incident ids each file gave in the previous load (several for a file that logs several)."""
-        con = duckdb.connect(str(self.db_path), read_only=True)
+        con = open_database(self.db_path)
         try:
             rows = con.execute("SELECT source_path, list(incident_id ORDER BY incident_id) FROM incidents "
                                "GROUP BY source_path").fetchall()
@@ -284,7 +285,7 @@ class PreviousLoad:
 
     def problems(self, paths: Sequence[str] | None = None) -> list[Problem]:
         """The recorded problems of ``paths`` (all files when ``None``)."""
-        con = duckdb.connect(str(self.db_path), read_only=True)
+        con = open_database(self.db_path)
         try:
             sql = "SELECT source_path, level, line, field, message FROM load_issues"
             if paths is None:
@@ -300,7 +301,7 @@ class PreviousLoad:
 def schema_version(db_path: str | os.PathLike) -> str | None:
     """The schema version a database file was written with (``None`` if it is not one of ours)."""
     try:
-        con = duckdb.connect(str(db_path), read_only=True)
+        con = open_database(db_path)
     except duckdb.Error:
         return None
     try:
@@ -318,7 +319,7 @@ def previous_load(db_path: str | os.PathLike) -> PreviousLoad | None:
     if not path.is_file():
         return None
     try:
-        con = duckdb.connect(str(path), read_only=True)
+        con = open_database(path)
     except duckdb.Error:
         return None
     try:
@@ -431,9 +432,31 @@ def _process_alive(pid: int) -> bool:
     return True
 
 
+# Connections made by open_database: the file is attached to an in-memory instance as ``pm``, which
+# every cursor of theirs must USE (a cursor starts in the instance's own, empty, catalog).
+_READ_ALIAS = "pm"
+_attached: weakref.WeakSet = weakref.WeakSet()
+
+
 def open_database(db_path: str | os.PathLike) -> duckdb.DuckDBPyConnection:
-    """Open a database written by :func:`write_database` for reading."""
-    return duckdb.connect(str(db_path), read_only=True)
+    """Open a database written by :func:`write_database` for reading, as the file is now.
+
+    DuckDB hands a second ``connect()`` to a path the instance it already has
+    open for that path, which after a reload is the replaced file: a reader
+    would go on seeing the old data for as long as any connection to it lived.
+    The file is attached to an in-memory instance of its own instead, so each
+    call reads the file that is at the path when it is made. Query it through
+    :func:`cursor` (or the connection itself).
+    """
+    con = duckdb.connect()
+    try:
+        con.execute(f"ATTACH ? AS {_READ_ALIAS} (READ_ONLY)", [str(db_path)])
+        con.execute(f"USE {_READ_ALIAS}")
+    except BaseException:
+        con.close()
+        raise
+    _attached.add(con)
+    return con
 
 
 @contextmanager
@@ -445,6 +468,8 @@ def cursor(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection
     """
     cur = con.cursor()
     cur.execute("SET TimeZone = 'UTC'")
+    if con in _attached:
+        cur.execute(f"USE {_READ_ALIAS}")
     try:
         yield cur
     finally:
