@@ -72,7 +72,13 @@ def recomputed_related(before: Path, after: Path) -> list[tuple]:
         documents, teams, apps = insight_inputs(con, insights.BOILERPLATE_POST_MORTEMS)
     finally:
         con.close()
-    full = insights.update(previous, documents, teams, apps, every_row=True).related
+    # From scratch: every compared text vectorised again, every pair scored once (the path a fit takes).
+    window = insights._compared(documents)
+    vectors = insights.vectorize(window["text"].tolist(), previous.vocabulary)
+    full = insights._related_pairs(window["incident_id"].tolist(), vectors, teams, apps, 1, previous.vocabulary.terms)
+    # And the update's own reference: each incident's list computed again from the rows it keeps.
+    every_row = insights.update(previous, documents, teams, apps, every_row=True).related
+    assert full.equals(every_row)
     return sorted((r.incident_id, r.related_id, r.direction, int(r.rank), float(r.similarity),
                    float(r.text_similarity), bool(r.shared_team), bool(r.shared_app), list(r.shared_terms))
                   for r in full.itertuples())
