@@ -26,7 +26,7 @@ else:
     ui.download_review(view)
 
     counts = ui.get(view, "incident_counts", view.filters, "month", "severity")
-    ui.chart(charts.incidents_per_period(counts, "month"), "incidents_per_month")
+    ui.chart(charts.incidents_per_period(counts, "month", ui.span(view)), "incidents_per_month")
 
     st.subheader("The five most harmful incidents")
     st.caption("Ranked by patient impact-minutes: patients affected × time to recover.")

@@ -4,7 +4,8 @@
     .venv/bin/python benchmarks/parse_cost.py --files 10000
     git worktree add /tmp/before <commit> && .venv/bin/python benchmarks/parse_cost.py --compare /tmp/before
 
-``--compare`` measures another checkout's parser on the same files in the same run, the two
+``--compare`` measures another checkout's parser on the same files in the same run, each checkout in
+its own interpreter started in its own folder (so neither imports the other's code), the two
 interleaved twice (before, after, before, after), so the ratio holds on a busy machine.
 
 Prints, per set of files, the median / p90 / mean CPU milliseconds per file
@@ -42,8 +43,23 @@ def cpu_ms_per_file(files: list[tuple[str, bytes]], repeat: int) -> list[float]:
     return best
 
 
+def files_in(folder: Path) -> list[Path]:
+    return [p for p in sorted(folder.rglob("*")) if p.suffix.lower() in SUFFIXES and p.name != "README.md"]
+
+
 def read_folder(folder: Path) -> list[tuple[str, bytes]]:
-    return [(p.name, p.read_bytes()) for p in sorted(folder.rglob("*")) if p.suffix.lower() in SUFFIXES]
+    return [(p.name, p.read_bytes()) for p in files_in(folder)]
+
+
+def file_sets(files: int, corpus_dir: Path) -> dict[str, list[Path]]:
+    """The sets of files measured: the benchmark corpus (written to ``corpus_dir``), the bundled sample and
+    the real-world layout fixtures (front matter, bold labels, pipe tables, status pages, prose)."""
+    corpus.generate(files, corpus_dir, workers=1)
+    fixtures = ROOT / "tests" / "fixtures"
+    return {f"benchmark corpus ({files:,} files)": files_in(corpus_dir),
+            "bundled sample data/": files_in(ROOT / "data"),
+            "real-world layout fixtures": [p for name in ("realworld", "realworld-holdout", "realworld-blind")
+                                           if (fixtures / name).is_dir() for p in files_in(fixtures / name)]}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -55,14 +71,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.compare:
         return compare(args)
-    sets = {}
     with tempfile.TemporaryDirectory() as tmp:
-        corpus.generate(args.files, Path(tmp), workers=1)
-        sets[f"benchmark corpus ({args.files:,} files)"] = read_folder(Path(tmp))
-    sets["bundled sample data/"] = read_folder(ROOT / "data")
-    realworld = ROOT / "tests" / "fixtures" / "realworld"
-    if realworld.is_dir():
-        sets["real-world layout fixtures"] = read_folder(realworld)
+        sets = {label: [(p.name, p.read_bytes()) for p in paths] for label, paths in file_sets(args.files, Path(tmp)).items()}
     print("| files | n | median ms | p90 ms | mean ms |")
     print("|---|---:|---:|---:|---:|")
     for label, files in sets.items():
@@ -72,27 +82,58 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+# Run in the other checkout's folder with only it on the path, so that it measures that checkout's parser.
+_CHILD = """
+import json, statistics, sys, time
+import pm_analytics
+from pm_analytics.parse import parse_bytes
+sets, repeat = json.load(open(sys.argv[1])), int(sys.argv[2])
+out = {"parser": pm_analytics.__file__}
+for label, paths in sets.items():
+    files = [(p.rsplit("/", 1)[-1], open(p, "rb").read()) for p in paths]
+    best = [float("inf")] * len(files)
+    for _ in range(repeat):
+        for i, (name, data) in enumerate(files):
+            start = time.process_time()
+            parse_bytes(data, name)
+            best[i] = min(best[i], (time.process_time() - start) * 1000)
+    out[label] = [statistics.median(best), statistics.fmean(best)]
+print(json.dumps(out))
+"""
+
+
 def compare(args) -> int:
-    """The median CPU per corpus file of this checkout and of ``--compare``, interleaved twice."""
+    """Median and mean CPU ms per file of ``--compare``'s parser (before) and this one (after) on each set
+    of files, each checkout in its own interpreter, interleaved twice."""
+    import json
     import os
     import subprocess
 
-    code = ("import sys, json, statistics; sys.argv=['x']; sys.path.insert(0, %r); import parse_cost as p; "
-            "import tempfile, pathlib; d=pathlib.Path(%r); files=p.read_folder(d); "
-            "print(statistics.median(p.cpu_ms_per_file(files, %d)))")
+    figures: dict[str, list[dict]] = {"before": [], "after": []}
     with tempfile.TemporaryDirectory() as tmp:
-        corpus.generate(args.files, Path(tmp), workers=1)
-        print("| parser | median CPU ms per file, run 1 | run 2 |")
-        print("|---|---:|---:|")
-        figures: dict[str, list[float]] = {}
+        sets = file_sets(args.files, Path(tmp) / "corpus")
+        listing = Path(tmp) / "sets.json"
+        listing.write_text(json.dumps({label: [str(p) for p in paths] for label, paths in sets.items()}))
         for _ in range(2):
-            for label, path in (("before", args.compare), ("after", str(ROOT))):
-                env = {**os.environ, "PYTHONPATH": path}
-                out = subprocess.run([sys.executable, "-c", code % (str(ROOT / "benchmarks"), tmp, args.repeat)],
-                                     capture_output=True, text=True, env=env, check=True).stdout
-                figures.setdefault(label, []).append(float(out.strip()))
-        for label, values in figures.items():
-            print(f"| {label} | {values[0]:.2f} | {values[1]:.2f} |")
+            for label, checkout in (("before", args.compare), ("after", str(ROOT))):
+                checkout = str(Path(checkout).resolve())
+                out = json.loads(subprocess.run(
+                    [sys.executable, "-c", _CHILD, str(listing), str(args.repeat)], capture_output=True, text=True,
+                    env={**os.environ, "PYTHONPATH": checkout}, cwd=checkout, check=True).stdout)
+                if not out["parser"].startswith(checkout + os.sep):
+                    raise SystemExit(f"{label}: measured {out['parser']}, not the checkout {checkout}")
+                figures[label].append(out)
+    print(f"before: {args.compare}; after: {ROOT}; best of {args.repeat} CPU passes per file; "
+          "runs interleaved (before, after, before, after)\n")
+    print("| files | n | before: median ms, run 1 / run 2 | after: median ms, run 1 / run 2 | "
+          "before: mean ms | after: mean ms | before / after (median) |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for label, paths in sets.items():
+        b = [run[label] for run in figures["before"]]
+        a = [run[label] for run in figures["after"]]
+        ratio = statistics.fmean(x[0] for x in b) / statistics.fmean(x[0] for x in a)
+        print(f"| {label} | {len(paths):,} | {b[0][0]:.2f} / {b[1][0]:.2f} | {a[0][0]:.2f} / {a[1][0]:.2f} | "
+              f"{statistics.fmean(x[1] for x in b):.2f} | {statistics.fmean(x[1] for x in a):.2f} | {ratio:.2f}x |")
     return 0
 
 

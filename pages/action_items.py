@@ -17,7 +17,7 @@ ui.table(by_priority, "by_priority", view,
          file_name="action_items_by_priority", percent_columns=("completion_rate", "on_time_rate"))
 
 trend = ui.get(view, "action_item_summary", view.filters, view.as_of, ("priority",), period)
-ui.chart(charts.action_rates(trend, period), "rates")
+ui.chart(charts.action_rates(trend, period, ui.span(view)), "rates")
 ui.excluded_note(view)
 
 st.subheader(f"Who to chase: overdue as of {view.as_of:%Y-%m-%d}", anchor="chase")

@@ -15,7 +15,7 @@ with right:
 ui.stop_if_empty(view)
 
 blast = ui.get(view, "blast_radius", view.filters, period)
-ui.chart(charts.blast_over_time(blast, measure, period), "blast_over_time")
+ui.chart(charts.blast_over_time(blast, measure, period, ui.span(view)), "blast_over_time")
 st.caption("Bars add up only the incidents that report the count; ✕ marks how many incidents left it unknown.")
 ui.excluded_note(view)
 

@@ -20,10 +20,12 @@ with sort_col:
 with order_col:
     ascending = ui.control("toggle", "Ascending", [], "asc", False)
 
-incidents = ui.get(view, "incident_list", view.filters, search, sort_by, not ascending, limit=ui.MAX_TABLE_ROWS)
-total = ui.get(view, "incident_count", view.filters, search)
+drills = view.filters.include_excluded  # drills are listed only when the sidebar includes them, as counted
+incidents = ui.get(view, "incident_list", view.filters, search, sort_by, not ascending, drills, ui.MAX_TABLE_ROWS)
+total = ui.get(view, "incident_count", view.filters, search, drills)
 st.caption(f"{total:,} post-mortems" + (f" matching “{ui.escape_markdown(search)}”" if search else "") +
            ". Unknown values read “unknown” and sort last.")
+ui.excluded_note(view)
 if not ui.empty_state(view, incidents):
     ui.table(incidents, "incidents", view,
              {"title": "Title", "incident_date": st.column_config.DateColumn("Date", format="YYYY-MM-DD"),
@@ -34,4 +36,4 @@ if not ui.empty_state(view, incidents):
               "exclude_from_metrics": st.column_config.CheckboxColumn("Drill")},
              file_name="incidents", minute_columns=("duration_min", "time_to_detect_min"),
              count_columns=("patients_affected",), height=640, total_rows=total,
-             full=lambda: ui.get(view, "incident_list", view.filters, search, sort_by, not ascending))
+             full=lambda: ui.get(view, "incident_list", view.filters, search, sort_by, not ascending, drills))

@@ -30,7 +30,7 @@ else:
              full=lambda: ui.get(view, "recurrences", view.filters))
 
 st.subheader("Recurring themes")
-ui.chart(charts.themes_over_time(ui.get(view, "theme_trend", view.filters, period), period), "themes")
+ui.chart(charts.themes_over_time(ui.get(view, "theme_trend", view.filters, period), period, span=ui.span(view)), "themes")
 ui.table(ui.get(view, "themes", view.filters), "theme_table", view,
          {"label": "Theme", "top_terms": "Top terms", "incidents": "Incidents",
           "first_seen": st.column_config.DateColumn("First"), "last_seen": st.column_config.DateColumn("Latest")},

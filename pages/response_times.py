@@ -20,9 +20,10 @@ ui.stop_if_empty(view)
 
 label = metrics.RESPONSE_METRICS[metric]
 trend = ui.get(view, "response_time_trend", view.filters, period, None if by == "all" else by, [metric])
-ui.chart(charts.response_trend(trend, label, period, show_mean, view.settings.time_targets(metric)), "trend")
+ui.chart(charts.response_trend(trend, label, period, show_mean, view.settings.time_targets(metric), ui.span(view)),
+         "trend")
 st.caption("Hollow markers: fewer than 5 incidents report this time in that bucket, too few to trust. "
-           "n = incidents with a value.")
+           "n = incidents with a value. Shaded: a period the date range covers only in part.")
 ui.excluded_note(view)
 
 stats = ui.get(view, "response_time_stats", view.filters)
@@ -31,7 +32,7 @@ ui.table(stats, "stats", view, {"label": "Time", "n": "Incidents with a value", 
          file_name="response_times", minute_columns=("median", "p90", "mean", "min", "max"))
 
 breakdown = ui.get(view, "time_breakdown", view.filters, "quarter", "severity")
-ui.chart(charts.time_breakdown_chart(breakdown, "quarter"), "breakdown")
+ui.chart(charts.time_breakdown_chart(breakdown, "quarter", ui.span(view)), "breakdown")
 
 spread = ui.get(view, "distribution", view.filters, metric)
 ui.chart(charts.distribution_by_severity(spread, label), "distribution", view, clickable=True)

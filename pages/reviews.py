@@ -9,13 +9,13 @@ view = ui.page("Review follow-through", "Does every post-mortem get its reviewer
 period = ui.control("radio", "Per", ["month", "quarter"], "period", "quarter", horizontal=True)
 ui.stop_if_empty(view)
 
-summary = ui.get(view, "review_summary", view.filters, view.as_of, period)
-ui.chart(charts.review_trend(summary, period), "reviewed")
+summary, span = ui.get(view, "review_summary", view.filters, view.as_of, period), ui.span(view)
+ui.chart(charts.review_trend(summary, period, span), "reviewed")
 ui.table(summary, "review_summary", view,
-         {"period_start": st.column_config.DateColumn("From"), "team": "Team", "post_mortems": "Post-mortems",
+         {"period_start": period.capitalize(), "team": "Team", "post_mortems": "Post-mortems",
           "fully_reviewed": "Fully reviewed", "fully_reviewed_share": "Share",
           "median_days_to_last_lgtm": "Median days to last LGTM"}, file_name="review_summary",
-         percent_columns=("fully_reviewed_share",))
+         percent_columns=("fully_reviewed_share",), period=period, span=span)
 
 st.subheader(f"Waiting for review as of {view.as_of:%Y-%m-%d}, longest first")
 report = ui.get(view, "waiting_report", view.filters, view.as_of, ui.MAX_TABLE_ROWS)

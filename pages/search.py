@@ -8,6 +8,7 @@ view = ui.page("Search", "Find every post-mortem that mentions something: titles
                          "and action items.")
 query = ui.control("text_input", "Search", [], "q", "", placeholder="e.g. certificate expiry")
 if query.strip():
+    ui.search_scope(view, query)
     matches = ui.get(view, "search", view.filters, query, ui.MAX_TABLE_ROWS)
     if matches.empty:
         st.info("Nothing in these filters mentions that.")

@@ -3,6 +3,11 @@
 Times are in minutes in the data and read as ``1 h 05 min`` on screen: time
 axes get tick labels from :func:`~pm_analytics.formatting.format_minutes`.
 Any text from a post-mortem is HTML-escaped before it reaches a figure.
+
+Time axes name their periods as people say them ("Jan 2026", "2026 Q1") and show every period of
+the view's ``span`` (:func:`~pm_analytics.periods.view_span`): a count is 0 where nothing happened,
+a statistic of nothing is a gap. A period the span covers only in part says so on its tick and in
+its hover ("2025 Q4, Dec only") and is drawn apart: hatched, lighter bars, a shaded band behind lines.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from pm_analytics import periods as _periods
 from pm_analytics.formatting import escape_html, format_count, format_minutes, format_minutes_tick, format_percent
 from pm_analytics.metrics import RECURRENCE_STATUSES
 
@@ -26,13 +32,53 @@ PALETTE = ("#636efa", "#ef553b", "#00cc96", "#ab63fa", "#ffa15a", "#19d3f3", "#f
 # Plotly's own toolbar gives "Download plot as PNG"; the logo and editing links are noise.
 PLOTLY_CONFIG = {"displaylogo": False, "toImageButtonOptions": {"format": "png", "scale": 2}}
 
+# Lines one chart (or one panel of small multiples) may hold: past this nobody can follow them, so a
+# split by team becomes small multiples, or a team x period heatmap with n in each cell.
+MAX_LINES = 6
+
 _TICK_STEPS_MIN = (1, 2, 5, 10, 15, 30, 60, 120, 180, 240, 360, 720, 1440, 2880, 4320, 10080)
 
 
-def _layout(fig: go.Figure, title: str, x_title: str | None, y_title: str | None, height: int = 380) -> go.Figure:
+# The top of every figure, in pixels: the title, then the legend (horizontal, wrapping), then the plot.
+# A legend there never covers an axis title or tick labels, whatever the figure's height.
+TITLE_PX = 40
+LEGEND_ROW_PX = 24
+SUBPLOT_TITLE_PX = 26
+# Room a legend row is assumed to have: a chart in half of a 1440-pixel-wide page. Wider charts fit more
+# per row and keep a little empty space; narrower ones would wrap onto the plot, so err on the narrow side.
+LEGEND_WIDTH_PX = 520
+
+
+def _legend_rows(fig: go.Figure) -> int:
+    """How many rows the horizontal legend takes (estimated from its entries' names at 12 px text)."""
+    if fig.layout.showlegend is False:
+        return 0
+    entries = [t.name for t in fig.data if t.type != "heatmap" and t.showlegend is not False and t.name]
+    if not entries or (len(fig.data) == 1 and fig.layout.showlegend is not True):
+        return 0
+    rows, used = 1, 0
+    for name in entries:
+        width = 40 + 7 * len(name)
+        if used and used + width > LEGEND_WIDTH_PX:
+            rows, used = rows + 1, 0
+        used += width
+    return rows
+
+
+def _layout(fig: go.Figure, title: str, x_title: str | None, y_title: str | None, height: int = 380,
+            panel_titles: bool = False) -> go.Figure:
+    """Title, axis titles and the legend placed: the legend runs horizontally between the title and the
+    plot (above any panel titles), with the top margin grown to hold it and the figure with it, so the
+    plot keeps ``height - 60`` pixels."""
+    top = TITLE_PX + LEGEND_ROW_PX * _legend_rows(fig) + (SUBPLOT_TITLE_PX if panel_titles else 0) + 12
+    top = max(top, 60)
+    total = height + top - 60
     fig.update_layout(
-        title={"text": title, "x": 0, "xanchor": "left"}, template="plotly_white", height=height,
-        margin={"l": 10, "r": 10, "t": 60, "b": 10}, legend={"orientation": "h", "y": -0.2},
+        title={"text": title, "x": 0, "xanchor": "left", "yref": "container", "y": 1, "yanchor": "top",
+               "pad": {"t": 14}},
+        template="plotly_white", height=total, margin={"l": 10, "r": 10, "t": top, "b": 10},
+        legend={"orientation": "h", "yref": "container", "y": 1 - TITLE_PX / total, "yanchor": "top",
+                "x": 0, "xanchor": "left"},
         hoverlabel={"namelength": -1},
     )
     if x_title is not None:
@@ -57,6 +103,23 @@ def _time_axis(fig: go.Figure, max_minutes: float, axis: str = "y", **selector) 
     update(tickvals=values, ticktext=labels, rangemode="tozero", **selector)
 
 
+def _count_ticks(top) -> dict:
+    """Tick settings for a count: whole numbers (",d"), and a step of 1 or 2 while the counts are small,
+    where plotly would otherwise tick at 0.5. Larger counts get plotly's own (whole-number) steps."""
+    top = 0 if top is None or pd.isna(top) else float(top)
+    if top <= 6:
+        return {"tickformat": ",d", "dtick": 1, "tick0": 0}
+    if top <= 12:
+        return {"tickformat": ",d", "dtick": 2, "tick0": 0}
+    return {"tickformat": ",d"}
+
+
+def _count_axis(fig: go.Figure, top, axis: str = "y", **selector) -> None:
+    """A count axis from 0 with whole-number ticks (no "0.5 incidents"); ``top`` is the largest count shown."""
+    update = fig.update_yaxes if axis == "y" else fig.update_xaxes
+    update(rangemode="tozero", **_count_ticks(top), **selector)
+
+
 def empty_figure(title: str, message: str = "No post-mortems match these filters") -> go.Figure:
     fig = go.Figure()
     fig.add_annotation(text=message, showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper", font={"size": 14})
@@ -69,72 +132,217 @@ def _period_label(period: str) -> str:
     return {"month": "Month", "quarter": "Quarter"}.get(period, "Period")
 
 
+def _period_axis(period: str, span, starts) -> pd.DataFrame:
+    """The periods a time axis shows: every one of ``span`` (or, without it, from the data's first to its last)."""
+    return _periods.axis(period, span, starts)
+
+
+def _period_xaxis(fig: go.Figure, axis: pd.DataFrame, **selector) -> None:
+    """Periods as categories in time order, each tick named ("2026 Q1"), a partial one with its part below."""
+    fig.update_xaxes(type="category", categoryorder="array", categoryarray=list(axis["label"]), tickmode="array",
+                     tickvals=list(axis["label"]),
+                     ticktext=[f"{name}<br>{part}" if partial else name
+                               for name, part, partial in zip(axis["label"], axis["part"], axis["partial"])],
+                     **selector)
+
+
+def _shade_partial(fig: go.Figure, axis: pd.DataFrame, subplots: bool = False) -> None:
+    """A light band behind each period the span covers only in part, so a line's partial point stands apart."""
+    for position, partial in enumerate(axis["partial"]):
+        if partial:
+            fig.add_vrect(x0=position - 0.5, x1=position + 0.5, fillcolor="#7f7f7f", opacity=0.12, layer="below",
+                          line_width=0, **({"row": "all", "col": "all"} if subplots else {}))
+
+
+def _bar_marker(color: str, partial) -> dict:
+    """Bars of partial periods hatched and lighter, so a part-quarter does not pass for a whole one."""
+    partial = list(partial)
+    return {"color": color, "opacity": [0.55 if p else 1.0 for p in partial],
+            "pattern": {"shape": ["/" if p else "" for p in partial], "fillmode": "overlay", "fgcolor": "white",
+                        "size": 6}}
+
+
+def _solid_first(part: pd.DataFrame) -> pd.DataFrame:
+    """A trace's bars with whole periods first: plotly draws a legend swatch like the trace's first bar,
+    and a hatched swatch would say "partial" about the whole series. The axis keeps time order."""
+    return part.sort_values("partial", kind="stable")
+
+
+def _panel_grid(count: int, max_cols: int) -> tuple[int, int]:
+    cols = min(count, max_cols)
+    return -(-count // cols), cols
+
+
+def _small_multiples(names: list[str], max_cols: int = 3, **kwargs) -> go.Figure:
+    """One panel per name (escaped as its title), ``max_cols`` to a row, y shared so panels compare."""
+    rows, cols = _panel_grid(len(names), max_cols)
+    fig = make_subplots(rows=rows, cols=cols, shared_yaxes=True, shared_xaxes=True,
+                        subplot_titles=[escape_html(n) for n in names], horizontal_spacing=0.04,
+                        vertical_spacing=0.32 / rows if rows > 1 else 0.1, **kwargs)
+    fig.update_yaxes(matches="y")  # one scale across rows too, not just within each
+    return fig
+
+
+def _panel_axis_titles(fig: go.Figure, count: int, max_cols: int, x_title: str | None, y_title: str | None) -> None:
+    """Axis titles once: y on the first panel of each row, x under the lowest panel of each column."""
+    rows, cols = _panel_grid(count, max_cols)
+    for index in range(count):
+        row, col = divmod(index, cols)
+        if col == 0 and y_title:
+            fig.update_yaxes(title_text=y_title, row=row + 1, col=1)
+        if index + cols >= count and x_title:
+            fig.update_xaxes(title_text=x_title, showticklabels=True, row=row + 1, col=col + 1)
+
+
+def _group_order(groups) -> list:
+    """Groups in a stable reading order: severities by rank, teams by name, "(no team)" last."""
+    return sorted(dict.fromkeys(groups), key=lambda g: (str(g).startswith("("), g not in SEVERITY_COLORS, str(g)))
+
+
+def _group_heatmap(data: pd.DataFrame, group_column: str, value_column: str, axis: pd.DataFrame, text, hover,
+                   value_format: str, zrange: tuple[float, float] | None = None, empty: str = "no incident") -> go.Figure:
+    """Group (rows) x period (columns) of a share or mean, each cell with its value and n (``text(row)``);
+    a cell with nothing to go on stays empty (unknown, not 0) and its hover says why (``empty``). Partial
+    periods are outlined."""
+    groups = _group_order(data[group_column])
+    z, texts, hovers = [], [], []
+    for group in groups:
+        part = _periods.on_axis(data[data[group_column] == group].drop(columns=group_column), axis)
+        part[group_column] = group
+        known = part[value_column].notna()
+        z.append([v if ok else None for v, ok in zip(part[value_column], known)])
+        texts.append([text(row) if ok else "" for row, ok in zip(part.itertuples(), known)])
+        hovers.append([hover(row) if ok else f"{escape_html(group)}, {row.full_label}: {empty}"
+                       for row, ok in zip(part.itertuples(), known)])
+    fig = go.Figure(go.Heatmap(
+        z=z, x=list(axis["label"]), y=[escape_html(g) for g in groups], text=texts, texttemplate="%{text}",
+        hovertext=hovers, hoverinfo="text", colorscale="Blues", xgap=2, ygap=2,
+        **({"zmin": zrange[0], "zmax": zrange[1]} if zrange else {}),
+        colorbar={"tickformat": value_format, "thickness": 12}))
+    _period_xaxis(fig, axis)
+    fig.update_xaxes(showgrid=False)
+    fig.update_yaxes(autorange="reversed", type="category", showgrid=False)
+    for position, partial in enumerate(axis["partial"]):
+        if partial:
+            fig.add_vrect(x0=position - 0.5, x1=position + 0.5, fillcolor="rgba(0,0,0,0)", layer="above",
+                          line={"color": "#7f7f7f", "width": 1.5, "dash": "dot"})
+    return fig
+
+
+def _zero_marks(fig: go.Figure, axis: pd.DataFrame, totals) -> None:
+    """A "0" over each period where nothing happened (an empty slot could pass for missing data)."""
+    for name, total in zip(axis["label"], totals):
+        if total == 0:
+            fig.add_annotation(x=name, y=0, text="0", showarrow=False, yshift=8, font={"size": 10, "color": "#7f7f7f"})
+
+
 # -- overview -----------------------------------------------------------------
 
-def incidents_per_period(counts: pd.DataFrame, period: str = "month") -> go.Figure:
-    """Stacked bars: incidents per period by severity (``counts``: period_start, group, incidents)."""
+def incidents_per_period(counts: pd.DataFrame, period: str = "month", span=None) -> go.Figure:
+    """Stacked bars: incidents per period by severity (``counts``: period_start, group, incidents), every
+    period of ``span`` shown (0 where nothing happened)."""
     title = f"Incidents per {period} by severity"
     if counts.empty:
         return empty_figure(title)
+    axis = _period_axis(period, span, counts["period_start"])
     fig = go.Figure()
+    totals = 0
     for severity in sorted(counts["group"].unique(), key=lambda s: (s not in SEVERITY_COLORS, s)):
-        part = counts[counts["group"] == severity]
-        fig.add_bar(x=part["period_start"], y=part["incidents"], name=severity,
-                    marker_color=SEVERITY_COLORS.get(severity, "#95a5a6"),
-                    hovertemplate="%{x|%b %Y}: %{y} " + severity + " incidents<extra></extra>")
+        part = _periods.on_axis(counts[counts["group"] == severity][["period_start", "incidents"]], axis,
+                                {"incidents": 0})
+        totals = totals + part["incidents"].to_numpy()
+        part = _solid_first(part)
+        fig.add_bar(x=part["label"], y=part["incidents"], name=severity,
+                    marker=_bar_marker(SEVERITY_COLORS.get(severity, "#95a5a6"), part["partial"]),
+                    hovertext=[f"{p}: {n} {severity} incidents" for p, n in zip(part["full_label"], part["incidents"])],
+                    hoverinfo="text")
     fig.update_layout(barmode="stack")
-    fig.update_xaxes(dtick="M1" if period == "month" else "M3", tickformat="%b %Y")
+    _period_xaxis(fig, axis)
+    _zero_marks(fig, axis, totals)
+    _count_axis(fig, max(totals))
     return _layout(fig, title, _period_label(period), "Incidents (count)")
 
 
 # -- response times -----------------------------------------------------------
 
+def _runs(known) -> list[list[int]]:
+    """Positions of consecutive known values, run by run (a band is drawn per run, never across a gap)."""
+    runs: list[list[int]] = []
+    for position, ok in enumerate(known):
+        if ok and runs and runs[-1][-1] == position - 1:
+            runs[-1].append(position)
+        elif ok:
+            runs.append([position])
+    return runs
+
+
+def _small(flag) -> bool:
+    """A bucket too small to trust; a period with no bucket at all counts as small (it has no marker)."""
+    return pd.isna(flag) or bool(flag)
+
+
 def response_trend(trend: pd.DataFrame, label: str, period: str = "month", show_mean: bool = False,
-                   targets: dict[str, float] | None = None) -> go.Figure:
-    """Median per period (line, one per group) with the band up to the 90th percentile; hollow markers
-    where a bucket is too small to trust, and the bucket size in the hover and under each point.
-    ``targets`` (statistic -> minutes, from ``pm-analytics.toml``) are drawn as dashed lines."""
+                   targets: dict[str, float] | None = None, span=None) -> go.Figure:
+    """Median per period with the band up to the 90th percentile; hollow markers where a bucket is too
+    small to trust, and the bucket size in the hover and under each point. Every period of ``span`` is on
+    the axis; one where no incident reports the time is a gap. Split by severity or team, each group gets
+    its own panel (small multiples on one scale), never a tangle of lines in one. ``targets`` (statistic ->
+    minutes, from ``pm-analytics.toml``) are drawn as dashed lines, in every panel."""
     title = f"{label}: median and 90th percentile per {period}"
     data = trend.dropna(subset=["median"])
     if data.empty:
         return empty_figure(title, "No incident in these filters reports this time")
-    fig = go.Figure()
-    groups = list(dict.fromkeys(data["group"]))
+    axis = _period_axis(period, span, trend["period_start"])
+    groups = _group_order(data["group"])
+    panels = len(groups) > 1
+    fig = _small_multiples(groups) if panels else go.Figure()
     for index, group in enumerate(groups):
-        part = data[data["group"] == group].sort_values("period_start")
-        color = SEVERITY_COLORS.get(group) or PALETTE[index % len(PALETTE)]
+        part = _periods.on_axis(trend[trend["group"] == group].drop(columns="group"), axis, {"incidents": 0, "n": 0})
+        known = part["median"].notna()
+        color = SEVERITY_COLORS.get(group) or PALETTE[0]
         name = label if group == "All" else str(group)
+        where = {"row": index // 3 + 1, "col": index % 3 + 1} if panels else {}
         hover = [
-            f"{escape_html(name)}, {p:%b %Y}<br>median {format_minutes(m)} · p90 {format_minutes(q)}"
-            f"<br>mean {format_minutes(a)}<br>n = {n} of {i} incidents" + (" (too few to trust)" if small else "")
-            for p, m, q, a, n, i, small in zip(part["period_start"], part["median"], part["p90"], part["mean"],
+            f"{escape_html(name)}, {p}<br>median {format_minutes(m)} · p90 {format_minutes(q)}"
+            f"<br>mean {format_minutes(a)}<br>n = {n} of {i} incidents" + (" (too few to trust)" if _small(small) else "")
+            for p, m, q, a, n, i, small in zip(part["full_label"], part["median"], part["p90"], part["mean"],
                                               part["n"], part["incidents"], part["small_sample"])
         ]
-        if len(groups) == 1:
-            fig.add_scatter(x=part["period_start"], y=part["p90"], mode="lines", line={"width": 0}, showlegend=False,
-                            hoverinfo="skip", name="p90")
-            fig.add_scatter(x=part["period_start"], y=part["median"], mode="lines", line={"width": 0},
+        runs = _runs(known)
+        alone = {run[0] for run in runs if len(run) == 1}  # a band needs two points: a whisker to p90 instead
+        for number, run in enumerate(r for r in runs if len(r) > 1):
+            rows = part.iloc[run]
+            fig.add_scatter(x=rows["label"], y=rows["p90"], mode="lines", line={"width": 0}, showlegend=False,
+                            hoverinfo="skip", name="p90", legendgroup="band", **where)
+            fig.add_scatter(x=rows["label"], y=rows["median"], mode="lines", line={"width": 0},
                             fill="tonexty", fillcolor="rgba(99,110,250,0.15)", name="median to p90",
-                            hoverinfo="skip")
+                            hoverinfo="skip", legendgroup="band", showlegend=index == 0 and number == 0, **where)
         fig.add_scatter(
-            x=part["period_start"], y=part["median"], mode="lines+markers+text", name=f"{name} median",
-            line={"color": color, "width": 2}, text=[f"n={n}" for n in part["n"]], textposition="bottom center",
-            textfont={"size": 9, "color": "#7f7f7f"},
-            marker={"size": 9, "color": ["white" if s else color for s in part["small_sample"]],
+            x=part["label"], y=part["median"], mode="lines+markers+text",
+            name="median" if panels else f"{name} median", legendgroup="median", showlegend=index == 0,
+            line={"color": color, "width": 2}, text=[f"n={n}" if ok else "" for n, ok in zip(part["n"], known)],
+            textposition="bottom center", textfont={"size": 9, "color": "#7f7f7f"},
+            marker={"size": 9 if not panels else 7, "color": ["white" if _small(s) else color for s in part["small_sample"]],
                     "line": {"color": color, "width": 2}},
-            hovertext=hover, hoverinfo="text",
+            hovertext=hover, hoverinfo="text", **where,
+            error_y={"type": "data", "symmetric": False, "width": 0, "thickness": 6, "color": "rgba(99,110,250,0.25)",
+                     "array": [q - m if i in alone else None for i, (m, q) in enumerate(zip(part["median"], part["p90"]))],
+                     "arrayminus": [0] * len(part)},
         )
-        if len(groups) > 1:
-            fig.add_scatter(x=part["period_start"], y=part["p90"], mode="lines", name=f"{name} p90",
-                            line={"color": color, "dash": "dot", "width": 1}, hoverinfo="skip")
         if show_mean:
-            fig.add_scatter(x=part["period_start"], y=part["mean"], mode="lines", name=f"{name} mean",
-                            line={"color": color, "dash": "dash", "width": 1}, hoverinfo="skip")
+            fig.add_scatter(x=part["label"], y=part["mean"], mode="lines", name="mean" if panels else f"{name} mean",
+                            legendgroup="mean", showlegend=index == 0,
+                            line={"color": color, "dash": "dash", "width": 1}, hoverinfo="skip", **where)
     top = data[["p90", "median"] + (["mean"] if show_mean else [])].max().max()
     _target_lines(fig, targets)
     _time_axis(fig, max([top, *(targets or {}).values()]))
-    fig.update_xaxes(tickformat="%b %Y")
-    return _layout(fig, title, _period_label(period), label)
+    _period_xaxis(fig, axis)
+    _shade_partial(fig, axis, subplots=panels)
+    if not panels:
+        return _layout(fig, title, _period_label(period), label)
+    _panel_axis_titles(fig, len(groups), 3, _period_label(period), label)
+    rows = _panel_grid(len(groups), 3)[0]
+    return _layout(fig, title, None, None, height=60 + 250 * rows, panel_titles=True)
 
 
 TARGET_COLOR = "#2ca02c"
@@ -149,31 +357,37 @@ def _target_lines(fig: go.Figure, targets: dict[str, float] | None) -> None:
                       annotation_font={"color": TARGET_COLOR, "size": 11})
 
 
-def time_breakdown_chart(breakdown: pd.DataFrame, period: str = "quarter") -> go.Figure:
-    """Where the time goes: stacked median minutes of each phase, per period, one panel per group."""
+def time_breakdown_chart(breakdown: pd.DataFrame, period: str = "quarter", span=None) -> go.Figure:
+    """Where the time goes: stacked median minutes of each phase, per period, one panel per group (two to
+    a row, so period names stay readable). Every period of ``span`` keeps its place; one where no incident
+    reports its phases is left empty."""
     title = f"Where the time goes: median minutes in each phase per {period}"
     data = breakdown.dropna(subset=["median_min"])
     if data.empty:
         return empty_figure(title, "No incident in these filters reports its phases")
-    groups = sorted(data["group"].unique(), key=lambda s: (s not in SEVERITY_COLORS, s))
-    fig = make_subplots(rows=1, cols=len(groups), shared_yaxes=True, subplot_titles=[escape_html(g) for g in groups])
-    for col, group in enumerate(groups, start=1):
+    axis = _period_axis(period, span, breakdown["period_start"])
+    groups = _group_order(data["group"])
+    fig = _small_multiples(groups, max_cols=2)
+    for index, group in enumerate(groups):
         part = data[data["group"] == group]
         for phase in dict.fromkeys(part["phase"]):
-            rows = part[part["phase"] == phase].sort_values("period_start")
-            label = rows["label"].iloc[0]
+            rows = _solid_first(_periods.on_axis(part[part["phase"] == phase][["period_start", "median_min", "n"]],
+                                                 axis, {"n": 0}))
+            label = part[part["phase"] == phase]["label"].iloc[0]
             fig.add_bar(
-                x=rows["period_start"].dt.strftime("%Y Q") + rows["period_start"].dt.quarter.astype(str)
-                if period == "quarter" else rows["period_start"].dt.strftime("%b %Y"),
-                y=rows["median_min"], name=label, legendgroup=phase, showlegend=col == 1,
-                marker_color=PHASE_COLORS.get(phase),
-                hovertext=[f"{label}: median {format_minutes(m)} (n = {n})" for m, n in zip(rows["median_min"], rows["n"])],
-                hoverinfo="text", row=1, col=col,
+                x=rows["label"], y=rows["median_min"], name=label, legendgroup=phase, showlegend=index == 0,
+                marker=_bar_marker(PHASE_COLORS.get(phase), rows["partial"]),
+                hovertext=[f"{escape_html(group)}, {p}<br>{label}: median {format_minutes(m)} (n = {n})"
+                           for p, m, n in zip(rows["full_label"], rows["median_min"], rows["n"])],
+                hoverinfo="text", row=index // 2 + 1, col=index % 2 + 1,
             )
     fig.update_layout(barmode="stack")
     stacked_top = data.groupby(["group", "period_start"])["median_min"].sum().max()
     _time_axis(fig, stacked_top)
-    return _layout(fig, title, None, "Median time", height=420)
+    _period_xaxis(fig, axis)
+    _panel_axis_titles(fig, len(groups), 2, None, "Median time")
+    rows = _panel_grid(len(groups), 2)[0]
+    return _layout(fig, title, None, None, height=60 + 260 * rows, panel_titles=True)
 
 
 def distribution_by_severity(distribution: dict, label: str, unit: str = "minutes") -> go.Figure:
@@ -226,27 +440,36 @@ def hash_fraction(text: str) -> float:
 BLAST_LABELS = {"clinics_affected": "Clinics", "providers_affected": "Providers", "patients_affected": "Patients"}
 
 
-def blast_over_time(blast: pd.DataFrame, measure: str, period: str = "month") -> go.Figure:
-    """Total affected per period (known values only), with the incidents that left it unknown beside it."""
+def blast_over_time(blast: pd.DataFrame, measure: str, period: str = "month", span=None) -> go.Figure:
+    """Total affected per period (known values only), with the incidents that left it unknown beside it;
+    every period of ``span`` shown (0 where no incident happened)."""
     noun = BLAST_LABELS[measure]
     title = f"{noun} affected per {period}, with incidents that left it unknown"
     if blast.empty:
         return empty_figure(title)
+    axis = _period_axis(period, span, blast["period_start"])
+    counts = [f"{measure}_total", f"{measure}_known", f"{measure}_unknown", "incidents"]
+    data = _periods.on_axis(blast[["period_start", *counts]], axis, dict.fromkeys(counts, 0))
     fig = make_subplots(specs=[[{"secondary_y": True}]])
-    fig.add_bar(x=blast["period_start"], y=blast[f"{measure}_total"], name=f"{noun} affected (known)",
-                marker_color="#636efa",
-                hovertext=[f"{p:%b %Y}: {format_count(t)} {noun.lower()} in {k} incidents; {u} unknown"
-                           for p, t, k, u in zip(blast["period_start"], blast[f"{measure}_total"],
-                                                 blast[f"{measure}_known"], blast[f"{measure}_unknown"])],
+    _zero_marks(fig, axis, data["incidents"])
+    data = _solid_first(data)
+    fig.add_bar(x=data["label"], y=data[f"{measure}_total"], name=f"{noun} affected (known)",
+                marker=_bar_marker("#636efa", data["partial"]),
+                hovertext=[f"{p}: {format_count(t)} {noun.lower()} in {k} incidents; {u} unknown"
+                           for p, t, k, u in zip(data["full_label"], data[f"{measure}_total"],
+                                                 data[f"{measure}_known"], data[f"{measure}_unknown"])],
                 hoverinfo="text", secondary_y=False)
-    unknown = blast[blast[f"{measure}_unknown"] > 0]
-    fig.add_scatter(x=unknown["period_start"], y=unknown[f"{measure}_unknown"], name="Incidents with the count unknown",
+    unknown = data[data[f"{measure}_unknown"] > 0]
+    fig.add_scatter(x=unknown["label"], y=unknown[f"{measure}_unknown"], name="Incidents with the count unknown",
                     mode="markers", marker={"symbol": "x", "size": 10, "color": "#ef553b"},
-                    hovertemplate="%{x|%b %Y}: %{y} incidents with the count unknown<extra></extra>", secondary_y=True)
-    fig.update_yaxes(title_text=f"{noun} affected (count)", secondary_y=False, rangemode="tozero")
-    fig.update_yaxes(title_text="Incidents with it unknown (count)", secondary_y=True, rangemode="tozero",
-                     showgrid=False, dtick=1)
-    fig.update_xaxes(tickformat="%b %Y")
+                    hovertext=[f"{p}: {u} incidents with the count unknown"
+                               for p, u in zip(unknown["full_label"], unknown[f"{measure}_unknown"])],
+                    hoverinfo="text", secondary_y=True)
+    fig.update_yaxes(title_text=f"{noun} affected (count)", secondary_y=False)
+    _count_axis(fig, data[f"{measure}_total"].max(), secondary_y=False)
+    fig.update_yaxes(title_text="Incidents with it unknown (count)", secondary_y=True, showgrid=False)
+    _count_axis(fig, data[f"{measure}_unknown"].max(), secondary_y=True)
+    _period_xaxis(fig, axis)
     return _layout(fig, title, _period_label(period), None)
 
 
@@ -276,33 +499,40 @@ def app_heatmap_chart(grid: pd.DataFrame) -> go.Figure:
     fig = go.Figure(go.Heatmap(
         z=grid.to_numpy(), x=list(grid.columns), y=list(grid.index), colorscale="Reds", text=grid.to_numpy(),
         texttemplate="%{text}", hovertemplate="%{y} × %{x}: %{z} incidents<extra></extra>",
-        colorbar={"title": {"text": "Incidents"}},
+        colorbar={"title": {"text": "Incidents"}, **_count_ticks(grid.to_numpy().max())},
     ))
     return _layout(fig, title, "Platform", "Audience", height=320)
 
 
 # -- action items -------------------------------------------------------------
 
-def action_rates(summary: pd.DataFrame, period: str = "quarter") -> go.Figure:
-    """Completion and on-time rates per priority over time (``summary`` by period_start and priority)."""
+def action_rates(summary: pd.DataFrame, period: str = "quarter", span=None) -> go.Figure:
+    """Completion and on-time rates over time, a panel per priority (``summary`` by period_start and
+    priority); a period without items is a gap."""
     title = f"Action items: completion and on-time rate per {period}, by priority"
     if summary.empty:
         return empty_figure(title)
-    fig = go.Figure()
-    for index, priority in enumerate(dict.fromkeys(summary["priority"])):
-        part = summary[summary["priority"] == priority].sort_values("period_start")
-        color = PALETTE[index % len(PALETTE)]
-        for column, dash, name in (("completion_rate", "solid", "done"), ("on_time_rate", "dot", "done on time")):
+    axis = _period_axis(period, span, summary["period_start"])
+    priorities = list(dict.fromkeys(summary["priority"]))
+    fig = _small_multiples(priorities, max_cols=2)
+    for index, priority in enumerate(priorities):
+        part = _periods.on_axis(summary[summary["priority"] == priority].drop(columns="priority"), axis,
+                                {"total": 0})
+        for column, dash, name, color in (("completion_rate", "solid", "done", PALETTE[0]),
+                                          ("on_time_rate", "dot", "done on time", PALETTE[2])):
             fig.add_scatter(
-                x=part["period_start"], y=part[column], mode="lines+markers", name=f"{priority} {name}",
-                line={"color": color, "dash": dash},
-                hovertext=[f"{priority}, {p:%b %Y}: {format_percent(r)} {name} ({t} items)"
-                           for p, r, t in zip(part["period_start"], part[column], part["total"])],
-                hoverinfo="text",
+                x=part["label"], y=part[column], mode="lines+markers", name=name, legendgroup=name,
+                showlegend=index == 0, line={"color": color, "dash": dash},
+                hovertext=[f"{priority}, {p}: {format_percent(r)} {name} ({t} items)"
+                           for p, r, t in zip(part["full_label"], part[column], part["total"])],
+                hoverinfo="text", row=index // 2 + 1, col=index % 2 + 1,
             )
     fig.update_yaxes(tickformat=".0%", range=[0, 1.05])
-    fig.update_xaxes(tickformat="%b %Y")
-    return _layout(fig, title, _period_label(period), "Share of action items (%)")
+    _period_xaxis(fig, axis)
+    _shade_partial(fig, axis, subplots=True)
+    _panel_axis_titles(fig, len(priorities), 2, _period_label(period), "Share of action items (%)")
+    rows = _panel_grid(len(priorities), 2)[0]
+    return _layout(fig, title, None, None, height=60 + 230 * rows, panel_titles=True)
 
 
 def open_items_by(summary: pd.DataFrame, key: str, noun: str) -> go.Figure:
@@ -318,6 +548,7 @@ def open_items_by(summary: pd.DataFrame, key: str, noun: str) -> go.Figure:
     fig.add_bar(x=data["open"] - data["overdue"], y=labels, orientation="h", name="Open, not yet due",
                 marker_color="#636efa", hovertemplate="%{y}: %{x} open, not yet due<extra></extra>")
     fig.update_layout(barmode="stack")
+    _count_axis(fig, data["open"].max(), axis="x")
     return _layout(fig, title, "Open action items (count)", noun.capitalize(), height=max(300, 28 * len(data) + 140))
 
 
@@ -396,6 +627,7 @@ def field_gaps(fields: pd.DataFrame, limit: int = 15) -> go.Figure:
     fig.add_bar(y=data["field"], x=data["placeholder"], orientation="h", name="Placeholder left",
                 marker_color="#ffa15a", hovertemplate="%{y}: %{x} post-mortems left the placeholder<extra></extra>")
     fig.update_layout(barmode="stack")
+    _count_axis(fig, (data["missing"] + data["placeholder"]).max(), axis="x")
     return _layout(fig, title, "Post-mortems (count)", "Template field", height=28 * len(data) + 160)
 
 
@@ -430,20 +662,27 @@ def clicked_incident(event) -> str | None:
 
 # -- insights -----------------------------------------------------------------
 
-def themes_over_time(trend: pd.DataFrame, period: str = "quarter", top: int = 8) -> go.Figure:
-    """Incidents per theme and period (the ``top`` biggest themes), stacked."""
+def themes_over_time(trend: pd.DataFrame, period: str = "quarter", top: int = 8, span=None) -> go.Figure:
+    """Incidents per theme and period (the ``top`` biggest themes), stacked; every period of ``span`` shown."""
     title = f"Recurring themes: incidents per {period}"
     if trend.empty:
         return empty_figure(title, "No themes among these post-mortems")
+    axis = _period_axis(period, span, trend["period_start"])
     biggest = trend.groupby("label")["incidents"].sum().sort_values(ascending=False).head(top).index
     fig = go.Figure()
+    totals = _periods.on_axis(trend.groupby("period_start", as_index=False)["incidents"].sum(), axis,
+                              {"incidents": 0})["incidents"]
     for index, label in enumerate(biggest):
-        part = trend[trend["label"] == label]
-        fig.add_bar(x=part["period_start"], y=part["incidents"], name=escape_html(label),
-                    marker_color=PALETTE[index % len(PALETTE)],
-                    hovertemplate="%{x|%b %Y}: %{y} incidents<extra>" + escape_html(label) + "</extra>")
+        part = _solid_first(_periods.on_axis(trend[trend["label"] == label][["period_start", "incidents"]], axis,
+                                             {"incidents": 0}))
+        fig.add_bar(x=part["label"], y=part["incidents"], name=escape_html(label),
+                    marker=_bar_marker(PALETTE[index % len(PALETTE)], part["partial"]),
+                    hovertext=[f"{p}: {n} incidents" for p, n in zip(part["full_label"], part["incidents"])],
+                    hoverinfo="text+name")
     fig.update_layout(barmode="stack")
-    fig.update_xaxes(tickformat="%b %Y")
+    _period_xaxis(fig, axis)
+    _zero_marks(fig, axis, totals)
+    _count_axis(fig, totals.max())
     return _layout(fig, title, _period_label(period), "Incidents (count)", height=420)
 
 
@@ -461,6 +700,7 @@ def recurrence_by_team(summary: pd.DataFrame) -> go.Figure:
         fig.add_bar(x=data[status], y=[escape_html(t) for t in data["team"]], orientation="h", name=status,
                     marker_color=color, hovertemplate="%{y}: %{x} repeats (" + status + ")<extra></extra>")
     fig.update_layout(barmode="stack")
+    _count_axis(fig, data[list(RECURRENCE_STATUSES)].sum(axis=1).max(), axis="x")
     return _layout(fig, title, "Repeats (count)", "Team", height=max(300, 30 * len(data) + 160))
 
 
@@ -471,59 +711,82 @@ def start_heatmap_chart(grid: pd.DataFrame) -> go.Figure:
         return empty_figure(title, "No incident in these filters gives its start time")
     fig = go.Figure(go.Heatmap(
         z=grid.to_numpy(), x=[f"{h:02d}:00" for h in grid.columns], y=list(grid.index), colorscale="Blues",
-        hovertemplate="%{y} %{x}: %{z} incidents<extra></extra>", colorbar={"title": {"text": "Incidents"}}))
+        hovertemplate="%{y} %{x}: %{z} incidents<extra></extra>",
+        colorbar={"title": {"text": "Incidents"}, **_count_ticks(grid.to_numpy().max())}))
     fig.add_vrect(x0=-0.5, x1=7.5, fillcolor="grey", opacity=0.08, line_width=0)
     fig.add_vrect(x0=18.5, x1=23.5, fillcolor="grey", opacity=0.08, line_width=0)
     fig.update_yaxes(autorange="reversed")
     return _layout(fig, title, "Hour of day (local)", "Weekday", height=360)
 
 
-def _lines_by_group(fig: go.Figure, data: pd.DataFrame, group_column: str, value_column: str, hover) -> None:
-    """One line per group over ``period_start``; ``hover(row)`` says what a point is."""
-    for index, group in enumerate(dict.fromkeys(data[group_column])):
-        part = data[data[group_column] == group].sort_values("period_start")
-        fig.add_scatter(x=part["period_start"], y=part[value_column], mode="lines+markers",
-                        name=escape_html("All incidents" if group == "All" else group),
-                        line={"color": PALETTE[index % len(PALETTE)]},
-                        hovertext=[hover(row) for row in part.itertuples()], hoverinfo="text")
-    fig.update_xaxes(tickformat="%b %Y")
+def _line(fig: go.Figure, data: pd.DataFrame, value_column: str, hover, axis: pd.DataFrame) -> None:
+    """All incidents as one line over every period of ``axis`` (a gap where there is no value)."""
+    part = _periods.on_axis(data.drop(columns="group"), axis)
+    fig.add_scatter(x=part["label"], y=part[value_column], mode="lines+markers", name="All incidents",
+                    line={"color": PALETTE[0]},
+                    hovertext=[hover(row) if not pd.isna(getattr(row, value_column)) else f"{row.full_label}: unknown"
+                               for row in part.itertuples()], hoverinfo="text")
+    _period_xaxis(fig, axis)
+    _shade_partial(fig, axis)
 
 
-def off_hours_trend(share: pd.DataFrame, period: str = "quarter") -> go.Figure:
-    """Share of incidents starting off hours (outside 08:00-19:00 on weekdays) per period and group."""
+def _heatmap_layout(fig: go.Figure, title: str, period: str, groups: int) -> go.Figure:
+    return _layout(fig, title, _period_label(period), "Team", height=max(260, 34 * groups + 150))
+
+
+def off_hours_trend(share: pd.DataFrame, period: str = "quarter", span=None) -> go.Figure:
+    """Share of incidents starting off hours (outside 08:00-19:00 on weekdays) per period: a line for
+    all incidents; split by team, a team x period heatmap with "k of n" in each cell."""
     title = f"Incidents starting off hours, per {period}"
     data = share.dropna(subset=["off_hours_share"])
     if data.empty:
         return empty_figure(title, "No incident in these filters gives its start time")
+    axis = _period_axis(period, span, share["period_start"])
+    if set(data["group"]) != {"All"}:
+        fig = _group_heatmap(data, "group", "off_hours_share", axis,
+                             lambda r: f"{r.off_hours_share:.0%}<br>{r.off_hours:.0f} of {r.known:.0f}",
+                             lambda r: f"{escape_html(r.group)}, {r.full_label}: {r.off_hours:.0f} of {r.known:.0f} "
+                                       "incidents off hours", ".0%", (0, 1), empty="no incident gives its start time")
+        return _heatmap_layout(fig, title, period, data["group"].nunique())
     fig = go.Figure()
-    _lines_by_group(fig, data, "group", "off_hours_share",
-                    lambda r: f"{r.period_start:%b %Y}: {r.off_hours} of {r.known} incidents off hours")
+    _line(fig, data, "off_hours_share",
+          lambda r: f"{r.full_label}: {r.off_hours:.0f} of {r.known:.0f} incidents off hours", axis)
     fig.update_yaxes(tickformat=".0%", range=[0, 1.05])
     return _layout(fig, title, _period_label(period), "Share starting off hours (%)")
 
 
-def engineers_trend(participants: pd.DataFrame, period: str = "quarter") -> go.Figure:
-    """Mean engineers involved per incident, per period and group."""
+def engineers_trend(participants: pd.DataFrame, period: str = "quarter", span=None) -> go.Figure:
+    """Mean engineers involved per incident, per period: a line for all incidents; split by team, a
+    team x period heatmap with the mean and n (incidents saying how many) in each cell."""
     title = f"Engineers involved per incident (mean), per {period}"
     data = participants.dropna(subset=["engineers_total_mean"])
     if data.empty:
         return empty_figure(title, "No incident in these filters says how many engineers were involved")
+    axis = _period_axis(period, span, participants["period_start"])
+    if set(data["group"]) != {"All"}:
+        fig = _group_heatmap(data, "group", "engineers_total_mean", axis,
+                             lambda r: f"{r.engineers_total_mean:.1f}<br>n={r.incidents - r.engineers_total_unknown:.0f}",
+                             lambda r: f"{escape_html(r.group)}, {r.full_label}: {r.engineers_total_mean:.1f} engineers "
+                                       f"per incident ({r.incidents - r.engineers_total_unknown:.0f} incidents say)",
+                             ".1f", (0, data["engineers_total_mean"].max()), empty="no incident says")
+        return _heatmap_layout(fig, title, period, data["group"].nunique())
     fig = go.Figure()
-    _lines_by_group(fig, data, "group", "engineers_total_mean",
-                    lambda r: f"{r.period_start:%b %Y}: {r.engineers_total_mean:.1f} engineers per incident "
-                              f"({r.incidents} incidents)")
+    _line(fig, data, "engineers_total_mean",
+          lambda r: f"{r.full_label}: {r.engineers_total_mean:.1f} engineers per incident ({r.incidents:.0f} incidents)",
+          axis)
     fig.update_yaxes(rangemode="tozero")
     return _layout(fig, title, _period_label(period), "Engineers per incident (mean)")
 
 
-def review_trend(summary: pd.DataFrame, period: str = "quarter") -> go.Figure:
-    """Share of post-mortems fully reviewed (every reviewer LGTM) per period and team."""
+def review_trend(summary: pd.DataFrame, period: str = "quarter", span=None) -> go.Figure:
+    """Share of post-mortems fully reviewed (every reviewer LGTM) per team and period, as a heatmap with
+    "k of n" in each cell (empty where a team had no post-mortem)."""
     title = f"Post-mortems fully reviewed, per {period} and team"
     if summary.empty:
         return empty_figure(title)
-    fig = go.Figure()
-    _lines_by_group(fig, summary, "team", "fully_reviewed_share",
-                    lambda r: f"{escape_html(r.team)}, {r.period_start:%b %Y}: {r.fully_reviewed} of "
-                              f"{r.post_mortems} fully reviewed")
-    fig.update_yaxes(tickformat=".0%", range=[0, 1.05])
-    return _layout(fig, title, _period_label(period), "Fully reviewed (%)")
+    axis = _period_axis(period, span, summary["period_start"])
+    fig = _group_heatmap(summary, "team", "fully_reviewed_share", axis,
+                         lambda r: f"{r.fully_reviewed_share:.0%}<br>{r.fully_reviewed:.0f} of {r.post_mortems:.0f}",
+                         lambda r: f"{escape_html(r.team)}, {r.full_label}: {r.fully_reviewed:.0f} of "
+                                   f"{r.post_mortems:.0f} fully reviewed", ".0%", (0, 1), empty="no post-mortem")
+    return _heatmap_layout(fig, title, period, summary["team"].nunique())

@@ -66,6 +66,17 @@ def format_day(value) -> str:
     return str(value)[:10]
 
 
+# What a table shows where a field may be left empty (a ticket link, the day of an item still open):
+# nothing is missing there, so it is not "unknown".
+EMPTY = "—"
+
+
+def format_completed(status, completed_on) -> str:
+    """An action item's completion day: the day when done ("unknown" when nobody wrote it down), "—" while
+    it is not done (nothing to know yet)."""
+    return format_day(completed_on) if status == "done" else EMPTY
+
+
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
 
 

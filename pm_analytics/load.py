@@ -54,6 +54,8 @@ FLUSH_INCIDENTS = 5000
 READ_ATTEMPTS = 3
 # Seconds (wall clock) beyond its files' CPU budgets after which a silent worker is taken for stuck.
 STUCK_AFTER_S = 60
+# How often a load waiting on its workers checks that none of them has died.
+DEATH_CHECK_S = 0.5
 
 
 @dataclass
@@ -276,23 +278,52 @@ def _chunks_in_order(work: list[tuple[Candidate, tuple[bytes, SourceFile] | None
         return
     processes = max(1, min(workers, len(chunks)))
     pending = list(chunks)
+    died_without_progress = False
     while pending:
+        if died_without_progress:
+            yield _merge_chunks([_one_file(item, keep_objects, budget_s) for item in pending.pop(0)], keep_objects)
+            died_without_progress = False
+            continue
         pool = multiprocessing.Pool(processes, initializer=_exit_with_parent)
         try:
+            started = list(pool._pool)
             results = pool.imap(_parse_chunk_job, [(chunk, keep_objects, budget_s) for chunk in pending])
+            progress = False
             while pending:
-                try:
-                    chunk_result = results.next(timeout=_wall_limit(pending[0], budget_s))
-                except multiprocessing.TimeoutError:
+                outcome = _next_result(results, started, _wall_limit(pending[0], budget_s))
+                if outcome is _STUCK:
                     pool.terminate()
                     yield _merge_chunks([_one_file(item, keep_objects, budget_s) for item in pending.pop(0)],
                                        keep_objects)
                     break
+                if outcome is _DIED:
+                    died_without_progress = not progress
+                    break
                 pending.pop(0)
-                yield chunk_result
+                progress = True
+                yield outcome
         finally:
             pool.terminate()
             pool.join()
+
+
+_STUCK, _DIED = object(), object()
+
+
+def _next_result(results, workers: list, limit_s: float | None):
+    """The pool's next result; ``_STUCK`` after ``limit_s`` seconds, or ``_DIED`` as soon as one of the
+    pool's first ``workers`` has exited (killed, crashed): its chunk is lost, and waiting out the limit
+    would hold the whole load for minutes."""
+    deadline = None if limit_s is None else time.monotonic() + limit_s
+    while True:
+        wait = DEATH_CHECK_S if deadline is None else min(DEATH_CHECK_S, max(0.0, deadline - time.monotonic()))
+        try:
+            return results.next(timeout=wait)
+        except multiprocessing.TimeoutError:
+            if any(worker.exitcode is not None for worker in workers):
+                return _DIED
+            if deadline is not None and time.monotonic() >= deadline:
+                return _STUCK
 
 
 def _wall_limit(chunk: list, budget_s: float | None) -> float | None:
@@ -303,19 +334,23 @@ def _wall_limit(chunk: list, budget_s: float | None) -> float | None:
 
 def _one_file(item: tuple[Candidate, tuple[bytes, SourceFile] | None], keep_objects: bool,
               budget_s: float | None) -> _Chunk:
-    """One file in a worker of its own, killed if it outlives its wall-clock limit."""
+    """One file in a worker of its own, rejected if it outlives its wall-clock limit or its worker dies."""
     pool = multiprocessing.Pool(1, initializer=_exit_with_parent)
     try:
-        return pool.apply_async(_parse_chunk, ([item], keep_objects, budget_s)).get(timeout=_wall_limit([item], budget_s))
-    except multiprocessing.TimeoutError:
-        candidate, read = item
-        source = read[1] if read is not None else SourceFile(candidate.source_path, None, None, None, "rejected", None)
-        source.status = "rejected"
-        return _Chunk([(source, _failed(candidate.source_path, _budget_message(budget_s)).problems, [], [] if keep_objects
-                        else None)], None if keep_objects else incident_tables([]))
+        outcome = _next_result(pool.imap(_parse_chunk_job, [([item], keep_objects, budget_s)]), list(pool._pool),
+                               _wall_limit([item], budget_s))
     finally:
         pool.terminate()
         pool.join()
+    if outcome is not _STUCK and outcome is not _DIED:
+        return outcome
+    candidate, read = item
+    source = read[1] if read is not None else SourceFile(candidate.source_path, None, None, None, "rejected", None)
+    source.status = "rejected"
+    message = (_budget_message(budget_s) if outcome is _STUCK else
+               "the process reading it stopped without an answer (it crashed or was killed); not loaded")
+    return _Chunk([(source, _failed(candidate.source_path, message).problems, [], [] if keep_objects else None)],
+                  None if keep_objects else incident_tables([]))
 
 
 def _merge_chunks(parts: list[_Chunk], keep_objects: bool) -> _Chunk:

@@ -1103,6 +1103,17 @@ def waiting_report(con, filters: Filters, as_of: date, limit: int | None = None)
     return {"waiting": waiting, "total": total}
 
 
+def search_outside_range(con, filters: Filters, query: str) -> dict:
+    """What the filter's date range hides from a search: ``matches`` and ``post_mortems`` outside it (the
+    other filters kept), for the search page to say so."""
+    if not query or not query.strip():
+        return {"matches": 0, "post_mortems": 0}
+    everywhere = replace(filters, include_excluded=True)
+    all_time = store.search_count(con, everywhere.with_dates(None, None), query.strip())
+    in_range = store.search_count(con, everywhere, query.strip())
+    return {"matches": all_time[0] - in_range[0], "post_mortems": all_time[1] - in_range[1]}
+
+
 def search(con, filters: Filters, query: str, limit: int = 200) -> pd.DataFrame:
     """Every place ``query`` occurs in the selection's post-mortems (title, impact summary, findings,
     action items), newest first, with the text in which it occurs."""

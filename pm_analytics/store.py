@@ -1523,11 +1523,12 @@ def waiting_count(con, filters) -> int:
         """, params).fetchone()[0]
 
 
-def search_matches(con, filters, search: str, limit: int):
-    """Where ``search`` occurs (case-insensitive) in matching post-mortems: incident, field and text."""
+def _search_hits(filters, search: str) -> tuple[str, list]:
+    """The CTEs ``chosen`` (matching post-mortems) and ``hits`` (each place ``search`` occurs), and their
+    parameters: shared by the search and its count."""
     where, params = filters.where()
     like, pattern = _like(search)
-    return fetch_df(con, f"""
+    return f"""
         WITH chosen AS (SELECT i.incident_id, i.title, i.incident_date, i.impact_summary FROM incidents i WHERE {where}),
         hits AS (
             SELECT incident_id, 'Title' AS field, 0 AS seq, title AS text FROM chosen WHERE title {like}
@@ -1539,9 +1540,24 @@ def search_matches(con, filters, search: str, limit: int):
                 FROM findings f JOIN chosen c USING (incident_id) WHERE f.text {like}
             UNION ALL SELECT a.incident_id, 'Action item ' || a.action_id, a.seq, a.description
                 FROM action_items a JOIN chosen c USING (incident_id) WHERE a.description {like}
-        )
+        )""", params + [pattern] * 4
+
+
+def search_matches(con, filters, search: str, limit: int):
+    """Where ``search`` occurs (case-insensitive) in matching post-mortems: incident, field and text."""
+    hits, params = _search_hits(filters, search)
+    return fetch_df(con, f"""{hits}
         SELECT h.incident_id, c.title, c.incident_date, h.field, h.text
         FROM hits h JOIN chosen c USING (incident_id)
         ORDER BY c.incident_date DESC, h.incident_id, h.field, h.seq
         LIMIT ?
-    """, params + [pattern] * 4 + [limit])
+    """, params + [limit])
+
+
+def search_count(con, filters, search: str) -> tuple[int, int]:
+    """How many places ``search`` occurs in matching post-mortems, and in how many post-mortems."""
+    hits, params = _search_hits(filters, search)
+    with cursor(con) as cur:
+        matches, post_mortems = cur.execute(f"{hits} SELECT count(*), count(DISTINCT incident_id) FROM hits",
+                                            params).fetchone()
+    return int(matches), int(post_mortems)

@@ -22,7 +22,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from pm_analytics import datasource, metrics, report, targets
+from pm_analytics import datasource, metrics, periods, report, targets
 from pm_analytics.charts import PLOTLY_CONFIG, clicked_incident
 from pm_analytics.filters import (
     PRESETS,
@@ -34,8 +34,11 @@ from pm_analytics.filters import (
     to_query_params,
 )
 from pm_analytics.formatting import (
+    EMPTY,
+    UNKNOWN,
     chase_text,
     escape_markdown,
+    format_completed,
     format_count,
     format_day,
     format_minutes,
@@ -436,6 +439,13 @@ def excluded_note(view: View) -> None:
         st.caption(f"{left_out} drill/test post-mortem{'s' if left_out != 1 else ''} left out of these numbers.")
 
 
+def span(view: View) -> tuple[date, date] | None:
+    """The days the view's time axes cover: its date range within the data (:func:`periods.view_span`)."""
+    choices = get(view, "filter_choices")
+    return periods.view_span(view.filters.date_from, view.filters.date_to, choices["first_date"],
+                             choices["last_date"], view.as_of)
+
+
 def chart(fig, key: str, view: View | None = None, clickable: bool = False) -> None:
     """A plotly figure with plotly's own toolbar (PNG download); clicking a point with an incident
     id as ``customdata`` opens that incident."""
@@ -452,13 +462,16 @@ def chart(fig, key: str, view: View | None = None, clickable: bool = False) -> N
 def table(frame: pd.DataFrame, key: str, view: View, columns: dict | None = None, file_name: str | None = None,
           height: int | str = "auto", minute_columns: tuple[str, ...] = (), percent_columns: tuple[str, ...] = (),
           count_columns: tuple[str, ...] = (), optional_columns: tuple[str, ...] = (), total_rows: int | None = None,
-          full: Callable[[], pd.DataFrame] | None = None, max_rows: int = MAX_TABLE_ROWS) -> None:
+          full: Callable[[], pd.DataFrame] | None = None, max_rows: int = MAX_TABLE_ROWS, period: str | None = None,
+          span: tuple[date, date] | None = None) -> None:
     """A table with a CSV download; rows with an ``incident_id`` link to the incident's page, and
     selecting a row opens it. ``columns`` maps column -> header (others are hidden).
 
     On screen, minute columns read ``1 h 05 min``, percent and count columns
-    ``83%`` and ``1,480``, all with "unknown" for an unknown value; optional
-    columns show a dash where empty. At most ``max_rows`` rows are shown; the
+    ``83%`` and ``1,480``, and any missing value reads "unknown"; optional
+    columns (a field that may be left empty) show a dash there instead (a link
+    column: nothing). With ``period``, ``period_start`` reads ``2026 Q1``
+    (``2025 Q4, Dec only`` where ``span`` covers part of it). At most ``max_rows`` rows are shown; the
     CSV (made only when asked for, from ``full()`` when given) has them all,
     with the raw numbers.
     """
@@ -468,8 +481,13 @@ def table(frame: pd.DataFrame, key: str, view: View, columns: dict | None = None
                              (format_count, count_columns)):
         for column in names:
             shown[column] = shown[column].map(formatter).astype("str")
+    if period and "period_start" in shown.columns:
+        shown["period_start"] = pd.Series(periods.labels(shown["period_start"], period, span), index=shown.index,
+                                          dtype="str")
     for column in optional_columns:
-        shown[column] = shown[column].map(lambda v: "—" if pd.isna(v) else str(v)).astype("str")
+        header = (columns or {}).get(column)
+        link = isinstance(header, dict) and header.get("type_config", {}).get("type") == "link"
+        shown[column] = shown[column].map(lambda v: ("" if link else EMPTY) if pd.isna(v) else str(v)).astype("str")
     config: dict = {}
     if "incident_id" in shown.columns:
         shown.insert(0, "link", [incident_href(i, view.link_params) for i in shown["incident_id"]])
@@ -486,6 +504,7 @@ def table(frame: pd.DataFrame, key: str, view: View, columns: dict | None = None
             else:
                 config[column] = header
     event = st.dataframe(shown, hide_index=True, column_order=order or None, column_config=config, key=key,
+                         placeholder=UNKNOWN,
                          on_select="rerun" if "incident_id" in shown.columns else "ignore",
                          selection_mode="single-row", height=height, width="stretch")
     if "incident_id" in shown.columns and event and event.selection.rows:
@@ -747,7 +766,7 @@ def incident_sections(view: View, detail: dict) -> None:
         if detail["reviewers"].empty:
             st.caption("No reviewers listed.")
         else:
-            st.dataframe(detail["reviewers"], hide_index=True, width="stretch", column_config={
+            st.dataframe(detail["reviewers"], hide_index=True, width="stretch", placeholder=EMPTY, column_config={
                 "name": "Reviewer", "state": "State", "reviewed_on": st.column_config.DateColumn("Date")})
     with right:
         st.subheader("Timeline")
@@ -756,6 +775,7 @@ def incident_sections(view: View, detail: dict) -> None:
             st.caption("No timeline rows.")
         else:
             st.dataframe(timeline, hide_index=True, width="stretch", column_order=["at", "description"],
+                         placeholder=UNKNOWN,
                          column_config={"at": st.column_config.DatetimeColumn(
                              f"Time ({detail['tz_label']})", format="YYYY-MM-DD HH:mm"), "description": "Event"})
     findings = detail["findings"]
@@ -773,20 +793,22 @@ def incident_sections(view: View, detail: dict) -> None:
     if items.empty:
         st.caption("No action items.")
     else:
-        st.dataframe(items.assign(ticket_url=[safe_url(u) for u in items["ticket_url"]]), hide_index=True,
-                     width="stretch",
+        st.dataframe(items.assign(ticket_url=[safe_url(u) or "" for u in items["ticket_url"]],
+                                  completed_on=[format_completed(s, d) for s, d in zip(items["status"],
+                                                                                      items["completed_on"])]),
+                     hide_index=True, width="stretch", placeholder=UNKNOWN,
                      column_order=["action_id", "priority", "description", "owner", "status", "due_at",
                                    "completed_on", "done_on_time", "overdue", "ticket", "ticket_url"],
                      column_config={"action_id": "Item", "priority": "Priority", "description": "Action item",
                                     "owner": "Owner", "status": "Status",
                                     "due_at": st.column_config.DatetimeColumn("Due (UTC)", format="YYYY-MM-DD HH:mm"),
-                                    "completed_on": st.column_config.DateColumn("Completed"),
+                                    "completed_on": "Completed",
                                     "done_on_time": st.column_config.CheckboxColumn("On time"),
                                     "overdue": st.column_config.CheckboxColumn(f"Overdue on {view.as_of:%Y-%m-%d}"),
                                     "ticket": "Ticket", "ticket_url": st.column_config.LinkColumn("Ticket link")})
     if not detail["problems"].empty:
         with st.expander(f"{len(detail['problems'])} problems found in this post-mortem's file"):
-            st.dataframe(detail["problems"], hide_index=True, width="stretch")
+            st.dataframe(detail["problems"], hide_index=True, width="stretch", placeholder=EMPTY)
 
 
 def load_counts(report: dict) -> None:
@@ -820,6 +842,23 @@ def search_results(view: View, matches: pd.DataFrame, query: str, shown: int = S
         every = (lambda: get(view, "search", view.filters, query, None)) if capped else (lambda: matches)
         st.download_button("Download CSV", lambda: safe_csv(every()), file_name="search.csv",
                            mime="text/csv", key="search_csv", on_click="ignore")
+
+
+def search_scope(view: View, query: str) -> None:
+    """Say which dates the search covers when the sidebar's range limits it, how many matches lie outside,
+    and offer the search over all time."""
+    filters = view.filters
+    if filters.date_from is None and filters.date_to is None:
+        return
+    outside = get(view, "search_outside_range", filters, query)
+    window = (f"{filters.date_from.isoformat() if filters.date_from else 'the first post-mortem'} – "
+              f"{filters.date_to.isoformat() if filters.date_to else 'today'}")
+    more = (f"{outside['matches']:,} more matches outside it, in {outside['post_mortems']:,} post-mortems"
+            if outside["matches"] else "no match outside it")
+    left, right = st.columns([4, 1], vertical_alignment="center")
+    left.caption(f"Searching {window} (the sidebar's date range): {more}.")
+    if outside["matches"]:
+        right.button("Search all time", key="search_all_time", on_click=_replace_range, args=({"range": "all"},))
 
 
 def _around(text: str, query: str, width: int = 160) -> str:

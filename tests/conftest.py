@@ -20,3 +20,15 @@ def chromium():
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+@pytest.fixture(scope="session")
+def sample_server(tmp_path_factory):
+    """The dashboard on the bundled sample, started once as a user would; its base URL. Browser tests
+    that only look share it (a test that reloads or changes files starts its own)."""
+    from browser_support import start_server
+
+    process, base = start_server(tmp_path_factory.mktemp("sample-server"))
+    yield base
+    process.terminate()
+    process.wait(timeout=10)

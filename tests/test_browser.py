@@ -3,16 +3,12 @@ driven by Playwright). Screenshots go to test-artifacts/ for a human to look at.
 
 import pytest
 
-from browser_support import (ARTIFACTS, AS_OF, BROWSER_PAGES as PAGES, RUN_FINISHED, WAIT_MS, WITH_CHARTS, open_page,
-                             start_server)
+from browser_support import ARTIFACTS, AS_OF, BROWSER_PAGES as PAGES, RUN_FINISHED, WAIT_MS, WITH_CHARTS, open_page
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    process, base = start_server(tmp_path_factory.mktemp("browser"))
-    yield base
-    process.terminate()
-    process.wait(timeout=10)
+def server(sample_server):
+    return sample_server
 
 
 @pytest.mark.parametrize("name", list(PAGES))

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import duckdb
 import pytest
 
-from browser_support import AS_OF, ROOT, RUN_FINISHED, WAIT_MS, open_page, start_server
+from browser_support import AS_OF, ROOT, RUN_FINISHED, WAIT_MS, open_page
 from pm_analytics.formatting import format_minutes, format_percent
 from pm_analytics.load import load_into
 
@@ -18,11 +18,8 @@ IN_WINDOW = "i.incident_date BETWEEN ? AND ? AND NOT i.exclude_from_metrics"
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    process, base = start_server(tmp_path_factory.mktemp("review"))
-    yield base
-    process.terminate()
-    process.wait(timeout=10)
+def server(sample_server):
+    return sample_server
 
 
 @pytest.fixture(scope="module")

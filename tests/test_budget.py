@@ -1,6 +1,7 @@
 """No file can hang a load: a CPU-time budget per file, a worker stuck beyond it replaced, and reading
 time that grows linearly with a file's size whatever the file holds."""
 
+import os
 import threading
 import time
 from pathlib import Path
@@ -123,3 +124,36 @@ def test_validate_and_load_take_the_budget_as_an_option(tmp_path, capsys):
     assert "0.02 s budget" in capsys.readouterr().out
     assert main(["load", str(folder), "--db", str(tmp_path / "pm.duckdb"), "--parse-budget", "0.02"]) == 0
     assert "3 loaded" in capsys.readouterr().out
+
+
+def _dies_on(name: str):
+    real = load.read_candidate
+
+    def read(candidate, read_=None):
+        if candidate.source_path == name:
+            os._exit(3)  # the worker process dies (a crash in a native library, the OOM killer)
+        return real(candidate, read_)
+
+    return read
+
+
+def test_a_worker_that_dies_is_noticed_at_once_and_only_its_file_is_lost(tmp_path, monkeypatch):
+    """Without noticing, the load would wait out the stuck limit (here an hour) for the lost chunk."""
+    folder = write(tmp_path / "data", slow_bytes=10)
+    monkeypatch.setattr(load, "read_candidate", _dies_on("2025-01-01-pasted-log.md"))
+    monkeypatch.setattr(load, "STUCK_AFTER_S", 3600)
+    monkeypatch.setattr(load, "PARALLEL_MIN_FILES", 1)
+    monkeypatch.setattr(load, "CHUNK_FILES", 2)
+    outcome = {}
+    worker = threading.Thread(target=lambda: outcome.update(
+        result=load_into([folder], tmp_path / "pm.duckdb", relative_to=folder, budget_s=600, workers=2)))
+    worker.start()
+    worker.join(timeout=600)
+    assert not worker.is_alive(), "the load waited for a worker that had died"
+    result = outcome["result"]
+    assert {f.source_path: f.status for f in result.files} == {
+        "2025-01-01-pasted-log.md": "rejected", "2025-01-02-fine.md": "loaded", "2025-01-03-fine.md": "loaded",
+        "2025-01-04-fine.md": "loaded"}
+    assert any("crashed or was killed" in p.message for p in result.problems
+               if p.source_path == "2025-01-01-pasted-log.md")
+    assert result.written

@@ -1,5 +1,6 @@
 """Figures: titled, axes labelled with units, times as hours and minutes, text escaped, empty states."""
 
+import re
 from datetime import date
 
 import pandas as pd
@@ -53,7 +54,8 @@ def test_every_figure_has_a_title_and_labelled_axes(con):
         layout = fig.layout
         assert layout.title.text, name
         assert fig.data, name
-        titles = [axis.title.text for axis in (layout.xaxis, layout.yaxis) if axis.title.text]
+        titles = {key[0]: layout[key].title.text for key in layout
+                  if key.startswith(("xaxis", "yaxis")) and layout[key].title.text}  # small multiples: any panel
         if name not in ("timeline", "time_breakdown", "phases"):
             assert len(titles) == 2 or name == "blast", (name, titles)
 
@@ -76,7 +78,7 @@ def test_small_buckets_are_hollow_and_sizes_shown(con):
     fig = figures(con, ALL)["response_trend"]
     median = next(t for t in fig.data if t.name.endswith("median") and t.mode == "lines+markers+text")
     assert set(median.marker.color) == {"white"}  # every fixture bucket has under 5 incidents
-    assert list(median.text) == ["n=2", "n=1"]
+    assert list(median.text) == ["n=2", "n=1", "", ""]  # March: no incident; April: D, never resolved
 
 
 def test_distribution_points_carry_incident_ids_for_clicks(con):
@@ -119,7 +121,194 @@ def test_counts_spread_on_a_log_axis_with_counts_in_the_hover(con):
     assert any("1,000 patients" in h for t in dots for h in t.hovertext)
 
 
-def test_off_hours_lines_per_team(con):
+def test_off_hours_by_team_is_a_row_per_team(con):
     fig = figures(con, ALL)["off_hours"]
-    assert {t.name for t in fig.data} == {"Payments", "Platform", "(no team)"}
-    assert fig.layout.yaxis.tickformat == ".0%"
+    assert list(fig.data[0].y) == ["Payments", "Platform", "(no team)"]
+    assert fig.data[0].colorbar.tickformat == ".0%"
+    everyone = charts.off_hours_trend(metrics.off_hours(con, ALL, "quarter", None))
+    assert [t.name for t in everyone.data] == ["All incidents"] and everyone.layout.yaxis.tickformat == ".0%"
+
+
+# -- time axes: periods named as people say them, every period of the range, partial ones marked ----------
+
+SPAN = (date(2025, 1, 1), date(2025, 6, 30))  # the fixture's incidents: Jan 10, Jan 15 (drill), Jan 20, Feb 15, Apr 5
+
+
+def x_values(fig) -> list:
+    return [list(t.x) for t in fig.data if t.x is not None]
+
+
+def test_quarters_read_2025_Q1_on_the_axis_and_in_the_hover(con):
+    fig = charts.response_trend(metrics.response_time_trend(con, ALL, "quarter", None, ["duration_min"]),
+                                "Time to recover", "quarter")
+    assert list(fig.layout.xaxis.ticktext) == ["2025 Q1", "2025 Q2"]
+    median = next(t for t in fig.data if t.name.endswith("median"))
+    assert list(median.x) == ["2025 Q1", "2025 Q2"]
+    assert median.hovertext[0].startswith("Time to recover, 2025 Q1<br>")
+    months = charts.incidents_per_period(metrics.incident_counts(con, ALL, "month"), "month")
+    assert list(months.layout.xaxis.ticktext) == ["Jan 2025", "Feb 2025", "Mar 2025", "Apr 2025"]
+
+
+def test_quarter_labels_everywhere_a_period_is_shown(con):
+    """No chart falls back to month ticks ("Nov 2025, Jan 2026") for quarters."""
+    for name, fig in {
+        "breakdown": charts.time_breakdown_chart(metrics.time_breakdown(con, ALL)),
+        "blast": charts.blast_over_time(metrics.blast_radius(con, ALL, "quarter"), "patients_affected", "quarter"),
+        "rates": charts.action_rates(metrics.action_item_summary(con, ALL, AS_OF, ("priority",), "quarter")),
+        "themes": charts.themes_over_time(metrics.theme_trend(con, ALL)),
+        "off_hours": charts.off_hours_trend(metrics.off_hours(con, ALL, "quarter", None)),
+        "engineers": charts.engineers_trend(metrics.participants(con, ALL, "quarter", None)),
+        "reviews": charts.review_trend(metrics.review_summary(con, ALL, AS_OF)),
+    }.items():
+        shown = [v for axis in fig.layout if axis.startswith("xaxis") for v in (fig.layout[axis].ticktext or ())]
+        assert shown and all(re.fullmatch(r"2025 Q[12]", v) for v in shown), (name, shown)
+        assert all(re.fullmatch(r"2025 Q[12]", str(v)) for xs in x_values(fig) for v in xs), name
+
+
+def test_a_time_axis_spans_the_whole_range_with_zero_counts_where_nothing_happened(con):
+    fig = charts.incidents_per_period(metrics.incident_counts(con, ALL, "month"), "month", span=SPAN)
+    months = ["Jan 2025", "Feb 2025", "Mar 2025", "Apr 2025", "May 2025", "Jun 2025"]
+    assert list(fig.layout.xaxis.categoryarray) == months
+    totals = {m: sum(y for t in fig.data for x, y in zip(t.x, t.y) if x == m) for m in months}
+    assert totals == {"Jan 2025": 2, "Feb 2025": 1, "Mar 2025": 0, "Apr 2025": 1, "May 2025": 0, "Jun 2025": 0}
+    assert [a.x for a in fig.layout.annotations if a.text == "0"] == ["Mar 2025", "May 2025", "Jun 2025"]
+
+
+def test_a_median_of_no_incidents_is_a_gap_not_zero(con):
+    fig = charts.response_trend(metrics.response_time_trend(con, ALL, "month", None, ["duration_min"]),
+                                "Time to recover", span=SPAN)
+    median = next(t for t in fig.data if t.name.endswith("median"))
+    assert list(median.x) == ["Jan 2025", "Feb 2025", "Mar 2025", "Apr 2025", "May 2025", "Jun 2025"]
+    assert [None if pd.isna(y) else y for y in median.y][2:] == [None, None, None, None]  # D never resolved
+
+
+def test_where_the_time_goes_keeps_empty_quarters_in_place(con):
+    fig = charts.time_breakdown_chart(metrics.time_breakdown(con, ALL), span=(date(2025, 1, 1), date(2025, 12, 31)))
+    quarters = ["2025 Q1", "2025 Q2", "2025 Q3", "2025 Q4"]
+    for axis in ("xaxis", "xaxis2"):
+        assert list(fig.layout[axis].categoryarray) == quarters
+
+
+def test_partial_first_and_last_periods_are_labelled_and_drawn_apart(con):
+    span = (date(2025, 1, 15), date(2025, 4, 20))
+    fig = charts.incidents_per_period(metrics.incident_counts(con, ALL, "quarter"), "quarter", span=span)
+    assert list(fig.layout.xaxis.ticktext) == ["2025 Q1<br>from 15 Jan", "2025 Q2<br>to 20 Apr"]
+    bars = [t for t in fig.data if t.type == "bar"]
+    assert all(list(t.marker.pattern.shape) == ["/", "/"] for t in bars)
+    assert any("2025 Q1, from 15 Jan" in h for t in bars for h in t.hovertext)
+    months = charts.incidents_per_period(metrics.incident_counts(con, ALL, "month"), "month", span=span)
+    assert {t.marker.pattern.shape[0] for t in months.data} == {""}, "legend swatches (the first bar) stay solid"
+    assert list(months.layout.xaxis.categoryarray) == ["Jan 2025", "Feb 2025", "Mar 2025", "Apr 2025"]
+    full = charts.incidents_per_period(metrics.incident_counts(con, ALL, "quarter"), "quarter",
+                                       span=(date(2025, 1, 1), date(2025, 6, 30)))
+    assert list(full.layout.xaxis.ticktext) == ["2025 Q1", "2025 Q2"]
+    assert all(set(t.marker.pattern.shape) == {""} for t in full.data if t.type == "bar")
+    lines = charts.response_trend(metrics.response_time_trend(con, ALL, "quarter", None, ["duration_min"]),
+                                  "Time to recover", "quarter", span=span)
+    assert len([s for s in lines.layout.shapes if s.type == "rect"]) == 2, "partial periods shaded"
+
+
+def test_count_axes_tick_in_whole_numbers(con):
+    """No "0.5 incidents": every axis or colour bar of a count has integer ticks, from 0."""
+    checked = []
+    for name, fig in figures(con, ALL).items():
+        for key in fig.layout:
+            axis = fig.layout[key]
+            if key.startswith(("xaxis", "yaxis")) and axis.title.text and "(count)" in axis.title.text:
+                checked.append((name, key))
+                assert axis.tickformat == ",d" and axis.rangemode == "tozero", (name, key)
+                assert axis.dtick is None or float(axis.dtick) == int(axis.dtick) >= 1, (name, key)
+        for trace in fig.data:
+            if trace.type == "heatmap" and "Incidents" in (trace.colorbar.title.text or ""):
+                checked.append((name, "colorbar"))
+                assert trace.colorbar.tickformat == ",d" and trace.colorbar.dtick == 1, name
+    assert {name for name, _ in checked} >= {"incidents_per_period", "blast", "open_by_owner", "field_gaps",
+                                              "themes", "repeats", "apps", "start_heatmap"}
+    small = figures(con, ALL)["incidents_per_period"].layout.yaxis  # 2 incidents at most: plotly would tick 0.5
+    assert small.dtick == 1 and small.tick0 == 0
+
+
+def test_count_axes_leave_tick_spacing_to_plotly_when_counts_are_large():
+    counts = pd.DataFrame({"period_start": pd.to_datetime(["2026-01-01", "2026-02-01"]), "group": ["SEV2", "SEV2"],
+                           "incidents": [40, 75]})
+    axis = charts.incidents_per_period(counts).layout.yaxis
+    assert axis.tickformat == ",d" and axis.dtick is None
+
+
+def test_legends_sit_between_the_title_and_the_plot_never_over_an_axis_title(con):
+    for name, fig in figures(con, ALL).items():
+        legend, title, height, top = fig.layout.legend, fig.layout.title, fig.layout.height, fig.layout.margin.t
+        assert (legend.orientation, legend.yref, legend.yanchor, legend.x) == ("h", "container", "top", 0), name
+        assert (title.yref, title.yanchor) == ("container", "top"), name
+        if fig.layout.showlegend is False or len(fig.data) < 2:
+            continue  # no legend drawn
+        legend_top_px = (1 - legend.y) * height
+        assert 30 <= legend_top_px and legend_top_px + charts.LEGEND_ROW_PX <= top, (name, legend_top_px, top)
+
+
+def test_a_long_legend_gets_the_rows_it_needs_above_the_plot():
+    trend = pd.DataFrame({"period_start": pd.to_datetime(["2026-01-01"] * 8), "theme_id": range(8),
+                          "label": [f"certificate expiry and renewal theme {i}" for i in range(8)], "incidents": 1})
+    fig = charts.themes_over_time(trend)
+    rows_room = (fig.layout.margin.t - (1 - fig.layout.legend.y) * fig.layout.height) / charts.LEGEND_ROW_PX
+    assert rows_room >= 3, "eight long names take several rows at half width"
+    assert fig.layout.height - fig.layout.margin.t >= 420 - 60, "the plot keeps its height"
+
+
+# -- never more than six lines in one chart: a split by team is small multiples or a team x period heatmap --
+
+TEAMS = [f"Team {i}" for i in range(9)]
+
+
+def by_nine_teams(frame: pd.DataFrame, column: str = "group") -> pd.DataFrame:
+    """The fixture's all-incidents rows, once per team of nine (as a split by team on the sample gives)."""
+    return pd.concat([frame.assign(**{column: team}) for team in TEAMS], ignore_index=True)
+
+
+def lines_per_panel(fig) -> dict:
+    """Visible lines (scatter traces drawn with a line) per subplot."""
+    panels: dict = {}
+    for trace in fig.data:
+        if trace.type == "scatter" and "lines" in (trace.mode or "") and trace.line.width != 0:
+            key = (trace.xaxis or "x", trace.yaxis or "y")
+            panels[key] = panels.get(key, 0) + 1
+    return panels
+
+
+def test_no_chart_draws_more_than_six_lines_in_one_panel(con):
+    trend = by_nine_teams(metrics.response_time_trend(con, ALL, "month", None, ["duration_min"]))
+    split = {
+        "response_trend": charts.response_trend(trend, "Time to recover", show_mean=True),
+        "by_severity": charts.response_trend(
+            metrics.response_time_trend(con, ALL, "month", "severity", ["duration_min"]), "Time to recover"),
+        "off_hours": charts.off_hours_trend(by_nine_teams(metrics.off_hours(con, ALL, "quarter", None))),
+        "engineers": charts.engineers_trend(by_nine_teams(metrics.participants(con, ALL, "quarter", None))),
+        "reviews": charts.review_trend(by_nine_teams(payments_reviews(con), "team")),
+        "rates": charts.action_rates(metrics.action_item_summary(con, ALL, AS_OF, ("priority",), "quarter")),
+    }
+    for name, fig in {**figures(con, ALL), **split}.items():
+        assert all(n <= charts.MAX_LINES for n in lines_per_panel(fig).values()), (name, lines_per_panel(fig))
+    panels = lines_per_panel(split["response_trend"])
+    assert len(panels) == 9, "one panel per team"
+    assert [a.text for a in split["response_trend"].layout.annotations][:9] == TEAMS
+
+
+def payments_reviews(con) -> pd.DataFrame:
+    summary = metrics.review_summary(con, ALL, AS_OF)
+    return summary[summary["team"] == "Payments"]
+
+
+def test_a_split_by_team_of_a_share_is_a_heatmap_with_n_in_each_cell(con):
+    fig = charts.review_trend(by_nine_teams(payments_reviews(con), "team"), span=(date(2025, 1, 1), date(2025, 6, 30)))
+    heatmap = fig.data[0]
+    assert len(fig.data) == 1 and heatmap.type == "heatmap" and list(heatmap.y) == TEAMS
+    assert list(heatmap.x) == ["2025 Q1", "2025 Q2"]
+    assert heatmap.text[0][0] == "50%<br>1 of 2"  # Team 0, 2025 Q1: like Payments (A LGTM'd, B not)
+    assert heatmap.colorbar.tickformat == ".0%" and (heatmap.zmin, heatmap.zmax) == (0, 1)
+    shares = charts.off_hours_trend(by_nine_teams(metrics.off_hours(con, ALL, "quarter", None)),
+                                    span=(date(2025, 1, 1), date(2025, 9, 30)))
+    assert list(shares.data[0].x) == ["2025 Q1", "2025 Q2", "2025 Q3"]
+    assert pd.isna(shares.data[0].z[0][2]) and shares.data[0].text[0][2] == "", "no incident: an empty cell, not 0%"
+    assert shares.data[0].hovertext[0][2] == "Team 0, 2025 Q3: no incident gives its start time"
+    engineers = charts.engineers_trend(by_nine_teams(metrics.participants(con, ALL, "quarter", None)))
+    assert engineers.data[0].type == "heatmap" and "n=" in engineers.data[0].text[0][0]

@@ -30,6 +30,16 @@ def test_axis_ticks(minutes, text):
     assert format_minutes_tick(minutes) == text
 
 
+def test_a_completion_day_is_unknown_only_when_the_item_is_done():
+    from datetime import date
+
+    from pm_analytics.formatting import format_completed
+
+    assert format_completed("done", date(2026, 2, 3)) == "2026-02-03"
+    assert format_completed("done", None) == "unknown"
+    assert format_completed("open", None) == format_completed("wontfix", None) == "—"
+
+
 def test_counts_and_percents():
     assert (format_count(1480), format_count(None), format_count(0)) == ("1,480", "unknown", "0")
     assert (format_percent(0.834), format_percent(math.nan)) == ("83%", "unknown")

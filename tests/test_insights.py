@@ -275,6 +275,15 @@ def test_search_finds_every_mention_and_highlights_it(con):
     assert highlight("[x](javascript:alert(1)) cert", "cert").startswith("\\[x\\]\\(javascript\\:alert\\(1\\)\\)")
 
 
+def test_search_counts_what_the_date_range_leaves_out(con):
+    """P0 items: A (Jan 10), B (Jan 20), E (a drill, Jan 15). From Jan 16, A and E lie outside."""
+    later = Filters(date_from=date(2025, 1, 16), date_to=date(2025, 12, 31))
+    assert set(metrics.search(con, later, "P0")["incident_id"]) == {"INC-B"}
+    assert metrics.search_outside_range(con, later, "P0") == {"matches": 2, "post_mortems": 2}
+    assert metrics.search_outside_range(con, ALL, "P0") == {"matches": 0, "post_mortems": 0}
+    assert metrics.search_outside_range(con, later, " ") == {"matches": 0, "post_mortems": 0}
+
+
 @pytest.mark.parametrize("search", ["A%down", "INC_A", "C:_reminders", "\\"])
 def test_search_reads_wildcard_characters_as_written(con, search):
     """As LIKE wildcards these would match A's title, A's id and C's title; searched as written, nothing."""

@@ -370,7 +370,17 @@ def test_off_hours_page_by_team_is_in_the_url():
     at.radio(key="by").set_value("team").run()
     assert not at.exception and at.query_params["by"] == "team"
     share = [s for s in plotly_specs(at) if "off hours" in s["layout"]["title"]["text"]][0]
-    assert len(share["data"]) > 1, "a line per team"
+    assert share["data"][0]["type"] == "heatmap" and len(share["data"][0]["y"]) > 1, "a row per team"
+
+
+def test_splitting_response_times_by_team_gives_a_panel_per_team_not_a_tangle_of_lines():
+    at = run("pages/response_times.py", by="team")
+    trend = plotly_specs(at)[0]
+    lines: dict = {}
+    for trace in trend["data"]:
+        if "lines" in trace.get("mode", "") and trace.get("line", {}).get("width") != 0:
+            lines[trace.get("xaxis", "x")] = lines.get(trace.get("xaxis", "x"), 0) + 1
+    assert len(lines) >= 8 and max(lines.values()) <= 6
 
 
 def test_reviews_page_lists_what_waits():
@@ -531,7 +541,8 @@ def test_targets_from_the_settings_file_show_on_cards_and_trend_lines():
     assert f"target ≤ {int(mttd_goal)} min)" in captions or f"(≤ {int(mttd_goal)} min)" in captions
     at = run("pages/response_times.py", range="all")
     trend = plotly_specs(at)[0]
-    assert sorted(s["y0"] for s in trend["layout"]["shapes"]) == sorted(goals.time_targets("duration_min").values())
+    lines = [s for s in trend["layout"]["shapes"] if s["type"] == "line"]  # not the bands behind partial periods
+    assert sorted(s["y0"] for s in lines) == sorted(goals.time_targets("duration_min").values())
 
 
 def test_a_settings_file_with_mistakes_is_reported_by_file_and_key(tmp_path, monkeypatch):
@@ -547,3 +558,83 @@ def test_a_settings_file_with_mistakes_is_reported_by_file_and_key(tmp_path, mon
     warnings = " ".join(w.value for w in at.sidebar.warning).replace("\\", "")  # shown as escaped Markdown
     assert f"{folder / 'pm-analytics.toml'}: targets.time_to_detect_min.p75: unknown statistic" in warnings
     assert "target ≤" not in " ".join(c.value for c in at.caption)  # the file beside the data wins, and sets none
+
+
+def test_time_axes_span_the_whole_range_and_name_quarters_and_partial_periods():
+    """The default range (the 12 months to 2026-11-26) starts and ends mid-month and mid-quarter."""
+    at = run("app.py", sev="SEV1")  # the last SEV1 is from August: the axis still runs to November
+    ticks = plotly_specs(at)[0]["layout"]["xaxis"]["ticktext"]
+    assert len(ticks) == 13 and ticks[0] == "Nov 2025<br>from 27 Nov" and ticks[-1] == "Nov 2026<br>to 26 Nov"
+    assert ticks[1:4] == ["Dec 2025", "Jan 2026", "Feb 2026"]
+    quarters = ["2025 Q4<br>from 27 Nov", "2026 Q1", "2026 Q2", "2026 Q3", "2026 Q4<br>to 26 Nov"]
+    at = run("pages/response_times.py", period="quarter")
+    trend, breakdown = plotly_specs(at)[:2]
+    assert trend["layout"]["xaxis"]["ticktext"] == quarters
+    panels = [v for k, v in breakdown["layout"].items() if k.startswith("xaxis")]
+    assert len(panels) == 4 and all(p["ticktext"] == quarters for p in panels), "every severity, every quarter"
+
+
+def test_the_reviews_table_names_its_quarters():
+    at = run("pages/reviews.py")
+    periods = at.dataframe[0].value["period_start"]
+    assert set(periods) == {"2025 Q4, from 27 Nov", "2026 Q1", "2026 Q2", "2026 Q3", "2026 Q4, to 26 Nov"}
+    assert at.dataframe[0].value["period_start"].iloc[0] == "2025 Q4, from 27 Nov"
+
+
+def listed_post_mortems(at: AppTest) -> int:
+    counted = next(m for c in at.caption if (m := re.match(r"([\d,]+) post-mortems", c.value)))
+    return int(counted.group(1).replace(",", ""))
+
+
+@pytest.mark.parametrize("drills", [None, "1"])
+def test_the_incident_list_counts_what_the_overview_counts(drills):
+    """The list follows "Include drills and tests" like every other view: the sample's drill is listed only
+    when it is ticked, and the list says it left one out."""
+    params = {"drills": drills} if drills else {}
+    overview = int(metric(run("app.py", **params), "Incidents"))
+    at = run("pages/incidents.py", **params)
+    rows = at.dataframe[0].value
+    assert listed_post_mortems(at) == overview == len(rows)
+    assert rows["exclude_from_metrics"].any() == bool(drills)
+    left_out = [c.value for c in at.caption if "left out" in c.value]
+    assert left_out == ([] if drills else ["1 drill/test post-mortem left out of these numbers."])
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_no_table_shows_none_for_a_value_nobody_knows(page):
+    """st.dataframe writes "None" in a cell with no value: every table says "unknown" (or "—" for a field
+    that may be left empty) instead."""
+    at = run(page, range="all", drills="1", id="2026-04-27-superbill-export-failing", q="certificate")
+    for table in at.dataframe:
+        frame = table.value
+        shown = [c for c in (table.proto.column_order or frame.columns) if c in frame.columns]
+        if any(frame[c].isna().any() for c in shown):
+            assert table.proto.placeholder in ("unknown", "—"), (page, [c for c in shown if frame[c].isna().any()])
+
+
+def test_empty_is_not_unknown_in_tables():
+    """An item still open has no completion day ("—"); a done item whose day nobody wrote down is "unknown"."""
+    at = run("pages/incident.py", id="2026-04-27-superbill-export-failing")
+    items = next(t.value for t in at.dataframe if "completed_on" in t.value.columns)
+    assert set(items.loc[items["status"] == "open", "completed_on"]) <= {"—"}
+    assert "unknown" in set(items.loc[items["status"] == "done", "completed_on"])
+    repeats = run("pages/recurring.py", range="all").dataframe[0].value
+    assert (repeats.loc[repeats["p0_p1_open"] == 0, "days_past_due"] == "—").all(), "nothing open: not applicable"
+
+
+def matches_shown(at: AppTest) -> int:
+    counted = next(m for c in at.caption if (m := re.match(r"([\d,]+) matches in", c.value)))
+    return int(counted.group(1).replace(",", ""))
+
+
+def test_search_says_when_the_date_range_limits_it_and_offers_all_time():
+    everything = matches_shown(run("pages/search.py", range="all", q="certificate"))
+    at = run("pages/search.py", q="certificate")
+    in_range = matches_shown(at)
+    assert 0 < in_range < everything
+    scope = " ".join(m.value for m in [*at.markdown, *at.caption])
+    assert "Searching 2025-11-27 – 2026-11-26 (the sidebar's date range)" in scope
+    assert f"{everything - in_range} more matches outside it" in scope
+    at.button(key="search_all_time").click().run()
+    assert at.query_params["range"] == "all" and matches_shown(at) == everything
+    assert "the sidebar's date range" not in " ".join(m.value for m in [*at.markdown, *at.caption])

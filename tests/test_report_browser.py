@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from browser_support import ARTIFACTS, AS_OF, ROOT, WAIT_MS, open_page, start_server
+from browser_support import ARTIFACTS, AS_OF, ROOT, WAIT_MS, open_page
 from pm_analytics.cli import main
 from pm_analytics.load import load_into
 from test_report import Page
@@ -158,11 +158,8 @@ def test_hostile_post_mortems_are_inert_in_the_report(chromium, hostile_report):
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    process, base = start_server(tmp_path_factory.mktemp("review-server"))
-    yield base
-    process.terminate()
-    process.wait(timeout=10)
+def server(sample_server):
+    return sample_server
 
 
 def test_the_overview_downloads_the_review_of_its_filters(server, chromium, tmp_path):

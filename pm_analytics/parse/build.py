@@ -113,6 +113,7 @@ class _Builder:
         self.file_stem = file_stem
         self.default_id = incident_id or file_stem
         self.sources: dict[str, FieldSource] = {}
+        self._dated: dict[tuple[str, int], bool] = {}
 
     def warn(self, key: str | None, message: str, line: int | None = None) -> None:
         self.raw.problem("warning", key, message, line)
@@ -267,7 +268,7 @@ class _Builder:
             self.note_key("exclude_reason", "exclude_from_metrics")
             return f"exclude_from_metrics: {clean(value)}"
         tags = self.raw.get("tags")
-        tags = tags if isinstance(tags, list) else re.split(r"[,;]", str(tags)) if tags else []
+        tags = tags if isinstance(tags, list) else _LIST_SEPARATOR.split(str(tags)) if tags else []
         for tag in tags:
             if tag is not None and drill_word(tag):
                 self.note_key("exclude_reason", "tags")
@@ -289,13 +290,13 @@ class _Builder:
             if link:
                 name, url = link.group(1).strip() or None, link.group(2)
             else:
-                bare = re.search(r"\b[a-z][a-z0-9+.-]{0,20}:[^\s<>]{1,2000}", text, re.I)
-                if bare and re.match(r"(https?|javascript|data|file|ftp|vbscript):", bare.group(0), re.I):
+                bare = _BARE_URL.search(text)
+                if bare and _URL_SCHEME.match(bare.group(0)):
                     url = bare.group(0).rstrip(").,;")
                     name = (text[: bare.start()] + text[bare.end():]).strip(" -–—:|()<>") or None
                 else:
                     name, url = text, None
-        if url and not re.match(r"https?://[^\s/]+", url, re.I):
+        if url and not _HTTP_URL.match(url):
             self.warn("investigation_doc", f"link '{url[:80]}' is not http(s); dropped")
             url = None
         if url:
@@ -530,14 +531,19 @@ class _Builder:
         return [TimelineEvent(seq=i + 1, at=moments[i], description=row[2]) for i, row in enumerate(rows)]
 
     def _carries_date(self, when: Any, year: int) -> bool:
-        """Whether a timeline row's time is written with its day (``2025-05-02 10:46``, ``Oct 21 18:46``)."""
+        """Whether a timeline row's time is written with its day (``2025-05-02 10:46``, ``Oct 21 18:46``); kept,
+        since each row asks twice."""
         if isinstance(when, datetime):
             return True
         if not isinstance(when, str):
             return False
-        text, day_first = clean(when), self.raw.day_first
-        return bool(find_date(text[:200], day_first) or find_month_day(text[:40], year, day_first) and
-                    (text[:1].isalpha() or "/" in text[:6]))
+        dated = self._dated.get((when, year))
+        if dated is None:
+            text, day_first = clean(when), self.raw.day_first
+            dated = self._dated[when, year] = bool(
+                find_date(text[:200], day_first) or
+                (text[:1].isalpha() or "/" in text[:6]) and find_month_day(text[:40], year, day_first))
+        return dated
 
     def _timeline_moment(self, when: Any, zone: Zone, day: date, previous: datetime | None,
                          first: datetime | None = None, dated: bool = False, written: bool = True
@@ -621,7 +627,7 @@ class _Builder:
             quoted = Source.quote(f"{row[1]} {event.description}")
             slot = template_row_kind(event.description) if index not in self._posted else None
             if slot:
-                head = re.split(r"\s*[:–—-]", event.description, maxsplit=1)[0].strip()[:30]
+                head = _ROW_LABEL_END.split(event.description, maxsplit=1)[0].strip()[:30]
                 found.setdefault(slot, []).append((event.at, EXPLICIT, Source(line, f"template row '{head}'", quoted)))
                 continue
             kind = timeline_kind(event.description) if index not in self._posted else _status_kind(event.description)
@@ -842,14 +848,14 @@ class _Builder:
         """Apps from ``Patient iOS & Android`` or ``Patient and Provider Web``: an audience carries to
         the platforms after it, and a platform to the audiences before it that name none."""
         found: list[AffectedApp] = []
-        for group in re.split(r"\s*[,;\n]\s*", text[:2000]):
+        for group in _APP_SEPARATOR.split(text[:2000]):
             found.extend(self._joined_apps(group))
         return found
 
     def _joined_apps(self, group: str) -> list[AffectedApp]:
         """One comma-separated entry, whose parts joined by and/&/+ share an audience or platform."""
         parts = []
-        for part in re.split(r"\s*(?:\band\b|&|\+)\s*", group):
+        for part in _APP_JOINER.split(group):
             if not part or is_placeholder(part):
                 continue
             audiences, platforms = _audience(part), _platforms(part)
@@ -873,12 +879,12 @@ class _Builder:
         if value is None:
             return []
         self.note_key("teams", "teams")
-        entries = value if isinstance(value, list) else re.split(r"\s*(?:,|;|\n|\band\b|&)\s*", clean(value))
+        entries = value if isinstance(value, list) else _TEAM_SEPARATOR.split(clean(value))
         teams: list[str] = []
         for entry in entries:
             if entry is None or is_placeholder(entry):
                 continue
-            name = re.sub(r"\s+team$", "", clean(entry), flags=re.I).strip(" .")
+            name = _TEAM_WORD.sub("", clean(entry)).strip(" .")
             if name and name.lower() not in (t.lower() for t in teams):
                 teams.append(name)
         return teams
@@ -963,9 +969,9 @@ class _Builder:
                 link = MARKDOWN_LINK.search(str(ticket))
                 if link:
                     ticket, ticket_url = link.group(1), link.group(2)
-                elif re.match(r"https?://", str(ticket)):
+                elif _HTTP.match(str(ticket)):
                     ticket_url = str(ticket)
-            if ticket_url and not re.match(r"https?://[^\s/]+", str(ticket_url), re.I):
+            if ticket_url and not _HTTP_URL.match(str(ticket_url)):
                 self.warn("action_items", f"action item {seq}: ticket link '{str(ticket_url)[:80]}' is not http(s); dropped", line)
                 ticket_url = None
             owner = row.get("owner")
@@ -985,7 +991,7 @@ class _Builder:
     def _priority(self, value: Any, seq: int, line: int | None) -> str | None:
         if value is None or is_placeholder(value):
             return None
-        m = re.fullmatch(r"p\s*-?\s*([0-2])", clean(value), re.I)
+        m = _PRIORITY.fullmatch(clean(value))
         if not m:
             self.warn("action_items", f"action item {seq}: priority '{clean(value)}' is not P0, P1 or P2", line)
             return None
@@ -997,11 +1003,11 @@ class _Builder:
         if isinstance(value, bool):
             return "done" if value else "open"
         text = clean(value).lower().replace("'", "").replace("’", "")
-        if re.fullmatch(r"(done|complete[d]?|closed|fixed|resolved|finished|merged|shipped|x)", text):
+        if _DONE_STATUS.fullmatch(text):
             return "done"
-        if re.fullmatch(r"(wontfix|wont ?fix|wont ?do|cancel+ed|dropped|obsolete|not doing|rejected)", text):
+        if _WONTFIX_STATUS.fullmatch(text):
             return "wontfix"
-        if re.fullmatch(r"(open|todo|to do|in progress|in-progress|started|blocked|pending|not started|new)", text):
+        if _OPEN_STATUS.fullmatch(text):
             return "open"
         self.warn("action_items", f"action item {seq}: status '{clean(value)}' is not open, done or wontfix; taken as open", line)
         return "open"
@@ -1022,13 +1028,38 @@ class _Builder:
         return placeholder, missing
 
     def warn_unfilled(self, inc: Incident) -> None:
-        names = []
-        for label, attr in TEMPLATE_FIELDS:
-            if attr in _OPTIONAL or is_filled(inc, attr):
-                continue
-            names.append(f"{label} (placeholder)" if attr in inc.placeholder_fields else label)
+        """One warning naming the template fields :meth:`empty_fields` found empty, optional ones aside."""
+        unfilled = {*inc.placeholder_fields, *inc.missing_fields}
+        names = [f"{label} (placeholder)" if attr in inc.placeholder_fields else label
+                 for label, attr in TEMPLATE_FIELDS if attr in unfilled and attr not in _OPTIONAL]
         if names:
             self.warn(None, "not filled in: " + ", ".join(names))
+
+
+_LIST_SEPARATOR = re.compile(r"[,;]")
+_BARE_URL = re.compile(r"\b[a-z][a-z0-9+.-]{0,20}:[^\s<>]{1,2000}", re.I)
+_URL_SCHEME = re.compile(r"(https?|javascript|data|file|ftp|vbscript):", re.I)
+_HTTP = re.compile(r"https?://")
+_HTTP_URL = re.compile(r"https?://[^\s/]+", re.I)
+_ROW_LABEL_END = re.compile(r"\s*[:–—-]")
+_APP_SEPARATOR = re.compile(r"\s*[,;\n]\s*")
+_APP_JOINER = re.compile(r"\s*(?:\band\b|&|\+)\s*")
+_TEAM_SEPARATOR = re.compile(r"\s*(?:,|;|\n|\band\b|&)\s*")
+_TEAM_WORD = re.compile(r"\s+team$", re.I)
+_PRIORITY = re.compile(r"p\s*-?\s*([0-2])", re.I)
+_DONE_STATUS = re.compile(r"(done|complete[d]?|closed|fixed|resolved|finished|merged|shipped|x)")
+_WONTFIX_STATUS = re.compile(r"(wontfix|wont ?fix|wont ?do|cancel+ed|dropped|obsolete|not doing|rejected)")
+_OPEN_STATUS = re.compile(r"(open|todo|to do|in progress|in-progress|started|blocked|pending|not started|new)")
+_STATUS_WORD_END = re.compile(r"[\s:–—-]")
+_OWN_ZONE = re.compile(r"\d(?:\s?[ap]\.?\s?m\.?)?[\s(\[]*([A-Za-z][A-Za-z/_]{0,30}(?:\s?[+-]\d{1,2}(?::?\d{2})?)?)[)\]]?\s*$",
+                       re.I)
+_AUDIENCES_RX = [(audience, re.compile(rf"\b{audience}s?\b", re.I)) for audience in AUDIENCES]
+_PLATFORMS_RX = [(platform, re.compile(rx, re.I)) for platform, rx in (
+    ("Web", r"\bweb\b"), ("iOS", r"\bios\b"), ("Android", r"\bandroid\b"), ("CWS APIs", r"\bcws\b|\bapis?\b"),
+    ("All", r"\ball\b|\bevery(thing)?\b"))]
+_APPROVED = re.compile(r"lgtm|approved|looks good")
+_NOT_REVIEWED = re.compile(r"not reviewed|pending|waiting|in review|to review")
+_CHANGES_REQUESTED = re.compile(r"changes requested|declined|rejected")
 
 
 def _grouped_item(row: Any, priority: Any) -> dict:
@@ -1054,7 +1085,7 @@ _STATUS_KINDS = {"resolved": "resolved", "completed": "resolved", "monitoring": 
 
 def _status_kind(description: str) -> tuple[str, str] | None:
     """What a status page's update marks, by its status word: Resolved, Monitoring (mitigated), Identified."""
-    word = re.split(r"[\s:–—-]", description, maxsplit=1)[0].lower()
+    word = _STATUS_WORD_END.split(description, maxsplit=1)[0].lower()
     return (_STATUS_KINDS[word], word.capitalize()) if word in _STATUS_KINDS else None
 
 
@@ -1067,8 +1098,7 @@ def _next_day_if_before(moments: list[tuple[datetime, int, Source]], started: da
 
 def _own_zone(when: str) -> Zone | None:
     """The zone a time written as text carries itself (``7:09 AM Eastern``, ``18:46 UTC``), if any."""
-    m = re.search(r"\d(?:\s?[ap]\.?\s?m\.?)?[\s(\[]*([A-Za-z][A-Za-z/_]{0,30}(?:\s?[+-]\d{1,2}(?::?\d{2})?)?)[)\]]?\s*$",
-                  clean(when)[:120], re.I)
+    m = _OWN_ZONE.search(clean(when)[:120])
     if not m or m.group(1).lower() in ("am", "pm", "a", "p"):
         return None
     try:
@@ -1079,18 +1109,16 @@ def _own_zone(when: str) -> Zone | None:
 
 def _audience(text: str) -> list[str]:
     found = []
-    for audience in AUDIENCES:
-        if re.search(rf"\b{audience}s?\b", text, re.I):
+    for audience, rx in _AUDIENCES_RX:
+        if rx.search(text):
             found.append(audience)
     return found
 
 
 def _platforms(text: str) -> list[str]:
     found = []
-    patterns = (("Web", r"\bweb\b"), ("iOS", r"\bios\b"), ("Android", r"\bandroid\b"),
-                ("CWS APIs", r"\bcws\b|\bapis?\b"), ("All", r"\ball\b|\bevery(thing)?\b"))
-    for platform, rx in patterns:
-        if re.search(rx, text, re.I):
+    for platform, rx in _PLATFORMS_RX:
+        if rx.search(text):
             found.append(platform)
     if "All" in found and len(found) > 1:
         found.remove("All")
@@ -1102,11 +1130,11 @@ def _review_state(value: Any) -> str | None:
         return None
     text = clean(value)
     low = text.lower()
-    if re.search(r"lgtm|approved|looks good", low):
+    if _APPROVED.search(low):
         return "LGTM"
-    if re.search(r"not reviewed|pending|waiting|in review|to review", low):
+    if _NOT_REVIEWED.search(low):
         return "Not Reviewed"
-    if re.search(r"changes requested|declined|rejected", low):
+    if _CHANGES_REQUESTED.search(low):
         return "Changes requested"
     return text
 

@@ -32,6 +32,8 @@ from dataclasses import dataclass
 from pm_analytics.parse.values import clean
 
 HEADING, ROW, ITEM, TEXT, CODE, HTML = "heading", "row", "item", "text", "code", "html"
+# Every character a table separator, setext underline or rule is made of.
+_MARKS = "-=_*|: \t"
 BOLD_LEVEL = 7
 
 
@@ -84,7 +86,8 @@ def read_document(text: str, line_offset: int = 0) -> list[Block]:
     """The blocks of ``text``; ``line_offset`` counts the lines cut before it (front matter)."""
     blocks: list[Block] = []
     lines = text.splitlines()
-    jira = _JIRA_HEADING.search(text[:20000]) is not None
+    head = text[:20000]
+    jira = ("\nh" in head or head[:1] == "h") and _JIRA_HEADING.search(head) is not None
     fence: str | None = None
     in_comment = in_pre = False
     blank_before = True
@@ -155,14 +158,16 @@ def read_document(text: str, line_offset: int = 0) -> list[Block]:
                 blank_before = True
                 table = 0
                 continue
-        line = inline_html(raw) if ("<" in raw or "&" in raw) else raw
-        stripped = line.strip()
+        line = raw
+        if "<" in raw or "&" in raw:
+            line = inline_html(raw)
+            stripped = line.strip()
         if not stripped:
             blank_before = True
             continue
         first = stripped[0]
-        # -- separators, underlines ------------------------------------------------
-        if first in "-=_*|:" and len(stripped) < 2000:
+        # -- separators, underlines (lines of nothing but these marks) -------------------------
+        if first in "-=_*|:" and stripped[-1] in _MARKS and len(stripped) < 2000 and not stripped.strip(_MARKS):
             if first in "|:-" and "-" in stripped and _SEPARATOR.match(stripped) and (
                     first != "-" or "|" in stripped):
                 if blocks and blocks[-1].kind == ROW and blocks[-1].table == table and table:
@@ -200,7 +205,7 @@ def read_document(text: str, line_offset: int = 0) -> list[Block]:
         if cells is not None:
             if not table:
                 table = number
-            blocks.append(Block(ROW, number, " ".join(c for c in cells if c), raw, cells=cells, table=table))
+            blocks.append(Block(ROW, number, " ".join([c for c in cells if c]), raw, cells=cells, table=table))
             blank_before = False
             continue
         table = 0
@@ -226,8 +231,7 @@ def read_document(text: str, line_offset: int = 0) -> list[Block]:
             blocks.append(Block(HEADING, number, clean(m.group(2)).rstrip(":").strip(), raw, level=BOLD_LEVEL))
             blank_before = True
             continue
-        indent = len(line) - len(line.lstrip(" \t"))
-        if items and indent == 0 and blank_before:
+        if items and blank_before and line[0] not in " \t":
             items = []
         block = Block(TEXT, number, clean(stripped), raw, para=blank_before)
         _note_label(block)

@@ -37,6 +37,9 @@ class Source:
     @staticmethod
     def quote(text: str) -> str:
         """The text as one line, cut to :data:`MAX_QUOTE_CHARS` (cut first, so a long line costs nothing)."""
+        if isinstance(text, str) and len(text) <= MAX_QUOTE_CHARS and text.isprintable() and "  " not in text \
+                and text[:1] != " " and text[-1:] != " ":
+            return text  # already one line: every white-space character but " " is unprintable
         text = " ".join(str(text)[:MAX_QUOTE_CHARS * 4].split())
         return text if len(text) <= MAX_QUOTE_CHARS else text[:MAX_QUOTE_CHARS - 1] + "…"
 
@@ -72,11 +75,14 @@ class RawDoc:
 
     def set(self, key: str, value: Any, line: int | None = None, rule: str | None = None,
             text: str | None = None, strength: int = EXPLICIT) -> None:
-        node = self.fields
-        *parents, leaf = key.split(".")
-        for part in parents:
-            node = node.setdefault(part, {})
-        node[leaf] = value
+        if "." in key:
+            node = self.fields
+            *parents, leaf = key.split(".")
+            for part in parents:
+                node = node.setdefault(part, {})
+            node[leaf] = value
+        else:
+            self.fields[key] = value
         if line is not None:
             self.lines.setdefault(key, line)
         if rule is not None:
@@ -86,7 +92,6 @@ class RawDoc:
     def offer(self, key: str, value: Any, line: int | None, rule: str, text: str, strength: int) -> bool:
         """Give ``key`` a value read by ``rule``: it is used when no stronger (or equally strong, earlier)
         rule gave one; otherwise it is kept in :attr:`others`. True when it became the value."""
-        source = Source(line, rule, Source.quote(text))
         current = self.strengths.get(key, 0) if self.has(key) else 0
         if strength > current:
             if current:
@@ -97,7 +102,7 @@ class RawDoc:
                 self.lines[key] = line
             self.placeholders.discard(key)
             return True
-        self.others.setdefault(key, []).append((value, source))
+        self.others.setdefault(key, []).append((value, Source(line, rule, Source.quote(text))))
         return False
 
     def source_of(self, key: str) -> Source:
@@ -144,7 +149,9 @@ class RawDoc:
         self.problems.extend(other.problems)
 
 
-_YAML_KEY = re.compile(r"[ \t-]*([A-Za-z_][\w -]{0,60}?)[ \t]*:")
+# A key and its colon. Greedy, the key takes the spaces before the colon too, which are stripped: the
+# lazy {0,60}? gives the same key but tries the colon after every character.
+_YAML_KEY = re.compile(r"[ \t-]*([A-Za-z_][\w -]{0,60})[ \t]*:")
 
 
 def yaml_line_finder(text: str, line_offset: int = 0) -> Callable[[str], int | None]:
@@ -155,9 +162,9 @@ def yaml_line_finder(text: str, line_offset: int = 0) -> Callable[[str], int | N
     def find(key: str) -> int | None:
         if not index:
             for number, line in enumerate(text.splitlines(), start=1 + line_offset):
-                m = _YAML_KEY.match(line)
+                m = _YAML_KEY.match(line) if ":" in line else None
                 if m:
-                    index.setdefault(m.group(1), number)
+                    index.setdefault(m.group(1).rstrip(" "), number)
             index.setdefault("\0", 0)
         return index.get(key.split(".")[-1])
 

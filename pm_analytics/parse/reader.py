@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from pm_analytics.parse import rules
 from pm_analytics.parse.document import BOLD_LEVEL, CODE, HEADING, HTML, ITEM, ROW, TEXT, Block
+from pm_analytics.parse.patterns import Gated
 from pm_analytics.parse.raw import EXPLICIT, PROSE, STATED, TIMELINE, RawDoc
 from pm_analytics.parse.values import (
     SEVERITY_WORDS,
@@ -44,6 +45,17 @@ _BYLINE = re.compile(r"\b(?:blog|posted|published|written by|updated|min(?:ute)?
                      r"newsletter|report issued|issued|editor|vp|director|manager|live operations|from the)\b", re.I)
 _PUBLISHED = re.compile(r"\b(?:posted|published|updated|written|created|last updated|page last updated|report date|"
                         r"date of report|issued)\b[^.]{0,30}$", re.I)
+_ANGLED = re.compile(r"<.*>")
+_TIME_PLACEHOLDER = re.compile(r"<.*>|HH:MM XM", re.I)
+_EMPTY_TEXT = re.compile(r"<.*>|\.\.\.|…")
+_EMPTY_ACTION = re.compile(r"<?\s*AI\d+\s*:\s*(e\.?g\.?\b.*)?>?$", re.I)
+_ACTION_ID = re.compile(r"AI\s*\d+\s*[:.)-]", re.I)
+_NO_ACTIONS = re.compile(r"(?:none|n/?a|no(?:ne)? (?:needed|beyond|required|planned))\b", re.I)
+_SEMICOLON = re.compile(r"\s*;\s*")
+_EMPHASIS_OR_CAPITAL = re.compile(r"\*\*|__|[A-Z]")
+_WEEKDAY = re.compile(r"(?:mon|tue|wed|thu|fri|sat|sun)", re.I)
+_INTRODUCED = re.compile(r"\b(?:on|since|from|between|of)\b[^.]{0,25}$", re.I)
+_PARENTHESISED = re.compile(r"\s*\([^)]{0,300}\)\s*")
 _PROSE_SECTIONS = frozenset({"summary", "impact_summary", "fields", "other", "ignored", "timeline"})
 _SEVERITY_FIRST_WORDS = frozenset(word.split()[0] for word in SEVERITY_WORDS)
 _MAX_PROSE_BLOCKS = 400
@@ -634,7 +646,7 @@ class _Reader:
         if self.pending is not None:
             self.pending["event"] = f"{self.pending['event']} {text}".strip()
             return True
-        if block.kind == ITEM and not is_instruction(text) and not re.fullmatch(r"<.*>", text) \
+        if block.kind == ITEM and not is_instruction(text) and not _ANGLED.fullmatch(text) \
                 and not is_placeholder(text):
             self.doc.problem("warning", "timeline", f"timeline row without a time: '{text[:80]}'", block.line)
         return False
@@ -649,12 +661,13 @@ class _Reader:
 
     def _timeline_row(self, line: int, when: str, event: str, source: str = "", posted: bool = False) -> None:
         when, event = clean(when), clean(event)
-        if re.fullmatch(r"<.*>|HH:MM XM", when, re.I) or is_placeholder(when):
+        if _TIME_PLACEHOLDER.fullmatch(when) or is_placeholder(when):
             if not self.doc.has("timeline"):
                 self.doc.placeholders.add("timeline")
                 self.doc.lines.setdefault("timeline", line)
             return
-        event = re.sub(r"^<\s*(.*?)\s*>$", r"\1", event)
+        if event[:1] == "<":
+            event = rules.ANGLE_WRAPPED.sub(r"\1", event)
         row = {"time": when, "event": event, "line": line}
         if posted:
             row["posted"] = True
@@ -679,7 +692,7 @@ class _Reader:
         if block.kind != TEXT:
             return False
         update = rules.status_update(block.text)
-        if update is None or not re.match(r"\*\*|__|[A-Z]", block.source.strip()) or not rules.status_word_led(block.text):
+        if update is None or not _EMPHASIS_OR_CAPITAL.match(block.source.strip()) or not rules.status_word_led(block.text):
             return False
         texts, posted, consumed = [update[1]], None, index
         tail = rules.trailing_posted_time(update[1])
@@ -730,14 +743,14 @@ class _Reader:
         text = block.text
         if is_instruction(text):
             return
-        if re.fullmatch(r"<.*>|\.\.\.|…", text) or re.match(r"<?\s*AI\d+\s*:\s*(e\.?g\.?\b.*)?>?$", text, re.I):
+        if _EMPTY_TEXT.fullmatch(text) or _EMPTY_ACTION.match(text):
             self.doc.placeholders.add("action_items")
             self.doc.lines.setdefault("action_items", block.line)
             return
         if block.kind == ITEM and block.parent is not None and block.parent in self.items:
             self._sub_item(self.items[block.parent], text)
             return
-        if block.kind != ITEM and not re.match(r"AI\s*\d+\s*[:.)-]", text, re.I):
+        if block.kind != ITEM and not _ACTION_ID.match(text):
             return
         item = rules.action_from_text(text, self.doc.day_first)
         if item is None:
@@ -751,12 +764,12 @@ class _Reader:
     def _inline_actions(self, block: Block, value: str) -> None:
         """``**Actions:** flag reverted (done); add a canary (open).``: one item per part; ``none`` is none."""
         self.seen_sections.setdefault("action_items", block.line)
-        if re.match(r"(?:none|n/?a|no(?:ne)? (?:needed|beyond|required|planned))\b", value.strip(), re.I):
+        if _NO_ACTIONS.match(value.strip()):
             self.doc.placeholders.discard("action_items")
             if not self.doc.has("action_items"):
                 self.doc.set("action_items", [], block.line, "action items stated as none", block.source)
             return
-        for part in re.split(r"\s*;\s*", value.strip().rstrip(".")):
+        for part in _SEMICOLON.split(value.strip().rstrip(".")):
             item = rules.action_from_text(part, self.doc.day_first)
             if item is not None:
                 item["line"] = block.line
@@ -817,9 +830,10 @@ class _Reader:
         if section == "ignored":
             return
         text = block.text
-        if is_instruction(text) or is_placeholder(text) or re.fullmatch(r"<.*>|\.\.\.|…", text):
+        if is_instruction(text) or is_placeholder(text) or _EMPTY_TEXT.fullmatch(text):
             return
-        text = re.sub(r"^<\s*(.*?)\s*>$", r"\1", text)
+        if text[:1] == "<":
+            text = rules.ANGLE_WRAPPED.sub(r"\1", text)
         if section in ("impact_summary", "summary"):
             if block.para and self.paragraph:
                 self._end_paragraph()
@@ -923,9 +937,8 @@ class _Reader:
             self.doc.offer("prose.date", found[0].isoformat(), block.line, "date in text", block.source, PROSE)
         elif not self.doc.has("prose.monthday"):
             md = find_month_day(text[:300], 2000)
-            weekday = md is not None and re.match(r"(?:mon|tue|wed|thu|fri|sat|sun)", text[md[1]:md[2]], re.I)
-            introduced = md is not None and re.search(r"\b(?:on|since|from|between|of)\b[^.]{0,25}$",
-                                                      text[max(0, md[1] - 30):md[1]] + " ", re.I)
+            weekday = md is not None and _WEEKDAY.match(text[md[1]:md[2]])
+            introduced = md is not None and _INTRODUCED.search(text[max(0, md[1] - 30):md[1]] + " ")
             if md and not _PUBLISHED.search(text[max(0, md[1] - 40):md[1]]) and (weekday or introduced):
                 self.doc.offer("prose.monthday", text[md[1]:md[2]], block.line, "day in text", block.source, PROSE)
 
@@ -943,7 +956,7 @@ def _plain_title(text: str) -> bool:
 
 
 def _label_name(label: str) -> str:
-    name = re.sub(r"\s*\([^)]{0,300}\)\s*", " ", clean(label)).strip(" *:")
+    name = _PARENTHESISED.sub(" ", clean(label)).strip(" *:")
     return name[:60]
 
 
@@ -958,7 +971,7 @@ def _source(block: Block, rule: str):
 _INCIDENT_HEADING = re.compile(r"\bincident\b[^a-z]{0,3}#?\s*\d|\b[A-Z][A-Z0-9]{1,9}-\d{1,6}\b|\bINC\d{2,}", re.I)
 _ID_IN_HEADING = re.compile(r"\b([A-Z][A-Z0-9]{1,9}-\d{1,6})\b")
 # What a file says when it holds several incidents: a log, a history, a roll-up, a report of a period.
-_COLLECTION = re.compile(
+_COLLECTION = Gated(
     r"\b(?:incidents|incident (?:log|history|report(?:s)? for|roll-?up|digest|summary for|summaries|reports|register)|"
     r"on-?call log|status history|past incidents|availability report|reliability report|outage log|"
     r"(?:one|an?) (?:section|entry|heading) (?:per|for each) incident|post-?mortems)\b", re.I)
@@ -1010,7 +1023,7 @@ def split_incidents(blocks: list[Block], day_first: bool | None = None) -> tuple
                 continue
             heading = blocks[start]
             title = _title_of(heading.text, day_first)
-            if len(re.findall(r"[A-Za-z]{3,}", title)) < 2:
+            if len(_WORD.findall(title)) < 2:
                 inner = next((b for b in blocks[start + 1:end] if b.kind == HEADING and section_for_title(b.text) is None), None)
                 title = inner.text if inner is not None else title
             sections.append(IncidentSection(title, _id_of(heading.text), blocks[start:end], heading))
@@ -1022,9 +1035,18 @@ _PERIOD_WORDS = re.compile(r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|
                            r"quarter|h[12]|\d+|st|nd|rd|th|of|and|to)[a-z]*", re.I)
 
 
+_WORD = re.compile(r"[A-Za-z]{3,}")
+_WORD_OR_NUMBER = re.compile(r"[A-Za-z]+|\d+")
+_CLOCK = re.compile(r"\d{1,2}:\d{2}")
+_LEADING_ID = re.compile(r"\s*\[?([A-Z][A-Z0-9]{1,9}-\d{1,6})\]?\s*[-–—:|]\s*")
+_TRAILING_SEVERITY = re.compile(r"\s*[(\[](?:major|minor|critical|sev[ -]?\d|p\d)[)\]]\s*$", re.I)
+_TITLE_ENDS = re.compile(r"^[\s\-–—:|,()\[\]]+|[\s\-–—:|,(\[]+$")
+_SPACES = re.compile(r"\s+")
+
+
 def _only_a_period(title: str) -> bool:
     """A heading that names only a month, week or year (``July 2024``, ``Q2``): a group of incidents."""
-    words = re.findall(r"[A-Za-z]+|\d+", title)
+    words = _WORD_OR_NUMBER.findall(title)
     return bool(words) and all(_PERIOD_WORDS.fullmatch(w) for w in words) and not find_date(title) \
         and not find_month_day(title, 2000)
 
@@ -1044,19 +1066,19 @@ def _names_incident(title: str, day_first: bool | None) -> bool:
     found = find_date(title, day_first) or find_month_day(title, 2000)
     if found is not None:
         rest = (title[:found[1]] + title[found[2]:]).strip(" -–—:|,()[]")
-        return len(re.findall(r"[A-Za-z]{3,}", rest)) >= 2 or bool(re.search(r"\d{1,2}:\d{2}", rest))
+        return len(_WORD.findall(rest)) >= 2 or bool(_CLOCK.search(rest))
     return bool(_INCIDENT_HEADING.search(title))
 
 
 def _title_of(title: str, day_first: bool | None) -> str:
-    lead = re.match(r"\s*\[?([A-Z][A-Z0-9]{1,9}-\d{1,6})\]?\s*[-–—:|]\s*", title)
+    lead = _LEADING_ID.match(title)
     if lead:
         title = title[lead.end():]
     found = find_date(title, day_first) or find_month_day(title, 2000)
     if found is not None:
         title = f"{title[:found[1]]} {title[found[2]:]}"
-    title = re.sub(r"\s*[(\[](?:major|minor|critical|sev[ -]?\d|p\d)[)\]]\s*$", "", title, flags=re.I)
-    return re.sub(r"^[\s\-–—:|,()\[\]]+|[\s\-–—:|,(\[]+$", "", re.sub(r"\s+", " ", title)).strip() or title
+    title = _TRAILING_SEVERITY.sub("", title)
+    return _TITLE_ENDS.sub("", _SPACES.sub(" ", title)).strip() or title
 
 
 def _id_of(title: str) -> str | None:

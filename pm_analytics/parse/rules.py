@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from functools import lru_cache
 
 from pm_analytics.parse.values import (
     MAX_VALUE_CHARS,
@@ -39,6 +40,11 @@ _MONTH_DAY_START = re.compile(
     rf"\d{{1,2}}(?:st|nd|rd|th)?[ \t]{{1,3}}{_MONTHS})(?![a-z\d])[ \t]*,?[ \t]*(?:at[ \t]+|@[ \t]*|[-–—][ \t]*)?", re.I)
 _NUMERIC_DAY_START = re.compile(r"(\d{1,2}/\d{1,2})(?![/\d])[ \t,]+(?=\d)")
 _LEAD = re.compile(r"(?:at|on|around|approximately|approx\.?|about|~)[ \t]+", re.I)
+_BRACKETED_START = re.compile(r"^\[([^\]]{1,60})\]")
+_AFTER_DAY = re.compile(r"^(?:T(?=\d)|[ \t]*,?[ \t]*(?:at[ \t]+|@[ \t]*|[-–—][ \t]*)?)")
+_EVENT_SEPARATOR = re.compile(r"^[ \t]*(?:[:|,]|[-–—](?!\d))[ \t]*")
+_OPTIONAL_EVENT_SEPARATOR = re.compile(r"^[ \t]*(?:[:|,]|[-–—](?!\d))?[ \t]*")
+_MERIDIEM_END = re.compile(r"[ap]\.?\s?m\.?$|[ap]$", re.I)
 
 
 def split_time(text: str, day_first: bool | None = None) -> tuple[str, str] | None:
@@ -51,14 +57,13 @@ def split_time(text: str, day_first: bool | None = None) -> tuple[str, str] | No
     """
     text = text[:MAX_VALUE_CHARS * 10].strip()
     if text[:1] == "[":
-        text = re.sub(r"^\[([^\]]{1,60})\]", r"\1", text)
+        text = _BRACKETED_START.sub(r"\1", text)
     if text[:1] in "Aa~oO":
         text = _LEAD.sub("", text, count=1)
     prefix = ""
     found = find_date(text[:80], day_first)
     if found and found[1] == 0:
-        prefix, text = text[:found[2]], re.sub(r"^(?:T(?=\d)|[ \t]*,?[ \t]*(?:at[ \t]+|@[ \t]*|[-–—][ \t]*)?)", "",
-                                               text[found[2]:])
+        prefix, text = text[:found[2]], _AFTER_DAY.sub("", text[found[2]:])
     elif text[:1].isalpha() and (md := _MONTH_DAY_START.match(text)):
         prefix, text = md.group(0).strip(" ,-–—@").removesuffix(" at").strip(), text[md.end():]
     elif text[:1].isdigit() and (md := _NUMERIC_DAY_START.match(text)):
@@ -73,12 +78,12 @@ def split_time(text: str, day_first: bool | None = None) -> tuple[str, str] | No
     zone = (m.group("zone") or "").strip(" \t()[]")
     if zone and not _is_zone(zone):
         event = text[m.start("zone"):].strip()
-        event = re.sub(r"^[ \t]*(?:[:|,]|[-–—](?!\d))[ \t]*", "", event)
+        event = _EVENT_SEPARATOR.sub("", event)
         zone = ""
     if not prefix and event[:3].lower() == "on " and (after := find_date(event[3:80], day_first)) and after[1] == 0:
         prefix = event[3:3 + after[2]]
-        event = re.sub(r"^[ \t]*(?:[:|,]|[-–—](?!\d))?[ \t]*", "", event[3 + after[2]:])
-    if not when[-1:].isdigit() and not re.search(r"[ap]\.?\s?m\.?$|[ap]$", when, re.I):
+        event = _OPTIONAL_EVENT_SEPARATOR.sub("", event[3 + after[2]:])
+    if not when[-1:].isdigit() and not _MERIDIEM_END.search(when):
         return None
     if "." in when and not zone and _QUANTITY.match(event):
         return None
@@ -89,6 +94,7 @@ _QUANTITY = re.compile(r"(?:%|percent|hours?\b|hrs?\b|minutes?\b|mins?\b|seconds
                        r"ms\b|s\b|[kmgt]b\b|million|billion|times\b|release|version)", re.I)
 
 
+@lru_cache(maxsize=1024)
 def _is_zone(word: str) -> bool:
     try:
         resolve_timezone(word)
@@ -154,6 +160,7 @@ _ZONE_PHRASE = re.compile(
     r"\b(?:all[ \t]+)?times[ \t]+(?:are[ \t]+|is[ \t]+)?(?:(?:shown|given|listed|noted|written|expressed|reported|"
     r"displayed|stated)[ \t]+)?(?:in[ \t]+|as[ \t]+)?(?:the[ \t]+)?", re.I)
 _ZONE_TOKEN = re.compile(r"[A-Za-z][A-Za-z_/+\-0-9:]{0,40}")
+_SPACES_OR_BRACKETS = re.compile(r"[\s(\[]*")
 
 
 def zone_declaration(text: str) -> str | None:
@@ -186,7 +193,7 @@ _OFFSET_IN_BRACKETS = re.compile(r"\((UTC|GMT)\s?([+-−]\s?\d{1,2}(?::?\d{2})?)
 def _zone_at(rest: str) -> str | None:
     """The longest run of up to four words at the start of ``rest`` that names a zone."""
     words = _ZONE_TOKEN.findall(rest[:80])[:4]
-    if not words or not re.match(r"[\s(\[]*" + re.escape(words[0]), rest):
+    if not words or not rest.startswith(words[0], _SPACES_OR_BRACKETS.match(rest).end()):
         return None
     if words[0].lower() in _NOT_ZONES:
         return None
@@ -205,12 +212,15 @@ def _zone_at(rest: str) -> str | None:
 _NOT_ZONES = frozenset({"a", "an", "at", "in", "on", "of", "the", "to", "and", "or", "are", "is", "local", "our"})
 
 
+_HEADING_ZONE = re.compile(r"[(\[]([^)\]]{1,40})[)\]]|[-–—:,][ \t]*(?:in[ \t]+)?([A-Za-z][\w/+:-]{0,30})[ \t]*$")
+
+
 def heading_zone(title: str) -> str | None:
     """The zone a timeline heading names: ``Timeline (UTC)``, ``Timeline - PDT``, ``Timeline [all times CET]``."""
     declared = zone_declaration(title)
     if declared:
         return declared
-    m = re.search(r"[(\[]([^)\]]{1,40})[)\]]|[-–—:,][ \t]*(?:in[ \t]+)?([A-Za-z][\w/+:-]{0,30})[ \t]*$", title)
+    m = _HEADING_ZONE.search(title)
     if not m:
         return None
     return _zone_at(m.group(1) or m.group(2))
@@ -221,28 +231,64 @@ def heading_zone(title: str) -> str | None:
 # [text](url), allowing one level of parentheses inside the url.
 MARKDOWN_LINK = re.compile(r"\[([^\]]{0,500})\]\(((?:[^()\s]|\([^()\s]{0,200}\)){1,2000})\)")
 TICKET_KEY = re.compile(r"\b([A-Z][A-Z0-9]{1,15}-\d{1,9})\b")
-_OWNER = re.compile(r"\(?\bowners?[ \t]*[:=-]?[ \t]*([^,;\[\]()]{1,80}?)[ \t]*(?=,|;|\[|\)|$|[ \t]+(?:done|completed|closed|"
-                    r"won.?t|status|due|eta)\b|\.[ \t]+[A-Z][a-z]{2,}[ \t]*:|\.$|[ \t]+[-–—][ \t])", re.I)
-_STATUS_LABEL = re.compile(r"[.,;(]?[ \t]*\bstatus[ \t]*[:=][ \t]*([A-Za-z][\w' -]{0,30}?)[ \t]*(?:[.,;)]|$)", re.I)
+
+
+class _Worded:
+    """A case-insensitive pattern that only matches text holding one of ``words``: ASCII text holding none
+    is answered without running it (other text always runs it, since re.I folds e.g. 'ſ' to 's')."""
+
+    def __init__(self, pattern: str, words: tuple[str, ...]) -> None:
+        self.rx = re.compile(pattern, re.I)
+        self.words = words
+
+    def search(self, text: str, pos: int = 0) -> re.Match | None:
+        if text.isascii():
+            low = text.lower()
+            for word in self.words:
+                if word in low:
+                    break
+            else:
+                return None
+        return self.rx.search(text, pos)
+
+    def sub(self, replacement: str, text: str) -> str:
+        return self.rx.sub(replacement, text)
+
+
+_OWNER = _Worded(r"\(?\bowners?[ \t]*[:=-]?[ \t]*([^,;\[\]()]{1,80}?)[ \t]*(?=,|;|\[|\)|$|[ \t]+(?:done|completed|closed|"
+                 r"won.?t|status|due|eta)\b|\.[ \t]+[A-Z][a-z]{2,}[ \t]*:|\.$|[ \t]+[-–—][ \t])", ("owner",))
+_STATUS_LABEL = _Worded(r"[.,;(]?[ \t]*\bstatus[ \t]*[:=][ \t]*([A-Za-z][\w' -]{0,30}?)[ \t]*(?:[.,;)]|$)", ("status",))
 _STATUS_PREFIX = re.compile(r"(DONE|TODO|OPEN|FIXED|COMPLETED?|CLOSED|IN PROGRESS|WIP)[ \t]*[:–—-][ \t]*", re.I)
 _HANDLE = re.compile(r"(?:^|[\s(])(@[A-Za-z0-9][\w.-]{0,38})\b(?:[ \t]+(?:will|to|is|owns|has))?")
-_DONE_WORD = re.compile(r"\b(done|completed|complete|closed|fixed|resolved|shipped|merged)\b|✅|✔|☑", re.I)
-_WONTFIX = re.compile(r"\b(won.?t ?(fix|do)|wontfix|cancel+ed|not doing|dropped|obsolete)\b", re.I)
-_OPEN_WORD = re.compile(r"\b(TODO|to ?do|open|in progress|in-progress|pending|not started|planned|ongoing)\b[ \t]*\)?[ \t]*$",
-                        re.I)
+_DONE_WORD = _Worded(r"\b(done|completed|complete|closed|fixed|resolved|shipped|merged)\b|✅|✔|☑",
+                     ("done", "complete", "closed", "fixed", "resolved", "shipped", "merged"))
+_WONTFIX = _Worded(r"\b(won.?t ?(fix|do)|wontfix|cancel+ed|not doing|dropped|obsolete)\b",
+                   ("won", "cancel", "not doing", "dropped", "obsolete"))
+_OPEN_WORD = _Worded(r"\b(TODO|to ?do|open|in progress|in-progress|pending|not started|planned|ongoing)\b[ \t]*\)?[ \t]*$",
+                     ("todo", "to do", "open", "in progress", "in-progress", "pending", "not started", "planned", "ongoing"))
 _ACTION_ID = re.compile(r"^(AI[ \t]*\d{1,4}|[A-Z]{1,5}\d{1,4})[ \t]*[:.)–-][ \t]*", re.I)
 _DONE_TAIL = re.compile(r"^[ \t]*(?:on|at|:|-|–|\()?[ \t]*")
+ANGLE_WRAPPED = re.compile(r"^<\s*(.*?)\s*>$")
+_SPACES = re.compile(r"\s+")
+_BRACKETED = re.compile(r"\[([^\]]{0,300})\]")
+_AI_NUMBER = re.compile(r"AI\d")
+_STANDALONE_BEFORE = re.compile(r"(^|[,;(\[\-–—]\s*)$")
+_EMPTY_BRACKETS_OR_SPACES = re.compile(r"\(\s*\)|\[\s*\]|\s+")
+_EMPTY_LIST_PARTS = re.compile(r"(\s*[,;]\s*)+(?=[,;]|$)")
+_LOOSE_ENDS = re.compile(r"^[\s,;:–—-]+|[\s,;:–—(-]+$")
+_EG = re.compile(r"^e\.?g\.?\s+", re.I)
 
 
 def action_from_text(text: str, day_first: bool | None = None, allow_empty: bool = False) -> dict | None:
     """One action item from ``AI1: text, owner: Name, [TICKET-1] done 2025-03-05`` or ``@ann will add an
     alert (done 5/10/2025)``: id, description, owner, ticket and link, status and completion date."""
     text = clean(text[:5000]).strip()
-    text = re.sub(r"^<\s*(.*?)\s*>$", r"\1", text)
+    if text[:1] == "<":
+        text = ANGLE_WRAPPED.sub(r"\1", text)
     item: dict = {}
     m = _ACTION_ID.match(text)
     if m:
-        item["id"] = re.sub(r"\s+", "", m.group(1)).upper()
+        item["id"] = _SPACES.sub("", m.group(1)).upper()
         text = text[m.end():]
     prefix = _STATUS_PREFIX.match(text)
     if prefix:
@@ -253,7 +299,7 @@ def action_from_text(text: str, day_first: bool | None = None, allow_empty: bool
     if label:
         item["status"] = label.group(1).strip()
         text = text[:label.start()] + text[label.end():]
-    link = MARKDOWN_LINK.search(text)
+    link = MARKDOWN_LINK.search(text) if "](" in text else None
     if link:
         item["ticket"] = link.group(1).strip()
         item["ticket_url"] = link.group(2).strip()
@@ -262,7 +308,7 @@ def action_from_text(text: str, day_first: bool | None = None, allow_empty: bool
             item["ticket"] = key.group(1)
         text = text[: link.start()] + text[link.end():]
     else:
-        bracket = re.search(r"\[([^\]]{0,300})\]", text)
+        bracket = _BRACKETED.search(text) if "[" in text else None
         if bracket:
             inner = bracket.group(1).strip()
             key = TICKET_KEY.search(inner)
@@ -273,8 +319,8 @@ def action_from_text(text: str, day_first: bool | None = None, allow_empty: bool
                 item["ticket"] = key.group(1)
             text = text[: bracket.start()] + text[bracket.end():]
         else:
-            key = TICKET_KEY.search(text)
-            if key and not re.match(r"AI\d", key.group(1)):
+            key = TICKET_KEY.search(text) if "-" in text else None
+            if key and not _AI_NUMBER.match(key.group(1)):
                 item["ticket"] = key.group(1)
                 text = text[: key.start()] + text[key.end():]
     owner = _OWNER.search(text)
@@ -282,7 +328,7 @@ def action_from_text(text: str, day_first: bool | None = None, allow_empty: bool
         item["owner"] = owner.group(1).strip()
         text = text[: owner.start()] + text[owner.end():]
     else:
-        handle = _HANDLE.search(text)
+        handle = _HANDLE.search(text) if "@" in text else None
         if handle:
             item["owner"] = handle.group(1)
     if _WONTFIX.search(text):
@@ -294,7 +340,7 @@ def action_from_text(text: str, day_first: bool | None = None, allow_empty: bool
         tail = _DONE_TAIL.match(after)
         dated = find_date(after[tail.end():tail.end() + 40], day_first) if tail else None
         at_end = not after.strip(" \t)].,;") or (dated and dated[1] == 0)
-        standalone = re.search(r"(^|[,;(\[\-–—]\s*)$", text[:done.start()]) or done.group(0) in "✅✔☑"
+        standalone = _STANDALONE_BEFORE.search(text[:done.start()]) or done.group(0) in "✅✔☑"
         if dated and dated[1] == 0 or (at_end and standalone) or done.group(0) in "✅✔☑":
             item["status"] = item.get("status", "done")
             end = done.end()
@@ -309,11 +355,11 @@ def action_from_text(text: str, day_first: bool | None = None, allow_empty: bool
         if "status" not in item and _OPEN_WORD.search(text) and not text.rstrip().endswith("."):
             item["status"] = "open"
             text = _OPEN_WORD.sub("", text)
-    description = re.sub(r"\(\s*\)|\[\s*\]|\s+", " ", text)
-    description = re.sub(r"(\s*[,;]\s*)+(?=[,;]|$)", "", description)
-    description = re.sub(r"^[\s,;:–—-]+|[\s,;:–—(-]+$", "", description).strip()
+    description = _EMPTY_BRACKETS_OR_SPACES.sub(" ", text)
+    description = _EMPTY_LIST_PARTS.sub("", description)
+    description = _LOOSE_ENDS.sub("", description).strip()
     if description.lower().startswith("e.g"):
-        description = re.sub(r"^e\.?g\.?\s+", "", description, flags=re.I)
+        description = _EG.sub("", description)
     item["description"] = description
     if not description and not item.get("ticket") and not allow_empty:
         return None
@@ -343,6 +389,12 @@ def action_header(normalised_cells: list[str]) -> list[str | None] | None:
     return columns if "description" in columns else None
 
 
+_PRIORITY_WORD = re.compile(r"p[0-2]", re.I)
+_BUG_NUMBER = re.compile(r"(?:bug|issue)\s*#?\s*(\d+)|#(\d+)", re.I)
+_DONE_MARK = re.compile(r"\bDONE\b|✅")
+_OPEN_MARK = re.compile(r"\bTODO\b|\bOPEN\b")
+
+
 def action_from_table(columns: list[str | None], cells: list[str], day_first: bool | None = None) -> dict | None:
     """An action item from a table row whose columns :func:`action_header` named."""
     item: dict = {}
@@ -359,7 +411,7 @@ def action_from_table(columns: list[str | None], cells: list[str], day_first: bo
         elif column == "id":
             item["id"] = value
         elif column == "priority":
-            if re.fullmatch(r"p[0-2]", value, re.I):
+            if _PRIORITY_WORD.fullmatch(value):
                 item["priority"] = value.upper()
             else:
                 item["type"] = value
@@ -378,12 +430,12 @@ def action_from_table(columns: list[str | None], cells: list[str], day_first: bo
             elif value.startswith(("http://", "https://")):
                 item["ticket"] = item["ticket_url"] = value.split()[0]
             else:
-                bug = re.search(r"(?:bug|issue)\s*#?\s*(\d+)|#(\d+)", value, re.I)
+                bug = _BUG_NUMBER.search(value)
                 if bug:
                     item["ticket"] = bug.group(0)
-            if re.search(r"\bDONE\b|✅", value):
+            if _DONE_MARK.search(value):
                 item["status"] = "done"
-            elif re.search(r"\bTODO\b|\bOPEN\b", value):
+            elif _OPEN_MARK.search(value):
                 item["status"] = "open"
         elif column == "status":
             item["status"] = "done" if value in ("✅", "✔", "☑", "x", "X") else value
@@ -405,13 +457,16 @@ def action_from_table(columns: list[str | None], cells: list[str], day_first: bo
 _REVIEW_STATE = re.compile(r"\b(lgtm|approved|not reviewed|pending|changes requested|reviewed|in review|declined)\b", re.I)
 
 
+_NAME_END = re.compile(r"[\s,;:()–—-]+$")
+
+
 def reviewer_from_text(text: str, day_first: bool | None = None) -> dict:
     """``{"name", "state", "date"}`` from ``Jane Doe - LGTM - 2025-03-08``."""
     text = text[:500]
     state = _REVIEW_STATE.search(text)
     found = find_date(text, day_first)
     name_end = min(x for x in (state.start() if state else len(text), found[1] if found else len(text)))
-    name = re.sub(r"[\s,;:()–—-]+$", "", text[:name_end]).strip()
+    name = _NAME_END.sub("", text[:name_end]).strip()
     return {"name": name or text, "state": state.group(1) if state else None,
             "date": found[0].isoformat() if found else None}
 
@@ -445,7 +500,7 @@ def prose_duration(text: str) -> str | None:
     "down for 66 minutes" -> ``66 minutes``, "lasted 1 hour and 48 minutes" -> ``1 hour and 48 minutes``,
     "a 45-minute outage" -> ``45 minutes``, "~1hr of downtime" -> ``~1hr``."""
     window = text[:4000]
-    if not _UNIT_NEAR_NUMBER.search(window):
+    if not _unit_near_number(window):
         return None
     m = _PROSE_DURATION.search(window) or _DURATION_THEN_WORD.search(window)
     if not m:
@@ -459,6 +514,23 @@ def prose_duration(text: str) -> str | None:
 
 _UNIT_NEAR_NUMBER = re.compile(r"(?:\d|\b(?:an?|one|two|three|four|five|six|seven|eight|nine|ten|half))[ \t-]?"
                                r"(?:min|hour|hr|h\b|day)", re.I)
+# The same read from the unit back, on lower-case ASCII text: a unit (the engine skips to an m, h or d in
+# C), then a digit or number word ending just before it.
+_UNIT = re.compile(r"min|hour|hr|h\b|day")
+_NUMBER_LAST_CHARS = frozenset("0123456789 \t-aenorxtf")
+_NUMBER_ENDING = re.compile(r"(?:\d|\b(?:an?|one|two|three|four|five|six|seven|eight|nine|ten|half))[ \t-]?\Z")
+
+
+def _unit_near_number(text: str) -> bool:
+    """Whether ``_UNIT_NEAR_NUMBER`` matches ``text``, without trying the number words at every character."""
+    if not text.isascii():
+        return _UNIT_NEAR_NUMBER.search(text) is not None
+    low = text.lower()
+    for unit in _UNIT.finditer(low):
+        end = unit.start()
+        if end and low[end - 1] in _NUMBER_LAST_CHARS and _NUMBER_ENDING.search(low, max(0, end - 7), end):
+            return True
+    return False
 
 
 _RANGE_CLOCK = r"\d{1,2}(?:[:.]\d{2})(?:[ \t]?[ap]\.?[ \t]?m\b\.?)?|\d{1,2}[ \t]?[ap]\.?[ \t]?m\b\.?"
@@ -474,6 +546,9 @@ _PROSE_RANGE = re.compile(
     re.I)
 
 
+_RANGE_ZONE_RX = re.compile(_RANGE_ZONE)
+
+
 def prose_time_range(text: str) -> tuple[str, str] | None:
     """``("16:58 UTC", "18:46 UTC")`` from "from 16:58 to 18:46 UTC" or "between 10:12 PM PST on Oct 21
     and 2:40 AM on Oct 22"; each side keeps its date and takes the other's zone when it states none."""
@@ -484,7 +559,7 @@ def prose_time_range(text: str) -> tuple[str, str] | None:
     if not m:
         return None
     start_zone = window[m.end("start"):m.start("start_day") if m.group("start_day") else m.end("start") + 12]
-    zone_match = re.match(rf"{_RANGE_ZONE}", start_zone)
+    zone_match = _RANGE_ZONE_RX.match(start_zone)
     start_zone = (zone_match.group(0) if zone_match else "").strip(" ()")
     end_zone = (m.group("zone") or "").strip(" ()")
     if start_zone and not _is_zone(start_zone):
@@ -503,6 +578,9 @@ _SEVERITY_MENTION = re.compile(
     r"\b(critical|major|minor)[ \t]+(?:severity[ \t]+)?incident\b", re.I)
 
 
+_SEVERITY_PUNCTUATION = re.compile(r"[ \t:-]")
+
+
 def severity_mention(text: str) -> str | None:
     """A severity named in a sentence or timeline row: "declared a SEV-2", "Sev 1 incident", "P1 incident",
     "a major incident"; ``None`` when the line names none or several."""
@@ -511,7 +589,7 @@ def severity_mention(text: str) -> str | None:
     if "sev" not in low and " incident" not in low and "declared" not in low and "classified" not in low:
         return None
     found = {next(g for g in m.groups() if g) for m in _SEVERITY_MENTION.finditer(window)}
-    normalised = {re.sub(r"[ \t:-]", "", f.lower()).replace("severity", "sev") for f in found}
+    normalised = {_SEVERITY_PUNCTUATION.sub("", f.lower()).replace("severity", "sev") for f in found}
     if len(normalised) != 1:
         return None
     return found.pop()
@@ -533,6 +611,9 @@ _PROSE_TIME = re.compile(
     rf"(?P<clock>\d{{1,2}}:\d{{2}}(?::\d{{2}})?(?:[ \t]?[aApP]\.?[ \t]?[mM]\b\.?)?|\d{{1,2}}[ \t]?[aApP]\.?[ \t]?[mM]\b\.?)"
     rf"(?P<zone>[ \t]*\(?{_ZONE_WORD}\)?(?![\w/]))?(?:[ \t]*(?:on|,)?[ \t]+(?:on[ \t]+)?(?P<post>{_PROSE_DATE}))?")
 _SENTENCE_END = re.compile(r"(?<![ap]\.m)(?<!\b[A-Z])[.!?](?=\s+[A-Z(]|\s*$)")
+# The same without its look-behinds (so the engine skips to each mark in C); _sentences applies them.
+_SENTENCE_MARK = re.compile(r"[.!?](?=\s+[A-Z(]|\s*$)")
+_CAPITALS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 
 
 def prose_moments(text: str) -> list[tuple[str, str, str, int]]:
@@ -547,7 +628,7 @@ def prose_moments(text: str) -> list[tuple[str, str, str, int]]:
     offset = 0
     for sentence in _sentences(window):
         offset = window.find(sentence, offset)
-        times = [m for m in _PROSE_TIME.finditer(sentence) if find_clock(m.group("clock"))]
+        times = [m for m in _prose_times(sentence) if find_clock(m.group("clock"))]
         if not times:
             continue
         for i, m in enumerate(times):
@@ -566,9 +647,27 @@ def prose_moments(text: str) -> list[tuple[str, str, str, int]]:
     return found
 
 
+def _prose_times(sentence: str):
+    """What ``_PROSE_TIME.finditer(sentence)`` finds, trying the pattern only where a run of digits starts
+    (every match does: it opens with a digit not after a digit)."""
+    end = 0
+    for digits in _DIGITS.finditer(sentence):
+        if digits.start() >= end and (m := _PROSE_TIME.match(sentence, digits.start())) is not None:
+            yield m
+            end = m.end()
+
+
+_DIGITS = re.compile(r"\d+")
+
+
 def _sentences(text: str) -> list[str]:
+    """The text cut after each ``_SENTENCE_END``: not after "a.m"/"p.m" nor a lone capital ("J. Doe")."""
     parts, start = [], 0
-    for m in _SENTENCE_END.finditer(text):
+    for m in _SENTENCE_MARK.finditer(text):
+        at = m.start()
+        if at >= 3 and text[at - 3:at] in ("a.m", "p.m") or at and text[at - 1] in _CAPITALS and (
+                at == 1 or not (text[at - 2].isalnum() or text[at - 2] == "_")):
+            continue
         parts.append(text[start:m.end()])
         start = m.end()
     parts.append(text[start:])
@@ -582,13 +681,16 @@ def has_segments(text: str) -> bool:
     return ("·" in text or "•" in text or " | " in text) and bool(_PAIR_SEPARATOR.search(text[:1000]))
 
 
+_PAIR = re.compile(r"([A-Za-z](?:[^:|\t]{0,40}?[A-Za-z)\]?])?)[ \t]*:(?!//)[ \t]*(.*)$")
+
+
 def label_pairs(text: str) -> list[tuple[str, str]]:
     """The ``Label: value`` pairs of a line split by ``·`` (``Date: 2024-01-23 · Severity: Low · Times: CET``)."""
     if not has_segments(text):
         return []
     pairs = []
     for segment in _PAIR_SEPARATOR.split(text[:1000]):
-        m = re.match(r"([A-Za-z](?:[^:|\t]{0,40}?[A-Za-z)\]?])?)[ \t]*:(?!//)[ \t]*(.*)$", segment.strip())
+        m = _PAIR.match(segment.strip())
         if m:
             pairs.append((m.group(1).strip(), m.group(2).strip()))
     return pairs
@@ -596,7 +698,11 @@ def label_pairs(text: str) -> list[tuple[str, str]]:
 
 def segments(text: str) -> list[str]:
     """The parts of a line split on `` · ``, `` • `` or `` | `` (a status line: ``**Down** · Nov 21, 2023``)."""
-    return [p.strip() for p in _PAIR_SEPARATOR.split(text[:1000]) if p.strip()]
+    head = text[:1000]
+    if "·" not in head and "•" not in head and "|" not in head:
+        head = head.strip()
+        return [head] if head else []
+    return [p.strip() for p in _PAIR_SEPARATOR.split(head) if p.strip()]
 
 
 _COMPONENT_STATUS = re.compile(r"\((major outage|partial outage|degraded performance|minor outage|under maintenance)\)", re.I)

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from functools import lru_cache
+from operator import methodcaller
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dateutil import parser as dateutil_parser
@@ -30,6 +31,8 @@ _APPROX = re.compile(
 )
 
 
+# Replacements by a group, called from C (Python 3.11 expands an r"\1" template in Python).
+_GROUP_1, _GROUP_2 = methodcaller("group", 1), methodcaller("group", 2)
 _ESCAPED = re.compile(r"\\([\\`*_{}\[\]()#+\-.!<>|~])")
 _BOLD = re.compile(r"(\*\*|__)(.*?)\1")
 _SPACES = re.compile(r"\s+")
@@ -42,9 +45,9 @@ def clean(value: object) -> str:
     """The value as a single stripped line of text, Markdown bold/escapes removed."""
     text = (value if isinstance(value, str) else str(value)).strip()
     if "\\" in text:
-        text = _ESCAPED.sub(r"\1", text)
+        text = _ESCAPED.sub(_GROUP_1, text)
     if "**" in text or "__" in text:
-        text = _BOLD.sub(r"\2", text)
+        text = _BOLD.sub(_GROUP_2, text)
     if "`" in text:
         text = text.replace("`", "")
     if "  " in text or "\t" in text or "\n" in text or "\r" in text or "\xa0" in text:
@@ -134,6 +137,10 @@ def _short_text(value: object, what: str) -> str:
     return text
 
 
+_TRAILING_REMARK = re.compile(r"\s*\([^)]*\)\s*$")
+_NEGATIVE = re.compile(r"-\s*\d")
+
+
 def parse_duration_min(value: object) -> Parsed:
     """Minutes from ``25 minutes``, ``1h 5m``, ``1.5 hours``, ``0:45``, ``PT1H20M`` or a bare number.
 
@@ -149,8 +156,9 @@ def parse_duration_min(value: object) -> Parsed:
         minutes, approximate = value.total_seconds() / 60, False
     else:
         text = _short_text(value, "a duration")
-        text = re.sub(r"\s*\([^)]*\)\s*$", "", text).strip()
-        if text.startswith("-") and re.match(r"-\s*\d", text):
+        if ")" in text:
+            text = _TRAILING_REMARK.sub("", text).strip()
+        if text.startswith("-") and _NEGATIVE.match(text):
             raise ValueError(f"'{clean(value)}' is negative")
         text, approximate = _strip_approx(text)
         minutes = _duration_text_min(text)
@@ -161,6 +169,11 @@ def parse_duration_min(value: object) -> Parsed:
     if minutes > MAX_DURATION_MIN:
         raise ValueError(f"'{clean(value)}' is longer than 30 days; check the unit")
     return Parsed(round(minutes, 4), approximate)
+
+
+_TERM_JOINER = re.compile(r"[\s,]*(?:and)?[\s,]*")
+_LEADING_NUMBER = re.compile(rf"({_NUM})")
+_REMARK_START = re.compile(r"[(\[;,–—-]|\s*(?:approx|est)")
 
 
 def _duration_text_min(text: str) -> float | None:
@@ -175,7 +188,7 @@ def _duration_text_min(text: str) -> float | None:
     total, pos, found = 0.0, 0, False
     for m in _DURATION_TERM.finditer(text):
         between = text[pos:m.start()]
-        if found and not re.fullmatch(r"[\s,]*(?:and)?[\s,]*", between):
+        if found and not _TERM_JOINER.fullmatch(between):
             break
         if not found and between.strip():
             return None
@@ -183,7 +196,7 @@ def _duration_text_min(text: str) -> float | None:
         pos, found = m.end(), True
     if found and _only_remark_after(text, pos):
         return total
-    m = re.match(rf"({_NUM})", text)
+    m = _LEADING_NUMBER.match(text)
     if m and _only_remark_after(text, m.end()):
         return _num(m.group(1))
     return None
@@ -191,7 +204,7 @@ def _duration_text_min(text: str) -> float | None:
 
 def _only_remark_after(text: str, pos: int) -> bool:
     rest = text[pos:].strip()
-    return rest == "" or bool(re.match(r"[(\[;,–—-]|\s*(?:approx|est)", rest))
+    return rest == "" or bool(_REMARK_START.match(rest))
 
 
 # An explicit "there were none": 0. Anything else that starts with "no" ("No estimate yet",
@@ -200,6 +213,12 @@ _NONE = re.compile(
     r"(?:none|zero|nil|0+|no ?one|nobody|no (?:patients?|clinics?|providers?|users?|customers?|engineers?|one|impact))"
     r"(?: (?:were |was )?(?:affected|impacted))?\.?(?: ?\(.*\))?", re.I)
 _COUNT = re.compile(r"(\d{1,3}(?:[,_ ]\d{3})+|\d+)(?:\.(\d+))?\s*([kK])?\b")
+
+
+_NOT_A_NUMBER = re.compile(r"(?:no|none|not)\b", re.I)
+_RANGE = re.compile(r"(.+?)\s*(?:-|–|to)\s*(.+)")
+_DIGIT_GROUPING = re.compile(r"[,_ ]")
+_COUNT_TAIL = re.compile(r"(\+|[a-zA-Z(\[;,–—-])")
 
 
 def parse_count(value: object) -> Parsed:
@@ -219,18 +238,18 @@ def parse_count(value: object) -> Parsed:
         text = _short_text(value, "a number")
         if _NONE.fullmatch(text):
             return Parsed(0)
-        if re.match(r"(?:no|none|not)\b", text, re.I):
+        if _NOT_A_NUMBER.match(text):
             raise ValueError(f"'{text}' is not a number; taken as unknown (write 0 or 'none' if there were none)")
-        if re.match(r"-\s*\d", text):
+        if _NEGATIVE.match(text):
             raise ValueError(f"'{text}' is negative")
         text, approximate = _strip_approx(text)
-        rng = re.fullmatch(r"(.+?)\s*(?:-|–|to)\s*(.+)", text)
+        rng = _RANGE.fullmatch(text)
         if rng and _COUNT.fullmatch(rng.group(1).strip()) and _COUNT.match(rng.group(2).strip()):
             text, approximate = rng.group(2).strip(), True
         m = _COUNT.match(text)
         if not m or not _count_tail_ok(text[m.end():]):
             raise ValueError(f"'{clean(value)}' is not a number")
-        whole = int(re.sub(r"[,_ ]", "", m.group(1)))
+        whole = int(_DIGIT_GROUPING.sub("", m.group(1)))
         frac = m.group(2)
         if m.group(3):
             number = round((whole + float(f"0.{frac}" if frac else 0)) * 1000)
@@ -248,7 +267,7 @@ def parse_count(value: object) -> Parsed:
 
 def _count_tail_ok(rest: str) -> bool:
     rest = rest.strip()
-    return rest == "" or bool(re.match(r"(\+|[a-zA-Z(\[;,–—-])", rest))
+    return rest == "" or bool(_COUNT_TAIL.match(rest))
 
 
 _SEVERITY = re.compile(r"(?:sev(?:erity)?|s)?\s*[-_ :]{0,2}\s*(\d)(?![\d.:])(?:\W.*)?", re.I)
@@ -264,6 +283,14 @@ _SEV_NUMBER = {0: "SEV1", 1: "SEV1", 2: "SEV2", 3: "SEV3", 4: "SEV3", 5: "SEV3"}
 _PRIORITY_NUMBER = {0: "SEV1", 1: "SEV1", 2: "SEV2", 3: "SEV3", 4: "SEV3", 5: "SEV3"}
 
 
+_STRUCK = re.compile(r"~~.*?~~")
+_FROM_BRACKET = re.compile(r"\s*\(.*$")
+_DIGIT = re.compile(r"\d")
+_SEV_NUMBERS = re.compile(r"sev(?:erity)?\s*[-_ ]?\s*(\d)", re.I)
+_SEV_WRITTEN = re.compile(r"(?:sev(?:erity)?|s)?\s*[-_ :]{0,2}\s*\d", re.I)
+_WORD_SEPARATOR = re.compile(r"\s*[-–—,;/]\s*")
+
+
 def parse_severity(value: object) -> str:
     """``SEV1``-``SEV3`` from ``SEV1``, ``Sev 2``, ``SEV-1``, ``S1``, ``Severity 1``, ``1``, and from other
     scales: SEV0 and SEV4/5, P0-P4, Critical/High/Medium/Low, Major/Minor (see :func:`severity_and_word`)."""
@@ -276,23 +303,23 @@ def severity_and_word(value: object) -> tuple[str, str]:
         raise ValueError(f"'{value}' is not a severity")
     original = _short_text(value, "a severity")
     if "~~" in original:
-        original = re.sub(r"~~.*?~~", "", original).strip(" /") or original
-    text = re.sub(r"\s*\(.*$", "", original).strip(" .:-/")
-    if "-" in text and not re.search(r"\d", text):
+        original = _STRUCK.sub("", original).strip(" /") or original
+    text = _FROM_BRACKET.sub("", original).strip(" .:-/")
+    if "-" in text and not _DIGIT.search(text):
         text = text.replace("-", " ")
-    if len(set(re.findall(r"sev(?:erity)?\s*[-_ ]?\s*(\d)", text, re.I))) > 1:
+    if len(set(_SEV_NUMBERS.findall(text))) > 1:
         raise ValueError(f"'{original}' names several severities; keep one")
     word = text.lower()
     if word in SEVERITY_WORDS:
         return SEVERITY_WORDS[word], text
     m = _SEVERITY.fullmatch(text)
     if m and int(m.group(1)) in _SEV_NUMBER:
-        written = re.match(r"(?:sev(?:erity)?|s)?\s*[-_ :]{0,2}\s*\d", text, re.I).group(0)
+        written = _SEV_WRITTEN.match(text).group(0)
         return _SEV_NUMBER[int(m.group(1))], written
     m = _PRIORITY.fullmatch(text)
     if m and int(m.group(1)) in _PRIORITY_NUMBER:
         return _PRIORITY_NUMBER[int(m.group(1))], f"P{m.group(1)}"
-    first = re.split(r"\s*[-–—,;/]\s*", word, maxsplit=1)[0]
+    first = _WORD_SEPARATOR.split(word, maxsplit=1)[0]
     if first in SEVERITY_WORDS:
         return SEVERITY_WORDS[first], text.split()[0]
     raise ValueError(f"'{original}' is not a severity (write SEV1, SEV2 or SEV3)")
@@ -383,7 +410,7 @@ def resolve_timezone(value: str) -> Zone:
     :func:`dst_mismatch` tells when that contradicts the calendar.
     """
     text = clean(value).strip(" .()")
-    text = re.sub(r"\s*\(.*$", "", text).strip()
+    text = _FROM_BRACKET.sub("", text).strip()
     if len(text) > 60:
         raise ValueError(f"'{text[:40]}…' is not a timezone")
     upper = _TZ_LONG_NAMES.get(text.upper(), text.upper())
@@ -435,8 +462,9 @@ def _fmt_offset(delta: timedelta | None) -> str:
     return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
 
 
-_YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
-_ISO_DATE = re.compile(r"(?<!\d)(\d{4})-(\d{1,2})-(\d{1,2})(?!\d)")
+# A year and an ISO date, each searched with _first_unled (which adds a leading (?<!\d)).
+_YEAR_SCAN = re.compile(r"(?:19|20)\d\d(?!\d)")
+_ISO_DATE_SCAN = re.compile(r"(\d\d\d\d)-(\d\d?)-(\d\d?)(?!\d)")
 _MONTHS = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]{0,6}\.?"
 _WEEKDAY = r"(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]{0,6}\.?,?[ \t]{1,3})?"
 _SHORT_YEAR = re.compile(r"\d{1,2}/[A-Za-z]{3}/\d{2}\b")
@@ -455,6 +483,28 @@ _MONTH_DAY = re.compile(
     rf"(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?[ \t]{{1,3}}(?:of[ \t]{{1,3}})?(?P<m2>{_MONTHS})(?![a-z]))",
     re.I,
 )
+# Where a written date can begin: after no word character, a digit or the first three letters of a
+# weekday or month. Every alternative of _TEXT_DATE and _MONTH_DAY starts so.
+_DATE_START = re.compile(r"(?<!\w)(?:\d|mon|tue|wed|thu|fri|sat|sun|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)",
+                         re.I)
+
+
+def _matches_from_date_starts(pattern: re.Pattern, text: str, before: int):
+    """``pattern.finditer(text)`` for matches starting before ``before``, trying the pattern only where
+    :data:`_DATE_START` says a date can begin (the big alternation is costly to try at every character)."""
+    resume = 0
+    for start in _DATE_START.finditer(text):
+        position = start.start()
+        if position >= before:
+            return
+        if position < resume:
+            continue
+        m = pattern.match(text, position)
+        if m is not None:
+            yield m
+            resume = m.end()
+
+
 _MONTH_NUMBER = {m: i for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct",
                                               "nov", "dec"), start=1)}
 
@@ -473,7 +523,7 @@ def numeric_date_order(text: str) -> bool | None:
     """Whether a document's numeric dates (``05/10/2025``, ``21-10-2019``) put the day first: True when
     one of them only reads day-first, False when one only reads month-first, None when none tells."""
     day_first = month_first = False
-    for m in _NUMERIC_DATE.finditer(text):
+    for m in _numeric_dates(text):
         a, b = int(m.group(1)), int(m.group(2))
         day_first |= a > 12 >= b
         month_first |= b > 12 >= a
@@ -483,6 +533,29 @@ def numeric_date_order(text: str) -> bool | None:
 
 
 _NUMERIC_DATE = re.compile(r"(?<!\d)(\d{1,2})[/.-](\d{1,2})[/.-](?:19|20)\d\d(?!\d)")
+# The same without its look-behind: a pattern that opens with a digit lets the regex engine skip
+# to the next digit in C instead of trying the pattern at every character.
+_NUMERIC_DATE_SCAN = re.compile(r"(\d\d?)[/.-](\d\d?)[/.-](?:19|20)\d\d(?!\d)")
+
+
+def _numeric_dates(text: str):
+    """The matches ``_NUMERIC_DATE.finditer(text)`` gives."""
+    pos = 0
+    while (m := _first_unled(_NUMERIC_DATE_SCAN, text, pos)) is not None:
+        yield m
+        pos = m.end()
+
+
+def _first_unled(pattern: re.Pattern, text: str, pos: int = 0) -> re.Match | None:
+    """The first match of ``pattern`` from ``pos`` not preceded by a digit: what the pattern with a leading
+    ``(?<!\\d)`` finds (``\\d`` is str.isdecimal), but with the scan opening on a digit, which the engine
+    skips to in C."""
+    while (m := pattern.search(text, pos)) is not None:
+        start = m.start()
+        if not start or not text[start - 1].isdecimal():
+            return m
+        pos = start + 1
+    return None
 
 
 def find_date(text: str, day_first: bool | None = None) -> tuple[date, int, int] | None:
@@ -493,15 +566,15 @@ def find_date(text: str, day_first: bool | None = None) -> tuple[date, int, int]
     swapped is read day-first when ``day_first`` says so (see :func:`numeric_date_order`), else
     month-first with ``/`` (US) and day-first with ``-`` or ``.`` (Europe).
     """
-    if not _YEAR.search(text) and not ("/" in text and _SHORT_YEAR.search(text)):
+    if _first_unled(_YEAR_SCAN, text) is None and not ("/" in text and _SHORT_YEAR.search(text)):
         return None
-    m = _ISO_DATE.search(text)
-    t = _TEXT_DATE.search(text)
-    while t and (not m or t.start() < m.start()):
-        found = _text_date(t, day_first)
-        if found is not None:
-            return found, t.start(), t.end()
-        t = _TEXT_DATE.search(text, t.end())
+    m = _first_unled(_ISO_DATE_SCAN, text)
+    before = m.start() if m else len(text)
+    if before:
+        for t in _matches_from_date_starts(_TEXT_DATE, text, before):
+            found = _text_date(t, day_first)
+            if found is not None:
+                return found, t.start(), t.end()
     if m:
         try:
             return date(int(m.group(1)), int(m.group(2)), int(m.group(3))), m.start(), m.end()
@@ -557,7 +630,7 @@ def find_month_day(text: str, year: int, day_first: bool | None = None) -> tuple
             return date(year, month, day), 0, numeric.end()
         except ValueError:
             pass
-    for m in _MONTH_DAY.finditer(text):
+    for m in _matches_from_date_starts(_MONTH_DAY, text, len(text)):
         month = _month(m.group("m1") or m.group("m2"))
         if not month:
             continue
@@ -602,6 +675,10 @@ def find_clock(text: str) -> tuple[time, int, int] | None:
     return time(hour, minute, second), m.start(), m.end()
 
 
+_T_BEFORE_CLOCK = re.compile(r"^T(?=\d)")
+_WEEKDAY_AT = re.compile(r"^(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]{0,6}\.?,?\s+)?(?:at\s+|@\s*)?", re.I)
+
+
 def parse_timestamp(value: object, zone: Zone, on: date | None, fold: int = 0,
                     day_first: bool | None = None) -> datetime:
     """A UTC ``datetime`` from a YAML datetime or text (date optional when ``on`` is given; a day
@@ -623,8 +700,8 @@ def parse_timestamp(value: object, zone: Zone, on: date | None, fold: int = 0,
         found_date = find_month_day(text, on.year, day_first)
     if found_date:
         on = found_date[0]
-        text = (text[:found_date[1]] + " " + re.sub(r"^T(?=\d)", "", text[found_date[2]:])).strip(" ,-–—@")
-        text = re.sub(r"^(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]{0,6}\.?,?\s+)?(?:at\s+|@\s*)?", "", text, flags=re.I)
+        text = (text[:found_date[1]] + " " + _T_BEFORE_CLOCK.sub("", text[found_date[2]:])).strip(" ,-–—@")
+        text = _WEEKDAY_AT.sub("", text)
     if on is None:
         raise ValueError(f"'{clean(value)}' has no date")
     clock = find_clock(text)

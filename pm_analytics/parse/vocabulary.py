@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from pm_analytics.parse.patterns import Gated
 from pm_analytics.parse.values import clean
 
 # (pattern over the normalised label, dotted key). Patterns are anchored at the start.
@@ -171,12 +172,15 @@ def section_for_title(title: str) -> tuple[str, str | None] | None:
     return None
 
 
+_BRACKETED = re.compile(r"\(([^)]{0,40})\)")
+
+
 @lru_cache(maxsize=1024)
 def action_group(title: str) -> tuple[bool, str | None]:
     """Whether a sub-heading of action items is a group (Immediate, Long-term, Completed ...), and the
     status it gives its items (``done``/``open``, or ``None`` when it says none)."""
     norm = normalise_label(title.replace("-", " "))
-    bracketed = re.findall(r"\(([^)]{0,40})\)", title)
+    bracketed = _BRACKETED.findall(title)
     for rx, status in _ACTION_GROUPS_RX:
         if rx.fullmatch(norm):
             for inner in bracketed:
@@ -190,7 +194,7 @@ def action_group(title: str) -> tuple[bool, str | None]:
 @lru_cache(maxsize=8192)
 def is_instruction(text: str) -> bool:
     norm = normalise_label(text)
-    return any(norm.startswith(i) for i in INSTRUCTIONS) or norm in ("", "e g")
+    return norm.startswith(tuple(INSTRUCTIONS)) or norm in ("", "e g")
 
 
 # Timeline words -> the moment they mark. Matched anywhere in a row's event text (lower case); the
@@ -266,7 +270,7 @@ PROSE_CUES = [
                  r"(?:worked|working|been) normally since|back since)\b(?: at| around| by| approximately| since)?\W*$"),
     ("started", r"\b(?:began|begins|started|starting|beginning|from|since|commencing)\b(?: at| around| approximately)?\W*$"),
 ]
-_PROSE_CUES_RX = [(kind, re.compile(p, re.I)) for kind, p in PROSE_CUES]
+_PROSE_CUES_RX = [(kind, Gated(p, re.I)) for kind, p in PROSE_CUES]
 FAILURE_WORDS = re.compile(
     r"\b(?:fail|fails|failed|failing|failures?|errors?|erroring|unavailable|unreachable|down|outage|degraded|delayed|"
     r"stalled|stall|timed out|timing out|timeouts?|returned (?:errors|partial|http)|5\d\d|dropped|dropping|"
@@ -293,7 +297,7 @@ def prose_kind(before: str, after: str) -> tuple[str, str] | None:
     return None
 
 
-_TIMELINE_WORDS_RX = [(kind, re.compile(p)) for kind, p in TIMELINE_WORDS]
+_TIMELINE_WORDS_RX = [(kind, Gated(p)) for kind, p in TIMELINE_WORDS]
 _NEGATED = re.compile(r"\b(?:not|un|no longer|yet to be)\s*(?:yet )?(?:resolved|recovered|mitigated)\b")
 _PARTIAL = re.compile(r"\bpartial(?:ly)?\s+(?:resolved|recovered|restored)\b")
 # The template's own rows (the Started at / Resolved at slots) and common labels written as rows.
@@ -327,8 +331,11 @@ def timeline_kind(description: str) -> tuple[str, str] | None:
     return (best[1], best[2]) if best else None
 
 
+_ROW_LABEL_END = re.compile(r"[:–—-]")
+
+
 def template_row_kind(description: str) -> str | None:
     """``started``/``resolved``/``detected`` for a row that is the template's own slot (``Started at``,
     ``Resolved at: metrics back to baseline``)."""
-    head = re.split(r"[:–—-]", description[:60], maxsplit=1)[0]
+    head = _ROW_LABEL_END.split(description[:60], maxsplit=1)[0]
     return TEMPLATE_ROWS.get(normalise_label(head))

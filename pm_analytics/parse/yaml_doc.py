@@ -4,6 +4,11 @@ The loader is PyYAML's safe loader (the C one when available) with YAML 1.1's
 base-60 numbers turned off, so ``08:40`` or ``1:30`` stays the text the author
 wrote instead of becoming 520 or 90. The loaded document's expanded size is
 bounded before it is used, so a "billion laughs" file is refused instead of expanding.
+
+PyYAML builds Python values from the parsed nodes in Python, node by node; the
+loader here builds a plain document (mappings, lists, strings, scalars, no
+aliases or merge keys) in one direct walk and hands anything else to PyYAML's
+own construction, so the data, and any error, are PyYAML's either way.
 """
 
 from __future__ import annotations
@@ -13,14 +18,61 @@ from functools import lru_cache
 from typing import Any
 
 import yaml
+from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 from pm_analytics.parse.raw import NESTED, RawDoc, yaml_line_finder
 
 _Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
+_STR, _SEQ, _MAP = "tag:yaml.org,2002:str", "tag:yaml.org,2002:seq", "tag:yaml.org,2002:map"
+_MERGE, _VALUE = "tag:yaml.org,2002:merge", "tag:yaml.org,2002:value"
+_MAX_PLAIN_DEPTH = 100
+
+
+class _NotPlain(Exception):
+    """A node the direct walk leaves to PyYAML's construction."""
+
+
 class PostMortemLoader(_Base):  # type: ignore[misc, valid-type]
     """Safe YAML loader without base-60 integers/floats."""
+
+    def resolve(self, kind, value, implicit):
+        """PyYAML's tag for a node, without trying the implicit resolvers on a plain scalar whose first
+        character none of them is registered for (most keys and words: they are strings)."""
+        if kind is ScalarNode and implicit[0] and value[:1] in _RESOLVER_FIRST_CHARS or not _SHORTCUT:
+            return super().resolve(kind, value, implicit)
+        return _DEFAULT_TAGS.get(kind)
+
+    def construct_document(self, node):
+        try:
+            data = self._plain(node, set(), 0)
+        except Exception:  # noqa: BLE001 - whatever it was, PyYAML's construction gives its own data or error
+            self.constructed_objects, self.recursive_objects, self.state_generators = {}, {}, []
+            self.deep_construct = False
+            return super().construct_document(node)
+        self.constructed_objects = {}
+        return data
+
+    def _plain(self, node, seen: set, depth: int) -> Any:
+        """The value of a node with no aliases, merge keys or unusual tags below it (else ``_NotPlain``)."""
+        if node in seen or depth > _MAX_PLAIN_DEPTH:
+            raise _NotPlain
+        seen.add(node)
+        kind, tag = type(node), node.tag
+        if kind is ScalarNode:
+            return node.value if tag == _STR else self.construct_object(node)
+        if kind is MappingNode and tag == _MAP:
+            data = {}
+            for key_node, value_node in node.value:
+                if type(key_node) is not ScalarNode or key_node.tag in (_MERGE, _VALUE):
+                    raise _NotPlain
+                key = self._plain(key_node, seen, depth + 1)
+                data[key] = self._plain(value_node, seen, depth + 1)
+            return data
+        if kind is SequenceNode and tag == _SEQ:
+            return [self._plain(child, seen, depth + 1) for child in node.value]
+        raise _NotPlain
 
 
 PostMortemLoader.yaml_implicit_resolvers = {
@@ -38,6 +90,14 @@ PostMortemLoader.add_implicit_resolver(
                r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"),
     list("-+0123456789."),
 )
+
+
+_RESOLVER_FIRST_CHARS = frozenset(PostMortemLoader.yaml_implicit_resolvers)
+# Without resolvers for any first character (None) or for paths, a node's tag follows from the above.
+_SHORTCUT = None not in _RESOLVER_FIRST_CHARS and not PostMortemLoader.yaml_path_resolvers
+_DEFAULT_TAGS = {ScalarNode: PostMortemLoader.DEFAULT_SCALAR_TAG, SequenceNode: PostMortemLoader.DEFAULT_SEQUENCE_TAG,
+                 MappingNode: PostMortemLoader.DEFAULT_MAPPING_TAG}
+
 
 MAX_NODES = 50_000
 
