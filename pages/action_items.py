@@ -38,3 +38,5 @@ with left:
 with right:
     by_team = ui.get(view, "action_item_summary", view.filters, view.as_of, ("team",))
     ui.chart(charts.open_items_by(by_team, "team", "team"), "open_by_team")
+
+ui.tracker_note(view)

@@ -19,6 +19,16 @@ else:
               "status": "File status"}, file_name="load_problems", height=420, optional_columns=("line", "field"),
              total_rows=report["problem_count"], full=lambda: ui.get(view, "load_report")["problems"])
 
+st.subheader("Action items: post-mortems against the ticket tracker")
+tracker = ui.get(view, "tracker_report", view.filters, ui.MAX_TABLE_ROWS)
+if ui.tracker_counts(tracker):
+    for which, title in (("disagree", "Document and tracker disagree"), ("not_in_export", "Ticket in no export")):
+        if not tracker[which].empty:
+            st.markdown(f"**{title}**")
+            ui.table(tracker[which], f"tracker_{which}", view, ui.TRACKER_COLUMNS, file_name=f"tracker_{which}",
+                     total_rows=tracker["counts"][which],
+                     full=lambda which=which: ui.get(view, "tracker_items", view.filters, which))
+
 drills = ui.get(view, "excluded_list", view.filters, ui.MAX_TABLE_ROWS)
 if not drills.empty:
     st.subheader("Left out of every statistic as drills or tests")

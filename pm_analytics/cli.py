@@ -59,7 +59,7 @@ def cmd_load(args: argparse.Namespace) -> int:
     result = load_into(args.paths, args.db, progress=progress if args.progress else None,
                        phase=phase if args.progress else None, workers=args.workers,
                        incremental=not args.full, budget_s=settings.PARSE_BUDGET.value(args.parse_budget),
-                       text_model=args.text_model)
+                       text_model=args.text_model, tickets=settings.ticket_exports(args.tickets))
     _print_problems(result, sys.stdout)
     if args.progress and result.text_model is not None:
         print(result.text_model.summary(), file=sys.stderr, flush=True)
@@ -154,6 +154,9 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
     cache = Path(settings.CACHE.value(args.cache)).expanduser().resolve()
     if args.parse_budget is not None:
         os.environ[settings.PARSE_BUDGET.env] = str(args.parse_budget)
+    if args.tickets:
+        given = [part for value in args.tickets for part in value.split(os.pathsep) if part]
+        os.environ[settings.TICKETS.env] = os.pathsep.join(str(Path(p).resolve()) for p in given)
     print(f"pm-analytics: serving {data} (cache: {cache})", file=sys.stderr, flush=True)
     return dashboard.serve(data, cache, settings.HOST.value(args.host), port)
 
@@ -288,6 +291,8 @@ def build_parser() -> argparse.ArgumentParser:
                       help="leave out related incidents, repeats and themes (the database says they were not "
                            "computed); by default they are computed once the database is written, and load waits")
     _budget_option(load)
+    load.add_argument(settings.TICKETS.option, nargs="+", metavar=settings.TICKETS.metavar,
+                      help=f"{settings.TICKETS.help} [env {settings.TICKETS.env}]".replace("`", ""))
     load.set_defaults(func=cmd_load)
 
     validate = sub.add_parser("validate", help="check post-mortems without writing; exit 1 if any has an error")
@@ -346,6 +351,8 @@ def build_parser() -> argparse.ArgumentParser:
         help_text = f"{setting.help} [env {setting.env}; default: {setting.default_text}]".replace("`", "")
         if setting.option is None:
             dashboard.add_argument("path", nargs="?", metavar=setting.metavar, help=help_text)
+        elif setting is settings.TICKETS:
+            dashboard.add_argument(setting.option, action="append", metavar=setting.metavar, help=help_text)
         else:
             dashboard.add_argument(setting.option, metavar=setting.metavar, type=setting.type, help=help_text)
     dashboard.set_defaults(func=cmd_dashboard)

@@ -44,7 +44,8 @@ def resolve(value: str | None = None) -> DataSource:
 
 
 def refresh(source: DataSource, progress: Callable[[int, int], None] | None = None) -> LoadResult | None:
-    """Load the folder into its database (a no-op for a ``.duckdb`` source); ``progress(done, total)``.
+    """Load the folder into its database (a no-op for a ``.duckdb`` source), with the ticket exports of
+    ``PM_ANALYTICS_TICKETS``; ``progress(done, total)``.
 
     Returns as soon as the database is in place and readable: the text model (related incidents,
     repeats, themes) still to compute is ``result.pending``, whose ``run()`` adds it (the database says
@@ -54,4 +55,4 @@ def refresh(source: DataSource, progress: Callable[[int, int], None] | None = No
             raise FileNotFoundError(f"{source.path}: no such folder or database file")
         return None
     return load_into([source.path], source.db_path, relative_to=source.path, source=str(source.path),
-                     progress=progress, defer_text_model=True)
+                     progress=progress, tickets=settings.ticket_exports(), defer_text_model=True)

@@ -26,20 +26,23 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from pm_analytics import settings
 from pm_analytics.parse import MAX_FILE_BYTES, SUFFIXES, ParseResult, parse_bytes
+from pm_analytics.parse.archive import ArchiveError, close_archives, list_members, read_member
 from pm_analytics.schema import Incident, Problem
+from pm_analytics.tickets import TicketExport, read_export
 from pm_analytics.store import (
     TEXT_MODEL_DONE,
     TEXT_MODEL_NOT_COMPUTED,
     TEXT_MODEL_PENDING,
     DatabaseWriter,
     SourceFile,
+    apply_tickets,
     canonicalise_names,
     file_identity,
     incident_tables,
@@ -71,6 +74,7 @@ class LoadResult:
     # The text model still to compute (a load with ``defer_text_model``), and what computing it did.
     pending: PendingTextModel | None = None
     text_model: TextModelResult | None = None
+    exports: list[TicketExport] = field(default_factory=list)
 
     def count(self, status: str) -> int:
         return sum(1 for f in self.files if f.status == status)
@@ -85,18 +89,39 @@ class LoadResult:
         text = (f"{len(self.files)} files seen, {self.count('loaded')} loaded "
                 f"({self.with_warnings} with warnings), {rejected} rejected")
         skipped = self.count("skipped")
-        return text + (f", {skipped} skipped (not post-mortem files)" if skipped else "")
+        text += f", {skipped} skipped (not post-mortem files)" if skipped else ""
+        if self.exports:
+            read = sum(e.loaded for e in self.exports)
+            text += (f"; {len(self.exports)} ticket exports ({read} read, {len(self.exports) - read} rejected, "
+                     f"{sum(len(e.tickets) for e in self.exports)} tickets)")
+        return text
 
 
 @dataclass(frozen=True)
 class Candidate:
     """A file to read: where it is on disk and the name it is reported under; ``problem`` rejects it
-    unread, ``skip`` passes over it with that warning."""
+    unread, ``skip`` passes over it with that warning. A member of a zip archive has ``path`` the
+    archive, ``member`` its name inside and ``member_size`` its (uncompressed) size."""
 
     path: Path
     source_path: str
     problem: str | None = None
     skip: str | None = None
+    member: str | None = None
+    member_size: int | None = None
+
+    @property
+    def suffix(self) -> str:
+        return PurePosixPath(self.member).suffix.lower() if self.member is not None else self.path.suffix.lower()
+
+    def signature(self) -> tuple[int, int] | None:
+        """``(size, mtime_ns)`` as :class:`SourceFile` records them (a member: its size, its archive's
+        time), or None when the file cannot be looked at."""
+        try:
+            stat = self.path.stat()
+        except OSError:
+            return None
+        return (self.member_size if self.member is not None else stat.st_size, stat.st_mtime_ns)
 
 
 def discover(paths: Iterable[str | os.PathLike], relative_to: str | os.PathLike | None = None) -> list[Candidate]:
@@ -106,7 +131,9 @@ def discover(paths: Iterable[str | os.PathLike], relative_to: str | os.PathLike 
     folder given alone names its files from itself); a file given by itself, outside them, keeps the
     name it was given by (as a pre-commit hook or an editor passes it). A symlink that leads outside the folder it was found in is
     reported, not followed; one that leads to a file or folder inside it is skipped with a warning, its
-    target being read where it is (never twice).
+    target being read where it is (never twice). A ``.zip`` stands for its members, each named
+    ``<archive>/<path inside>`` (:mod:`pm_analytics.parse.archive`); an archive that cannot be read,
+    or breaks a limit, is reported under its own name.
     """
     given = [Path(p) for p in paths]
     folders = [p.absolute() for p in given if p.is_dir()]
@@ -132,7 +159,21 @@ def discover(paths: Iterable[str | os.PathLike], relative_to: str | os.PathLike 
                 problem = f"symlink points outside the data folder ({target}); not followed"
             else:
                 skip = f"a link to {name_of(target) if base else target}, read there; not read twice"
+        if problem is None and skip is None and path.suffix.lower() == ".zip":
+            add_archive(path, name)
+            return
         found.setdefault(name, Candidate(path, name, problem, skip))
+
+    def add_archive(path: Path, name: str) -> None:
+        try:
+            members = list_members(path, SUFFIXES)
+        except (ArchiveError, OSError) as exc:
+            found.setdefault(name, Candidate(path, name, str(exc)))
+            return
+        for member in members:
+            member_name = f"{name}/{member.name}"
+            found.setdefault(member_name, Candidate(path, member_name, member.problem, member.skip, member.name,
+                                                    member.size))
 
     for root in given:
         if root.is_dir():
@@ -148,6 +189,8 @@ def discover(paths: Iterable[str | os.PathLike], relative_to: str | os.PathLike 
                 for name in filenames:
                     if not name.startswith("."):
                         add(Path(dirpath) / name, real_root)
+        elif root.suffix.lower() == ".zip" and root.is_file():
+            add_archive(root, name_of(root))
         else:
             found.setdefault(name_of(root), Candidate(root, name_of(root)))
     return [found[k] for k in sorted(found)]
@@ -166,6 +209,8 @@ def _read(candidate: Candidate) -> tuple[bytes | None, SourceFile, ParseResult |
     name = candidate.source_path
     if candidate.problem:
         return None, SourceFile(name, None, None, None, "rejected", None), _failed(name, candidate.problem)
+    if candidate.member is not None:
+        return _read_member(candidate)
     try:
         for _ in range(READ_ATTEMPTS):
             before = candidate.path.stat()
@@ -185,6 +230,30 @@ def _read(candidate: Candidate) -> tuple[bytes | None, SourceFile, ParseResult |
     source = SourceFile(name, after.st_size, after.st_mtime_ns, None, "rejected", None)
     if len(data) > MAX_FILE_BYTES:
         return None, source, _failed(name, f"file is over {MAX_FILE_BYTES // 1048576} MB; "
+                                           "post-mortems that large are not read")
+    return data, source, None
+
+
+def _read_member(candidate: Candidate) -> tuple[bytes | None, SourceFile, ParseResult | None]:
+    """A zip member's bytes (at most the limit a file has), read in place; as :func:`_read`."""
+    name = candidate.source_path
+    unread = SourceFile(name, candidate.member_size, None, None, "rejected", None)
+    try:
+        for _ in range(READ_ATTEMPTS):
+            before = candidate.path.stat()
+            data = read_member(candidate.path, candidate.member, MAX_FILE_BYTES)
+            after = candidate.path.stat()
+            if (before.st_size, before.st_mtime_ns) == (after.st_size, after.st_mtime_ns):
+                break
+        else:
+            return None, unread, _failed(name, "the archive kept changing while it was read; not loaded")
+    except ArchiveError as exc:
+        return None, unread, _failed(name, str(exc))
+    except OSError as exc:
+        return None, unread, _failed(name, f"cannot read the archive: {exc.strerror or exc}")
+    source = SourceFile(name, candidate.member_size, after.st_mtime_ns, None, "rejected", None)
+    if len(data) > MAX_FILE_BYTES:
+        return None, source, _failed(name, f"over {MAX_FILE_BYTES // 1048576} MB uncompressed; "
                                            "post-mortems that large are not read")
     return data, source, None
 
@@ -397,19 +466,16 @@ def _plan(candidates: list[Candidate], previous: dict[str, SourceFile]) -> _Plan
     plan = _Plan()
     for candidate in candidates:
         name = candidate.source_path
-        if candidate.skip or candidate.problem is None and candidate.path.suffix.lower() not in SUFFIXES:
+        if candidate.skip or candidate.problem is None and candidate.suffix not in SUFFIXES:
             plan.steps.append(("skip", candidate, SourceFile(name, None, None, None, "skipped", None)))
             continue
         before = previous.get(name)
         if before is not None and before.status in ("loaded", "rejected") and candidate.problem is None:
-            try:
-                stat = candidate.path.stat()
-            except OSError:
-                stat = None
-            if stat is not None and (stat.st_size, stat.st_mtime_ns) == (before.size_bytes, before.mtime_ns):
+            stat = candidate.signature()
+            if stat is not None and stat == (before.size_bytes, before.mtime_ns):
                 plan.steps.append(("reuse", candidate, before))
                 continue
-            if stat is not None and stat.st_size == before.size_bytes:
+            if stat is not None and stat[0] == before.size_bytes:
                 data, source, failure = _read(candidate)
                 if failure is None and hashlib.sha256(data).hexdigest() == before.source_sha256:
                     source.source_sha256, source.status, source.incident_id = (
@@ -548,6 +614,7 @@ def _run(plan: _Plan, workers: int, progress: Callable[[int, int], None] | None,
         sink.add_problems(problems)
     close_chunk()
     sink.flush()
+    close_archives()
     return result, reused, partly
 
 
@@ -571,11 +638,38 @@ def load_paths(paths: Sequence[str | os.PathLike], relative_to: str | os.PathLik
     return result
 
 
+def _exports_unchanged(paths: Sequence[str | os.PathLike], previous: dict[str, tuple]) -> bool:
+    """True when the ticket exports are the ones the previous load read, each of the same size and time
+    (or, failing that, the same SHA-256)."""
+    if {str(p) for p in paths} != set(previous):
+        return False
+    for path in paths:
+        size, mtime_ns, sha = previous[str(path)]
+        try:
+            stat = os.stat(path)
+        except OSError:
+            if size is None:
+                continue
+            return False
+        if (stat.st_size, stat.st_mtime_ns) == (size, mtime_ns):
+            continue
+        if stat.st_size != size:
+            return False
+        try:
+            with open(path, "rb") as fh:
+                if hashlib.sha256(fh.read()).hexdigest() != sha:
+                    return False
+        except OSError:
+            return False
+    return True
+
+
 def load_into(paths: Sequence[str | os.PathLike], db_path: str | os.PathLike,
               relative_to: str | os.PathLike | None = None, source: str | None = None,
               progress: Callable[[int, int], None] | None = None, workers: int | None = None,
               incremental: bool = True, phase: Callable[[str], None] | None = None,
-              budget_s: float | None = None, text_model: bool = True, defer_text_model: bool = False) -> LoadResult:
+              budget_s: float | None = None, tickets: Sequence[str | os.PathLike] = (),
+              text_model: bool = True, defer_text_model: bool = False) -> LoadResult:
     """Load ``paths`` into the database at ``db_path``, replacing it atomically.
 
     With ``incremental`` (the default), files unchanged since the database was
@@ -593,13 +687,18 @@ def load_into(paths: Sequence[str | os.PathLike], db_path: str | os.PathLike,
     still to compute (its ``run()``). With ``text_model`` False it is not
     computed, and the database says so (``not computed``); an unchanged folder
     whose database lacks it gets it on the next load that asks for it.
+    
+    ``tickets`` are ticket tracker exports (:mod:`pm_analytics.tickets`): their
+    status, completion date and assignee win over the post-mortems' for the
+    action items whose ticket they hold. A changed export, or another set of
+    them, makes the load run even when no post-mortem changed.
     """
     tell = phase or (lambda _: None)
     workers = default_workers() if workers is None else workers
     previous = previous_load(db_path) if incremental else None
     before = {f.source_path: f for f in previous.files} if previous else {}
     plan = _plan(discover(paths, relative_to), before)
-    if previous is not None and _unchanged(plan, before):
+    if previous is not None and _unchanged(plan, before) and _exports_unchanged(tickets, previous.exports or {}):
         result = LoadResult(problems=previous.problems(), files=list(before.values()), reused=len(before))
         if progress is not None:
             progress(len(plan.steps), len(plan.steps))
@@ -616,6 +715,12 @@ def load_into(paths: Sequence[str | os.PathLike], db_path: str | os.PathLike,
                                       previous.ids_by_path() if previous else None, budget_s or parse_budget())
         tell("copying unchanged")
         writer.copy_previous(reused, exclude_ids=[i for _, ids in partly for i in ids])
+        if tickets:
+            tell("reading ticket exports")
+        result.exports = [read_export(path) for path in tickets]
+        export_problems = [p for e in result.exports for p in e.problems] + apply_tickets(writer.con, result.exports)
+        writer.add_tables({}, export_problems)
+        result.problems.extend(export_problems)
         canonicalise_names(writer.con)
         tell("finishing")
         kept = writer.finish(result.files, {**info, "files_seen": str(len(result.files))}, keep_previous=update)

@@ -368,7 +368,7 @@ def overdue_items(con, filters: Filters, as_of: date, limit: int | None = None) 
     """Open items past their deadline as of ``as_of``, most days overdue first (the first ``limit``)."""
     items = store.action_item_rows(con, filters, as_of, overdue_only=True, limit=limit)
     columns = ["incident_id", "title", "action_id", "priority", "description", "owner", "ticket", "ticket_url",
-               "due_at", "days_overdue"]
+               "due_at", "days_overdue", "status_in_doc", "status_source"]
     return items[columns].reset_index(drop=True)
 
 
@@ -553,6 +553,25 @@ def completeness_by_incident(con, filters: Filters, limit: int | None = None) ->
 def completeness_by_team(con, filters: Filters) -> pd.DataFrame:
     """Per team: post-mortems and their mean completeness (share of template fields filled)."""
     return store.completeness_by_team(con, filters, len(TEMPLATE_FIELDS)).astype({"completeness": "float64"})
+
+
+def tracker_report(con, filters: Filters, limit: int | None = None) -> dict:
+    """Action items against the ticket tracker exports: ``counts`` (items, with a ticket, in an export,
+    status from the tracker, document and tracker disagree, ticket in no export), ``exports`` (each
+    export read, its date, status and tickets), and the items that ``disagree`` and whose ticket is in
+    no export (``not_in_export``): the first ``limit`` of each, newest incident first."""
+    return {"counts": store.tracker_counts(con, filters), "exports": store.ticket_export_rows(con),
+            **{which: store.tracker_items(con, filters, which, limit) for which in store.TRACKER_LISTS}}
+
+
+def tracker_counts(con, filters: Filters) -> dict:
+    """:func:`tracker_report`'s counts alone."""
+    return store.tracker_counts(con, filters)
+
+
+def tracker_items(con, filters: Filters, which: str) -> pd.DataFrame:
+    """Every action item of :func:`tracker_report`'s ``disagree`` or ``not_in_export`` list."""
+    return store.tracker_items(con, filters, which)
 
 
 def load_summary(con) -> dict:

@@ -63,7 +63,11 @@ PORT = Setting("--port", "PORT", "PM_ANALYTICS_PORT", "`8501`", "the port the da
 PARSE_BUDGET = Setting("--parse-budget", "SECONDS", "PM_ANALYTICS_PARSE_BUDGET", "`5`",
                        "seconds of CPU time one post-mortem may take to read; a file that takes longer is stopped "
                        "and reported, and the load goes on", float)
-SETTINGS = (DATA, CACHE, HOST, PORT, PARSE_BUDGET)
+TICKETS = Setting("--tickets", "FILE", "PM_ANALYTICS_TICKETS", "none",
+                  "ticket tracker exports (Jira CSV, GitHub issues JSON, Linear CSV; several separated by `:`): their "
+                  "status, completion date and assignee win over a post-mortem's for the action items whose ticket "
+                  "they hold (see Where your post-mortems live)")
+SETTINGS = (DATA, CACHE, HOST, PORT, PARSE_BUDGET, TICKETS)
 
 _DEFAULTS = {
     DATA.env: lambda: SAMPLE_DATA,
@@ -71,7 +75,16 @@ _DEFAULTS = {
     HOST.env: lambda: "127.0.0.1",
     PORT.env: lambda: 8501,
     PARSE_BUDGET.env: lambda: 5.0,
+    TICKETS.env: lambda: "",
 }
+
+
+def ticket_exports(given=None) -> list[str]:
+    """The ticket exports to read: ``given`` (a list of paths from the command line) if any, else
+    ``PM_ANALYTICS_TICKETS`` split on the path separator (``:``; ``;`` on Windows)."""
+    if given:
+        return [str(p) for p in given]
+    return [part for part in TICKETS.value().split(os.pathsep) if part.strip()]
 
 
 def markdown_table() -> str:

@@ -27,8 +27,9 @@ import duckdb
 import pyarrow as pa
 
 from pm_analytics.schema import INCIDENT_COLUMNS, Incident, Problem
+from pm_analytics.tickets import TicketExport, item_ticket_key, ticket_index
 
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 
 # load_info's ``text_model``: related incidents, recurrences and themes are in the database (done), are
 # being computed by the load that wrote it (pending), or were left out (not computed, ``--no-text-model``).
@@ -91,7 +92,14 @@ TABLES: dict[str, str] = {
         ticket_url VARCHAR,
         status VARCHAR NOT NULL,
         completed_on DATE,
-        due_at TIMESTAMPTZ
+        due_at TIMESTAMPTZ,
+        ticket_key VARCHAR,
+        status_in_doc VARCHAR NOT NULL,
+        owner_in_doc VARCHAR,
+        completed_on_in_doc DATE,
+        status_source VARCHAR NOT NULL,
+        ticket_export VARCHAR,
+        tracker_status VARCHAR
     """,
     "field_sources": "incident_id VARCHAR NOT NULL, field VARCHAR NOT NULL, line INTEGER, rule VARCHAR NOT NULL, text VARCHAR NOT NULL",
     "related_incidents": """
@@ -126,6 +134,27 @@ TABLES: dict[str, str] = {
     "text_model_documents": "incident_id VARCHAR PRIMARY KEY, fingerprint VARCHAR NOT NULL",
     "text_model_vectors": "incident_id VARCHAR PRIMARY KEY, term_ids INTEGER[] NOT NULL, weights FLOAT[] NOT NULL",
     "text_model_themes": "theme_id INTEGER PRIMARY KEY, label VARCHAR NOT NULL, top_terms VARCHAR[] NOT NULL, centroid FLOAT[] NOT NULL",
+    "tickets": """
+        source_path VARCHAR NOT NULL,
+        line INTEGER,
+        ticket_key VARCHAR NOT NULL,
+        tracker VARCHAR NOT NULL,
+        status_written VARCHAR,
+        status VARCHAR,
+        resolved_on DATE,
+        assignee VARCHAR,
+        url VARCHAR
+    """,
+    "ticket_exports": """
+        source_path VARCHAR PRIMARY KEY,
+        format VARCHAR,
+        size_bytes BIGINT,
+        mtime_ns BIGINT,
+        source_sha256 VARCHAR,
+        exported_on DATE,
+        status VARCHAR NOT NULL,
+        tickets INTEGER NOT NULL
+    """,
     "load_issues": "source_path VARCHAR NOT NULL, level VARCHAR NOT NULL, line INTEGER, field VARCHAR, message VARCHAR NOT NULL",
     "source_files": """
         source_path VARCHAR PRIMARY KEY,
@@ -138,15 +167,21 @@ TABLES: dict[str, str] = {
     "load_info": "key VARCHAR PRIMARY KEY, value VARCHAR",
 }
 
+# An action item's status_source when no tracker export holds its ticket.
+POST_MORTEM = "post-mortem"
+
 _CHILD_TABLES = {
     "incident_teams": lambda inc: [(inc.incident_id, t) for t in inc.teams],
     "affected_apps": lambda inc: [(inc.incident_id, a.audience, a.platform) for a in inc.apps],
     "reviewers": lambda inc: [(inc.incident_id, r.name, r.state, r.reviewed_on) for r in inc.reviewers],
     "timeline_events": lambda inc: [(inc.incident_id, e.seq, e.at, e.description) for e in inc.timeline],
     "findings": lambda inc: [(inc.incident_id, f.kind, f.seq, f.text) for f in inc.findings],
+    # The document's own status, owner and completion date are kept beside the columns a tracker export may
+    # overwrite (apply_tickets); until then both say what the post-mortem says.
     "action_items": lambda inc: [
         (inc.incident_id, seq, a.action_id, a.priority, a.description, a.owner, a.ticket, a.ticket_url, a.status,
-         a.completed_on, a.due_at)
+         a.completed_on, a.due_at, item_ticket_key(a.ticket, a.ticket_url), a.status, a.owner, a.completed_on,
+         POST_MORTEM, None, None)
         for seq, a in enumerate(inc.action_items, start=1)
     ],
     "field_sources": lambda inc: [(inc.incident_id, s.field, s.line, s.rule, s.text) for s in inc.sources],
@@ -282,11 +317,13 @@ def _insert_files(con, files: Sequence[SourceFile], info: dict[str, str] | None)
 
 @dataclass
 class PreviousLoad:
-    """What the database at ``db_path`` says about the files it was loaded from, and whether its text
-    model is done (``text_model``)."""
+    """What the database at ``db_path`` says about the files it was loaded from, and the ticket exports
+    read with them (``source_path -> (size_bytes, mtime_ns, source_sha256)``), and
+    whether its text model is done (``text_model``)."""
 
     db_path: Path
     files: list[SourceFile]
+    exports: dict[str, tuple] = None  # type: ignore[assignment]
     text_model: str | None = None
 
     def ids_by_path(self) -> dict[str, list[str]]:
@@ -344,11 +381,13 @@ def previous_load(db_path: str | os.PathLike) -> PreviousLoad | None:
             return None
         rows = con.execute("SELECT source_path, size_bytes, mtime_ns, source_sha256, status, incident_id "
                            "FROM source_files ORDER BY source_path").fetchall()
+        exports = con.execute("SELECT source_path, size_bytes, mtime_ns, source_sha256 FROM ticket_exports").fetchall()
     except duckdb.Error:
         return None
     finally:
         con.close()
-    return PreviousLoad(path, [SourceFile(*row) for row in rows], info.get("text_model"))
+    return PreviousLoad(path, [SourceFile(*row) for row in rows], {e[0]: tuple(e[1:]) for e in exports},
+                        info.get("text_model"))
 
 
 class DatabaseWriter:
@@ -892,7 +931,7 @@ def _action_items_sql(filters, as_of, incident_id: str | None = None) -> tuple[s
     sql = f"""
         SELECT a.incident_id, i.title, i.incident_date, i.severity, a.seq, a.action_id,
                coalesce(a.priority, 'No priority') AS priority, a.description, a.owner, a.ticket, a.ticket_url,
-               a.status, a.completed_on, a.due_at,
+               a.status, a.completed_on, a.due_at, a.status_in_doc, a.status_source,
                {DONE_ON_TIME_SQL} AS done_on_time,
                {DUE_SQL} AS due,
                CASE WHEN a.status = 'open' AND a.due_at IS NOT NULL THEN CAST(a.due_at AS DATE) < ? END AS overdue,
@@ -1105,8 +1144,10 @@ def completeness_by_team(con, filters, field_count: int):
 def load_problems(con, limit: int | None = None):
     """The problems of the last load, errors first, then by file and line (the first ``limit``)."""
     return fetch_df(con, """
-        SELECT p.source_path, p.level, p.line, p.field, p.message, f.status
-        FROM load_issues p LEFT JOIN source_files f USING (source_path)
+        SELECT p.source_path, p.level, p.line, p.field, p.message,
+               coalesce(f.status, CASE WHEN e.status IS NOT NULL THEN 'ticket export ' || e.status END) AS status
+        FROM load_issues p LEFT JOIN source_files f ON f.source_path = p.source_path
+        LEFT JOIN ticket_exports e ON e.source_path = p.source_path
         ORDER BY p.level = 'warning', p.source_path, p.line NULLS FIRST, p.message
         LIMIT ?
     """, [limit])
@@ -1258,6 +1299,123 @@ def canonicalise_names(con) -> None:
                 ) canon
                 WHERE lower(trim({table}.{column})) = canon.key AND {table}.{column} <> canon.spelling
             """)
+
+
+def apply_tickets(con, exports: Sequence[TicketExport]) -> list[Problem]:
+    """Let the ticket exports win over the post-mortems for the action items whose ticket they hold.
+
+    Every item first takes its post-mortem's status, owner and completion date again (rows copied from
+    the previous load may hold an older export's). Then, for an item whose ticket key is in a loaded
+    export with a status the map knows: ``status`` is the tracker's, ``completed_on`` its resolution
+    date (the post-mortem's date when both say done and the tracker gives none; none unless done),
+    ``owner`` its assignee (the post-mortem's when it has none), ``status_source`` the export and its
+    date. An item whose ticket is in an export with a status not in the map keeps its post-mortem's
+    values; ``ticket_export`` and ``tracker_status`` say where its ticket is and what it said. Records
+    every export in ``ticket_exports`` and the tickets of loaded ones in ``tickets``; returns the
+    problems of matching (a key in two exports)."""
+    with cursor(con) as cur:
+        cur.execute("""
+            UPDATE action_items SET status = status_in_doc, owner = owner_in_doc, completed_on = completed_on_in_doc,
+                   status_source = ?, ticket_export = NULL, tracker_status = NULL
+        """, [POST_MORTEM])
+    insert_rows(con, "ticket_exports", [
+        (e.source_path, e.format or None, e.size_bytes, e.mtime_ns, e.source_sha256, e.exported_on,
+         "loaded" if e.loaded else "rejected", len(e.tickets)) for e in exports])
+    insert_rows(con, "tickets", [
+        (e.source_path, t.line, t.key, t.tracker, t.status_written, t.status, t.resolved_on, t.assignee, t.url)
+        for e in exports if e.loaded for t in e.tickets])
+    index, problems = ticket_index(list(exports))
+    if not index:
+        return problems
+    with cursor(con) as cur:
+        keys = [row[0] for row in cur.execute(
+            "SELECT DISTINCT ticket_key FROM action_items WHERE ticket_key IS NOT NULL").fetchall()]
+        found = [(key, *index[key]) for key in keys if key in index]
+        if not found:
+            return problems
+        cur.register("_matches", pa.table({
+            "item_key": pa.array([key for key, _, _ in found], pa.string()),
+            "source_path": pa.array([export.source_path for _, _, export in found], pa.string()),
+            "label": pa.array([export.label for _, _, export in found], pa.string()),
+            "status_written": pa.array([ticket.status_written for _, ticket, _ in found], pa.string()),
+            "status": pa.array([ticket.status for _, ticket, _ in found], pa.string()),
+            "resolved_on": pa.array([ticket.resolved_on for _, ticket, _ in found], pa.date32()),
+            "assignee": pa.array([ticket.assignee for _, ticket, _ in found], pa.string()),
+        }))
+        try:
+            cur.execute("""
+                UPDATE action_items SET
+                    ticket_export = m.source_path,
+                    tracker_status = m.status_written,
+                    status = coalesce(m.status, action_items.status),
+                    completed_on = CASE
+                        WHEN m.status IS NULL THEN action_items.completed_on
+                        WHEN m.status = 'done' THEN coalesce(m.resolved_on, CASE WHEN action_items.status_in_doc = 'done'
+                                                                            THEN action_items.completed_on_in_doc END)
+                        END,
+                    owner = CASE WHEN m.status IS NULL THEN action_items.owner
+                                 ELSE coalesce(m.assignee, action_items.owner_in_doc) END,
+                    status_source = CASE WHEN m.status IS NULL THEN action_items.status_source ELSE m.label END
+                FROM _matches m
+                WHERE action_items.ticket_key = m.item_key
+            """)
+        finally:
+            cur.unregister("_matches")
+    return problems
+
+
+# An item whose tracker export says something else than its post-mortem: another status, or another
+# completion date when both say done and the post-mortem gives one. Owners are not compared (a tracker
+# and a document spell people differently).
+DISAGREES_SQL = ("(a.status_source <> 'post-mortem' AND (a.status <> a.status_in_doc OR (a.status = 'done' "
+                 "AND a.status_in_doc = 'done' AND a.completed_on_in_doc IS NOT NULL "
+                 "AND a.completed_on IS DISTINCT FROM a.completed_on_in_doc)))")
+HAS_TICKET_SQL = "(a.ticket IS NOT NULL OR a.ticket_url IS NOT NULL)"
+
+
+def tracker_counts(con, filters) -> dict[str, int]:
+    """For the matching incidents' action items: how many name a ticket, have it in an export, take their
+    status from one, disagree with it (:data:`DISAGREES_SQL`), and name a ticket no export holds."""
+    where, params = filters.where()
+    with cursor(con) as cur:
+        cur.execute(f"""
+            SELECT count(*) AS items,
+                   count(*) FILTER ({HAS_TICKET_SQL}) AS with_ticket,
+                   count(*) FILTER (a.ticket_export IS NOT NULL) AS in_export,
+                   count(*) FILTER (a.status_source <> 'post-mortem') AS from_tracker,
+                   count(*) FILTER ({DISAGREES_SQL}) AS disagree,
+                   count(*) FILTER ({HAS_TICKET_SQL} AND a.ticket_export IS NULL) AS not_in_export
+            FROM action_items a JOIN incidents i ON i.incident_id = a.incident_id
+            WHERE {where}
+        """, params)
+        names = [d[0] for d in cur.description]
+        return {name: int(value) for name, value in zip(names, cur.fetchone())}
+
+
+TRACKER_LISTS = {"disagree": DISAGREES_SQL, "not_in_export": f"({HAS_TICKET_SQL} AND a.ticket_export IS NULL)"}
+
+
+def tracker_items(con, filters, which: str, limit: int | None = None):
+    """The matching incidents' action items that disagree with their tracker export (``disagree``) or
+    name a ticket no export holds (``not_in_export``), newest incident first (the first ``limit``)."""
+    condition = TRACKER_LISTS[which]
+    where, params = filters.where()
+    return fetch_df(con, f"""
+        SELECT a.incident_id, i.title, i.incident_date, a.action_id, coalesce(a.priority, 'No priority') AS priority,
+               a.description, coalesce(a.ticket, a.ticket_url) AS ticket, a.ticket_url,
+               a.status_in_doc, a.status, a.completed_on_in_doc, a.completed_on, a.owner_in_doc, a.owner,
+               a.tracker_status, a.status_source
+        FROM action_items a JOIN incidents i ON i.incident_id = a.incident_id
+        WHERE {where} AND {condition}
+        ORDER BY i.incident_date DESC, a.incident_id, a.seq
+        LIMIT ?
+    """, params + [limit])
+
+
+def ticket_export_rows(con):
+    """The ticket exports the last load read: file, format, date, status and how many tickets."""
+    return fetch_df(con, "SELECT source_path, format, exported_on, status, tickets FROM ticket_exports "
+                         "ORDER BY source_path")
 
 
 def derive_recurrences(con, text_similarity: float) -> None:

@@ -798,9 +798,11 @@ def incident_sections(view: View, detail: dict) -> None:
                                                                                       items["completed_on"])]),
                      hide_index=True, width="stretch", placeholder=UNKNOWN,
                      column_order=["action_id", "priority", "description", "owner", "status", "due_at",
-                                   "completed_on", "done_on_time", "overdue", "ticket", "ticket_url"],
+                                   "completed_on", "done_on_time", "overdue", "ticket", "ticket_url", "status_in_doc",
+                                   "status_source"],
                      column_config={"action_id": "Item", "priority": "Priority", "description": "Action item",
-                                    "owner": "Owner", "status": "Status",
+                                    "owner": "Owner", "status": "Status", "status_in_doc": "Post-mortem says",
+                                    "status_source": "Status from",
                                     "due_at": st.column_config.DatetimeColumn("Due (UTC)", format="YYYY-MM-DD HH:mm"),
                                     "completed_on": "Completed",
                                     "done_on_time": st.column_config.CheckboxColumn("On time"),
@@ -809,6 +811,52 @@ def incident_sections(view: View, detail: dict) -> None:
     if not detail["problems"].empty:
         with st.expander(f"{len(detail['problems'])} problems found in this post-mortem's file"):
             st.dataframe(detail["problems"], hide_index=True, width="stretch", placeholder=EMPTY)
+
+
+TRACKER_COLUMNS = {"title": "Post-mortem", "action_id": "Item", "priority": "Priority", "description": "Action item",
+                   "ticket": "Ticket", "status_in_doc": "Post-mortem says", "status": "Tracker says",
+                   "tracker_status": "Tracker status", "completed_on_in_doc": "Done on (post-mortem)",
+                   "completed_on": "Done on (tracker)", "owner_in_doc": "Owner (post-mortem)",
+                   "owner": "Owner (tracker)", "status_source": "From"}
+
+
+_EXPORT_FORMATS = {"jira_csv": "Jira CSV", "github_json": "GitHub JSON", "linear_csv": "Linear CSV"}
+
+
+def tracker_counts(report: dict) -> bool:
+    """The action items against the ticket exports, as numbers, and which exports were read; False
+    (with a note on how to give some) when none was."""
+    exports = report["exports"]
+    if exports.empty:
+        st.caption("No ticket tracker export was read: give some with `pm-analytics load --tickets` or "
+                   "`PM_ANALYTICS_TICKETS` to take action items' status from the tracker.")
+        return False
+    counts = report["counts"]
+    cols = st.columns(5)
+    for column, (label, key) in zip(cols, (("Items with a ticket", "with_ticket"), ("Ticket in an export", "in_export"),
+                                           ("Status from the tracker", "from_tracker"),
+                                           ("Document and tracker disagree", "disagree"),
+                                           ("Ticket in no export", "not_in_export"))):
+        with column:
+            st.metric(label, format_count(counts[key]), border=True)
+    st.caption("Read: " + "; ".join(
+        f"{escape_markdown(row.source_path)} ({_EXPORT_FORMATS.get(row.format, 'not a known export')}, "
+        f"{format_day(row.exported_on)}, {escape_markdown(row.status)}, {format_count(row.tickets)} tickets)"
+        for row in exports.itertuples()))
+    return True
+
+
+def tracker_note(view: View) -> None:
+    """How many of the selection's action items take their status from a tracker export, and where the
+    two disagree (a link to the data-quality page)."""
+    counts = get(view, "tracker_counts", view.filters)
+    if counts["from_tracker"]:
+        st.caption(f"{format_count(counts['from_tracker'])} of {format_count(counts['items'])} action items take "
+                   "their status, completion date and owner from a ticket tracker export; "
+                   f"{format_count(counts['disagree'])} of them disagree with their post-mortem. Each incident's "
+                   "page shows what its post-mortem says beside the tracker's status.")
+        st.page_link("pages/data_quality.py", label="Where post-mortems and the tracker disagree",
+                     query_params=view.link_params)
 
 
 def load_counts(report: dict) -> None:

@@ -10,6 +10,11 @@ text into blocks with line numbers, and :mod:`.reader` applies the field
 rules to them (a file holding several incidents gives one per section).
 YAML files (``.yaml``/``.yml``) go through :mod:`.yaml_doc`. Every reader
 produces a :class:`.raw.RawDoc`, which :mod:`.build` interprets.
+
+Word and HTML exports (``.docx``, ``.html``/``.htm``) skip stage one:
+:mod:`.office` and :mod:`.html_export` read the document's own structure
+(headings, list items, table rows) into the same blocks (:mod:`.structured`),
+and stage two reads them as it reads Markdown.
 """
 
 from __future__ import annotations
@@ -31,7 +36,9 @@ from pm_analytics.schema import Incident, Problem
 
 TEXT_SUFFIXES = (".md", ".markdown", ".txt")
 YAML_SUFFIXES = (".yaml", ".yml")
-SUFFIXES = TEXT_SUFFIXES + YAML_SUFFIXES
+# Exports whose structure the format states (Word, HTML): read into the same blocks by .office/.html_export.
+EXPORT_SUFFIXES = (".docx", ".html", ".htm")
+SUFFIXES = TEXT_SUFFIXES + YAML_SUFFIXES + EXPORT_SUFFIXES
 MAX_FILE_BYTES = 2 * 1024 * 1024
 
 
@@ -87,6 +94,8 @@ def _parse(data: bytes, source_path: str) -> ParseResult:
         return fail(f"not a post-mortem file type ({', '.join(SUFFIXES)})")
     if len(data) > MAX_FILE_BYTES:
         return fail(f"file is {len(data) / 1048576:.1f} MB; post-mortems over {MAX_FILE_BYTES // 1048576} MB are not read")
+    if suffix in EXPORT_SUFFIXES:
+        return _parse_export(data, suffix, result, fail)
     text, warning = _decode(data)
     if text is None:
         return fail(warning or "not a text file")
@@ -106,6 +115,36 @@ def _parse(data: bytes, source_path: str) -> ParseResult:
     except YamlError as exc:
         return fail(str(exc), exc.line)
 
+    return _build(raws, result, path, sha)
+
+
+def _parse_export(data: bytes, suffix: str, result: ParseResult, fail) -> ParseResult:
+    """A Word or HTML export: its blocks (:mod:`.office`, :mod:`.html_export`), then the text path's
+    stage two over them; ``line`` numbers are block numbers of the export's text rendering."""
+    from pm_analytics.parse.html_export import read_html
+    from pm_analytics.parse.office import ExportError, read_docx
+
+    try:
+        if suffix == ".docx":
+            result.source_format = "docx"
+            written = read_docx(data)
+        else:
+            result.source_format = "html"
+            written = read_html(data)
+    except ExportError as exc:
+        return fail(str(exc))
+    result.problems.extend(Problem(result.source_path, "warning", None, None, w) for w in written.warnings)
+    if not written.blocks:
+        return fail("no text found in the export")
+    try:
+        raws = _read_text("\n".join(written.lines), result, written.blocks)
+    except YamlError as exc:
+        return fail(str(exc), exc.line)
+    return _build(raws, result, PurePath(result.source_path), result.source_sha256)
+
+
+def _build(raws: list[tuple[RawDoc, str | None]], result: ParseResult, path: PurePath, sha: str) -> ParseResult:
+    source_path = result.source_path
     several = len(raws) > 1
     for index, (raw, own_id) in enumerate(raws, start=1):
         incident, problems = build_incident(
@@ -119,8 +158,9 @@ def _parse(data: bytes, source_path: str) -> ParseResult:
     return result
 
 
-def _read_text(text: str, result: ParseResult) -> list[tuple[RawDoc, str | None]]:
-    """The raw documents of a Markdown/text file: one, or one per incident of a file that logs several."""
+def _read_text(text: str, result: ParseResult, blocks: list | None = None) -> list[tuple[RawDoc, str | None]]:
+    """The raw documents of a Markdown/text file: one, or one per incident of a file that logs several.
+    ``blocks``: an export's blocks, ``text`` being their text rendering (its front matter is read alike)."""
     try:
         split = split_front_matter(text)
     except ValueError as exc:
@@ -128,10 +168,12 @@ def _read_text(text: str, result: ParseResult) -> list[tuple[RawDoc, str | None]
     front = None
     if split is None:
         body, offset = text, 0
-        result.source_format = "markdown" if PurePath(result.source_path).suffix.lower() != ".txt" else "text"
+        if blocks is None:
+            result.source_format = "markdown" if PurePath(result.source_path).suffix.lower() != ".txt" else "text"
     else:
         kind, front_text, body, offset = split
-        result.source_format = "front_matter"
+        if blocks is None:
+            result.source_format = "front_matter"
         data = load_yaml(front_text, line_offset=1) if kind == "yaml" else load_toml(front_text, line_offset=1)
         front = raw_from_yaml(data, front_text, line_offset=1, where="front matter")
     lines = text.splitlines()
@@ -139,7 +181,7 @@ def _read_text(text: str, result: ParseResult) -> list[tuple[RawDoc, str | None]
         front.text_lines = lines
     day_first = numeric_date_order(text)
     year = _file_year(text, day_first, PurePath(result.source_path).stem)
-    blocks = read_document(body, line_offset=offset)
+    blocks = read_document(body, line_offset=offset) if blocks is None else [b for b in blocks if b.line > offset]
     register = register_rows(blocks)
     if register:
         shared = _one(blocks, None, lines, day_first, year=year)
