@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -87,6 +88,21 @@ def touch_one_percent(folder: Path) -> int:
     for path in files:
         with open(path, "a") as fh:
             fh.write("\n")
+    return len(files)
+
+
+_LAST_WORD = re.compile(r"(\w+)(\W*)$")
+
+
+def retitle_one_percent(folder: Path, round_: int) -> int:
+    """Add words to the title of 1% of the files (every 100th, from the ``round_``th), so that they are
+    parsed again and their text changed: the text model has work to do."""
+    files = sorted(folder.iterdir())[round_ % 100::100]
+    for path in files:
+        lines = path.read_text(encoding="utf-8").split("\n")
+        at = next(i for i, line in enumerate(lines) if "title" in line.lower())
+        lines[at] = _LAST_WORD.sub(rf"\1 again after the cache failover {round_}\2", lines[at], count=1)
+        path.write_text("\n".join(lines), encoding="utf-8")
     return len(files)
 
 
@@ -213,9 +229,29 @@ def bench_size(n: int, runs: int, report: Report, work: Path, pages: bool, naive
                    f"{cold[workers]:.2f} s ({n / cold[workers]:,.0f} files/s, {megabytes / cold[workers]:.1f} MB/s)",
                    "< 60 s" if n >= 100_000 else "", cold[workers] < 60 if n >= 100_000 else None)
     best = min(cold.values())
-    report.add(n, "cold load / floor", f"{best / floor_s:.2f}x", "≤ 3x" if n == 10_000 else "",
-               best / floor_s <= 3 if n == 10_000 else None)
-    if n <= 10_000:
+    report.add(n, "cold load / floor (text model included)", f"{best / floor_s:.2f}x", "≤ 5x" if n == 10_000 else "",
+               best / floor_s <= 5 if n == 10_000 else None)
+
+    # The same cold load, timed to the moment its database is in place and usable (the text model deferred)
+    # and to the end of the text model that follows, in one run.
+    def split_load():
+        marks = {}
+        start = time.perf_counter()
+        result = load_into([folder], db, relative_to=folder, workers=2, incremental=False,
+                           phase=lambda name: marks.setdefault(name, time.perf_counter() - start))
+        return marks["replaced"], time.perf_counter() - start, result.text_model
+
+    splits = [split_load() for _ in range(load_runs)]
+    usable_s = statistics.median(s[0] for s in splits)
+    total_s = statistics.median(s[1] for s in splits)
+    report.add(n, f"cold load, 2 workers: database usable, text model deferred (x{load_runs})", f"{usable_s:.2f} s")
+    report.add(n, f"cold load, 2 workers: text model included (x{load_runs})",
+               f"{total_s:.2f} s (text model {total_s - usable_s:.2f} s: {splits[-1][2].summary()})")
+    report.add(n, "cold load / floor, text model deferred", f"{usable_s / floor_s:.2f}x", "≤ 3x" if n == 10_000 else "",
+               usable_s / floor_s <= 3 if n == 10_000 else None)
+    report.add(n, "cold load / floor, text model included", f"{total_s / floor_s:.2f}x", "≤ 5x" if n == 10_000 else "",
+               total_s / floor_s <= 5 if n == 10_000 else None)
+    if n <= 10_000 and naive_runs:
         naive_s, _ = timed(lambda: naive.naive_load([folder], work / f"naive-{n}.duckdb"), naive_runs)
         report.add(n, f"naive loader (x{naive_runs})", f"{naive_s:.2f} s")
         report.add(n, "naive / cold load", f"{naive_s / best:.1f}x faster", "≥ 5x" if n == 10_000 else "",
@@ -241,7 +277,18 @@ def bench_size(n: int, runs: int, report: Report, work: Path, pages: bool, naive
         return load_into([folder], db, relative_to=folder)
 
     changed, result = timed(one_percent, runs)
-    report.add(n, "reload, 1% changed", f"{changed:.2f} s (parsed {result.parsed:,})")
+    report.add(n, "reload, 1% touched (text unchanged), text model included",
+               f"{changed:.2f} s (parsed {result.parsed:,}; {result.text_model.summary()})")
+    rounds = iter(range(1, 1000))
+
+    def one_percent_text():
+        retitle_one_percent(folder, next(rounds))
+        return load_into([folder], db, relative_to=folder)
+
+    changed, result = timed(one_percent_text, runs)
+    report.add(n, "reload, 1% changed (titles rewritten), text model included",
+               f"{changed:.2f} s (parsed {result.parsed:,}; {result.text_model.summary()})",
+               "< 1 s" if n == 10_000 else "", changed < 1 if n == 10_000 else None)
 
     con = open_database(db)
     incident_id = con.execute("SELECT incident_id FROM incidents ORDER BY incident_id LIMIT 1").fetchone()[0]
@@ -270,7 +317,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1000,10000,100000", help="corpus sizes, comma-separated")
     parser.add_argument("--runs", type=int, default=3, help="runs per figure (median)")
-    parser.add_argument("--naive-runs", type=int, default=1, help="runs of the (slow) naive loader")
+    parser.add_argument("--naive-runs", type=int, default=1, help="runs of the (slow) naive loader (0: skip it)")
     parser.add_argument("--no-pages", action="store_true", help="skip the AppTest page timings")
     parser.add_argument("--work", help="folder for corpora and databases (default: a temporary one)")
     parser.add_argument("--markdown", help="also write the table to this file")

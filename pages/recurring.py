@@ -8,6 +8,8 @@ view = ui.page("Recurring incidents", "What keeps happening? And when an inciden
                                       "the earlier post-mortem's P0/P1 action items been done?")
 period = ui.control("radio", "Per", ["month", "quarter"], "period", "quarter", horizontal=True)
 ui.stop_if_empty(view)
+if ui.text_model_notice(view):
+    st.stop()
 
 report = ui.get(view, "recurrence_report", view.filters, ui.MAX_TABLE_ROWS)
 st.markdown(f"**Did the earlier fixes work?** {report['answer']}")

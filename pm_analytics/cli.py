@@ -59,8 +59,10 @@ def cmd_load(args: argparse.Namespace) -> int:
     result = load_into(args.paths, args.db, progress=progress if args.progress else None,
                        phase=phase if args.progress else None, workers=args.workers,
                        incremental=not args.full, budget_s=settings.PARSE_BUDGET.value(args.parse_budget),
-                       tickets=settings.ticket_exports(args.tickets))
+                       text_model=args.text_model, tickets=settings.ticket_exports(args.tickets))
     _print_problems(result, sys.stdout)
+    if args.progress and result.text_model is not None:
+        print(result.text_model.summary(), file=sys.stderr, flush=True)
     print(result.summary() + f" -> {args.db}")
     return 0
 
@@ -215,6 +217,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     if os.path.isdir(args.db):  # a folder of post-mortems: loaded (or refreshed) into the cache, as the dashboard does
         source = datasource.resolve(args.db)
         result = datasource.refresh(source)
+        if result.pending is not None:  # the review has a repeats section: wait for the text model
+            result.text_model = result.pending.run()
         print(f"{result.summary()} -> {source.db_path}", file=sys.stderr)
         db_path = source.db_path
     elif os.path.isfile(args.db):
@@ -283,6 +287,9 @@ def build_parser() -> argparse.ArgumentParser:
     load.add_argument("--full", action="store_true", help="parse every file again, even unchanged ones")
     load.add_argument("--workers", type=int, help="parsing processes (default: one per core)")
     load.add_argument("--progress", action="store_true", help="report progress on standard error")
+    load.add_argument("--no-text-model", dest="text_model", action="store_false",
+                      help="leave out related incidents, repeats and themes (the database says they were not "
+                           "computed); by default they are computed once the database is written, and load waits")
     _budget_option(load)
     load.add_argument(settings.TICKETS.option, nargs="+", metavar=settings.TICKETS.metavar,
                       help=f"{settings.TICKETS.help} [env {settings.TICKETS.env}]".replace("`", ""))

@@ -45,10 +45,14 @@ def resolve(value: str | None = None) -> DataSource:
 
 def refresh(source: DataSource, progress: Callable[[int, int], None] | None = None) -> LoadResult | None:
     """Load the folder into its database (a no-op for a ``.duckdb`` source), with the ticket exports of
-    ``PM_ANALYTICS_TICKETS``; ``progress(done, total)``."""
+    ``PM_ANALYTICS_TICKETS``; ``progress(done, total)``.
+
+    Returns as soon as the database is in place and readable: the text model (related incidents,
+    repeats, themes) still to compute is ``result.pending``, whose ``run()`` adds it (the database says
+    ``pending`` until then)."""
     if not source.is_folder:
         if not source.path.exists():
             raise FileNotFoundError(f"{source.path}: no such folder or database file")
         return None
     return load_into([source.path], source.db_path, relative_to=source.path, source=str(source.path),
-                     progress=progress, tickets=settings.ticket_exports())
+                     progress=progress, tickets=settings.ticket_exports(), defer_text_model=True)

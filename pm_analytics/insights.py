@@ -2,9 +2,8 @@
 
 Built once per load (not per page run) from each post-mortem's text (see
 ``store.insight_inputs``: title, impact summary, what went wrong, why, the
-timeline and the action items, boilerplate sentences left out), with
-scikit-learn's TF-IDF rather than hand-written maths. Two results, stored as
-tables by the loader:
+timeline and the action items, boilerplate sentences left out) as TF-IDF
+vectors. Two results, stored as tables by the loader:
 
 - related pairs: for each incident its most similar earlier and later
   incidents. ``text_similarity`` is the cosine of the TF-IDF vectors;
@@ -15,13 +14,32 @@ tables by the loader:
 - themes: incidents grouped by k-means on the same vectors, each theme named
   by the terms that weigh most in it.
 
+Fitted and then kept. :func:`fit` chooses the vocabulary and its idf
+(scikit-learn's ``CountVectorizer`` keeps the terms, with its document
+frequency limits) and the themes (scikit-learn's ``MiniBatchKMeans``).
+:func:`update` keeps all of that and works on what changed: changed and new
+documents are vectorised with the kept vocabulary (here, without
+scikit-learn: tokens, counts and weights are this module's, so a document's
+vector is a function of its text and the vocabulary alone), related
+incidents are recomputed for the changed incidents and for those whose lists
+they entered or left, and changed incidents join their nearest theme.
+:func:`run` refits when more than ``REFIT_SHARE`` of the incidents changed
+since the last fit. An update gives the very rows a recompute of every
+incident with the same vocabulary gives (:func:`update` with
+``every_row=True``; tested).
+
 Pure functions over DataFrames; deterministic (fixed seeds, stable sorts).
+scikit-learn is imported only by a fit, scipy only when the model runs.
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
+import re
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -49,13 +67,45 @@ THEME_TERMS = 5
 # memory stays flat at 100,000 incidents.
 CELLS_IN_FLIGHT = 20_000_000
 # Comparing every pair grows with the square of the incidents: beyond this many, related incidents
-# are found among the most recent ones only, and themes are learnt from an even sample of them.
+# are found among the most recent ones only (whose text also chooses the vocabulary), and themes are
+# learnt from an even sample of all of them.
 MAX_COMPARED = 20_000
+# The vocabulary, its idf and the themes are kept from load to load, and refitted when the incidents
+# added, changed or removed since the last fit (summed over the loads since) are more than this share
+# of the incidents it was fitted on. Until then a new word in a changed post-mortem is not in the
+# vocabulary, and a new kind of incident joins the nearest existing theme.
+REFIT_SHARE = 0.10
+# What a stored model means (tokens, weighting, parameters): a model stored by another version is
+# refitted, never updated.
+TEXT_MODEL_VERSION = 1
 
 RELATED_COLUMNS = ["incident_id", "related_id", "direction", "rank", "similarity", "text_similarity",
                    "shared_team", "shared_app", "shared_terms"]
 THEME_COLUMNS = ["theme_id", "label", "top_terms", "incidents"]
 
+# scikit-learn's ENGLISH_STOP_WORDS (the Glasgow Information Retrieval Group's list), copied so that
+# vectorising a document does not import scikit-learn; tests/test_text_model.py keeps the two equal.
+ENGLISH_STOP_WORDS = frozenset("""
+    a about above across after afterwards again against all almost alone along already also although always am
+    among amongst amoungst amount an and another any anyhow anyone anything anyway anywhere are around as at
+    back be became because become becomes becoming been before beforehand behind being below beside besides
+    between beyond bill both bottom but by call can cannot cant co con could couldnt cry de describe detail do
+    done down due during each eg eight either eleven else elsewhere empty enough etc even ever every everyone
+    everything everywhere except few fifteen fifty fill find fire first five for former formerly forty found
+    four from front full further get give go had has hasnt have he hence her here hereafter hereby herein
+    hereupon hers herself him himself his how however hundred i ie if in inc indeed interest into is it its
+    itself keep last latter latterly least less ltd made many may me meanwhile might mill mine more moreover
+    most mostly move much must my myself name namely neither never nevertheless next nine no nobody none noone
+    nor not nothing now nowhere of off often on once one only onto or other others otherwise our ours ourselves
+    out over own part per perhaps please put rather re same see seem seemed seeming seems serious several she
+    should show side since sincere six sixty so some somehow someone something sometime sometimes somewhere
+    still such system take ten than that the their them themselves then thence there thereafter thereby
+    therefore therein thereupon these they thick thin third this those though three through throughout thru thus
+    to together too top toward towards twelve twenty two un under until up upon us very via was we well were
+    what whatever when whence whenever where whereafter whereas whereby wherein whereupon wherever whether which
+    while whither who whoever whole whom whose why will with within without would yet you your yours yourself
+    yourselves
+""".split())
 
 # Words every post-mortem uses: they say nothing about what happened.
 POST_MORTEM_WORDS = frozenset("""
@@ -66,58 +116,146 @@ POST_MORTEM_WORDS = frozenset("""
     nobody somebody someone everyone clear unclear answer answered
 """.split())
 
-
-def _vectorize(texts: list[str]):
-    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
-
-    vectorizer = TfidfVectorizer(stop_words=sorted(ENGLISH_STOP_WORDS | POST_MORTEM_WORDS), sublinear_tf=True,
-                                 ngram_range=(1, 2), min_df=2 if len(texts) >= 20 else 1,
-                                 max_df=0.2 if len(texts) >= 50 else 1.0,
-                                 max_features=50_000, dtype=np.float32,
-                                 token_pattern=r"(?u)\b[a-zA-Z][a-zA-Z0-9]{2,}\b")
-    try:
-        return vectorizer, vectorizer.fit_transform(texts)
-    except ValueError:
-        return None, None
+STOP_WORDS = ENGLISH_STOP_WORDS | POST_MORTEM_WORDS
+# A word: a letter and two or more letters or digits (scikit-learn's token pattern, on lowercased text).
+_TOKEN = re.compile(r"(?u)\b[a-zA-Z][a-zA-Z0-9]{2,}\b")
+MAX_TERMS = 50_000
 
 
-def _membership(ids: list[str], pairs: pd.DataFrame, column: str) -> np.ndarray:
-    """Dense incident x value matrix (1 where the incident has the value): few teams and apps, so a
-    BLAS product of two of these is cheaper than a sparse one."""
-    index = {incident_id: i for i, incident_id in enumerate(ids)}
-    pairs = pairs[pairs["incident_id"].isin(index)]
-    values = {v: j for j, v in enumerate(sorted(pairs[column].dropna().unique()))}
-    matrix = np.zeros((len(ids), max(1, len(values))), dtype=np.float32)
-    matrix[[index[i] for i in pairs["incident_id"]], [values[v] for v in pairs[column]]] = 1
+# -- vectors ----------------------------------------------------------------------
+
+def analyse(text: str) -> list[str]:
+    """The terms of a text: its words (lowercased, stop words left out), then each pair of neighbouring words."""
+    words = [w for w in _TOKEN.findall(text.lower()) if w not in STOP_WORDS]
+    return words + [f"{a} {b}" for a, b in zip(words, words[1:])]
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """The fitted terms (a vector's columns, in order) and each term's inverse document frequency."""
+
+    terms: np.ndarray
+    idf: np.ndarray
+
+    @cached_property
+    def index(self) -> dict[str, int]:
+        return {term: column for column, term in enumerate(self.terms.tolist())}
+
+
+def _csr(data, indices, indptr, columns: int):
+    from scipy import sparse
+
+    matrix = sparse.csr_matrix((data, indices, indptr), shape=(len(indptr) - 1, columns))
+    matrix.has_sorted_indices = False
+    matrix.sort_indices()
     return matrix
 
 
-def _best(keys: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """Per row, the columns of the ``k`` largest keys, largest first (keys are distinct or ``-inf``)."""
-    k = min(k, keys.shape[1])
-    # Selecting the k smallest of the negated keys is about twice as fast as the k largest of the
-    # keys when most are -inf (numpy's introselect handles that run of equal values badly).
-    top = np.argpartition(-keys, k - 1, axis=1)[:, :k]
-    values = np.take_along_axis(keys, top, axis=1)
-    order = np.argsort(-values, axis=1, kind="stable")
-    return np.take_along_axis(top, order, axis=1), np.take_along_axis(values, order, axis=1)
+def rows_matrix(offsets: np.ndarray, columns: np.ndarray, weights: np.ndarray, width: int):
+    """Sparse rows (float32) from each row's columns and weights, laid end to end (row ``i``'s from
+    ``offsets[i]`` to ``offsets[i + 1]``)."""
+    return _csr(np.array(weights, dtype=np.float32), np.array(columns, dtype=np.int32),
+                np.array(offsets, dtype=np.int64), width)
 
 
-def related_incidents(documents: pd.DataFrame, teams: pd.DataFrame, apps: pd.DataFrame,
-                      threads: int = 1) -> pd.DataFrame:
-    """Each incident's most similar earlier and later incidents (``RELATED_PER_SIDE`` each, at least
-    ``MIN_SIMILARITY`` with the bonuses and ``MIN_TEXT_SIMILARITY`` without; of equally similar ones,
-    the earliest), with the terms each pair shares (:func:`shared_terms`). ``documents``: incident_id,
-    started (sortable), text; ``teams``: incident_id, team; ``apps``: incident_id, app. ``threads``
-    work on separate rows at once (numpy and scipy release the GIL in the heavy steps)."""
-    if len(documents) < 2:
-        return pd.DataFrame(columns=RELATED_COLUMNS)
-    compared = _compared(documents)
-    vectorizer, vectors = _vectorize(compared["text"].tolist())
-    if vectors is None:
-        return pd.DataFrame(columns=RELATED_COLUMNS)
-    return _related_pairs(compared["incident_id"].tolist(), vectors, teams, apps, threads,
-                          vectorizer.get_feature_names_out())
+def fit_vocabulary(texts: list[str]):
+    """(vocabulary, term counts of ``texts``) chosen from ``texts``: terms in at least 2 documents (from 20
+    documents on) and at most 20 % of them (from 50 on), the ``MAX_TERMS`` most frequent; ``None`` when no
+    term is left. idf is scikit-learn's smoothed one: ln((1 + n) / (1 + df)) + 1."""
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    vectorizer = CountVectorizer(analyzer=analyse, min_df=2 if len(texts) >= 20 else 1,
+                                 max_df=0.2 if len(texts) >= 50 else 1.0, max_features=MAX_TERMS)
+    try:
+        counts = vectorizer.fit_transform(texts)
+    except ValueError:  # no term at all, or none left after the limits
+        return None
+    counts = _csr(counts.data, counts.indices, counts.indptr, counts.shape[1])
+    document_frequency = np.bincount(counts.indices, minlength=counts.shape[1])
+    idf = (np.log((1 + len(texts)) / (1 + document_frequency)) + 1).astype(np.float32)
+    return Vocabulary(np.asarray(vectorizer.get_feature_names_out(), dtype=object), idf), counts
+
+
+def count_terms(texts: list[str], vocabulary: Vocabulary):
+    """How often each of the vocabulary's terms occurs in each text (a sparse row per text)."""
+    index = vocabulary.index
+    indptr, indices, values = [0], [], []
+    for text in texts:
+        counts: dict[int, int] = {}
+        for term in analyse(text):
+            column = index.get(term)
+            if column is not None:
+                counts[column] = counts.get(column, 0) + 1
+        indices.extend(counts)
+        values.extend(counts.values())
+        indptr.append(len(indices))
+    return _csr(np.asarray(values, dtype=np.float32), np.asarray(indices, dtype=np.int32),
+                np.asarray(indptr, dtype=np.int64), len(vocabulary.terms))
+
+
+def weigh(counts, idf: np.ndarray):
+    """TF-IDF rows (float32, unit length) from term counts: (1 + ln count) x idf, each row divided by its
+    length. Each row's weights depend on that row alone, summed in a fixed order: the same text and
+    vocabulary always give the same bits."""
+    counts = _csr(counts.data, counts.indices, counts.indptr, counts.shape[1])
+    data = counts.data.astype(np.float32)
+    np.log(data, out=data)
+    data += np.float32(1)
+    data *= idf[counts.indices]
+    rows = np.repeat(np.arange(counts.shape[0]), np.diff(counts.indptr))
+    lengths = np.sqrt(np.bincount(rows, weights=data.astype(np.float64) ** 2, minlength=counts.shape[0]))
+    data = (data / lengths[rows]).astype(np.float32)
+    return _csr(data, counts.indices.copy(), counts.indptr.copy(), counts.shape[1])
+
+
+def vectorize(texts: list[str], vocabulary: Vocabulary):
+    """TF-IDF rows of ``texts`` with a fitted vocabulary."""
+    return weigh(count_terms(texts, vocabulary), vocabulary.idf)
+
+
+def fingerprints(documents: pd.DataFrame, teams: pd.DataFrame, apps: pd.DataFrame) -> pd.Series:
+    """Per incident (indexed by id) a digest of everything its related incidents depend on: its start,
+    its text, its teams and its apps. An incident whose digest is unchanged reads as it did."""
+    joined: list[dict[str, str]] = []
+    for frame, column in ((teams, "team"), (apps, "app")):
+        frame = frame.dropna().sort_values(["incident_id", column], kind="stable")
+        of: dict[str, str] = {}
+        for incident_id, value in zip(frame["incident_id"].tolist(), frame[column].tolist()):
+            of[incident_id] = f"{of[incident_id]}\x1e{value}" if incident_id in of else value
+        joined.append(of)
+    teams_of, apps_of = joined
+    digests = [hashlib.blake2b("\x1f".join((str(started), text, teams_of.get(i, ""), apps_of.get(i, ""))).encode(),
+                               digest_size=16).hexdigest()
+               for i, started, text in zip(documents["incident_id"], documents["started"], documents["text"])]
+    return pd.Series(digests, index=documents["incident_id"].to_numpy(), dtype=object)
+
+
+# -- related incidents ----------------------------------------------------------------
+
+def _memberships(ids: list[str], teams: pd.DataFrame, apps: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Per incident (``ids``' order), its teams and its apps as bit sets (rows of uint64 words)."""
+    return _bits(ids, teams, "team"), _bits(ids, apps, "app")
+
+
+def _bits(ids: list[str], pairs: pd.DataFrame, column: str) -> np.ndarray:
+    index = {incident_id: i for i, incident_id in enumerate(ids)}
+    rows, values = [], []
+    for incident_id, value in zip(pairs["incident_id"].tolist(), pairs[column].tolist()):
+        row = index.get(incident_id)
+        if row is not None and isinstance(value, str):
+            rows.append(row)
+            values.append(value)
+    bit_of = {value: bit for bit, value in enumerate(sorted(set(values)))}
+    bits = np.zeros((len(ids), max(1, -(-len(bit_of) // 64))), dtype=np.uint64)
+    if rows:
+        which = np.asarray([bit_of[v] for v in values], dtype=np.int64)
+        np.bitwise_or.at(bits, (np.asarray(rows), which // 64), np.left_shift(np.uint64(1), (which % 64).astype(np.uint64)))
+    return bits
+
+
+def _shares(bits: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Whether incidents ``a[k]`` and ``b[k]`` have a bit (a team, an app) in common."""
+    return (bits[a] & bits[b]).any(axis=1)
 
 
 def _compared(documents: pd.DataFrame) -> pd.DataFrame:
@@ -125,59 +263,113 @@ def _compared(documents: pd.DataFrame) -> pd.DataFrame:
     return documents.sort_values(["started", "incident_id"], kind="stable").tail(MAX_COMPARED).reset_index(drop=True)
 
 
+def _candidates(rows: np.ndarray, vectors, vectors_t, memberships, slack: float = 0.0,
+                first: int | None = None) -> dict[str, np.ndarray]:
+    """Every pair (row, column) of incident positions, ``rows`` against all columns (``vectors_t``: the
+    vectors, transposed), or with ``first`` only the columns after the row, from ``first`` on (and
+    ``vectors_t`` theirs), alike enough to be related: text similarity (the
+    cosine, float32) at least ``MIN_TEXT_SIMILARITY`` and similarity (with the team and app bonuses) at
+    least ``MIN_SIMILARITY`` (both less ``slack``); an incident is never its own pair. A pair's numbers
+    depend on its two rows alone, and are the same either way round (the products of the same weights,
+    summed in term order)."""
+    contiguous = rows[-1] - rows[0] + 1 == len(rows)
+    product = ((vectors[rows[0]:rows[-1] + 1] if contiguous else vectors[rows]) @ vectors_t).tocoo()
+    keep = product.data >= MIN_TEXT_SIMILARITY - slack
+    row, column, text = rows[product.row[keep]], product.col[keep].astype(np.int64) + (first or 0), product.data[keep]
+    keep = column > row if first is not None else column != row
+    row, column, text = row[keep], column[keep], text[keep]
+    shared_team, shared_app = _shares(memberships[0], row, column), _shares(memberships[1], row, column)
+    score = text + np.float32(TEAM_BONUS) * shared_team + np.float32(APP_BONUS) * shared_app
+    keep = score >= MIN_SIMILARITY - slack
+    return {"row": row[keep], "column": column[keep], "text": text[keep], "score": score[keep],
+            "shared_team": shared_team[keep], "shared_app": shared_app[keep]}
+
+
+def _ranked(row: np.ndarray, later: np.ndarray, score: np.ndarray, column: np.ndarray, n: int) -> np.ndarray:
+    """The order that groups pairs by row, then direction (earlier first), and puts the best first: the
+    highest similarity, and of equal ones the earlier incident. One sort of a 64-bit key when the
+    positions fit (a positive float32's bits sort as its value does), else a lexsort."""
+    width = max(1, int(n - 1).bit_length())
+    if 2 * width + 32 > 63:
+        return np.lexsort((column, -score, later, row))
+    bits = score.astype(np.float32).view(np.uint32).astype(np.int64)
+    key = ((row << (width + 32)) | (later.astype(np.int64) << (width + 31))
+           | ((np.int64(0x7FFFFFFF) - bits) << width) | column)
+    return np.argsort(key, kind="stable")
+
+
+def _top(found: dict[str, np.ndarray], later: np.ndarray, n: int) -> dict[str, np.ndarray]:
+    """Of candidate pairs (``later``: the column is later than the row), the ``RELATED_PER_SIDE`` best of
+    each row and direction, with their rank."""
+    order = _ranked(found["row"], later, found["score"], found["column"], n)
+    row, side = found["row"][order], later[order]
+    starts = np.flatnonzero(np.r_[True, (row[1:] != row[:-1]) | (side[1:] != side[:-1])])
+    rank = np.arange(len(row)) - np.repeat(starts, np.diff(np.r_[starts, len(row)]))
+    picked = order[rank < RELATED_PER_SIDE]
+    best = {name: values[picked] for name, values in found.items()}
+    best["later"], best["rank"] = later[picked], rank[rank < RELATED_PER_SIDE] + 1
+    return best
+
+
+def _swapped(found: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    return {**found, "row": found["column"], "column": found["row"]}
+
+
 def _related_pairs(ids: list[str], vectors, teams: pd.DataFrame, apps: pd.DataFrame, threads: int,
-                   terms: np.ndarray) -> pd.DataFrame:
-    """:func:`related_incidents` of incidents ``ids`` (in time order) with these TF-IDF ``vectors``
-    (whose columns are ``terms``)."""
-    team_matrix, app_matrix = _membership(ids, teams, "team"), _membership(ids, apps, "app")
+                   terms: np.ndarray, rows: np.ndarray | None = None, memberships=None) -> pd.DataFrame:
+    """The related incidents (``RELATED_COLUMNS``) of the incidents at positions ``rows`` (sorted; all when
+    ``None``) among incidents ``ids`` (in time order) with these TF-IDF ``vectors`` (whose columns are
+    ``terms``). A row's pairs depend on that row alone: any subset of rows gives the rows a run over all
+    of them gives.
+
+    Over all rows each pair is scored once, from its earlier incident: a chunk of rows against the
+    incidents after its first gives those rows' later lists whole, and for every incident after them
+    the best earlier candidates among the chunk, which are merged at the end."""
     n = len(ids)
-    vectors_t = vectors.T.tocsr()
-    # Ties break towards the earlier incident: a key below any gap between two float32 scores.
-    tie_break = np.arange(n, dtype=np.float64) * 1e-13
-
-    def pairs(start: int, stop: int) -> list[dict]:
-        rows = np.arange(start, stop)
-        text = (vectors[start:stop] @ vectors_t).toarray()
-        shared_team = (team_matrix[start:stop] @ team_matrix.T) > 0
-        shared_app = (app_matrix[start:stop] @ app_matrix.T) > 0
-        score = text + np.float32(TEAM_BONUS) * shared_team + np.float32(APP_BONUS) * shared_app
-        keys = score.astype(np.float64)
-        keys[(score < MIN_SIMILARITY) | (text < MIN_TEXT_SIMILARITY)] = -np.inf
-        keys -= tie_break
-        # Incidents are in time order: for these rows, columns before ``start`` are all earlier and
-        # columns from ``stop`` on all later; only the square block between mixes the two.
-        block = keys[:, start:stop].copy()
-        inside = np.arange(stop - start)
-        found = []
-        for direction, span in (("earlier", slice(0, stop)), ("later", slice(start, n))):
-            mask = inside[None, :] >= inside[:, None] if direction == "earlier" else inside[None, :] <= inside[:, None]
-            keys[:, start:stop] = np.where(mask, -np.inf, block)
-            top, values = _best(keys[:, span], RELATED_PER_SIDE)
-            top += span.start
-            row_index, rank_index = np.nonzero(values > -np.inf)
-            columns = top[row_index, rank_index]
-            found.append({
-                "incident_id": rows[row_index], "related_id": columns, "direction": direction,
-                "rank": rank_index + 1, "similarity": score[row_index, columns],
-                "text_similarity": text[row_index, columns], "shared_team": shared_team[row_index, columns],
-                "shared_app": shared_app[row_index, columns],
-            })
-        return found
-
+    if n < 2 or (rows is not None and not len(rows)):
+        return pd.DataFrame(columns=RELATED_COLUMNS)
+    memberships = memberships or _memberships(ids, teams, apps)
     threads = max(1, threads)
-    chunk = max(1, CELLS_IN_FLIGHT // (n * threads))
-    bounds = [(start, min(n, start + chunk)) for start in range(0, n, chunk)]
-    if threads == 1 or len(bounds) == 1:
-        found = [part for start, stop in bounds for part in pairs(start, stop)]
+    size = max(1, CELLS_IN_FLIGHT // (n * threads))
+
+    if rows is None:
+        def part(lo: int) -> tuple[dict, dict]:
+            hi = min(n, lo + size)
+            found = _candidates(np.arange(lo, hi), vectors, vectors[lo:].T.tocsr(), memberships, first=lo)
+            return (_top(found, np.ones(len(found["row"]), dtype=bool), n),
+                    _top(_swapped(found), np.zeros(len(found["row"]), dtype=bool), n))
+
+        work, starts = part, list(range(0, n, size))
     else:
-        with ThreadPoolExecutor(max_workers=min(threads, len(bounds))) as pool:
-            found = [part for parts in pool.map(lambda b: pairs(*b), bounds) for part in parts]
+        rows = np.asarray(rows, dtype=np.int64)
+        vectors_t = vectors.T.tocsr()
+
+        def part(chunk: np.ndarray) -> tuple[dict, dict]:
+            found = _candidates(chunk, vectors, vectors_t, memberships)
+            return _top(found, found["column"] > found["row"], n), {}
+
+        work, starts = part, [rows[start:start + size] for start in range(0, len(rows), size)]
+    if threads == 1 or len(starts) == 1:
+        parts = [work(start) for start in starts]
+    else:
+        with ThreadPoolExecutor(max_workers=min(threads, len(starts))) as pool:
+            parts = list(pool.map(work, starts))
+    found = [first for first, _ in parts]
+    earlier = [second for _, second in parts if second]
+    if earlier:
+        merged = {name: np.concatenate([e[name] for e in earlier]) for name in earlier[0]}
+        found.append(_top(merged, np.zeros(len(merged["row"]), dtype=bool), n))
+    table = pd.DataFrame({name: np.concatenate([f[name] for f in found]) for name in found[0]})
+    if table.empty:
+        return pd.DataFrame(columns=RELATED_COLUMNS)
+    table = table.rename(columns={"row": "incident_id", "column": "related_id", "score": "similarity",
+                                  "text": "text_similarity"})
+    table["direction"] = np.where(table.pop("later"), "later", "earlier")
     names = np.asarray(ids, dtype=object)
-    table = pd.concat([pd.DataFrame(part) for part in found], ignore_index=True)
     # A pair listed both ways (each among the other's most similar) shares the same terms: found once.
     low, high = np.minimum(table["incident_id"], table["related_id"]), np.maximum(table["incident_id"], table["related_id"])
-    pairs, which = np.unique(low.to_numpy(np.int64) * n + high.to_numpy(np.int64), return_inverse=True)
-    terms_of_pair = shared_terms(vectors, pairs // n, pairs % n, terms)
+    pairs_found, which = np.unique(low.to_numpy(np.int64) * n + high.to_numpy(np.int64), return_inverse=True)
+    terms_of_pair = shared_terms(vectors, pairs_found // n, pairs_found % n, terms)
     table["shared_terms"] = [terms_of_pair[k] for k in which.ravel()]
     table["incident_id"], table["related_id"] = names[table["incident_id"]], names[table["related_id"]]
     table["similarity"] = table["similarity"].astype("float64").round(4)
@@ -200,15 +392,364 @@ def shared_terms(vectors, rows: np.ndarray, columns: np.ndarray, terms: np.ndarr
     rank = np.arange(len(order)) - np.repeat(product.indptr[:-1], counts)
     # Enough candidates that dropping words inside chosen word pairs still leaves ``limit``.
     kept = rank < 3 * limit
-    found: list[list[str]] = [[] for _ in range(len(rows))]
-    for pair, term in zip(pair_of[order][kept].tolist(), terms[product.indices[order][kept]].tolist()):
-        chosen = found[pair]
-        if len(chosen) >= limit or (" " not in term and any(term in c.split(" ") for c in chosen)):
-            continue
-        if " " in term:
-            chosen[:] = [c for c in chosen if " " in c or c not in term.split(" ")]
-        chosen.append(term)
+    candidates = product.indices[order][kept]
+    bounds = np.r_[0, np.cumsum(np.minimum(counts, 3 * limit))].tolist()
+    words = _words_of(terms, np.unique(candidates))
+    found: list[list[str]] = []
+    candidates, names = candidates.tolist(), terms.tolist()
+    for pair in range(len(rows)):
+        chosen: list[int] = []
+        inside: set[int] = set()  # the words of the word pairs chosen
+        for term in candidates[bounds[pair]:bounds[pair + 1]]:
+            if len(chosen) >= limit:
+                break
+            pair_words = words[term]
+            if pair_words is None:
+                if term not in inside:
+                    chosen.append(term)
+            else:
+                chosen = [c for c in chosen if c not in pair_words]
+                chosen.append(term)
+                inside.update(pair_words)
+        found.append([names[c] for c in chosen])
     return found
+
+
+def _words_of(terms: np.ndarray, columns: np.ndarray) -> dict[int, frozenset[int] | None]:
+    """Per column among ``columns``: ``None`` for a word, else the columns of the word pair's two words
+    (a word no longer in the vocabulary as itself has no column: it cannot be named)."""
+    index = {term: column for column, term in enumerate(terms.tolist())}
+    words: dict[int, frozenset[int] | None] = {}
+    for column in columns.tolist():
+        term = terms[column]
+        words[column] = None if " " not in term else frozenset(
+            index[w] for w in term.split(" ") if w in index)
+    return words
+
+
+# -- themes -----------------------------------------------------------------------
+
+@dataclass
+class Themes:
+    """Fitted themes: ``table`` (``THEME_COLUMNS``, themes with incidents), ``membership`` (incident_id,
+    theme_id), and per theme id ``catalogue`` (theme_id, label, top_terms) with its k-means ``centroids``
+    (a row per catalogue row, in the vocabulary's columns)."""
+
+    table: pd.DataFrame
+    membership: pd.DataFrame
+    catalogue: pd.DataFrame
+    centroids: np.ndarray
+
+
+def _no_themes(columns: int = 0) -> Themes:
+    return Themes(pd.DataFrame(columns=THEME_COLUMNS), pd.DataFrame(columns=["incident_id", "theme_id"]),
+                  pd.DataFrame(columns=["theme_id", "label", "top_terms"]), np.zeros((0, columns), np.float32))
+
+
+def _theme_table(catalogue: pd.DataFrame, membership: pd.DataFrame) -> pd.DataFrame:
+    """The themes that have incidents, biggest first, with how many."""
+    sizes = membership["theme_id"].value_counts()
+    table = catalogue.assign(incidents=catalogue["theme_id"].map(sizes).fillna(0).astype(int))
+    table = table[table["incidents"] > 0].sort_values(["incidents", "theme_id"], ascending=[False, True], kind="stable")
+    return table.reset_index(drop=True)[THEME_COLUMNS]
+
+
+def _fit_themes(ids: pd.Series, terms: np.ndarray, sample, every, seed: int) -> Themes:
+    """k-means fitted on ``sample`` rows; ``every`` row (one per id, in id order) gets a theme. The
+    number of themes grows with the square root of the incidents (4 to 40); they are numbered from the
+    biggest."""
+    from sklearn.cluster import MiniBatchKMeans
+
+    k = int(min(40, max(4, round(math.sqrt(len(ids) / 2)))))
+    k = min(k, sample.shape[0])
+    model = MiniBatchKMeans(n_clusters=k, random_state=seed, n_init=3, batch_size=2048).fit(sample)
+    labels = model.predict(every)
+    sizes = np.bincount(labels, minlength=k)
+    order = np.argsort(-sizes, kind="stable")
+    renumber = {old: new for new, old in enumerate(order, start=1)}
+    rows = []
+    for old in order:
+        top = terms[np.argsort(-model.cluster_centers_[old], kind="stable")[:THEME_TERMS]].tolist()
+        rows.append((renumber[old], ", ".join(top[:3]), top))
+    catalogue = pd.DataFrame(rows, columns=["theme_id", "label", "top_terms"])
+    membership = pd.DataFrame({"incident_id": ids.to_numpy(), "theme_id": [renumber[label] for label in labels]})
+    return Themes(_theme_table(catalogue, membership), membership, catalogue,
+                  np.asarray(model.cluster_centers_[order], dtype=np.float32))
+
+
+def nearest_theme(vectors, centroids: np.ndarray) -> np.ndarray:
+    """Per row of ``vectors``, the index of the nearest centroid (euclidean; the first of equals)."""
+    distances = (np.asarray((vectors @ centroids.T), dtype=np.float64) * -2
+                 + (centroids.astype(np.float64) ** 2).sum(axis=1)[None, :])
+    return np.argmin(distances, axis=1)
+
+
+# -- the model, fitted and kept ---------------------------------------------------
+
+@dataclass
+class FittedModel:
+    """A text model as the last load left it: the vocabulary; every incident's fingerprint; the vectors
+    of the incidents compared (``compared``, aligned with ``vectors``' rows); their related incidents
+    (incident_id, related_id, direction, rank, similarity); the themes (``catalogue`` and ``centroids``,
+    ``membership``); how many incidents it was fitted on, and how many changed since."""
+
+    vocabulary: Vocabulary
+    fingerprints: pd.Series
+    compared: list[str]
+    vectors: object
+    related: pd.DataFrame
+    catalogue: pd.DataFrame
+    centroids: np.ndarray
+    membership: pd.DataFrame
+    fitted_incidents: int
+    changes_since_fit: int
+    version: int = TEXT_MODEL_VERSION
+
+
+@dataclass
+class Outcome:
+    """What one run of the text model gives, to be stored.
+
+    ``related`` holds the rows of the incidents computed now (every incident's after a fit);
+    ``kept_related`` the incidents whose previous rows stand unchanged. ``vectors`` are the rows of
+    ``fresh`` (vectorised now); ``kept_vectors`` the compared incidents whose stored vectors stand.
+    ``refit`` says whether the vocabulary and themes were fitted now; ``changes`` counts the incidents
+    added, changed or removed since the previous model; ``recomputed`` the incidents whose related
+    incidents were computed now."""
+
+    refit: bool
+    changes: int
+    related: pd.DataFrame
+    kept_related: list[str]
+    themes: Themes
+    vocabulary: Vocabulary
+    fingerprints: pd.Series
+    fresh: list[str]
+    vectors: object
+    kept_vectors: list[str]
+    fitted_incidents: int
+    changes_since_fit: int
+    recomputed: int
+
+
+def _empty_vocabulary() -> Vocabulary:
+    return Vocabulary(np.asarray([], dtype=object), np.zeros(0, np.float32))
+
+
+def _stack(parts: list, columns: int):
+    from scipy import sparse
+
+    parts = [p for p in parts if p is not None and p.shape[0]]
+    if not parts:
+        return sparse.csr_matrix((0, columns), dtype=np.float32)
+    return sparse.vstack(parts, format="csr", dtype=np.float32)
+
+
+def fit(documents: pd.DataFrame, teams: pd.DataFrame, apps: pd.DataFrame, threads: int = 1, seed: int = 0,
+        changes: int = 0) -> Outcome:
+    """The text model fitted afresh on ``documents`` (incident_id, started (sortable), text); ``teams``:
+    incident_id, team; ``apps``: incident_id, app. The vocabulary comes from the compared (the
+    ``MAX_COMPARED`` latest) documents; themes are learnt from an even sample of at most ``MAX_COMPARED``
+    of all documents, and every document gets one."""
+    prints = fingerprints(documents, teams, apps)
+    window = _compared(documents)
+    ids = window["incident_id"].tolist()
+    fitted = fit_vocabulary(window["text"].tolist()) if len(window) else None
+    if fitted is None:
+        vocabulary = _empty_vocabulary()
+        return Outcome(True, changes, pd.DataFrame(columns=RELATED_COLUMNS), [], _no_themes(), vocabulary, prints,
+                       [], _stack([], 0), [], len(documents), 0, 0)
+    vocabulary, counts = fitted
+    vectors = weigh(counts, vocabulary.idf)
+    related = _related_pairs(ids, vectors, teams, apps, threads, vocabulary.terms)
+    themes = _no_themes(len(vocabulary.terms))
+    if len(documents) >= 4:
+        by_id = documents.sort_values("incident_id", kind="stable").reset_index(drop=True)
+        row_of = {incident_id: row for row, incident_id in enumerate(ids)}
+        inside = by_id["incident_id"].map(row_of)
+        outside = by_id[inside.isna()]
+        every = _stack([vectors, vectorize(outside["text"].tolist(), vocabulary) if len(outside) else None],
+                       len(vocabulary.terms))
+        position = inside.copy()
+        position[inside.isna()] = np.arange(len(ids), len(ids) + len(outside))
+        every = every[position.to_numpy(np.int64)]
+        step = max(1, math.ceil(len(by_id) / MAX_COMPARED))
+        themes = _fit_themes(by_id["incident_id"], vocabulary.terms, every[::step], every, seed)
+    return Outcome(True, changes, related, [], themes, vocabulary, prints, ids, vectors, [], len(documents), 0,
+                   len(ids))
+
+
+def _among(values: pd.Series, members) -> np.ndarray:
+    """Which of ``values`` are in ``members`` (a set), as a boolean array (faster than ``isin`` on
+    Arrow-backed text)."""
+    return np.fromiter((v in members for v in values.tolist()), dtype=bool, count=len(values))
+
+
+def changed_incidents(previous: FittedModel, prints: pd.Series) -> tuple[set[str], set[str]]:
+    """(incidents new or changed since ``previous``, incidents gone since)."""
+    before = previous.fingerprints.to_dict()
+    changed = {i for i, digest in zip(prints.index.tolist(), prints.tolist()) if before.get(i) != digest}
+    return changed, set(before).difference(prints.index.tolist())
+
+
+def update(previous: FittedModel, documents: pd.DataFrame, teams: pd.DataFrame, apps: pd.DataFrame,
+           threads: int = 1, every_row: bool = False) -> Outcome:
+    """The text model of ``documents`` with ``previous``'s vocabulary and themes kept.
+
+    Related incidents are computed again for the incidents new or changed since ``previous`` (and those
+    entering the compared window), for those whose lists held an incident changed, gone or out of the
+    window, and for those whose lists one of the changed incidents may now enter; every other incident's
+    list is the one ``previous`` holds, which a computation over all of them would give again (the
+    scores of two unchanged incidents do not change, nor does their order in time). With
+    ``every_row``, every incident is vectorised and computed again: the reference an update must equal.
+    Changed and new incidents join their nearest theme; the others keep theirs."""
+    prints = fingerprints(documents, teams, apps)
+    changed, gone_ids = changed_incidents(previous, prints)
+    vocabulary = previous.vocabulary
+    columns = len(vocabulary.terms)
+    window = _compared(documents)
+    ids = window["incident_id"].tolist()
+    n = len(ids)
+    stored = {incident_id: row for row, incident_id in enumerate(previous.compared)}
+    stable = [] if every_row else [i for i in ids if i not in changed and i in stored]
+    stable_set = set(stable)
+    fresh_mask = ~_among(window["incident_id"], stable_set)
+    fresh = [i for i in ids if i not in stable_set]
+    fresh_vectors = vectorize(window["text"][fresh_mask].tolist(), vocabulary) if fresh else None
+    stacked = _stack([previous.vectors[[stored[i] for i in stable]] if stable else None, fresh_vectors], columns)
+    order = np.empty(n, dtype=np.int64)
+    order[~fresh_mask] = np.arange(len(stable))
+    order[fresh_mask] = np.arange(len(stable), n)
+    vectors = stacked[order] if n else stacked
+    position = {incident_id: i for i, incident_id in enumerate(ids)}
+    memberships = _memberships(ids, teams, apps)
+
+    if every_row:
+        rows = np.arange(n)
+    else:
+        gone = set(previous.compared) - stable_set
+        related = previous.related
+        holding = related["incident_id"][_among(related["related_id"], gone) & _among(related["incident_id"], stable_set)]
+        found = {position[i] for i in fresh} | {position[i] for i in holding.tolist()}
+        found |= _entered(ids, position, vectors, fresh, stable, related, memberships)
+        rows = np.asarray(sorted(found), dtype=np.int64)
+    recomputed = _related_pairs(ids, vectors, teams, apps, threads, vocabulary.terms, rows, memberships)
+    computed = {ids[r] for r in rows}
+    kept = [i for i in stable if i not in computed]
+
+    themes = _keep_themes(previous, documents, prints, changed, vectors, position, vocabulary)
+    changes = len(changed) + len(gone_ids)
+    return Outcome(False, changes, recomputed, kept, themes, vocabulary, prints, fresh,
+                   fresh_vectors if fresh_vectors is not None else _stack([], columns), stable,
+                   previous.fitted_incidents, previous.changes_since_fit + changes, len(rows))
+
+
+def _entered(ids: list[str], position: dict[str, int], vectors, fresh: list[str], stable: list[str],
+             related: pd.DataFrame, memberships) -> set[int]:
+    """Positions of unchanged incidents whose list (earlier or later) one of the ``fresh`` incidents may
+    now enter: it passes both floors and beats the list's last entry (or the list is not full). The
+    stored similarities are rounded: every comparison allows a margin that only ever takes in more."""
+    if not fresh or not stable:
+        return set()
+    margin = 1e-4
+    fresh_rows = np.asarray(sorted(position[i] for i in fresh), dtype=np.int64)
+    found = _candidates(fresh_rows, vectors, vectors.T.tocsr(), memberships, slack=margin)
+    is_stable = np.zeros(len(ids), dtype=bool)
+    is_stable[[position[i] for i in stable]] = True
+    keep = is_stable[found["column"]]
+    fresh_at, stable_at, score = found["row"][keep], found["column"][keep], found["score"][keep]
+    if not len(stable_at):
+        return set()
+    # A fresh incident earlier than the unchanged one would enter its "earlier" list.
+    candidates = pd.DataFrame({"incident_id": np.asarray(ids, dtype=object)[stable_at],
+                               "direction": np.where(fresh_at < stable_at, "earlier", "later"), "score": score})
+    lists = related.groupby(["incident_id", "direction"])["similarity"].agg(["size", "min"])
+    joined = candidates.join(lists, on=["incident_id", "direction"])
+    enters = joined["size"].isna() | (joined["size"] < RELATED_PER_SIDE) | (joined["score"] >= joined["min"] - margin)
+    return {position[i] for i in joined.loc[enters.to_numpy(), "incident_id"]}
+
+
+def _keep_themes(previous: FittedModel, documents: pd.DataFrame, prints: pd.Series, changed: set[str],
+                 vectors, position: dict[str, int], vocabulary: Vocabulary) -> Themes:
+    """``previous``'s themes, every unchanged incident in its theme, and the changed and new ones in
+    their nearest."""
+    if not len(previous.centroids):
+        return Themes(pd.DataFrame(columns=THEME_COLUMNS), pd.DataFrame(columns=["incident_id", "theme_id"]),
+                      previous.catalogue, previous.centroids)
+    present = set(prints.index.tolist())
+    before = previous.membership
+    kept = before[_among(before["incident_id"], present) & ~_among(before["incident_id"], changed)]
+    todo = documents[~_among(documents["incident_id"], set(kept["incident_id"].tolist()))]
+    if len(todo):
+        inside = todo["incident_id"].map(position)
+        outside = todo[inside.isna().to_numpy()]
+        rows = _stack([vectors[inside.dropna().to_numpy(np.int64)],
+                       vectorize(outside["text"].tolist(), vocabulary) if len(outside) else None], len(vocabulary.terms))
+        ordered = todo["incident_id"][inside.notna().to_numpy()].tolist() + outside["incident_id"].tolist()
+        nearest = nearest_theme(rows, previous.centroids)
+        added = pd.DataFrame({"incident_id": ordered, "theme_id": previous.catalogue["theme_id"].to_numpy()[nearest]})
+        kept = pd.concat([kept, added], ignore_index=True)
+    membership = kept.sort_values("incident_id", kind="stable").reset_index(drop=True)
+    membership["theme_id"] = membership["theme_id"].astype(int)
+    return Themes(_theme_table(previous.catalogue, membership), membership, previous.catalogue, previous.centroids)
+
+
+def needs_refit(previous: FittedModel | None, changes: int) -> bool:
+    """True when ``previous`` cannot be updated: there is none, it is of another version or has no
+    vocabulary, or the incidents changed since its fit (with ``changes``) exceed ``REFIT_SHARE`` of those
+    it was fitted on."""
+    if previous is None or previous.version != TEXT_MODEL_VERSION or not len(previous.vocabulary.terms):
+        return True
+    return previous.changes_since_fit + changes > REFIT_SHARE * max(1, previous.fitted_incidents)
+
+
+def run(previous: FittedModel | None, documents: pd.DataFrame, teams: pd.DataFrame, apps: pd.DataFrame,
+        threads: int = 1, seed: int = 0) -> Outcome:
+    """:func:`update` ``previous``, or :func:`fit` afresh when :func:`needs_refit` says so."""
+    if previous is not None:
+        changed, gone = changed_incidents(previous, fingerprints(documents, teams, apps))
+        changes = len(changed) + len(gone)
+    else:
+        changes = len(documents)
+    if needs_refit(previous, changes):
+        return fit(documents, teams, apps, threads, seed, changes)
+    return update(previous, documents, teams, apps, threads)
+
+
+def as_fitted(outcome: Outcome, previous: FittedModel | None = None) -> FittedModel:
+    """The model an outcome leaves, as the next run reads it back (for callers that keep it in memory)."""
+    related = outcome.related[["incident_id", "related_id", "direction", "rank", "similarity"]]
+    compared, vectors = list(outcome.fresh), outcome.vectors
+    if not outcome.refit and previous is not None:
+        kept = previous.related[_among(previous.related["incident_id"], set(outcome.kept_related))]
+        related = pd.concat([kept, related], ignore_index=True)
+        stored = {incident_id: row for row, incident_id in enumerate(previous.compared)}
+        compared = list(outcome.kept_vectors) + compared
+        vectors = _stack([previous.vectors[[stored[i] for i in outcome.kept_vectors]] if outcome.kept_vectors
+                          else None, outcome.vectors], len(outcome.vocabulary.terms))
+    return FittedModel(outcome.vocabulary, outcome.fingerprints, compared, vectors, related.reset_index(drop=True),
+                       outcome.themes.catalogue, outcome.themes.centroids, outcome.themes.membership,
+                       outcome.fitted_incidents, outcome.changes_since_fit)
+
+
+# -- one-off calls (tests, benchmarks) --------------------------------------------------
+
+def related_incidents(documents: pd.DataFrame, teams: pd.DataFrame, apps: pd.DataFrame,
+                      threads: int = 1) -> pd.DataFrame:
+    """Each incident's most similar earlier and later incidents (``RELATED_PER_SIDE`` each, at least
+    ``MIN_SIMILARITY`` with the bonuses and ``MIN_TEXT_SIMILARITY`` without; of equally similar ones,
+    the earliest), with the terms each pair shares (:func:`shared_terms`). ``documents``: incident_id,
+    started (sortable), text; ``teams``: incident_id, team; ``apps``: incident_id, app. ``threads``
+    work on separate rows at once (numpy and scipy release the GIL in the heavy steps)."""
+    if len(documents) < 2:
+        return pd.DataFrame(columns=RELATED_COLUMNS)
+    window = _compared(documents)
+    fitted = fit_vocabulary(window["text"].tolist())
+    if fitted is None:
+        return pd.DataFrame(columns=RELATED_COLUMNS)
+    vocabulary, counts = fitted
+    return _related_pairs(window["incident_id"].tolist(), weigh(counts, vocabulary.idf), teams, apps, threads,
+                          vocabulary.terms)
 
 
 def themes(documents: pd.DataFrame, seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -216,55 +757,13 @@ def themes(documents: pd.DataFrame, seed: int = 0) -> tuple[pd.DataFrame, pd.Dat
 
     The number of themes grows with the square root of the incidents (4 to 40).
     """
-    if len(documents) < 4:
-        return _no_themes()
-    documents = documents.sort_values("incident_id", kind="stable").reset_index(drop=True)
-    step = max(1, math.ceil(len(documents) / MAX_COMPARED))
-    vectorizer, sample = _vectorize(documents["text"].iloc[::step].tolist())
-    if sample is None:
-        return _no_themes()
-    every = vectorizer.transform(documents["text"].tolist()) if step > 1 else sample
-    return _themes_of(documents["incident_id"], vectorizer, sample, every, seed)
+    no_teams = pd.DataFrame(columns=["incident_id", "team"])
+    found = fit(documents, no_teams, no_teams.rename(columns={"team": "app"}), seed=seed).themes
+    return found.table, found.membership
 
 
 def text_model(documents: pd.DataFrame, teams: pd.DataFrame, apps: pd.DataFrame, threads: int = 1,
                seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """:func:`related_incidents` and :func:`themes` (related, themes, membership), the same as
-    calling each, with one TF-IDF fit when every incident is compared (up to ``MAX_COMPARED``)."""
-    if not 4 <= len(documents) <= MAX_COMPARED:
-        return (related_incidents(documents, teams, apps, threads), *themes(documents, seed))
-    in_time = _compared(documents)
-    ids = in_time["incident_id"].tolist()
-    vectorizer, vectors = _vectorize(in_time["text"].tolist())
-    if vectors is None:
-        return pd.DataFrame(columns=RELATED_COLUMNS), *_no_themes()
-    related = _related_pairs(ids, vectors, teams, apps, threads, vectorizer.get_feature_names_out())
-    by_id = np.argsort(np.asarray(ids, dtype=object), kind="stable")
-    in_id_order = vectors[by_id]
-    return (related, *_themes_of(in_time["incident_id"].iloc[by_id].reset_index(drop=True), vectorizer,
-                                 in_id_order, in_id_order, seed))
-
-
-def _no_themes() -> tuple[pd.DataFrame, pd.DataFrame]:
-    return pd.DataFrame(columns=THEME_COLUMNS), pd.DataFrame(columns=["incident_id", "theme_id"])
-
-
-def _themes_of(ids: pd.Series, vectorizer, sample, every, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """k-means fitted on ``sample`` rows; ``every`` row (one per id, in id order) gets a theme."""
-    from sklearn.cluster import MiniBatchKMeans
-
-    k = int(min(40, max(4, round(math.sqrt(len(ids) / 2)))))
-    k = min(k, sample.shape[0])
-    model = MiniBatchKMeans(n_clusters=k, random_state=seed, n_init=3, batch_size=2048).fit(sample)
-    labels = model.predict(every)
-    terms = np.asarray(vectorizer.get_feature_names_out())
-    sizes = np.bincount(labels, minlength=k)
-    order = np.argsort(-sizes, kind="stable")
-    renumber = {old: new for new, old in enumerate(order, start=1)}
-    rows = []
-    for old in order:
-        top = terms[np.argsort(-model.cluster_centers_[old], kind="stable")[:THEME_TERMS]].tolist()
-        rows.append((renumber[old], ", ".join(top[:3]), top, int(sizes[old])))
-    theme_table = pd.DataFrame([r for r in rows if r[3] > 0], columns=THEME_COLUMNS)
-    membership = pd.DataFrame({"incident_id": ids, "theme_id": [renumber[label] for label in labels]})
-    return theme_table, membership
+    """:func:`related_incidents` and :func:`themes` (related, themes, membership) of one fit."""
+    outcome = fit(documents, teams, apps, threads, seed)
+    return outcome.related, outcome.themes.table, outcome.themes.membership

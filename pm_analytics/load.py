@@ -9,6 +9,11 @@ A reload is incremental: a file whose size and modification time match the
 previous load (or, failing that, whose SHA-256 does) is not parsed again; its
 rows are copied from the previous database. When nothing changed at all, the
 database is left as it is.
+
+The text model (related incidents, recurrences, themes) is a second step
+(:mod:`pm_analytics.text_model`): the database is put in place as soon as the
+files are written, saying the text model is pending, and the text model then
+replaces it with a copy that has it.
 """
 
 from __future__ import annotations
@@ -26,21 +31,24 @@ from pathlib import Path, PurePosixPath
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pm_analytics import insights, settings
+from pm_analytics import settings
 from pm_analytics.parse import MAX_FILE_BYTES, SUFFIXES, ParseResult, parse_bytes
 from pm_analytics.parse.archive import ArchiveError, close_archives, list_members, read_member
 from pm_analytics.schema import Incident, Problem
 from pm_analytics.tickets import TicketExport, read_export
 from pm_analytics.store import (
+    TEXT_MODEL_DONE,
+    TEXT_MODEL_NOT_COMPUTED,
+    TEXT_MODEL_PENDING,
     DatabaseWriter,
     SourceFile,
     apply_tickets,
     canonicalise_names,
-    derive_recurrences,
+    file_identity,
     incident_tables,
-    insight_inputs,
     previous_load,
 )
+from pm_analytics.text_model import PendingTextModel, TextModelResult
 
 # Below this many files to parse, worker processes cost more than they save.
 PARALLEL_MIN_FILES = 400
@@ -63,6 +71,9 @@ class LoadResult:
     parsed: int = 0
     reused: int = 0
     written: bool = False
+    # The text model still to compute (a load with ``defer_text_model``), and what computing it did.
+    pending: PendingTextModel | None = None
+    text_model: TextModelResult | None = None
     exports: list[TicketExport] = field(default_factory=list)
 
     def count(self, status: str) -> int:
@@ -653,25 +664,30 @@ def _exports_unchanged(paths: Sequence[str | os.PathLike], previous: dict[str, t
     return True
 
 
-def _add_insights(writer: DatabaseWriter, workers: int) -> None:
-    """Build the text model over every loaded incident and store related incidents and themes."""
-    documents, teams, apps = insight_inputs(writer.con, insights.BOILERPLATE_POST_MORTEMS)
-    related, theme_table, membership = insights.text_model(documents, teams, apps, threads=workers)
-    writer.add_frames({"related_incidents": related, "themes": theme_table, "incident_themes": membership})
-    derive_recurrences(writer.con, insights.RECURRENCE_TEXT_SIMILARITY)
-
-
 def load_into(paths: Sequence[str | os.PathLike], db_path: str | os.PathLike,
               relative_to: str | os.PathLike | None = None, source: str | None = None,
               progress: Callable[[int, int], None] | None = None, workers: int | None = None,
               incremental: bool = True, phase: Callable[[str], None] | None = None,
-              budget_s: float | None = None, tickets: Sequence[str | os.PathLike] = ()) -> LoadResult:
+              budget_s: float | None = None, tickets: Sequence[str | os.PathLike] = (),
+              text_model: bool = True, defer_text_model: bool = False) -> LoadResult:
     """Load ``paths`` into the database at ``db_path``, replacing it atomically.
 
     With ``incremental`` (the default), files unchanged since the database was
     written are not parsed again, and an unchanged folder leaves the database
     untouched (``result.written`` is False). ``phase(name)`` is told when the
-    load moves on: ``reading``, ``copying unchanged``, ``finishing``, ``replaced``.
+    load moves on: ``reading``, ``copying unchanged``, ``finishing``, ``replaced``
+    (the database is in place and readable), then ``relating incidents`` and
+    ``text model done``.
+
+    The text model comes after the database is in place (load_info's
+    ``text_model`` says ``pending`` meanwhile) and replaces it with a copy that
+    has it; it is updated from the previous database's when there was one
+    (:mod:`pm_analytics.text_model`). With ``defer_text_model`` this returns as
+    soon as the database is in place, and ``result.pending`` is the text model
+    still to compute (its ``run()``). With ``text_model`` False it is not
+    computed, and the database says so (``not computed``); an unchanged folder
+    whose database lacks it gets it on the next load that asks for it.
+    
     ``tickets`` are ticket tracker exports (:mod:`pm_analytics.tickets`): their
     status, completion date and assignee win over the post-mortems' for the
     action items whose ticket they hold. A changed export, or another set of
@@ -687,8 +703,12 @@ def load_into(paths: Sequence[str | os.PathLike], db_path: str | os.PathLike,
         if progress is not None:
             progress(len(plan.steps), len(plan.steps))
         tell("unchanged")
-        return result
-    info = {"source": source or ", ".join(str(p) for p in paths)}
+        if text_model and previous.text_model != TEXT_MODEL_DONE:
+            result.pending = PendingTextModel(db_path, file_identity(db_path), None, workers)
+        return _text_model_now(result, defer_text_model, tell)
+    info = {"source": source or ", ".join(str(p) for p in paths),
+            "text_model": TEXT_MODEL_PENDING if text_model else TEXT_MODEL_NOT_COMPUTED}
+    update = text_model and previous is not None and previous.text_model == TEXT_MODEL_DONE
     with DatabaseWriter(db_path, previous=previous) as writer:
         tell("reading")
         result, reused, partly = _run(plan, workers, progress, _Sink(writer), previous.problems if previous else None,
@@ -702,13 +722,21 @@ def load_into(paths: Sequence[str | os.PathLike], db_path: str | os.PathLike,
         writer.add_tables({}, export_problems)
         result.problems.extend(export_problems)
         canonicalise_names(writer.con)
-        tell("relating incidents")
-        _add_insights(writer, workers)
         tell("finishing")
-        writer.finish(result.files, {**info, "files_seen": str(len(result.files))})
+        kept = writer.finish(result.files, {**info, "files_seen": str(len(result.files))}, keep_previous=update)
     tell("replaced")
     if previous is not None:
         result.problems = sorted(result.problems + previous.problems(reused),
                                  key=lambda p: (p.source_path, p.line or 0))
     result.written = True
+    if text_model:
+        result.pending = PendingTextModel(db_path, file_identity(db_path), kept, workers)
+    return _text_model_now(result, defer_text_model, tell)
+
+
+def _text_model_now(result: LoadResult, defer: bool, tell: Callable[[str], None]) -> LoadResult:
+    """Run the pending text model unless the caller runs it (``defer``)."""
+    if result.pending is not None and not defer:
+        pending, result.pending = result.pending, None
+        result.text_model = pending.run(tell)
     return result

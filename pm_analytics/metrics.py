@@ -970,6 +970,12 @@ RECURRENCE_STATUSES = ("fix did not prevent it (P0/P1 all done)", "P0/P1 still o
                        "no P0/P1 items", "P0/P1 done, date unknown")
 
 
+def text_model_state(con) -> str:
+    """Whether related incidents, recurrences and themes are in the database: ``done``, ``pending`` (being
+    computed by the load that wrote it) or ``not computed`` (``store.TEXT_MODEL_*``)."""
+    return store.text_model_state(con)
+
+
 def related(con, incident_id: str) -> pd.DataFrame:
     """An incident's most similar earlier and later incidents (text, plus shared team/app)."""
     return store.related_for(con, incident_id)

@@ -371,6 +371,9 @@ def review_context(con, filters: Filters, as_of: date, previous: Filters | None 
         "owners": _table(["Owner", "Overdue", "Open", "Items"],
                          [[r.owner, format_count(r.overdue), format_count(r.open), format_count(r.total)]
                           for r in owners.head(OWNERS_SHOWN).itertuples()], (1, 2, 3), (0,)),
+        # Repeats come from the text model: while it is pending, or when it was not computed, they are not
+        # known, and the review says so rather than "0 repeats".
+        "repeats_state": metrics.text_model_state(con),
         "repeats_total": recurrence["total"],
         "repeat_statuses": [(status, int(status_counts.get(status, 0))) for status in metrics.RECURRENCE_STATUSES],
         "still_open_total": len(still_open),

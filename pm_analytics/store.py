@@ -3,13 +3,19 @@
 The schema is documented in the README (a test keeps the two in step). All
 timestamps are ``TIMESTAMPTZ`` in UTC; durations are ``DOUBLE`` minutes; NULL
 means unknown. A database file is always written whole to a temporary file
-and renamed over the old one, so readers never see a half-written load.
+and renamed over the old one, so readers never see a half-written load. The
+text model (related incidents, recurrences, themes) comes in a second step:
+the database is put in place first with ``text_model`` = ``pending`` in
+``load_info``, then a copy of it with the text model added replaces it
+(:class:`DatabaseCopy`).
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
+import weakref
 from collections.abc import Iterable, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -23,7 +29,11 @@ import pyarrow as pa
 from pm_analytics.schema import INCIDENT_COLUMNS, Incident, Problem
 from pm_analytics.tickets import TicketExport, item_ticket_key, ticket_index
 
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
+
+# load_info's ``text_model``: related incidents, recurrences and themes are in the database (done), are
+# being computed by the load that wrote it (pending), or were left out (not computed, ``--no-text-model``).
+TEXT_MODEL_DONE, TEXT_MODEL_PENDING, TEXT_MODEL_NOT_COMPUTED = "done", "pending", "not computed"
 
 TABLES: dict[str, str] = {
     "incidents": """
@@ -119,6 +129,11 @@ TABLES: dict[str, str] = {
     """,
     "themes": "theme_id INTEGER PRIMARY KEY, label VARCHAR NOT NULL, top_terms VARCHAR[] NOT NULL, incidents INTEGER NOT NULL",
     "incident_themes": "incident_id VARCHAR NOT NULL, theme_id INTEGER NOT NULL",
+    # The fitted text model, kept so that the next load updates it rather than fitting it again.
+    "text_model_terms": "term_id INTEGER PRIMARY KEY, term VARCHAR NOT NULL, idf FLOAT NOT NULL",
+    "text_model_documents": "incident_id VARCHAR PRIMARY KEY, fingerprint VARCHAR NOT NULL",
+    "text_model_vectors": "incident_id VARCHAR PRIMARY KEY, term_ids INTEGER[] NOT NULL, weights FLOAT[] NOT NULL",
+    "text_model_themes": "theme_id INTEGER PRIMARY KEY, label VARCHAR NOT NULL, top_terms VARCHAR[] NOT NULL, centroid FLOAT[] NOT NULL",
     "tickets": """
         source_path VARCHAR NOT NULL,
         line INTEGER,
@@ -202,8 +217,8 @@ class SourceFile:
 
 _ARROW_TYPES = {
     "VARCHAR": pa.string(), "DATE": pa.date32(), "TIMESTAMPTZ": pa.timestamp("us", tz="UTC"), "TIMESTAMP": pa.timestamp("us"),
-    "DOUBLE": pa.float64(), "BIGINT": pa.int64(), "INTEGER": pa.int32(), "BOOLEAN": pa.bool_(),
-    "VARCHAR[]": pa.list_(pa.string()),
+    "DOUBLE": pa.float64(), "FLOAT": pa.float32(), "BIGINT": pa.int64(), "INTEGER": pa.int32(), "BOOLEAN": pa.bool_(),
+    "VARCHAR[]": pa.list_(pa.string()), "INTEGER[]": pa.list_(pa.int32()), "FLOAT[]": pa.list_(pa.float32()),
 }
 
 
@@ -303,15 +318,17 @@ def _insert_files(con, files: Sequence[SourceFile], info: dict[str, str] | None)
 @dataclass
 class PreviousLoad:
     """What the database at ``db_path`` says about the files it was loaded from, and the ticket exports
-    read with them (``source_path -> (size_bytes, mtime_ns, source_sha256)``)."""
+    read with them (``source_path -> (size_bytes, mtime_ns, source_sha256)``), and
+    whether its text model is done (``text_model``)."""
 
     db_path: Path
     files: list[SourceFile]
     exports: dict[str, tuple] = None  # type: ignore[assignment]
+    text_model: str | None = None
 
     def ids_by_path(self) -> dict[str, list[str]]:
         """The incident ids each file gave in the previous load (several for a file that logs several)."""
-        con = duckdb.connect(str(self.db_path), read_only=True)
+        con = open_database(self.db_path)
         try:
             rows = con.execute("SELECT source_path, list(incident_id ORDER BY incident_id) FROM incidents "
                                "GROUP BY source_path").fetchall()
@@ -321,7 +338,7 @@ class PreviousLoad:
 
     def problems(self, paths: Sequence[str] | None = None) -> list[Problem]:
         """The recorded problems of ``paths`` (all files when ``None``)."""
-        con = duckdb.connect(str(self.db_path), read_only=True)
+        con = open_database(self.db_path)
         try:
             sql = "SELECT source_path, level, line, field, message FROM load_issues"
             if paths is None:
@@ -337,7 +354,7 @@ class PreviousLoad:
 def schema_version(db_path: str | os.PathLike) -> str | None:
     """The schema version a database file was written with (``None`` if it is not one of ours)."""
     try:
-        con = duckdb.connect(str(db_path), read_only=True)
+        con = open_database(db_path)
     except duckdb.Error:
         return None
     try:
@@ -355,12 +372,12 @@ def previous_load(db_path: str | os.PathLike) -> PreviousLoad | None:
     if not path.is_file():
         return None
     try:
-        con = duckdb.connect(str(path), read_only=True)
+        con = open_database(path)
     except duckdb.Error:
         return None
     try:
-        version = con.execute("SELECT value FROM load_info WHERE key = 'schema_version'").fetchone()
-        if version is None or version[0] != str(SCHEMA_VERSION):
+        info = dict(con.execute("SELECT key, value FROM load_info").fetchall())
+        if info.get("schema_version") != str(SCHEMA_VERSION):
             return None
         rows = con.execute("SELECT source_path, size_bytes, mtime_ns, source_sha256, status, incident_id "
                            "FROM source_files ORDER BY source_path").fetchall()
@@ -369,7 +386,8 @@ def previous_load(db_path: str | os.PathLike) -> PreviousLoad | None:
         return None
     finally:
         con.close()
-    return PreviousLoad(path, [SourceFile(*row) for row in rows], {e[0]: tuple(e[1:]) for e in exports})
+    return PreviousLoad(path, [SourceFile(*row) for row in rows], {e[0]: tuple(e[1:]) for e in exports},
+                        info.get("text_model"))
 
 
 class DatabaseWriter:
@@ -387,21 +405,11 @@ class DatabaseWriter:
 
     def __enter__(self) -> DatabaseWriter:
         self.db_path.parent.mkdir(parents=True, exist_ok=True)
-        self._remove_abandoned()
-        fd, self.tmp_name = tempfile.mkstemp(prefix=f".{self.db_path.name}.{os.getpid()}.", suffix=".tmp",
-                                             dir=self.db_path.parent)
-        os.close(fd)
-        os.unlink(self.tmp_name)
+        _remove_abandoned(self.db_path)
+        self.tmp_name = _temporary_name(self.db_path)
         self.con = duckdb.connect(self.tmp_name)
         create_schema(self.con)
         return self
-
-    def _remove_abandoned(self) -> None:
-        """Delete temporary files left by loads that were killed (their process no longer exists)."""
-        for leftover in self.db_path.parent.glob(f".{self.db_path.name}.*.tmp*"):
-            pid = leftover.name[len(self.db_path.name) + 2:].split(".", 1)[0]
-            if pid.isdigit() and not _process_alive(int(pid)):
-                leftover.unlink(missing_ok=True)
 
     def add(self, incidents: Sequence[Incident], problems: Sequence[Problem]) -> None:
         """Insert parsed incidents and problems (in bulk)."""
@@ -443,12 +451,77 @@ class DatabaseWriter:
             con.unregister("_keep")
             con.unregister("_drop")
 
-    def finish(self, files: Sequence[SourceFile], info: dict[str, str] | None = None) -> None:
-        """Record the files and load info, then put the new database in place."""
+    def finish(self, files: Sequence[SourceFile], info: dict[str, str] | None = None,
+               keep_previous: bool = False) -> Path | None:
+        """Record the files and load info, then put the new database in place. With ``keep_previous``,
+        the database it replaces stays readable under a temporary name, which is returned (the text
+        model to update is in it); the caller removes it."""
         _insert_files(self.con, files, info)
         self.con.execute("CHECKPOINT")
         self.con.close()
         self.con = None
+        kept = None
+        if keep_previous and self.previous is not None:
+            kept = Path(_temporary_name(self.db_path, "previous"))
+            try:
+                os.link(self.previous.db_path, kept)
+            except OSError:  # no hard links here, or the file is gone: the text model is fitted afresh
+                kept = None
+        os.replace(self.tmp_name, self.db_path)
+        return kept
+
+    def __exit__(self, *exc) -> None:
+        if self.con is not None:
+            self.con.close()
+        for leftover in (self.tmp_name, self.tmp_name + ".wal"):
+            if leftover and os.path.exists(leftover):
+                os.unlink(leftover)
+
+
+def file_identity(path: str | os.PathLike) -> tuple[int, int, int] | None:
+    """(inode, mtime, size) of the file at ``path`` (``None`` when there is none): another file put in
+    its place has another."""
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    return stat.st_ino, stat.st_mtime_ns, stat.st_size
+
+
+class Superseded(Exception):
+    """The database was replaced (by a newer load) while a copy of it was being completed."""
+
+
+class DatabaseCopy:
+    """A copy of the database at ``db_path`` (which must still be the file of ``identity``), opened for
+    writing; :meth:`commit` puts it in place of the original, unless that was replaced meanwhile.
+
+    Readers of the original are never disturbed: it is only read (copied) and then renamed over.
+    """
+
+    def __init__(self, db_path: str | os.PathLike, identity: tuple[int, int, int] | None) -> None:
+        self.db_path = Path(db_path)
+        self.identity = identity
+        self.con: duckdb.DuckDBPyConnection | None = None
+        self.tmp_name = ""
+
+    def __enter__(self) -> DatabaseCopy:
+        _remove_abandoned(self.db_path)
+        self.tmp_name = _temporary_name(self.db_path)
+        if self.identity is None or file_identity(self.db_path) != self.identity:
+            raise Superseded(str(self.db_path))
+        shutil.copyfile(self.db_path, self.tmp_name)
+        if file_identity(self.db_path) != self.identity:
+            raise Superseded(str(self.db_path))
+        self.con = duckdb.connect(self.tmp_name)
+        return self
+
+    def commit(self) -> None:
+        self.con.execute("CHECKPOINT")
+        self.con.close()
+        self.con = None
+        if file_identity(self.db_path) != self.identity:
+            raise Superseded(str(self.db_path))
         os.replace(self.tmp_name, self.db_path)
 
     def __exit__(self, *exc) -> None:
@@ -457,6 +530,24 @@ class DatabaseWriter:
         for leftover in (self.tmp_name, self.tmp_name + ".wal"):
             if leftover and os.path.exists(leftover):
                 os.unlink(leftover)
+
+
+def _temporary_name(db_path: Path, kind: str = "") -> str:
+    """A new name beside ``db_path`` for a file of this process (``.<name>.<pid>.<random>[.kind].tmp``),
+    not yet taken."""
+    fd, name = tempfile.mkstemp(prefix=f".{db_path.name}.{os.getpid()}.", suffix=f".{kind}.tmp" if kind else ".tmp",
+                                dir=db_path.parent)
+    os.close(fd)
+    os.unlink(name)
+    return name
+
+
+def _remove_abandoned(db_path: Path) -> None:
+    """Delete temporary files left by loads that were killed (their process no longer exists)."""
+    for leftover in db_path.parent.glob(f".{db_path.name}.*.tmp*"):
+        pid = leftover.name[len(db_path.name) + 2:].split(".", 1)[0]
+        if pid.isdigit() and not _process_alive(int(pid)):
+            leftover.unlink(missing_ok=True)
 
 
 def _process_alive(pid: int) -> bool:
@@ -469,9 +560,31 @@ def _process_alive(pid: int) -> bool:
     return True
 
 
+# Connections made by open_database: the file is attached to an in-memory instance as ``pm``, which
+# every cursor of theirs must USE (a cursor starts in the instance's own, empty, catalog).
+_READ_ALIAS = "pm"
+_attached: weakref.WeakSet = weakref.WeakSet()
+
+
 def open_database(db_path: str | os.PathLike) -> duckdb.DuckDBPyConnection:
-    """Open a database written by :func:`write_database` for reading."""
-    return duckdb.connect(str(db_path), read_only=True)
+    """Open a database written by :func:`write_database` for reading, as the file is now.
+
+    DuckDB hands a second ``connect()`` to a path the instance it already has
+    open for that path, which after a reload is the replaced file: a reader
+    would go on seeing the old data for as long as any connection to it lived.
+    The file is attached to an in-memory instance of its own instead, so each
+    call reads the file that is at the path when it is made. Query it through
+    :func:`cursor` (or the connection itself).
+    """
+    con = duckdb.connect()
+    try:
+        con.execute(f"ATTACH ? AS {_READ_ALIAS} (READ_ONLY)", [str(db_path)])
+        con.execute(f"USE {_READ_ALIAS}")
+    except BaseException:
+        con.close()
+        raise
+    _attached.add(con)
+    return con
 
 
 @contextmanager
@@ -483,6 +596,8 @@ def cursor(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection
     """
     cur = con.cursor()
     cur.execute("SET TimeZone = 'UTC'")
+    if con in _attached:
+        cur.execute(f"USE {_READ_ALIAS}")
     try:
         yield cur
     finally:
@@ -1086,6 +1201,73 @@ def excluded_rows(con, filters, limit: int | None = None):
 
 
 # -- insights -------------------------------------------------------------------
+
+def text_model_state(con) -> str:
+    """Whether related incidents, recurrences and themes are in the database: ``TEXT_MODEL_DONE``,
+    ``TEXT_MODEL_PENDING`` (the load that wrote it is computing them) or ``TEXT_MODEL_NOT_COMPUTED``."""
+    with cursor(con) as cur:
+        row = cur.execute("SELECT value FROM load_info WHERE key = 'text_model'").fetchone()
+    return row[0] if row else TEXT_MODEL_NOT_COMPUTED
+
+
+def read_text_model(db_path: str | os.PathLike) -> dict | None:
+    """The text model stored in the database at ``db_path``, when it is done: ``info`` (load_info),
+    Arrow tables ``terms`` (term, idf, by term id), ``documents`` (incident_id, fingerprint), ``vectors``
+    (incident_id, term_ids, weights), ``themes`` (theme_id, label, top_terms, centroid), ``related``
+    (incident_id, related_id, direction, rank, similarity) and ``membership`` (incident_id, theme_id).
+    ``None`` when there is none to read."""
+    try:
+        con = open_database(db_path)
+    except duckdb.Error:
+        return None
+    try:
+        info = dict(con.execute("SELECT key, value FROM load_info").fetchall())
+        if info.get("schema_version") != str(SCHEMA_VERSION) or info.get("text_model") != TEXT_MODEL_DONE:
+            return None
+        queries = {
+            "terms": "SELECT term, idf FROM text_model_terms ORDER BY term_id",
+            "documents": "SELECT incident_id, fingerprint FROM text_model_documents",
+            "vectors": "SELECT incident_id, term_ids, weights FROM text_model_vectors",
+            "themes": "SELECT theme_id, label, top_terms, centroid FROM text_model_themes ORDER BY theme_id",
+            "related": "SELECT incident_id, related_id, direction, rank, similarity FROM related_incidents",
+            "membership": "SELECT incident_id, theme_id FROM incident_themes",
+        }
+        tables = {name: con.sql(sql).to_arrow_table() for name, sql in queries.items()}
+    except duckdb.Error:
+        return None
+    finally:
+        con.close()
+    return {"info": info, **tables}
+
+
+def write_text_model(con, previous: str | os.PathLike | None, tables: dict[str, pa.Table],
+                     kept_related: Sequence[str], kept_vectors: Sequence[str], recurrence_text_similarity: float,
+                     info: dict[str, str]) -> None:
+    """Store a text model in the database of ``con`` (whose text model tables are empty): ``tables``
+    (Arrow, the tables' columns: ``related_incidents`` rows computed now, ``themes``, ``incident_themes``,
+    ``text_model_terms``, ``text_model_documents``, ``text_model_themes``, and the ``text_model_vectors``
+    computed now); the rows of ``kept_related`` and the vectors of ``kept_vectors`` copied as they are
+    from the database at ``previous``; recurrences derived (:func:`derive_recurrences`); ``info`` into
+    load_info."""
+    if previous is not None and (len(kept_related) or len(kept_vectors)):
+        con.register("_kept_related", pa.table({"incident_id": pa.array(list(kept_related), pa.string())}))
+        con.register("_kept_vectors", pa.table({"incident_id": pa.array(list(kept_vectors), pa.string())}))
+        con.execute("ATTACH ? AS previous_model (READ_ONLY)", [str(previous)])
+        try:
+            con.execute("INSERT INTO related_incidents SELECT r.* FROM previous_model.related_incidents r "
+                        "SEMI JOIN _kept_related k ON k.incident_id = r.incident_id")
+            con.execute("INSERT INTO text_model_vectors SELECT v.* FROM previous_model.text_model_vectors v "
+                        "SEMI JOIN _kept_vectors k ON k.incident_id = v.incident_id")
+        finally:
+            con.execute("DETACH previous_model")
+            con.unregister("_kept_related")
+            con.unregister("_kept_vectors")
+    for table, data in tables.items():
+        insert_arrow(con, table, data)
+    derive_recurrences(con, recurrence_text_similarity)
+    for key, value in info.items():
+        con.execute("INSERT OR REPLACE INTO load_info VALUES (?, ?)", [key, value])
+
 
 def related_for(con, incident_id: str):
     """One incident's related incidents (both directions) with their titles, dates and severities."""

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 import pandas as pd
 import streamlit as st
@@ -94,12 +95,16 @@ class View:
 
 class _LoadJob:
     """One load of the folder, run on the process's loader thread so it finishes even if the viewer
-    who asked for it leaves (a session that ends stops its script, and every viewer shares the data)."""
+    who asked for it leaves (a session that ends stops its script, and every viewer shares the data).
+
+    ``usable`` is set once the new database is in place: viewers wait for that, not for the text model
+    (related incidents, repeats, themes), which the same job computes next; ``future`` ends with both."""
 
     def __init__(self) -> None:
         self.done_files = 0
         self.total_files = 0
         self.future: Future | None = None
+        self.usable = threading.Event()
 
     def tick(self, done: int, total: int) -> None:
         self.done_files, self.total_files = done, total
@@ -138,7 +143,8 @@ def _load_state() -> dict:
     return {"lock": threading.Lock(), "loaded": set(), "jobs": {}, "loader": _Loader()}
 
 
-@st.cache_resource(show_spinner=False, max_entries=4)
+# Two versions: the one pages read now, and the one a run that started before a reload still reads.
+@st.cache_resource(show_spinner=False, max_entries=2)
 def _connection(version: str):
     return open_database(version.split("|")[0])
 
@@ -150,8 +156,11 @@ def _start_or_join_load(source: datasource.DataSource, reload: bool) -> _LoadJob
     key = str(source.db_path)
 
     def finish(job: _LoadJob) -> None:
-        datasource.refresh(source, progress=job.tick)
+        result = datasource.refresh(source, progress=job.tick)
         state["loaded"].add(key)
+        job.usable.set()
+        if result is not None and result.pending is not None:
+            result.pending.run()
 
     with state["lock"]:
         job = state["jobs"].get(key)
@@ -167,18 +176,32 @@ def _start_or_join_load(source: datasource.DataSource, reload: bool) -> _LoadJob
 
 
 def _wait_for(job: _LoadJob) -> None:
+    """Until the job's database is in place (or the job failed: its error is raised here)."""
     bar = st.progress(0.0, text="Loading post-mortems…")
     try:
-        while True:
-            try:
-                job.future.result(timeout=0.2)
+        while not job.usable.wait(timeout=0.2):
+            if job.future.done():
+                job.future.result()
                 return
-            except TimeoutError:
-                if job.total_files:
-                    bar.progress(job.done_files / job.total_files,
-                                 text=f"Loading post-mortems: {job.done_files:,} of {job.total_files:,} files")
+            if job.total_files:
+                bar.progress(job.done_files / job.total_files,
+                             text=f"Loading post-mortems: {job.done_files:,} of {job.total_files:,} files")
     finally:
         bar.empty()
+
+
+def _text_model_failure(source: datasource.DataSource) -> BaseException | None:
+    """The error that stopped this process's last load of the folder after its database was in place
+    (while computing the text model), if it did."""
+    job = _load_state()["jobs"].get(str(source.db_path))
+    if job is None or not job.usable.is_set() or not job.future.done():
+        return None
+    return job.future.exception()
+
+
+def _version_of(db_path) -> str:
+    stat = db_path.stat()
+    return f"{db_path}|{stat.st_mtime_ns}|{stat.st_size}"
 
 
 def _data_version(reload: bool = False) -> str:
@@ -196,8 +219,7 @@ def _data_version(reload: bool = False) -> str:
         st.error(f"PM_ANALYTICS_DATA names {escape_markdown(str(source.path))}, which is neither a folder of "
                  "post-mortems nor a database file made by `pm-analytics load`.")
         st.stop()
-    stat = source.db_path.stat()
-    version = f"{source.db_path}|{stat.st_mtime_ns}|{stat.st_size}"
+    version = _version_of(source.db_path)
     if not source.is_folder and (found := _schema_version(version)) != str(SCHEMA_VERSION):
         st.error(f"{escape_markdown(str(source.path))} was not written by this version of pm-analytics "
                  f"(its schema: {escape_markdown(str(found or 'none'))}; this version reads {SCHEMA_VERSION}). "
@@ -643,7 +665,9 @@ def incident_header(detail: dict) -> None:
 
 
 def incident_banner(view: View, detail: dict) -> None:
-    """What a reviewer must see first: this incident repeats an earlier one, or P0/P1 items are overdue."""
+    """What a reviewer must see first: this incident repeats an earlier one (or that this is not known yet),
+    or P0/P1 items are overdue."""
+    repeats_unknown_note(view)
     for row in detail["repeats"].itertuples():
         outcome = {metrics.RECURRENCE_STATUSES[0]: "its P0/P1 items were all done first, so the fix did not prevent this",
                    metrics.RECURRENCE_STATUSES[1]: f"{row.p0_p1_open} of its P0/P1 items were still open when this "
@@ -894,9 +918,59 @@ def _around(text: str, query: str, width: int = 160) -> str:
     return ("…" if start else "") + text[start:at + len(query) + width] + ("…" if at + len(query) + width < len(text) else "")
 
 
+def text_model_notice(view: View) -> bool:
+    """When the database has no related incidents, repeats and themes yet (the load is computing them)
+    or at all (loaded with ``--no-text-model``), say so and return True. While they are being computed,
+    the page reruns by itself when they land."""
+    state = get(view, "text_model_state")
+    if state == store.TEXT_MODEL_DONE:
+        return False
+    if state == store.TEXT_MODEL_PENDING:
+        source = datasource.resolve()
+        failure = _text_model_failure(source) if source.is_folder else None
+        if failure is not None:
+            st.warning("Related incidents, repeats and themes could not be computed "
+                       f"({escape_markdown(str(failure) or type(failure).__name__)}). Press Reload to try again.")
+        else:
+            st.info("Related incidents are being computed (and with them repeats and themes); they appear here "
+                    "when they are ready. Everything else is up to date."
+                    + ("" if source.is_folder else " If the `pm-analytics load` that wrote this database was "
+                       "stopped, load it again."), icon=":material/hourglass_top:")
+            _rerun_when_replaced(view.version)
+    else:
+        st.info("Related incidents, repeats and themes were not computed for this database (it was loaded with "
+                "`--no-text-model`): they are unknown here. Load the post-mortems again without it to see them.")
+    return True
+
+
+def repeats_unknown_note(view: View) -> None:
+    """On an incident's page, above the fold: whether it repeats an earlier incident is not known yet."""
+    state = get(view, "text_model_state")
+    if state == store.TEXT_MODEL_PENDING:
+        st.caption("Whether this incident repeats an earlier one is not known yet: related incidents are being "
+                   "computed (see Related incidents below).")
+    elif state != store.TEXT_MODEL_DONE:
+        st.caption("Whether this incident repeats an earlier one is unknown: related incidents were not computed "
+                   "for this database.")
+
+
+@st.fragment(run_every=2)
+def _rerun_when_replaced(version: str) -> None:
+    """Every 2 s: rerun the page once the database at the version's path is another file."""
+    path = version.split("|")[0]
+    try:
+        current = _version_of(Path(path))
+    except OSError:
+        return
+    if current != version:
+        st.rerun()
+
+
 def related_section(view: View, incident_id: str) -> None:
     """The incident's most similar earlier and later incidents, each with its similarity and a link."""
     st.subheader("Related incidents")
+    if text_model_notice(view):
+        return
     related = get(view, "related", incident_id)
     if related.empty:
         st.caption("No other post-mortem reads like this one.")

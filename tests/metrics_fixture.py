@@ -98,7 +98,8 @@ RELATED = [("INC-A", "INC-B", "later", 1, 0.6, 0.5, True, False, ["checkout", "c
 def database(incidents=INCIDENTS):
     """An in-memory DuckDB holding ``incidents`` (and, for the fixture's own, hand-written related pairs)."""
     con = duckdb.connect(":memory:")
-    fill(con, incidents, [], [])
+    # The fixture's own incidents come with a text model (its related pairs and theme, written by hand).
+    fill(con, incidents, [], [], {"text_model": "done"} if incidents is INCIDENTS else None)
     if incidents is INCIDENTS:
         insert_rows(con, "related_incidents", RELATED)
         derive_recurrences(con, RECURRENCE_TEXT_SIMILARITY)

@@ -54,8 +54,9 @@ def test_naive_loader_builds_the_same_database(generated, tmp_path):
     naive.naive_load([folder], theirs)
     a, b = duckdb.connect(str(ours), read_only=True), duckdb.connect(str(theirs), read_only=True)
     for table in TABLES:
+        # The naive loader has no text model: related incidents, themes and the stored model are left out.
         if table in ("load_info", "source_files", "related_incidents", "recurrences", "themes",
-                     "incident_themes"):
+                     "incident_themes") or table.startswith("text_model_"):
             continue
         assert a.execute(f"SELECT * FROM {table} ORDER BY ALL").fetchall() == \
             b.execute(f"SELECT * FROM {table} ORDER BY ALL").fetchall(), table

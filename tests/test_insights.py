@@ -104,8 +104,8 @@ def reference_related(docs: pd.DataFrame, teams: pd.DataFrame, apps: pd.DataFram
     """The rule written out pair by pair: best score first, of equal scores the earlier incident; never
     below the text floor, whatever the bonuses."""
     docs = docs.sort_values(["started", "incident_id"], kind="stable").reset_index(drop=True)
-    vectorizer, vectors = insights._vectorize(docs["text"].tolist())
-    terms = vectorizer.get_feature_names_out()
+    vocabulary, counts = insights.fit_vocabulary(docs["text"].tolist())
+    vectors, terms = insights.weigh(counts, vocabulary.idf), vocabulary.terms
     text = (vectors @ vectors.T).toarray()
     team_of = teams.groupby("incident_id")["team"].apply(set).to_dict()
     app_of = apps.groupby("incident_id")["app"].apply(set).to_dict()

@@ -9,7 +9,7 @@ import pytest
 
 from pm_analytics.cli import main
 from pm_analytics.load import load_into, load_paths
-from pm_analytics.store import TABLES, open_database, table_columns
+from pm_analytics.store import TABLES, cursor, open_database, table_columns
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 BAD = FIXTURES / "bad"
@@ -105,6 +105,27 @@ def test_a_reload_replaces_the_database_whole(tmp_path):
     assert sorted(os.listdir(tmp_path)) == ["one", "pm.duckdb"], "no temporary files left behind"
 
 
+def test_a_reader_opened_after_a_reload_sees_it_while_an_older_one_is_open(tmp_path):
+    """The dashboard keeps the last version's connection open while it opens the new one: DuckDB would
+    hand the new connect() the instance already open for that path, reading the replaced file."""
+    db = tmp_path / "pm.duckdb"
+    load_into([GOOD], db, relative_to=GOOD)
+    old = open_database(db)
+    one = tmp_path / "one"
+    one.mkdir()
+    (one / "2025-06-14-reminders-delayed.txt").write_bytes((GOOD / "2025-06-14-reminders-delayed.txt").read_bytes())
+    load_into([one], db, relative_to=one)
+    new = open_database(db)
+    try:
+        with cursor(new) as cur:
+            assert cur.execute("SELECT count(*) FROM incidents").fetchone()[0] == 1
+        with cursor(old) as cur:
+            assert cur.execute("SELECT count(*) FROM incidents").fetchone()[0] == 5, "the older keeps its snapshot"
+    finally:
+        old.close()
+        new.close()
+
+
 def test_a_failed_write_leaves_the_previous_database(tmp_path, monkeypatch):
     db = tmp_path / "pm.duckdb"
     load_into([GOOD], db, relative_to=GOOD)
@@ -197,7 +218,15 @@ def test_reload_with_nothing_changed_leaves_the_database(corpus, tmp_path):
     assert sorted(map(str, again.problems)) == sorted(map(str, first.problems))
 
 
-def test_reload_parses_only_what_changed_and_matches_a_cold_load(corpus, tmp_path):
+@pytest.fixture
+def refit_always(monkeypatch):
+    """A reload that changes anything fits the text model again, as a cold load does: these tests are
+    about the files. (An update keeps the fitted vocabulary and themes; tests/test_text_model.py holds
+    it to a recompute with that vocabulary.)"""
+    monkeypatch.setattr("pm_analytics.insights.REFIT_SHARE", 0.0)
+
+
+def test_reload_parses_only_what_changed_and_matches_a_cold_load(corpus, tmp_path, refit_always):
     db = tmp_path / "pm.duckdb"
     load_into([corpus], db, relative_to=corpus)
     files = sorted(corpus.iterdir())
@@ -215,7 +244,7 @@ def test_reload_parses_only_what_changed_and_matches_a_cold_load(corpus, tmp_pat
     assert table_contents(db) == table_contents(cold)
 
 
-def test_reload_settles_duplicates_across_reused_and_new_files(corpus, tmp_path):
+def test_reload_settles_duplicates_across_reused_and_new_files(corpus, tmp_path, refit_always):
     db = tmp_path / "pm.duckdb"
     load_into([corpus], db, relative_to=corpus)
     reused = sorted(corpus.glob("*.yaml"))[-1]

@@ -39,7 +39,20 @@ def fresh_caches(tmp_path, monkeypatch):
     st.cache_resource.clear()
 
 
+def loaded_with_text_model() -> None:
+    """Load the data source as the dashboard does, and wait until its text model is in too: a page run
+    in between says related incidents are being computed (tested apart, below)."""
+    from pm_analytics import datasource, ui
+
+    source = datasource.resolve()
+    if source.is_folder:
+        job = ui._start_or_join_load(source, reload=False)
+        if job is not None:
+            job.future.result(timeout=300)
+
+
 def run(page: str, **params) -> AppTest:
+    loaded_with_text_model()
     at = AppTest.from_file(APP, default_timeout=60)
     params.setdefault("as_of", AS_OF)
     for key, value in params.items():
@@ -274,6 +287,76 @@ def test_recurring_page_lists_repeats_linking_to_incidents():
     answer = next(m.value for m in at.markdown if m.value.startswith("**Did the earlier fixes work?**"))
     done = (repeats["status"] == metrics.RECURRENCE_STATUSES[0]).sum()
     assert f"{done} repeat{'s' if done != 1 else ''} happened although the earlier P0/P1 items were done" in answer
+
+
+def page_run(page: str, **params) -> AppTest:
+    """A page run as a viewer's would be, without waiting for the text model first."""
+    at = AppTest.from_file(APP, default_timeout=120)
+    for key, value in {"as_of": AS_OF, **params}.items():
+        at.query_params[key] = value
+    if page != "app.py":
+        at.switch_page(page)
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def notes(at: AppTest) -> str:
+    return "\n".join(e.value for e in [*at.info, *at.caption, *at.warning])
+
+
+def test_pages_say_related_incidents_are_being_computed_until_the_text_model_lands(monkeypatch):
+    """The database is in place before its text model: every page works on it, the pages that need the
+    text model say it is being computed (never 0 repeats), and show it once it is written."""
+    from pm_analytics import ui
+    from pm_analytics.text_model import PendingTextModel
+
+    started, release = threading.Event(), threading.Event()
+    original = PendingTextModel.run
+
+    def held(self, phase=None):
+        started.set()
+        assert release.wait(timeout=600), "the test never let the text model go on"
+        return original(self, phase)
+
+    monkeypatch.setattr(PendingTextModel, "run", held)
+    try:
+        recurring = page_run("pages/recurring.py", range="all")
+        assert started.is_set(), "the page ran on the new database while the text model was still to come"
+        assert "Related incidents are being computed" in notes(recurring)
+        assert not recurring.dataframe and not recurring.get("plotly_chart"), "no repeats or themes shown as none"
+        assert not any("Did the earlier fixes work?" in m.value for m in recurring.markdown)
+        incident = page_run("pages/incident.py", id=KNOWN_ID)
+        assert "Whether this incident repeats an earlier one is not known yet" in notes(incident)
+        assert "Related incidents are being computed" in notes(incident)
+        assert not any("similarity" in c.value for c in incident.caption)
+        overview = page_run("app.py")
+        assert overview.metric, "the other pages work meanwhile"
+    finally:
+        release.set()
+    job = ui._load_state()["jobs"][next(iter(ui._load_state()["jobs"]))]
+    job.future.result(timeout=600)
+    st.cache_data.clear()
+    recurring = page_run("pages/recurring.py", range="all")
+    assert "being computed" not in notes(recurring)
+    assert len(recurring.dataframe[0].value) > 0
+    incident = page_run("pages/incident.py", id=KNOWN_ID)
+    assert "not known yet" not in notes(incident) and any("similarity" in c.value for c in incident.caption)
+
+
+def test_pages_say_related_incidents_were_not_computed_for_a_database_loaded_without_them(tmp_path,
+                                                                                          monkeypatch):
+    from pm_analytics.load import load_into
+
+    db = tmp_path / "no-model.duckdb"
+    load_into([DATA], db, relative_to=DATA, text_model=False)
+    monkeypatch.setenv("PM_ANALYTICS_DATA", str(db))
+    recurring = page_run("pages/recurring.py", range="all")
+    assert "were not computed for this database" in notes(recurring)
+    assert not recurring.dataframe and not recurring.get("plotly_chart")
+    incident = page_run("pages/incident.py", id=KNOWN_ID)
+    assert "repeats an earlier one is unknown" in notes(incident)
+    assert "were not computed for this database" in notes(incident)
 
 
 def test_severity_page_lists_incidents_that_look_off():

@@ -328,3 +328,21 @@ def test_the_settings_beside_the_data_apply_as_on_the_overview(sample_db, tmp_pa
         {card["key"]: report.card_view(card)["value"] for card in cards}
     assert [report.card_view(card)["verdict"] for card in cards] == \
         [card["lines"][0] if card["lines"] and card["lines"][0] in VERDICTS else None for card in page.cards.values()]
+
+
+@pytest.mark.parametrize("text_model, expected", [
+    ("pending", "Not known yet: related incidents were still being computed"),
+    ("not computed", "Not known: related incidents were not computed for this database"),
+])
+def test_repeats_are_unknown_not_zero_without_the_text_model(tmp_path, text_model, expected):
+    db = tmp_path / "sample.duckdb"
+    result = load_into([ROOT / "data"], db, relative_to=ROOT / "data", text_model=text_model == "pending",
+                       defer_text_model=True)
+    try:
+        page = write_report(db, tmp_path / "review.html", "--quarter", "2026Q3")
+    finally:
+        if result.pending is not None:
+            result.pending.discard()
+    text = " ".join(" ".join(page.text).split())
+    assert expected in text
+    assert "repeats an earlier one (text alike" not in text and "repeat an earlier one (text alike" not in text
