@@ -624,15 +624,6 @@ def _ratio(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
         return pd.Series(np.where(den > 0, num / np.where(den > 0, den, 1), np.nan), index=numerator.index)
 
 
-def _period_start(dates: pd.Series, period: str) -> pd.Series:
-    stamps = pd.to_datetime(dates)
-    if period == "month":
-        return stamps.dt.to_period("M").dt.start_time
-    if period == "quarter":
-        return stamps.dt.to_period("Q").dt.start_time
-    raise ValueError(f"period must be 'month' or 'quarter', not {period!r}")
-
-
 def excluded_incidents(con, filters: Filters) -> int:
     """How many drills/tests the selection leaves out of every statistic."""
     return store.excluded_count(con, replace(filters, include_excluded=False))

@@ -471,11 +471,17 @@ class DatabaseWriter:
         return kept
 
     def __exit__(self, *exc) -> None:
-        if self.con is not None:
-            self.con.close()
-        for leftover in (self.tmp_name, self.tmp_name + ".wal"):
-            if leftover and os.path.exists(leftover):
-                os.unlink(leftover)
+        _close_and_remove(self.con, self.tmp_name)
+
+
+def _close_and_remove(con: duckdb.DuckDBPyConnection | None, tmp_name: str | None) -> None:
+    """Close a temporary database's connection and remove its file and write-ahead log, if still there
+    (after a swap the file is already the database, and only a failed or unused one is left)."""
+    if con is not None:
+        con.close()
+    for leftover in (tmp_name, f"{tmp_name}.wal" if tmp_name else None):
+        if leftover and os.path.exists(leftover):
+            os.unlink(leftover)
 
 
 def file_identity(path: str | os.PathLike) -> tuple[int, int, int] | None:
@@ -525,11 +531,7 @@ class DatabaseCopy:
         os.replace(self.tmp_name, self.db_path)
 
     def __exit__(self, *exc) -> None:
-        if self.con is not None:
-            self.con.close()
-        for leftover in (self.tmp_name, self.tmp_name + ".wal"):
-            if leftover and os.path.exists(leftover):
-                os.unlink(leftover)
+        _close_and_remove(self.con, self.tmp_name)
 
 
 def _temporary_name(db_path: Path, kind: str = "") -> str:

@@ -327,10 +327,16 @@ def _cell(row: list[str], index: int | None) -> str:
     return row[index].strip() if index is not None and index < len(row) else ""
 
 
-def _jira_row(row: list[str], at: dict, line: int) -> Ticket:
+def _ticket_key(row: list[str], at: dict, line: int, column: str, example: str) -> str:
+    """The row's ticket key, or a :class:`_Malformed` naming ``column`` when the cell holds none."""
     key = _cell(row, at["key"])
     if not TICKET_KEY.fullmatch(key):
-        raise _Malformed(line, "Issue key", f"'{key[:60]}' is not an issue key (like BIL-61)")
+        raise _Malformed(line, column, f"'{key[:60]}' is not {example}")
+    return key
+
+
+def _jira_row(row: list[str], at: dict, line: int) -> Ticket:
+    key = _ticket_key(row, at, line, "Issue key", "an issue key (like BIL-61)")
     written = _cell(row, at["status"])
     status = status_of(written)
     if status is None:
@@ -345,9 +351,7 @@ def _jira_row(row: list[str], at: dict, line: int) -> Ticket:
 
 
 def _linear_row(row: list[str], at: dict, line: int) -> Ticket:
-    key = _cell(row, at["key"])
-    if not TICKET_KEY.fullmatch(key):
-        raise _Malformed(line, "ID", f"'{key[:60]}' is not an issue id (like ENG-123)")
+    key = _ticket_key(row, at, line, "ID", "an issue id (like ENG-123)")
     written = _cell(row, at["status"])
     status = status_of(written)
     completed = _date(_cell(row, at["completed"]), line, "Completed")
