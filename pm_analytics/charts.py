@@ -485,8 +485,10 @@ def impact_by_group(impact: pd.DataFrame, measure: str = "patient_impact_min") -
         text=[f"{u} unknown" if u else "" for u in data[f"{measure}_unknown"]], textposition="outside",
         hovertext=[f"{escape_html(g)}: {format_count(v)} {noun.lower()}-minutes; {u} incidents unknown"
                    for g, v, u in zip(data["group"], data[measure], data[f"{measure}_unknown"])],
-        hoverinfo="text",
+        hoverinfo="text", cliponaxis=False,
     ))
+    if data[f"{measure}_unknown"].any():
+        fig.update_xaxes(range=[0, data[measure].max() * 1.3])
     return _layout(fig, title, f"{noun} impact-minutes ({noun.lower()}s × minutes)", "Team",
                    height=max(300, 40 * len(data) + 120))
 

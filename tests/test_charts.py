@@ -312,3 +312,13 @@ def test_a_split_by_team_of_a_share_is_a_heatmap_with_n_in_each_cell(con):
     assert shares.data[0].hovertext[0][2] == "Team 0, 2025 Q3: no incident gives its start time"
     engineers = charts.engineers_trend(by_nine_teams(metrics.participants(con, ALL, "quarter", None)))
     assert engineers.data[0].type == "heatmap" and "n=" in engineers.data[0].text[0][0]
+
+
+def test_impact_by_team_leaves_room_for_its_unknown_labels():
+    impact = pd.DataFrame({"group": ["Payments", "Platform"], "patient_impact_min": [1200.0, 300.0],
+                           "patient_impact_min_unknown": [3, 0]})
+    fig = charts.impact_by_group(impact)
+    bar = fig.data[0]
+    assert list(bar.text) == ["", "3 unknown"]  # sorted smallest first: Platform, then Payments
+    assert bar.cliponaxis is False
+    assert fig.layout.xaxis.range[1] > 1200 * 1.2
