@@ -3,13 +3,16 @@ saw the numbers of its own filter.
 
     .venv/bin/python benchmarks/viewers.py                    # 5, 20 and 50 viewers on 1,500 post-mortems
     .venv/bin/python benchmarks/viewers.py --viewers 20       # one size
+    .venv/bin/python benchmarks/viewers.py --think 0,10       # in a burst, then reading 10 s a page
 
 For each N: start the dashboard as a user would (``streamlit run app.py``, on a folder of ``--files``
 synthetic post-mortems), let it load, change half the files, then N viewers each open four pages
 (overview, response times, incidents, action items) with their own filter in the URL (severity x team,
 all 84 pairs distinct), while a reload runs: viewer 0 opens the overview, presses Reload, and the
 others start the moment the server shows its progress bar; viewer 0 opens its other three pages once
-its reload is done.
+its reload is done. By default the viewers open their pages back to back (a burst, the worst case);
+with ``--think S`` each also reads a page for 0.5-1.5 x S seconds before the next and arrives within S
+seconds of the reload starting, as people reading a dashboard do (``--think 0,10``: a row for each).
 
 The client is a websocket client speaking Streamlit's own protocol (the ``BackMsg`` / ``ForwardMsg``
 protobufs that ship with Streamlit, over the ``websockets`` package Streamlit itself depends on), one
@@ -45,6 +48,7 @@ import argparse
 import asyncio
 import json
 import os
+import random
 import re
 import shutil
 import statistics
@@ -314,13 +318,20 @@ def view_queries(teams: list[str], n: int) -> list[dict]:
 
 
 async def visit(port: int, viewer: int, query: str, runs: list, reload_started: asyncio.Event,
-                presses_reload: bool) -> None:
+                presses_reload: bool, think_s: float = 0.0, seed: int = 0) -> None:
     """One viewer's four pages. The one who ``presses_reload`` does so after its first page; the others
-    start once that reload is running."""
+    start once that reload is running. With ``think_s``, a viewer reads as a person does: it arrives
+    at a random moment within ``think_s`` seconds of the reload starting and pauses between 0.5 and 1.5
+    times ``think_s`` (seeded per viewer) before each next page; without it, the pages come back to back."""
+    pause = random.Random(seed * 1000 + viewer)
     if not presses_reload:
         await reload_started.wait()
+        if think_s:
+            await asyncio.sleep(pause.uniform(0, think_s))
     async with Session(port) as session:
         for i, (page, _) in enumerate(PAGES):
+            if i and think_s:
+                await asyncio.sleep(pause.uniform(0.5, 1.5) * think_s)
             runs.append(await session.open(viewer, page, query))
             if i == 0 and presses_reload:
                 if "Reload" not in session.buttons:
@@ -337,13 +348,15 @@ async def prime(port: int) -> PageRun:
         return await session.open(-1, "", "")
 
 
-async def all_viewers(port: int, queries: list[str], reload: bool) -> list[PageRun]:
+async def all_viewers(port: int, queries: list[str], reload: bool, think_s: float = 0.0, seed: int = 0
+                      ) -> list[PageRun]:
     """Every viewer's page runs; with ``reload``, viewer 0 presses Reload and the others start as it runs."""
     runs: list[PageRun] = []
     reload_started = asyncio.Event()
     if not reload:
         reload_started.set()
-    await asyncio.gather(*(visit(port, i, query, runs, reload_started, presses_reload=reload and i == 0)
+    await asyncio.gather(*(visit(port, i, query, runs, reload_started, presses_reload=reload and i == 0,
+                                 think_s=think_s, seed=seed)
                            for i, query in enumerate(queries)))
     return runs
 
@@ -370,7 +383,8 @@ def percentile(values: list[float], p: float) -> float:
 
 # -- one size ---------------------------------------------------------------------
 
-def measure(n: int, folder: Path, teams: list[str], expected: dict, workdir: Path, reload: bool = True) -> dict:
+def measure(n: int, folder: Path, teams: list[str], expected: dict, workdir: Path, reload: bool = True,
+            think_s: float = 0.0, seed: int = 0) -> dict:
     """N viewers (during a reload, with ``reload``) on a fresh server; the figures for one row of the table."""
     queries = view_queries(teams, n)
     process, port, timing = start_server(workdir, folder)
@@ -381,7 +395,7 @@ def measure(n: int, folder: Path, teams: list[str], expected: dict, workdir: Pat
         touched_at = touch_half(folder) if reload else None
         load_before = os.getloadavg()
         server_cpu, client_cpu, wall = cpu_seconds(process.pid), time.process_time(), time.monotonic()
-        runs = asyncio.run(all_viewers(port, [urlencode(q) for q in queries], reload))
+        runs = asyncio.run(all_viewers(port, [urlencode(q) for q in queries], reload, think_s, seed))
         wall = time.monotonic() - wall
         server_cpu, client_cpu = cpu_seconds(process.pid) - server_cpu, time.process_time() - client_cpu
         load_after = os.getloadavg()
@@ -434,7 +448,7 @@ def measure(n: int, folder: Path, teams: list[str], expected: dict, workdir: Pat
     if "Traceback" in log:
         errors.append((-1, "server log", log[log.index("Traceback"):][:500]))
     return {
-        "viewers": n, "reload": reload, "page_runs": len(page_server), "expected_runs": n * len(PAGES), "missing_server_times": missing,
+        "viewers": n, "reload": reload, "think_s": think_s, "page_runs": len(page_server), "expected_runs": n * len(PAGES), "missing_server_times": missing,
         "p50_s": statistics.median(page_server) if page_server else float("nan"),
         "p95_s": percentile(page_server, 95), "max_s": max(page_server, default=float("nan")),
         "client_p95_s": percentile(page_client, 95), "errors": errors, "own": own, "wrong": wrong[:5],
@@ -475,8 +489,12 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=3)
     parser.add_argument("--control", action="store_true",
                         help="also run each N without a reload: what concurrency alone costs")
+    parser.add_argument("--think", default="0",
+                        help="comma-separated seconds a viewer reads a page before opening the next (0: back "
+                             "to back, a burst); each value is a row per N")
     args = parser.parse_args()
     sizes = [int(s) for s in args.viewers.split(",")]
+    thinks = [float(t) for t in args.think.split(",")]
 
     from pm_analytics.store import open_database
 
@@ -488,13 +506,14 @@ def main() -> None:
         con.close()
         rows = []
         for n in sizes:
-            for reload in (True, False) if args.control else (True,):
-                run_dir = workdir / f"n{n}-{'reload' if reload else 'control'}"
-                run_dir.mkdir()
-                rows.append(measure(n, folder, teams, expected, run_dir, reload))
-                print(f"# done: {json.dumps({k: v for k, v in rows[-1].items() if k != 'wrong'}, default=str)}",
-                      file=sys.stderr)
-                shutil.rmtree(run_dir / "cache", ignore_errors=True)
+            for think_s in thinks:
+                for reload in (True, False) if args.control else (True,):
+                    run_dir = workdir / f"n{n}-t{think_s:g}-{'reload' if reload else 'control'}"
+                    run_dir.mkdir()
+                    rows.append(measure(n, folder, teams, expected, run_dir, reload, think_s, args.seed))
+                    print(f"# done: {json.dumps({k: v for k, v in rows[-1].items() if k != 'wrong'}, default=str)}",
+                          file=sys.stderr)
+                    shutil.rmtree(run_dir / "cache", ignore_errors=True)
     print_table(rows, args)
 
 
@@ -505,10 +524,10 @@ def print_table(rows: list[dict], args) -> None:
           f"{len(PAGES)} pages ({', '.join(name for _, name in PAGES)}) with their own severity x team filter; "
           f"{cores} cores ({usable} usable). Server time: from the rerun request reaching the server to the "
           "script run finishing, measured in the server.\n")
-    print("| viewers | reload | page runs (during the reload) | server p50 | server p95 | p95 during / outside "
+    print("| viewers | pace | reload | page runs (during the reload) | server p50 | server p95 | p95 during / outside "
           "the reload | server max | client-seen p95 | errors | own numbers | reload: load / pressing viewer's run "
           "| new database | CPU server / client | load avg before / after |")
-    print("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---|---|")
+    print("|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---|---|")
 
     def s(seconds: float) -> str:
         return "–" if seconds != seconds else f"{seconds:.2f}"
@@ -520,7 +539,8 @@ def print_table(rows: list[dict], args) -> None:
             reload = (f"{r['reload_s']:.1f} s / {r['reload_press_s']:.1f} s" if r["reload_s"] is not None
                       and r["reload_press_s"] is not None else "not seen")
             new_database = "yes" if r["new_database"] else "NO"
-        print(f"| {r['viewers']} | {'during' if r['reload'] else 'none'} | {r['page_runs']} of {r['expected_runs']} "
+        pace = f"reads {r['think_s']:g} s a page" if r["think_s"] else "burst"
+        print(f"| {r['viewers']} | {pace} | {'during' if r['reload'] else 'none'} | {r['page_runs']} of {r['expected_runs']} "
               f"({r['during_reload']}) | {s(r['p50_s'])} s | {s(r['p95_s'])} s | {s(r['p95_during_s'])} / "
               f"{s(r['p95_outside_s'])} s | {s(r['max_s'])} s | {s(r['client_p95_s'])} s | {len(r['errors'])} "
               f"| {r['own']} of {r['viewers']} | {reload} | {new_database} "
@@ -530,8 +550,9 @@ def print_table(rows: list[dict], args) -> None:
         if r["viewers"] == TARGET_VIEWERS and r["reload"]:
             met = (not r["errors"] and r["own"] == r["viewers"] and r["p95_s"] < TARGET_P95_S
                    and r["page_runs"] == r["expected_runs"])
-            print(f"Target ({TARGET_VIEWERS} viewers during a reload: 0 errors, every viewer its own numbers, "
-                  f"p95 page run < {TARGET_P95_S:.0f} s): {'met' if met else 'MISSED'}.")
+            pace = f"reading {r['think_s']:g} s a page" if r["think_s"] else "in a burst"
+            print(f"Target ({TARGET_VIEWERS} viewers during a reload, {pace}: 0 errors, every viewer its own "
+                  f"numbers, p95 page run < {TARGET_P95_S:.0f} s): {'met' if met else 'MISSED'}.")
     for r in rows:
         for viewer, page, error in r["errors"][:5]:
             print(f"- {r['viewers']} viewers{'' if r['reload'] else ' (no reload)'}: viewer {viewer}, {page}: {error}")
