@@ -285,3 +285,17 @@ def test_a_row_at_the_start_clock_time_after_an_unwritten_midnight_is_the_next_d
         "2015-01-02T00:05:00+00:00", "2015-01-02T08:00:00+00:00", "2015-01-03T00:05:00+00:00"]
     assert incident.partially_recovered_at.isoformat() == "2015-01-03T00:05:00+00:00"
     assert not [p for p in result.problems if "earlier than the row before" in p.message]
+
+
+@pytest.mark.parametrize("sample", ["2026-04-27-superbill-export-failing.md"])
+def test_a_title_heading_written_twice_is_one_incident(sample):
+    """Found by test_every_file_seen_is_loaded_or_reported: the same title heading twice in a row (naming
+    an incident id) was read as a log of two incidents, the first empty and rejected for having no date."""
+    data = (DATA / sample).read_bytes()
+    lines = data.split(b"\n")
+    twice = b"\n".join([lines[0], *lines])
+    original, pasted = parse_bytes(data, sample), parse_bytes(twice, sample)
+    assert len(pasted.incidents) == 1 and not [p for p in pasted.problems if p.level == "error"]
+    mine, theirs = original.incidents[0], pasted.incidents[0]
+    assert (theirs.incident_id, theirs.title, theirs.started_at, theirs.resolved_at, theirs.action_items) == (
+        mine.incident_id, mine.title, mine.started_at, mine.resolved_at, mine.action_items)

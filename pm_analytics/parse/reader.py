@@ -988,6 +988,13 @@ class IncidentSection:
     heading: Block | None = None
 
 
+def _written_twice(blocks: list[Block], at: int, following: tuple[int, Block] | None) -> bool:
+    """True when the heading at ``at`` is directly followed by the same heading (a title pasted twice):
+    one incident's title, not two incidents."""
+    return (following is not None and following[0] == at + 1
+            and following[1].text.strip().casefold() == blocks[at].text.strip().casefold())
+
+
 def split_incidents(blocks: list[Block], day_first: bool | None = None) -> tuple[list[Block], list[IncidentSection]]:
     """A file's preamble and its incident sections, when it is a log or roll-up of several incidents;
     else ``(blocks, [])``. Sections are the headings of one level that are no known section, two or
@@ -1012,6 +1019,8 @@ def split_incidents(blocks: list[Block], day_first: bool | None = None) -> tuple
         if any(k in MAJOR_SECTIONS | {"timeline"} for k in known):
             return blocks, []
         candidates = [(i, b) for i, b in candidates if not _inside_timeline(headings, i, b)]
+        candidates = [(i, b) for k, (i, b) in enumerate(candidates)
+                      if not _written_twice(blocks, i, candidates[k + 1] if k + 1 < len(candidates) else None)]
         if len(candidates) < 2:
             continue
         chosen = {i for i, _ in candidates}
