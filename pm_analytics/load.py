@@ -54,6 +54,11 @@ from pm_analytics.text_model import PendingTextModel, TextModelResult
 PARALLEL_MIN_FILES = 400
 CHUNK_FILES = 64
 FLUSH_INCIDENTS = 5000
+# A reload that parses at most this share of the files, and at most HOLD_FILES of them, starts from a copy
+# of the previous database (dropping what changed) instead of copying every unchanged row into a new one;
+# what it parses is held in memory until the copy has dropped the rows it replaces.
+COPY_AT_MOST_SHARE = 0.25
+HOLD_FILES = 5000
 READ_ATTEMPTS = 3
 # Seconds (wall clock) beyond its files' CPU budgets after which a silent worker is taken for stuck.
 STUCK_AFTER_S = 60
@@ -505,10 +510,12 @@ def _unchanged(plan: _Plan, previous: dict[str, SourceFile]) -> bool:
 
 
 class _Sink:
-    """Where loaded incidents go, in batches: kept in memory, or written through a :class:`DatabaseWriter`."""
+    """Where loaded incidents go, in batches: kept in memory, or written through a :class:`DatabaseWriter`
+    (with ``hold``, not before :meth:`release`)."""
 
-    def __init__(self, writer: DatabaseWriter | None) -> None:
+    def __init__(self, writer: DatabaseWriter | None, hold: bool = False) -> None:
         self.writer = writer
+        self.hold = hold
         self.incidents: list[Incident] = []
         self.tables: list[dict[str, pa.Table]] = []
         self.problems: list[Problem] = []
@@ -526,14 +533,19 @@ class _Sink:
             tables = {name: data.filter(pc.take(keep, data["_owner"])) for name, data in tables.items()}
         self.tables.append(tables)
         self.pending += tables["incidents"].num_rows
-        if self.pending >= FLUSH_INCIDENTS:
+        if self.pending >= FLUSH_INCIDENTS and not self.hold:
             self.flush()
 
     def add_problems(self, problems: list[Problem]) -> None:
         self.problems.extend(problems)
 
+    def release(self) -> None:
+        """Write what is held, and from now on as it comes."""
+        self.hold = False
+        self.flush()
+
     def flush(self) -> None:
-        if self.writer is None:
+        if self.writer is None or self.hold:
             return
         if self.tables:
             merged = {name: pa.concat_tables([t[name] for t in self.tables]) for name in self.tables[0]}
@@ -709,12 +721,19 @@ def load_into(paths: Sequence[str | os.PathLike], db_path: str | os.PathLike,
     info = {"source": source or ", ".join(str(p) for p in paths),
             "text_model": TEXT_MODEL_PENDING if text_model else TEXT_MODEL_NOT_COMPUTED}
     update = text_model and previous is not None and previous.text_model == TEXT_MODEL_DONE
-    with DatabaseWriter(db_path, previous=previous) as writer:
+    from_previous = previous is not None and len(plan.to_parse) <= min(HOLD_FILES, COPY_AT_MOST_SHARE * len(plan.steps))
+    with DatabaseWriter(db_path, previous=previous, from_previous=from_previous) as writer:
         tell("reading")
-        result, reused, partly = _run(plan, workers, progress, _Sink(writer), previous.problems if previous else None,
+        sink = _Sink(writer, hold=from_previous)
+        result, reused, partly = _run(plan, workers, progress, sink, previous.problems if previous else None,
                                       previous.ids_by_path() if previous else None, budget_s or parse_budget())
         tell("copying unchanged")
-        writer.copy_previous(reused, exclude_ids=[i for _, ids in partly for i in ids])
+        excluded = [i for _, ids in partly for i in ids]
+        if from_previous:
+            writer.keep_only(reused, exclude_ids=excluded)
+            sink.release()
+        else:
+            writer.copy_previous(reused, exclude_ids=excluded)
         if tickets:
             tell("reading ticket exports")
         result.exports = [read_export(path) for path in tickets]

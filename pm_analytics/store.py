@@ -188,6 +188,10 @@ _CHILD_TABLES = {
 }
 
 
+# The tables a load copies, for unchanged files, from the previous one; every other table is written anew.
+_PER_INCIDENT_TABLES = frozenset(["incidents", *_CHILD_TABLES, "load_issues"])
+
+
 def table_columns(table: str) -> list[str]:
     """Column names of one table, in order, from its DDL."""
     cols = []
@@ -395,11 +399,18 @@ class DatabaseWriter:
 
     Until then the old database is untouched; if anything fails (or the process
     is killed) the temporary file is all that is lost.
+
+    With ``from_previous`` the new database starts as a copy of the previous one holding only its
+    incidents, their rows and their files' problems; :meth:`keep_only` then drops those of files that
+    are not reused, before anything new is added. Copying the file and deleting a few incidents is
+    much cheaper than inserting every unchanged row again (:meth:`copy_previous`) when few files changed.
     """
 
-    def __init__(self, db_path: str | os.PathLike, previous: PreviousLoad | None = None) -> None:
+    def __init__(self, db_path: str | os.PathLike, previous: PreviousLoad | None = None,
+                 from_previous: bool = False) -> None:
         self.db_path = Path(db_path)
         self.previous = previous
+        self.from_previous = from_previous and previous is not None
         self.con: duckdb.DuckDBPyConnection | None = None
         self.tmp_name = ""
 
@@ -407,8 +418,16 @@ class DatabaseWriter:
         self.db_path.parent.mkdir(parents=True, exist_ok=True)
         _remove_abandoned(self.db_path)
         self.tmp_name = _temporary_name(self.db_path)
-        self.con = duckdb.connect(self.tmp_name)
-        create_schema(self.con)
+        if self.from_previous:
+            shutil.copyfile(self.previous.db_path, self.tmp_name)
+            self.con = duckdb.connect(self.tmp_name)
+            for table, columns in TABLES.items():
+                if table not in _PER_INCIDENT_TABLES:
+                    self.con.execute(f"DROP TABLE {table}")
+                    self.con.execute(f"CREATE TABLE {table} ({columns})")
+        else:
+            self.con = duckdb.connect(self.tmp_name)
+            create_schema(self.con)
         return self
 
     def add(self, incidents: Sequence[Incident], problems: Sequence[Problem]) -> None:
@@ -425,6 +444,23 @@ class DatabaseWriter:
         for table, data in tables.items():
             insert_arrow(self.con, table, data.drop_columns(["_owner"]) if "_owner" in data.column_names else data)
         insert_rows(self.con, "load_issues", [(p.source_path, p.level, p.line, p.field, p.message) for p in problems])
+
+    def keep_only(self, paths: Sequence[str], exclude_ids: Sequence[str] = ()) -> None:
+        """In a database started ``from_previous``: drop every incident, its rows and its file's problems
+        but those of ``paths`` (files unchanged since the previous load), and the incidents ``exclude_ids``
+        among them (they now lose to a duplicate id). Call it before adding anything."""
+        con = self.con
+        con.register("_keep", pa.table({"source_path": pa.array(list(paths), pa.string())}))
+        con.register("_drop", pa.table({"incident_id": pa.array(list(exclude_ids), pa.string())}))
+        try:
+            con.execute("DELETE FROM incidents WHERE source_path NOT IN (SELECT source_path FROM _keep) "
+                        "OR incident_id IN (SELECT incident_id FROM _drop)")
+            for table in _CHILD_TABLES:
+                con.execute(f"DELETE FROM {table} WHERE incident_id NOT IN (SELECT incident_id FROM incidents)")
+            con.execute("DELETE FROM load_issues WHERE source_path NOT IN (SELECT source_path FROM _keep)")
+        finally:
+            con.unregister("_keep")
+            con.unregister("_drop")
 
     def copy_previous(self, paths: Sequence[str], exclude_ids: Sequence[str] = ()) -> None:
         """Copy the rows of these files, unchanged since the previous load, from the previous database

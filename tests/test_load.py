@@ -226,7 +226,33 @@ def refit_always(monkeypatch):
     monkeypatch.setattr("pm_analytics.insights.REFIT_SHARE", 0.0)
 
 
-def test_reload_parses_only_what_changed_and_matches_a_cold_load(corpus, tmp_path, refit_always):
+@pytest.fixture(params=["from a copy", "rebuilt"])
+def reload_way(request, monkeypatch):
+    """Both ways a reload writes its database: a copy of the previous one with the changed files' rows
+    dropped (few files changed), or a new one the unchanged rows are copied into (many changed). Yields
+    the list of the writer methods the reload called, to show which way it went."""
+    from pm_analytics.store import DatabaseWriter
+
+    if request.param == "rebuilt":
+        monkeypatch.setattr("pm_analytics.load.COPY_AT_MOST_SHARE", 0.0)
+    called = []
+    for method in ("keep_only", "copy_previous"):
+        original = getattr(DatabaseWriter, method)
+
+        def spy(self, *args, _original=original, _name=method, **kwargs):
+            called.append(_name)
+            return _original(self, *args, **kwargs)
+
+        monkeypatch.setattr(DatabaseWriter, method, spy)
+    yield request.param, called
+
+
+def _went(reload_way) -> bool:
+    way, called = reload_way
+    return called[-1:] == (["keep_only"] if way == "from a copy" else ["copy_previous"])
+
+
+def test_reload_parses_only_what_changed_and_matches_a_cold_load(corpus, tmp_path, refit_always, reload_way):
     db = tmp_path / "pm.duckdb"
     load_into([corpus], db, relative_to=corpus)
     files = sorted(corpus.iterdir())
@@ -239,12 +265,13 @@ def test_reload_parses_only_what_changed_and_matches_a_cold_load(corpus, tmp_pat
     result = load_into([corpus], db, relative_to=corpus)
     assert (result.written, result.parsed) == (True, 2)
     assert result.reused == len(files) - 2  # one deleted, one changed; the touched one is reused by its hash
+    assert _went(reload_way)
     cold = tmp_path / "cold.duckdb"
     load_into([corpus], cold, relative_to=corpus, incremental=False)
     assert table_contents(db) == table_contents(cold)
 
 
-def test_reload_settles_duplicates_across_reused_and_new_files(corpus, tmp_path, refit_always):
+def test_reload_settles_duplicates_across_reused_and_new_files(corpus, tmp_path, refit_always, reload_way):
     db = tmp_path / "pm.duckdb"
     load_into([corpus], db, relative_to=corpus)
     reused = sorted(corpus.glob("*.yaml"))[-1]
@@ -253,11 +280,13 @@ def test_reload_settles_duplicates_across_reused_and_new_files(corpus, tmp_path,
     result = load_into([corpus], db, relative_to=corpus)
     status = {f.source_path: f.status for f in result.files}
     assert (status["0000-first.yaml"], status[reused.name]) == ("loaded", "duplicate")
+    assert _went(reload_way)
     cold = tmp_path / "cold.duckdb"
     load_into([corpus], cold, relative_to=corpus, incremental=False)
     assert table_contents(db) == table_contents(cold)
     (corpus / "0000-first.yaml").unlink()
     load_into([corpus], db, relative_to=corpus)
+    assert _went(reload_way)
     con = duckdb.connect(str(db), read_only=True)
     assert con.execute("SELECT source_path FROM incidents WHERE incident_id = ?", [taken_id]).fetchone() == (reused.name,)
     con.close()
@@ -270,3 +299,26 @@ def test_worker_count_does_not_change_the_database(corpus, tmp_path, monkeypatch
     load_into([corpus], one, relative_to=corpus, workers=1)
     load_into([corpus], two, relative_to=corpus, workers=2)
     assert table_contents(one) == table_contents(two)
+
+
+def test_reload_drops_only_the_logged_incident_that_now_loses_its_id(tmp_path, refit_always, reload_way):
+    from test_duplicates_and_logs import DUPLICATE, LOG
+
+    folder = tmp_path / "postmortems"
+    folder.mkdir()
+    (folder / "platform-log.md").write_text(LOG)
+    for n in range(6):
+        (folder / f"z-{n}.yaml").write_text(f"id: INC-{n}\ntitle: Filler {n}\ndate: 2025-06-0{n + 1}\n")
+    db = tmp_path / "pm.duckdb"
+    load_into([folder], db, relative_to=folder)
+    (folder / "a.md").write_text(DUPLICATE.format(id="platform-log#2"))
+    result = load_into([folder], db, relative_to=folder)
+    assert (result.parsed, result.reused) == (1, 7)
+    assert _went(reload_way)
+    cold = tmp_path / "cold.duckdb"
+    load_into([folder], cold, relative_to=folder, incremental=False)
+    assert table_contents(db) == table_contents(cold)
+    con = duckdb.connect(str(db), read_only=True)
+    assert con.execute("SELECT source_path FROM incidents WHERE incident_id LIKE 'platform-log#%' "
+                       "ORDER BY incident_id").fetchall() == [("platform-log.md",), ("a.md",)]
+    con.close()
