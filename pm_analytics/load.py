@@ -180,20 +180,33 @@ def discover(paths: Iterable[str | os.PathLike], relative_to: str | os.PathLike 
             found.setdefault(member_name, Candidate(path, member_name, member.problem, member.skip, member.name,
                                                     member.size))
 
+    def walk(folder: Path, real_root: Path) -> None:
+        """Add the files under ``folder`` (hidden entries skipped, symlinks to :func:`add`), naming them from
+        the folder's name: one ``scandir`` per folder and no path arithmetic per file."""
+        try:
+            with os.scandir(folder) as listing:
+                entries = sorted(listing, key=lambda e: e.name)
+        except OSError:
+            return
+        prefix = name_of(folder)
+        prefix = "" if prefix == "." else prefix + "/"
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            path = folder / entry.name
+            if entry.is_symlink():
+                add(path, real_root)
+            elif entry.is_dir():
+                walk(path, real_root)
+            elif entry.name.lower().endswith(".zip"):
+                add(path, real_root)
+            else:
+                found.setdefault(prefix + entry.name, Candidate(path, prefix + entry.name))
+
     for root in given:
         if root.is_dir():
             real_root = root.resolve()
-            for dirpath, dirnames, filenames in os.walk(root):
-                for d in list(dirnames):
-                    if d.startswith("."):
-                        dirnames.remove(d)
-                    elif (Path(dirpath) / d).is_symlink():
-                        dirnames.remove(d)
-                        add(Path(dirpath) / d, real_root)
-                dirnames.sort()
-                for name in filenames:
-                    if not name.startswith("."):
-                        add(Path(dirpath) / name, real_root)
+            walk(root, real_root)
         elif root.suffix.lower() == ".zip" and root.is_file():
             add_archive(root, name_of(root))
         else:

@@ -61,6 +61,19 @@ def test_a_symlink_out_of_the_data_folder_is_not_followed(tmp_path):
     assert any("not read twice" in p.message for p in result.problems if p.source_path == "2025-01-03-inner-link.yaml")
 
 
+def test_discovery_names_every_file_from_the_folder_and_passes_over_hidden_ones(tmp_path):
+    folder = tmp_path / "data"
+    for name in ("b/deep/x.md", "a.md", "folder.zip/inside.md", ".hidden/no.md", "b/.no.md", "C.txt"):
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_text("id: X\n")
+    (folder / "linked").symlink_to(folder / "b", target_is_directory=True)
+    assert [(c.source_path, c.skip) for c in discover([folder])] == [
+        ("C.txt", None), ("a.md", None), ("b/deep/x.md", None), ("folder.zip/inside.md", None),
+        ("linked", "a link to b, read there; not read twice")]
+    assert [c.source_path for c in discover([folder / "b"], relative_to=folder)] == ["b/deep/x.md"]
+    assert [c.path for c in discover([folder / "b"])] == [folder / "b" / "deep" / "x.md"]
+
+
 def test_a_file_deleted_during_loading_is_reported(tmp_path, monkeypatch):
     for name in ("2025-01-01-a.yaml", "2025-01-02-b.yaml"):
         (tmp_path / name).write_text(f"id: {name}\ntitle: T\ndate: 2025-01-01\n")
