@@ -16,6 +16,7 @@ import math
 
 import pandas as pd
 import plotly.graph_objects as go
+import plotly.io as pio
 from plotly.subplots import make_subplots
 
 from pm_analytics import periods as _periods
@@ -30,6 +31,12 @@ PHASE_COLORS = {
 }
 PALETTE = ("#636efa", "#ef553b", "#00cc96", "#ab63fa", "#ffa15a", "#19d3f3", "#ff6692", "#b6e880", "#ff97ff", "#fecb52")
 # Plotly's own toolbar gives "Download plot as PNG"; the logo and editing links are noise.
+# Every figure's look. As plotly's default, each new figure takes it as it is made, without validating and
+# deep-copying the whole template again, which given to update_layout cost about 35 ms a figure (40 % of
+# building the overview's figures).
+TEMPLATE = "plotly_white"
+pio.templates.default = TEMPLATE
+
 PLOTLY_CONFIG = {"displaylogo": False, "toImageButtonOptions": {"format": "png", "scale": 2}}
 
 # Lines one chart (or one panel of small multiples) may hold: past this nobody can follow them, so a
@@ -76,7 +83,7 @@ def _layout(fig: go.Figure, title: str, x_title: str | None, y_title: str | None
     fig.update_layout(
         title={"text": title, "x": 0, "xanchor": "left", "yref": "container", "y": 1, "yanchor": "top",
                "pad": {"t": 14}},
-        template="plotly_white", height=total, margin={"l": 10, "r": 10, "t": top, "b": 10},
+        height=total, margin={"l": 10, "r": 10, "t": top, "b": 10},
         legend={"orientation": "h", "yref": "container", "y": 1 - TITLE_PX / total, "yanchor": "top",
                 "x": 0, "xanchor": "left"},
         hoverlabel={"namelength": -1},

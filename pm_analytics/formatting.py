@@ -162,13 +162,18 @@ def chase_text(items: pd.DataFrame, as_of, priorities: tuple[str, ...]) -> str:
     if items.empty:
         return f"No overdue {wanted} action items as of {format_day(as_of)}."
     lines = [f"Overdue {wanted} action items as of {format_day(as_of)}: {len(items)}"]
-    for team, by_team in items.groupby(items["teams"].fillna("(no team)"), sort=False):
+    grouped: dict[str, dict[str, list[dict]]] = {}  # teams, then owners, in order of first appearance
+    for row in items.to_dict("records"):
+        team = "(no team)" if is_unknown(row["teams"]) else row["teams"]
+        owner = "(no owner)" if is_unknown(row["owner"]) else row["owner"]
+        grouped.setdefault(team, {}).setdefault(owner, []).append(row)
+    for team, by_team in grouped.items():
         lines += ["", str(team)]
-        for owner, rows in by_team.groupby(by_team["owner"].fillna("(no owner)"), sort=False):
+        for owner, rows in by_team.items():
             lines.append(f"  {owner}")
-            for row in rows.itertuples():
-                ticket = " ".join(str(v) for v in (row.ticket, safe_url(row.ticket_url)) if not is_unknown(v) and v)
-                lines.append(f"    - {row.priority} {row.action_id or ''}: {row.description or '(no description)'}"
-                             f" | {row.days_overdue} days overdue | {ticket or 'no ticket'}"
-                             f" | {row.incident_id} {row.title or ''}".rstrip())
+            for row in rows:
+                ticket = " ".join(str(v) for v in (row["ticket"], safe_url(row["ticket_url"])) if not is_unknown(v) and v)
+                lines.append(f"    - {row['priority']} {row['action_id'] or ''}: {row['description'] or '(no description)'}"
+                             f" | {row['days_overdue']} days overdue | {ticket or 'no ticket'}"
+                             f" | {row['incident_id']} {row['title'] or ''}".rstrip())
     return "\n".join(lines)
