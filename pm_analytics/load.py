@@ -723,7 +723,7 @@ def load_into(paths: Sequence[str | os.PathLike], db_path: str | os.PathLike,
     previous = previous_load(db_path) if incremental else None
     before = {f.source_path: f for f in previous.files} if previous else {}
     plan = _plan(discover(paths, relative_to), before)
-    if previous is not None and _unchanged(plan, before) and _exports_unchanged(tickets, previous.exports or {}):
+    if previous is not None and _unchanged(plan, before) and _exports_unchanged(tickets, previous.exports):
         result = LoadResult(problems=previous.problems(), files=list(before.values()), reused=len(before))
         if progress is not None:
             progress(len(plan.steps), len(plan.steps))

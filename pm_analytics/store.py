@@ -18,7 +18,7 @@ import tempfile
 import weakref
 from collections.abc import Iterable, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterator
@@ -327,7 +327,7 @@ class PreviousLoad:
 
     db_path: Path
     files: list[SourceFile]
-    exports: dict[str, tuple] = None  # type: ignore[assignment]
+    exports: dict[str, tuple] = field(default_factory=dict)
     text_model: str | None = None
 
     def ids_by_path(self) -> dict[str, list[str]]:
@@ -1402,13 +1402,16 @@ def apply_tickets(con, exports: Sequence[TicketExport]) -> list[Problem]:
     return problems
 
 
+# An item whose status, completion date and owner come from a tracker export.
+FROM_TRACKER_SQL = f"(a.status_source <> '{POST_MORTEM}')"
 # An item whose tracker export says something else than its post-mortem: another status, or another
 # completion date when both say done and the post-mortem gives one. Owners are not compared (a tracker
 # and a document spell people differently).
-DISAGREES_SQL = ("(a.status_source <> 'post-mortem' AND (a.status <> a.status_in_doc OR (a.status = 'done' "
+DISAGREES_SQL = (f"({FROM_TRACKER_SQL} AND (a.status <> a.status_in_doc OR (a.status = 'done' "
                  "AND a.status_in_doc = 'done' AND a.completed_on_in_doc IS NOT NULL "
                  "AND a.completed_on IS DISTINCT FROM a.completed_on_in_doc)))")
 HAS_TICKET_SQL = "(a.ticket IS NOT NULL OR a.ticket_url IS NOT NULL)"
+TRACKER_LISTS = {"disagree": DISAGREES_SQL, "not_in_export": f"({HAS_TICKET_SQL} AND a.ticket_export IS NULL)"}
 
 
 def tracker_counts(con, filters) -> dict[str, int]:
@@ -1420,17 +1423,14 @@ def tracker_counts(con, filters) -> dict[str, int]:
             SELECT count(*) AS items,
                    count(*) FILTER ({HAS_TICKET_SQL}) AS with_ticket,
                    count(*) FILTER (a.ticket_export IS NOT NULL) AS in_export,
-                   count(*) FILTER (a.status_source <> 'post-mortem') AS from_tracker,
-                   count(*) FILTER ({DISAGREES_SQL}) AS disagree,
-                   count(*) FILTER ({HAS_TICKET_SQL} AND a.ticket_export IS NULL) AS not_in_export
+                   count(*) FILTER ({FROM_TRACKER_SQL}) AS from_tracker,
+                   count(*) FILTER ({TRACKER_LISTS['disagree']}) AS disagree,
+                   count(*) FILTER ({TRACKER_LISTS['not_in_export']}) AS not_in_export
             FROM action_items a JOIN incidents i ON i.incident_id = a.incident_id
             WHERE {where}
         """, params)
         names = [d[0] for d in cur.description]
         return {name: int(value) for name, value in zip(names, cur.fetchone())}
-
-
-TRACKER_LISTS = {"disagree": DISAGREES_SQL, "not_in_export": f"({HAS_TICKET_SQL} AND a.ticket_export IS NULL)"}
 
 
 def tracker_items(con, filters, which: str, limit: int | None = None):
