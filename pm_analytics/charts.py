@@ -237,10 +237,13 @@ def _group_heatmap(data: pd.DataFrame, group_column: str, value_column: str, axi
 
 
 def _zero_marks(fig: go.Figure, axis: pd.DataFrame, totals) -> None:
-    """A "0" over each period where nothing happened (an empty slot could pass for missing data)."""
-    for name, total in zip(axis["label"], totals):
-        if total == 0:
-            fig.add_annotation(x=name, y=0, text="0", showarrow=False, yshift=8, font={"size": 10, "color": "#7f7f7f"})
+    """A "0" over each period where nothing happened (an empty slot could pass for missing data). Added in one
+    assignment: ``add_annotation`` validates every annotation already there again, which made a few dozen
+    zeros cost a quarter of a second."""
+    marks = [{"x": name, "y": 0, "text": "0", "showarrow": False, "yshift": 8, "font": {"size": 10, "color": "#7f7f7f"}}
+             for name, total in zip(axis["label"], totals) if total == 0]
+    if marks:
+        fig.update_layout(annotations=[*fig.layout.annotations, *marks])
 
 
 # -- overview -----------------------------------------------------------------

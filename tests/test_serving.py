@@ -45,6 +45,13 @@ def test_default_server_settings_are_safe():
     assert not any("file_uploader" in s or "unsafe_allow_html" in s for s in sources)
 
 
+def test_script_runs_skip_streamlits_full_garbage_collection():
+    """Streamlit's default collects all garbage after every script run, 0.1-0.2 s of the server's one
+    Python thread per page run that every other viewer waits behind (benchmarks/viewers.py)."""
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
+    assert config["runner"]["postScriptGC"] is False
+
+
 @pytest.fixture(scope="module")
 def hostile_server(tmp_path_factory):
     folder = tmp_path_factory.mktemp("hostile-data")
