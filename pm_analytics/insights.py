@@ -546,12 +546,12 @@ def _stack(parts: list, columns: int):
 
 
 def fit(documents: pd.DataFrame, teams: pd.DataFrame, apps: pd.DataFrame, threads: int = 1, seed: int = 0,
-        changes: int = 0) -> Outcome:
+        changes: int = 0, prints: pd.Series | None = None) -> Outcome:
     """The text model fitted afresh on ``documents`` (incident_id, started (sortable), text); ``teams``:
     incident_id, team; ``apps``: incident_id, app. The vocabulary comes from the compared (the
     ``MAX_COMPARED`` latest) documents; themes are learnt from an even sample of at most ``MAX_COMPARED``
-    of all documents, and every document gets one."""
-    prints = fingerprints(documents, teams, apps)
+    of all documents, and every document gets one. ``prints``: their :func:`fingerprints`, if known."""
+    prints = fingerprints(documents, teams, apps) if prints is None else prints
     window = _compared(documents)
     ids = window["incident_id"].tolist()
     fitted = fit_vocabulary(window["text"].tolist()) if len(window) else None
@@ -593,7 +593,7 @@ def changed_incidents(previous: FittedModel, prints: pd.Series) -> tuple[set[str
 
 
 def update(previous: FittedModel, documents: pd.DataFrame, teams: pd.DataFrame, apps: pd.DataFrame,
-           threads: int = 1, every_row: bool = False) -> Outcome:
+           threads: int = 1, every_row: bool = False, prints: pd.Series | None = None) -> Outcome:
     """The text model of ``documents`` with ``previous``'s vocabulary and themes kept.
 
     Related incidents are computed again for the incidents new or changed since ``previous`` (and those
@@ -602,8 +602,9 @@ def update(previous: FittedModel, documents: pd.DataFrame, teams: pd.DataFrame, 
     list is the one ``previous`` holds, which a computation over all of them would give again (the
     scores of two unchanged incidents do not change, nor does their order in time). With
     ``every_row``, every incident is vectorised and computed again: the reference an update must equal.
-    Changed and new incidents join their nearest theme; the others keep theirs."""
-    prints = fingerprints(documents, teams, apps)
+    Changed and new incidents join their nearest theme; the others keep theirs. ``prints``: the
+    documents' :func:`fingerprints`, if known."""
+    prints = fingerprints(documents, teams, apps) if prints is None else prints
     changed, gone_ids = changed_incidents(previous, prints)
     vocabulary = previous.vocabulary
     columns = len(vocabulary.terms)
@@ -706,14 +707,15 @@ def needs_refit(previous: FittedModel | None, changes: int) -> bool:
 def run(previous: FittedModel | None, documents: pd.DataFrame, teams: pd.DataFrame, apps: pd.DataFrame,
         threads: int = 1, seed: int = 0) -> Outcome:
     """:func:`update` ``previous``, or :func:`fit` afresh when :func:`needs_refit` says so."""
+    prints = fingerprints(documents, teams, apps)
     if previous is not None:
-        changed, gone = changed_incidents(previous, fingerprints(documents, teams, apps))
+        changed, gone = changed_incidents(previous, prints)
         changes = len(changed) + len(gone)
     else:
         changes = len(documents)
     if needs_refit(previous, changes):
-        return fit(documents, teams, apps, threads, seed, changes)
-    return update(previous, documents, teams, apps, threads)
+        return fit(documents, teams, apps, threads, seed, changes, prints)
+    return update(previous, documents, teams, apps, threads, prints=prints)
 
 
 def as_fitted(outcome: Outcome, previous: FittedModel | None = None) -> FittedModel:
