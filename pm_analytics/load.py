@@ -457,7 +457,16 @@ def _merge_chunks(parts: list[_Chunk], keep_objects: bool) -> _Chunk:
 
 def _exit_with_parent() -> None:
     """Worker initializer: leave when the process that started this worker is gone. A load that is
-    killed cannot shut its pool down, and its workers would otherwise wait for work forever."""
+    killed cannot shut its pool down, and its workers would otherwise wait for work forever.
+
+    Also give the worker Python's own signal handlers back. A forked worker inherits the parent's, and
+    the dashboard's parent is a Streamlit server, whose SIGTERM handler stops "the server" and returns:
+    a worker that ran it went on waiting for work, and the pool's ``terminate()`` waited for that worker
+    forever, holding every later load and every page waiting for one."""
+    for number, handler in ((signal.SIGTERM, signal.SIG_DFL), (signal.SIGINT, signal.default_int_handler),
+                            (getattr(signal, "SIGQUIT", None), signal.SIG_DFL)):
+        if number is not None:
+            signal.signal(number, handler)
     parent = os.getppid()
 
     def watch() -> None:

@@ -1,7 +1,9 @@
 """No file can hang a load: a CPU-time budget per file, a worker stuck beyond it replaced, and reading
 time that grows linearly with a file's size whatever the file holds."""
 
+import multiprocessing
 import os
+import signal
 import threading
 import time
 from pathlib import Path
@@ -157,3 +159,30 @@ def test_a_worker_that_dies_is_noticed_at_once_and_only_its_file_is_lost(tmp_pat
     assert any("crashed or was killed" in p.message for p in result.problems
                if p.source_path == "2025-01-01-pasted-log.md")
     assert result.written
+
+
+def test_a_stuck_worker_is_stopped_under_a_server_that_handles_sigterm(tmp_path, monkeypatch):
+    """Streamlit's SIGTERM handler stops its server and returns. Inherited by a forked worker, it kept
+    the worker alive through the pool's terminate(), whose join then waited forever: under the dashboard
+    a stuck worker (or one that missed its end-of-work sentinel, as seen in benchmarks/viewers.py) hung
+    the load, every later load and every page waiting for one."""
+    folder = write(tmp_path / "data", slow_bytes=10)
+    monkeypatch.setattr(load, "read_candidate", _stuck_on("2025-01-01-pasted-log.md"))
+    monkeypatch.setattr(load, "STUCK_AFTER_S", 2)
+    previous = signal.signal(signal.SIGTERM, lambda number, frame: None)  # as a server's: stop, return
+    outcome = {}
+    worker = threading.Thread(target=lambda: outcome.update(
+        result=load_into([folder], tmp_path / "pm.duckdb", relative_to=folder, budget_s=0.5, workers=2)))
+    try:
+        worker.start()
+        worker.join(timeout=600)
+        hung = worker.is_alive()
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        for child in multiprocessing.active_children():  # a hang fails this test, not the whole suite
+            child.kill()
+        worker.join(timeout=60)
+    assert not hung, "the load waited for a worker that outlived SIGTERM"
+    status = {f.source_path: f.status for f in outcome["result"].files}
+    assert status == {"2025-01-01-pasted-log.md": "rejected", "2025-01-02-fine.md": "loaded",
+                      "2025-01-03-fine.md": "loaded", "2025-01-04-fine.md": "loaded"}
