@@ -371,7 +371,7 @@ def _chunks_in_order(work: list[tuple[Candidate, tuple[bytes, SourceFile] | None
             yield _merge_chunks([_one_file(item, keep_objects, budget_s) for item in pending.pop(0)], keep_objects)
             died_without_progress = False
             continue
-        pool = multiprocessing.Pool(processes, initializer=_exit_with_parent)
+        pool = multiprocessing.Pool(processes, initializer=_start_worker)
         try:
             started = list(pool._pool)
             results = pool.imap(_parse_chunk_job, [(chunk, keep_objects, budget_s) for chunk in pending])
@@ -422,7 +422,7 @@ def _wall_limit(chunk: list, budget_s: float | None) -> float | None:
 def _one_file(item: tuple[Candidate, tuple[bytes, SourceFile] | None], keep_objects: bool,
               budget_s: float | None) -> _Chunk:
     """One file in a worker of its own, rejected if it outlives its wall-clock limit or its worker dies."""
-    pool = multiprocessing.Pool(1, initializer=_exit_with_parent)
+    pool = multiprocessing.Pool(1, initializer=_start_worker)
     try:
         outcome = _next_result(pool.imap(_parse_chunk_job, [([item], keep_objects, budget_s)]), list(pool._pool),
                                _wall_limit([item], budget_s))
@@ -455,18 +455,26 @@ def _merge_chunks(parts: list[_Chunk], keep_objects: bool) -> _Chunk:
     return _Chunk(files, {name: pa.concat_tables(parts_) for name, parts_ in tables.items()})
 
 
-def _exit_with_parent() -> None:
-    """Worker initializer: leave when the process that started this worker is gone. A load that is
-    killed cannot shut its pool down, and its workers would otherwise wait for work forever.
+def _start_worker() -> None:
+    """Pool initializer of every parse worker: Python's own signal handlers, and gone with its parent."""
+    _python_signal_handlers()
+    _exit_with_parent()
 
-    Also give the worker Python's own signal handlers back. A forked worker inherits the parent's, and
-    the dashboard's parent is a Streamlit server, whose SIGTERM handler stops "the server" and returns:
-    a worker that ran it went on waiting for work, and the pool's ``terminate()`` waited for that worker
-    forever, holding every later load and every page waiting for one."""
+
+def _python_signal_handlers() -> None:
+    """Python's own handlers for the signals that stop a process. A forked worker inherits the parent's,
+    and the dashboard's parent is a Streamlit server, whose SIGTERM handler stops "the server" and
+    returns: a worker that ran it went on waiting for work, and the pool's ``terminate()`` waited for
+    that worker forever, holding every later load and every page waiting for one."""
     for number, handler in ((signal.SIGTERM, signal.SIG_DFL), (signal.SIGINT, signal.default_int_handler),
                             (getattr(signal, "SIGQUIT", None), signal.SIG_DFL)):
         if number is not None:
             signal.signal(number, handler)
+
+
+def _exit_with_parent() -> None:
+    """Leave when the process that started this worker is gone. A load that is killed cannot shut its
+    pool down, and its workers would otherwise wait for work forever."""
     parent = os.getppid()
 
     def watch() -> None:
