@@ -895,12 +895,13 @@ def insight_inputs(con, boilerplate_post_mortems: int):
     and apps."""
     with cursor(con) as cur:
         documents = cur.execute("""
-            WITH parts AS (
-                SELECT incident_id, 1 AS part, kind, seq, text FROM findings WHERE kind IN ('went_wrong', 'why')
-                UNION ALL SELECT incident_id, 2, '', seq, description FROM timeline_events
-                UNION ALL SELECT incident_id, 3, '', seq, description FROM action_items
+            WITH keyed AS (
+                SELECT *, trim(regexp_replace(lower(text), '[^a-z0-9]+', ' ', 'g')) AS sentence FROM (
+                    SELECT incident_id, 1 AS part, kind, seq, text FROM findings WHERE kind IN ('went_wrong', 'why')
+                    UNION ALL SELECT incident_id, 2, '', seq, description FROM timeline_events
+                    UNION ALL SELECT incident_id, 3, '', seq, description FROM action_items
+                )
             ),
-            keyed AS (SELECT *, trim(regexp_replace(lower(text), '[^a-z0-9]+', ' ', 'g')) AS sentence FROM parts),
             boilerplate AS (SELECT sentence FROM keyed GROUP BY sentence HAVING count(DISTINCT incident_id) >= ?),
             kept AS (SELECT k.incident_id, string_agg(k.text, ' ' ORDER BY k.part, k.kind, k.seq) AS body
                      FROM keyed k ANTI JOIN boilerplate b ON b.sentence = k.sentence GROUP BY k.incident_id)
