@@ -348,7 +348,11 @@ def _related_pairs(ids: list[str], vectors, teams: pd.DataFrame, apps: pd.DataFr
             found = _candidates(chunk, vectors, vectors_t, memberships)
             return _top(found, found["column"] > found["row"], n), {}
 
-        work, starts = part, [rows[start:start + size] for start in range(0, len(rows), size)]
+        # As many chunks as the memory bound needs, rounded up to a multiple of the threads, and of
+        # equal size: the threads finish together.
+        chunks = -(-len(rows) // size)
+        chunks = -(-chunks // threads) * threads
+        work, starts = part, [chunk for chunk in np.array_split(rows, chunks) if len(chunk)]
     if threads == 1 or len(starts) == 1:
         parts = [work(start) for start in starts]
     else:
