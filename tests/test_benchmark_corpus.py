@@ -61,3 +61,17 @@ def test_naive_loader_builds_the_same_database(generated, tmp_path):
         assert a.execute(f"SELECT * FROM {table} ORDER BY ALL").fetchall() == \
             b.execute(f"SELECT * FROM {table} ORDER BY ALL").fetchall(), table
     assert naive.floor([folder]) == 300
+
+
+def test_reload_cost_times_steps_this_checkout_has():
+    """benchmarks/reload_cost.py skips a step the checkout lacks (so it can time an older one): a step
+    renamed here would drop out of its table without a word."""
+    import importlib
+
+    import reload_cost
+
+    for where, name, label in reload_cost.STEPS:
+        module, _, cls = where.partition(":")
+        owner = importlib.import_module(module)
+        owner = getattr(owner, cls) if cls else owner
+        assert callable(getattr(owner, name, None)), f"{label}: {where}.{name} is gone"
