@@ -155,8 +155,8 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
     if args.parse_budget is not None:
         os.environ[settings.PARSE_BUDGET.env] = str(args.parse_budget)
     if args.tickets:
-        given = [part for value in args.tickets for part in value.split(os.pathsep) if part]
-        os.environ[settings.TICKETS.env] = os.pathsep.join(str(Path(p).resolve()) for p in given)
+        os.environ[settings.TICKETS.env] = os.pathsep.join(str(Path(p).resolve())
+                                                           for p in settings.ticket_exports(args.tickets))
     print(f"pm-analytics: serving {data} (cache: {cache})", file=sys.stderr, flush=True)
     return dashboard.serve(data, cache, settings.HOST.value(args.host), port)
 
@@ -291,7 +291,7 @@ def build_parser() -> argparse.ArgumentParser:
                       help="leave out related incidents, repeats and themes (the database says they were not "
                            "computed); by default they are computed once the database is written, and load waits")
     _budget_option(load)
-    load.add_argument(settings.TICKETS.option, nargs="+", metavar=settings.TICKETS.metavar,
+    load.add_argument(settings.TICKETS.option, nargs="+", action="extend", metavar=settings.TICKETS.metavar,
                       help=f"{settings.TICKETS.help} [env {settings.TICKETS.env}]".replace("`", ""))
     load.set_defaults(func=cmd_load)
 

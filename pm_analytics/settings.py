@@ -80,11 +80,11 @@ _DEFAULTS = {
 
 
 def ticket_exports(given=None) -> list[str]:
-    """The ticket exports to read: ``given`` (a list of paths from the command line) if any, else
-    ``PM_ANALYTICS_TICKETS`` split on the path separator (``:``; ``;`` on Windows)."""
-    if given:
-        return [str(p) for p in given]
-    return [part for part in TICKETS.value().split(os.pathsep) if part.strip()]
+    """The ticket exports to read: ``given`` (the ``--tickets`` values of the command line) if any, else
+    ``PM_ANALYTICS_TICKETS``; either way each value split on the path separator (``:``; ``;`` on Windows),
+    so ``--tickets a.csv:b.json`` means what the variable's ``a.csv:b.json`` does, in every command."""
+    values = [str(p) for p in given] if given else [TICKETS.value()]
+    return [part for value in values for part in value.split(os.pathsep) if part.strip()]
 
 
 def markdown_table() -> str:
