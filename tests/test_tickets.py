@@ -110,7 +110,6 @@ def test_summary_json_says_the_same(workspace, tmp_path, capsys):
     assert {k: numbers[k] for k in AFTER} == AFTER
 
 
-
 @pytest.mark.parametrize("form", ["joined", "repeated"])
 def test_load_reads_tickets_joined_or_repeated_as_the_dashboard_does(workspace, tmp_path, capsys, form):
     """``--tickets a.csv:b.json`` (the separator PM_ANALYTICS_TICKETS and the dashboard's option use) and
@@ -120,6 +119,7 @@ def test_load_reads_tickets_joined_or_repeated_as_the_dashboard_does(workspace, 
         arg for path in exports for arg in ("--tickets", path)]
     assert main(["load", str(workspace / "postmortems"), "--db", str(tmp_path / "pm.duckdb"), *given]) == 0
     assert "4 ticket exports (3 read, 1 rejected, 11 tickets)" in capsys.readouterr().out
+
 
 def test_the_data_quality_counts_and_lists(workspace, tmp_path):
     db = tmp_path / "pm.duckdb"
