@@ -153,12 +153,45 @@ def _period_xaxis(fig: go.Figure, axis: pd.DataFrame, **selector) -> None:
                      **selector)
 
 
+def _panels_in_use(fig: go.Figure, subplots: bool) -> list[tuple[str, str]]:
+    """(x axis, y axis) of every panel something is drawn in, row by row: the panels plotly's
+    ``add_vrect``/``add_hline`` put a shape in when told "every panel". A figure without panels has one."""
+    if not subplots:
+        return [("x", "y")]
+    grid = sorted((int(name[5:] or 1), _axis_ref(name), _axis_ref(fig.layout[name].anchor or "y"))
+                  for name in fig.layout.to_plotly_json() if name.startswith("xaxis"))
+    used = {(trace.xaxis or "x", trace.yaxis or "y") for trace in fig.data}
+    for kind in ("shapes", "annotations", "images"):
+        used |= {(item.xref or "x", item.yref or "y") for item in fig.layout[kind]}
+    return [(x, y) for _, x, y in grid if (x, y) in used]
+
+
+def _axis_ref(name: str) -> str:
+    """"xaxis2" -> "x2", "y2" -> "y2"."""
+    return name[0] + name[5:] if name[1:5] == "axis" else name
+
+
+def _add_layout_items(fig: go.Figure, shapes: list[dict], annotations: list[dict] = ()) -> None:
+    """Shapes and annotations added in one assignment: ``add_vrect``, ``add_hline`` and the like validate
+    every shape and annotation already there again, once per panel, which made a figure's bands and
+    target lines cost more than its data."""
+    update = {}
+    if shapes:
+        update["shapes"] = [*fig.layout.shapes, *shapes]
+    if annotations:
+        update["annotations"] = [*fig.layout.annotations, *annotations]
+    if update:
+        fig.update_layout(update)
+
+
 def _shade_partial(fig: go.Figure, axis: pd.DataFrame, subplots: bool = False) -> None:
-    """A light band behind each period the span covers only in part, so a line's partial point stands apart."""
-    for position, partial in enumerate(axis["partial"]):
-        if partial:
-            fig.add_vrect(x0=position - 0.5, x1=position + 0.5, fillcolor="#7f7f7f", opacity=0.12, layer="below",
-                          line_width=0, **({"row": "all", "col": "all"} if subplots else {}))
+    """A light band behind each period the span covers only in part, so a line's partial point stands apart;
+    with panels, in each one that has something drawn in it (as ``add_vrect(row="all", col="all")``)."""
+    panels = _panels_in_use(fig, subplots)
+    _add_layout_items(fig, [
+        {"type": "rect", "x0": position - 0.5, "x1": position + 0.5, "xref": x, "y0": 0, "y1": 1,
+         "yref": f"{y} domain", "fillcolor": "#7f7f7f", "opacity": 0.12, "layer": "below", "line": {"width": 0}}
+        for position, partial in enumerate(axis["partial"]) if partial for x, y in panels])
 
 
 def _bar_marker(color: str, partial) -> dict:
@@ -344,7 +377,7 @@ def response_trend(trend: pd.DataFrame, label: str, period: str = "month", show_
                             legendgroup="mean", showlegend=index == 0,
                             line={"color": color, "dash": "dash", "width": 1}, hoverinfo="skip", **where)
     top = data[["p90", "median"] + (["mean"] if show_mean else [])].max().max()
-    _target_lines(fig, targets)
+    _target_lines(fig, targets, subplots=panels)
     _time_axis(fig, max([top, *(targets or {}).values()]))
     _period_xaxis(fig, axis)
     _shade_partial(fig, axis, subplots=panels)
@@ -358,13 +391,21 @@ def response_trend(trend: pd.DataFrame, label: str, period: str = "month", show_
 TARGET_COLOR = "#2ca02c"
 
 
-def _target_lines(fig: go.Figure, targets: dict[str, float] | None) -> None:
-    """A dashed line per target (statistic -> minutes), labelled on the left."""
+def _target_lines(fig: go.Figure, targets: dict[str, float] | None, subplots: bool = False) -> None:
+    """A dashed line per target (statistic -> minutes), labelled on the left; with panels, in each one that
+    has something drawn in it (as ``add_hline``)."""
+    panels = _panels_in_use(fig, subplots)
+    lines, labels = [], []
     for statistic, minutes in sorted((targets or {}).items()):
         name = "median" if statistic == "median" else statistic
-        fig.add_hline(y=minutes, line={"dash": "dash", "color": TARGET_COLOR, "width": 1.5},
-                      annotation_text=f"target {name} ≤ {format_minutes(minutes)}", annotation_position="top left",
-                      annotation_font={"color": TARGET_COLOR, "size": 11})
+        for x, y in panels:
+            lines.append({"type": "line", "x0": 0, "x1": 1, "xref": f"{x} domain", "y0": minutes, "y1": minutes,
+                          "yref": y, "line": {"dash": "dash", "color": TARGET_COLOR, "width": 1.5}})
+        for x, y in panels:
+            labels.append({"text": f"target {name} ≤ {format_minutes(minutes)}", "showarrow": False, "x": 0,
+                           "xanchor": "left", "xref": f"{x} domain", "y": minutes, "yanchor": "bottom", "yref": y,
+                           "font": {"color": TARGET_COLOR, "size": 11}})
+    _add_layout_items(fig, lines, labels)
 
 
 def time_breakdown_chart(breakdown: pd.DataFrame, period: str = "quarter", span=None) -> go.Figure:

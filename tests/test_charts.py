@@ -208,6 +208,39 @@ def test_partial_first_and_last_periods_are_labelled_and_drawn_apart(con):
     assert len([s for s in lines.layout.shapes if s.type == "rect"]) == 2, "partial periods shaded"
 
 
+
+@pytest.mark.parametrize("groups", [1, 2, 5])
+def test_bands_and_target_lines_go_where_plotlys_own_calls_put_them(groups):
+    """The partial-period bands and target lines are added in one assignment (plotly's add_vrect and
+    add_hline validate every earlier shape again, per panel); they must land as those calls would: in
+    every panel with a trace (not the empty sixth cell of five panels), lines and labels in that order."""
+    import plotly.graph_objects as go
+
+    names = [f"SEV{i + 1}" for i in range(groups)]
+    axis = pd.DataFrame({"partial": [True, False, False, True]})
+    targets = {"median": 35.0, "p90": 120.0}
+
+    def drawn() -> go.Figure:
+        fig = charts._small_multiples(names) if groups > 1 else go.Figure()
+        for index in range(groups):
+            where = {"row": index // 3 + 1, "col": index % 3 + 1} if groups > 1 else {}
+            fig.add_scatter(x=["a", "b", "c", "d"], y=[1, 2, 3, 4], **where)
+        return fig
+
+    ours = drawn()
+    charts._target_lines(ours, targets, subplots=groups > 1)
+    charts._shade_partial(ours, axis, subplots=groups > 1)
+    plotlys = drawn()
+    for statistic, minutes in sorted(targets.items()):
+        plotlys.add_hline(y=minutes, line={"dash": "dash", "color": charts.TARGET_COLOR, "width": 1.5},
+                          annotation_text=f"target {statistic} ≤ {charts.format_minutes(minutes)}",
+                          annotation_position="top left", annotation_font={"color": charts.TARGET_COLOR, "size": 11})
+    for position in (0, 3):
+        plotlys.add_vrect(x0=position - 0.5, x1=position + 0.5, fillcolor="#7f7f7f", opacity=0.12, layer="below",
+                          line_width=0, **({"row": "all", "col": "all"} if groups > 1 else {}))
+    assert ours.layout.to_plotly_json() == plotlys.layout.to_plotly_json()
+    assert len(ours.layout.shapes) == 4 * groups, "2 targets and 2 bands in each panel"
+
 def test_count_axes_tick_in_whole_numbers(con):
     """No "0.5 incidents": every axis or colour bar of a count has integer ticks, from 0."""
     checked = []
