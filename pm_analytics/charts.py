@@ -167,7 +167,7 @@ def _panels_in_use(fig: go.Figure, subplots: bool) -> list[tuple[str, str]]:
 
 
 def _axis_ref(name: str) -> str:
-    """"xaxis2" -> "x2", "y2" -> "y2"."""
+    """An axis's name as shapes and traces refer to it: xaxis2 -> x2 (a reference such as y2 stays)."""
     return name[0] + name[5:] if name[1:5] == "axis" else name
 
 
@@ -401,7 +401,6 @@ def _target_lines(fig: go.Figure, targets: dict[str, float] | None, subplots: bo
         for x, y in panels:
             lines.append({"type": "line", "x0": 0, "x1": 1, "xref": f"{x} domain", "y0": minutes, "y1": minutes,
                           "yref": y, "line": {"dash": "dash", "color": TARGET_COLOR, "width": 1.5}})
-        for x, y in panels:
             labels.append({"text": f"target {name} ≤ {format_minutes(minutes)}", "showarrow": False, "x": 0,
                            "xanchor": "left", "xref": f"{x} domain", "y": minutes, "yanchor": "bottom", "yref": y,
                            "font": {"color": TARGET_COLOR, "size": 11}})
