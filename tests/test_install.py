@@ -30,6 +30,10 @@ DASHBOARD_FILES = sorted(p.relative_to(ROOT).as_posix()
 
 
 def _run(args, **kwargs) -> subprocess.CompletedProcess:
+    """``args`` run to success; by default without the test run's ``PYTHONPATH``/``PYTHONHOME``: pointing at a
+    checkout (which has a ``pm_analytics.egg-info``), they made pip in the fresh environment take the package
+    for installed already, and install no ``pm-analytics`` command."""
+    kwargs.setdefault("env", {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")})
     result = subprocess.run([str(a) for a in args], capture_output=True, text=True, **kwargs)
     assert result.returncode == 0, f"{args}: exit {result.returncode}\n{result.stdout}\n{result.stderr}"
     return result
