@@ -189,6 +189,28 @@ def test_where_the_time_goes_keeps_empty_quarters_in_place(con):
         assert list(fig.layout[axis].categoryarray) == quarters
 
 
+
+@pytest.mark.parametrize("period, span", [("quarter", None), ("month", (date(2025, 1, 15), date(2025, 9, 20))),
+                                          ("quarter", (date(2024, 7, 1), date(2026, 3, 31)))])
+def test_where_the_time_goes_places_each_phase_as_on_axis_does(con, period, span):
+    """The chart places every bar's periods in one pass (_phases_on_axis); each must be what
+    periods.on_axis gives for that group and phase: the median where known, NaN where not, n 0 there."""
+    from pm_analytics import periods
+
+    data = metrics.time_breakdown(con, ALL, period).dropna(subset=["median_min"])
+    axis = periods.axis(period, span, data["period_start"])
+    bars = charts._phases_on_axis(data, axis)
+    assert sum(len(phases) for phases in bars.values()) == len(data.groupby(["group", "phase"]))
+    for group, phases in bars.items():
+        part = data[data["group"] == group]
+        assert list(phases) == list(dict.fromkeys(part["phase"]))
+        for phase, (label, medians, counts) in phases.items():
+            rows = part[part["phase"] == phase]
+            expected = periods.on_axis(rows[["period_start", "median_min", "n"]], axis, {"n": 0})
+            assert label == rows["label"].iloc[0]
+            assert medians.tolist() == pytest.approx(expected["median_min"].tolist(), nan_ok=True)
+            assert counts.tolist() == expected["n"].tolist() and counts.dtype == expected["n"].dtype
+
 def test_partial_first_and_last_periods_are_labelled_and_drawn_apart(con):
     span = (date(2025, 1, 15), date(2025, 4, 20))
     fig = charts.incidents_per_period(metrics.incident_counts(con, ALL, "quarter"), "quarter", span=span)
