@@ -101,7 +101,7 @@ class Checkout:
         self.process = subprocess.Popen(
             [sys.executable, "-c", _CHILD, str(folder), str(db), json.dumps(STEPS)], cwd=checkout, text=True,
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, env={**os.environ, "PYTHONPATH": str(checkout)})
-        ready = json.loads(self.process.stdout.readline())["ready"]
+        ready = self._answer()["ready"]
         if not ready.startswith(str(checkout) + os.sep):
             raise SystemExit(f"{label}: measured {ready}, not the checkout {checkout}")
         self.runs: list[dict] = []
@@ -110,9 +110,16 @@ class Checkout:
         bench.retitle_one_percent(self.folder, round_)
         self.process.stdin.write(f"{round_}\n")
         self.process.stdin.flush()
-        answer = json.loads(self.process.stdout.readline())
+        answer = self._answer()
         if keep:
             self.runs.append(answer)
+
+    def _answer(self) -> dict:
+        line = self.process.stdout.readline()
+        if not line:
+            raise SystemExit(f"{self.label}: the reloading process stopped (exit {self.process.wait()}); "
+                             "its error is above")
+        return json.loads(line)
 
     def close(self) -> None:
         self.process.stdin.close()
