@@ -172,10 +172,10 @@ def _axis_ref(name: str) -> str:
     return name[0] + name[5:] if name[1:5] == "axis" else name
 
 
-def _add_layout_items(fig: go.Figure, shapes: list[dict], annotations: list[dict] = ()) -> None:
-    """Shapes and annotations added in one assignment: ``add_vrect``, ``add_hline`` and the like validate
-    every shape and annotation already there again, once per panel, which made a figure's bands and
-    target lines cost more than its data."""
+def _add_layout_items(fig: go.Figure, shapes: list[dict] = (), annotations: list[dict] = ()) -> None:
+    """Shapes and annotations added in one assignment: ``add_vrect``, ``add_hline``, ``add_annotation`` and
+    the like validate every shape and annotation already there again (once per panel, for the first two),
+    which made a figure's bands, target lines or "0" marks cost more than its data."""
     update = {}
     if shapes:
         update["shapes"] = [*fig.layout.shapes, *shapes]
@@ -271,13 +271,10 @@ def _group_heatmap(data: pd.DataFrame, group_column: str, value_column: str, axi
 
 
 def _zero_marks(fig: go.Figure, axis: pd.DataFrame, totals) -> None:
-    """A "0" over each period where nothing happened (an empty slot could pass for missing data). Added in one
-    assignment: ``add_annotation`` validates every annotation already there again, which made a few dozen
-    zeros cost a quarter of a second."""
-    marks = [{"x": name, "y": 0, "text": "0", "showarrow": False, "yshift": 8, "font": {"size": 10, "color": "#7f7f7f"}}
-             for name, total in zip(axis["label"], totals) if total == 0]
-    if marks:
-        fig.update_layout(annotations=[*fig.layout.annotations, *marks])
+    """A "0" over each period where nothing happened (an empty slot could pass for missing data)."""
+    _add_layout_items(fig, annotations=[
+        {"x": name, "y": 0, "text": "0", "showarrow": False, "yshift": 8, "font": {"size": 10, "color": "#7f7f7f"}}
+        for name, total in zip(axis["label"], totals) if total == 0])
 
 
 # -- overview -----------------------------------------------------------------
