@@ -246,10 +246,10 @@ def _group_heatmap(data: pd.DataFrame, group_column: str, value_column: str, axi
     a cell with nothing to go on stays empty (unknown, not 0) and its hover says why (``empty``). Partial
     periods are outlined."""
     groups = _group_order(data[group_column])
+    placed = _periods.on_axis_by(data, group_column, axis)
     z, texts, hovers = [], [], []
     for group in groups:
-        part = _periods.on_axis(data[data[group_column] == group].drop(columns=group_column), axis)
-        part[group_column] = group
+        part = placed[group].assign(**{group_column: group})
         known = part[value_column].notna()
         z.append([v if ok else None for v, ok in zip(part[value_column], known)])
         texts.append([text(row) if ok else "" for row, ok in zip(part.itertuples(), known)])
@@ -288,9 +288,9 @@ def incidents_per_period(counts: pd.DataFrame, period: str = "month", span=None)
     axis = _period_axis(period, span, counts["period_start"])
     fig = go.Figure()
     totals = 0
-    for severity in sorted(counts["group"].unique(), key=lambda s: (s not in SEVERITY_COLORS, s)):
-        part = _periods.on_axis(counts[counts["group"] == severity][["period_start", "incidents"]], axis,
-                                {"incidents": 0})
+    placed = _periods.on_axis_by(counts[["group", "period_start", "incidents"]], "group", axis, {"incidents": 0})
+    for severity in sorted(placed, key=lambda s: (s not in SEVERITY_COLORS, s)):
+        part = placed[severity]
         totals = totals + part["incidents"].to_numpy()
         part = _solid_first(part)
         fig.add_bar(x=part["label"], y=part["incidents"], name=severity,
@@ -337,8 +337,9 @@ def response_trend(trend: pd.DataFrame, label: str, period: str = "month", show_
     groups = _group_order(data["group"])
     panels = len(groups) > 1
     fig = _small_multiples(groups) if panels else go.Figure()
+    placed = _periods.on_axis_by(trend, "group", axis, {"incidents": 0, "n": 0})
     for index, group in enumerate(groups):
-        part = _periods.on_axis(trend[trend["group"] == group].drop(columns="group"), axis, {"incidents": 0, "n": 0})
+        part = placed[group]
         known = part["median"].notna()
         color = SEVERITY_COLORS.get(group) or PALETTE[0]
         name = label if group == "All" else str(group)
@@ -583,9 +584,9 @@ def action_rates(summary: pd.DataFrame, period: str = "quarter", span=None) -> g
     axis = _period_axis(period, span, summary["period_start"])
     priorities = list(dict.fromkeys(summary["priority"]))
     fig = _small_multiples(priorities, max_cols=2)
+    placed = _periods.on_axis_by(summary, "priority", axis, {"total": 0})
     for index, priority in enumerate(priorities):
-        part = _periods.on_axis(summary[summary["priority"] == priority].drop(columns="priority"), axis,
-                                {"total": 0})
+        part = placed[priority]
         for column, dash, name, color in (("completion_rate", "solid", "done", PALETTE[0]),
                                           ("on_time_rate", "dot", "done on time", PALETTE[2])):
             fig.add_scatter(
@@ -740,9 +741,10 @@ def themes_over_time(trend: pd.DataFrame, period: str = "quarter", top: int = 8,
     fig = go.Figure()
     totals = _periods.on_axis(trend.groupby("period_start", as_index=False)["incidents"].sum(), axis,
                               {"incidents": 0})["incidents"]
+    placed = _periods.on_axis_by(trend[trend["label"].isin(biggest)][["label", "period_start", "incidents"]], "label",
+                                 axis, {"incidents": 0})
     for index, label in enumerate(biggest):
-        part = _solid_first(_periods.on_axis(trend[trend["label"] == label][["period_start", "incidents"]], axis,
-                                             {"incidents": 0}))
+        part = _solid_first(placed[label])
         fig.add_bar(x=part["label"], y=part["incidents"], name=escape_html(label),
                     marker=_bar_marker(PALETTE[index % len(PALETTE)], part["partial"]),
                     hovertext=[f"{p}: {n} incidents" for p, n in zip(part["full_label"], part["incidents"])],

@@ -128,3 +128,32 @@ def on_axis(frame: pd.DataFrame, periods: pd.DataFrame, fill: dict | None = None
     for name in ("label", "part", "partial", "full_label"):
         out[name] = periods[name].to_numpy()
     return out
+
+
+def on_axis_by(frame: pd.DataFrame, group_column: str, periods: pd.DataFrame, fill: dict | None = None,
+               column: str = "period_start") -> dict:
+    """:func:`on_axis` for each group of ``group_column`` (at most one row per group and period): group ->
+    the frame one ``on_axis`` call on the group's rows (without ``group_column``) gives, types included,
+    from one reindex for all groups. A chart split by 20 teams places 20 panels."""
+    fill = fill or {}
+    groups = list(dict.fromkeys(frame[group_column]))
+    index = pd.DatetimeIndex(periods["period_start"].astype("datetime64[ns]"), name=column)
+    keyed = frame.assign(**{column: pd.to_datetime(frame[column]).astype("datetime64[ns]")}).set_index(
+        [group_column, column])
+    every = pd.MultiIndex.from_product([groups, index], names=[group_column, column])
+    missing = ~every.isin(keyed.index)
+    placed = keyed.reindex(every)
+    for name, value in fill.items():
+        placed.loc[missing, name] = value
+    values = {name: placed[name].array for name in keyed.columns}
+    recast = {name for name in fill if pd.api.types.is_integer_dtype(frame[name].dtype)}
+    labels = {name: periods[name].to_numpy() for name in ("label", "part", "partial", "full_label")}
+    size, out = len(index), {}
+    for position, group in enumerate(groups):
+        rows = slice(position * size, (position + 1) * size)
+        whole = not missing[rows].any()
+        part = {column: index}
+        for name, array in values.items():
+            part[name] = array[rows].astype(frame[name].dtype) if whole or name in recast else array[rows]
+        out[group] = pd.DataFrame({**part, **labels})
+    return out

@@ -50,6 +50,29 @@ def test_on_axis_counts_nothing_as_zero_and_a_statistic_of_nothing_as_unknown():
     assert list(out["full_label"]) == ["Jan 2026", "Feb 2026", "Mar 2026", "Apr 2026, to 10 Apr"]
 
 
+def test_on_axis_by_gives_each_group_what_on_axis_gives_it():
+    """One reindex for every group must give each the frame (values and types) of its own on_axis call: a
+    group with every period keeps its integer and boolean columns, one with a gap has unknowns there,
+    a count fills with 0 as an integer, and a row off the axis is dropped."""
+    frame = pd.DataFrame({
+        "team": ["Payments", "Payments", "Payments", "Identity", "Identity", "(no team)"],
+        "period_start": pd.to_datetime(["2026-01-01", "2026-02-01", "2026-03-01", "2026-02-01", "2025-06-01",
+                                        "2026-03-01"]),
+        "incidents": [3, 1, 2, 4, 9, 1], "n": [2, 1, 2, 3, 9, 0], "median": [12.0, 30.0, 5.0, 8.0, 1.0, None],
+        "small_sample": [False, True, False, True, False, True]})
+    axis = periods.axis("month", (date(2026, 1, 1), date(2026, 3, 20)))
+    for fill in ({"incidents": 0, "n": 0}, None):
+        placed = periods.on_axis_by(frame, "team", axis, fill)
+        assert list(placed) == ["Payments", "Identity", "(no team)"]
+        for team, part in placed.items():
+            pd.testing.assert_frame_equal(part, periods.on_axis(frame[frame["team"] == team].drop(columns="team"),
+                                                                axis, fill))
+    placed = periods.on_axis_by(frame, "team", axis, {"incidents": 0})
+    assert placed["Payments"]["small_sample"].dtype == "bool" and placed["Payments"]["n"].dtype == "int64"
+    assert list(placed["Identity"]["incidents"]) == [0, 4, 0] and placed["Identity"]["n"].isna().tolist() == [
+        True, False, True]
+
+
 def test_view_span_is_the_range_within_the_data():
     first, last, today = date(2025, 3, 3), date(2026, 11, 20), date(2026, 11, 26)
     assert periods.view_span(None, None, first, last, today) == (first, last)  # all time: the data's days
