@@ -124,6 +124,7 @@ class Checkout:
     def close(self) -> None:
         self.process.stdin.close()
         self.process.wait()
+        self.process.stdout.close()
 
 
 def main(argv: list[str] | None = None) -> int:

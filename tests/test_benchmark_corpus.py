@@ -75,3 +75,14 @@ def test_reload_cost_times_steps_this_checkout_has():
         owner = importlib.import_module(module)
         owner = getattr(owner, cls) if cls else owner
         assert callable(getattr(owner, name, None)), f"{label}: {where}.{name} is gone"
+
+
+def test_chart_cost_builds_every_chart_it_names(capsys):
+    """benchmarks/chart_cost.py evaluates its charts by name in a child interpreter: a chart or metrics
+    call renamed here would stop it; each must build and print its milliseconds."""
+    import chart_cost
+
+    assert chart_cost.main(["--files", "60", "--builds", "1"]) == 0
+    rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| ") and "---" not in line]
+    assert [row.split(" | ")[0][2:] for row in rows[1:]] == [label for label, _, _ in chart_cost.CASES]
+    assert all(row.split(" | ")[1].rstrip(" |").isdigit() for row in rows[1:])
