@@ -47,9 +47,10 @@ CASES = [
 ]
 
 # Runs in a checkout's folder with only that checkout on the path. Reads a case number per line, builds
-# that chart ``builds`` times and answers with the median CPU seconds.
+# that chart ``builds`` times, each after a full garbage collection (so one build does not pay for the
+# garbage of the one before), and answers with the median CPU seconds.
 _CHILD = """
-import json, statistics, sys, time
+import gc, json, statistics, sys, time
 from datetime import date, timedelta
 import pm_analytics
 from pm_analytics import charts, metrics, store
@@ -65,6 +66,7 @@ for line in sys.stdin:
     data = eval(data_call)
     times = []
     for _ in range(builds):
+        gc.collect()
         start = time.process_time()
         eval(chart_call)
         times.append(time.process_time() - start)
