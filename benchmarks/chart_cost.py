@@ -17,12 +17,15 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from checkout_process import CheckoutProcess  # noqa: E402
+
 TWO_TARGETS = {"median": 45, "p90": 240}
 # (label, metrics call, chart call): evaluated in the child with ``metrics``, ``charts``, ``con``, ``span``,
 # ``flt`` (the span's filter), ``as_of`` and ``targets`` (TWO_TARGETS) in scope.
@@ -79,31 +82,15 @@ class Checkout:
 
     def __init__(self, label: str, checkout: Path, db: Path, builds: int) -> None:
         self.label = label
-        self.process = subprocess.Popen(
-            [sys.executable, "-c", _CHILD, str(db), str(builds), json.dumps(CASES), json.dumps(TWO_TARGETS)],
-            cwd=checkout, text=True, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            env={**os.environ, "PYTHONPATH": str(checkout)})
-        ready = self._answer()["ready"]
-        if not ready.startswith(str(checkout) + os.sep):
-            raise SystemExit(f"{label}: measured {ready}, not the checkout {checkout}")
+        self.child = CheckoutProcess(label, checkout, _CHILD, [str(db), str(builds), json.dumps(CASES),
+                                                               json.dumps(TWO_TARGETS)], "chart-building")
         self.seconds: list[float] = []
 
     def build(self, case: int) -> None:
-        self.process.stdin.write(f"{case}\n")
-        self.process.stdin.flush()
-        self.seconds.append(self._answer()["seconds"])
-
-    def _answer(self) -> dict:
-        line = self.process.stdout.readline()
-        if not line:
-            raise SystemExit(f"{self.label}: the chart-building process stopped (exit {self.process.wait()}); "
-                             "its error is above")
-        return json.loads(line)
+        self.seconds.append(self.child.ask(case)["seconds"])
 
     def close(self) -> None:
-        self.process.stdin.close()
-        self.process.wait()
-        self.process.stdout.close()
+        self.child.close()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -113,7 +100,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--compare", metavar="CHECKOUT", help="another checkout to build the charts with (before)")
     args = parser.parse_args(argv)
     sys.path.insert(0, str(ROOT))
-    sys.path.insert(0, str(ROOT / "benchmarks"))
     import corpus
     from pm_analytics.load import load_into
 

@@ -22,7 +22,6 @@ import json
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -32,6 +31,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import bench  # noqa: E402
 import corpus  # noqa: E402
+from checkout_process import CheckoutProcess  # noqa: E402
 
 # The steps timed, where the checkout has them: (module[:class], attribute, label). Steps are in the order a
 # reload takes them and do not overlap, but for those labelled "(in ...)", part of the step before.
@@ -98,33 +98,17 @@ class Checkout:
 
     def __init__(self, label: str, checkout: Path, folder: Path, db: Path) -> None:
         self.label, self.folder = label, folder
-        self.process = subprocess.Popen(
-            [sys.executable, "-c", _CHILD, str(folder), str(db), json.dumps(STEPS)], cwd=checkout, text=True,
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, env={**os.environ, "PYTHONPATH": str(checkout)})
-        ready = self._answer()["ready"]
-        if not ready.startswith(str(checkout) + os.sep):
-            raise SystemExit(f"{label}: measured {ready}, not the checkout {checkout}")
+        self.child = CheckoutProcess(label, checkout, _CHILD, [str(folder), str(db), json.dumps(STEPS)], "reloading")
         self.runs: list[dict] = []
 
     def reload(self, round_: int, keep: bool) -> None:
         bench.retitle_one_percent(self.folder, round_)
-        self.process.stdin.write(f"{round_}\n")
-        self.process.stdin.flush()
-        answer = self._answer()
+        answer = self.child.ask(round_)
         if keep:
             self.runs.append(answer)
 
-    def _answer(self) -> dict:
-        line = self.process.stdout.readline()
-        if not line:
-            raise SystemExit(f"{self.label}: the reloading process stopped (exit {self.process.wait()}); "
-                             "its error is above")
-        return json.loads(line)
-
     def close(self) -> None:
-        self.process.stdin.close()
-        self.process.wait()
-        self.process.stdout.close()
+        self.child.close()
 
 
 def main(argv: list[str] | None = None) -> int:
