@@ -189,7 +189,6 @@ def test_where_the_time_goes_keeps_empty_quarters_in_place(con):
         assert list(fig.layout[axis].categoryarray) == quarters
 
 
-
 @pytest.mark.parametrize("period, span", [("quarter", None), ("month", (date(2025, 1, 15), date(2025, 9, 20))),
                                           ("quarter", (date(2024, 7, 1), date(2026, 3, 31)))])
 def test_where_the_time_goes_places_each_phase_as_on_axis_does(con, period, span):
@@ -211,6 +210,7 @@ def test_where_the_time_goes_places_each_phase_as_on_axis_does(con, period, span
             assert medians.tolist() == pytest.approx(expected["median_min"].tolist(), nan_ok=True)
             assert counts.tolist() == expected["n"].tolist() and counts.dtype == expected["n"].dtype
 
+
 def test_partial_first_and_last_periods_are_labelled_and_drawn_apart(con):
     span = (date(2025, 1, 15), date(2025, 4, 20))
     fig = charts.incidents_per_period(metrics.incident_counts(con, ALL, "quarter"), "quarter", span=span)
@@ -228,7 +228,6 @@ def test_partial_first_and_last_periods_are_labelled_and_drawn_apart(con):
     lines = charts.response_trend(metrics.response_time_trend(con, ALL, "quarter", None, ["duration_min"]),
                                   "Time to recover", "quarter", span=span)
     assert len([s for s in lines.layout.shapes if s.type == "rect"]) == 2, "partial periods shaded"
-
 
 
 @pytest.mark.parametrize("groups", [1, 2, 5])
@@ -262,6 +261,7 @@ def test_bands_and_target_lines_go_where_plotlys_own_calls_put_them(groups):
                           line_width=0, **({"row": "all", "col": "all"} if groups > 1 else {}))
     assert ours.layout.to_plotly_json() == plotlys.layout.to_plotly_json()
     assert len(ours.layout.shapes) == 4 * groups, "2 targets and 2 bands in each panel"
+
 
 def test_count_axes_tick_in_whole_numbers(con):
     """No "0.5 incidents": every axis or colour bar of a count has integer ticks, from 0."""
