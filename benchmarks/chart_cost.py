@@ -24,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from checkout_process import CheckoutProcess  # noqa: E402
+from checkout_process import CheckoutProcess, checkouts, in_turns  # noqa: E402
 
 TWO_TARGETS = {"median": 45, "p90": 240}
 # (label, metrics call, chart call): evaluated in the child with ``metrics``, ``charts``, ``con``, ``span``,
@@ -107,12 +107,11 @@ def main(argv: list[str] | None = None) -> int:
         work = Path(tmp)
         corpus.generate(args.files, work / "corpus")
         load_into([work / "corpus"], work / "corpus.duckdb", relative_to=work / "corpus")
-        checkouts = [("after" if args.compare else "this checkout", ROOT)] + (
-            [("before", Path(args.compare).resolve())] if args.compare else [])
-        sides = [Checkout(label, checkout, work / "corpus.duckdb", args.builds) for label, checkout in checkouts]
+        sides = [Checkout(label, checkout, work / "corpus.duckdb", args.builds)
+                 for label, checkout in checkouts(ROOT, args.compare)]
         try:
             for case in range(len(CASES)):
-                for side in (sides if case % 2 else sides[::-1]):
+                for side in in_turns(sides, case):
                     side.build(case)
         finally:
             for side in sides:

@@ -44,3 +44,15 @@ class CheckoutProcess:
         self.process.stdin.close()
         self.process.wait()
         self.process.stdout.close()
+
+
+def checkouts(this: Path, compare: str | None) -> list[tuple[str, Path]]:
+    """The checkouts to measure, labelled: ``this`` alone, or ``this`` ("after") and ``compare`` ("before")."""
+    if not compare:
+        return [("this checkout", this)]
+    return [("after", this), ("before", Path(compare).resolve())]
+
+
+def in_turns(sides: list, turn: int) -> list:
+    """The sides in this turn's order, A B then B A and so on, so that neither always goes first."""
+    return sides if turn % 2 else sides[::-1]

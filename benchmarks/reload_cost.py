@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import bench  # noqa: E402
 import corpus  # noqa: E402
-from checkout_process import CheckoutProcess  # noqa: E402
+from checkout_process import CheckoutProcess, checkouts, in_turns  # noqa: E402
 
 # The steps timed, where the checkout has them: (module[:class], attribute, label). Steps are in the order a
 # reload takes them and do not overlap, but for those labelled "(in ...)", part of the step before.
@@ -121,16 +121,14 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         corpus.generate(args.files, work / "corpus")
-        checkouts = [("after" if args.compare else "this checkout", ROOT)] + (
-            [("before", Path(args.compare).resolve())] if args.compare else [])
         sides = []
-        for label, checkout in checkouts:
+        for label, checkout in checkouts(ROOT, args.compare):
             copy = work / label.replace(" ", "-")
             shutil.copytree(work / "corpus", copy)
             sides.append(Checkout(label, checkout, copy, copy.with_suffix(".duckdb")))
         try:
             for round_ in range(rounds + 1):
-                for side in (sides if round_ % 2 else sides[::-1]):
+                for side in in_turns(sides, round_):
                     side.reload(round_, keep=round_ > 0)
         finally:
             for side in sides:
