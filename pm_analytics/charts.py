@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
+from plotly.basedatatypes import BasePlotlyType
 from plotly.subplots import make_subplots
 
 from pm_analytics import periods as _periods
@@ -73,6 +74,26 @@ def _legend_rows(fig: go.Figure) -> int:
     return rows
 
 
+def _set(obj, props: dict) -> None:
+    """What ``obj.update(props)`` does with plain values and nested dicts, one property at a time.
+
+    plotly's ``update`` (and ``update_layout``, ``update_xaxes``...) parses each key as a path and walks
+    the property tree with it before setting anything: two thirds of the time of building a figure's
+    layout and axes, against values assigned as properties (which plotly validates all the same)."""
+    for key, value in props.items():
+        if isinstance(value, dict) and isinstance(obj[key], BasePlotlyType):
+            _set(obj[key], value)
+        else:
+            obj[key] = value
+
+
+def _set_axes(fig: go.Figure, letter: str, props: dict, **selector) -> None:
+    """``fig.update_xaxes`` (``letter`` "x") or ``update_yaxes`` with ``selector`` (row, col, secondary_y),
+    through :func:`_set`."""
+    for axis in (fig.select_xaxes if letter == "x" else fig.select_yaxes)(**selector):
+        _set(axis, props)
+
+
 def _layout(fig: go.Figure, title: str, x_title: str | None, y_title: str | None, height: int = 380,
             panel_titles: bool = False) -> go.Figure:
     """Title, axis titles and the legend placed: the legend runs horizontally between the title and the
@@ -81,18 +102,18 @@ def _layout(fig: go.Figure, title: str, x_title: str | None, y_title: str | None
     top = TITLE_PX + LEGEND_ROW_PX * _legend_rows(fig) + (SUBPLOT_TITLE_PX if panel_titles else 0) + 12
     top = max(top, 60)
     total = height + top - 60
-    fig.update_layout(
-        title={"text": title, "x": 0, "xanchor": "left", "yref": "container", "y": 1, "yanchor": "top",
-               "pad": {"t": 14}},
-        height=total, margin={"l": 10, "r": 10, "t": top, "b": 10},
-        legend={"orientation": "h", "yref": "container", "y": 1 - TITLE_PX / total, "yanchor": "top",
-                "x": 0, "xanchor": "left"},
-        hoverlabel={"namelength": -1},
-    )
+    _set(fig.layout, {
+        "title": {"text": title, "x": 0, "xanchor": "left", "yref": "container", "y": 1, "yanchor": "top",
+                  "pad": {"t": 14}},
+        "height": total, "margin": {"l": 10, "r": 10, "t": top, "b": 10},
+        "legend": {"orientation": "h", "yref": "container", "y": 1 - TITLE_PX / total, "yanchor": "top",
+                   "x": 0, "xanchor": "left"},
+        "hoverlabel": {"namelength": -1},
+    })
     if x_title is not None:
-        fig.update_xaxes(title_text=x_title)
+        _set_axes(fig, "x", {"title": {"text": x_title}})
     if y_title is not None:
-        fig.update_yaxes(title_text=y_title)
+        _set_axes(fig, "y", {"title": {"text": y_title}})
     return fig
 
 
@@ -107,8 +128,7 @@ def minute_ticks(max_minutes: float, target: int = 6) -> tuple[list[float], list
 
 def _time_axis(fig: go.Figure, max_minutes: float, axis: str = "y", **selector) -> None:
     values, labels = minute_ticks(max_minutes)
-    update = fig.update_yaxes if axis == "y" else fig.update_xaxes
-    update(tickvals=values, ticktext=labels, rangemode="tozero", **selector)
+    _set_axes(fig, axis, {"tickvals": values, "ticktext": labels, "rangemode": "tozero"}, **selector)
 
 
 def _count_ticks(top) -> dict:
@@ -124,15 +144,14 @@ def _count_ticks(top) -> dict:
 
 def _count_axis(fig: go.Figure, top, axis: str = "y", **selector) -> None:
     """A count axis from 0 with whole-number ticks (no "0.5 incidents"); ``top`` is the largest count shown."""
-    update = fig.update_yaxes if axis == "y" else fig.update_xaxes
-    update(rangemode="tozero", **_count_ticks(top), **selector)
+    _set_axes(fig, axis, {"rangemode": "tozero", **_count_ticks(top)}, **selector)
 
 
 def empty_figure(title: str, message: str = "No post-mortems match these filters") -> go.Figure:
     fig = go.Figure()
     fig.add_annotation(text=message, showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper", font={"size": 14})
-    fig.update_xaxes(visible=False)
-    fig.update_yaxes(visible=False)
+    _set_axes(fig, "x", {"visible": False})
+    _set_axes(fig, "y", {"visible": False})
     return _layout(fig, title, None, None, height=260)
 
 
@@ -147,11 +166,11 @@ def _period_axis(period: str, span, starts) -> pd.DataFrame:
 
 def _period_xaxis(fig: go.Figure, axis: pd.DataFrame, **selector) -> None:
     """Periods as categories in time order, each tick named ("2026 Q1"), a partial one with its part below."""
-    fig.update_xaxes(type="category", categoryorder="array", categoryarray=list(axis["label"]), tickmode="array",
-                     tickvals=list(axis["label"]),
-                     ticktext=[f"{name}<br>{part}" if partial else name
-                               for name, part, partial in zip(axis["label"], axis["part"], axis["partial"])],
-                     **selector)
+    _set_axes(fig, "x", {"type": "category", "categoryorder": "array", "categoryarray": list(axis["label"]),
+                         "tickmode": "array", "tickvals": list(axis["label"]),
+                         "ticktext": [f"{name}<br>{part}" if partial else name
+                                      for name, part, partial in zip(axis["label"], axis["part"], axis["partial"])]},
+              **selector)
 
 
 def _panels_in_use(fig: go.Figure, subplots: bool) -> list[tuple[str, str]]:
@@ -182,7 +201,7 @@ def _add_layout_items(fig: go.Figure, shapes: list[dict] = (), annotations: list
     if annotations:
         update["annotations"] = [*fig.layout.annotations, *annotations]
     if update:
-        fig.update_layout(update)
+        _set(fig.layout, update)
 
 
 def _shade_partial(fig: go.Figure, axis: pd.DataFrame, subplots: bool = False) -> None:
@@ -220,7 +239,7 @@ def _small_multiples(names: list[str], max_cols: int = 3, **kwargs) -> go.Figure
     fig = make_subplots(rows=rows, cols=cols, shared_yaxes=True, shared_xaxes=True,
                         subplot_titles=[escape_html(n) for n in names], horizontal_spacing=0.04,
                         vertical_spacing=0.32 / rows if rows > 1 else 0.1, **kwargs)
-    fig.update_yaxes(matches="y")  # one scale across rows too, not just within each
+    _set_axes(fig, "y", {"matches": "y"})  # one scale across rows too, not just within each
     return fig
 
 
@@ -230,9 +249,9 @@ def _panel_axis_titles(fig: go.Figure, count: int, max_cols: int, x_title: str |
     for index in range(count):
         row, col = divmod(index, cols)
         if col == 0 and y_title:
-            fig.update_yaxes(title_text=y_title, row=row + 1, col=1)
+            _set_axes(fig, "y", {"title": {"text": y_title}}, row=row + 1, col=1)
         if index + cols >= count and x_title:
-            fig.update_xaxes(title_text=x_title, showticklabels=True, row=row + 1, col=col + 1)
+            _set_axes(fig, "x", {"title": {"text": x_title}, "showticklabels": True}, row=row + 1, col=col + 1)
 
 
 def _group_order(groups) -> list:
@@ -261,8 +280,8 @@ def _group_heatmap(data: pd.DataFrame, group_column: str, value_column: str, axi
         **({"zmin": zrange[0], "zmax": zrange[1]} if zrange else {}),
         colorbar={"tickformat": value_format, "thickness": 12}))
     _period_xaxis(fig, axis)
-    fig.update_xaxes(showgrid=False)
-    fig.update_yaxes(autorange="reversed", type="category", showgrid=False)
+    _set_axes(fig, "x", {"showgrid": False})
+    _set_axes(fig, "y", {"autorange": "reversed", "type": "category", "showgrid": False})
     for position, partial in enumerate(axis["partial"]):
         if partial:
             fig.add_vrect(x0=position - 0.5, x1=position + 0.5, fillcolor="rgba(0,0,0,0)", layer="above",
@@ -297,7 +316,7 @@ def incidents_per_period(counts: pd.DataFrame, period: str = "month", span=None)
                     marker=_bar_marker(SEVERITY_COLORS.get(severity, "#95a5a6"), part["partial"]),
                     hovertext=[f"{p}: {n} {severity} incidents" for p, n in zip(part["full_label"], part["incidents"])],
                     hoverinfo="text")
-    fig.update_layout(barmode="stack")
+    fig.layout.barmode = "stack"
     _period_xaxis(fig, axis)
     _zero_marks(fig, axis, totals)
     _count_axis(fig, max(totals))
@@ -431,7 +450,7 @@ def time_breakdown_chart(breakdown: pd.DataFrame, period: str = "quarter", span=
                            for p, m, n in zip(full_labels, medians, counts)],
                 hoverinfo="text", row=index // 2 + 1, col=index % 2 + 1,
             )
-    fig.update_layout(barmode="stack")
+    fig.layout.barmode = "stack"
     stacked_top = data.groupby(["group", "period_start"])["median_min"].sum().max()
     _time_axis(fig, stacked_top)
     _period_xaxis(fig, axis)
@@ -484,14 +503,14 @@ def distribution_by_severity(distribution: dict, label: str, unit: str = "minute
             hoverinfo="text",
         )
     counts = dict(zip(stats["severity"], stats["n"]))
-    fig.update_xaxes(tickvals=list(range(len(order))), ticktext=[f"{s} (n={counts[s]:,})" for s in order])
+    _set_axes(fig, "x", {"tickvals": list(range(len(order))), "ticktext": [f"{s} (n={counts[s]:,})" for s in order]})
     if unit == "minutes":
         _time_axis(fig, stats["max"].max())
         y_title = label
     else:
-        fig.update_yaxes(type="log")
+        _set_axes(fig, "y", {"type": "log"})
         y_title = f"{label} ({unit}, log scale)"
-    fig.update_layout(showlegend=False)
+    fig.layout.showlegend = False
     return _layout(fig, title, "Severity", y_title)
 
 
@@ -532,9 +551,9 @@ def blast_over_time(blast: pd.DataFrame, measure: str, period: str = "month", sp
                     hovertext=[f"{p}: {u} incidents with the count unknown"
                                for p, u in zip(unknown["full_label"], unknown[f"{measure}_unknown"])],
                     hoverinfo="text", secondary_y=True)
-    fig.update_yaxes(title_text=f"{noun} affected (count)", secondary_y=False)
+    _set_axes(fig, "y", {"title": {"text": f"{noun} affected (count)"}}, secondary_y=False)
     _count_axis(fig, data[f"{measure}_total"].max(), secondary_y=False)
-    fig.update_yaxes(title_text="Incidents with it unknown (count)", secondary_y=True, showgrid=False)
+    _set_axes(fig, "y", {"title": {"text": "Incidents with it unknown (count)"}, "showgrid": False}, secondary_y=True)
     _count_axis(fig, data[f"{measure}_unknown"].max(), secondary_y=True)
     _period_xaxis(fig, axis)
     return _layout(fig, title, _period_label(period), None)
@@ -555,7 +574,7 @@ def impact_by_group(impact: pd.DataFrame, measure: str = "patient_impact_min") -
         hoverinfo="text", cliponaxis=False,
     ))
     if data[f"{measure}_unknown"].any():
-        fig.update_xaxes(range=[0, data[measure].max() * 1.3])
+        _set_axes(fig, "x", {"range": [0, data[measure].max() * 1.3]})
     return _layout(fig, title, f"{noun} impact-minutes ({noun.lower()}s × minutes)", "Team",
                    height=max(300, 40 * len(data) + 120))
 
@@ -596,7 +615,7 @@ def action_rates(summary: pd.DataFrame, period: str = "quarter", span=None) -> g
                            for p, r, t in zip(part["full_label"], part[column], part["total"])],
                 hoverinfo="text", row=index // 2 + 1, col=index % 2 + 1,
             )
-    fig.update_yaxes(tickformat=".0%", range=[0, 1.05])
+    _set_axes(fig, "y", {"tickformat": ".0%", "range": [0, 1.05]})
     _period_xaxis(fig, axis)
     _shade_partial(fig, axis, subplots=True)
     _panel_axis_titles(fig, len(priorities), 2, _period_label(period), "Share of action items (%)")
@@ -616,7 +635,7 @@ def open_items_by(summary: pd.DataFrame, key: str, noun: str) -> go.Figure:
                 hovertemplate="%{y}: %{x} overdue<extra></extra>")
     fig.add_bar(x=data["open"] - data["overdue"], y=labels, orientation="h", name="Open, not yet due",
                 marker_color="#636efa", hovertemplate="%{y}: %{x} open, not yet due<extra></extra>")
-    fig.update_layout(barmode="stack")
+    fig.layout.barmode = "stack"
     _count_axis(fig, data["open"].max(), axis="x")
     return _layout(fig, title, "Open action items (count)", noun.capitalize(), height=max(300, 28 * len(data) + 140))
 
@@ -637,8 +656,8 @@ def phases_vs_median(phases: pd.DataFrame, peer_label: str) -> go.Figure:
                 marker_color="#b0b7ff",
                 hovertext=[f"{l}: median {format_minutes(m)} over {n} incidents"
                            for l, m, n in zip(labels, data["severity_median"], data["severity_n"])], hoverinfo="text")
-    fig.update_layout(barmode="group")
-    fig.update_yaxes(autorange="reversed")
+    fig.layout.barmode = "group"
+    _set_axes(fig, "y", {"autorange": "reversed"})
     _time_axis(fig, pd.concat([data["minutes"], data["severity_median"]]).max(), axis="x")
     return _layout(fig, title, "Time", None, height=60 * len(data) + 140)
 
@@ -676,9 +695,9 @@ def incident_timeline(incident: dict, timeline: pd.DataFrame, tz_label: str) -> 
                         marker={"size": 12, "symbol": "diamond", "color": "#2a3f5f"},
                         hovertext=[f"{t:%Y-%m-%d %H:%M}: {escape_html(d)}" for t, d in zip(events["at"], events["description"])],
                         hoverinfo="text")
-    fig.update_layout(barmode="overlay")
-    fig.update_xaxes(type="date", tickformat="%H:%M\n%b %d")
-    fig.update_yaxes(categoryorder="array", categoryarray=["Timeline", "Partial recovery", "Phases"])
+    fig.layout.barmode = "overlay"
+    _set_axes(fig, "x", {"type": "date", "tickformat": "%H:%M\n%b %d"})
+    _set_axes(fig, "y", {"categoryorder": "array", "categoryarray": ["Timeline", "Partial recovery", "Phases"]})
     return _layout(fig, title, f"Time ({escape_html(tz_label)})", None, height=300)
 
 
@@ -695,7 +714,7 @@ def field_gaps(fields: pd.DataFrame, limit: int = 15) -> go.Figure:
                 hovertemplate="%{y}: %{x} post-mortems leave it out<extra></extra>")
     fig.add_bar(y=data["field"], x=data["placeholder"], orientation="h", name="Placeholder left",
                 marker_color="#ffa15a", hovertemplate="%{y}: %{x} post-mortems left the placeholder<extra></extra>")
-    fig.update_layout(barmode="stack")
+    fig.layout.barmode = "stack"
     _count_axis(fig, (data["missing"] + data["placeholder"]).max(), axis="x")
     return _layout(fig, title, "Post-mortems (count)", "Template field", height=28 * len(data) + 160)
 
@@ -710,7 +729,7 @@ def completeness_by_team_chart(teams: pd.DataFrame) -> go.Figure:
                    for t, c, n in zip(teams["team"], teams["completeness"], teams["incidents"])],
         hoverinfo="text",
     ))
-    fig.update_xaxes(tickformat=".0%", range=[0, 1])
+    _set_axes(fig, "x", {"tickformat": ".0%", "range": [0, 1]})
     return _layout(fig, title, "Template fields filled (%)", "Team", height=max(280, 32 * len(teams) + 140))
 
 
@@ -749,7 +768,7 @@ def themes_over_time(trend: pd.DataFrame, period: str = "quarter", top: int = 8,
                     marker=_bar_marker(PALETTE[index % len(PALETTE)], part["partial"]),
                     hovertext=[f"{p}: {n} incidents" for p, n in zip(part["full_label"], part["incidents"])],
                     hoverinfo="text+name")
-    fig.update_layout(barmode="stack")
+    fig.layout.barmode = "stack"
     _period_xaxis(fig, axis)
     _zero_marks(fig, axis, totals)
     _count_axis(fig, totals.max())
@@ -769,7 +788,7 @@ def recurrence_by_team(summary: pd.DataFrame) -> go.Figure:
     for status, color in zip(RECURRENCE_STATUSES, colors):
         fig.add_bar(x=data[status], y=[escape_html(t) for t in data["team"]], orientation="h", name=status,
                     marker_color=color, hovertemplate="%{y}: %{x} repeats (" + status + ")<extra></extra>")
-    fig.update_layout(barmode="stack")
+    fig.layout.barmode = "stack"
     _count_axis(fig, data[list(RECURRENCE_STATUSES)].sum(axis=1).max(), axis="x")
     return _layout(fig, title, "Repeats (count)", "Team", height=max(300, 30 * len(data) + 160))
 
@@ -785,7 +804,7 @@ def start_heatmap_chart(grid: pd.DataFrame) -> go.Figure:
         colorbar={"title": {"text": "Incidents"}, **_count_ticks(grid.to_numpy().max())}))
     fig.add_vrect(x0=-0.5, x1=7.5, fillcolor="grey", opacity=0.08, line_width=0)
     fig.add_vrect(x0=18.5, x1=23.5, fillcolor="grey", opacity=0.08, line_width=0)
-    fig.update_yaxes(autorange="reversed")
+    _set_axes(fig, "y", {"autorange": "reversed"})
     return _layout(fig, title, "Hour of day (local)", "Weekday", height=360)
 
 
@@ -821,7 +840,7 @@ def off_hours_trend(share: pd.DataFrame, period: str = "quarter", span=None) -> 
     fig = go.Figure()
     _line(fig, data, "off_hours_share",
           lambda r: f"{r.full_label}: {r.off_hours:.0f} of {r.known:.0f} incidents off hours", axis)
-    fig.update_yaxes(tickformat=".0%", range=[0, 1.05])
+    _set_axes(fig, "y", {"tickformat": ".0%", "range": [0, 1.05]})
     return _layout(fig, title, _period_label(period), "Share starting off hours (%)")
 
 
@@ -844,7 +863,7 @@ def engineers_trend(participants: pd.DataFrame, period: str = "quarter", span=No
     _line(fig, data, "engineers_total_mean",
           lambda r: f"{r.full_label}: {r.engineers_total_mean:.1f} engineers per incident ({r.incidents:.0f} incidents)",
           axis)
-    fig.update_yaxes(rangemode="tozero")
+    _set_axes(fig, "y", {"rangemode": "tozero"})
     return _layout(fig, title, _period_label(period), "Engineers per incident (mean)")
 
 
