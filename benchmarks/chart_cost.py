@@ -35,6 +35,8 @@ CASES = [
     ("response times by team, two targets",
      "metrics.response_time_trend(con, flt, 'quarter', 'team', ['time_to_detect_min'])",
      "charts.response_trend(data, 'Time to detect', 'quarter', targets=targets, span=span)"),
+    ("response times by team, per month", "metrics.response_time_trend(con, flt, 'month', 'team', ['duration_min'])",
+     "charts.response_trend(data, 'Time to recover', 'month', span=span)"),
     ("response times by severity, two targets",
      "metrics.response_time_trend(con, flt, 'quarter', 'severity', ['time_to_detect_min'])",
      "charts.response_trend(data, 'Time to detect', 'quarter', targets=targets, span=span)"),

@@ -182,6 +182,38 @@ def test_a_median_of_no_incidents_is_a_gap_not_zero(con):
     assert [None if pd.isna(y) else y for y in median.y][2:] == [None, None, None, None]  # D never resolved
 
 
+def _trend(medians: dict[str, list]) -> pd.DataFrame:
+    """A response-time trend over Jan-Jul 2025 per group; p90 is the median + 10, None a month with no value."""
+    rows = []
+    for group, values in medians.items():
+        for month, median in enumerate(values, start=1):
+            if median is not None:
+                rows.append({"period_start": pd.Timestamp(2025, month, 1), "group": group, "median": float(median),
+                             "p90": median + 10.0, "mean": float(median), "n": 5, "incidents": 5,
+                             "small_sample": False})
+    return pd.DataFrame(rows)
+
+
+@pytest.mark.parametrize("groups", [["All"], ["SEV1", "SEV2"]])
+def test_the_p90_band_is_one_outline_per_run_of_known_periods(groups):
+    """Each panel's band from median to p90 is one trace: per run of two or more known periods an outline
+    along p90 and back along the median, runs apart; a period alone gets its whisker, not a band."""
+    values = [30, 40, None, 50, None, 60, 70]
+    fig = charts.response_trend(_trend({g: values for g in groups}), "Time to recover",
+                                span=(date(2025, 1, 1), date(2025, 7, 31)))
+    bands = [t for t in fig.data if t.fill == "toself"]
+    assert len(bands) == len(groups) and not [t for t in fig.data if t.fill == "tonexty"]
+    assert {(t.xaxis or "x", t.yaxis or "y") for t in bands} == {(t.xaxis or "x", t.yaxis or "y")
+                                                                   for t in fig.data if t.mode == "lines+markers+text"}
+    for band in bands:
+        assert list(band.x) == ["Jan 2025", "Feb 2025", "Feb 2025", "Jan 2025", None,
+                                "Jun 2025", "Jul 2025", "Jul 2025", "Jun 2025"]
+        assert list(band.y) == [40, 50, 40, 30, None, 70, 80, 70, 60]
+    assert [t.showlegend for t in bands] == [True] + [False] * (len(groups) - 1)
+    median = next(t for t in fig.data if t.mode == "lines+markers+text")
+    assert [e if e is None else float(e) for e in median.error_y.array] == [None, None, None, 10.0, None, None, None]
+
+
 def test_where_the_time_goes_keeps_empty_quarters_in_place(con):
     fig = charts.time_breakdown_chart(metrics.time_breakdown(con, ALL), span=(date(2025, 1, 1), date(2025, 12, 31)))
     quarters = ["2025 Q1", "2025 Q2", "2025 Q3", "2025 Q4"]
