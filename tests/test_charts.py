@@ -380,6 +380,20 @@ def test_no_chart_draws_more_than_six_lines_in_one_panel(con):
     assert [a.text for a in split["response_trend"].layout.annotations][:9] == TEAMS
 
 
+def test_charts_split_into_panels_copy_their_empty_panels_and_never_change_them(con):
+    """The empty panels of a split are made once (charts._panels) and copied: a chart drawn twice is the
+    same chart, and the kept panels hold no trace, shape or target line from either."""
+    trend = by_nine_teams(metrics.response_time_trend(con, ALL, "month", None, ["duration_min"]))
+    targets = {"median": 35.0, "p90": 120.0}
+    first = charts.response_trend(trend, "Time to recover", targets=targets)
+    second = charts.response_trend(trend, "Time to recover", targets=targets)
+    assert first.to_json() == second.to_json() and first.layout.shapes
+    kept = charts._panels(tuple(TEAMS), 3)
+    assert not kept.data and not kept.layout.shapes
+    assert [a.text for a in kept.layout.annotations] == TEAMS
+    assert kept.layout.title.text is None and kept.layout.height is None
+
+
 def payments_reviews(con) -> pd.DataFrame:
     summary = metrics.review_summary(con, ALL, AS_OF)
     return summary[summary["team"] == "Payments"]
