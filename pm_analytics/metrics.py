@@ -60,22 +60,26 @@ IMPROVED, WORSE, NO_CHANGE, TOO_SMALL = "improved", "worse", "no clear change", 
 # -- response times -----------------------------------------------------------
 
 def _stats_long(wide: pd.DataFrame, metrics: dict[str, str], keys: list[str]) -> pd.DataFrame:
-    """Wide ``<metric>__<stat>`` columns -> one row per (keys, metric)."""
+    """Wide ``<metric>__<stat>`` columns -> one row per (keys, metric), metric by metric, made as one frame
+    (a frame per metric, grown a column at a time, took 60 ms for the response times table)."""
     columns = keys + ["metric", "label", "incidents", "n", "unknown", *STATS, "small_sample"]
-    frames = []
-    for metric, label in metrics.items():
-        part = wide[keys + ["incidents"]].copy()
-        part.insert(len(keys), "metric", metric)
-        part.insert(len(keys) + 1, "label", label)
-        part["n"] = wide[f"{metric}__n"].astype("int64")
-        part["unknown"] = part["incidents"] - part["n"]
-        for stat in STATS:
-            part[stat] = wide[f"{metric}__{stat}"].astype("float64")
-        part["small_sample"] = part["n"] < MIN_BUCKET_N
-        frames.append(part)
-    if not frames or wide.empty:
+    if not metrics or wide.empty:
         return pd.DataFrame({c: pd.Series(dtype=_dtype(c)) for c in columns})
-    return pd.concat(frames, ignore_index=True)[columns]
+    names = list(metrics)
+    rows = len(wide)
+    long = (pd.concat([wide[keys]] * len(names), ignore_index=True) if keys
+            else pd.DataFrame(index=range(rows * len(names))))
+    incidents = np.tile(wide["incidents"].to_numpy("int64"), len(names))
+    n = np.concatenate([wide[f"{m}__n"].to_numpy("int64") for m in names])
+    values = {
+        "metric": np.repeat(np.array(names, dtype=object), rows),
+        "label": np.repeat(np.array([metrics[m] for m in names], dtype=object), rows),
+        "incidents": incidents, "n": n, "unknown": incidents - n,
+        **{stat: np.concatenate([wide[f"{m}__{stat}"].to_numpy("float64", na_value=np.nan) for m in names])
+           for stat in STATS},
+        "small_sample": n < MIN_BUCKET_N,
+    }
+    return pd.concat([long, pd.DataFrame(values)], axis=1)[columns]
 
 
 def _dtype(column: str) -> str:
