@@ -80,9 +80,11 @@ def _set(obj, props: dict) -> None:
 
     plotly's ``update`` (and ``update_layout``, ``update_xaxes``...) parses each key as a path and walks
     the property tree with it before setting anything: two thirds of the time of building a figure's
-    layout and axes, against values assigned as properties (which plotly validates all the same)."""
+    layout and axes, against values assigned as properties (which plotly validates all the same). A
+    nested dict goes in whole where the property is still empty: each assignment to a figure's layout
+    also has plotly work out which change callbacks to call, and it is one assignment, not one per value."""
     for key, value in props.items():
-        if isinstance(value, dict) and isinstance(obj[key], BasePlotlyType):
+        if isinstance(value, dict) and isinstance(obj[key], BasePlotlyType) and obj[key].to_plotly_json():
             _set(obj[key], value)
         else:
             obj[key] = value
