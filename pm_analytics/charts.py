@@ -76,25 +76,34 @@ def _legend_rows(fig: go.Figure) -> int:
 
 
 def _set(obj, props: dict) -> None:
-    """What ``obj.update(props)`` does with plain values and nested dicts, one property at a time.
+    """What ``obj.update(props)`` does with plain values and nested dicts: a nested dict merged into what
+    the property holds (:func:`_merged`), and each property of ``obj`` assigned once.
 
     plotly's ``update`` (and ``update_layout``, ``update_xaxes``...) parses each key as a path and walks
-    the property tree with it before setting anything: two thirds of the time of building a figure's
-    layout and axes, against values assigned as properties (which plotly validates all the same). A
-    nested dict goes in whole where the property is still empty: each assignment to a figure's layout
-    also has plotly work out which change callbacks to call, and it is one assignment, not one per value."""
+    the property tree with it, and every value assigned to a part of a figure has plotly work out which
+    change callbacks to call (parsing the path again): most of the time of building a figure's layout
+    and axes. A property assigned whole is validated as much, and costs one of those, not one per value."""
     for key, value in props.items():
-        if isinstance(value, dict) and isinstance(obj[key], BasePlotlyType) and obj[key].to_plotly_json():
-            _set(obj[key], value)
+        if isinstance(value, dict) and isinstance(obj[key], BasePlotlyType):
+            held = obj[key].to_plotly_json()
+            obj[key] = _merged(held, value) if held else value
         else:
             obj[key] = value
 
 
+def _merged(held: dict, new: dict) -> dict:
+    """``new`` over ``held``, nested dicts merged key by key (as plotly's ``update`` merges them)."""
+    merged = dict(held)
+    for key, value in new.items():
+        merged[key] = _merged(held[key], value) if isinstance(value, dict) and isinstance(held.get(key), dict) else value
+    return merged
+
+
 def _set_axes(fig: go.Figure, letter: str, props: dict, **selector) -> None:
     """``fig.update_xaxes`` (``letter`` "x") or ``update_yaxes`` with ``selector`` (row, col, secondary_y),
-    through :func:`_set`."""
-    for axis in (fig.select_xaxes if letter == "x" else fig.select_yaxes)(**selector):
-        _set(axis, props)
+    through :func:`_set`: each axis assigned once."""
+    axes = (fig.select_xaxes if letter == "x" else fig.select_yaxes)(**selector)
+    _set(fig.layout, {axis.plotly_name: props for axis in axes})
 
 
 def _layout(fig: go.Figure, title: str, x_title: str | None, y_title: str | None, height: int = 380,
