@@ -95,7 +95,8 @@ def _merged(held: dict, new: dict) -> dict:
     """``new`` over ``held``, nested dicts merged key by key (as plotly's ``update`` merges them)."""
     merged = dict(held)
     for key, value in new.items():
-        merged[key] = _merged(held[key], value) if isinstance(value, dict) and isinstance(held.get(key), dict) else value
+        nested = isinstance(value, dict) and isinstance(held.get(key), dict)
+        merged[key] = _merged(held[key], value) if nested else value
     return merged
 
 

@@ -262,6 +262,34 @@ def test_partial_first_and_last_periods_are_labelled_and_drawn_apart(con):
     assert len([s for s in lines.layout.shapes if s.type == "rect"]) == 2, "partial periods shaded"
 
 
+def test_charts_set_properties_as_plotlys_update_does():
+    """charts._set and _set_axes stand in for update_layout / update_xaxes / update_yaxes: the same
+    figure, nested values merged into what is there, selectors (row, col, secondary_y) honoured."""
+    from plotly.subplots import make_subplots
+
+    def made(secondary: bool = False):
+        specs = [[{"secondary_y": True}, {}], [{}, {}]] if secondary else None
+        fig = make_subplots(rows=2, cols=2, specs=specs, subplot_titles=["a", "b", "c", "d"])
+        fig.update_layout(title={"text": "kept", "font": {"size": 9}}, legend={"x": 0.3})
+        fig.update_xaxes(title={"text": "x", "font": {"color": "red"}}, tickformat=",d")
+        return fig
+
+    layout = {"title": {"x": 0, "pad": {"t": 14}}, "legend": {"orientation": "h"}, "height": 300,
+              "margin": {"l": 10}, "shapes": [{"type": "line", "x0": 0, "x1": 1, "y0": 2, "y1": 2}]}
+    theirs, ours = made(), made()
+    theirs.update_layout(layout)
+    charts._set(ours.layout, layout)
+    assert ours.to_dict() == theirs.to_dict()
+    for letter, props, selector in (("x", {"title": {"text": "Month"}, "showticklabels": True}, {"row": 2, "col": 1}),
+                                    ("y", {"matches": "y", "rangemode": "tozero"}, {}),
+                                    ("x", {"type": "category", "categoryarray": ["Jan", "Feb"]}, {"col": 2}),
+                                    ("y", {"title": {"text": "unknown"}, "showgrid": False}, {"secondary_y": True})):
+        theirs, ours = made(secondary="secondary_y" in selector), made(secondary="secondary_y" in selector)
+        (theirs.update_xaxes if letter == "x" else theirs.update_yaxes)(props, **selector)
+        charts._set_axes(ours, letter, props, **selector)
+        assert ours.to_dict() == theirs.to_dict(), (letter, selector)
+
+
 @pytest.mark.parametrize("groups", [1, 2, 5])
 def test_bands_and_target_lines_go_where_plotlys_own_calls_put_them(groups):
     """The partial-period bands and target lines are added in one assignment (plotly's add_vrect and
