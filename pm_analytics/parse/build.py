@@ -488,7 +488,7 @@ class _Builder:
         rows = self._timeline_rows()
         moments: list[datetime | None] = [None] * len(rows)
         first = anchor or 0
-        current_day, previous, earliest, day_written = on, None, None, True
+        current_day, previous, before_previous, earliest, day_written = on, None, None, None, True
         for index in range(first, len(rows)):
             day_line, when, description, line = rows[index]
             if day_line is not None:
@@ -499,7 +499,8 @@ class _Builder:
                 continue
             try:
                 at, day, backwards = self._timeline_moment(when, zone, current_day, previous, earliest,
-                                                           dated=day_line is not None, written=day_written)
+                                                           dated=day_line is not None, written=day_written,
+                                                           before_previous=before_previous)
             except ValueError as exc:
                 self.warn("timeline", f"row {index + 1}: {exc}", line)
                 continue
@@ -509,7 +510,8 @@ class _Builder:
                 self.warn("timeline", f"row {index + 1} ({description[:40]!r}) is earlier than the row before it", line)
             moments[index] = at
             earliest = at if earliest is None else min(earliest, at)
-            previous = at if previous is None or at > previous or not backwards else previous
+            if previous is None or at > previous or not backwards:
+                before_previous, previous = previous, at
         following = moments[first] if first < len(moments) else None
         for index in range(first - 1, -1, -1):
             _, when, _, line = rows[index]
@@ -546,15 +548,17 @@ class _Builder:
         return dated
 
     def _timeline_moment(self, when: Any, zone: Zone, day: date, previous: datetime | None,
-                         first: datetime | None = None, dated: bool = False, written: bool = True
-                         ) -> tuple[datetime, date, bool]:
+                         first: datetime | None = None, dated: bool = False, written: bool = True,
+                         before_previous: datetime | None = None) -> tuple[datetime, date, bool]:
         """The UTC moment of a timeline row, the day later rows continue from, and whether the row goes
         back in time. A bare clock time earlier than the previous row is the next day when that is the
         shorter step (23:50 -> 00:10), else the same day, out of order (10:05 -> 09:58); a later clock
         time is the same day, except after a midnight no date line or row wrote (not ``written``): there it
-        may be the day before (00:05 -> 23:58), never back to or before the first row. A row under its own date line
-        (``dated``) stays on that day. On the night clocks go back, a clock time earlier than the previous
-        row is in the repeated hour when that is after the previous row (01:55 -> 01:45)."""
+        may be the day before (23:50, 00:05 -> 23:58), never back to or before the first row, nor to or
+        before the row before the previous one (12:01, 00:00 -> 12:01 is the next noon, not the same
+        moment again). A row under its own date line (``dated``) stays on that day. On the night clocks go
+        back, a clock time earlier than the previous row is in the repeated hour when that is after the
+        previous row (01:55 -> 01:45)."""
         day_first = self.raw.day_first
         if isinstance(when, datetime):
             moment = parse_timestamp(when, zone, day)
@@ -569,7 +573,7 @@ class _Builder:
         moment = self._repeated_if_forward(text, zone, day, previous)
         if previous is None or dated or moment >= previous and (
                 written or moment - previous <= timedelta(hours=12) or first is None or
-                moment - timedelta(days=1) <= first):
+                moment - timedelta(days=1) <= max(first, before_previous or first)):
             return moment, day, previous is not None and moment < previous
         candidates = [(moment, day)]
         for shift in (-1, 1):
@@ -578,7 +582,8 @@ class _Builder:
         repeated = parse_timestamp(text, zone, day, fold=1, day_first=day_first)
         if repeated != moment:
             candidates.append((repeated, day))
-        candidates = [c for c in candidates if c[1] >= day or first is None or c[0] >= first]
+        candidates = [c for c in candidates if c[1] >= day or first is None or
+                      c[0] >= first and (before_previous is None or c[0] > before_previous)]
         forward = [c for c in candidates if c[0] >= previous]
         backward = [c for c in candidates if c[0] < previous]
         best_forward = min(forward, key=lambda c: c[0] - previous) if forward else None
