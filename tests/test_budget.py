@@ -54,13 +54,16 @@ def cpu_seconds(data: bytes) -> tuple[float, object]:
 def test_reading_time_grows_linearly_for_every_field_and_line_form(form):
     """Each character class at 100 KB and 1 MB: ten times the text may cost at most 15 times the CPU (a
     quadratic pattern costs 100 times), and every file is loaded or reported. CPU time, measured in one
-    run, so a busy machine slows both sizes alike; a pair above the line is measured twice more."""
+    run. A pair above the line is measured three times more, each small size right before its large one,
+    and the best of those pairs counts: the machine's slow spells (seconds long, up to 1.5x) then slow
+    both sizes of a pair alike, where the smallest of each size could come from different spells."""
     for cls in CLASSES:
         small, result_small = cpu_seconds(document(form, cls, 100_000))
         large, result = cpu_seconds(document(form, cls, 1_000_000))
         if large > 15 * max(small, 0.004):
-            small = min(small, *(cpu_seconds(document(form, cls, 100_000))[0] for _ in range(2)))
-            large = min(large, *(cpu_seconds(document(form, cls, 1_000_000))[0] for _ in range(2)))
+            pairs = [(cpu_seconds(document(form, cls, 100_000))[0], cpu_seconds(document(form, cls, 1_000_000))[0])
+                     for _ in range(3)]
+            small, large = min(pairs, key=lambda pair: pair[1] / max(pair[0], 0.004))
         assert large <= 15 * max(small, 0.004), (form, cls, small, large)
         assert result.incidents or any(p.level == "error" for p in result.problems), (form, cls)
 
