@@ -4,6 +4,7 @@ import re
 from datetime import date
 
 import pandas as pd
+import plotly.graph_objects as go
 import pytest
 
 from metrics_fixture import database
@@ -295,7 +296,6 @@ def test_bands_and_target_lines_go_where_plotlys_own_calls_put_them(groups):
     """The partial-period bands and target lines are added in one assignment (plotly's add_vrect and
     add_hline validate every earlier shape again, per panel); they must land as those calls would: in
     every panel with a trace (not the empty sixth cell of five panels), lines and labels in that order."""
-    import plotly.graph_objects as go
 
     names = [f"SEV{i + 1}" for i in range(groups)]
     axis = pd.DataFrame({"partial": [True, False, False, True]})
@@ -417,9 +417,10 @@ def test_charts_split_into_panels_copy_their_empty_panels_and_never_change_them(
     second = charts.response_trend(trend, "Time to recover", targets=targets)
     assert first.to_json() == second.to_json() and first.layout.shapes
     kept = charts._panels(tuple(TEAMS), 3)
-    assert not kept.data and not kept.layout.shapes
-    assert [a.text for a in kept.layout.annotations] == TEAMS
-    assert kept.layout.title.text is None and kept.layout.height is None
+    assert "data" not in kept and "shapes" not in kept["layout"] and "template" not in kept["layout"]
+    assert [a["text"] for a in kept["layout"]["annotations"]] == TEAMS
+    assert "title" not in kept["layout"] and "height" not in kept["layout"]
+    assert first.layout.template == go.Figure().layout.template  # the default, as every figure has
 
 
 def payments_reviews(con) -> pd.DataFrame:
