@@ -267,6 +267,17 @@ def _panels(titles: tuple[str, ...], max_cols: int) -> dict:
     return {"layout": layout, "_grid_ref": fig._grid_ref, "_grid_str": fig._grid_str}
 
 
+def _on_panel(index: int | None) -> dict:
+    """The axes of panel ``index`` of :func:`_small_multiples` (0 first, row by row) as a trace names them,
+    or {} for a figure without panels: where ``row`` and ``col`` put a trace. Traces that carry their axes
+    are added in one ``add_traces`` call: each ``add_bar``/``add_scatter`` call costs about 0.8 ms more
+    than its trace in one call, and ``row``/``col`` another 0.5 ms looking the panel up in plotly's grid."""
+    if index is None:
+        return {}
+    number = "" if index == 0 else str(index + 1)
+    return {"xaxis": f"x{number}", "yaxis": f"y{number}"}
+
+
 def _panel_axis_titles(fig: go.Figure, count: int, max_cols: int, x_title: str | None, y_title: str | None) -> None:
     """Axis titles once: y on the first panel of each row, x under the lowest panel of each column."""
     rows, cols = _panel_grid(count, max_cols)
@@ -332,14 +343,17 @@ def incidents_per_period(counts: pd.DataFrame, period: str = "month", span=None)
     fig = go.Figure()
     totals = 0
     placed = _periods.on_axis_by(counts[["group", "period_start", "incidents"]], "group", axis, {"incidents": 0})
+    bars = []
     for severity in sorted(placed, key=lambda s: (s not in SEVERITY_COLORS, s)):
         part = placed[severity]
         totals = totals + part["incidents"].to_numpy()
         part = _solid_first(part)
-        fig.add_bar(x=part["label"], y=part["incidents"], name=severity,
-                    marker=_bar_marker(SEVERITY_COLORS.get(severity, "#95a5a6"), part["partial"]),
-                    hovertext=[f"{p}: {n} {severity} incidents" for p, n in zip(part["full_label"], part["incidents"])],
-                    hoverinfo="text")
+        bars.append({"type": "bar", "x": part["label"], "y": part["incidents"], "name": severity,
+                     "marker": _bar_marker(SEVERITY_COLORS.get(severity, "#95a5a6"), part["partial"]),
+                     "hovertext": [f"{p}: {n} {severity} incidents"
+                                   for p, n in zip(part["full_label"], part["incidents"])],
+                     "hoverinfo": "text"})
+    fig.add_traces(bars)
     fig.layout.barmode = "stack"
     _period_xaxis(fig, axis)
     _zero_marks(fig, axis, totals)
@@ -398,12 +412,13 @@ def response_trend(trend: pd.DataFrame, label: str, period: str = "month", show_
     panels = len(groups) > 1
     fig = _small_multiples(groups) if panels else go.Figure()
     placed = _periods.on_axis_by(trend, "group", axis, {"incidents": 0, "n": 0})
+    traces = []
     for index, group in enumerate(groups):
         part = placed[group]
         known = part["median"].notna()
         color = SEVERITY_COLORS.get(group) or PALETTE[0]
         name = label if group == "All" else str(group)
-        where = {"row": index // 3 + 1, "col": index % 3 + 1} if panels else {}
+        where = _on_panel(index if panels else None)
         hover = [
             f"{escape_html(name)}, {p}<br>median {format_minutes(m)} · p90 {format_minutes(q)}"
             f"<br>mean {format_minutes(a)}<br>n = {n} of {i} incidents" + (" (too few to trust)" if _small(small) else "")
@@ -414,11 +429,11 @@ def response_trend(trend: pd.DataFrame, label: str, period: str = "month", show_
         alone = {run[0] for run in runs if len(run) == 1}  # a band needs two points: a whisker to p90 instead
         bands = [(run[0], run[-1] + 1) for run in runs if len(run) > 1]
         if bands:
-            fig.add_scatter(**_band_outlines(part, bands), mode="lines", line={"width": 0}, fill="toself",
-                            fillcolor="rgba(99,110,250,0.15)", name="median to p90", hoverinfo="skip",
-                            legendgroup="band", showlegend=index == 0, **where)
-        fig.add_scatter(
-            x=part["label"], y=part["median"], mode="lines+markers+text",
+            traces.append(dict(**_band_outlines(part, bands), type="scatter", mode="lines", line={"width": 0},
+                               fill="toself", fillcolor="rgba(99,110,250,0.15)", name="median to p90",
+                               hoverinfo="skip", legendgroup="band", showlegend=index == 0, **where))
+        traces.append(dict(
+            type="scatter", x=part["label"], y=part["median"], mode="lines+markers+text",
             name="median" if panels else f"{name} median", legendgroup="median", showlegend=index == 0,
             line={"color": color, "width": 2}, text=[f"n={n}" if ok else "" for n, ok in zip(part["n"], known)],
             textposition="bottom center", textfont={"size": 9, "color": "#7f7f7f"},
@@ -428,11 +443,12 @@ def response_trend(trend: pd.DataFrame, label: str, period: str = "month", show_
             error_y={"type": "data", "symmetric": False, "width": 0, "thickness": 6, "color": "rgba(99,110,250,0.25)",
                      "array": [q - m if i in alone else None for i, (m, q) in enumerate(zip(part["median"], part["p90"]))],
                      "arrayminus": [0] * len(part)},
-        )
+        ))
         if show_mean:
-            fig.add_scatter(x=part["label"], y=part["mean"], mode="lines", name="mean" if panels else f"{name} mean",
-                            legendgroup="mean", showlegend=index == 0,
-                            line={"color": color, "dash": "dash", "width": 1}, hoverinfo="skip", **where)
+            traces.append(dict(type="scatter", x=part["label"], y=part["mean"], mode="lines",
+                               name="mean" if panels else f"{name} mean", legendgroup="mean", showlegend=index == 0,
+                               line={"color": color, "dash": "dash", "width": 1}, hoverinfo="skip", **where))
+    fig.add_traces(traces)
     top = data[["p90", "median"] + (["mean"] if show_mean else [])].max().max()
     _target_lines(fig, targets, subplots=panels)
     _time_axis(fig, max([top, *(targets or {}).values()]))
@@ -479,16 +495,18 @@ def time_breakdown_chart(breakdown: pd.DataFrame, period: str = "quarter", span=
     # Whole periods first, as _solid_first orders a trace's bars (the axis keeps time order).
     order = np.argsort(axis["partial"].to_numpy(bool), kind="stable")
     x, partial, full_labels = (axis[column].to_numpy()[order] for column in ("label", "partial", "full_label"))
+    traces = []
     for index, group in enumerate(groups):
         for phase, (label, medians, counts) in bars[group].items():
             medians, counts = medians[order], counts[order]
-            fig.add_bar(
-                x=x, y=medians, name=label, legendgroup=phase, showlegend=index == 0,
+            traces.append(dict(
+                type="bar", x=x, y=medians, name=label, legendgroup=phase, showlegend=index == 0,
                 marker=_bar_marker(PHASE_COLORS.get(phase), partial),
                 hovertext=[f"{escape_html(group)}, {p}<br>{label}: median {format_minutes(m)} (n = {n})"
                            for p, m, n in zip(full_labels, medians, counts)],
-                hoverinfo="text", row=index // 2 + 1, col=index % 2 + 1,
-            )
+                hoverinfo="text", **_on_panel(index),
+            ))
+    fig.add_traces(traces)
     fig.layout.barmode = "stack"
     stacked_top = data.groupby(["group", "period_start"])["median_min"].sum().max()
     _time_axis(fig, stacked_top)
@@ -526,21 +544,24 @@ def distribution_by_severity(distribution: dict, label: str, unit: str = "minute
         return empty_figure(title, "No incident in these filters reports this time")
     order = sorted(stats["severity"], key=lambda s: (s not in SEVERITY_COLORS, s))
     fig = go.Figure()
+    traces = []
     for position, severity in enumerate(order):
         box = stats[stats["severity"] == severity].iloc[0]
         color = SEVERITY_COLORS.get(severity, "#95a5a6")
-        fig.add_box(x=[position], q1=[box.q1], median=[box["median"]], q3=[box.q3], lowerfence=[box.lower_fence],
-                    upperfence=[box.upper_fence], name=severity, marker_color=color, boxpoints=False,
-                    hoverinfo="skip", width=0.6)
+        traces.append(dict(type="box", x=[position], q1=[box.q1], median=[box["median"]], q3=[box.q3],
+                           lowerfence=[box.lower_fence], upperfence=[box.upper_fence], name=severity,
+                           marker={"color": color}, boxpoints=False, hoverinfo="skip", width=0.6))
         dots = points[points["severity"] == severity]
         jitter = [((hash_fraction(i) - 0.5) * 0.5) for i in dots["incident_id"]]
-        fig.add_scatter(
-            x=[position + j for j in jitter], y=dots["value"], mode="markers", name=f"{severity} incidents",
+        traces.append(dict(
+            type="scatter", x=[position + j for j in jitter], y=dots["value"], mode="markers",
+            name=f"{severity} incidents",
             marker={"color": color, "size": 6, "opacity": 0.7, "line": {"width": 0.5, "color": "white"}},
             customdata=dots["incident_id"],
             hovertext=[f"{escape_html(t)}<br>{show(v)}" for t, v in zip(dots["title"], dots["value"])],
             hoverinfo="text",
-        )
+        ))
+    fig.add_traces(traces)
     counts = dict(zip(stats["severity"], stats["n"]))
     _set_axes(fig, "x", {"tickvals": list(range(len(order))), "ticktext": [f"{s} (n={counts[s]:,})" for s in order]})
     if unit == "minutes":
@@ -643,17 +664,19 @@ def action_rates(summary: pd.DataFrame, period: str = "quarter", span=None) -> g
     priorities = list(dict.fromkeys(summary["priority"]))
     fig = _small_multiples(priorities, max_cols=2)
     placed = _periods.on_axis_by(summary, "priority", axis, {"total": 0})
+    traces = []
     for index, priority in enumerate(priorities):
         part = placed[priority]
         for column, dash, name, color in (("completion_rate", "solid", "done", PALETTE[0]),
                                           ("on_time_rate", "dot", "done on time", PALETTE[2])):
-            fig.add_scatter(
-                x=part["label"], y=part[column], mode="lines+markers", name=name, legendgroup=name,
+            traces.append(dict(
+                type="scatter", x=part["label"], y=part[column], mode="lines+markers", name=name, legendgroup=name,
                 showlegend=index == 0, line={"color": color, "dash": dash},
                 hovertext=[f"{priority}, {p}: {format_percent(r)} {name} ({t} items)"
                            for p, r, t in zip(part["full_label"], part[column], part["total"])],
-                hoverinfo="text", row=index // 2 + 1, col=index % 2 + 1,
-            )
+                hoverinfo="text", **_on_panel(index),
+            ))
+    fig.add_traces(traces)
     _set_axes(fig, "y", {"tickformat": ".0%", "range": [0, 1.05]})
     _period_xaxis(fig, axis)
     _shade_partial(fig, axis, subplots=True)
@@ -669,11 +692,13 @@ def open_items_by(summary: pd.DataFrame, key: str, noun: str) -> go.Figure:
     if data.empty:
         return empty_figure(title, "No open action items in these filters")
     labels = [escape_html(v) for v in data[key]]
-    fig = go.Figure()
-    fig.add_bar(x=data["overdue"], y=labels, orientation="h", name="Overdue", marker_color="#ef553b",
-                hovertemplate="%{y}: %{x} overdue<extra></extra>")
-    fig.add_bar(x=data["open"] - data["overdue"], y=labels, orientation="h", name="Open, not yet due",
-                marker_color="#636efa", hovertemplate="%{y}: %{x} open, not yet due<extra></extra>")
+    fig = go.Figure([
+        {"type": "bar", "x": data["overdue"], "y": labels, "orientation": "h", "name": "Overdue",
+         "marker": {"color": "#ef553b"}, "hovertemplate": "%{y}: %{x} overdue<extra></extra>"},
+        {"type": "bar", "x": data["open"] - data["overdue"], "y": labels, "orientation": "h",
+         "name": "Open, not yet due", "marker": {"color": "#636efa"},
+         "hovertemplate": "%{y}: %{x} open, not yet due<extra></extra>"},
+    ])
     fig.layout.barmode = "stack"
     _count_axis(fig, data["open"].max(), axis="x")
     return _layout(fig, title, "Open action items (count)", noun.capitalize(), height=max(300, 28 * len(data) + 140))

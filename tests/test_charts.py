@@ -423,6 +423,22 @@ def test_charts_split_into_panels_copy_their_empty_panels_and_never_change_them(
     assert first.layout.template == go.Figure().layout.template  # the default, as every figure has
 
 
+@pytest.mark.parametrize("max_cols", [2, 3])
+def test_a_trace_given_its_panels_axes_lands_where_row_and_col_put_it(max_cols):
+    """Charts split into panels add their traces in one call, each carrying its panel's axes
+    (charts._on_panel): the same panel plotly's row/col lookup gives, for every count of panels."""
+    for count in range(1, 8):
+        names = [f"panel {i}" for i in range(count)]
+        by_row_col = charts._small_multiples(names, max_cols)
+        for index in range(count):
+            by_row_col.add_scatter(x=[1], y=[index], row=index // max_cols + 1, col=index % max_cols + 1)
+        carried = charts._small_multiples(names, max_cols)
+        carried.add_traces([{"type": "scatter", "x": [1], "y": [index], **charts._on_panel(index)}
+                            for index in range(count)])
+        assert [(t.xaxis, t.yaxis) for t in carried.data] == [(t.xaxis, t.yaxis) for t in by_row_col.data]
+    assert charts._on_panel(None) == {}
+
+
 def payments_reviews(con) -> pd.DataFrame:
     summary = metrics.review_summary(con, ALL, AS_OF)
     return summary[summary["team"] == "Payments"]
