@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import numpy as np
 import pandas as pd
 
 
@@ -133,22 +134,34 @@ def on_axis(frame: pd.DataFrame, periods: pd.DataFrame, fill: dict | None = None
 def on_axis_by(frame: pd.DataFrame, group_column: str, periods: pd.DataFrame, fill: dict | None = None,
                column: str = "period_start") -> dict:
     """:func:`on_axis` for each group of ``group_column`` (at most one row per group and period): group ->
-    the frame one ``on_axis`` call on the group's rows (without ``group_column``) gives, types included,
-    from one reindex for all groups. A chart split by 20 teams places 20 panels."""
+    the frame one ``on_axis`` call on the group's rows (without ``group_column``) gives, types included.
+    Each column is taken once for all groups, from each (group, period)'s row number (pandas' ``take``
+    fills and widens types as ``reindex`` does): a chart split by 20 teams places 20 panels, and a
+    reindex on a (group, period) index took twice as long even for one group."""
     fill = fill or {}
     groups = list(dict.fromkeys(frame[group_column]))
     index = pd.DatetimeIndex(periods["period_start"].astype("datetime64[ns]"), name=column)
-    keyed = frame.assign(**{column: pd.to_datetime(frame[column]).astype("datetime64[ns]")}).set_index(
-        [group_column, column])
-    every = pd.MultiIndex.from_product([groups, index], names=[group_column, column])
-    missing = ~every.isin(keyed.index)
-    placed = keyed.reindex(every)
-    for name, value in fill.items():
-        placed.loc[missing, name] = value
-    values = {name: placed[name].array for name in keyed.columns}
+    size = len(index)
+    slots = index.get_indexer(pd.to_datetime(frame[column]).astype("datetime64[ns]"))
+    codes = pd.Index(groups, dtype=object).get_indexer(frame[group_column].astype(object))
+    on = slots >= 0
+    source_row = np.full(len(groups) * size, -1, dtype=np.intp)
+    source_row[codes[on] * size + slots[on]] = np.flatnonzero(on)
+    missing = source_row < 0
+    values = {}
+    for name in frame.columns.drop([group_column, column]):
+        array = frame[name].array
+        if isinstance(array, pd.arrays.NumpyExtensionArray):
+            taken = pd.arrays.NumpyExtensionArray(pd.api.extensions.take(array.to_numpy(), source_row,
+                                                                         allow_fill=True))
+        else:
+            taken = array.take(source_row, allow_fill=True)
+        if name in fill and missing.any():
+            taken[missing] = fill[name]
+        values[name] = taken
     recast = {name for name in fill if pd.api.types.is_integer_dtype(frame[name].dtype)}
     labels = {name: periods[name].to_numpy() for name in ("label", "part", "partial", "full_label")}
-    size, out = len(index), {}
+    out = {}
     for position, group in enumerate(groups):
         rows = slice(position * size, (position + 1) * size)
         whole = not missing[rows].any()

@@ -51,15 +51,16 @@ def test_on_axis_counts_nothing_as_zero_and_a_statistic_of_nothing_as_unknown():
 
 
 def test_on_axis_by_gives_each_group_what_on_axis_gives_it():
-    """One reindex for every group must give each the frame (values and types) of its own on_axis call: a
-    group with every period keeps its integer and boolean columns, one with a gap has unknowns there,
-    a count fills with 0 as an integer, and a row off the axis is dropped."""
+    """Placing every group at once must give each the frame (values and types) of its own on_axis call: a
+    group with every period keeps its integer, boolean, text and nullable integer columns, one with a gap
+    has unknowns there, a count fills with 0 as an integer, and a row off the axis is dropped."""
     frame = pd.DataFrame({
         "team": ["Payments", "Payments", "Payments", "Identity", "Identity", "(no team)"],
         "period_start": pd.to_datetime(["2026-01-01", "2026-02-01", "2026-03-01", "2026-02-01", "2025-06-01",
                                         "2026-03-01"]),
         "incidents": [3, 1, 2, 4, 9, 1], "n": [2, 1, 2, 3, 9, 0], "median": [12.0, 30.0, 5.0, 8.0, 1.0, None],
-        "small_sample": [False, True, False, True, False, True]})
+        "small_sample": [False, True, False, True, False, True], "metric": ["duration_min"] * 6,
+        "worst": pd.array([1, None, 3, 4, 5, None], dtype="Int64")})
     axis = periods.axis("month", (date(2026, 1, 1), date(2026, 3, 20)))
     for fill in ({"incidents": 0, "n": 0}, None):
         placed = periods.on_axis_by(frame, "team", axis, fill)
