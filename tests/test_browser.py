@@ -34,10 +34,14 @@ def test_following_an_incident_link_opens_its_page(server, chromium):
         label = link.inner_text()
         link.click()
         page.wait_for_url("**/incident?id=*", timeout=WAIT_MS)
+        # The incident's title as its page's heading, which only a run of the incident page draws: the
+        # waits that follow are then for that run, not for the overview's before the click.
+        page.wait_for_function("""label => Array.from(document.querySelectorAll(
+            '[data-testid="stMain"] [data-testid="stHeading"] h2')).some(
+            h => h.innerText && label.includes(h.innerText.split(" (")[0].slice(0, 20)))""", arg=label,
+                               timeout=WAIT_MS)
         page.wait_for_selector(RUN_FINISHED, state="attached", timeout=WAIT_MS)
         page.wait_for_selector(".js-plotly-plot .main-svg", timeout=WAIT_MS)
-        heading = page.locator('[data-testid="stMain"] [data-testid="stHeading"] h2').first.inner_text()
-        assert heading and heading.split(" (")[0][:20] in label
         assert "range=all" in page.url, "the view's filters travel with the link"
         assert page.locator('[data-testid="stException"]').count() == 0
     finally:

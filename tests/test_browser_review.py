@@ -34,9 +34,12 @@ def main_text(page) -> str:
     return page.locator('[data-testid="stMain"]').inner_text()
 
 
-def click_and_wait(page, locator, url_part: str) -> None:
+def click_and_wait(page, locator, url_part: str, title: str) -> None:
+    """Click, then wait for the new page: its URL, its title (which only a run of that page draws, so the
+    run that follows is the new one, not the one before the click) and the end of that run."""
     locator.click()
     page.wait_for_url(f"**{url_part}**", timeout=WAIT_MS)
+    page.locator('[data-testid="stMain"] h1', has_text=title).first.wait_for(timeout=WAIT_MS)
     page.wait_for_selector(RUN_FINISHED, state="attached", timeout=WAIT_MS)
     page.wait_for_selector('[data-testid="stStatusWidget"]', state="detached", timeout=WAIT_MS)
 
@@ -84,7 +87,7 @@ def test_which_teams_carry_the_load_and_recover_slowest(overview, db):
         GROUP BY t.team""", list(WINDOW)).fetchall()
     busiest = sorted(rows, key=lambda r: (-r[1], -r[2], r[0]))[0]
     slowest = sorted((r for r in rows if r[1] >= 5 and r[3] is not None), key=lambda r: (-r[3], r[0]))[0]
-    click_and_wait(overview, nav(overview, "Teams"), "/teams")
+    click_and_wait(overview, nav(overview, "Teams"), "/teams", "Teams")
     text = main_text(overview)
     assert f"Most incidents: {busiest[0]} ({busiest[1]}, {busiest[2]} of them SEV1)" in text
     assert f"slowest median recovery: {slowest[0]} ({format_minutes(slowest[3])})" in text
@@ -97,7 +100,7 @@ def test_which_overdue_p0_p1_items_to_chase_and_with_whom(overview, db):
         FROM action_items a JOIN incidents i USING (incident_id)
         WHERE {IN_WINDOW} AND a.status = 'open' AND a.priority IN ('P0', 'P1') AND CAST(a.due_at AS DATE) < ?
         ORDER BY 2 DESC, a.incident_id, a.seq LIMIT 1""", [TODAY, *WINDOW, TODAY]).fetchone()
-    click_and_wait(overview, overview.get_by_text("Who to chase →"), "/action_items")
+    click_and_wait(overview, overview.get_by_text("Who to chase →"), "/action_items", "Action items")
     text = main_text(overview)
     assert f"Most overdue: {owner}, {days} days ({incident_id}" in text
 
@@ -109,7 +112,7 @@ def test_did_the_earlier_fixes_work(overview, db):
                count(*) FILTER (r.p0_p1_items > 0 AND r.p0_p1_open > 0)
         FROM recurrences r JOIN incidents i ON i.incident_id = r.later_id WHERE {IN_WINDOW}""",
                                   list(WINDOW)).fetchone()
-    click_and_wait(overview, nav(overview, "Recurring incidents"), "/recurring")
+    click_and_wait(overview, nav(overview, "Recurring incidents"), "/recurring", "Recurring incidents")
     text = main_text(overview)
     assert (f"{done} repeat{'s' if done != 1 else ''} happened although the earlier P0/P1 items were done "
             f"(the fix did not prevent it); {still_open} while they were still open (follow-through)") in text
