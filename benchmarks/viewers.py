@@ -117,28 +117,20 @@ def serve(port: int, log_path: str) -> None:
                    "finished_at": time.monotonic(), "ok": stopped[event]})
         return on_event(self, sender, event, *args, **kwargs)
 
-    refresh = datasource.refresh
-
-    def timed_refresh(*args, **kwargs):
-        started_at = time.monotonic()
-        try:
-            return refresh(*args, **kwargs)
-        finally:
-            write({"kind": "load", "started_at": started_at, "finished_at": time.monotonic()})
-
-    run_text_model = PendingTextModel.run
-
-    def timed_text_model(*args, **kwargs):
-        started_at = time.monotonic()
-        try:
-            return run_text_model(*args, **kwargs)
-        finally:
-            write({"kind": "text_model", "started_at": started_at, "finished_at": time.monotonic()})
+    def logged(kind: str, function):
+        """``function``, logging when each call started and ended as a record of ``kind``."""
+        def timed(*args, **kwargs):
+            started_at = time.monotonic()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                write({"kind": kind, "started_at": started_at, "finished_at": time.monotonic()})
+        return timed
 
     AppSession.handle_backmsg = timed_handle_backmsg
     AppSession._on_scriptrunner_event = timed_on_event
-    datasource.refresh = timed_refresh
-    PendingTextModel.run = timed_text_model
+    datasource.refresh = logged("load", datasource.refresh)
+    PendingTextModel.run = logged("text_model", PendingTextModel.run)
     sys.argv = ["streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true", "--server.address",
                 "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false"]
     cli.main(prog_name="streamlit")
