@@ -752,7 +752,7 @@ def load_into(paths: Sequence[str | os.PathLike], db_path: str | os.PathLike,
             "text_model": TEXT_MODEL_PENDING if text_model else TEXT_MODEL_NOT_COMPUTED}
     update = text_model and previous is not None and previous.text_model == TEXT_MODEL_DONE
     from_previous = previous is not None and len(plan.to_parse) <= min(HOLD_FILES, COPY_AT_MOST_SHARE * len(plan.steps))
-    with DatabaseWriter(db_path, previous=previous, from_previous=from_previous) as writer:
+    with DatabaseWriter(db_path, previous=previous, from_previous=from_previous, keep_text_model=update) as writer:
         tell("reading")
         sink = _Sink(writer, hold=from_previous)
         result, reused, partly = _run(plan, workers, progress, sink, previous.problems if previous else None,

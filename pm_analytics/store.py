@@ -191,6 +191,16 @@ _CHILD_TABLES = {
 # The tables a load copies, for unchanged files, from the previous one; every other table is written anew.
 _PER_INCIDENT_TABLES = frozenset(["incidents", *_CHILD_TABLES, "load_issues"])
 
+# The text model's tables whose rows an update keeps for the incidents it does not recompute. A reload that
+# starts from a copy of the previous database and will update its text model keeps them under
+# ``previous_<table>`` (:class:`DatabaseWriter`), so that :func:`write_text_model` deletes the rows it
+# recomputes instead of copying every other row from the previous database.
+_KEPT_TEXT_MODEL_TABLES = ("related_incidents", "text_model_vectors")
+
+
+def _previous_table(table: str) -> str:
+    return f"previous_{table}"
+
 
 def table_columns(table: str) -> list[str]:
     """Column names of one table, in order, from its DDL."""
@@ -404,13 +414,16 @@ class DatabaseWriter:
     incidents, their rows and their files' problems; :meth:`keep_only` then drops those of files that
     are not reused, before anything new is added. Copying the file and deleting a few incidents is
     much cheaper than inserting every unchanged row again (:meth:`copy_previous`) when few files changed.
+    With ``keep_text_model`` as well, the previous text model's related incidents and vectors stay in
+    the copy under ``previous_<table>`` for :func:`write_text_model` to update.
     """
 
     def __init__(self, db_path: str | os.PathLike, previous: PreviousLoad | None = None,
-                 from_previous: bool = False) -> None:
+                 from_previous: bool = False, keep_text_model: bool = False) -> None:
         self.db_path = Path(db_path)
         self.previous = previous
         self.from_previous = from_previous and previous is not None
+        self.keep_text_model = keep_text_model
         self.con: duckdb.DuckDBPyConnection | None = None
         self.tmp_name = ""
 
@@ -421,10 +434,16 @@ class DatabaseWriter:
         if self.from_previous:
             shutil.copyfile(self.previous.db_path, self.tmp_name)
             self.con = duckdb.connect(self.tmp_name)
+            for table in _KEPT_TEXT_MODEL_TABLES:
+                self.con.execute(f"DROP TABLE IF EXISTS {_previous_table(table)}")
             for table, columns in TABLES.items():
-                if table not in _PER_INCIDENT_TABLES:
+                if table in _PER_INCIDENT_TABLES:
+                    continue
+                if self.keep_text_model and table in _KEPT_TEXT_MODEL_TABLES:
+                    self.con.execute(f"ALTER TABLE {table} RENAME TO {_previous_table(table)}")
+                else:
                     self.con.execute(f"DROP TABLE {table}")
-                    self.con.execute(f"CREATE TABLE {table} ({columns})")
+                self.con.execute(f"CREATE TABLE {table} ({columns})")
         else:
             self.con = duckdb.connect(self.tmp_name)
             create_schema(self.con)
@@ -1286,9 +1305,29 @@ def write_text_model(con, previous: str | os.PathLike | None, tables: dict[str, 
     """Store a text model in the database of ``con`` (whose text model tables are empty): ``tables``
     (Arrow, the tables' columns: ``related_incidents`` rows computed now, ``themes``, ``incident_themes``,
     ``text_model_terms``, ``text_model_documents``, ``text_model_themes``, and the ``text_model_vectors``
-    computed now); the rows of ``kept_related`` and the vectors of ``kept_vectors`` copied as they are
+    computed now); the rows of ``kept_related`` and the vectors of ``kept_vectors`` kept as they are
     from the database at ``previous``; recurrences derived (:func:`derive_recurrences`); ``info`` into
-    load_info."""
+    load_info.
+
+    When the load kept the previous model's rows in ``con``'s database (``previous_<table>``, see
+    :class:`DatabaseWriter`), those tables become the text model's again with the rows not kept deleted:
+    on a reload of few changes that writes a few thousand rows where copying would write a hundred
+    thousand. Otherwise the kept rows are copied from ``previous``."""
+    kept = {"related_incidents": kept_related, "text_model_vectors": kept_vectors}
+    in_place = _has_previous_tables(con)
+    if previous is not None and in_place and (len(kept_related) or len(kept_vectors)):
+        for table, ids in kept.items():
+            con.register("_kept", pa.table({"incident_id": pa.array(list(ids), pa.string())}))
+            try:
+                con.execute(f"DROP TABLE {table}")
+                con.execute(f"ALTER TABLE {_previous_table(table)} RENAME TO {table}")
+                con.execute(f"DELETE FROM {table} WHERE incident_id NOT IN (SELECT incident_id FROM _kept)")
+            finally:
+                con.unregister("_kept")
+        previous = None
+    elif in_place:
+        for table in _KEPT_TEXT_MODEL_TABLES:
+            con.execute(f"DROP TABLE IF EXISTS {_previous_table(table)}")
     if previous is not None and (len(kept_related) or len(kept_vectors)):
         con.register("_kept_related", pa.table({"incident_id": pa.array(list(kept_related), pa.string())}))
         con.register("_kept_vectors", pa.table({"incident_id": pa.array(list(kept_vectors), pa.string())}))
@@ -1307,6 +1346,14 @@ def write_text_model(con, previous: str | os.PathLike | None, tables: dict[str, 
     derive_recurrences(con, recurrence_text_similarity)
     for key, value in info.items():
         con.execute("INSERT OR REPLACE INTO load_info VALUES (?, ?)", [key, value])
+
+
+def _has_previous_tables(con) -> bool:
+    """Whether ``con``'s database holds a previous text model's rows kept by :class:`DatabaseWriter`."""
+    names = [_previous_table(t) for t in _KEPT_TEXT_MODEL_TABLES]
+    found = con.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
+                        "AND schema_name = current_schema() AND table_name IN (?, ?)", names).fetchall()[0][0]
+    return found == len(names)
 
 
 def related_for(con, incident_id: str):

@@ -298,3 +298,75 @@ def test_load_waits_for_the_text_model_by_default(corpus, tmp_path):
     again = load_into([corpus], no_model, relative_to=corpus, workers=1)
     assert not again.written and again.text_model.refit
     assert sorted(stored_related(no_model)) == sorted(stored_related(db))
+
+
+TEXT_MODEL_TABLES = {
+    "related_incidents": RELATED,
+    "text_model_vectors": "incident_id, term_ids, weights",
+    "text_model_documents": "incident_id, fingerprint",
+    "recurrences": "*",
+    "incident_themes": "*",
+}
+
+
+def previous_tables(db) -> list[str]:
+    return [name for (name,) in rows(db, "SELECT table_name FROM duckdb_tables() WHERE table_name LIKE 'previous_%' "
+                                         "ORDER BY table_name")]
+
+
+def text_model_rows(db) -> dict[str, list[tuple]]:
+    return {table: sorted(rows(db, f"SELECT {columns} FROM {table}"), key=repr)
+            for table, columns in TEXT_MODEL_TABLES.items()}
+
+
+def test_a_reload_updates_the_previous_text_model_in_place_as_copying_it_would(corpus, tmp_path, monkeypatch):
+    """A reload of few changes keeps the previous model's related incidents and vectors in its copy of the
+    previous database (``previous_<table>`` while the text model is pending) and deletes the rows it
+    recomputes; the text model it writes is the one copying the kept rows from the previous database
+    writes (the path of a reload that parses most files)."""
+    from pm_analytics import load
+
+    in_place, copied = tmp_path / "in_place.duckdb", tmp_path / "copied.duckdb"
+    load_into([corpus], in_place, relative_to=corpus, workers=1)
+    shutil.copyfile(in_place, copied)
+    target = markdown(corpus)[7]
+    retitle(in_place, target, "after the payments gateway certificate expired")
+    edit(markdown(corpus)[12], "\n", "\n\n")
+
+    pending = load_into([corpus], in_place, relative_to=corpus, workers=1, defer_text_model=True).pending
+    assert previous_tables(in_place) == ["previous_related_incidents", "previous_text_model_vectors"]
+    assert rows(in_place, "SELECT count(*) FROM related_incidents")[0][0] == 0, "pending: no related rows"
+    assert rows(in_place, "SELECT count(*) FROM previous_related_incidents")[0][0] > 0
+    outcome = pending.run()
+    assert not outcome.refit and 0 < outcome.recomputed < rows(in_place, "SELECT count(*) FROM incidents")[0][0]
+    assert previous_tables(in_place) == []
+
+    monkeypatch.setattr(load, "COPY_AT_MOST_SHARE", 0.0)  # every reload builds a new database: kept rows copied
+    pending = load_into([corpus], copied, relative_to=corpus, workers=1, defer_text_model=True).pending
+    assert previous_tables(copied) == []
+    assert not pending.run().refit
+    assert text_model_rows(in_place) == text_model_rows(copied)
+
+
+def test_previous_rows_left_by_a_text_model_never_run_are_dropped(corpus, tmp_path):
+    """A pending text model that never runs leaves the previous model's rows in the database: the next
+    load, which fits the model afresh, drops them."""
+    db = tmp_path / "pm.duckdb"
+    load_into([corpus], db, relative_to=corpus, workers=1)
+    edit(markdown(corpus)[3], "\n", "\n\n")
+    load_into([corpus], db, relative_to=corpus, workers=1, defer_text_model=True).pending.discard()
+    assert previous_tables(db) == ["previous_related_incidents", "previous_text_model_vectors"]
+    assert info(db)["text_model"] == TEXT_MODEL_PENDING
+
+    again = load_into([corpus], db, relative_to=corpus, workers=1)
+    assert not again.written and again.text_model.refit, "nothing changed: the missing model is fitted"
+    assert previous_tables(db) == []
+    fresh = tmp_path / "fresh.duckdb"
+    load_into([corpus], fresh, relative_to=corpus, workers=1)
+    assert text_model_rows(db) == text_model_rows(fresh)
+
+    edit(markdown(corpus)[4], "\n", "\n\n")
+    load_into([corpus], db, relative_to=corpus, workers=1, defer_text_model=True).pending.discard()
+    edit(markdown(corpus)[5], "\n", "\n\n")
+    load_into([corpus], db, relative_to=corpus, workers=1, text_model=False)
+    assert previous_tables(db) == [], "a load copying a database whose model is pending drops its previous rows"
