@@ -772,7 +772,7 @@ def load_into(paths: Sequence[str | os.PathLike], db_path: str | os.PathLike,
         result.problems.extend(export_problems)
         canonicalise_names(writer.con)
         tell("finishing")
-        kept = writer.finish(result.files, {**info, "files_seen": str(len(result.files))}, keep_previous=update)
+        kept = writer.finish(result.files, {**info, "files_seen": str(len(result.files))})
     tell("replaced")
     if previous is not None:
         result.problems = sorted(result.problems + previous.problems(reused),

@@ -414,8 +414,11 @@ class DatabaseWriter:
     incidents, their rows and their files' problems; :meth:`keep_only` then drops those of files that
     are not reused, before anything new is added. Copying the file and deleting a few incidents is
     much cheaper than inserting every unchanged row again (:meth:`copy_previous`) when few files changed.
-    With ``keep_text_model`` as well, the previous text model's related incidents and vectors stay in
-    the copy under ``previous_<table>`` for :func:`write_text_model` to update.
+    With ``keep_text_model``, the database it replaces stays readable under a temporary name (a hard link
+    made on entering, which :meth:`finish` returns: the text model to update is in it), and a copy starts
+    from that link, with the previous text model's related incidents and vectors kept under
+    ``previous_<table>`` for :func:`write_text_model` to update: the rows kept and the model they belong
+    to come from the same file, even if another load replaces the database meanwhile.
     """
 
     def __init__(self, db_path: str | os.PathLike, previous: PreviousLoad | None = None,
@@ -423,7 +426,8 @@ class DatabaseWriter:
         self.db_path = Path(db_path)
         self.previous = previous
         self.from_previous = from_previous and previous is not None
-        self.keep_text_model = keep_text_model
+        self.keep_text_model = keep_text_model and previous is not None
+        self.kept: Path | None = None
         self.con: duckdb.DuckDBPyConnection | None = None
         self.tmp_name = ""
 
@@ -431,23 +435,36 @@ class DatabaseWriter:
         self.db_path.parent.mkdir(parents=True, exist_ok=True)
         _remove_abandoned(self.db_path)
         self.tmp_name = _temporary_name(self.db_path)
-        if self.from_previous:
-            shutil.copyfile(self.previous.db_path, self.tmp_name)
-            self.con = duckdb.connect(self.tmp_name)
-            for table in _KEPT_TEXT_MODEL_TABLES:
-                self.con.execute(f"DROP TABLE IF EXISTS {_previous_table(table)}")
-            for table, columns in TABLES.items():
-                if table in _PER_INCIDENT_TABLES:
-                    continue
-                if self.keep_text_model and table in _KEPT_TEXT_MODEL_TABLES:
-                    self.con.execute(f"ALTER TABLE {table} RENAME TO {_previous_table(table)}")
-                else:
-                    self.con.execute(f"DROP TABLE {table}")
-                self.con.execute(f"CREATE TABLE {table} ({columns})")
-        else:
-            self.con = duckdb.connect(self.tmp_name)
-            create_schema(self.con)
+        if self.keep_text_model:
+            self.kept = Path(_temporary_name(self.db_path, "previous"))
+            try:
+                os.link(self.previous.db_path, self.kept)
+            except OSError:  # no hard links here, or the file is gone: the text model is fitted afresh
+                self.kept = None
+        try:
+            if self.from_previous:
+                self._start_from_previous()
+            else:
+                self.con = duckdb.connect(self.tmp_name)
+                create_schema(self.con)
+        except BaseException:
+            self.__exit__()
+            raise
         return self
+
+    def _start_from_previous(self) -> None:
+        shutil.copyfile(self.kept or self.previous.db_path, self.tmp_name)
+        self.con = duckdb.connect(self.tmp_name)
+        for table in _KEPT_TEXT_MODEL_TABLES:
+            self.con.execute(f"DROP TABLE IF EXISTS {_previous_table(table)}")
+        for table, columns in TABLES.items():
+            if table in _PER_INCIDENT_TABLES:
+                continue
+            if self.kept is not None and table in _KEPT_TEXT_MODEL_TABLES:
+                self.con.execute(f"ALTER TABLE {table} RENAME TO {_previous_table(table)}")
+            else:
+                self.con.execute(f"DROP TABLE {table}")
+            self.con.execute(f"CREATE TABLE {table} ({columns})")
 
     def add(self, incidents: Sequence[Incident], problems: Sequence[Problem]) -> None:
         """Insert parsed incidents and problems (in bulk)."""
@@ -489,7 +506,7 @@ class DatabaseWriter:
         con = self.con
         con.register("_keep", pa.table({"source_path": pa.array(list(paths), pa.string())}))
         con.register("_drop", pa.table({"incident_id": pa.array(list(exclude_ids), pa.string())}))
-        con.execute("ATTACH ? AS previous_db (READ_ONLY)", [str(self.previous.db_path)])
+        con.execute("ATTACH ? AS previous_db (READ_ONLY)", [str(self.kept or self.previous.db_path)])
         try:
             con.execute("CREATE TEMP TABLE _keep_ids AS SELECT incident_id FROM previous_db.incidents "
                         "WHERE source_path IN (SELECT source_path FROM _keep) "
@@ -506,27 +523,21 @@ class DatabaseWriter:
             con.unregister("_keep")
             con.unregister("_drop")
 
-    def finish(self, files: Sequence[SourceFile], info: dict[str, str] | None = None,
-               keep_previous: bool = False) -> Path | None:
-        """Record the files and load info, then put the new database in place. With ``keep_previous``,
-        the database it replaces stays readable under a temporary name, which is returned (the text
-        model to update is in it); the caller removes it."""
+    def finish(self, files: Sequence[SourceFile], info: dict[str, str] | None = None) -> Path | None:
+        """Record the files and load info, then put the new database in place. Returns the link to the
+        database it replaces when ``keep_text_model`` made one (the caller removes it), else ``None``."""
         _insert_files(self.con, files, info)
         self.con.execute("CHECKPOINT")
         self.con.close()
         self.con = None
-        kept = None
-        if keep_previous and self.previous is not None:
-            kept = Path(_temporary_name(self.db_path, "previous"))
-            try:
-                os.link(self.previous.db_path, kept)
-            except OSError:  # no hard links here, or the file is gone: the text model is fitted afresh
-                kept = None
         os.replace(self.tmp_name, self.db_path)
+        kept, self.kept = self.kept, None
         return kept
 
     def __exit__(self, *exc) -> None:
         _close_and_remove(self.con, self.tmp_name)
+        if self.kept is not None:
+            self.kept.unlink(missing_ok=True)
 
 
 def _close_and_remove(con: duckdb.DuckDBPyConnection | None, tmp_name: str | None) -> None:
@@ -1302,7 +1313,8 @@ def read_text_model(db_path: str | os.PathLike) -> dict | None:
 def write_text_model(con, previous: str | os.PathLike | None, tables: dict[str, pa.Table],
                      kept_related: Sequence[str], kept_vectors: Sequence[str], recurrence_text_similarity: float,
                      info: dict[str, str]) -> None:
-    """Store a text model in the database of ``con`` (whose text model tables are empty): ``tables``
+    """Store a text model in the database of ``con`` (whose text model tables are empty, but for any
+    ``previous_<table>`` a reload kept): ``tables``
     (Arrow, the tables' columns: ``related_incidents`` rows computed now, ``themes``, ``incident_themes``,
     ``text_model_terms``, ``text_model_documents``, ``text_model_themes``, and the ``text_model_vectors``
     computed now); the rows of ``kept_related`` and the vectors of ``kept_vectors`` kept as they are

@@ -370,3 +370,49 @@ def test_previous_rows_left_by_a_text_model_never_run_are_dropped(corpus, tmp_pa
     edit(markdown(corpus)[5], "\n", "\n\n")
     load_into([corpus], db, relative_to=corpus, workers=1, text_model=False)
     assert previous_tables(db) == [], "a load copying a database whose model is pending drops its previous rows"
+
+
+def test_a_reload_that_refits_drops_the_previous_rows(corpus, tmp_path, monkeypatch):
+    db = tmp_path / "pm.duckdb"
+    load_into([corpus], db, relative_to=corpus, workers=1)
+    monkeypatch.setattr(insights, "REFIT_SHARE", 0.0)
+    retitle(db, markdown(corpus)[7], "after the payments gateway certificate expired")
+    pending = load_into([corpus], db, relative_to=corpus, workers=1, defer_text_model=True).pending
+    assert previous_tables(db) == ["previous_related_incidents", "previous_text_model_vectors"]
+    assert pending.run().refit
+    assert previous_tables(db) == []
+    fresh = tmp_path / "fresh.duckdb"
+    load_into([corpus], fresh, relative_to=corpus, workers=1)
+    assert text_model_rows(db) == text_model_rows(fresh)
+
+
+def test_a_database_replaced_during_a_reload_does_not_mix_two_models(corpus, tmp_path, monkeypatch):
+    """Another load puts its database in place while a reload parses: the model the reload updates and the
+    rows it keeps still come from one file, the database it started from."""
+    from pm_analytics.store import DatabaseWriter
+
+    db = tmp_path / "pm.duckdb"
+    load_into([corpus], db, relative_to=corpus, workers=1)
+    before = tmp_path / "before.duckdb"
+    shutil.copyfile(db, before)
+    # The other database has another model: the folder with three more post-mortems, fitted afresh.
+    other_folder = tmp_path / "other"
+    shutil.copytree(corpus, other_folder)
+    for k, like in enumerate(markdown(other_folder)[3:6]):
+        new_post_mortem(other_folder, f"zz-other-{k}.md", like, "again")
+    other = tmp_path / "other.duckdb"
+    load_into([other_folder], other, relative_to=other_folder, workers=1)
+    assert read_text_model(other)["terms"] != read_text_model(before)["terms"]
+
+    retitle(db, markdown(corpus)[7], "after the payments gateway certificate expired")
+    keep_only = DatabaseWriter.keep_only
+
+    def replaced_meanwhile(self, *args, **kwargs):
+        os.replace(other, db)
+        return keep_only(self, *args, **kwargs)
+
+    monkeypatch.setattr(DatabaseWriter, "keep_only", replaced_meanwhile)
+    outcome = load_into([corpus], db, relative_to=corpus, workers=1).text_model
+    assert not outcome.refit and outcome.changes == 1
+    assert sorted(stored_related(db)) == recomputed_related(before, db)
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".pm.duckdb.")], "no temporary file left"
