@@ -1326,38 +1326,50 @@ def write_text_model(con, previous: str | os.PathLike | None, tables: dict[str, 
     on a reload of few changes that writes a few thousand rows where copying would write a hundred
     thousand. Otherwise the kept rows are copied from ``previous``."""
     kept = {"related_incidents": kept_related, "text_model_vectors": kept_vectors}
+    keeps_rows = previous is not None and any(len(ids) for ids in kept.values())
     in_place = _has_previous_tables(con)
-    if previous is not None and in_place and (len(kept_related) or len(kept_vectors)):
-        for table, ids in kept.items():
-            con.register("_kept", pa.table({"incident_id": pa.array(list(ids), pa.string())}))
-            try:
-                con.execute(f"DROP TABLE {table}")
-                con.execute(f"ALTER TABLE {_previous_table(table)} RENAME TO {table}")
-                con.execute(f"DELETE FROM {table} WHERE incident_id NOT IN (SELECT incident_id FROM _kept)")
-            finally:
-                con.unregister("_kept")
-        previous = None
-    elif in_place:
-        for table in _KEPT_TEXT_MODEL_TABLES:
-            con.execute(f"DROP TABLE IF EXISTS {_previous_table(table)}")
-    if previous is not None and (len(kept_related) or len(kept_vectors)):
-        con.register("_kept_related", pa.table({"incident_id": pa.array(list(kept_related), pa.string())}))
-        con.register("_kept_vectors", pa.table({"incident_id": pa.array(list(kept_vectors), pa.string())}))
-        con.execute("ATTACH ? AS previous_model (READ_ONLY)", [str(previous)])
-        try:
-            con.execute("INSERT INTO related_incidents SELECT r.* FROM previous_model.related_incidents r "
-                        "SEMI JOIN _kept_related k ON k.incident_id = r.incident_id")
-            con.execute("INSERT INTO text_model_vectors SELECT v.* FROM previous_model.text_model_vectors v "
-                        "SEMI JOIN _kept_vectors k ON k.incident_id = v.incident_id")
-        finally:
-            con.execute("DETACH previous_model")
-            con.unregister("_kept_related")
-            con.unregister("_kept_vectors")
+    if keeps_rows and in_place:
+        _keep_in_place(con, kept)
+    else:
+        if in_place:
+            for table in _KEPT_TEXT_MODEL_TABLES:
+                con.execute(f"DROP TABLE {_previous_table(table)}")
+        if keeps_rows:
+            _copy_kept(con, previous, kept)
     for table, data in tables.items():
         insert_arrow(con, table, data)
     derive_recurrences(con, recurrence_text_similarity)
     for key, value in info.items():
         con.execute("INSERT OR REPLACE INTO load_info VALUES (?, ?)", [key, value])
+
+
+def _keep_in_place(con, kept: dict[str, Sequence[str]]) -> None:
+    """Make the ``previous_<table>`` a reload kept the text model's tables again, with only the rows of
+    the incidents in ``kept`` (table -> incident ids)."""
+    for table, ids in kept.items():
+        con.register("_kept", pa.table({"incident_id": pa.array(list(ids), pa.string())}))
+        try:
+            con.execute(f"DROP TABLE {table}")
+            con.execute(f"ALTER TABLE {_previous_table(table)} RENAME TO {table}")
+            con.execute(f"DELETE FROM {table} WHERE incident_id NOT IN (SELECT incident_id FROM _kept)")
+        finally:
+            con.unregister("_kept")
+
+
+def _copy_kept(con, previous: str | os.PathLike, kept: dict[str, Sequence[str]]) -> None:
+    """Copy into the text model's tables the rows of the incidents in ``kept`` (table -> incident ids)
+    from the database at ``previous``."""
+    con.execute("ATTACH ? AS previous_model (READ_ONLY)", [str(previous)])
+    try:
+        for table, ids in kept.items():
+            con.register("_kept", pa.table({"incident_id": pa.array(list(ids), pa.string())}))
+            try:
+                con.execute(f"INSERT INTO {table} SELECT t.* FROM previous_model.{table} t "
+                            "SEMI JOIN _kept k ON k.incident_id = t.incident_id")
+            finally:
+                con.unregister("_kept")
+    finally:
+        con.execute("DETACH previous_model")
 
 
 def _has_previous_tables(con) -> bool:
