@@ -224,10 +224,19 @@ def fingerprints(documents: pd.DataFrame, teams: pd.DataFrame, apps: pd.DataFram
             of[incident_id] = f"{of[incident_id]}\x1e{value}" if incident_id in of else value
         joined.append(of)
     teams_of, apps_of = joined
-    digests = [hashlib.blake2b("\x1f".join((str(started), text, teams_of.get(i, ""), apps_of.get(i, ""))).encode(),
+    ids = documents["incident_id"].tolist()
+    digests = [hashlib.blake2b("\x1f".join((started, text, teams_of.get(i, ""), apps_of.get(i, ""))).encode(),
                                digest_size=16).hexdigest()
-               for i, started, text in zip(documents["incident_id"], documents["started"], documents["text"])]
-    return pd.Series(digests, index=documents["incident_id"].to_numpy(), dtype=object)
+               for i, started, text in zip(ids, _moments(documents["started"]), documents["text"].tolist())]
+    return pd.Series(digests, index=np.asarray(ids, dtype=object), dtype=object)
+
+
+def _moments(started: pd.Series) -> list[str]:
+    """Each start as text that tells any two apart: microseconds since 1970 (UTC) for a date-time column
+    (formatting each as a timestamp took most of :func:`fingerprints`), else as written."""
+    if pd.api.types.is_datetime64_any_dtype(started):
+        return [str(v) for v in started.to_numpy(dtype="datetime64[us]").view(np.int64).tolist()]
+    return [str(v) for v in started.tolist()]
 
 
 # -- related incidents ----------------------------------------------------------------
@@ -591,13 +600,15 @@ def _among(values: pd.Series, members) -> np.ndarray:
 
 def changed_incidents(previous: FittedModel, prints: pd.Series) -> tuple[set[str], set[str]]:
     """(incidents new or changed since ``previous``, incidents gone since)."""
-    before = previous.fingerprints.to_dict()
-    changed = {i for i, digest in zip(prints.index.tolist(), prints.tolist()) if before.get(i) != digest}
-    return changed, set(before).difference(prints.index.tolist())
+    before = dict(zip(previous.fingerprints.index.tolist(), previous.fingerprints.tolist()))
+    ids = prints.index.tolist()
+    changed = {i for i, digest in zip(ids, prints.tolist()) if before.get(i) != digest}
+    return changed, set(before).difference(ids)
 
 
 def update(previous: FittedModel, documents: pd.DataFrame, teams: pd.DataFrame, apps: pd.DataFrame,
-           threads: int = 1, every_row: bool = False, prints: pd.Series | None = None) -> Outcome:
+           threads: int = 1, every_row: bool = False, prints: pd.Series | None = None,
+           changes: tuple[set[str], set[str]] | None = None) -> Outcome:
     """The text model of ``documents`` with ``previous``'s vocabulary and themes kept.
 
     Related incidents are computed again for the incidents new or changed since ``previous`` (and those
@@ -607,9 +618,10 @@ def update(previous: FittedModel, documents: pd.DataFrame, teams: pd.DataFrame, 
     scores of two unchanged incidents do not change, nor does their order in time). With
     ``every_row``, every incident is vectorised and computed again: the reference an update must equal.
     Changed and new incidents join their nearest theme; the others keep theirs. ``prints``: the
-    documents' :func:`fingerprints`, if known."""
+    documents' :func:`fingerprints`, and ``changes`` what :func:`changed_incidents` makes of them, if
+    known."""
     prints = fingerprints(documents, teams, apps) if prints is None else prints
-    changed, gone_ids = changed_incidents(previous, prints)
+    changed, gone_ids = changed_incidents(previous, prints) if changes is None else changes
     vocabulary = previous.vocabulary
     columns = len(vocabulary.terms)
     window = _compared(documents)
@@ -634,9 +646,11 @@ def update(previous: FittedModel, documents: pd.DataFrame, teams: pd.DataFrame, 
     else:
         gone = set(previous.compared) - stable_set
         related = previous.related
-        holding = related["incident_id"][_among(related["related_id"], gone) & _among(related["incident_id"], stable_set)]
-        found = {position[i] for i in fresh} | {position[i] for i in holding.tolist()}
-        found |= _entered(ids, position, vectors, fresh, stable, related, memberships)
+        owners = related["incident_id"].tolist()
+        found = {position[i] for i in fresh}
+        found |= {position[owner] for owner, listed in zip(owners, related["related_id"].tolist())
+                  if listed in gone and owner in stable_set}
+        found |= _entered(ids, position, vectors, fresh, stable, related, owners, memberships)
         rows = np.asarray(sorted(found), dtype=np.int64)
     recomputed = _related_pairs(ids, vectors, teams, apps, threads, vocabulary.terms, rows, memberships)
     computed = {ids[r] for r in rows}
@@ -650,10 +664,11 @@ def update(previous: FittedModel, documents: pd.DataFrame, teams: pd.DataFrame, 
 
 
 def _entered(ids: list[str], position: dict[str, int], vectors, fresh: list[str], stable: list[str],
-             related: pd.DataFrame, memberships) -> set[int]:
+             related: pd.DataFrame, owners: list[str], memberships) -> set[int]:
     """Positions of unchanged incidents whose list (earlier or later) one of the ``fresh`` incidents may
-    now enter: it passes both floors and beats the list's last entry (or the list is not full). The
-    stored similarities are rounded: every comparison allows a margin that only ever takes in more."""
+    now enter: it passes both floors and beats the list's last entry (or the list is not full).
+    ``owners``: ``related``'s incident ids, as a list. The stored similarities are rounded: every
+    comparison allows a margin that only ever takes in more."""
     if not fresh or not stable:
         return set()
     margin = 1e-4
@@ -665,13 +680,17 @@ def _entered(ids: list[str], position: dict[str, int], vectors, fresh: list[str]
     fresh_at, stable_at, score = found["row"][keep], found["column"][keep], found["score"][keep]
     if not len(stable_at):
         return set()
+    # Every list by (position, later or not): how many it holds and its last similarity.
+    owner = np.fromiter((position.get(i, -1) for i in owners), dtype=np.int64, count=len(owners))
+    listed = owner >= 0
+    lists = owner[listed] * 2 + (related["direction"] == "later").to_numpy(dtype=bool)[listed]
+    size = np.bincount(lists, minlength=2 * len(ids))
+    last = np.full(2 * len(ids), np.inf)
+    np.minimum.at(last, lists, related["similarity"].to_numpy(np.float64)[listed])
     # A fresh incident earlier than the unchanged one would enter its "earlier" list.
-    candidates = pd.DataFrame({"incident_id": np.asarray(ids, dtype=object)[stable_at],
-                               "direction": np.where(fresh_at < stable_at, "earlier", "later"), "score": score})
-    lists = related.groupby(["incident_id", "direction"])["similarity"].agg(["size", "min"])
-    joined = candidates.join(lists, on=["incident_id", "direction"])
-    enters = joined["size"].isna() | (joined["size"] < RELATED_PER_SIDE) | (joined["score"] >= joined["min"] - margin)
-    return {position[i] for i in joined.loc[enters.to_numpy(), "incident_id"]}
+    entered = stable_at * 2 + (fresh_at > stable_at)
+    enters = (size[entered] < RELATED_PER_SIDE) | (score >= last[entered] - margin)
+    return set(stable_at[enters].tolist())
 
 
 def _keep_themes(previous: FittedModel, documents: pd.DataFrame, prints: pd.Series, changed: set[str],
@@ -719,7 +738,7 @@ def run(previous: FittedModel | None, documents: pd.DataFrame, teams: pd.DataFra
         changes = len(documents)
     if needs_refit(previous, changes):
         return fit(documents, teams, apps, threads, seed, changes, prints)
-    return update(previous, documents, teams, apps, threads, prints=prints)
+    return update(previous, documents, teams, apps, threads, prints=prints, changes=(changed, gone))
 
 
 def as_fitted(outcome: Outcome, previous: FittedModel | None = None) -> FittedModel:

@@ -147,6 +147,36 @@ def test_related_incidents_follow_the_rule_across_chunks_and_ties(monkeypatch, t
     assert theme_table.equals(expected_themes[0]) and membership.equals(expected_themes[1])
 
 
+def test_a_fingerprint_changes_with_what_related_incidents_depend_on_and_only_then():
+    """An incident's fingerprint tells the text model whether to relate it again: it must change when its
+    start (to the second), text, teams or apps do, and stay when nothing does, whatever the start's type."""
+    docs = documents([("A", CERT), ("B", PAY)])
+    teams = pd.DataFrame({"incident_id": ["A", "A", "B"], "team": ["Platform", "Payments", None]})
+    apps = pd.DataFrame({"incident_id": ["B"], "app": ["Patient iOS"]})
+    base = insights.fingerprints(docs, teams, apps)
+    assert list(base.index) == ["A", "B"] and base["A"] != base["B"]
+    assert insights.fingerprints(docs.copy(), teams.iloc[::-1], apps).equals(base)
+
+    later = docs.copy()
+    later.loc[0, "started"] += pd.Timedelta(seconds=1)
+    retold = docs.copy()
+    retold.loc[1, "text"] += " again"
+    variants = {
+        "start": (later, teams, apps, "A"),
+        "text": (retold, teams, apps, "B"),
+        "team": (docs, pd.concat([teams, pd.DataFrame({"incident_id": ["B"], "team": ["Payments"]})]), apps, "B"),
+        "app": (docs, teams, apps.assign(app="Patient Web"), "B"),
+    }
+    for what, (d, t, a, moved) in variants.items():
+        now = insights.fingerprints(d, t, a)
+        assert [i for i in base.index if now[i] != base[i]] == [moved], what
+
+    as_text = docs.assign(started=docs["started"].astype(str))
+    assert insights.fingerprints(as_text, teams, apps).index.tolist() == ["A", "B"]
+    assert insights.fingerprints(later.assign(started=later["started"].astype(str)), teams, apps)["A"] != \
+        insights.fingerprints(as_text, teams, apps)["A"]
+
+
 def test_themes_group_incidents_by_what_happened():
     docs = documents([(f"cert{i}", CERT + f" on host {i}") for i in range(6)]
                      + [(f"pay{i}", PAY + f" in region {i}") for i in range(6)])
