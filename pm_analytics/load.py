@@ -41,6 +41,7 @@ from pm_analytics.store import (
     TEXT_MODEL_NOT_COMPUTED,
     TEXT_MODEL_PENDING,
     DatabaseWriter,
+    PreviousLoad,
     SourceFile,
     apply_tickets,
     canonicalise_names,
@@ -741,6 +742,20 @@ def load_into(paths: Sequence[str | os.PathLike], db_path: str | os.PathLike,
     tell = phase or (lambda _: None)
     workers = default_workers() if workers is None else workers
     previous = previous_load(db_path) if incremental else None
+    try:
+        result = _load(paths, db_path, previous, relative_to, source, progress, workers, tell, budget_s, tickets,
+                       text_model)
+    finally:
+        if previous is not None:
+            previous.close()
+    return _text_model_now(result, defer_text_model, tell)
+
+
+def _load(paths: Sequence[str | os.PathLike], db_path: str | os.PathLike, previous: PreviousLoad | None,
+          relative_to: str | os.PathLike | None, source: str | None, progress: Callable[[int, int], None] | None,
+          workers: int, tell: Callable[[str], None], budget_s: float | None, tickets: Sequence[str | os.PathLike],
+          text_model: bool) -> LoadResult:
+    """:func:`load_into` up to its text model (left in ``result.pending``)."""
     before = {f.source_path: f for f in previous.files} if previous else {}
     plan = _plan(discover(paths, relative_to), before)
     if previous is not None and _unchanged(plan, before) and _exports_unchanged(tickets, previous.exports):
@@ -750,7 +765,7 @@ def load_into(paths: Sequence[str | os.PathLike], db_path: str | os.PathLike,
         tell("unchanged")
         if text_model and previous.text_model != TEXT_MODEL_DONE:
             result.pending = PendingTextModel(db_path, file_identity(db_path), None, workers)
-        return _text_model_now(result, defer_text_model, tell)
+        return result
     info = {"source": source or ", ".join(str(p) for p in paths),
             "text_model": TEXT_MODEL_PENDING if text_model else TEXT_MODEL_NOT_COMPUTED}
     update = text_model and previous is not None and previous.text_model == TEXT_MODEL_DONE
@@ -783,7 +798,7 @@ def load_into(paths: Sequence[str | os.PathLike], db_path: str | os.PathLike,
     result.written = True
     if text_model:
         result.pending = PendingTextModel(db_path, file_identity(db_path), kept, workers)
-    return _text_model_now(result, defer_text_model, tell)
+    return result
 
 
 def _text_model_now(result: LoadResult, defer: bool, tell: Callable[[str], None]) -> LoadResult:

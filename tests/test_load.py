@@ -218,6 +218,32 @@ def test_reload_with_nothing_changed_leaves_the_database(corpus, tmp_path):
     assert sorted(map(str, again.problems)) == sorted(map(str, first.problems))
 
 
+def test_a_load_reads_the_previous_database_as_it_was_and_closes_it(corpus, tmp_path, monkeypatch):
+    """What a load reads of the previous database (files, ids, problems) comes from one snapshot, even
+    if another load replaces the file meanwhile, and the load closes it when done."""
+    from pm_analytics import store
+
+    db = tmp_path / "pm.duckdb"
+    load_into([corpus], db, relative_to=corpus, text_model=False)
+    previous = store.previous_load(db)
+    ids, problems = previous.ids_by_path(), previous.problems()
+    assert ids and problems
+    for path in sorted(corpus.iterdir())[:40]:
+        path.unlink()
+    load_into([corpus], db, relative_to=corpus, text_model=False, incremental=False)
+    assert previous.ids_by_path() == ids and previous.problems() == problems
+    now = store.PreviousLoad(db, [])
+    assert len(now.ids_by_path()) < len(ids)
+    previous.close()
+    assert previous.con is None
+
+    opened = []
+    monkeypatch.setattr("pm_analytics.load.previous_load", lambda path: opened.append(store.previous_load(path)) or opened[-1])
+    (corpus / "zz-new.md").write_text((ROOT / "data" / sorted(os.listdir(ROOT / "data"))[-1]).read_text())
+    load_into([corpus], db, relative_to=corpus, text_model=False)
+    assert opened and opened[0] is not None and opened[0].con is None
+
+
 @pytest.fixture
 def refit_always(monkeypatch):
     """A reload that changes anything fits the text model again, as a cold load does: these tests are
