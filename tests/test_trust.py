@@ -2,6 +2,7 @@
 source files are never written, and a load killed at any point leaves the previous database usable."""
 
 import hashlib
+import os
 import signal
 import subprocess
 import sys
@@ -90,17 +91,17 @@ def test_a_file_deleted_during_loading_is_reported(tmp_path, monkeypatch):
 def test_a_file_that_keeps_changing_while_read_is_reported(tmp_path, monkeypatch):
     path = tmp_path / "2025-01-01-busy.yaml"
     path.write_text("id: BUSY\ntitle: T\ndate: 2025-01-01\n")
-    real_stat = Path.stat
+    real_stat = os.stat
     ticks = iter(range(10**6))
 
-    def restless_stat(self, *args, **kwargs):
-        result = real_stat(self, *args, **kwargs)
-        if self.name == path.name:
+    def restless_stat(where, *args, **kwargs):
+        result = real_stat(where, *args, **kwargs)
+        if os.path.basename(where) == path.name:
             return SimpleNamespace(st_mode=result.st_mode, st_size=result.st_size,
                                    st_mtime_ns=result.st_mtime_ns + next(ticks))
         return result
 
-    monkeypatch.setattr(Path, "stat", restless_stat)
+    monkeypatch.setattr(os, "stat", restless_stat)
     result = load_paths([tmp_path], relative_to=tmp_path)
     assert result.files[0].status == "rejected"
     assert "kept changing while it was read" in result.problems[0].message
@@ -109,19 +110,19 @@ def test_a_file_that_keeps_changing_while_read_is_reported(tmp_path, monkeypatch
 def test_a_file_changed_once_while_read_is_read_again(tmp_path, monkeypatch):
     path = tmp_path / "2025-01-01-saved.yaml"
     path.write_text("id: SAVED\ntitle: T\ndate: 2025-01-01\n")
-    real_stat = Path.stat
+    real_stat = os.stat
     calls = {"n": 0}
 
-    def saved_once(self, *args, **kwargs):
-        result = real_stat(self, *args, **kwargs)
-        if self.name == path.name:
+    def saved_once(where, *args, **kwargs):
+        result = real_stat(where, *args, **kwargs)
+        if os.path.basename(where) == path.name:
             calls["n"] += 1
             if calls["n"] == 2:
                 return SimpleNamespace(st_mode=result.st_mode, st_size=result.st_size,
                                        st_mtime_ns=result.st_mtime_ns + 1)
         return result
 
-    monkeypatch.setattr(Path, "stat", saved_once)
+    monkeypatch.setattr(os, "stat", saved_once)
     result = load_paths([tmp_path], relative_to=tmp_path)
     assert result.files[0].status == "loaded"
 
