@@ -75,9 +75,10 @@ MAX_COMPARED = 20_000
 # of the incidents it was fitted on. Until then a new word in a changed post-mortem is not in the
 # vocabulary, and a new kind of incident joins the nearest existing theme.
 REFIT_SHARE = 0.10
-# What a stored model means (tokens, weighting, parameters): a model stored by another version is
-# refitted, never updated.
-TEXT_MODEL_VERSION = 1
+# What a stored model means (tokens, weighting, parameters, how fingerprints are written): a model
+# stored by another version is refitted, never updated. 2: a fingerprint writes its start as
+# microseconds since 1970 (1 wrote it as a timestamp), so no version 1 fingerprint would match.
+TEXT_MODEL_VERSION = 2
 
 RELATED_COLUMNS = ["incident_id", "related_id", "direction", "rank", "similarity", "text_similarity",
                    "shared_team", "shared_app", "shared_terms"]

@@ -218,6 +218,23 @@ def test_themes_are_refitted_only_past_the_refit_share(corpus, tmp_path, monkeyp
     assert int(info(db)["text_model_fitted_incidents"]) == incidents
 
 
+def test_a_model_stored_by_another_version_is_refitted_not_updated(corpus, tmp_path, monkeypatch):
+    """A stored model whose version is not this one (its fingerprints or parameters mean something else)
+    is fitted again on the next load that changes anything, never updated."""
+    db = tmp_path / "pm.duckdb"
+    load_into([corpus], db, relative_to=corpus, workers=1)
+    assert info(db)["text_model_version"] == str(insights.TEXT_MODEL_VERSION)
+    files = markdown(corpus)
+    retitle(db, files[0], "variant")
+    updated = load_into([corpus], db, relative_to=corpus, workers=1).text_model
+    assert not updated.refit and updated.changes == 1
+    monkeypatch.setattr(insights, "TEXT_MODEL_VERSION", insights.TEXT_MODEL_VERSION + 1)
+    retitle(db, files[1], "variant")
+    refitted = load_into([corpus], db, relative_to=corpus, workers=1).text_model
+    assert refitted.refit
+    assert info(db)["text_model_version"] == str(insights.TEXT_MODEL_VERSION)
+
+
 def test_a_deferred_text_model_leaves_a_readable_database_that_says_pending(corpus, tmp_path):
     db = tmp_path / "pm.duckdb"
     result = load_into([corpus], db, relative_to=corpus, workers=1, defer_text_model=True)
