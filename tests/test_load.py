@@ -342,8 +342,11 @@ def test_reload_drops_only_the_logged_incident_that_now_loses_its_id(tmp_path, r
     assert (result.parsed, result.reused) == (1, 7)
     assert _went(reload_way)
     cold = tmp_path / "cold.duckdb"
-    load_into([folder], cold, relative_to=folder, incremental=False)
+    cold_result = load_into([folder], cold, relative_to=folder, incremental=False)
     assert table_contents(db) == table_contents(cold)
+    # The reload reports what a cold load does, each problem once (it read the new duplicate's problem
+    # back from the new database as a reused file's, and listed it twice, before fc9b67e).
+    assert sorted(map(str, result.problems)) == sorted(map(str, cold_result.problems))
     con = duckdb.connect(str(db), read_only=True)
     assert con.execute("SELECT source_path FROM incidents WHERE incident_id LIKE 'platform-log#%' "
                        "ORDER BY incident_id").fetchall() == [("platform-log.md",), ("a.md",)]
