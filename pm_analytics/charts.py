@@ -20,6 +20,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
 from plotly.basedatatypes import BasePlotlyType
+from plotly.colors import get_colorscale
 from plotly.subplots import make_subplots
 
 from pm_analytics import periods as _periods
@@ -32,6 +33,9 @@ PHASE_COLORS = {
     "time_to_solution_min": "#ffa15a", "time_to_full_recovery_min": "#19d3f3",
     "time_to_partial_recovery_min": "#b6e880", "duration_min": "#7f7f7f",
 }
+# Heatmap scales spelled out: plotly's check turned a name into these, and a name left for the browser
+# would be plotly.js's own scale of that name, another one.
+BLUES, REDS = get_colorscale("Blues"), get_colorscale("Reds")
 PALETTE = ("#636efa", "#ef553b", "#00cc96", "#ab63fa", "#ffa15a", "#19d3f3", "#ff6692", "#b6e880", "#ff97ff", "#fecb52")
 # Every figure's look. As plotly's default, each new figure takes it as it is made, without validating and
 # deep-copying the whole template again, which given to update_layout cost about 35 ms a figure (40 % of
@@ -57,6 +61,14 @@ SUBPLOT_TITLE_PX = 26
 # Room a legend row is assumed to have: a chart in half of a 1440-pixel-wide page. Wider charts fit more
 # per row and keep a little empty space; narrower ones would wrap onto the plot, so err on the narrow side.
 LEGEND_WIDTH_PX = 520
+
+
+def _figure(data=None) -> go.Figure:
+    """A figure that takes what it is given (traces, layout, axes, shapes) as it is, without plotly checking
+    every property and copying every array on the way in: a third to almost half of building most charts
+    (``benchmarks/chart_cost.py``), paid on every page run. The check is not lost, only moved: the tests have
+    plotly check every figure the charts make and compare what a page sends (``tests/test_charts.py``)."""
+    return go.Figure(data, _validate=False)
 
 
 def _legend_rows(fig: go.Figure) -> int:
@@ -161,7 +173,7 @@ def _count_axis(fig: go.Figure, top, axis: str = "y", **selector) -> None:
 
 
 def empty_figure(title: str, message: str = "No post-mortems match these filters") -> go.Figure:
-    fig = go.Figure()
+    fig = _figure()
     fig.add_annotation(text=message, showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper", font={"size": 14})
     _set_axes(fig, "x", {"visible": False})
     _set_axes(fig, "y", {"visible": False})
@@ -246,9 +258,10 @@ def _panel_grid(count: int, max_cols: int) -> tuple[int, int]:
     return -(-count // cols), cols
 
 
-def _small_multiples(names: list[str], max_cols: int = 3) -> go.Figure:
-    """One panel per name (escaped as its title), ``max_cols`` to a row, y shared so panels compare."""
-    return go.Figure(_panels(tuple(escape_html(n) for n in names), max_cols))
+def _small_multiples(names: list[str], max_cols: int = 3, traces: list[dict] = ()) -> go.Figure:
+    """One panel per name (escaped as its title), ``max_cols`` to a row, y shared so panels compare, holding
+    ``traces`` (each placed in its panel by :func:`_on_panel`)."""
+    return _figure({**_panels(tuple(escape_html(n) for n in names), max_cols), "data": list(traces)})
 
 
 @functools.lru_cache(maxsize=64)
@@ -270,8 +283,9 @@ def _panels(titles: tuple[str, ...], max_cols: int) -> dict:
 def _on_panel(index: int | None) -> dict:
     """The axes of panel ``index`` of :func:`_small_multiples` (0 first, row by row) as a trace names them,
     or {} for a figure without panels: where ``row`` and ``col`` put a trace. Traces that carry their axes
-    are added in one ``add_traces`` call: each ``add_bar``/``add_scatter`` call costs about 0.8 ms more
-    than its trace in one call, and ``row``/``col`` another 0.5 ms looking the panel up in plotly's grid."""
+    are given to the figure as it is made (:func:`_small_multiples`): each ``add_bar``/``add_scatter`` call
+    costs about 0.8 ms more than its trace in one call, and ``row``/``col`` another 0.5 ms looking the panel
+    up in plotly's grid."""
     if index is None:
         return {}
     number = "" if index == 0 else str(index + 1)
@@ -309,18 +323,19 @@ def _group_heatmap(data: pd.DataFrame, group_column: str, value_column: str, axi
         texts.append([text(row) if ok else "" for row, ok in zip(part.itertuples(), known)])
         hovers.append([hover(row) if ok else f"{escape_html(group)}, {row.full_label}: {empty}"
                        for row, ok in zip(part.itertuples(), known)])
-    fig = go.Figure(go.Heatmap(
+    fig = _figure([dict(
+        type="heatmap",
         z=z, x=list(axis["label"]), y=[escape_html(g) for g in groups], text=texts, texttemplate="%{text}",
-        hovertext=hovers, hoverinfo="text", colorscale="Blues", xgap=2, ygap=2,
+        hovertext=hovers, hoverinfo="text", colorscale=BLUES, xgap=2, ygap=2,
         **({"zmin": zrange[0], "zmax": zrange[1]} if zrange else {}),
-        colorbar={"tickformat": value_format, "thickness": 12}))
+        colorbar={"tickformat": value_format, "thickness": 12})])
     _period_xaxis(fig, axis)
     _set_axes(fig, "x", {"showgrid": False})
     _set_axes(fig, "y", {"autorange": "reversed", "type": "category", "showgrid": False})
-    for position, partial in enumerate(axis["partial"]):
-        if partial:
-            fig.add_vrect(x0=position - 0.5, x1=position + 0.5, fillcolor="rgba(0,0,0,0)", layer="above",
-                          line={"color": "#7f7f7f", "width": 1.5, "dash": "dot"})
+    _add_layout_items(fig, [
+        {"type": "rect", "x0": position - 0.5, "x1": position + 0.5, "xref": "x", "y0": 0, "y1": 1, "yref": "y domain",
+         "fillcolor": "rgba(0,0,0,0)", "layer": "above", "line": {"color": "#7f7f7f", "width": 1.5, "dash": "dot"}}
+        for position, partial in enumerate(axis["partial"]) if partial])
     return fig
 
 
@@ -340,7 +355,6 @@ def incidents_per_period(counts: pd.DataFrame, period: str = "month", span=None)
     if counts.empty:
         return empty_figure(title)
     axis = _period_axis(period, span, counts["period_start"])
-    fig = go.Figure()
     totals = 0
     placed = _periods.on_axis_by(counts[["group", "period_start", "incidents"]], "group", axis, {"incidents": 0})
     bars = []
@@ -353,7 +367,7 @@ def incidents_per_period(counts: pd.DataFrame, period: str = "month", span=None)
                      "hovertext": [f"{p}: {n} {severity} incidents"
                                    for p, n in zip(part["full_label"], part["incidents"])],
                      "hoverinfo": "text"})
-    fig.add_traces(bars)
+    fig = _figure(bars)
     fig.layout.barmode = "stack"
     _period_xaxis(fig, axis)
     _zero_marks(fig, axis, totals)
@@ -410,7 +424,6 @@ def response_trend(trend: pd.DataFrame, label: str, period: str = "month", show_
     axis = _period_axis(period, span, trend["period_start"])
     groups = _group_order(data["group"])
     panels = len(groups) > 1
-    fig = _small_multiples(groups) if panels else go.Figure()
     placed = _periods.on_axis_by(trend, "group", axis, {"incidents": 0, "n": 0})
     traces = []
     for index, group in enumerate(groups):
@@ -448,7 +461,7 @@ def response_trend(trend: pd.DataFrame, label: str, period: str = "month", show_
             traces.append(dict(type="scatter", x=part["label"], y=part["mean"], mode="lines",
                                name="mean" if panels else f"{name} mean", legendgroup="mean", showlegend=index == 0,
                                line={"color": color, "dash": "dash", "width": 1}, hoverinfo="skip", **where))
-    fig.add_traces(traces)
+    fig = _small_multiples(groups, traces=traces) if panels else _figure(traces)
     top = data[["p90", "median"] + (["mean"] if show_mean else [])].max().max()
     _target_lines(fig, targets, subplots=panels)
     _time_axis(fig, max([top, *(targets or {}).values()]))
@@ -490,7 +503,6 @@ def time_breakdown_chart(breakdown: pd.DataFrame, period: str = "quarter", span=
         return empty_figure(title, "No incident in these filters reports its phases")
     axis = _period_axis(period, span, breakdown["period_start"])
     groups = _group_order(data["group"])
-    fig = _small_multiples(groups, max_cols=2)
     bars = _phases_on_axis(data, axis)
     # Whole periods first, as _solid_first orders a trace's bars (the axis keeps time order).
     order = np.argsort(axis["partial"].to_numpy(bool), kind="stable")
@@ -506,7 +518,7 @@ def time_breakdown_chart(breakdown: pd.DataFrame, period: str = "quarter", span=
                            for p, m, n in zip(full_labels, medians, counts)],
                 hoverinfo="text", **_on_panel(index),
             ))
-    fig.add_traces(traces)
+    fig = _small_multiples(groups, max_cols=2, traces=traces)
     fig.layout.barmode = "stack"
     stacked_top = data.groupby(["group", "period_start"])["median_min"].sum().max()
     _time_axis(fig, stacked_top)
@@ -543,7 +555,6 @@ def distribution_by_severity(distribution: dict, label: str, unit: str = "minute
     if stats.empty:
         return empty_figure(title, "No incident in these filters reports this time")
     order = sorted(stats["severity"], key=lambda s: (s not in SEVERITY_COLORS, s))
-    fig = go.Figure()
     traces = []
     for position, severity in enumerate(order):
         box = stats[stats["severity"] == severity].iloc[0]
@@ -561,7 +572,7 @@ def distribution_by_severity(distribution: dict, label: str, unit: str = "minute
             hovertext=[f"{escape_html(t)}<br>{show(v)}" for t, v in zip(dots["title"], dots["value"])],
             hoverinfo="text",
         ))
-    fig.add_traces(traces)
+    fig = _figure(traces)
     counts = dict(zip(stats["severity"], stats["n"]))
     _set_axes(fig, "x", {"tickvals": list(range(len(order))), "ticktext": [f"{s} (n={counts[s]:,})" for s in order]})
     if unit == "minutes":
@@ -626,13 +637,14 @@ def impact_by_group(impact: pd.DataFrame, measure: str = "patient_impact_min") -
     data = impact.dropna(subset=[measure]).sort_values(measure)
     if data.empty:
         return empty_figure(title, "No incident in these filters reports both the count and the duration")
-    fig = go.Figure(go.Bar(
-        x=data[measure], y=[escape_html(g) for g in data["group"]], orientation="h", marker_color="#ef553b",
+    fig = _figure([dict(
+        type="bar",
+        x=data[measure], y=[escape_html(g) for g in data["group"]], orientation="h", marker={"color": "#ef553b"},
         text=[f"{u} unknown" if u else "" for u in data[f"{measure}_unknown"]], textposition="outside",
         hovertext=[f"{escape_html(g)}: {format_count(v)} {noun.lower()}-minutes; {u} incidents unknown"
                    for g, v, u in zip(data["group"], data[measure], data[f"{measure}_unknown"])],
         hoverinfo="text", cliponaxis=False,
-    ))
+    )])
     if data[f"{measure}_unknown"].any():
         _set_axes(fig, "x", {"range": [0, data[measure].max() * 1.3]})
     return _layout(fig, title, f"{noun} impact-minutes ({noun.lower()}s × minutes)", "Team",
@@ -644,11 +656,12 @@ def app_heatmap_chart(grid: pd.DataFrame) -> go.Figure:
     title = "Incidents by apps/APIs affected (audience × platform)"
     if grid.empty:
         return empty_figure(title, "No incident in these filters names the apps affected")
-    fig = go.Figure(go.Heatmap(
-        z=grid.to_numpy(), x=list(grid.columns), y=list(grid.index), colorscale="Reds", text=grid.to_numpy(),
+    fig = _figure([dict(
+        type="heatmap",
+        z=grid.to_numpy(), x=list(grid.columns), y=list(grid.index), colorscale=REDS, text=grid.to_numpy(),
         texttemplate="%{text}", hovertemplate="%{y} × %{x}: %{z} incidents<extra></extra>",
         colorbar={"title": {"text": "Incidents"}, **_count_ticks(grid.to_numpy().max())},
-    ))
+    )])
     return _layout(fig, title, "Platform", "Audience", height=320)
 
 
@@ -662,7 +675,6 @@ def action_rates(summary: pd.DataFrame, period: str = "quarter", span=None) -> g
         return empty_figure(title)
     axis = _period_axis(period, span, summary["period_start"])
     priorities = list(dict.fromkeys(summary["priority"]))
-    fig = _small_multiples(priorities, max_cols=2)
     placed = _periods.on_axis_by(summary, "priority", axis, {"total": 0})
     traces = []
     for index, priority in enumerate(priorities):
@@ -676,7 +688,7 @@ def action_rates(summary: pd.DataFrame, period: str = "quarter", span=None) -> g
                            for p, r, t in zip(part["full_label"], part[column], part["total"])],
                 hoverinfo="text", **_on_panel(index),
             ))
-    fig.add_traces(traces)
+    fig = _small_multiples(priorities, max_cols=2, traces=traces)
     _set_axes(fig, "y", {"tickformat": ".0%", "range": [0, 1.05]})
     _period_xaxis(fig, axis)
     _shade_partial(fig, axis, subplots=True)
@@ -692,7 +704,7 @@ def open_items_by(summary: pd.DataFrame, key: str, noun: str) -> go.Figure:
     if data.empty:
         return empty_figure(title, "No open action items in these filters")
     labels = [escape_html(v) for v in data[key]]
-    fig = go.Figure([
+    fig = _figure([
         {"type": "bar", "x": data["overdue"], "y": labels, "orientation": "h", "name": "Overdue",
          "marker": {"color": "#ef553b"}, "hovertemplate": "%{y}: %{x} overdue<extra></extra>"},
         {"type": "bar", "x": data["open"] - data["overdue"], "y": labels, "orientation": "h",
@@ -713,13 +725,15 @@ def phases_vs_median(phases: pd.DataFrame, peer_label: str) -> go.Figure:
     if data.empty:
         return empty_figure(title, "This post-mortem reports no response times")
     labels = list(data["label"])
-    fig = go.Figure()
-    fig.add_bar(y=labels, x=data["minutes"], orientation="h", name="This incident", marker_color="#ef553b",
-                hovertext=[f"{l}: {format_minutes(m)}" for l, m in zip(labels, data["minutes"])], hoverinfo="text")
-    fig.add_bar(y=labels, x=data["severity_median"], orientation="h", name=f"Median, {escape_html(peer_label)}",
-                marker_color="#b0b7ff",
-                hovertext=[f"{l}: median {format_minutes(m)} over {n} incidents"
-                           for l, m, n in zip(labels, data["severity_median"], data["severity_n"])], hoverinfo="text")
+    fig = _figure([
+        dict(type="bar", y=labels, x=data["minutes"], orientation="h", name="This incident",
+             marker={"color": "#ef553b"},
+             hovertext=[f"{l}: {format_minutes(m)}" for l, m in zip(labels, data["minutes"])], hoverinfo="text"),
+        dict(type="bar", y=labels, x=data["severity_median"], orientation="h",
+             name=f"Median, {escape_html(peer_label)}", marker={"color": "#b0b7ff"},
+             hovertext=[f"{l}: median {format_minutes(m)} over {n} incidents"
+                        for l, m, n in zip(labels, data["severity_median"], data["severity_n"])], hoverinfo="text"),
+    ])
     fig.layout.barmode = "group"
     _set_axes(fig, "y", {"autorange": "reversed"})
     _time_axis(fig, pd.concat([data["minutes"], data["severity_median"]]).max(), axis="x")
@@ -742,23 +756,27 @@ def incident_timeline(incident: dict, timeline: pd.DataFrame, tz_label: str) -> 
     events = timeline.dropna(subset=["at"]) if not timeline.empty else timeline
     if not segments and (events is None or events.empty):
         return empty_figure(title, "This post-mortem gives no times")
-    fig = go.Figure()
     colors = dict(zip(names, PHASE_COLORS.values()))
+    traces = []
     for name, begin, end in segments:
         minutes = (end - begin).total_seconds() / 60
-        fig.add_bar(x=[(end - begin).total_seconds() * 1000], base=[begin], y=["Phases"], orientation="h",
-                    name=name, marker_color=colors[name],
-                    hovertext=f"{name}: {begin:%H:%M} → {end:%H:%M} ({format_minutes(minutes)})", hoverinfo="text")
+        traces.append(dict(type="bar", x=[(end - begin).total_seconds() * 1000], base=[begin], y=["Phases"],
+                           orientation="h", name=name, marker={"color": colors[name]},
+                           hovertext=f"{name}: {begin:%H:%M} → {end:%H:%M} ({format_minutes(minutes)})",
+                           hoverinfo="text"))
     partial_begin, partial_end = incident.get("responded_at"), incident.get("partially_recovered_at")
     if partial_begin is not None and partial_end is not None:
-        fig.add_bar(x=[(partial_end - partial_begin).total_seconds() * 1000], base=[partial_begin],
-                    y=["Partial recovery"], orientation="h", name="Partial recovery", marker_color="#b6e880",
-                    hovertext=f"Partial recovery at {partial_end:%H:%M}", hoverinfo="text")
+        traces.append(dict(type="bar", x=[(partial_end - partial_begin).total_seconds() * 1000], base=[partial_begin],
+                           y=["Partial recovery"], orientation="h", name="Partial recovery",
+                           marker={"color": "#b6e880"}, hovertext=f"Partial recovery at {partial_end:%H:%M}",
+                           hoverinfo="text"))
     if events is not None and not events.empty:
-        fig.add_scatter(x=events["at"], y=["Timeline"] * len(events), mode="markers", name="Timeline rows",
-                        marker={"size": 12, "symbol": "diamond", "color": "#2a3f5f"},
-                        hovertext=[f"{t:%Y-%m-%d %H:%M}: {escape_html(d)}" for t, d in zip(events["at"], events["description"])],
-                        hoverinfo="text")
+        traces.append(dict(type="scatter", x=events["at"], y=["Timeline"] * len(events), mode="markers",
+                           name="Timeline rows", marker={"size": 12, "symbol": "diamond", "color": "#2a3f5f"},
+                           hovertext=[f"{t:%Y-%m-%d %H:%M}: {escape_html(d)}"
+                                      for t, d in zip(events["at"], events["description"])],
+                           hoverinfo="text"))
+    fig = _figure(traces)
     fig.layout.barmode = "overlay"
     _set_axes(fig, "x", {"type": "date", "tickformat": "%H:%M\n%b %d"})
     _set_axes(fig, "y", {"categoryorder": "array", "categoryarray": ["Timeline", "Partial recovery", "Phases"]})
@@ -773,11 +791,13 @@ def field_gaps(fields: pd.DataFrame, limit: int = 15) -> go.Figure:
     data = fields[(fields["placeholder"] + fields["missing"]) > 0].head(limit).iloc[::-1]
     if data.empty:
         return empty_figure(title, "Every post-mortem fills every template field")
-    fig = go.Figure()
-    fig.add_bar(y=data["field"], x=data["missing"], orientation="h", name="Missing", marker_color="#ef553b",
-                hovertemplate="%{y}: %{x} post-mortems leave it out<extra></extra>")
-    fig.add_bar(y=data["field"], x=data["placeholder"], orientation="h", name="Placeholder left",
-                marker_color="#ffa15a", hovertemplate="%{y}: %{x} post-mortems left the placeholder<extra></extra>")
+    fig = _figure([
+        dict(type="bar", y=data["field"], x=data["missing"], orientation="h", name="Missing",
+             marker={"color": "#ef553b"}, hovertemplate="%{y}: %{x} post-mortems leave it out<extra></extra>"),
+        dict(type="bar", y=data["field"], x=data["placeholder"], orientation="h", name="Placeholder left",
+             marker={"color": "#ffa15a"},
+             hovertemplate="%{y}: %{x} post-mortems left the placeholder<extra></extra>"),
+    ])
     fig.layout.barmode = "stack"
     _count_axis(fig, (data["missing"] + data["placeholder"]).max(), axis="x")
     return _layout(fig, title, "Post-mortems (count)", "Template field", height=28 * len(data) + 160)
@@ -787,12 +807,13 @@ def completeness_by_team_chart(teams: pd.DataFrame) -> go.Figure:
     title = "Completeness per team (template fields filled)"
     if teams.empty:
         return empty_figure(title)
-    fig = go.Figure(go.Bar(
-        x=teams["completeness"], y=[escape_html(t) for t in teams["team"]], orientation="h", marker_color="#00cc96",
+    fig = _figure([dict(
+        type="bar",
+        x=teams["completeness"], y=[escape_html(t) for t in teams["team"]], orientation="h", marker={"color": "#00cc96"},
         hovertext=[f"{escape_html(t)}: {format_percent(c)} over {n} post-mortems"
                    for t, c, n in zip(teams["team"], teams["completeness"], teams["incidents"])],
         hoverinfo="text",
-    ))
+    )])
     _set_axes(fig, "x", {"tickformat": ".0%", "range": [0, 1]})
     return _layout(fig, title, "Template fields filled (%)", "Team", height=max(280, 32 * len(teams) + 140))
 
@@ -821,17 +842,18 @@ def themes_over_time(trend: pd.DataFrame, period: str = "quarter", top: int = 8,
         return empty_figure(title, "No themes among these post-mortems")
     axis = _period_axis(period, span, trend["period_start"])
     biggest = trend.groupby("label")["incidents"].sum().sort_values(ascending=False).head(top).index
-    fig = go.Figure()
     totals = _periods.on_axis(trend.groupby("period_start", as_index=False)["incidents"].sum(), axis,
                               {"incidents": 0})["incidents"]
     placed = _periods.on_axis_by(trend[trend["label"].isin(biggest)][["label", "period_start", "incidents"]], "label",
                                  axis, {"incidents": 0})
+    bars = []
     for index, label in enumerate(biggest):
         part = _solid_first(placed[label])
-        fig.add_bar(x=part["label"], y=part["incidents"], name=escape_html(label),
-                    marker=_bar_marker(PALETTE[index % len(PALETTE)], part["partial"]),
-                    hovertext=[f"{p}: {n} incidents" for p, n in zip(part["full_label"], part["incidents"])],
-                    hoverinfo="text+name")
+        bars.append(dict(type="bar", x=part["label"], y=part["incidents"], name=escape_html(label),
+                         marker=_bar_marker(PALETTE[index % len(PALETTE)], part["partial"]),
+                         hovertext=[f"{p}: {n} incidents" for p, n in zip(part["full_label"], part["incidents"])],
+                         hoverinfo="text+name"))
+    fig = _figure(bars)
     fig.layout.barmode = "stack"
     _period_xaxis(fig, axis)
     _zero_marks(fig, axis, totals)
@@ -845,13 +867,13 @@ def recurrence_by_team(summary: pd.DataFrame) -> go.Figure:
     if summary.empty:
         return empty_figure(title, "No incident in these filters repeats an earlier one")
     data = summary.iloc[::-1]
-    fig = go.Figure()
     # Neither outcome is good news: a repeat after the fix was done means it did not work (red); one while
     # the fix was still open is a follow-through gap (amber). Greys: nothing to judge.
     colors = ("#d62728", "#ff9f1c", "#b8b8b8", "#dedede")
-    for status, color in zip(RECURRENCE_STATUSES, colors):
-        fig.add_bar(x=data[status], y=[escape_html(t) for t in data["team"]], orientation="h", name=status,
-                    marker_color=color, hovertemplate="%{y}: %{x} repeats (" + status + ")<extra></extra>")
+    teams = [escape_html(t) for t in data["team"]]
+    fig = _figure([dict(type="bar", x=data[status], y=teams, orientation="h", name=status, marker={"color": color},
+                        hovertemplate="%{y}: %{x} repeats (" + status + ")<extra></extra>")
+                   for status, color in zip(RECURRENCE_STATUSES, colors)])
     fig.layout.barmode = "stack"
     _count_axis(fig, data[list(RECURRENCE_STATUSES)].sum(axis=1).max(), axis="x")
     return _layout(fig, title, "Repeats (count)", "Team", height=max(300, 30 * len(data) + 160))
@@ -862,25 +884,29 @@ def start_heatmap_chart(grid: pd.DataFrame) -> go.Figure:
     title = "When incidents start (weekday × hour, each post-mortem's own time zone)"
     if grid.empty or grid.to_numpy().sum() == 0:
         return empty_figure(title, "No incident in these filters gives its start time")
-    fig = go.Figure(go.Heatmap(
-        z=grid.to_numpy(), x=[f"{h:02d}:00" for h in grid.columns], y=list(grid.index), colorscale="Blues",
+    fig = _figure([dict(
+        type="heatmap",
+        z=grid.to_numpy(), x=[f"{h:02d}:00" for h in grid.columns], y=list(grid.index), colorscale=BLUES,
         hovertemplate="%{y} %{x}: %{z} incidents<extra></extra>",
-        colorbar={"title": {"text": "Incidents"}, **_count_ticks(grid.to_numpy().max())}))
-    fig.add_vrect(x0=-0.5, x1=7.5, fillcolor="grey", opacity=0.08, line_width=0)
-    fig.add_vrect(x0=18.5, x1=23.5, fillcolor="grey", opacity=0.08, line_width=0)
+        colorbar={"title": {"text": "Incidents"}, **_count_ticks(grid.to_numpy().max())})])
+    _add_layout_items(fig, [  # off hours: before 08:00 and after 19:00
+        {"type": "rect", "x0": x0, "x1": x1, "xref": "x", "y0": 0, "y1": 1, "yref": "y domain", "fillcolor": "grey",
+         "opacity": 0.08, "line": {"width": 0}} for x0, x1 in ((-0.5, 7.5), (18.5, 23.5))])
     _set_axes(fig, "y", {"autorange": "reversed"})
     return _layout(fig, title, "Hour of day (local)", "Weekday", height=360)
 
 
-def _line(fig: go.Figure, data: pd.DataFrame, value_column: str, hover, axis: pd.DataFrame) -> None:
+def _line(data: pd.DataFrame, value_column: str, hover, axis: pd.DataFrame) -> go.Figure:
     """All incidents as one line over every period of ``axis`` (a gap where there is no value)."""
     part = _periods.on_axis(data.drop(columns="group"), axis)
-    fig.add_scatter(x=part["label"], y=part[value_column], mode="lines+markers", name="All incidents",
-                    line={"color": PALETTE[0]},
-                    hovertext=[hover(row) if not pd.isna(getattr(row, value_column)) else f"{row.full_label}: unknown"
-                               for row in part.itertuples()], hoverinfo="text")
+    fig = _figure([dict(
+        type="scatter", x=part["label"], y=part[value_column], mode="lines+markers", name="All incidents",
+        line={"color": PALETTE[0]},
+        hovertext=[hover(row) if not pd.isna(getattr(row, value_column)) else f"{row.full_label}: unknown"
+                   for row in part.itertuples()], hoverinfo="text")])
     _period_xaxis(fig, axis)
     _shade_partial(fig, axis)
+    return fig
 
 
 def _heatmap_layout(fig: go.Figure, title: str, period: str, groups: int) -> go.Figure:
@@ -901,9 +927,8 @@ def off_hours_trend(share: pd.DataFrame, period: str = "quarter", span=None) -> 
                              lambda r: f"{escape_html(r.group)}, {r.full_label}: {r.off_hours:.0f} of {r.known:.0f} "
                                        "incidents off hours", ".0%", (0, 1), empty="no incident gives its start time")
         return _heatmap_layout(fig, title, period, data["group"].nunique())
-    fig = go.Figure()
-    _line(fig, data, "off_hours_share",
-          lambda r: f"{r.full_label}: {r.off_hours:.0f} of {r.known:.0f} incidents off hours", axis)
+    fig = _line(data, "off_hours_share",
+                lambda r: f"{r.full_label}: {r.off_hours:.0f} of {r.known:.0f} incidents off hours", axis)
     _set_axes(fig, "y", {"tickformat": ".0%", "range": [0, 1.05]})
     return _layout(fig, title, _period_label(period), "Share starting off hours (%)")
 
@@ -923,10 +948,9 @@ def engineers_trend(participants: pd.DataFrame, period: str = "quarter", span=No
                                        f"per incident ({r.incidents - r.engineers_total_unknown:.0f} incidents say)",
                              ".1f", (0, data["engineers_total_mean"].max()), empty="no incident says")
         return _heatmap_layout(fig, title, period, data["group"].nunique())
-    fig = go.Figure()
-    _line(fig, data, "engineers_total_mean",
-          lambda r: f"{r.full_label}: {r.engineers_total_mean:.1f} engineers per incident ({r.incidents:.0f} incidents)",
-          axis)
+    fig = _line(data, "engineers_total_mean",
+                lambda r: f"{r.full_label}: {r.engineers_total_mean:.1f} engineers per incident "
+                          f"({r.incidents:.0f} incidents)", axis)
     _set_axes(fig, "y", {"rangemode": "tozero"})
     return _layout(fig, title, _period_label(period), "Engineers per incident (mean)")
 

@@ -1,10 +1,13 @@
 """Figures: titled, axes labelled with units, times as hours and minutes, text escaped, empty states."""
 
+import json
 import re
 from datetime import date
 
 import pandas as pd
 import plotly.graph_objects as go
+import plotly.io as pio
+import plotly.tools
 import pytest
 
 from metrics_fixture import database
@@ -59,6 +62,28 @@ def test_every_figure_has_a_title_and_labelled_axes(con):
                   if key.startswith(("xaxis", "yaxis")) and layout[key].title.text}  # small multiples: any panel
         if name not in ("timeline", "time_breakdown", "phases"):
             assert len(titles) == 2 or name == "blast", (name, titles)
+
+
+def _sent(fig: go.Figure) -> dict:
+    """The figure as ``st.plotly_chart`` sends it to the browser."""
+    return json.loads(pio.to_json(plotly.tools.return_figure_from_figure_or_data(fig, True), validate=False))
+
+
+def test_every_figure_passes_plotlys_check_and_the_check_changes_nothing_sent(con):
+    """Charts build their figures unchecked (charts._figure), which page runs pay for otherwise: here plotly
+    checks each one property by property, raising on a name or value it does not know, and the checked
+    figure is what the page sends."""
+    split = by_nine_teams(metrics.response_time_trend(con, ALL, "quarter", None, ["duration_min"]))
+    drawn = {**figures(con, ALL), **{f"{name}, nothing": fig for name, fig in figures(con, NOTHING).items()},
+             "response_trend by team": charts.response_trend(split, "Time to recover", "quarter", show_mean=True,
+                                                             targets={"median": 35.0, "p90": 120.0}),
+             "off_hours, one line": charts.off_hours_trend(metrics.off_hours(con, ALL, "quarter", None)),
+             "engineers, one line": charts.engineers_trend(metrics.participants(con, ALL, "quarter", None))}
+    for name, fig in drawn.items():
+        checked = go.Figure(fig.to_dict())
+        assert _sent(checked) == _sent(fig), name
+    with pytest.raises(ValueError, match="colr"):
+        go.Figure(charts._figure([{"type": "bar", "x": [1], "y": [2], "marker": {"colr": "red"}}]).to_dict())
 
 
 def test_every_figure_has_an_empty_state(con):
