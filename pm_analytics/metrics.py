@@ -127,14 +127,12 @@ def time_breakdown(con, filters: Filters, period: str = "quarter", by: str | Non
     """
     chosen = {m: RESPONSE_METRICS[m] for m in CONSECUTIVE_PHASES}
     wide = store.incident_aggregates(con, filters, _sql(chosen), period=period, by=by, stats=("n", "median"))
-    rows = []
-    for metric, label in chosen.items():
-        for record in wide.itertuples(index=False):
-            values = record._asdict()
-            rows.append({"period_start": values["period_start"], "group": values["group"], "phase": metric,
-                         "label": label, "median_min": values[f"{metric}__median"], "n": values[f"{metric}__n"]})
     columns = ["period_start", "group", "phase", "label", "median_min", "n"]
-    return pd.DataFrame(rows, columns=columns).astype({"median_min": "float64", "n": "int64"})
+    long = pd.concat([pd.DataFrame({"period_start": wide["period_start"], "group": wide["group"], "phase": metric,
+                                    "label": label, "median_min": wide[f"{metric}__median"],
+                                    "n": wide[f"{metric}__n"]}, columns=columns)
+                      for metric, label in chosen.items()], ignore_index=True)
+    return long.astype({"median_min": "float64", "n": "int64"})
 
 
 def _sql(metrics: dict[str, str]) -> dict[str, str]:
