@@ -293,14 +293,18 @@ def _on_panel(index: int | None) -> dict:
 
 
 def _panel_axis_titles(fig: go.Figure, count: int, max_cols: int, x_title: str | None, y_title: str | None) -> None:
-    """Axis titles once: y on the first panel of each row, x under the lowest panel of each column."""
-    rows, cols = _panel_grid(count, max_cols)
+    """Axis titles once: y on the first panel of each row, x under the lowest panel of each column. The axes
+    are named as :func:`_on_panel` names them, all set in one assignment: looking each one up by row and
+    column walked and sorted every axis of the figure, per panel."""
+    cols = _panel_grid(count, max_cols)[1]
+    update = {}
     for index in range(count):
-        row, col = divmod(index, cols)
-        if col == 0 and y_title:
-            _set_axes(fig, "y", {"title": {"text": y_title}}, row=row + 1, col=1)
+        axes = _on_panel(index)
+        if index % cols == 0 and y_title:
+            update["yaxis" + axes["yaxis"][1:]] = {"title": {"text": y_title}}
         if index + cols >= count and x_title:
-            _set_axes(fig, "x", {"title": {"text": x_title}, "showticklabels": True}, row=row + 1, col=col + 1)
+            update["xaxis" + axes["xaxis"][1:]] = {"title": {"text": x_title}, "showticklabels": True}
+    _set(fig.layout, update)
 
 
 def _group_order(groups) -> list:
