@@ -321,12 +321,14 @@ def _group_heatmap(data: pd.DataFrame, group_column: str, value_column: str, axi
     placed = _periods.on_axis_by(data, group_column, axis)
     z, texts, hovers = [], [], []
     for group in groups:
-        part = placed[group].assign(**{group_column: group})
+        part = placed[group]
+        part[group_column] = group
         known = part[value_column].notna()
+        rows = list(part.itertuples())  # once per group: each pass takes every column out of the frame
         z.append([v if ok else None for v, ok in zip(part[value_column], known)])
-        texts.append([text(row) if ok else "" for row, ok in zip(part.itertuples(), known)])
+        texts.append([text(row) if ok else "" for row, ok in zip(rows, known)])
         hovers.append([hover(row) if ok else f"{escape_html(group)}, {row.full_label}: {empty}"
-                       for row, ok in zip(part.itertuples(), known)])
+                       for row, ok in zip(rows, known)])
     fig = _figure([dict(
         type="heatmap",
         z=z, x=list(axis["label"]), y=[escape_html(g) for g in groups], text=texts, texttemplate="%{text}",
