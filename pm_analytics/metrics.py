@@ -389,13 +389,11 @@ def chase_list(con, filters: Filters, as_of: date, priorities: tuple[str, ...] =
 def chase_summary(con, filters: Filters, as_of: date, priorities: tuple[str, ...] = ("P0", "P1")) -> dict:
     """The chase list at a glance: ``items``, ``owners`` (distinct, "(no owner)" counting as one) and the
     most overdue item (``most_overdue``: owner, days overdue, incident id, action id)."""
-    rows = store.chase_rows(con, filters, as_of, priorities)
-    if rows.empty:
+    items, owners, most_overdue = store.chase_totals(con, filters, as_of, priorities)
+    if not items:
         return {"items": 0, "owners": 0, "most_overdue": None}
-    top = rows.sort_values(["days_overdue", "incident_id", "seq"], ascending=[False, True, True]).iloc[0]
-    return {"items": len(rows), "owners": rows["owner"].fillna("(no owner)").nunique(),
-            "most_overdue": (None if pd.isna(top["owner"]) else top["owner"], int(top["days_overdue"]),
-                             top["incident_id"], top["action_id"])}
+    owner, days_overdue, incident_id, action_id = most_overdue
+    return {"items": items, "owners": owners, "most_overdue": (owner, int(days_overdue), incident_id, action_id)}
 
 
 def follow_through(con, filters: Filters) -> pd.DataFrame:

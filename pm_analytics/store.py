@@ -1052,6 +1052,19 @@ def chase_rows(con, filters, as_of, priorities: Sequence[str], limit: int | None
         LIMIT ?""", params + [list(priorities), limit])
 
 
+def chase_totals(con, filters, as_of, priorities: Sequence[str]) -> tuple:
+    """Of :func:`chase_rows` (all of them): how many, how many owners (no owner counting as one), and the
+    most overdue one's owner, days overdue, incident and action id (ties: incident, then its order)."""
+    sql, params = _action_items_sql(filters, as_of)
+    with cursor(con) as cur:
+        return cur.execute(f"""
+            SELECT count(*), count(DISTINCT coalesce(o.owner, '(no owner)')),
+                   first([o.owner, CAST(o.days_overdue AS VARCHAR), o.incident_id, o.action_id]
+                         ORDER BY o.days_overdue DESC, o.incident_id, o.seq)
+            FROM ({sql}) o
+            WHERE o.overdue AND list_contains(?::VARCHAR[], o.priority)""", params + [list(priorities)]).fetchone()
+
+
 ACTION_GROUPS = {"priority": "ai.priority", "owner": "coalesce(ai.owner, '(no owner)')",
                  "severity": f"coalesce(ai.severity, '{UNKNOWN_SEVERITY}')", "team": "team"}
 

@@ -471,6 +471,12 @@ def test_chase_list_groups_by_team_then_owner_with_no_team_last(con):
     assert chase[["incident_id", "priority", "teams", "days_overdue"]].fillna("-").values.tolist() == [
         ["INC-A", "P2", "Payments", 86], ["INC-B", "P0", "Payments, Platform", 102], ["INC-D", "P2", "-", 1]]
     assert metrics.chase_list(con, ALL, AS_OF, ()).empty
+    # Its headline counts what the list holds: A's and D's P2 are Owner AI3's and Owner AI1's, B's P0 Owner AI1's.
+    assert metrics.chase_summary(con, ALL, date(2025, 5, 4), ("P0", "P1", "P2")) == {
+        "items": 3, "owners": 2, "most_overdue": ("Owner AI1", 102, "INC-B", "AI1")}
+    assert metrics.chase_summary(con, ALL, date(2025, 5, 4), ("P2",)) == {
+        "items": 2, "owners": 2, "most_overdue": ("Owner AI3", 86, "INC-A", "AI3")}
+    assert metrics.chase_summary(con, ALL, AS_OF, ()) == {"items": 0, "owners": 0, "most_overdue": None}
 
 
 # -- the incident page ----------------------------------------------------------
