@@ -1,0 +1,101 @@
+"""Page cost: the CPU time of one run of each page the viewers open, with each viewer's filter.
+
+    .venv/bin/python benchmarks/page_cost.py                      # this checkout, 20 filters, one round
+    .venv/bin/python benchmarks/page_cost.py --root /tmp/before   # another checkout's app and package
+    .venv/bin/python benchmarks/page_cost.py --rounds 3 --pages overview,action_items
+
+Writes the corpus of ``benchmarks/viewers.py`` (1,500 post-mortems) into ``--work`` once, loads it the way
+the dashboard does, then runs each of the four pages ``benchmarks/viewers.py`` opens (overview, response
+times, incidents, action items) once per viewer filter with Streamlit's ``AppTest``, in this process, and
+prints per page the median, least and mean CPU milliseconds of a run. Each filter is new to the page's
+cache, as each viewer of a burst is. This is what a page run asks of the server's one Python thread; the
+server's own share (websocket, session, message queue) is left out, which ``viewers.py`` measures.
+
+To compare two checkouts, run this for each in turns (``--root``; the interpreter and packages are this
+one's), twice or more: on a shared machine a single pair of runs moves by a tenth. AppTest scans the
+installed components' manifests for every instance it makes; that scan is cached here, as it is paid once
+per server, not per page run. Not a test: nothing here fails.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import hashlib
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--root", type=Path, default=HERE.parent, help="the checkout whose app and package run")
+    parser.add_argument("--work", type=Path, default=Path("/tmp/pm-analytics-page-cost"),
+                        help="where the corpus and databases are kept between runs")
+    parser.add_argument("--filters", type=int, default=20, help="viewer filters, each run once per page")
+    parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument("--pages", default="", help="comma-separated pages (overview, response_times, ...)")
+    args = parser.parse_args()
+    root = args.root.resolve()
+    sys.path.insert(0, str(HERE))
+    sys.path.insert(0, str(root))
+    import viewers
+
+    args.work.mkdir(parents=True, exist_ok=True)
+    folder = args.work / "postmortems"
+    if not (args.work / "expected.duckdb").exists():
+        viewers.prepare(1500, 3, args.work)
+    os.environ["PM_ANALYTICS_DATA"] = str(folder)
+    os.environ["PM_ANALYTICS_CACHE"] = str(args.work / f"cache-{hashlib.sha1(str(root).encode()).hexdigest()[:12]}")
+
+    import streamlit as st
+    import streamlit.components.v2.manifest_scanner as manifests
+    from streamlit.testing.v1 import AppTest
+
+    manifests.scan_component_manifests = functools.lru_cache(None)(manifests.scan_component_manifests)
+    from pm_analytics import datasource, metrics, ui
+    from pm_analytics.filters import Filters
+    from pm_analytics.store import open_database
+
+    con = open_database(args.work / "expected.duckdb")
+    queries = viewers.view_queries(metrics.incidents_per_team(con, Filters())["team"].tolist(), args.filters + 1)
+    warm = queries.pop()  # a filter of its own: every measured run misses the cache, as a new viewer's does
+    con.close()
+    job = ui._start_or_join_load(datasource.resolve(), reload=False)
+    if job is not None:
+        job.future.result(timeout=1200)
+
+    def run(page: str, query: dict) -> None:
+        app = AppTest.from_file(str(root / "app.py"), default_timeout=300)
+        for key, value in query.items():
+            app.query_params[key] = value
+        if page:
+            app.switch_page(f"pages/{page}.py")
+        app.run()
+        if app.exception:
+            raise SystemExit(f"{page or 'overview'}: {app.exception}")
+
+    wanted = {p for p in args.pages.split(",") if p}
+    pages = [page for page, _ in viewers.PAGES if not wanted or (page or "overview") in wanted]
+    seconds: dict[str, list[float]] = {page: [] for page in pages}
+    for _ in range(args.rounds):
+        st.cache_data.clear()
+        for page in pages:
+            run(page, warm)  # imports and the first query of each kind, as a server has done long before
+            for query in queries:
+                start = time.process_time()
+                run(page, query)
+                seconds[page].append(time.process_time() - start)
+    print(f"{root} ({len(queries)} filters, {args.rounds} round(s); CPU ms per page run)")
+    print("| page | median | least | mean |\n|---|---:|---:|---:|")
+    for page, values in seconds.items():
+        print(f"| {page or 'overview'} | {1000 * statistics.median(values):.0f} | {1000 * min(values):.0f} | "
+              f"{1000 * statistics.fmean(values):.0f} |")
+
+
+if __name__ == "__main__":
+    main()
