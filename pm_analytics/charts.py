@@ -815,7 +815,8 @@ def completeness_by_team_chart(teams: pd.DataFrame) -> go.Figure:
         return empty_figure(title)
     fig = _figure([dict(
         type="bar",
-        x=teams["completeness"], y=[escape_html(t) for t in teams["team"]], orientation="h", marker={"color": "#00cc96"},
+        x=teams["completeness"], y=[escape_html(t) for t in teams["team"]], orientation="h",
+        marker={"color": "#00cc96"},
         hovertext=[f"{escape_html(t)}: {format_percent(c)} over {n} post-mortems"
                    for t, c, n in zip(teams["team"], teams["completeness"], teams["incidents"])],
         hoverinfo="text",
