@@ -392,8 +392,8 @@ def chase_summary(con, filters: Filters, as_of: date, priorities: tuple[str, ...
     items, owners, most_overdue = store.chase_totals(con, filters, as_of, priorities)
     if not items:
         return {"items": 0, "owners": 0, "most_overdue": None}
-    owner, days_overdue, incident_id, action_id = most_overdue
-    return {"items": items, "owners": owners, "most_overdue": (owner, int(days_overdue), incident_id, action_id)}
+    return {"items": items, "owners": owners,
+            "most_overdue": tuple(most_overdue[key] for key in ("owner", "days_overdue", "incident_id", "action_id"))}
 
 
 def follow_through(con, filters: Filters) -> pd.DataFrame:

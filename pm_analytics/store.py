@@ -1039,30 +1039,35 @@ def action_item_rows(con, filters, as_of, incident_id: str | None = None, overdu
     return fetch_df(con, f"SELECT * FROM ({sql}) ORDER BY incident_id, seq", params)
 
 
+def _chase_sql(filters, as_of, priorities: Sequence[str]) -> tuple[str, list]:
+    """The chase list's rows (``o``): overdue items of ``priorities`` as of ``as_of``."""
+    sql, params = _action_items_sql(filters, as_of)
+    return f"FROM ({sql}) o WHERE o.overdue AND list_contains(?::VARCHAR[], o.priority)", params + [list(priorities)]
+
+
 def chase_rows(con, filters, as_of, priorities: Sequence[str], limit: int | None = None):
     """Overdue items of the given priorities as of ``as_of``, each with its incident's teams (``teams``,
     comma-separated), grouped by teams then owner (no team or owner last), most days overdue first."""
-    sql, params = _action_items_sql(filters, as_of)
+    rows, params = _chase_sql(filters, as_of, priorities)
     return fetch_df(con, f"""
         SELECT o.*, (SELECT string_agg(t.team, ', ' ORDER BY t.team) FROM incident_teams t
                      WHERE t.incident_id = o.incident_id) AS teams
-        FROM ({sql}) o
-        WHERE o.overdue AND list_contains(?::VARCHAR[], o.priority)
+        {rows}
         ORDER BY teams NULLS LAST, o.owner NULLS LAST, o.days_overdue DESC, o.incident_id, o.seq
-        LIMIT ?""", params + [list(priorities), limit])
+        LIMIT ?""", params + [limit])
 
 
-def chase_totals(con, filters, as_of, priorities: Sequence[str]) -> tuple:
+def chase_totals(con, filters, as_of, priorities: Sequence[str]) -> tuple[int, int, dict | None]:
     """Of :func:`chase_rows` (all of them): how many, how many owners (no owner counting as one), and the
-    most overdue one's owner, days overdue, incident and action id (ties: incident, then its order)."""
-    sql, params = _action_items_sql(filters, as_of)
+    most overdue one (``owner``, ``days_overdue``, ``incident_id``, ``action_id``; ties: incident, then its
+    order), None when there is none."""
+    rows, params = _chase_sql(filters, as_of, priorities)
     with cursor(con) as cur:
         return cur.execute(f"""
             SELECT count(*), count(DISTINCT coalesce(o.owner, '(no owner)')),
-                   first([o.owner, CAST(o.days_overdue AS VARCHAR), o.incident_id, o.action_id]
-                         ORDER BY o.days_overdue DESC, o.incident_id, o.seq)
-            FROM ({sql}) o
-            WHERE o.overdue AND list_contains(?::VARCHAR[], o.priority)""", params + [list(priorities)]).fetchone()
+                   first({{'owner': o.owner, 'days_overdue': o.days_overdue, 'incident_id': o.incident_id,
+                           'action_id': o.action_id}} ORDER BY o.days_overdue DESC, o.incident_id, o.seq)
+            {rows}""", params).fetchone()
 
 
 ACTION_GROUPS = {"priority": "ai.priority", "owner": "coalesce(ai.owner, '(no owner)')",
