@@ -743,8 +743,9 @@ def _grouping(filters, by: str | None, alias: str = "i") -> tuple[str, str, list
     """(group expression, extra join, join parameters) for grouping rows of incidents (``alias``, with
     ``incident_id`` and ``severity``) by severity or team.
 
-    Grouped by team, an incident counts once in each of its teams; when the
-    filter names teams, only those teams form groups.
+    Grouped by team, an incident counts once in each of its teams (the join gives it one row in each:
+    :func:`canonicalise_names` leaves an incident each team once); when the filter names teams, only
+    those teams form groups.
     """
     if by is None:
         return "'All'", "", []
@@ -778,7 +779,7 @@ def incident_aggregates(con, filters, metrics: dict[str, str], period: str | Non
     cols = [stat_sql[s].format(m=f'i."_{name}"') + f' AS "{name}__{s}"' for name in metrics for s in stats]
     period_col = f"{PERIOD_SQL[period]} AS period_start, " if period else ""
     sql = f"""
-        SELECT {period_col}{group_sql} AS "group", count(DISTINCT i.incident_id) AS incidents
+        SELECT {period_col}{group_sql} AS "group", count(*) AS incidents
                {''.join(', ' + c for c in cols)}
         FROM (SELECT i.*{values} FROM incidents i) i {join_sql}
         WHERE {where}
@@ -1243,7 +1244,7 @@ def completeness_by_team(con, filters, field_count: int):
     group_sql, join_sql, join_params = _grouping(filters, "team")
     where, params = filters.where()
     return fetch_df(con, f"""
-        SELECT {group_sql} AS team, count(DISTINCT i.incident_id) AS incidents,
+        SELECT {group_sql} AS team, count(*) AS incidents,
                avg(1 - (len(i.placeholder_fields) + len(i.missing_fields)) / ?) AS completeness
         FROM incidents i {join_sql}
         WHERE {where}
@@ -1437,7 +1438,10 @@ _NAMED = (("incident_teams", "team"), ("action_items", "owner"), ("reviewers", "
 def canonicalise_names(con) -> None:
     """One spelling per team, owner and reviewer across every file: names that differ only in case or
     surrounding spaces ("Payments", "payments ", "PAYMENTS") all take the most common spelling (on a tie,
-    the first in sort order), so a team is one team on every page and in every filter."""
+    the first in sort order), so a team is one team on every page and in every filter.
+
+    Then an incident holds each team once (two spellings of one team in one post-mortem are one row):
+    the queries grouping incidents by team count each group's rows as its incidents."""
     with cursor(con) as cur:
         for table, column in _NAMED:
             cur.execute(f"""
@@ -1450,6 +1454,10 @@ def canonicalise_names(con) -> None:
                 ) canon
                 WHERE lower(trim({table}.{column})) = canon.key AND {table}.{column} <> canon.spelling
             """)
+        cur.execute("""
+            DELETE FROM incident_teams WHERE rowid NOT IN (
+                SELECT min(rowid) FROM incident_teams GROUP BY incident_id, team)
+        """)
 
 
 def apply_tickets(con, exports: Sequence[TicketExport]) -> list[Problem]:
@@ -1729,8 +1737,8 @@ def review_aggregates(con, filters, period: str):
     return fetch_df(con, f"""
         WITH {_REVIEW_CTE}
         SELECT {PERIOD_SQL[period]} AS period_start, {group_sql} AS team,
-               count(DISTINCT i.incident_id) AS post_mortems,
-               count(DISTINCT i.incident_id) FILTER (r.reviewers > 0 AND r.reviewers = r.lgtm) AS fully_reviewed,
+               count(*) AS post_mortems,
+               count(*) FILTER (r.reviewers > 0 AND r.reviewers = r.lgtm) AS fully_reviewed,
                median(date_diff('day', {utc_date('coalesce(i.resolved_at, i.started_at)')}, r.last_lgtm_on))
                    AS median_days_to_last_lgtm
         FROM incidents i {join_sql} LEFT JOIN review r ON r.incident_id = i.incident_id
@@ -1783,9 +1791,9 @@ def off_hours_counts(con, filters, period: str | None = "quarter", by: str | Non
     where, params = filters.where()
     period_col = f"{PERIOD_SQL[period]} AS period_start, " if period else ""
     return fetch_df(con, f"""
-        SELECT {period_col}{group_sql} AS "group", count(DISTINCT i.incident_id) AS incidents,
-               count(DISTINCT i.incident_id) FILTER (i.started_local IS NOT NULL) AS known,
-               count(DISTINCT i.incident_id) FILTER ({OFF_HOURS_SQL}) AS off_hours
+        SELECT {period_col}{group_sql} AS "group", count(*) AS incidents,
+               count(*) FILTER (i.started_local IS NOT NULL) AS known,
+               count(*) FILTER ({OFF_HOURS_SQL}) AS off_hours
         FROM incidents i {join_sql}
         WHERE {where}
         GROUP BY ALL ORDER BY ALL

@@ -11,7 +11,7 @@ from pm_analytics import metrics
 from pm_analytics.cli import main
 from pm_analytics.filters import Filters
 from pm_analytics.load import load_into
-from pm_analytics.store import open_database
+from pm_analytics.store import canonicalise_names, create_schema, open_database
 
 FOUR = {
     "2025-06-01-failover.md": """# Traffic failover
@@ -106,6 +106,23 @@ def test_summary_reads_severity_and_team_as_the_parser_does(tmp_path, capsys):
         assert metrics.filter_choices(con)["teams"] == ["Data", "Payments"], "one team, its most common spelling"
     finally:
         con.close()
+
+
+def test_an_incident_holds_each_team_once_when_names_become_one_spelling():
+    """Two spellings of one team in one post-mortem become one row: the queries that group incidents by
+    team count a group's rows as its incidents."""
+    import duckdb
+
+    con = duckdb.connect()
+    try:
+        create_schema(con)
+        con.executemany("INSERT INTO incident_teams VALUES (?, ?)",
+                        [("INC-1", "Payments"), ("INC-1", "payments "), ("INC-2", "PAYMENTS"), ("INC-2", "Data")])
+        canonicalise_names(con)
+        rows = sorted(con.execute("SELECT incident_id, team FROM incident_teams").fetchall())
+    finally:
+        con.close()
+    assert rows == [("INC-1", "PAYMENTS"), ("INC-2", "Data"), ("INC-2", "PAYMENTS")]
 
 
 def test_teams_per_incident_leaves_out_a_post_mortem_that_lists_none(tmp_path):
