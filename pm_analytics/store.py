@@ -804,7 +804,11 @@ def distribution_stats(con, filters, metric_sql: str):
 
 def distribution_points(con, filters, metric_sql: str, per_severity: int):
     """Up to ``per_severity`` incidents per severity with their value: all outliers (beyond 1.5 IQR)
-    first, then a fixed pseudo-random pick (by a hash of the id), so the picture is stable."""
+    first, then a fixed pseudo-random pick (by a hash of the id), so the picture is stable.
+
+    The pick is the ``per_severity`` smallest keys (not an outlier, hash, id) of each severity, kept
+    while scanning (``min_by`` with a count), not a rank of every incident: ranking sorted them all
+    (90 ms at 100,000 incidents, 41 ms this way)."""
     where, params = filters.where()
     return fetch_df(con, f"""
         WITH v AS (SELECT i.incident_id, i.title, coalesce(i.severity, '{UNKNOWN_SEVERITY}') AS severity,
@@ -812,12 +816,15 @@ def distribution_points(con, filters, metric_sql: str, per_severity: int):
                    FROM incidents i WHERE {where} AND ({metric_sql}) IS NOT NULL),
              q AS (SELECT severity, quantile_cont(value, 0.25) AS q1, quantile_cont(value, 0.75) AS q3
                    FROM v GROUP BY severity),
-             ranked AS (SELECT v.*, row_number() OVER (PARTITION BY v.severity ORDER BY
-                               (v.value < q.q1 - 1.5 * (q.q3 - q.q1) OR v.value > q.q3 + 1.5 * (q.q3 - q.q1)) DESC,
-                               hash(v.incident_id), v.incident_id) AS pick
-                        FROM v JOIN q USING (severity))
-        SELECT incident_id, title, severity, value FROM ranked WHERE pick <= ? ORDER BY severity, incident_id
-    """, params + [per_severity])
+             picked AS (
+                 SELECT unnest(min_by({{'incident_id': v.incident_id, 'title': v.title, 'severity': v.severity,
+                                       'value': v.value}},
+                                      {{'regular': NOT (v.value < q.q1 - 1.5 * (q.q3 - q.q1)
+                                                        OR v.value > q.q3 + 1.5 * (q.q3 - q.q1)),
+                                       'hash': hash(v.incident_id), 'id': v.incident_id}}, ?)) AS p
+                 FROM v JOIN q USING (severity) GROUP BY v.severity)
+        SELECT p.incident_id, p.title, p.severity, p.value FROM picked WHERE ? > 0 ORDER BY p.severity, p.incident_id
+    """, params + [max(per_severity, 1), per_severity])
 
 
 def metric_values(con, filters, metric_sql: str):

@@ -390,6 +390,30 @@ def test_distribution_stats_and_points(con):
     assert len(metrics.distribution(con, ALL, "duration_min", points_per_severity=1)["points"]) == 2
 
 
+def test_distribution_points_take_outliers_first_then_a_fixed_pick():
+    """Forty SEV2 durations of 10-14 minutes and two far beyond the fences: one point is the farther
+    outlier's or the other's (both before any regular value), three add the regular value with the
+    smallest id hash, and asking again gives the same points."""
+    import duckdb
+
+    from pm_analytics import store
+
+    con = duckdb.connect()
+    con.execute("CREATE TABLE incidents (incident_id VARCHAR, title VARCHAR, severity VARCHAR, "
+                "duration_min DOUBLE, exclude_from_metrics BOOLEAN)")
+    rows = [(f"INC-{k:02d}", f"regular {k}", "SEV2", 10.0 + k % 5, False) for k in range(40)]
+    rows += [("INC-90", "long", "SEV2", 5000.0, False), ("INC-91", "longer", "SEV2", 9000.0, False)]
+    con.executemany("INSERT INTO incidents VALUES (?, ?, ?, ?, ?)", rows)
+    first_regular = con.execute("SELECT incident_id FROM incidents WHERE duration_min < 100 "
+                                "ORDER BY hash(incident_id), incident_id LIMIT 1").fetchone()[0]
+    one = store.distribution_points(con, ALL, "i.duration_min", 1)
+    assert list(one["incident_id"]) in (["INC-90"], ["INC-91"])
+    three = store.distribution_points(con, ALL, "i.duration_min", 3)
+    assert list(three["incident_id"]) == sorted(["INC-90", "INC-91", first_regular])
+    assert three.equals(store.distribution_points(con, ALL, "i.duration_min", 3))
+    assert store.distribution_points(con, ALL, "i.duration_min", 0).empty
+    con.close()
+
 def test_incident_list_sorts_unknowns_last_and_limits(con):
     listed = metrics.incident_list(con, ALL, sort_by="patients_affected")
     assert list(listed["incident_id"]) == ["INC-E", "INC-A", "INC-C", "INC-D", "INC-B"]  # E is a drill, listed
