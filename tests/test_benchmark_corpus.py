@@ -86,3 +86,17 @@ def test_chart_cost_builds_every_chart_it_names(capsys):
     rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| ") and "---" not in line]
     assert [row.split(" | ")[0][2:] for row in rows[1:]] == [label for label, _, _ in chart_cost.CASES]
     assert all(row.split(" | ")[1].rstrip(" |").isdigit() for row in rows[1:])
+
+
+def test_analytics_cost_times_every_call_in_a_child(tmp_path, capsys):
+    """benchmarks/analytics_cost.py times bench.py's analytics calls in a child interpreter of the checkout
+    and prints "–" for a call that fails there: on this checkout every call must give its milliseconds."""
+    import analytics_cost
+    import bench
+
+    assert analytics_cost.main(["--files", "60", "--work", str(tmp_path), "--rounds", "1"]) == 0
+    rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| ") and "---" not in line]
+    names = [name for name, _ in bench.analytics_calls(None, None)]
+    assert [row.split(" | ")[0][2:] for row in rows[1:]] == [f"{name} ({label})" for label in
+                                                             ("all filters off", "SEV2 + one team") for name in names]
+    assert all(row.split(" | ")[1].rstrip(" |").isdigit() for row in rows[1:])
