@@ -29,8 +29,7 @@ import json
 import re
 import tempfile
 import time
-from datetime import date, datetime, timedelta, timezone
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
@@ -40,7 +39,6 @@ from hypothesis import HealthCheck, Phase, given, settings
 
 import generated
 from pm_analytics.cli import main
-from pm_analytics.store import utc_date
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data"
@@ -246,29 +244,6 @@ def test_the_second_opinion_agrees_whatever_the_machine_time_zone(sample, zone, 
         monkeypatch.undo()
         time.tzset()
     assert not wrong, "\n".join(wrong)
-
-
-@pytest.mark.parametrize("zone", ["UTC", "Pacific/Kiritimati", "Pacific/Pago_Pago", "America/Los_Angeles"])
-def test_the_sql_utc_date_is_the_utc_calendar_day_in_any_session_zone(zone):
-    """``store.utc_date``, which dates every deadline in the action-item and review queries, gives an
-    instant's UTC day whatever the session's zone: on both sides of UTC midnight, written in other
-    zones, before 1970, and unknown staying unknown."""
-    instants = [datetime(2025, 3, 9, 23, 59, 59, 999999, tzinfo=timezone.utc),
-                datetime(2025, 3, 10, 0, 0, tzinfo=timezone.utc),
-                datetime(2025, 3, 9, 17, 30, tzinfo=ZoneInfo("America/Los_Angeles")),
-                datetime(2025, 3, 10, 9, 30, tzinfo=ZoneInfo("Pacific/Kiritimati")),
-                datetime(1969, 12, 31, 23, 59, 59, tzinfo=timezone.utc),
-                datetime(1955, 6, 1, 0, 30, tzinfo=ZoneInfo("Europe/Paris")),
-                None]
-    con = duckdb.connect()
-    try:
-        con.execute(f"SET TimeZone = '{zone}'")
-        con.execute("CREATE TABLE t (seq INTEGER, stamp TIMESTAMPTZ)")
-        con.executemany("INSERT INTO t VALUES (?, ?)", list(enumerate(instants)))
-        got = [row[0] for row in con.execute(f"SELECT {utc_date('stamp')} FROM t ORDER BY seq").fetchall()]
-    finally:
-        con.close()
-    assert got == [at.astimezone(timezone.utc).date() if at else None for at in instants]
 
 
 # -- on folders written by the generator ---------------------------------------------------------------

@@ -4,14 +4,16 @@ folder of post-mortems, loaded as a user would, and the number a person reads fr
 import json
 import os
 from datetime import date, datetime, timezone
+from zoneinfo import ZoneInfo
 
+import duckdb
 import pytest
 
 from pm_analytics import metrics
 from pm_analytics.cli import main
 from pm_analytics.filters import Filters
 from pm_analytics.load import load_into
-from pm_analytics.store import canonicalise_names, create_schema, open_database
+from pm_analytics.store import canonicalise_names, create_schema, open_database, utc_date
 
 FOUR = {
     "2025-06-01-failover.md": """# Traffic failover
@@ -111,8 +113,6 @@ def test_summary_reads_severity_and_team_as_the_parser_does(tmp_path, capsys):
 def test_an_incident_holds_each_team_once_when_names_become_one_spelling():
     """Two spellings of one team in one post-mortem become one row: the queries that group incidents by
     team count a group's rows as its incidents."""
-    import duckdb
-
     con = duckdb.connect()
     try:
         create_schema(con)
@@ -284,3 +284,27 @@ def test_a_file_given_by_itself_keeps_the_name_it_was_given_by(tmp_path, capsys)
     assert main(["validate", "postmortems/no-date.md"]) == 1
     assert "postmortems/no-date.md: error: date: no date anywhere" in capsys.readouterr().out
     assert folder.exists()
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Pacific/Kiritimati", "Pacific/Pago_Pago", "America/Los_Angeles"])
+def test_the_sql_utc_date_is_the_utc_calendar_day_in_any_session_zone(zone):
+    """``store.utc_date``, which dates every deadline in the action-item and review queries, gives an
+    instant's UTC day whatever the session's zone: on both sides of UTC midnight, written in other
+    zones, before 1970, and unknown staying unknown."""
+    instants = [datetime(2025, 3, 9, 23, 59, 59, 999999, tzinfo=timezone.utc),
+                datetime(2025, 3, 10, 0, 0, tzinfo=timezone.utc),
+                datetime(2025, 3, 9, 17, 30, tzinfo=ZoneInfo("America/Los_Angeles")),
+                datetime(2025, 3, 10, 9, 30, tzinfo=ZoneInfo("Pacific/Kiritimati")),
+                datetime(1969, 12, 31, 23, 59, 59, tzinfo=timezone.utc),
+                datetime(1955, 6, 1, 0, 30, tzinfo=ZoneInfo("Europe/Paris")),
+                None]
+    con = duckdb.connect()
+    try:
+        con.execute(f"SET TimeZone = '{zone}'")
+        con.execute("CREATE TABLE t (seq INTEGER, stamp TIMESTAMPTZ)")
+        con.executemany("INSERT INTO t VALUES (?, ?)", list(enumerate(instants)))
+        got = [row[0] for row in con.execute(f"SELECT {utc_date('stamp')} FROM t ORDER BY seq").fetchall()]
+    finally:
+        con.close()
+    assert got == [at.astimezone(timezone.utc).date() if at else None for at in instants]
+
