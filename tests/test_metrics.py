@@ -391,8 +391,8 @@ def test_distribution_stats_and_points(con):
 
 
 def test_distribution_points_take_outliers_first_then_a_fixed_pick():
-    """Forty SEV2 durations of 10-14 minutes and two far beyond the fences: one point is the farther
-    outlier's or the other's (both before any regular value), three add the regular value with the
+    """Forty SEV2 durations of 10-14 minutes and two far beyond the fences: one point is one of the two
+    outliers (they come before any regular value), three are both and the regular value with the
     smallest id hash, and asking again gives the same points."""
     import duckdb
 
@@ -413,6 +413,7 @@ def test_distribution_points_take_outliers_first_then_a_fixed_pick():
     assert three.equals(store.distribution_points(con, ALL, "i.duration_min", 3))
     assert store.distribution_points(con, ALL, "i.duration_min", 0).empty
     con.close()
+
 
 def test_incident_list_sorts_unknowns_last_and_limits(con):
     listed = metrics.incident_list(con, ALL, sort_by="patients_affected")

@@ -307,4 +307,3 @@ def test_the_sql_utc_date_is_the_utc_calendar_day_in_any_session_zone(zone):
     finally:
         con.close()
     assert got == [at.astimezone(timezone.utc).date() if at else None for at in instants]
-
