@@ -4,6 +4,7 @@ saw the numbers of its own filter.
     .venv/bin/python benchmarks/viewers.py                    # 5, 20 and 50 viewers on 1,500 post-mortems
     .venv/bin/python benchmarks/viewers.py --viewers 20       # one size
     .venv/bin/python benchmarks/viewers.py --think 0,10       # in a burst, then reading 10 s a page
+    .venv/bin/python benchmarks/viewers.py --viewers 20 --servers 2   # the viewers spread over two servers
 
 For each N: start the dashboard as a user would (``streamlit run app.py``, on a folder of ``--files``
 synthetic post-mortems), let it load (text model included: the server logs when that is written),
@@ -136,16 +137,18 @@ def serve(port: int, log_path: str) -> None:
     cli.main(prog_name="streamlit")
 
 
-def start_server(workdir: Path, folder: Path) -> tuple[subprocess.Popen, int, Path]:
-    """This script in ``--serve`` mode on a free port, reading ``folder``; the process, port and timing log."""
+def start_server(workdir: Path, folder: Path, index: int = 0) -> tuple[subprocess.Popen, int, Path]:
+    """This script in ``--serve`` mode on a free port, reading ``folder``; the process, port and timing log.
+    Servers of one run (``index`` 0, 1, ...) share the folder's database and keep their own logs."""
     import socket
 
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    timing = workdir / "timing.jsonl"
+    suffix = f"-{index}" if index else ""
+    timing, log_path = workdir / f"timing{suffix}.jsonl", workdir / f"streamlit{suffix}.log"
     env = {**os.environ, "PM_ANALYTICS_DATA": str(folder), "PM_ANALYTICS_CACHE": str(workdir / "cache")}
-    with open(workdir / "streamlit.log", "w") as log:
+    with open(log_path, "w") as log:
         process = subprocess.Popen([sys.executable, __file__, "--serve", str(port), str(timing)], cwd=ROOT, env=env,
                                    stdout=log, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 120
@@ -158,7 +161,7 @@ def start_server(workdir: Path, folder: Path) -> tuple[subprocess.Popen, int, Pa
                 break
             time.sleep(0.2)
     process.kill()
-    raise SystemExit(f"streamlit did not start:\n{(workdir / 'streamlit.log').read_text()[-3000:]}")
+    raise SystemExit(f"streamlit did not start:\n{log_path.read_text()[-3000:]}")
 
 
 def wait_for_text_model(process: subprocess.Popen, timing: Path, timeout_s: float = 600) -> float:
@@ -176,6 +179,12 @@ def wait_for_text_model(process: subprocess.Popen, timing: Path, timeout_s: floa
             raise SystemExit("the server stopped before the first load's text model was written")
         time.sleep(0.2)
     raise SystemExit(f"the first load's text model was not written within {timeout_s:.0f} s")
+
+
+def machine_busy_seconds() -> float:
+    """CPU seconds every core of the machine has spent busy (not idle or waiting for I/O) since boot."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return (sum(fields[:8]) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")
 
 
 def cpu_seconds(pid: int) -> float:
@@ -369,14 +378,16 @@ async def prime(port: int) -> PageRun:
         return await session.open(-1, "", "")
 
 
-async def all_viewers(port: int, queries: list[str], reload: bool, think_s: float = 0.0, seed: int = 0
+async def all_viewers(ports: list[int], queries: list[str], reload: bool, think_s: float = 0.0, seed: int = 0
                       ) -> list[PageRun]:
-    """Every viewer's page runs; with ``reload``, viewer 0 presses Reload and the others start as it runs."""
+    """Every viewer's page runs, viewer i on server ``ports[i % len(ports)]``; with ``reload``, viewer 0
+    presses Reload (on the first server) and the others start as it runs."""
     runs: list[PageRun] = []
     reload_started = asyncio.Event()
     if not reload:
         reload_started.set()
-    await asyncio.gather(*(visit(port, i, query, runs, reload_started, presses_reload=reload and i == 0,
+    await asyncio.gather(*(visit(ports[i % len(ports)], i, query, runs, reload_started,
+                                 presses_reload=reload and i == 0,
                                  think_s=think_s, seed=seed)
                            for i, query in enumerate(queries)))
     return runs
@@ -405,39 +416,55 @@ def percentile(values: list[float], p: float) -> float:
 # -- one size ---------------------------------------------------------------------
 
 def measure(n: int, folder: Path, teams: list[str], expected: dict, workdir: Path, reload: bool = True,
-            think_s: float = 0.0, seed: int = 0) -> dict:
-    """N viewers (during a reload, with ``reload``) on a fresh server; the figures for one row of the table."""
+            think_s: float = 0.0, seed: int = 0, servers: int = 1) -> dict:
+    """N viewers (during a reload, with ``reload``) on fresh servers; the figures for one row of the table.
+
+    With ``servers`` above 1, that many server processes serve the same folder, as they would behind a
+    proxy sending each new connection to the next: the first loads the folder (text model included),
+    each other finds it loaded when first visited, and viewer i uses server i % ``servers``. The reload
+    runs in the first; the others read the new database when it is in place, as any reader of the
+    file does (this measures what more processes would give; ``pm-analytics dashboard`` runs one)."""
     queries = view_queries(teams, n)
-    process, port, timing = start_server(workdir, folder)
+    started = []
     try:
-        primed = asyncio.run(prime(port))
-        if primed.errors:
-            raise SystemExit(f"the first visit failed: {primed.errors}")
-        first_text_model_s = wait_for_text_model(process, timing)
+        for index in range(servers):
+            started.append(start_server(workdir, folder, index))
+        for index, (process, port, timing) in enumerate(started):
+            primed = asyncio.run(prime(port))
+            if primed.errors:
+                raise SystemExit(f"the first visit of server {index} failed: {primed.errors}")
+            if index == 0:
+                first_text_model_s = wait_for_text_model(process, timing)
         touched_at = touch_half(folder) if reload else None
         load_before = os.getloadavg()
-        server_cpu, client_cpu, wall = cpu_seconds(process.pid), time.process_time(), time.monotonic()
-        runs = asyncio.run(all_viewers(port, [urlencode(q) for q in queries], reload, think_s, seed))
-        wall = time.monotonic() - wall
-        server_cpu, client_cpu = cpu_seconds(process.pid) - server_cpu, time.process_time() - client_cpu
+        pids = [process.pid for process, _, _ in started]
+        server_cpu, client_cpu, wall = sum(map(cpu_seconds, pids)), time.process_time(), time.monotonic()
+        busy = machine_busy_seconds()
+        runs = asyncio.run(all_viewers([port for _, port, _ in started], [urlencode(q) for q in queries], reload,
+                                       think_s, seed))
+        wall, busy = time.monotonic() - wall, machine_busy_seconds() - busy
+        server_cpu, client_cpu = sum(map(cpu_seconds, pids)) - server_cpu, time.process_time() - client_cpu
         load_after = os.getloadavg()
         databases = list((workdir / "cache").glob("*.duckdb"))
         new_database = (bool(databases) and all(db.stat().st_mtime > touched_at for db in databases)) if reload else None
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-    log = (workdir / "streamlit.log").read_text()
-    records = [json.loads(line) for line in timing.read_text().splitlines()]
+        for process, _, _ in started:
+            process.terminate()
+        for process, _, _ in started:
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+    log = "".join(path.read_text() for path in sorted(workdir.glob("streamlit*.log")))
+    records = [json.loads(line) for _, _, timing in started for line in timing.read_text().splitlines()]
     server_runs: dict[str, list] = {}
     for record in records:
         if record["kind"] == "run":
             server_runs.setdefault(record["session"], []).append(record)
-    loads = [r for r in records if r["kind"] == "load"]
+    first = [json.loads(line) for line in started[0][2].read_text().splitlines()]
+    loads = [r for r in first if r["kind"] == "load"]
     reload_window = (loads[-1]["started_at"], loads[-1]["finished_at"]) if len(loads) >= 2 else None
-    text_models = [r for r in records if r["kind"] == "text_model"]
+    text_models = [r for r in first if r["kind"] == "text_model"]
     reload_text_model_s = (text_models[-1]["finished_at"] - text_models[-1]["started_at"]
                            if len(text_models) >= 2 else None)
 
@@ -473,7 +500,7 @@ def measure(n: int, folder: Path, teams: list[str], expected: dict, workdir: Pat
     if "Traceback" in log:
         errors.append((-1, "server log", log[log.index("Traceback"):][:500]))
     return {
-        "viewers": n, "reload": reload, "think_s": think_s, "page_runs": len(page_server), "expected_runs": n * len(PAGES), "missing_server_times": missing,
+        "viewers": n, "servers": servers, "reload": reload, "think_s": think_s, "page_runs": len(page_server), "expected_runs": n * len(PAGES), "missing_server_times": missing,
         "p50_s": statistics.median(page_server) if page_server else float("nan"),
         "p95_s": percentile(page_server, 95), "max_s": max(page_server, default=float("nan")),
         "client_p95_s": percentile(page_client, 95), "errors": errors, "own": own, "wrong": wrong[:5],
@@ -481,7 +508,7 @@ def measure(n: int, folder: Path, teams: list[str], expected: dict, workdir: Pat
         "p95_outside_s": percentile(after, 95), "reload_s": (reload_window[1] - reload_window[0]) if reload_window else None,
         "reload_press_s": reload_runs[0] if reload_runs else None, "new_database": new_database,
         "first_text_model_s": first_text_model_s, "reload_text_model_s": reload_text_model_s,
-        "wall_s": wall, "server_cpu_s": server_cpu, "client_cpu_s": client_cpu,
+        "wall_s": wall, "machine_busy_s": busy, "server_cpu_s": server_cpu, "client_cpu_s": client_cpu,
         "load_before": load_before[0], "load_after": load_after[0],
     }
 
@@ -518,6 +545,9 @@ def main() -> None:
     parser.add_argument("--think", default="0",
                         help="comma-separated seconds a viewer reads a page before opening the next (0: back "
                              "to back, a burst); each value is a row per N")
+    parser.add_argument("--servers", type=int, default=1,
+                        help="server processes sharing the viewers (viewer i on server i %% N), as behind a "
+                             "proxy; the dashboard itself runs one")
     args = parser.parse_args()
     sizes = [int(s) for s in args.viewers.split(",")]
     thinks = [float(t) for t in args.think.split(",")]
@@ -536,7 +566,8 @@ def main() -> None:
                 for reload in (True, False) if args.control else (True,):
                     run_dir = workdir / f"n{n}-t{think_s:g}-{'reload' if reload else 'control'}"
                     run_dir.mkdir()
-                    rows.append(measure(n, folder, teams, expected, run_dir, reload, think_s, args.seed))
+                    rows.append(measure(n, folder, teams, expected, run_dir, reload, think_s, args.seed,
+                                        args.servers))
                     print(f"# done: {json.dumps({k: v for k, v in rows[-1].items() if k != 'wrong'}, default=str)}",
                           file=sys.stderr)
                     shutil.rmtree(run_dir / "cache", ignore_errors=True)
@@ -548,7 +579,8 @@ def print_table(rows: list[dict], args) -> None:
     usable = len(os.sched_getaffinity(0))
     print(f"{args.files:,} post-mortems, half of them changed and reloaded while N viewers each open "
           f"{len(PAGES)} pages ({', '.join(name for _, name in PAGES)}) with their own severity x team filter; "
-          f"{cores} cores ({usable} usable). Server time: from the rerun request reaching the server to the "
+          f"{cores} cores ({usable} usable); {args.servers} server process{'es' if args.servers > 1 else ''}. "
+          "Server time: from the rerun request reaching the server to the "
           "script run finishing, measured in the server.\n")
     print("| viewers | pace | reload | page runs (during the reload) | server p50 | server p95 | p95 during / outside "
           "the reload | server max | client-seen p95 | errors | own numbers | reload: load / its text model / "
@@ -577,6 +609,9 @@ def print_table(rows: list[dict], args) -> None:
     print("Each row starts once the first load's text model is written (it took "
           + ", ".join(f"{r['first_text_model_s']:.1f}" for r in rows) + " s), so the viewers share the server "
           "with the reload and its text model only.\n")
+    print("The machine's cores, busy, while the viewers ran (all processes, the reload's parse workers "
+          "included): " + "; ".join(f"{r['viewers']} viewers: {r['machine_busy_s']:.1f} of "
+                                    f"{r['wall_s'] * os.cpu_count():.1f} core-seconds" for r in rows) + ".\n")
     for r in rows:
         if r["viewers"] == TARGET_VIEWERS and r["reload"]:
             met = (not r["errors"] and r["own"] == r["viewers"] and r["p95_s"] < TARGET_P95_S
