@@ -421,7 +421,7 @@ def _navigation(link_params: dict) -> None:
 
 def empty_state(view: View, frame: pd.DataFrame | None = None) -> bool:
     """Show the empty-filter message and return True when ``frame`` (or the whole selection) is empty."""
-    empty = get(view, "incident_counts", view.filters, "month", None).empty if frame is None else frame.empty
+    empty = (get(view, "incident_count", view.filters, include_drills=False) == 0) if frame is None else frame.empty
     if empty:
         st.info(EMPTY_MESSAGE)
     return empty
