@@ -4,6 +4,7 @@
     .venv/bin/python benchmarks/page_cost.py --root /tmp/before   # another checkout's app and package
     .venv/bin/python benchmarks/page_cost.py --rounds 3 --pages overview,action_items
     .venv/bin/python benchmarks/page_cost.py --cached             # each filter's second run instead
+    .venv/bin/python benchmarks/page_cost.py --string-storage pyarrow,python   # pandas' two ways, in turns
 
 Writes the corpus of ``benchmarks/viewers.py`` (1,500 post-mortems) into ``--work`` once, loads it the way
 the dashboard does, then runs each of the four pages ``benchmarks/viewers.py`` opens (overview, response
@@ -19,7 +20,12 @@ per server, not per page run.
 
 ``--cached`` times each filter's second run instead of its first: every query of the page is then in
 Streamlit's cache, and what is left (figures, tables, widgets, the page's own Python) is what a page run
-costs the server however small or fast the database. Not a test: nothing here fails.
+costs the server however small or fast the database.
+
+``--string-storage A,B`` runs each page with each of pandas' string storages (``mode.string_storage``:
+``pyarrow``, ``python``) in this one process, the storages taking turns filter by filter (A B, B A, ...),
+each run after the cache is cleared and the warm-up filter run again, and prints a row per page and
+storage and the median of the per-filter ratios: the comparison of ff52373. Not a test: nothing here fails.
 """
 
 from __future__ import annotations
@@ -46,6 +52,8 @@ def main() -> None:
     parser.add_argument("--pages", default="", help="comma-separated pages (overview, response_times, ...)")
     parser.add_argument("--cached", action="store_true",
                         help="time each filter's second run, every query of it cached, instead of its first")
+    parser.add_argument("--string-storage", default="",
+                        help="comma-separated pandas string storages (pyarrow, python) to take turns per filter")
     args = parser.parse_args()
     root = args.root.resolve()
     sys.path.insert(0, str(HERE))
@@ -86,6 +94,10 @@ def main() -> None:
         if app.exception:
             raise SystemExit(f"{page or 'overview'}: {app.exception}")
 
+    storages = [s for s in args.string_storage.split(",") if s]
+    if storages:
+        compare_storages(run, viewers.PAGES, args, queries, warm, storages)
+        return
     wanted = {p for p in args.pages.split(",") if p}
     pages = [page for page, _ in viewers.PAGES if not wanted or (page or "overview") in wanted]
     seconds: dict[str, list[float]] = {page: [] for page in pages}
@@ -105,6 +117,38 @@ def main() -> None:
     for page, values in seconds.items():
         print(f"| {page or 'overview'} | {1000 * statistics.median(values):.0f} | {1000 * min(values):.0f} | "
               f"{1000 * statistics.fmean(values):.0f} |")
+
+
+def compare_storages(run, all_pages, args, queries: list, warm: dict, storages: list[str]) -> None:
+    """Each page's first run of each filter under each pandas string storage, the storages in turns."""
+    import pandas as pd
+    import streamlit as st
+
+    wanted = {p for p in args.pages.split(",") if p}
+    pages = [page for page, _ in all_pages if not wanted or (page or "overview") in wanted]
+    seconds = {(page, storage): [] for page in pages for storage in storages}
+    for round_ in range(args.rounds):
+        for i, query in enumerate(queries):
+            order = storages if (i + round_) % 2 == 0 else storages[::-1]
+            for storage in order:
+                pd.set_option("mode.string_storage", storage)
+                st.cache_data.clear()
+                for page in pages:
+                    run(page, warm)
+                    start = time.process_time()
+                    run(page, query)
+                    seconds[page, storage].append(time.process_time() - start)
+    first = storages[0]
+    print(f"{len(queries)} filters, {args.rounds} round(s), first run of each filter; CPU ms per page run; "
+          f"pandas string storage in turns")
+    print(f"| page | storage | median | least | mean | median of per-filter ratios to {first} |")
+    print("|---|---|---:|---:|---:|---:|")
+    for page in pages:
+        for storage in storages:
+            values = seconds[page, storage]
+            ratio = statistics.median(v / w for v, w in zip(values, seconds[page, first]))
+            print(f"| {page or 'overview'} | {storage} | {1000 * statistics.median(values):.0f} | "
+                  f"{1000 * min(values):.0f} | {1000 * statistics.fmean(values):.0f} | {ratio:.2f} |")
 
 
 if __name__ == "__main__":
