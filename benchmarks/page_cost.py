@@ -94,12 +94,12 @@ def main() -> None:
         if app.exception:
             raise SystemExit(f"{page or 'overview'}: {app.exception}")
 
-    storages = [s for s in args.string_storage.split(",") if s]
-    if storages:
-        compare_storages(run, viewers.PAGES, args, queries, warm, storages)
-        return
     wanted = {p for p in args.pages.split(",") if p}
     pages = [page for page, _ in viewers.PAGES if not wanted or (page or "overview") in wanted]
+    storages = [s for s in args.string_storage.split(",") if s]
+    if storages:
+        compare_storages(run, pages, args.rounds, queries, warm, storages)
+        return
     seconds: dict[str, list[float]] = {page: [] for page in pages}
     for _ in range(args.rounds):
         st.cache_data.clear()
@@ -119,15 +119,13 @@ def main() -> None:
               f"{1000 * statistics.fmean(values):.0f} |")
 
 
-def compare_storages(run, all_pages, args, queries: list, warm: dict, storages: list[str]) -> None:
+def compare_storages(run, pages: list[str], rounds: int, queries: list, warm: dict, storages: list[str]) -> None:
     """Each page's first run of each filter under each pandas string storage, the storages in turns."""
     import pandas as pd
     import streamlit as st
 
-    wanted = {p for p in args.pages.split(",") if p}
-    pages = [page for page, _ in all_pages if not wanted or (page or "overview") in wanted]
     seconds = {(page, storage): [] for page in pages for storage in storages}
-    for round_ in range(args.rounds):
+    for round_ in range(rounds):
         for i, query in enumerate(queries):
             order = storages if (i + round_) % 2 == 0 else storages[::-1]
             for storage in order:
@@ -139,7 +137,7 @@ def compare_storages(run, all_pages, args, queries: list, warm: dict, storages: 
                     run(page, query)
                     seconds[page, storage].append(time.process_time() - start)
     first = storages[0]
-    print(f"{len(queries)} filters, {args.rounds} round(s), first run of each filter; CPU ms per page run; "
+    print(f"{len(queries)} filters, {rounds} round(s), first run of each filter; CPU ms per page run; "
           f"pandas string storage in turns")
     print(f"| page | storage | median | least | mean | median of per-filter ratios to {first} |")
     print("|---|---|---:|---:|---:|---:|")

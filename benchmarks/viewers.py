@@ -456,12 +456,13 @@ def measure(n: int, folder: Path, teams: list[str], expected: dict, workdir: Pat
             except subprocess.TimeoutExpired:
                 process.kill()
     log = "".join(path.read_text() for path in sorted(workdir.glob("streamlit*.log")))
-    records = [json.loads(line) for _, _, timing in started for line in timing.read_text().splitlines()]
+    per_server = [[json.loads(line) for line in timing.read_text().splitlines()] for _, _, timing in started]
+    records = [record for logged in per_server for record in logged]
     server_runs: dict[str, list] = {}
     for record in records:
         if record["kind"] == "run":
             server_runs.setdefault(record["session"], []).append(record)
-    first = [json.loads(line) for line in started[0][2].read_text().splitlines()]
+    first = per_server[0]
     loads = [r for r in first if r["kind"] == "load"]
     reload_window = (loads[-1]["started_at"], loads[-1]["finished_at"]) if len(loads) >= 2 else None
     text_models = [r for r in first if r["kind"] == "text_model"]
