@@ -84,7 +84,7 @@ def serve(port: int, log_path: str) -> None:
     """Run ``streamlit run app.py`` in this process, logging each page run and each load to ``log_path``
     (JSON lines; times are ``time.monotonic()``, comparable with the client's on the same machine)."""
     from streamlit.runtime.app_session import AppSession
-    from streamlit.runtime.scriptrunner import ScriptRunnerEvent
+    from streamlit.runtime.scriptrunner import ScriptRunner, ScriptRunnerEvent
     from streamlit.web import cli
 
     from pm_analytics import datasource
@@ -93,6 +93,9 @@ def serve(port: int, log_path: str) -> None:
     lock = threading.Lock()
     out = open(log_path, "a", buffering=1)
     asked: dict[str, tuple[float, str, str]] = {}
+    # The script thread's own CPU seconds when a session's run began (a run restarted by st.rerun() keeps
+    # its first): what the run itself computed, without the time it waited for Python's lock or a core.
+    cpu_at_start: dict[str, float] = {}
 
     def write(record: dict) -> None:
         with lock:
@@ -110,12 +113,20 @@ def serve(port: int, log_path: str) -> None:
     stopped = {ScriptRunnerEvent.SCRIPT_STOPPED_WITH_SUCCESS: True,
                ScriptRunnerEvent.SCRIPT_STOPPED_WITH_COMPILE_ERROR: False}
 
+    run_script = ScriptRunner._run_script
+
+    def cpu_timed_run_script(self, rerun_data):
+        cpu_at_start.setdefault(self._session_id, time.thread_time())
+        return run_script(self, rerun_data)
+
     def timed_on_event(self, sender, event, *args, **kwargs):
         # Called on the script thread the moment the run stops (a run ended by st.rerun() is not the end).
+        started_cpu = cpu_at_start.pop(self.id, None) if event in stopped else None
         if event in stopped and self.id in asked:
             requested_at, page, query = asked.pop(self.id)
             write({"kind": "run", "session": self.id, "page": page, "query": query, "requested_at": requested_at,
-                   "finished_at": time.monotonic(), "ok": stopped[event]})
+                   "finished_at": time.monotonic(), "ok": stopped[event],
+                   "script_cpu_s": None if started_cpu is None else time.thread_time() - started_cpu})
         return on_event(self, sender, event, *args, **kwargs)
 
     def logged(kind: str, function):
@@ -130,6 +141,7 @@ def serve(port: int, log_path: str) -> None:
 
     AppSession.handle_backmsg = timed_handle_backmsg
     AppSession._on_scriptrunner_event = timed_on_event
+    ScriptRunner._run_script = cpu_timed_run_script
     datasource.refresh = logged("load", datasource.refresh)
     PendingTextModel.run = logged("text_model", PendingTextModel.run)
     sys.argv = ["streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true", "--server.address",
@@ -474,6 +486,7 @@ def measure(n: int, folder: Path, teams: list[str], expected: dict, workdir: Pat
     for run in sorted(runs, key=lambda r: r.sent_at):
         by_session.setdefault(run.session, []).append(run)
     page_server, page_client, during, after, reload_runs, errors, missing = [], [], [], [], [], [], 0
+    script_cpu: dict[str, list[float]] = {}
     seen: dict[int, dict] = {}
     for session, client_runs in by_session.items():
         logged = server_runs.get(session, [])
@@ -489,6 +502,8 @@ def measure(n: int, folder: Path, teams: list[str], expected: dict, workdir: Pat
                 continue
             page_server.append(server_s)
             page_client.append(run.received_at - run.sent_at)
+            if server.get("script_cpu_s") is not None:
+                script_cpu.setdefault(run.page or "overview", []).append(server["script_cpu_s"])
             seen.setdefault(run.viewer, {})[run.page] = run.numbers
             if reload_window and server["requested_at"] < reload_window[1] and server["finished_at"] > reload_window[0]:
                 during.append(server_s)
@@ -510,6 +525,8 @@ def measure(n: int, folder: Path, teams: list[str], expected: dict, workdir: Pat
         "reload_press_s": reload_runs[0] if reload_runs else None, "new_database": new_database,
         "first_text_model_s": first_text_model_s, "reload_text_model_s": reload_text_model_s,
         "wall_s": wall, "machine_busy_s": busy, "server_cpu_s": server_cpu, "client_cpu_s": client_cpu,
+        "script_cpu_ms": {page: 1000 * statistics.median(cpu) for page, cpu in script_cpu.items()},
+        "script_cpu_s": sum(sum(cpu) for cpu in script_cpu.values()),
         "load_before": load_before[0], "load_after": load_after[0],
     }
 
@@ -613,6 +630,12 @@ def print_table(rows: list[dict], args) -> None:
     print("The machine's cores, busy, while the viewers ran (all processes, the reload's parse workers "
           "included): " + "; ".join(f"{r['viewers']} viewers: {r['machine_busy_s']:.1f} of "
                                     f"{r['wall_s'] * os.cpu_count():.1f} core-seconds" for r in rows) + ".\n")
+    print("CPU of the page runs' own script threads (the page's Python and the share of its queries DuckDB ran on "
+          "that thread; not the time it waited for Python's lock or a core), median per run: "
+          + "; ".join(f"{r['viewers']} viewers: "
+                      + ", ".join(f"{page} {ms:.0f} ms" for page, ms in r["script_cpu_ms"].items())
+                      + f" (page runs in all: {r['script_cpu_s']:.1f} of the server's {r['server_cpu_s']:.1f} s)"
+                      for r in rows) + ".\n")
     for r in rows:
         if r["viewers"] == TARGET_VIEWERS and r["reload"]:
             met = (not r["errors"] and r["own"] == r["viewers"] and r["p95_s"] < TARGET_P95_S
