@@ -9,14 +9,15 @@ view = ui.page("Action items", "Do we finish what post-mortems promise, within t
 period = ui.control("radio", "Per", ["month", "quarter"], "period", "quarter", horizontal=True)
 ui.stop_if_empty(view)
 
-by_priority = ui.get(view, "action_item_summary", view.filters, view.as_of, ("priority",))
+by_priority, trend, by_owner, by_team = ui.get(
+    view, "action_item_summaries", view.filters, view.as_of,
+    (("priority",), ("period_start", "priority"), ("owner",), ("team",)), period)
 ui.table(by_priority, "by_priority", view,
          {"priority": "Priority", "total": "Items", "done": "Done", "open": "Open", "wontfix": "Won't fix",
           "completion_rate": "Completion", "done_on_time": "Done on time", "on_time_rate": "On-time rate",
           "overdue": "Overdue now", "open_age_days_median": "Median age of open items (days)"},
          file_name="action_items_by_priority", percent_columns=("completion_rate", "on_time_rate"))
 
-trend = ui.get(view, "action_item_summary", view.filters, view.as_of, ("priority",), period)
 ui.chart(charts.action_rates(trend, period, ui.span(view)), "rates")
 ui.excluded_note(view)
 
@@ -33,10 +34,8 @@ else:
 
 left, right = st.columns(2)
 with left:
-    by_owner = ui.get(view, "action_item_summary", view.filters, view.as_of, ("owner",))
     ui.chart(charts.open_items_by(by_owner, "owner", "owner"), "open_by_owner")
 with right:
-    by_team = ui.get(view, "action_item_summary", view.filters, view.as_of, ("team",))
     ui.chart(charts.open_items_by(by_team, "team", "team"), "open_by_team")
 
 ui.tracker_note(view)

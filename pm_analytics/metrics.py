@@ -349,15 +349,43 @@ def action_item_summary(con, filters: Filters, as_of: date, by: tuple[str, ...] 
     its deadline is late; one not yet due is left out). By team, an item counts
     in each of its incident's teams.
     """
-    out = store.action_item_aggregates(con, filters, as_of, by, period)
-    keys = (["period_start"] if period else []) + list(by)
-    if out.empty:
+    return action_item_summaries(con, filters, as_of, (("period_start",) * bool(period) + tuple(by),), period)[0]
+
+
+def action_item_summaries(con, filters: Filters, as_of: date, groupings: tuple[tuple[str, ...], ...],
+                          period: str | None = None) -> tuple[pd.DataFrame, ...]:
+    """:func:`action_item_summary` for each of ``groupings`` (tuples of its keys, ``period_start`` among them
+    for a period, which then comes first): the same frames, from one query for every grouping without a
+    team (:func:`store.action_item_aggregate_sets`) and one per grouping with a team."""
+    for grouping in groupings:
+        if "period_start" in grouping[1:] or ("period_start" in grouping and not period):
+            raise ValueError(f"period_start goes first in a grouping, and needs a period: {grouping!r}")
+    plain = [g for g in groupings if "team" not in g]
+    sets = store.action_item_aggregate_sets(con, filters, as_of, plain, period) if plain else None
+    summaries = []
+    for grouping in groupings:
+        if "team" in grouping:
+            by = tuple(k for k in grouping if k != "period_start")
+            rows = store.action_item_aggregates(con, filters, as_of, by, period if "period_start" in grouping else None)
+        else:
+            first = next(g for g in plain if set(g) == set(grouping))
+            rows = sets[sets["grouping_set"] == plain.index(first)]
+            if first != grouping:
+                rows = rows.sort_values(list(grouping), na_position="last", kind="stable")
+        summaries.append(_summary_frame(rows, list(grouping)))
+    return tuple(summaries)
+
+
+def _summary_frame(rows: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Counts of a grouping (``keys``) as :func:`action_item_summary` gives them: rates, types, priority order."""
+    if rows.empty:
         return pd.DataFrame({c: pd.Series(dtype="object") for c in keys + ACTION_COLUMNS})
+    out = rows.reset_index(drop=True)
     out["completion_rate"] = _ratio(out["done"], out["total"] - out["wontfix"])
     out["on_time_rate"] = _ratio(out["due_done_on_time"], out["due"])
-    out = out.astype({c: "int64" for c in ("total", "done", "open", "wontfix", "done_on_time", "due", "overdue")})
-    out = out.astype({c: "float64" for c in ("open_age_days_median", "open_age_days_max")})
-    if "period_start" in out.columns:
+    out = out.astype({c: "int64" for c in ("total", "done", "open", "wontfix", "done_on_time", "due", "overdue")}
+                     | {c: "float64" for c in ("open_age_days_median", "open_age_days_max")})
+    if "period_start" in keys:
         out["period_start"] = pd.to_datetime(out["period_start"])
     if "priority" in keys:
         order = {p: i for i, p in enumerate(PRIORITIES + ("No priority",))}

@@ -223,6 +223,35 @@ def test_action_items_by_period(con):
     assert list(zip(q2["priority"], q2["total"], q2["overdue"])) == [("P2", 1, 0)]
 
 
+def test_action_item_summaries_in_one_query_are_the_frames_of_one_at_a_time(con):
+    """The action items page asks for four groupings in one call (one query for those without a team):
+    each frame is what its own call gives, with a grouping's keys sorted in the order it names them."""
+    groupings = (("priority",), ("period_start", "priority"), ("owner", "severity"), ("severity", "owner"),
+                 ("team",), ("priority",), ())
+    for filters in (ALL, Filters(teams=("Platform",)), NOTHING):
+        frames = metrics.action_item_summaries(con, filters, AS_OF, groupings, "quarter")
+        assert len(frames) == len(groupings)
+        for grouping, frame in zip(groupings, frames):
+            by = tuple(k for k in grouping if k != "period_start")
+            alone = metrics.action_item_summary(con, filters, AS_OF, by, "quarter" if "period_start" in grouping else None)
+            pd.testing.assert_frame_equal(frame, alone)
+    by_priority, _, owner_first, severity_first, *_ = metrics.action_item_summaries(con, ALL, AS_OF, groupings,
+                                                                                     "quarter")
+    assert list(zip(by_priority["priority"], by_priority["total"], by_priority["overdue"])) == [
+        ("P0", 2, 1), ("P1", 2, 0), ("P2", 2, 1)]
+    assert list(owner_first.columns[:2]) == ["owner", "severity"]
+    assert list(owner_first["owner"]) == sorted(owner_first["owner"])
+    assert list(severity_first["severity"]) == sorted(severity_first["severity"])
+    assert owner_first["total"].sum() == severity_first["total"].sum() == 6
+
+
+def test_action_item_summaries_refuse_a_period_key_they_cannot_place(con):
+    with pytest.raises(ValueError, match="period_start"):
+        metrics.action_item_summaries(con, ALL, AS_OF, (("period_start", "priority"),))
+    with pytest.raises(ValueError, match="period_start"):
+        metrics.action_item_summaries(con, ALL, AS_OF, (("priority", "period_start"),), "quarter")
+
+
 def test_follow_through(con):
     table = metrics.follow_through(con, ALL).set_index("incident_id")
     assert (table.loc["INC-A", "action_items_done"], table.loc["INC-A", "action_items_total"]) == (2, 3)
