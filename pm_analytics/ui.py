@@ -234,14 +234,37 @@ def _schema_version(version: str) -> str | None:
 
 
 @st.cache_data(show_spinner=False, max_entries=1024)
-def _query(version: str, name: str, args: tuple, kwargs: tuple):
-    return getattr(metrics, name)(_connection(version), *args, **dict(kwargs))
+def _query(version: str, name: str, call: str, _args: tuple, _kwargs: dict):
+    """``call`` (:func:`_call_key`) stands for ``_args`` and ``_kwargs`` in the cache's key: Streamlit leaves
+    a parameter named with an underscore out of it, and hashing a short string is cheaper than hashing the
+    objects (its hasher walked each argument: about a twentieth of a page run's Python)."""
+    return getattr(metrics, name)(_connection(version), *_args, **_kwargs)
 
 
 def get(view: View | str, name: str, *args, **kwargs):
     """``metrics.<name>(con, *args, **kwargs)`` on the view's data, cached per data version and arguments."""
     version = view.version if isinstance(view, View) else view
-    return _query(version, name, args, tuple(sorted(kwargs.items())))
+    return _query(version, name, _call_key(args, kwargs), args, kwargs)
+
+
+# What a metric's arguments are made of; their repr says all they hold (no address, no truncation).
+_KEYED_TYPES = (str, int, float, bool, type(None), date, Filters)
+
+
+def _call_key(args: tuple, kwargs: dict) -> str:
+    """The arguments of a call written out (``repr``), checked to be of types whose repr is their value."""
+    def check(value) -> None:
+        if isinstance(value, (tuple, list)):
+            for item in value:
+                check(item)
+        elif isinstance(value, dict):
+            check(tuple(value.items()))
+        elif not isinstance(value, _KEYED_TYPES):
+            raise TypeError(f"ui.get cannot key its cache on a {type(value).__name__}: pass plain values")
+
+    check(args)
+    check(tuple(kwargs.values()))
+    return repr((args, sorted(kwargs.items())))
 
 
 # -- the URL ------------------------------------------------------------------

@@ -441,6 +441,25 @@ def test_a_load_runs_once_and_a_reload_finishes_without_the_viewer_who_asked(tmp
     ui._load_state.clear()
 
 
+def test_query_cache_keys_a_call_by_what_its_arguments_hold():
+    """ui.get keys Streamlit's cache on the arguments written out: equal calls share an entry, calls
+    that differ in any value do not, and an argument whose repr would not say what it holds is refused."""
+    from pm_analytics import ui
+    from pm_analytics.filters import Filters
+
+    sev1 = Filters(severities=("SEV1",), date_from=date(2026, 1, 1))
+    key = ui._call_key((sev1, date(2026, 3, 31)), {"limit": 5, "targets": {"duration_min": 60.0}})
+    assert key == ui._call_key((Filters(severities=("SEV1",), date_from=date(2026, 1, 1)), date(2026, 3, 31)),
+                               {"targets": {"duration_min": 60.0}, "limit": 5})
+    for other in (((Filters(severities=("SEV2",), date_from=date(2026, 1, 1)), date(2026, 3, 31)), {"limit": 5}),
+                  ((sev1, date(2026, 3, 30)), {"limit": 5}), ((sev1, date(2026, 3, 31)), {"limit": True}),
+                  ((sev1, date(2026, 3, 31)), {"limit": 5, "targets": {"duration_min": 61.0}})):
+        assert ui._call_key(*other) != key
+    for opaque in (object(), {"x": object()}, [frozenset({"SEV1"})]):
+        with pytest.raises(TypeError, match="cannot key its cache"):
+            ui._call_key((sev1, opaque), {})
+
+
 def test_teams_page_lists_every_team_sorted_and_links_to_the_overview():
     at = run("pages/teams.py", range="all")
     table = at.dataframe[0].value
