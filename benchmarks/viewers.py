@@ -32,7 +32,9 @@ Server time per page run is taken inside the server: this script starts Streamli
 request arrives; when that session's script run stops, successfully or not) and
 ``pm_analytics.datasource.refresh`` (when a load starts and ends). Nothing in ``pm_analytics`` or
 the pages changes. The time the client saw (request sent to ``script_finished`` received) is printed
-beside it. The run of the viewer who pressed Reload waits for the load and is reported on its own.
+beside it. The run of the viewer who pressed Reload waits for the load and is reported on its own. The
+server also logs each of Python's garbage collections (every thread waits for one), and the time they
+took while the viewers ran is printed per generation.
 
 "Own numbers" compares what each page sent with ``pm_analytics.metrics`` run directly on a database
 loaded from the same folder, for that viewer's filter: the overview's seven headline cards (label and
@@ -48,6 +50,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import os
 import random
@@ -139,6 +142,17 @@ def serve(port: int, log_path: str) -> None:
                 write({"kind": kind, "started_at": started_at, "finished_at": time.monotonic()})
         return timed
 
+    gc_started = [0.0]
+
+    def gc_timed(phase, info):
+        """Each garbage collection the server makes: every thread waits for it."""
+        if phase == "start":
+            gc_started[0] = time.monotonic()
+        else:
+            write({"kind": "gc", "generation": info["generation"], "started_at": gc_started[0],
+                   "finished_at": time.monotonic()})
+
+    gc.callbacks.append(gc_timed)
     AppSession.handle_backmsg = timed_handle_backmsg
     AppSession._on_scriptrunner_event = timed_on_event
     ScriptRunner._run_script = cpu_timed_run_script
@@ -451,6 +465,7 @@ def measure(n: int, folder: Path, teams: list[str], expected: dict, workdir: Pat
         load_before = os.getloadavg()
         pids = [process.pid for process, _, _ in started]
         server_cpu, client_cpu, wall = sum(map(cpu_seconds, pids)), time.process_time(), time.monotonic()
+        viewers_started_at = wall
         busy = machine_busy_seconds()
         runs = asyncio.run(all_viewers([port for _, port, _ in started], [urlencode(q) for q in queries], reload,
                                        think_s, seed))
@@ -478,6 +493,10 @@ def measure(n: int, folder: Path, teams: list[str], expected: dict, workdir: Pat
     loads = [r for r in first if r["kind"] == "load"]
     reload_window = (loads[-1]["started_at"], loads[-1]["finished_at"]) if len(loads) >= 2 else None
     text_models = [r for r in first if r["kind"] == "text_model"]
+    collections = [r for r in records if r["kind"] == "gc" and r["started_at"] >= viewers_started_at]
+    gc_s = {generation: sum(r["finished_at"] - r["started_at"] for r in collections if r["generation"] == generation)
+            for generation in (0, 1, 2)}
+    gc_count = {generation: sum(1 for r in collections if r["generation"] == generation) for generation in (0, 1, 2)}
     reload_text_model_s = (text_models[-1]["finished_at"] - text_models[-1]["started_at"]
                            if len(text_models) >= 2 else None)
 
@@ -527,7 +546,7 @@ def measure(n: int, folder: Path, teams: list[str], expected: dict, workdir: Pat
         "wall_s": wall, "machine_busy_s": busy, "server_cpu_s": server_cpu, "client_cpu_s": client_cpu,
         "script_cpu_ms": {page: 1000 * statistics.median(cpu) for page, cpu in script_cpu.items()},
         "script_cpu_s": sum(sum(cpu) for cpu in script_cpu.values()),
-        "load_before": load_before[0], "load_after": load_after[0],
+        "load_before": load_before[0], "load_after": load_after[0], "gc_s": gc_s, "gc_count": gc_count,
     }
 
 
@@ -636,6 +655,10 @@ def print_table(rows: list[dict], args) -> None:
                       + ", ".join(f"{page} {ms:.0f} ms" for page, ms in r["script_cpu_ms"].items())
                       + f" (page runs in all: {r['script_cpu_s']:.1f} of the server's {r['server_cpu_s']:.1f} s)"
                       for r in rows) + ".\n")
+    print("Python's garbage collections in the servers while the viewers ran (every thread waits for each; "
+          "generations 0 / 1 / 2, count and seconds): "
+          + "; ".join(f"{r['viewers']} viewers: " + " / ".join(f"{r['gc_count'][g]} in {r['gc_s'][g]:.2f} s"
+                                                            for g in (0, 1, 2)) for r in rows) + ".\n")
     for r in rows:
         if r["viewers"] == TARGET_VIEWERS and r["reload"]:
             met = (not r["errors"] and r["own"] == r["viewers"] and r["p95_s"] < TARGET_P95_S
