@@ -11,7 +11,6 @@ files, and a reload (a new database file) never serves stale numbers.
 
 from __future__ import annotations
 
-import gc
 import queue
 import threading
 from collections.abc import Callable
@@ -52,6 +51,7 @@ from pm_analytics.formatting import (
     safe_url,
 )
 from pm_analytics import store
+from pm_analytics.load import settle_heap
 from pm_analytics.store import SCHEMA_VERSION, open_database, schema_version
 
 NAV = (
@@ -188,8 +188,7 @@ def _settle_heap() -> None:
     if _heap_settled.is_set():
         return
     _heap_settled.set()
-    gc.collect()
-    gc.freeze()
+    settle_heap()
 
 
 def _wait_for(job: _LoadJob) -> None:
