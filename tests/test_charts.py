@@ -94,6 +94,22 @@ def _checked(fig: go.Figure) -> go.Figure:
     return go.Figure(data=[trace.to_plotly_json() for trace in fig.data], layout=fig.layout.to_plotly_json())
 
 
+def test_figures_carry_plotly_white_for_what_they_draw_and_nothing_else(con):
+    """The template each figure carries (and Streamlit sends) is plotly_white without its defaults for trace
+    types and kinds of plot no chart draws: those only made every chart three times the bytes to copy and send."""
+    white = pio.templates["plotly_white"].to_plotly_json()
+    drawn = {**figures(con, ALL), **{f"{name}, nothing": fig for name, fig in figures(con, NOTHING).items()}}
+    for name, fig in drawn.items():
+        template = _sent(fig)["layout"]["template"]
+        kinds = {trace.type for trace in fig.data}
+        assert kinds <= set(charts.DRAWN_TRACES), name
+        assert template["layout"] == {key: value for key, value in white["layout"].items()
+                                      if key not in charts.UNDRAWN_SUBPLOTS}, name
+        assert template["data"] == {kind: white["data"][kind] for kind in charts.DRAWN_TRACES if kind in white["data"]}
+        assert not [key for key in fig.layout.to_plotly_json() if key.startswith(charts.UNDRAWN_SUBPLOTS)], name
+    assert len(json.dumps(_sent(drawn["open_by_owner"])["layout"]["template"])) < len(json.dumps(white)) / 2
+
+
 def test_every_figure_has_an_empty_state(con):
     for name, fig in figures(con, NOTHING).items():
         if name in ("phases", "timeline"):
