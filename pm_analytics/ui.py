@@ -181,10 +181,11 @@ _heap_settled = threading.Event()
 
 
 def _settle_heap() -> None:
-    """Once per process, when its first data is in place (text model included): what is alive then (the
-    modules of Streamlit, pandas, plotly, DuckDB and scikit-learn, some 200,000 objects) is left out of
-    Python's garbage collections from then on. A full collection walked all of it while every page run
-    waited: six of about 0.28 s each while 20 viewers opened their pages during a reload."""
+    """Once per process, when its first data is in place (text model included), :func:`settle_heap`: what is
+    alive then (the modules of Streamlit, pandas, plotly, DuckDB and scikit-learn, some 200,000 objects) is
+    left out of Python's garbage collections from then on, and young objects are collected less often. A
+    full collection walked all of it while every page run waited: six of about 0.28 s each while 20
+    viewers opened their pages during a reload."""
     if _heap_settled.is_set():
         return
     _heap_settled.set()
