@@ -86,7 +86,12 @@ def _figure(data=None) -> go.Figure:
     """A figure that takes what it is given (traces, layout, axes, shapes) as it is, without plotly checking
     every property and copying every array on the way in: a third to almost half of building most charts
     (``benchmarks/chart_cost.py``), paid on every page run. The check is not lost, only moved: the tests have
-    plotly check every figure the charts make and compare what a page sends (``tests/test_charts.py``)."""
+    plotly check every figure the charts make and compare what a page sends (``tests/test_charts.py``).
+
+    The figure takes :data:`TEMPLATE` as plotly's default, made so again here: importing Streamlit's plotly
+    support after this module makes Streamlit's own template the default."""
+    if pio.templates.default != TEMPLATE:
+        pio.templates.default = TEMPLATE
     return go.Figure(data, _validate=False)
 
 
