@@ -486,7 +486,7 @@ def settle_heap(collect: bool = True) -> None:
     new ones, not 700. For a process that has imported what it needs and now works.
 
     A full collection walked all of those objects, and the default threshold ran about 1,600 collections
-    in each parse worker of a 10,000-file load (0.9 s of its CPU), and some 560 in the dashboard's server
+    in each parse worker of a 10,000-file load (0.9-1.8 s of its CPU), and some 560 in the dashboard's server
     while 20 viewers opened their pages, every thread waiting for each. Parsing or a page run makes tens
     of thousands of short-lived objects, freed by their reference counts; few of them survive a collection."""
     if collect:

@@ -329,7 +329,7 @@ def test_worker_count_does_not_change_the_database(corpus, tmp_path, monkeypatch
 
 def test_parse_workers_leave_the_heap_they_were_forked_with_out_of_their_collections():
     """Each collection walked every object a worker was forked with (modules, mostly), and at Python's default
-    threshold a worker of a 10,000-file load ran about 1,600 of them: 0.9 s of its CPU."""
+    threshold a worker of a 10,000-file load ran about 1,600 of them: 0.9-1.8 s of its CPU."""
     import gc
     import multiprocessing
 

@@ -458,8 +458,8 @@ def test_the_first_data_in_place_leaves_what_is_alive_out_of_later_garbage_colle
     from pm_analytics import datasource, load, ui
 
     gc.unfreeze()
-    monkeypatch.setattr(gc, "set_threshold", lambda *thresholds: settled.append(thresholds))  # kept for this process
-    settled = []
+    settled = []  # the thresholds asked for, recorded instead of set in the test process
+    monkeypatch.setattr(gc, "set_threshold", lambda *thresholds: settled.append(thresholds))
     monkeypatch.setattr(ui, "_heap_settled", threading.Event())
     monkeypatch.setattr(datasource, "refresh", lambda source, progress=None: None)
     ui._load_state.clear()
