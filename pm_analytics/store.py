@@ -1109,30 +1109,54 @@ _ITEM_COUNTS_SQL = """
                count(*) FILTER (ai.overdue) AS overdue"""
 
 
-def action_item_aggregates(con, filters, as_of, by: Sequence[str] = ("priority",), period: str | None = None):
-    """Per group of ``by`` (priority, owner, severity, team; and ``period_start`` for a period): total,
-    done, open, wontfix, done_on_time, due (deadline passed by ``as_of``), due_done_on_time, overdue,
-    open_age_days_median, open_age_days_max.
-
-    By team, an item counts once in each of its incident's teams (only the
-    filtered teams when the filter names some).
-    """
-    if "team" not in by:
-        keys = ("period_start",) * bool(period) + tuple(by)
-        sets = action_item_aggregate_sets(con, filters, as_of, [keys], period)
-        return sets[sets.columns.drop("grouping_set")].reset_index(drop=True)
-    sql, params = _action_items_sql(filters, as_of)
-    keys = [f"{ACTION_GROUPS[k]} AS \"{k}\"" for k in by if k != "team"]
-    if period:
-        keys.insert(0, _ITEM_PERIOD_SQL[period] + " AS period_start")
-    return _action_item_aggregates_by_team(con, filters, sql, params, keys, by, period)
-
-
 _ITEM_PERIOD_SQL = {name: sql.replace("i.incident_date", "ai.incident_date") for name, sql in PERIOD_SQL.items()}
 
 
+def action_item_aggregates(con, filters, as_of, by: Sequence[str], period: str | None = None):
+    """Per group of ``by``, a team among them (and priority, owner, severity; ``period_start`` first for a
+    period): the counts of :func:`action_item_aggregate_sets`. Groupings without a team are counted there,
+    several in one query.
+
+    An item counts once in each of its incident's teams (only the filtered
+    teams when the filter names some). Items are counted per incident (and the
+    other keys) first, so the team join sees one row per incident instead of
+    one per item. An open item's age is its incident's, so the median age is
+    over each incident's age repeated once per open item.
+    """
+    if "team" not in by:
+        raise ValueError(f"action_item_aggregates groups by a team, not {tuple(by)!r}: see action_item_aggregate_sets")
+    sql, params = _action_items_sql(filters, as_of)
+    item_keys = [f"{ACTION_GROUPS[k]} AS \"{k}\"" for k in by if k != "team"]
+    if period:
+        item_keys.insert(0, _ITEM_PERIOD_SQL[period] + " AS period_start")
+    team, join, join_params = _grouping(filters, "team", alias="per")
+    keys = ", ".join(["period_start"] * bool(period) + [f'"{k}"' for k in by])
+    return fetch_df(con, f"""
+        WITH per AS (
+            SELECT ai.incident_id, {"".join(k + ", " for k in item_keys)}{_ITEM_COUNTS_SQL},
+                   max(ai.open_age_days) AS open_age_days
+            FROM ({sql}) ai
+            GROUP BY ALL
+        ),
+        grouped AS (SELECT {team} AS team, per.* FROM per {join}),
+        ages AS (SELECT {keys}, median(open_age_days) AS open_age_days_median
+                 FROM grouped, range(grouped.open) WHERE open > 0 GROUP BY ALL)
+        SELECT {keys},
+               sum(total)::BIGINT AS total, sum(done)::BIGINT AS done, sum(open)::BIGINT AS open,
+               sum(wontfix)::BIGINT AS wontfix, sum(done_on_time)::BIGINT AS done_on_time,
+               sum(due)::BIGINT AS due, sum(due_done_on_time)::BIGINT AS due_done_on_time,
+               sum(overdue)::BIGINT AS overdue,
+               any_value(ages.open_age_days_median) AS open_age_days_median,
+               max(open_age_days) AS open_age_days_max
+        FROM grouped LEFT JOIN ages USING ({keys})
+        GROUP BY ALL ORDER BY ALL
+    """, params + join_params)
+
+
 def action_item_aggregate_sets(con, filters, as_of, groupings: Sequence[Sequence[str]], period: str | None = None):
-    """:func:`action_item_aggregates` for several groupings at once, in one query (``GROUPING SETS``).
+    """Per group of each of ``groupings``, in one query (``GROUPING SETS``): total, done, open, wontfix,
+    done_on_time, due (deadline passed by ``as_of``), due_done_on_time, overdue, open_age_days_median,
+    open_age_days_max.
 
     ``groupings`` are tuples of keys among priority, owner, severity and, with
     ``period``, ``period_start`` (not team, which counts an item once per team).
@@ -1170,38 +1194,6 @@ def action_item_aggregate_sets(con, filters, as_of, groupings: Sequence[Sequence
         GROUP BY GROUPING SETS ({sets})
         ORDER BY grouping_set{order}
     """, params)
-
-
-def _action_item_aggregates_by_team(con, filters, sql: str, params: list, item_keys: list[str], by, period):
-    """:func:`action_item_aggregates` with a team among the groups.
-
-    Items are counted per incident (and the other keys) first, so the team
-    join sees one row per incident instead of one per item. An open item's age
-    is its incident's, so the median age is over each incident's age repeated
-    once per open item.
-    """
-    team, join, join_params = _grouping(filters, "team", alias="per")
-    keys = ", ".join(["period_start"] * bool(period) + [f'"{k}"' for k in by])
-    return fetch_df(con, f"""
-        WITH per AS (
-            SELECT ai.incident_id, {"".join(k + ", " for k in item_keys)}{_ITEM_COUNTS_SQL},
-                   max(ai.open_age_days) AS open_age_days
-            FROM ({sql}) ai
-            GROUP BY ALL
-        ),
-        grouped AS (SELECT {team} AS team, per.* FROM per {join}),
-        ages AS (SELECT {keys}, median(open_age_days) AS open_age_days_median
-                 FROM grouped, range(grouped.open) WHERE open > 0 GROUP BY ALL)
-        SELECT {keys},
-               sum(total)::BIGINT AS total, sum(done)::BIGINT AS done, sum(open)::BIGINT AS open,
-               sum(wontfix)::BIGINT AS wontfix, sum(done_on_time)::BIGINT AS done_on_time,
-               sum(due)::BIGINT AS due, sum(due_done_on_time)::BIGINT AS due_done_on_time,
-               sum(overdue)::BIGINT AS overdue,
-               any_value(ages.open_age_days_median) AS open_age_days_median,
-               max(open_age_days) AS open_age_days_max
-        FROM grouped LEFT JOIN ages USING ({keys})
-        GROUP BY ALL ORDER BY ALL
-    """, params + join_params)
 
 
 def headline_row(con, filters, as_of) -> dict[str, Any]:

@@ -252,6 +252,14 @@ def test_action_item_summaries_refuse_a_period_key_they_cannot_place(con):
         metrics.action_item_summaries(con, ALL, AS_OF, (("priority", "period_start"),), "quarter")
 
 
+def test_action_items_without_a_team_are_counted_only_in_grouping_sets(con):
+    """store.action_item_aggregates counts per team; a grouping without one has one counting, the sets'."""
+    from pm_analytics import store
+
+    with pytest.raises(ValueError, match="action_item_aggregate_sets"):
+        store.action_item_aggregates(con, ALL, AS_OF, ("priority",))
+
+
 def test_follow_through(con):
     table = metrics.follow_through(con, ALL).set_index("incident_id")
     assert (table.loc["INC-A", "action_items_done"], table.loc["INC-A", "action_items_total"]) == (2, 3)
