@@ -22,7 +22,8 @@ documents are vectorised with the kept vocabulary (here, without
 scikit-learn: tokens, counts and weights are this module's, so a document's
 vector is a function of its text and the vocabulary alone), related
 incidents are recomputed for the changed incidents and for those whose lists
-they entered or left, and changed incidents join their nearest theme.
+they entered or left (most of the latter from their stored lists, without
+scoring their rows again), and changed incidents join their nearest theme.
 :func:`run` refits when more than ``REFIT_SHARE`` of the incidents changed
 since the last fit. An update gives the very rows a recompute of every
 incident with the same vocabulary gives (:func:`update` with
@@ -75,6 +76,9 @@ MAX_COMPARED = 20_000
 # of the incidents it was fitted on. Until then a new word in a changed post-mortem is not in the
 # vocabulary, and a new kind of incident joins the nearest existing theme.
 REFIT_SHARE = 0.10
+# Stored similarities are rounded to 4 decimals: an update comparing a stored one with a new one allows
+# this margin (twice the rounding), and where it cannot tell the order it computes the list again.
+PATCH_MARGIN = 1e-4
 # What a stored model means (tokens, weighting, parameters, how fingerprints are written): a model
 # stored by another version is refitted, never updated. 2: a fingerprint writes its start as
 # microseconds since 1970 (1 wrote it as a timestamp), so no version 1 fingerprint would match.
@@ -504,7 +508,7 @@ def nearest_theme(vectors, centroids: np.ndarray) -> np.ndarray:
 class FittedModel:
     """A text model as the last load left it: the vocabulary; every incident's fingerprint; the vectors
     of the incidents compared (``compared``, aligned with ``vectors``' rows); their related incidents
-    (incident_id, related_id, direction, rank, similarity); the themes (``catalogue`` and ``centroids``,
+    (``RELATED_COLUMNS``); the themes (``catalogue`` and ``centroids``,
     ``membership``); how many incidents it was fitted on, and how many changed since."""
 
     vocabulary: Vocabulary
@@ -529,7 +533,7 @@ class Outcome:
     ``fresh`` (vectorised now); ``kept_vectors`` the compared incidents whose stored vectors stand.
     ``refit`` says whether the vocabulary and themes were fitted now; ``changes`` counts the incidents
     added, changed or removed since the previous model; ``recomputed`` the incidents whose related
-    incidents were computed now."""
+    incidents were computed now, ``patched`` those of them made from their stored lists."""
 
     refit: bool
     changes: int
@@ -544,6 +548,7 @@ class Outcome:
     fitted_incidents: int
     changes_since_fit: int
     recomputed: int
+    patched: int = 0
 
 
 def _empty_vocabulary() -> Vocabulary:
@@ -613,10 +618,12 @@ def update(previous: FittedModel, documents: pd.DataFrame, teams: pd.DataFrame, 
     """The text model of ``documents`` with ``previous``'s vocabulary and themes kept.
 
     Related incidents are computed again for the incidents new or changed since ``previous`` (and those
-    entering the compared window), for those whose lists held an incident changed, gone or out of the
-    window, and for those whose lists one of the changed incidents may now enter; every other incident's
-    list is the one ``previous`` holds, which a computation over all of them would give again (the
-    scores of two unchanged incidents do not change, nor does their order in time). With
+    entering the compared window). The unchanged incidents whose lists held an incident changed, gone or
+    out of the window, or one of the changed incidents may now enter, get new lists made from their
+    stored ones where that is sure to be exact (:func:`_patched`; ``Outcome.patched`` counts them), and
+    computed again where not. Every other incident's list is the one ``previous`` holds, which a
+    computation over all of them would give again (the scores of two unchanged incidents do not change,
+    nor does their order in time). With
     ``every_row``, every incident is vectorised and computed again: the reference an update must equal.
     Changed and new incidents join their nearest theme; the others keep theirs. ``prints``: the
     documents' :func:`fingerprints`, and ``changes`` what :func:`changed_incidents` makes of them, if
@@ -645,53 +652,157 @@ def update(previous: FittedModel, documents: pd.DataFrame, teams: pd.DataFrame, 
     if every_row:
         rows = np.arange(n)
     else:
-        gone = set(previous.compared) - stable_set
         related = previous.related
-        owners = related["incident_id"].tolist()
-        found = {position[i] for i in fresh}
-        found |= {position[owner] for owner, listed in zip(owners, related["related_id"].tolist())
-                  if listed in gone and owner in stable_set}
-        found |= _entered(ids, position, vectors, fresh, stable, related, owners, memberships)
-        rows = np.asarray(sorted(found), dtype=np.int64)
+        index = pd.Index(ids)
+        owner_at = index.get_indexer(related["incident_id"])
+        listed_at = index.get_indexer(related["related_id"])
+        is_stable = np.zeros(n, dtype=bool)
+        is_stable[index.get_indexer(stable)] = True
+        fresh_rows = np.flatnonzero(~is_stable)
+        # Lists of unchanged incidents that held an incident changed, gone or out of the window.
+        touched = owner_at[(owner_at >= 0) & ~_stable_at(is_stable, listed_at)]
+        touched = touched[is_stable[touched]]
+        found = (_candidates(fresh_rows, vectors, vectors.T.tocsr(), memberships, slack=PATCH_MARGIN)
+                 if len(fresh_rows) and len(stable) else None)
+        lists = _lists_of(related, owner_at, n)
+        affected = np.union1d(touched, _entered(is_stable, found, lists))
+        patched, settled = _patched(affected, is_stable, found, related, lists, listed_at, ids, vectors,
+                                    vocabulary.terms)
+        rows = np.union1d(fresh_rows, np.setdiff1d(affected, settled)).astype(np.int64)
     recomputed = _related_pairs(ids, vectors, teams, apps, threads, vocabulary.terms, rows, memberships)
     computed = {ids[r] for r in rows}
+    if not every_row:
+        computed |= {ids[r] for r in settled}
+        if len(patched):
+            recomputed = pd.concat([recomputed, patched], ignore_index=True) if len(recomputed) else patched
+            recomputed = recomputed.sort_values(["incident_id", "direction", "rank"], kind="stable").reset_index(drop=True)
     kept = [i for i in stable if i not in computed]
 
     themes = _keep_themes(previous, documents, prints, changed, vectors, position, vocabulary)
     changes = len(changed) + len(gone_ids)
     return Outcome(False, changes, recomputed, kept, themes, vocabulary, prints, fresh,
                    fresh_vectors if fresh_vectors is not None else _stack([], columns), stable,
-                   previous.fitted_incidents, previous.changes_since_fit + changes, len(rows))
+                   previous.fitted_incidents, previous.changes_since_fit + changes, len(computed),
+                   len(computed) - len(rows))
 
 
-def _entered(ids: list[str], position: dict[str, int], vectors, fresh: list[str], stable: list[str],
-             related: pd.DataFrame, owners: list[str], memberships) -> set[int]:
-    """Positions of unchanged incidents whose list (earlier or later) one of the ``fresh`` incidents may
-    now enter: it passes both floors and beats the list's last entry (or the list is not full).
-    ``owners``: ``related``'s incident ids, as a list. The stored similarities are rounded: every
-    comparison allows a margin that only ever takes in more."""
-    if not fresh or not stable:
-        return set()
-    margin = 1e-4
-    fresh_rows = np.asarray(sorted(position[i] for i in fresh), dtype=np.int64)
-    found = _candidates(fresh_rows, vectors, vectors.T.tocsr(), memberships, slack=margin)
-    is_stable = np.zeros(len(ids), dtype=bool)
-    is_stable[[position[i] for i in stable]] = True
+def _stable_at(is_stable: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """Whether each position of ``at`` (-1: not among the incidents) is an unchanged incident's."""
+    return (at >= 0) & is_stable[np.maximum(at, 0)]
+
+
+@dataclass
+class _Lists:
+    """The stored lists, per incident position ``p`` and direction: list ``2p`` its earlier incidents,
+    ``2p + 1`` its later ones. ``at``: the positions of ``related``'s rows whose owner is among the
+    incidents, and ``of`` the list each is in; ``size`` and ``last`` (lowest similarity, ``inf`` when
+    empty) per list."""
+
+    at: np.ndarray
+    of: np.ndarray
+    size: np.ndarray
+    last: np.ndarray
+
+
+def _lists_of(related: pd.DataFrame, owner_at: np.ndarray, n: int) -> _Lists:
+    """The lists of ``related`` (its owners at positions ``owner_at``, -1 when not among the ``n``)."""
+    listed = owner_at >= 0
+    of = owner_at[listed] * 2 + (related["direction"] == "later").to_numpy(dtype=bool)[listed]
+    last = np.full(2 * n, np.inf)
+    np.minimum.at(last, of, related["similarity"].to_numpy(np.float64)[listed])
+    return _Lists(np.flatnonzero(listed), of, np.bincount(of, minlength=2 * n), last)
+
+
+def _entered(is_stable: np.ndarray, found: dict | None, lists: _Lists) -> np.ndarray:
+    """Positions of unchanged incidents whose list (earlier or later) a changed or new incident may now
+    enter: of the candidate pairs ``found`` (changed and new rows against all, scored with
+    ``PATCH_MARGIN`` of slack), one passes both floors and beats the list's last entry (or the list is
+    not full). The stored similarities are rounded: every comparison allows a margin that only ever
+    takes in more."""
+    if found is None:
+        return np.zeros(0, dtype=np.int64)
     keep = is_stable[found["column"]]
     fresh_at, stable_at, score = found["row"][keep], found["column"][keep], found["score"][keep]
     if not len(stable_at):
-        return set()
-    # Every list by (position, later or not): how many it holds and its last similarity.
-    owner = np.fromiter((position.get(i, -1) for i in owners), dtype=np.int64, count=len(owners))
-    listed = owner >= 0
-    lists = owner[listed] * 2 + (related["direction"] == "later").to_numpy(dtype=bool)[listed]
-    size = np.bincount(lists, minlength=2 * len(ids))
-    last = np.full(2 * len(ids), np.inf)
-    np.minimum.at(last, lists, related["similarity"].to_numpy(np.float64)[listed])
+        return np.zeros(0, dtype=np.int64)
     # A fresh incident earlier than the unchanged one would enter its "earlier" list.
     entered = stable_at * 2 + (fresh_at > stable_at)
-    enters = (size[entered] < RELATED_PER_SIDE) | (score >= last[entered] - margin)
-    return set(stable_at[enters].tolist())
+    enters = (lists.size[entered] < RELATED_PER_SIDE) | (score >= lists.last[entered] - PATCH_MARGIN)
+    return np.unique(stable_at[enters])
+
+
+def _patched(affected: np.ndarray, is_stable: np.ndarray, found: dict | None, related: pd.DataFrame,
+             lists: _Lists, listed_at: np.ndarray, ids: list[str], vectors,
+             terms: np.ndarray) -> tuple[pd.DataFrame, np.ndarray]:
+    """New lists for the unchanged incidents at positions ``affected``, made from their previous lists
+    without computing their rows again: the unchanged incidents listed keep their stored numbers (two
+    unchanged incidents score as before), the changed and gone ones leave, and the changed and new
+    ones that pass both floors (in ``found``: changed and new rows against all) come in. Returns
+    (those lists' rows, ``RELATED_COLUMNS``; the positions whose lists it settled, an empty list
+    included).
+
+    A list is settled when the unchanged incidents left out of it cannot belong: its previous list was
+    not full (every unchanged candidate was in it), or the new fifth ranks at or before the previous
+    last (a listed unchanged incident, or a new one scored above that last by more than the rounding
+    of stored numbers, ``PATCH_MARGIN``). A list where a stored number and a new one are within that
+    margin cannot be ordered for sure: not settled either. The rest are computed again, so the result
+    is always what computing every row gives."""
+    n = len(ids)
+    if not len(affected):
+        return pd.DataFrame(columns=RELATED_COLUMNS), affected
+    is_affected = np.zeros(n, dtype=bool)
+    is_affected[affected] = True
+    mine = is_affected[lists.of // 2] & _stable_at(is_stable, listed_at[lists.at])
+    old, old_list = lists.at[mine], lists.of[mine]
+    if found is not None:
+        keep = (is_stable[found["column"]] & is_affected[found["column"]]
+                & (found["text"] >= MIN_TEXT_SIMILARITY) & (found["score"] >= MIN_SIMILARITY))
+        new = {name: values[keep] for name, values in found.items()}
+    else:
+        new = {name: np.zeros(0, dtype) for name, dtype in (("row", np.int64), ("column", np.int64),
+               ("text", np.float32), ("score", np.float32), ("shared_team", bool), ("shared_app", bool))}
+    is_new = np.r_[np.zeros(len(old), dtype=bool), np.ones(len(new["row"]), dtype=bool)]
+    owner = np.r_[old_list // 2, new["column"]]
+    other = np.r_[listed_at[old], new["row"]]
+    later = other > owner
+    score = np.r_[related["similarity"].to_numpy(np.float64)[old], new["score"].astype(np.float64)]
+    # Of equal scores: an unchanged pair in its stored order, a new pair the earlier incident first (a
+    # stored pair and a new one that close are never settled here).
+    tie = np.r_[related["rank"].to_numpy(np.int64)[old], new["row"]]
+    order = np.lexsort((tie, -score, later, owner))
+    owner, later, score, is_new, other = owner[order], later[order], score[order], is_new[order], other[order]
+    key = owner * 2 + later
+    starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+    rank = np.arange(len(key)) - np.repeat(starts, np.diff(np.r_[starts, len(key)]))
+    unsure = np.zeros(2 * n, dtype=bool)
+    close = (key[1:] == key[:-1]) & (is_new[1:] != is_new[:-1]) & (np.abs(score[1:] - score[:-1]) <= PATCH_MARGIN)
+    unsure[key[1:][close]] = True
+    fifth = rank == RELATED_PER_SIDE - 1
+    settled = lists.size < RELATED_PER_SIDE
+    settled[key[fifth]] |= ~is_new[fifth] | (score[fifth] > lists.last[key[fifth]] + PATCH_MARGIN)
+    settled &= ~unsure
+    owner_settled = settled[0::2] & settled[1::2]
+    take = (rank < RELATED_PER_SIDE) & owner_settled[owner]
+    picked = order[take]
+    from_old = picked < len(old)
+    at_new = picked[~from_old] - len(old)
+    stored_terms = iter(related["shared_terms"].iloc[old[picked[from_old]]].tolist())
+    new_terms = iter(shared_terms(vectors, new["column"][at_new], new["row"][at_new], terms))
+    terms_of = [list(next(stored_terms)) if is_old else next(new_terms) for is_old in from_old.tolist()]
+    names = np.asarray(ids, dtype=object)
+    text = np.r_[related["text_similarity"].to_numpy(np.float64)[old], new["text"].astype(np.float64)]
+    table = pd.DataFrame({
+        "incident_id": names[owner[take]],
+        "related_id": names[other[take]],
+        "direction": np.where(later[take], "later", "earlier"),
+        "rank": rank[take] + 1,
+        "similarity": score[take].round(4),
+        "text_similarity": text[picked].round(4),
+        "shared_team": np.r_[related["shared_team"].to_numpy(bool)[old], new["shared_team"]][picked],
+        "shared_app": np.r_[related["shared_app"].to_numpy(bool)[old], new["shared_app"]][picked],
+        "shared_terms": terms_of,
+    })
+    return table[RELATED_COLUMNS], affected[owner_settled[affected]]
 
 
 def _keep_themes(previous: FittedModel, documents: pd.DataFrame, prints: pd.Series, changed: set[str],
@@ -744,7 +855,7 @@ def run(previous: FittedModel | None, documents: pd.DataFrame, teams: pd.DataFra
 
 def as_fitted(outcome: Outcome, previous: FittedModel | None = None) -> FittedModel:
     """The model an outcome leaves, as the next run reads it back (for callers that keep it in memory)."""
-    related = outcome.related[["incident_id", "related_id", "direction", "rank", "similarity"]]
+    related = outcome.related[RELATED_COLUMNS]
     compared, vectors = list(outcome.fresh), outcome.vectors
     if not outcome.refit and previous is not None:
         kept = previous.related[_among(previous.related["incident_id"], set(outcome.kept_related))]

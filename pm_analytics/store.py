@@ -1367,7 +1367,7 @@ def read_text_model(db_path: str | os.PathLike) -> dict | None:
     """The text model stored in the database at ``db_path``, when it is done: ``info`` (load_info),
     Arrow tables ``terms`` (term, idf, by term id), ``documents`` (incident_id, fingerprint), ``vectors``
     (incident_id, term_ids, weights), ``themes`` (theme_id, label, top_terms, centroid), ``related``
-    (incident_id, related_id, direction, rank, similarity) and ``membership`` (incident_id, theme_id).
+    (every column of related_incidents) and ``membership`` (incident_id, theme_id).
     ``None`` when there is none to read."""
     try:
         con = open_database(db_path)
@@ -1382,7 +1382,8 @@ def read_text_model(db_path: str | os.PathLike) -> dict | None:
             "documents": "SELECT incident_id, fingerprint FROM text_model_documents",
             "vectors": "SELECT incident_id, term_ids, weights FROM text_model_vectors",
             "themes": "SELECT theme_id, label, top_terms, centroid FROM text_model_themes ORDER BY theme_id",
-            "related": "SELECT incident_id, related_id, direction, rank, similarity FROM related_incidents",
+            "related": "SELECT incident_id, related_id, direction, rank, similarity, text_similarity, shared_team, "
+                       "shared_app, shared_terms FROM related_incidents",
             "membership": "SELECT incident_id, theme_id FROM incident_themes",
         }
         tables = {name: con.sql(sql).to_arrow_table() for name, sql in queries.items()}

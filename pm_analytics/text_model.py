@@ -40,8 +40,9 @@ from pm_analytics.store import (
 @dataclass
 class TextModelResult:
     """What a run of the text model did: fitted or updated, how many incidents changed since the model
-    it updated, whose related incidents it computed, in how many seconds; ``superseded`` when a newer
-    load replaced the database first (nothing was written)."""
+    it updated, whose related incidents it computed (``patched``: how many of those from their stored
+    lists), in how many seconds; ``superseded`` when a newer load replaced the database first (nothing
+    was written)."""
 
     refit: bool = False
     changes: int = 0
@@ -49,6 +50,7 @@ class TextModelResult:
     incidents: int = 0
     seconds: float = 0.0
     superseded: bool = False
+    patched: int = 0
 
     def summary(self) -> str:
         if self.superseded:
@@ -56,7 +58,8 @@ class TextModelResult:
         if self.refit:
             return (f"text model: fitted on {self.incidents:,} incidents in {self.seconds:.1f} s")
         return (f"text model: updated for {self.changes:,} incidents added, changed or removed; related incidents "
-                f"of {self.recomputed:,} recomputed, in {self.seconds:.1f} s")
+                f"of {self.recomputed:,} recomputed ({self.patched:,} of them from their stored lists), "
+                f"in {self.seconds:.1f} s")
 
 
 class PendingTextModel:
@@ -92,7 +95,7 @@ class PendingTextModel:
             self.discard()
         tell("text model done")
         return TextModelResult(outcome.refit, outcome.changes, outcome.recomputed, len(documents),
-                               time.perf_counter() - started)
+                               time.perf_counter() - started, patched=outcome.patched)
 
     def discard(self) -> None:
         """Remove the link to the database before the load (also when the text model is never run)."""
@@ -185,7 +188,8 @@ def fitted_model(stored: dict) -> insights.FittedModel:
         centroids = centroid_values.astype(np.float32).reshape(themes.num_rows, -1)
     else:
         centroids = np.zeros((0, len(vocabulary.terms)), np.float32)
-    related = stored["related"].to_pandas()
+    # The shared terms stay Arrow lists: an update reads those of a few thousand rows, not all of them.
+    related = stored["related"].to_pandas(types_mapper=lambda kind: pd.ArrowDtype(kind) if pa.types.is_list(kind) else None)
     membership = stored["membership"].to_pandas()
     return insights.FittedModel(vocabulary, fingerprints, vectors["incident_id"].to_pylist(), matrix, related,
                                 catalogue, centroids, membership, int(info.get("text_model_fitted_incidents", 0)),

@@ -147,6 +147,54 @@ def test_related_incidents_follow_the_rule_across_chunks_and_ties(monkeypatch, t
     assert theme_table.equals(expected_themes[0]) and membership.equals(expected_themes[1])
 
 
+def test_an_update_settles_lists_from_the_previous_ones_and_equals_computing_every_row():
+    """Round after round of changed, added and removed post-mortems, with many exact ties (repeated
+    texts): the update settles many unchanged incidents' lists from their stored ones, computes the
+    rest, and every list is the one computing every row gives."""
+    rng = np.random.default_rng(11)
+    words = ("certificate expired gateway renewal payments processor declined checkout database failover "
+             "replication stalled pager rota overnight cache eviction latency queue backlog deploy rollback "
+             "config flag dns resolver disk full").split()
+
+    def text() -> str:
+        return " ".join(rng.choice(words, size=rng.integers(3, 9)))
+
+    def started(n: int) -> datetime:
+        return datetime(2025, 1 + n % 12, 1 + n % 28, n % 24, tzinfo=timezone.utc)
+
+    texts = [text() for _ in range(30)]
+    docs = pd.DataFrame([{"incident_id": f"i{n:03d}", "started": started(n), "text": texts[n % 30] if n % 4 else text()}
+                         for n in range(150)])
+    teams = pd.DataFrame([(f"i{n:03d}", ("Core", "Web", "Data")[n % 3]) for n in range(150)],
+                         columns=["incident_id", "team"])
+    apps = pd.DataFrame([(f"i{n:03d}", "Patient Web") for n in range(0, 150, 4)], columns=["incident_id", "app"])
+    previous = insights.as_fitted(insights.fit(docs, teams, apps))
+    settled = computed = 0
+    for round_ in range(8):
+        docs = docs.copy()
+        changed = rng.choice(len(docs), size=3, replace=False)
+        docs.loc[docs.index[changed], "text"] = [f"{t} {text()}" if k % 2 else texts[rng.integers(30)]
+                                                 for k, t in enumerate(docs["text"].iloc[changed])]
+        if round_ % 3 == 1:
+            docs = docs.drop(docs.index[rng.integers(len(docs))])
+        if round_ % 3 == 2:
+            docs = pd.concat([docs, pd.DataFrame([{"incident_id": f"n{round_}", "started": started(round_ * 7),
+                                                   "text": texts[round_]}])], ignore_index=True)
+        outcome = insights.update(previous, docs, teams, apps, threads=1 + round_ % 2)
+        reference = insights.update(previous, docs, teams, apps, every_row=True).related
+        kept = previous.related[previous.related["incident_id"].isin(set(outcome.kept_related))]
+        assert set(kept["incident_id"]).isdisjoint(outcome.related["incident_id"])
+        got = pd.concat([kept, outcome.related], ignore_index=True)
+        got = got.sort_values(["incident_id", "direction", "rank"], kind="stable").reset_index(drop=True)
+        got["rank"] = got["rank"].astype(reference["rank"].dtype)
+        pd.testing.assert_frame_equal(got, reference, check_dtype=False)
+        settled += outcome.patched
+        computed += outcome.recomputed - outcome.patched
+        previous = insights.as_fitted(outcome, previous)
+    assert reference["similarity"].duplicated().any(), "the corpus has ties"
+    assert settled > 0 and computed > 0, (settled, computed)
+
+
 def test_a_fingerprint_changes_with_what_related_incidents_depend_on_and_only_then():
     """An incident's fingerprint tells the text model whether to relate it again: it must change when its
     start (to the second), text, teams or apps do, and stay when nothing does, whatever the start's type."""

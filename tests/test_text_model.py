@@ -148,6 +148,7 @@ def test_incremental_related_incidents_equal_a_full_recompute_after_add_change_r
     # The two new ones, and any whose text they changed: a sentence now in three post-mortems is
     # boilerplate, left out of every text that has it.
     assert added["outcome"].changes >= 2
+    assert 0 < added["outcome"].patched < added["outcome"].recomputed, "lists settled from stored ones, and computed"
 
     # Changed: one post-mortem's title rewritten (it leaves some lists and enters others).
     target = files[10]
