@@ -379,22 +379,36 @@ def action_item_summaries(con, filters: Filters, as_of: date, groupings: tuple[t
     return tuple(summaries)
 
 
+_SUMMARY_COUNTS = ("total", "done", "open", "wontfix", "done_on_time", "due", "overdue")
+
+
 def _summary_frame(rows: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
-    """Counts of a grouping (``keys``) as :func:`action_item_summary` gives them: rates, types, priority order."""
+    """Counts of a grouping (``keys``) as :func:`action_item_summary` gives them: rates, types, priority order.
+    Built from arrays in one go: a page asks for four of these per run, and a frame changed column by
+    column took a tenth of the action items page's Python."""
     if rows.empty:
         return pd.DataFrame({c: pd.Series(dtype="object") for c in keys + ACTION_COLUMNS})
-    out = rows.reset_index(drop=True)
-    out["completion_rate"] = _ratio(out["done"], out["total"] - out["wontfix"])
-    out["on_time_rate"] = _ratio(out["due_done_on_time"], out["due"])
-    out = out.astype({c: "int64" for c in ("total", "done", "open", "wontfix", "done_on_time", "due", "overdue")}
-                     | {c: "float64" for c in ("open_age_days_median", "open_age_days_max")})
+    columns = {k: rows[k].array for k in keys}
     if "period_start" in keys:
-        out["period_start"] = pd.to_datetime(out["period_start"])
+        columns["period_start"] = pd.to_datetime(rows["period_start"]).array
+    columns |= {c: rows[c].to_numpy(dtype="int64") for c in _SUMMARY_COUNTS}
+    columns["completion_rate"] = _rate(columns["done"], columns["total"] - columns["wontfix"])
+    columns["on_time_rate"] = _rate(rows["due_done_on_time"].to_numpy(dtype="int64"), columns["due"])
+    for c in ("open_age_days_median", "open_age_days_max"):
+        columns[c] = rows[c].to_numpy(dtype="float64", na_value=np.nan)
     if "priority" in keys:
         order = {p: i for i, p in enumerate(PRIORITIES + ("No priority",))}
-        out = out.sort_values([k for k in keys if k != "priority"] + ["priority"],
-                              key=lambda s: s.map(order) if s.name == "priority" else s).reset_index(drop=True)
-    return out[keys + ACTION_COLUMNS]
+        rank = np.fromiter((order[p] for p in rows["priority"].tolist()), dtype=np.int64, count=len(rows))
+        others = [pd.factorize(columns[k], sort=True, use_na_sentinel=False)[0] for k in reversed(keys) if k != "priority"]
+        at = np.lexsort([rank, *others])
+        columns = {c: values[at] for c, values in columns.items()}
+    return pd.DataFrame({c: columns[c] for c in keys + ACTION_COLUMNS})
+
+
+def _rate(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
+    """numerator / denominator as float, NaN where the denominator is 0 (nothing to divide)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(denominator > 0, numerator / np.where(denominator > 0, denominator, 1), np.nan)
 
 
 def overdue_items(con, filters: Filters, as_of: date, limit: int | None = None) -> pd.DataFrame:
