@@ -50,6 +50,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import collections
 import gc
 import json
 import os
@@ -83,6 +84,54 @@ TARGET_VIEWERS, TARGET_P95_S = 20, 2.0
 
 # -- server side: run Streamlit with timing hooks --------------------------------
 
+class RunLog:
+    """JSON lines appended to ``path`` from any thread, each record a line, and (after
+    :meth:`log_collections`) each of Python's garbage collections as a record of kind ``gc``."""
+
+    def __init__(self, path: str | os.PathLike) -> None:
+        self.out = open(path, "a", buffering=1)
+        self.lock = threading.Lock()
+        # Collections are queued by the collector's callback and written by write(), never by the callback:
+        # a collection can start inside write() (any allocation while the lock is held), and a callback
+        # taking the lock again deadlocked that thread and every later write: two viewers runs in about
+        # forty (2026-12-02) never finished, the reload's thread stuck logging that its load had ended.
+        self.collections: collections.deque = collections.deque()
+        self.collection_started = 0.0
+
+    def write(self, record: dict | None = None) -> None:
+        """Append ``record`` (if any) and the collections queued since the last write."""
+        with self.lock:
+            lines = [] if record is None else [json.dumps(record)]
+            for _ in range(len(self.collections)):  # those queued so far: writing them queues more
+                generation, started_at, finished_at = self.collections.popleft()
+                lines.append(json.dumps({"kind": "gc", "generation": generation, "started_at": started_at,
+                                         "finished_at": finished_at}))
+            if lines:
+                self.out.write("\n".join(lines) + "\n")
+
+    def close(self) -> None:
+        self.write()
+        with self.lock:
+            self.out.close()
+
+    def on_collection(self, phase: str, info: dict) -> None:
+        """``gc.callbacks`` entry: each collection the process makes (every thread waits for it), queued."""
+        if phase == "start":
+            self.collection_started = time.monotonic()
+        else:
+            self.collections.append((info["generation"], self.collection_started, time.monotonic()))
+
+    def log_collections(self, every_s: float = 0.2) -> None:
+        """From now on, log each collection, written within ``every_s`` seconds even if nothing else is."""
+        def flush() -> None:
+            while True:
+                time.sleep(every_s)
+                self.write()
+
+        gc.callbacks.append(self.on_collection)
+        threading.Thread(target=flush, name="log-collections", daemon=True).start()
+
+
 def serve(port: int, log_path: str) -> None:
     """Run ``streamlit run app.py`` in this process, logging each page run and each load to ``log_path``
     (JSON lines; times are ``time.monotonic()``, comparable with the client's on the same machine)."""
@@ -93,16 +142,12 @@ def serve(port: int, log_path: str) -> None:
     from pm_analytics import datasource
     from pm_analytics.text_model import PendingTextModel
 
-    lock = threading.Lock()
-    out = open(log_path, "a", buffering=1)
+    log = RunLog(log_path)
+    write = log.write
     asked: dict[str, tuple[float, str, str]] = {}
     # The script thread's own CPU seconds when a session's run began (a run restarted by st.rerun() keeps
     # its first): what the run itself computed, without the time it waited for Python's lock or a core.
     cpu_at_start: dict[str, float] = {}
-
-    def write(record: dict) -> None:
-        with lock:
-            out.write(json.dumps(record) + "\n")
 
     handle_backmsg = AppSession.handle_backmsg
 
@@ -142,17 +187,7 @@ def serve(port: int, log_path: str) -> None:
                 write({"kind": kind, "started_at": started_at, "finished_at": time.monotonic()})
         return timed
 
-    gc_started = [0.0]
-
-    def gc_timed(phase, info):
-        """Each garbage collection the server makes: every thread waits for it."""
-        if phase == "start":
-            gc_started[0] = time.monotonic()
-        else:
-            write({"kind": "gc", "generation": info["generation"], "started_at": gc_started[0],
-                   "finished_at": time.monotonic()})
-
-    gc.callbacks.append(gc_timed)
+    log.log_collections()
     AppSession.handle_backmsg = timed_handle_backmsg
     AppSession._on_scriptrunner_event = timed_on_event
     ScriptRunner._run_script = cpu_timed_run_script

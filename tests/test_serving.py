@@ -5,7 +5,9 @@ How fast many viewers are served is measured, not tested: ``benchmarks/viewers.p
 
 import asyncio
 import csv
+import gc
 import io
+import json
 import re
 import shutil
 import sys
@@ -226,3 +228,35 @@ def test_viewers_during_a_reload_each_see_their_own_numbers(busy_folder, tmp_pat
         assert seen[(query, "")] == [value for _, value in expected[query][""]], query
         assert seen[(query, "incidents")] == expected[query]["incidents"], query
     assert len({tuple(seen[(q, "")]) for q in queries}) == len(queries), "four filters, four sets of numbers"
+
+
+def test_the_viewers_log_never_waits_on_itself_when_a_collection_starts_inside_a_write(tmp_path):
+    """``benchmarks/viewers.py`` logs every page run and every garbage collection of the server. A
+    collection can start while a record is being written (any allocation with the log's lock held):
+    logging it from the collector's callback took that lock again and deadlocked the thread (a reload's,
+    in two of about forty runs). Here the callback is called with the lock held, as such a collection
+    calls it; then a real collection is logged."""
+    path = tmp_path / "timing.jsonl"
+    log = viewers.RunLog(path)
+
+    def write_while_collecting() -> None:
+        log.write({"kind": "run", "i": 0})
+        with log.lock:
+            log.on_collection("start", {"generation": 0})
+            log.on_collection("stop", {"generation": 0})
+
+    writer = threading.Thread(target=write_while_collecting, daemon=True)
+    writer.start()
+    writer.join(timeout=300)
+    assert not writer.is_alive(), "a write waited for itself"
+    gc.callbacks.append(log.on_collection)
+    try:
+        gc.collect(1)
+    finally:
+        gc.callbacks.remove(log.on_collection)
+    log.write({"kind": "run", "i": 1})
+    log.close()
+    records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    assert [r["i"] for r in records if r["kind"] == "run"] == [0, 1]
+    assert [r["generation"] for r in records if r["kind"] == "gc"] == [0, 1]
+    assert all(r["finished_at"] >= r["started_at"] for r in records if r["kind"] == "gc")
