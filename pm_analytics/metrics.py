@@ -662,11 +662,9 @@ def headline(con, filters: Filters, as_of: date) -> dict:
 
 
 def _ratio(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
-    """numerator / denominator as float, NaN where the denominator is 0 (nothing to divide)."""
-    num = numerator.to_numpy(dtype="float64", na_value=np.nan)
-    den = denominator.to_numpy(dtype="float64", na_value=np.nan)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return pd.Series(np.where(den > 0, num / np.where(den > 0, den, 1), np.nan), index=numerator.index)
+    """:func:`_rate` of two Series (missing values count as unknown), on the numerator's index."""
+    return pd.Series(_rate(numerator.to_numpy(dtype="float64", na_value=np.nan),
+                           denominator.to_numpy(dtype="float64", na_value=np.nan)), index=numerator.index)
 
 
 def excluded_incidents(con, filters: Filters) -> int:
