@@ -2,6 +2,8 @@
 
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import duckdb
@@ -9,7 +11,7 @@ import pytest
 
 from pm_analytics.cli import main
 from pm_analytics.load import load_into, load_paths
-from pm_analytics.store import TABLES, cursor, open_database, table_columns
+from pm_analytics.store import TABLES, cursor, open_database, previous_load, table_columns
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 BAD = FIXTURES / "bad"
@@ -124,6 +126,47 @@ def test_a_reader_opened_after_a_reload_sees_it_while_an_older_one_is_open(tmp_p
     finally:
         old.close()
         new.close()
+
+
+def test_a_readers_queries_reuse_its_cursors_one_query_at_a_time_in_utc(tmp_path):
+    """A reading connection's cursors are kept between queries (no cursor made and set up per query), a
+    cursor is never handed to a second query while the first holds it, one whose query failed is not kept,
+    and every cursor, kept or new, reading or writing, answers in UTC on a machine that is not."""
+    db = tmp_path / "pm.duckdb"
+    load_into([GOOD], db, relative_to=GOOD)
+    con = open_database(db)
+    try:
+        with cursor(con) as first:
+            with cursor(con) as second:
+                assert second is not first, "a cursor in use is not shared"
+        with cursor(con) as again:
+            assert again in (first, second), "a reader's cursor is kept for the next query"
+        with pytest.raises(duckdb.CatalogException):
+            with cursor(con) as failing:
+                failing.execute("SELECT * FROM no_such_table")
+        with cursor(con) as after, cursor(con) as other, cursor(con) as third:
+            assert failing not in (after, other, third), "a cursor whose query failed is not kept"
+        previous = previous_load(db)
+        assert previous.problems(["no-such-file.md"]) == []
+        with cursor(previous.con) as cur, pytest.raises(duckdb.CatalogException):
+            cur.execute("SELECT * FROM _wanted")
+        previous.close()
+    finally:
+        con.close()
+    script = ("import sys, duckdb\n"
+              "from pm_analytics.store import DatabaseWriter, cursor, open_database\n"
+              "con = open_database(sys.argv[1])\n"
+              "zones = [duckdb.connect().execute(\"SELECT current_setting('TimeZone')\").fetchone()[0]]\n"
+              "for _ in range(2):\n"
+              "    with cursor(con) as cur:\n"
+              "        zones.append(cur.execute(\"SELECT current_setting('TimeZone')\").fetchone()[0])\n"
+              "with DatabaseWriter(sys.argv[2]) as writer, cursor(writer.con) as cur:\n"
+              "    zones.append(cur.execute(\"SELECT current_setting('TimeZone')\").fetchone()[0])\n"
+              "print(' '.join(zones))\n")
+    env = {**os.environ, "TZ": "Pacific/Kiritimati"}
+    zones = subprocess.run([sys.executable, "-c", script, str(db), str(tmp_path / "other.duckdb")], env=env,
+                           cwd=Path(__file__).resolve().parent.parent, capture_output=True, text=True, check=True)
+    assert zones.stdout.split() == ["Pacific/Kiritimati", "UTC", "UTC", "UTC"], zones.stderr
 
 
 def test_a_failed_write_leaves_the_previous_database(tmp_path, monkeypatch):
