@@ -343,6 +343,16 @@ def test_charts_set_properties_as_plotlys_update_does():
         (theirs.update_xaxes if letter == "x" else theirs.update_yaxes)(props, **selector)
         charts._set_axes(ours, letter, props, **selector)
         assert ours.to_dict() == theirs.to_dict(), (letter, selector)
+    # Without a selector, every axis: of a figure without panels, with a second y axis, with ten panels or more.
+    for fig_of in (lambda: charts._figure([{"type": "bar", "x": [1], "y": [2]}]), lambda: made(secondary=True),
+                   lambda: make_subplots(rows=3, cols=4)):
+        for letter in "xy":
+            theirs, ours = fig_of(), fig_of()
+            (theirs.update_xaxes if letter == "x" else theirs.update_yaxes)({"showgrid": False})
+            charts._set_axes(ours, letter, {"showgrid": False})
+            assert ours.to_dict() == theirs.to_dict(), letter
+            names = [axis.plotly_name for axis in (theirs.select_xaxes if letter == "x" else theirs.select_yaxes)()]
+            assert charts._axis_names(ours, letter) == names
 
 
 @pytest.mark.parametrize("groups", [1, 2, 5])
