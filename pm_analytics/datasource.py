@@ -49,10 +49,11 @@ def refresh(source: DataSource, progress: Callable[[int, int], None] | None = No
 
     Returns as soon as the database is in place and readable: the text model (related incidents,
     repeats, themes) still to compute is ``result.pending``, whose ``run()`` adds it (the database says
-    ``pending`` until then)."""
+    ``pending`` until then). The files are parsed at a lower CPU priority than the dashboard's own
+    (``background``): its viewers' page runs come first."""
     if not source.is_folder:
         if not source.path.exists():
             raise FileNotFoundError(f"{source.path}: no such folder or database file")
         return None
     return load_into([source.path], source.db_path, relative_to=source.path, source=str(source.path),
-                     progress=progress, tickets=settings.ticket_exports(), defer_text_model=True)
+                     progress=progress, tickets=settings.ticket_exports(), defer_text_model=True, background=True)

@@ -362,11 +362,13 @@ def _parse_chunk_job(job: tuple) -> _Chunk:
 
 
 def _chunks_in_order(work: list[tuple[Candidate, tuple[bytes, SourceFile] | None]], workers: int,
-                     keep_objects: bool, budget_s: float | None = None) -> Iterator[_Chunk]:
+                     keep_objects: bool, budget_s: float | None = None, background: bool = False
+                     ) -> Iterator[_Chunk]:
     """Parse ``work`` chunk by chunk, in order: in this process when it is small and this is the main
-    thread (where the CPU-time alarm works), else in ``workers`` processes. Each file gets ``budget_s``
-    seconds of CPU; should a worker stop answering altogether (stuck where the alarm cannot reach), it is
-    killed and replaced, its chunk read again file by file, and the file that hangs is rejected."""
+    thread (where the CPU-time alarm works), else in ``workers`` processes (with ``background``, at a
+    lower CPU priority). Each file gets ``budget_s`` seconds of CPU; should a worker stop answering
+    altogether (stuck where the alarm cannot reach), it is killed and replaced, its chunk read again file
+    by file, and the file that hangs is rejected."""
     size = max(1, min(CHUNK_FILES, -(-len(work) // max(1, workers))))
     chunks = [work[i:i + size] for i in range(0, len(work), size)]
     in_main = threading.current_thread() is threading.main_thread()
@@ -381,10 +383,11 @@ def _chunks_in_order(work: list[tuple[Candidate, tuple[bytes, SourceFile] | None
     died_without_progress = False
     while pending:
         if died_without_progress:
-            yield _merge_chunks([_one_file(item, keep_objects, budget_s) for item in pending.pop(0)], keep_objects)
+            yield _merge_chunks([_one_file(item, keep_objects, budget_s, background) for item in pending.pop(0)],
+                                keep_objects)
             died_without_progress = False
             continue
-        pool = multiprocessing.Pool(processes, initializer=_start_worker)
+        pool = multiprocessing.Pool(processes, initializer=_start_worker, initargs=(background,))
         try:
             started = list(pool._pool)
             results = pool.imap(_parse_chunk_job, [(chunk, keep_objects, budget_s) for chunk in pending])
@@ -393,8 +396,8 @@ def _chunks_in_order(work: list[tuple[Candidate, tuple[bytes, SourceFile] | None
                 outcome = _next_result(results, started, _wall_limit(pending[0], budget_s))
                 if outcome is _STUCK:
                     pool.terminate()
-                    yield _merge_chunks([_one_file(item, keep_objects, budget_s) for item in pending.pop(0)],
-                                       keep_objects)
+                    yield _merge_chunks([_one_file(item, keep_objects, budget_s, background)
+                                         for item in pending.pop(0)], keep_objects)
                     break
                 if outcome is _DIED:
                     died_without_progress = not progress
@@ -433,9 +436,9 @@ def _wall_limit(chunk: list, budget_s: float | None) -> float | None:
 
 
 def _one_file(item: tuple[Candidate, tuple[bytes, SourceFile] | None], keep_objects: bool,
-              budget_s: float | None) -> _Chunk:
+              budget_s: float | None, background: bool = False) -> _Chunk:
     """One file in a worker of its own, rejected if it outlives its wall-clock limit or its worker dies."""
-    pool = multiprocessing.Pool(1, initializer=_start_worker)
+    pool = multiprocessing.Pool(1, initializer=_start_worker, initargs=(background,))
     try:
         outcome = _next_result(pool.imap(_parse_chunk_job, [([item], keep_objects, budget_s)]), list(pool._pool),
                                _wall_limit([item], budget_s))
@@ -468,12 +471,22 @@ def _merge_chunks(parts: list[_Chunk], keep_objects: bool) -> _Chunk:
     return _Chunk(files, {name: pa.concat_tables(parts_) for name, parts_ in tables.items()})
 
 
-def _start_worker() -> None:
-    """Pool initializer of every parse worker: Python's own signal handlers, gone with its parent, and the
-    heap it was forked with settled (as it is, garbage included: the worker ends with the load)."""
+def _start_worker(background: bool = False) -> None:
+    """Pool initializer of every parse worker: Python's own signal handlers, gone with its parent, the
+    heap it was forked with settled (as it is, garbage included: the worker ends with the load) and, for
+    a ``background`` load, a lower CPU priority (:data:`BACKGROUND_NICENESS`)."""
     _python_signal_handlers()
     _exit_with_parent()
+    if background and hasattr(os, "nice"):
+        os.nice(BACKGROUND_NICENESS)
     settle_heap(collect=False)
+
+
+# How much lower than its server the CPU priority of a background load's parse workers is (Unix
+# niceness, added): the dashboard's reloads run beside the viewers' page runs, and a page run waits for
+# a core the workers hold. A worker still gets every core nobody else wants, so an idle machine parses
+# as fast as before.
+BACKGROUND_NICENESS = 10
 
 
 # Net new objects between two collections of Python's youngest generation (Python's default: 700).
@@ -621,7 +634,7 @@ class _Sink:
 
 def _run(plan: _Plan, workers: int, progress: Callable[[int, int], None] | None, sink: _Sink,
          reused_problems: Callable[[list[str]], list[Problem]] | None,
-         reused_ids: dict[str, list[str]] | None = None, budget_s: float | None = None
+         reused_ids: dict[str, list[str]] | None = None, budget_s: float | None = None, background: bool = False
          ) -> tuple[LoadResult, list[str], list[tuple[str, list[str]]]]:
     """Walk the plan in path order: parse what must be, settle duplicate ids (the first incident in path
     order wins; a later one is reported, and only it is dropped) and hand the loaded incidents to ``sink``.
@@ -632,7 +645,8 @@ def _run(plan: _Plan, workers: int, progress: Callable[[int, int], None] | None,
     reused: list[str] = []
     partly: list[tuple[str, list[str]]] = []
     reused_ids = reused_ids or {}
-    chunks = _chunks_in_order(plan.to_parse, workers, keep_objects=sink.writer is None, budget_s=budget_s)
+    chunks = _chunks_in_order(plan.to_parse, workers, keep_objects=sink.writer is None, budget_s=budget_s,
+                              background=background)
     chunk: _Chunk | None = None
     position = loaded_position = 0
     losers: set[int] = set()
@@ -745,7 +759,7 @@ def load_into(paths: Sequence[str | os.PathLike], db_path: str | os.PathLike,
               progress: Callable[[int, int], None] | None = None, workers: int | None = None,
               incremental: bool = True, phase: Callable[[str], None] | None = None,
               budget_s: float | None = None, tickets: Sequence[str | os.PathLike] = (),
-              text_model: bool = True, defer_text_model: bool = False) -> LoadResult:
+              text_model: bool = True, defer_text_model: bool = False, background: bool = False) -> LoadResult:
     """Load ``paths`` into the database at ``db_path``, replacing it atomically.
 
     With ``incremental`` (the default), files unchanged since the database was
@@ -768,13 +782,17 @@ def load_into(paths: Sequence[str | os.PathLike], db_path: str | os.PathLike,
     status, completion date and assignee win over the post-mortems' for the
     action items whose ticket they hold. A changed export, or another set of
     them, makes the load run even when no post-mortem changed.
+
+    With ``background``, the parse workers run at a lower CPU priority than this process
+    (:data:`BACKGROUND_NICENESS`): for a load that runs beside other work, as the dashboard's reloads run
+    beside its viewers' page runs.
     """
     tell = phase or (lambda _: None)
     workers = default_workers() if workers is None else workers
     previous = previous_load(db_path) if incremental else None
     try:
         result = _load(paths, db_path, previous, relative_to, source, progress, workers, tell, budget_s, tickets,
-                       text_model)
+                       text_model, background)
     finally:
         if previous is not None:
             previous.close()
@@ -784,7 +802,7 @@ def load_into(paths: Sequence[str | os.PathLike], db_path: str | os.PathLike,
 def _load(paths: Sequence[str | os.PathLike], db_path: str | os.PathLike, previous: PreviousLoad | None,
           relative_to: str | os.PathLike | None, source: str | None, progress: Callable[[int, int], None] | None,
           workers: int, tell: Callable[[str], None], budget_s: float | None, tickets: Sequence[str | os.PathLike],
-          text_model: bool) -> LoadResult:
+          text_model: bool, background: bool = False) -> LoadResult:
     """:func:`load_into` up to its text model (left in ``result.pending``)."""
     before = {f.source_path: f for f in previous.files} if previous else {}
     plan = _plan(discover(paths, relative_to), before)
@@ -804,7 +822,8 @@ def _load(paths: Sequence[str | os.PathLike], db_path: str | os.PathLike, previo
         tell("reading")
         sink = _Sink(writer, hold=from_previous)
         result, reused, partly = _run(plan, workers, progress, sink, previous.problems if previous else None,
-                                      previous.ids_by_path() if previous else None, budget_s or parse_budget())
+                                      previous.ids_by_path() if previous else None, budget_s or parse_budget(),
+                                      background)
         tell("copying unchanged")
         excluded = [i for _, ids in partly for i in ids]
         if from_previous:

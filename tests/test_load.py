@@ -169,6 +169,47 @@ def test_a_readers_queries_reuse_its_cursors_one_query_at_a_time_in_utc(tmp_path
     assert zones.stdout.split() == ["Pacific/Kiritimati", "UTC", "UTC", "UTC"], zones.stderr
 
 
+def test_the_dashboards_loads_parse_at_a_lower_cpu_priority_than_the_dashboard(tmp_path, monkeypatch):
+    """A load the dashboard runs (``datasource.refresh``, beside its viewers' page runs) parses in workers
+    ``BACKGROUND_NICENESS`` below the process that runs it, so a page run gets a core first; any other load
+    parses at the caller's priority. Both run in a thread, as the dashboard's do (a thread parses in
+    workers however few the files)."""
+    import threading
+
+    from pm_analytics import datasource, load
+
+    seen = tmp_path / "seen"
+    seen.mkdir()
+    read_candidate = load.read_candidate
+
+    def recording(candidate, read=None):
+        (seen / candidate.source_path.replace("/", "_")).write_text(f"{os.getpid()} {os.getpriority(os.PRIO_PROCESS, 0)}")
+        return read_candidate(candidate, read)
+
+    monkeypatch.setattr(load, "read_candidate", recording)  # the workers are forked after this
+    own = os.getpriority(os.PRIO_PROCESS, 0)
+    loads = {
+        "dashboard": lambda: datasource.refresh(datasource.DataSource(GOOD, tmp_path / "dashboard.duckdb")),
+        "user": lambda: load_into([GOOD], tmp_path / "user.duckdb", relative_to=GOOD, workers=2),
+    }
+    for name, run in loads.items():
+        for old in seen.iterdir():
+            old.unlink()
+        thread = threading.Thread(target=run)
+        thread.start()
+        thread.join()
+        readings = [tuple(map(int, f.read_text().split())) for f in seen.iterdir()]
+        assert len(readings) == 5, f"{name}: every post-mortem read once"
+        assert all(pid != os.getpid() for pid, _ in readings), f"{name}: parsed in workers"
+        wanted = min(19, own + load.BACKGROUND_NICENESS) if name == "dashboard" else own
+        assert {priority for _, priority in readings} == {wanted}, name
+    con = open_database(tmp_path / "dashboard.duckdb")
+    try:
+        assert con.execute("SELECT count(*) FROM incidents").fetchone()[0] == 5
+    finally:
+        con.close()
+
+
 def test_a_failed_write_leaves_the_previous_database(tmp_path, monkeypatch):
     db = tmp_path / "pm.duckdb"
     load_into([GOOD], db, relative_to=GOOD)
