@@ -1741,10 +1741,11 @@ def recurrence_status_counts(con, filters) -> dict[str, int]:
     """Recurrences whose later incident matches the filter, per status (as :func:`recurrence_counts`,
     each counted once)."""
     where, params = filters.where("l")
-    rows = con.execute(f"""
-        SELECT {_RECURRENCE_STATUS_SQL} AS status, count(*)
-        FROM recurrences r JOIN incidents l ON l.incident_id = r.later_id
-        WHERE {where} GROUP BY ALL""", params).fetchall()
+    with cursor(con) as cur:
+        rows = cur.execute(f"""
+            SELECT {_RECURRENCE_STATUS_SQL} AS status, count(*)
+            FROM recurrences r JOIN incidents l ON l.incident_id = r.later_id
+            WHERE {where} GROUP BY ALL""", params).fetchall()
     return {status: count for status, count in rows}
 
 

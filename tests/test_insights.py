@@ -374,3 +374,43 @@ def test_fixes_answer_says_each_outcome_plainly():
         "1 repeat happened although the earlier P0/P1 items were done (the fix did not prevent it); "
         "3 while they were still open (follow-through); 2 after a post-mortem with no P0/P1 items.")
     assert metrics.fixes_answer({}) == "No incident in these filters repeats an earlier one."
+
+
+def test_recurrence_counts_by_status_are_right_when_many_page_runs_ask_at_once(tmp_path):
+    """Streamlit runs page scripts in threads that share one reading connection: each query has a cursor
+    of its own (the shared connection itself, asked from several threads at once, mixed their results)."""
+    import threading
+
+    from pm_analytics.filters import Filters
+    from pm_analytics.load import load_into
+    from pm_analytics.store import open_database, recurrence_status_counts
+
+    data = Path(__file__).resolve().parent.parent / "data"
+    db = tmp_path / "sample.duckdb"
+    load_into([data], db, relative_to=data)
+    con = open_database(db)
+    try:
+        filters = [Filters(), Filters(severities=("SEV1",)), Filters(severities=("SEV2", "SEV3"))]
+        expected = [recurrence_status_counts(con, f) for f in filters]
+        assert sum(expected[0].values()) > 0, "the sample data has recurrences"
+        wrong: list[str] = []
+
+        def ask() -> None:
+            for round_ in range(60):
+                which = round_ % len(filters)
+                try:
+                    got = recurrence_status_counts(con, filters[which])
+                except Exception as error:  # noqa: BLE001 - every failure is reported below
+                    wrong.append(repr(error))
+                    continue
+                if got != expected[which]:
+                    wrong.append(f"{filters[which]}: {got} != {expected[which]}")
+
+        threads = [threading.Thread(target=ask) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        con.close()
+    assert not wrong, wrong[:3]
