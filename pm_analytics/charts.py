@@ -151,7 +151,7 @@ def _axis_names(fig: go.Figure, letter: str) -> list[str]:
     those of its panels. plotly's select sorts all of the layout's few hundred property names (its
     natural order) on every call, which was 3 % of a page run's Python."""
     prefix = f"{letter}axis"
-    return [prefix, *sorted((name for name in fig.layout._subplotid_props if name.startswith(prefix)),
+    return [prefix, *sorted((name for name in fig.layout._subplotid_props if name.startswith(prefix) and name != prefix),
                             key=lambda name: int(name[len(prefix):]))]
 
 

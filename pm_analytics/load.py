@@ -393,7 +393,7 @@ def _chunks_in_order(work: list[tuple[Candidate, tuple[bytes, SourceFile] | None
             results = pool.imap(_parse_chunk_job, [(chunk, keep_objects, budget_s) for chunk in pending])
             progress = False
             while pending:
-                outcome = _next_result(results, started, _wall_limit(pending[0], budget_s))
+                outcome = _next_result(results, started, _wall_limit(pending[0], budget_s, background))
                 if outcome is _STUCK:
                     pool.terminate()
                     yield _merge_chunks([_one_file(item, keep_objects, budget_s, background)
@@ -429,10 +429,13 @@ def _next_result(results, workers: list, limit_s: float | None):
                 return _STUCK
 
 
-def _wall_limit(chunk: list, budget_s: float | None) -> float | None:
+def _wall_limit(chunk: list, budget_s: float | None, background: bool = False) -> float | None:
     """How long a worker may take over a chunk before it is taken for stuck: far above its files' CPU
-    budgets, so only a worker the alarm cannot stop ever reaches it."""
-    return None if not budget_s else STUCK_AFTER_S + 4 * budget_s * len(chunk)
+    budgets, so only a worker the alarm cannot stop ever reaches it; five times that for a background
+    worker, which a busy machine gives a tenth of a core or less."""
+    if not budget_s:
+        return None
+    return (STUCK_AFTER_S + 4 * budget_s * len(chunk)) * (5 if background else 1)
 
 
 def _one_file(item: tuple[Candidate, tuple[bytes, SourceFile] | None], keep_objects: bool,
@@ -441,7 +444,7 @@ def _one_file(item: tuple[Candidate, tuple[bytes, SourceFile] | None], keep_obje
     pool = multiprocessing.Pool(1, initializer=_start_worker, initargs=(background,))
     try:
         outcome = _next_result(pool.imap(_parse_chunk_job, [([item], keep_objects, budget_s)]), list(pool._pool),
-                               _wall_limit([item], budget_s))
+                               _wall_limit([item], budget_s, background))
     finally:
         pool.terminate()
         pool.join()
@@ -478,7 +481,10 @@ def _start_worker(background: bool = False) -> None:
     _python_signal_handlers()
     _exit_with_parent()
     if background and hasattr(os, "nice"):
-        os.nice(BACKGROUND_NICENESS)
+        try:
+            os.nice(BACKGROUND_NICENESS)
+        except OSError:  # a worker that cannot lower its priority still parses
+            pass
     settle_heap(collect=False)
 
 

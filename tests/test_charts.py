@@ -345,7 +345,7 @@ def test_charts_set_properties_as_plotlys_update_does():
         assert ours.to_dict() == theirs.to_dict(), (letter, selector)
     # Without a selector, every axis: of a figure without panels, with a second y axis, with ten panels or more.
     for fig_of in (lambda: charts._figure([{"type": "bar", "x": [1], "y": [2]}]), lambda: made(secondary=True),
-                   lambda: make_subplots(rows=3, cols=4)):
+                   lambda: make_subplots(rows=3, cols=4), lambda: go.Figure(layout={"xaxis1": {}, "yaxis3": {}})):
         for letter in "xy":
             theirs, ours = fig_of(), fig_of()
             (theirs.update_xaxes if letter == "x" else theirs.update_yaxes)({"showgrid": False})
