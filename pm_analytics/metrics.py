@@ -358,24 +358,21 @@ def action_item_summary(con, filters: Filters, as_of: date, by: tuple[str, ...] 
 def action_item_summaries(con, filters: Filters, as_of: date, groupings: tuple[tuple[str, ...], ...],
                           period: str | None = None) -> tuple[pd.DataFrame, ...]:
     """:func:`action_item_summary` for each of ``groupings`` (tuples of its keys, ``period_start`` among them
-    for a period, which then comes first): the same frames, from one query for every grouping without a
-    team (:func:`store.action_item_aggregate_sets`) and one per grouping with a team."""
+    for a period, which then comes first): the same frames, all from one query
+    (:func:`store.action_item_aggregate_sets`)."""
     for grouping in groupings:
         if "period_start" in grouping[1:] or ("period_start" in grouping and not period):
             raise ValueError(f"period_start goes first in a grouping, and needs a period: {grouping!r}")
-    plain = [g for g in groupings if "team" not in g]
-    sets = store.action_item_aggregate_sets(con, filters, as_of, plain, period) if plain else None
+    if not groupings:
+        return ()
+    rows = store.action_item_aggregate_sets(con, filters, as_of, groupings, period)
     summaries = []
     for grouping in groupings:
-        if "team" in grouping:
-            by = tuple(k for k in grouping if k != "period_start")
-            rows = store.action_item_aggregates(con, filters, as_of, by, period if "period_start" in grouping else None)
-        else:
-            first = next(g for g in plain if set(g) == set(grouping))
-            rows = sets[sets["grouping_set"] == plain.index(first)]
-            if first != grouping:
-                rows = rows.sort_values(list(grouping), na_position="last", kind="stable")
-        summaries.append(_summary_frame(rows, list(grouping)))
+        first = next(i for i, g in enumerate(groupings) if set(g) == set(grouping))
+        part = rows[rows["grouping_set"] == first]
+        if groupings[first] != grouping:
+            part = part.sort_values(list(grouping), na_position="last", kind="stable")
+        summaries.append(_summary_frame(part, list(grouping)))
     return tuple(summaries)
 
 

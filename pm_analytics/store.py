@@ -1147,7 +1147,7 @@ _ITEM_PERIOD_SQL = {name: sql.replace("i.incident_date", "ai.incident_date") for
 
 def action_item_aggregates(con, filters, as_of, by: Sequence[str], period: str | None = None):
     """Per group of ``by``, a team among them (and priority, owner, severity; ``period_start`` first for a
-    period): the counts of :func:`action_item_aggregate_sets`. Groupings without a team are counted there,
+    period): the counts of :func:`action_item_aggregate_sets`, which also counts groupings without a team,
     several in one query.
 
     An item counts once in each of its incident's teams (only the filtered
@@ -1156,6 +1156,12 @@ def action_item_aggregates(con, filters, as_of, by: Sequence[str], period: str |
     one per item. An open item's age is its incident's, so the median age is
     over each incident's age repeated once per open item.
     """
+    sql, params = _team_aggregates_sql(filters, as_of, by, period)
+    return fetch_df(con, f"{sql} ORDER BY ALL", params)
+
+
+def _team_aggregates_sql(filters, as_of, by: Sequence[str], period: str | None) -> tuple[str, list]:
+    """The query of :func:`action_item_aggregates`, unordered, and its parameters."""
     if "team" not in by:
         raise ValueError(f"action_item_aggregates groups by a team, not {tuple(by)!r}: see action_item_aggregate_sets")
     sql, params = _action_items_sql(filters, as_of)
@@ -1164,7 +1170,7 @@ def action_item_aggregates(con, filters, as_of, by: Sequence[str], period: str |
         item_keys.insert(0, _ITEM_PERIOD_SQL[period] + " AS period_start")
     team, join, join_params = _grouping(filters, "team", alias="per")
     keys = ", ".join(["period_start"] * bool(period) + [f'"{k}"' for k in by])
-    return fetch_df(con, f"""
+    return f"""
         WITH per AS (
             SELECT ai.incident_id, {"".join(k + ", " for k in item_keys)}{_ITEM_COUNTS_SQL},
                    max(ai.open_age_days) AS open_age_days
@@ -1182,51 +1188,72 @@ def action_item_aggregates(con, filters, as_of, by: Sequence[str], period: str |
                any_value(ages.open_age_days_median) AS open_age_days_median,
                max(open_age_days) AS open_age_days_max
         FROM grouped LEFT JOIN ages USING ({keys})
-        GROUP BY ALL ORDER BY ALL
-    """, params + join_params)
+        GROUP BY ALL
+    """, params + join_params
 
 
 def action_item_aggregate_sets(con, filters, as_of, groupings: Sequence[Sequence[str]], period: str | None = None):
-    """Per group of each of ``groupings``, in one query (``GROUPING SETS``): total, done, open, wontfix,
-    done_on_time, due (deadline passed by ``as_of``), due_done_on_time, overdue, open_age_days_median,
-    open_age_days_max.
+    """Per group of each of ``groupings``, in one query: total, done, open, wontfix, done_on_time, due
+    (deadline passed by ``as_of``), due_done_on_time, overdue, open_age_days_median, open_age_days_max.
 
-    ``groupings`` are tuples of keys among priority, owner, severity and, with
-    ``period``, ``period_start`` (not team, which counts an item once per team).
-    Each row says in ``grouping_set`` which grouping it belongs to (its index;
-    of groupings with the same keys, the first's) and has only that grouping's
-    keys set; rows are ordered by grouping, then by its keys in the order that
-    grouping names them. DuckDB takes about as long to plan one of these
-    queries as to run it on a page's selection (a few milliseconds), so a page
-    that shows several groupings has one planned, not one each.
+    ``groupings`` are tuples of keys among priority, owner, severity, team and,
+    with ``period``, ``period_start``. Each row says in ``grouping_set`` which
+    grouping it belongs to (its index; of groupings with the same keys, the
+    first's) and has only that grouping's keys set; rows are ordered by
+    grouping, then by its keys in the order that grouping names them.
+    Groupings without a team are counted together (``GROUPING SETS``); one
+    with a team counts an item once per team (:func:`action_item_aggregates`)
+    and is a part of its own, joined with ``UNION ALL``. DuckDB takes about as
+    long to plan one of these queries as to run it on a page's selection (a
+    few milliseconds), and each query has a fixed cost of its own besides, so
+    a page that shows several groupings has one query, not one each.
     """
-    if any(k == "team" or (k == "period_start" and not period) for g in groupings for k in g):
-        raise ValueError(f"action_item_aggregate_sets groups by priority, owner, severity and (with a period) "
-                         f"period_start, not {groupings!r} with period {period!r}")
+    if not groupings or any(k == "period_start" and not period for g in groupings for k in g):
+        raise ValueError(f"action_item_aggregate_sets needs a grouping, and period_start in one only with a period, "
+                         f"not {groupings!r} with period {period!r}")
+    first_of: dict[frozenset, int] = {}
+    for index, grouping in enumerate(groupings):
+        first_of.setdefault(frozenset(grouping), index)
+    firsts = sorted(first_of.values())
+    plain = [i for i in firsts if "team" not in groupings[i]]
+    parts, params = [], []
+    if plain:
+        sql, plain_params = _grouping_sets_sql(filters, as_of, {i: groupings[i] for i in plain}, period)
+        parts.append(sql)
+        params += plain_params
+    for i in firsts:
+        if "team" in groupings[i]:
+            by = [k for k in groupings[i] if k != "period_start"]
+            sql, team_params = _team_aggregates_sql(filters, as_of, by, period if "period_start" in groupings[i] else None)
+            parts.append(f"SELECT {i}::BIGINT AS grouping_set, * FROM ({sql})")
+            params += team_params
+    order = "".join(f', CASE WHEN grouping_set = {i} THEN "{k}" END' for i in firsts for k in groupings[i])
+    return fetch_df(con, f"{' UNION ALL BY NAME '.join(f'({part})' for part in parts)} ORDER BY grouping_set{order}",
+                    params)
+
+
+def _grouping_sets_sql(filters, as_of, groupings: dict[int, Sequence[str]], period: str | None) -> tuple[str, list]:
+    """The counts of each of ``groupings`` (by its index; none with a team, none the same keys as another)
+    in one ``GROUPING SETS`` query, unordered, and its parameters."""
     sql, params = _action_items_sql(filters, as_of)
-    keys = list(dict.fromkeys(k for g in groupings for k in g))
+    keys = list(dict.fromkeys(k for g in groupings.values() for k in g))
     quoted = {k: f'"{k}"' for k in keys}
     exprs = "".join(f", {_ITEM_PERIOD_SQL[period] if k == 'period_start' else ACTION_GROUPS[k]} AS {quoted[k]}"
                     for k in keys)
     # GROUPING(k1, ..., kn) sets the bit of each key a row is not grouped by, k1's the highest.
-    first_of_mask: dict[int, int] = {}
-    for index, grouping in enumerate(groupings):
-        mask = sum(1 << (len(keys) - 1 - i) for i, k in enumerate(keys) if k not in grouping)
-        first_of_mask.setdefault(mask, index)
+    mask_of = {index: sum(1 << (len(keys) - 1 - i) for i, k in enumerate(keys) if k not in grouping)
+               for index, grouping in groupings.items()}
     grouping_set = (f"CASE grouping({', '.join(quoted.values())}) "
-                    + " ".join(f"WHEN {mask} THEN {index}" for mask, index in first_of_mask.items()) + " END"
-                    if keys else "0")
-    sets = ", ".join("(" + ", ".join(quoted[k] for k in groupings[i]) + ")" for i in first_of_mask.values())
-    order = "".join(f", CASE WHEN grouping_set = {i} THEN {quoted[k]} END" for i in first_of_mask.values()
-                    for k in groupings[i])
-    return fetch_df(con, f"""
+                    + " ".join(f"WHEN {mask} THEN {index}" for index, mask in mask_of.items()) + " END"
+                    if keys else str(next(iter(groupings))))
+    sets = ", ".join("(" + ", ".join(quoted[k] for k in grouping) + ")" for grouping in groupings.values())
+    return f"""
         SELECT ({grouping_set})::BIGINT AS grouping_set, {"".join(q + ", " for q in quoted.values())}{_ITEM_COUNTS_SQL},
                median(ai.open_age_days) AS open_age_days_median,
                max(ai.open_age_days) AS open_age_days_max
         FROM (SELECT ai.status, ai.done_on_time, ai.due, ai.overdue, ai.open_age_days{exprs} FROM ({sql}) ai) ai
         GROUP BY GROUPING SETS ({sets})
-        ORDER BY grouping_set{order}
-    """, params)
+    """, params
 
 
 def headline_row(con, filters, as_of) -> dict[str, Any]:

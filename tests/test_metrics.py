@@ -223,26 +223,48 @@ def test_action_items_by_period(con):
     assert list(zip(q2["priority"], q2["total"], q2["overdue"])) == [("P2", 1, 0)]
 
 
-def test_action_item_summaries_in_one_query_are_the_frames_of_one_at_a_time(con):
-    """The action items page asks for four groupings in one call (one query for those without a team):
-    each frame is what its own call gives, with a grouping's keys sorted in the order it names them."""
+def test_action_item_summaries_in_one_query_are_the_frames_of_one_at_a_time(con, monkeypatch):
+    """The action items page asks for four groupings in one call, one query for them all (teams included):
+    each frame is what its own call gives, with a grouping's keys sorted in the order it names them, and a
+    grouping with a team counts what :func:`store.action_item_aggregates` counts on its own."""
+    from pm_analytics import store
+
     groupings = (("priority",), ("period_start", "priority"), ("owner", "severity"), ("severity", "owner"),
-                 ("team",), ("priority",), ())
+                 ("team",), ("priority",), (), ("period_start", "team", "priority"), ("priority", "team"))
+    queries = []
+    fetch_df = store.fetch_df
+    monkeypatch.setattr(store, "fetch_df", lambda *args: queries.append(args[1]) or fetch_df(*args))
     for filters in (ALL, Filters(teams=("Platform",)), NOTHING):
+        queries.clear()
         frames = metrics.action_item_summaries(con, filters, AS_OF, groupings, "quarter")
+        assert len(queries) == 1
         assert len(frames) == len(groupings)
         for grouping, frame in zip(groupings, frames):
             by = tuple(k for k in grouping if k != "period_start")
-            alone = metrics.action_item_summary(con, filters, AS_OF, by, "quarter" if "period_start" in grouping else None)
+            period = "quarter" if "period_start" in grouping else None
+            alone = metrics.action_item_summary(con, filters, AS_OF, by, period)
             pd.testing.assert_frame_equal(frame, alone)
-    by_priority, _, owner_first, severity_first, *_ = metrics.action_item_summaries(con, ALL, AS_OF, groupings,
-                                                                                     "quarter")
+            if "team" in grouping:
+                counted = store.action_item_aggregates(con, filters, AS_OF, by, period)
+                keys = list(grouping)
+                expected = counted.sort_values(keys, kind="stable").reset_index(drop=True)
+                got = frame.sort_values(keys, kind="stable").reset_index(drop=True)
+                assert got[keys + ["total", "done", "open", "overdue"]].astype(str).equals(
+                    expected[keys + ["total", "done", "open", "overdue"]].astype(str))
+                np.testing.assert_array_equal(got["open_age_days_median"].to_numpy("float64"),
+                                              expected["open_age_days_median"].to_numpy("float64", na_value=np.nan))
+    by_priority, _, owner_first, severity_first, by_team, *_, team_first, priority_first = (
+        metrics.action_item_summaries(con, ALL, AS_OF, groupings, "quarter"))
     assert list(zip(by_priority["priority"], by_priority["total"], by_priority["overdue"])) == [
         ("P0", 2, 1), ("P1", 2, 0), ("P2", 2, 1)]
     assert list(owner_first.columns[:2]) == ["owner", "severity"]
     assert list(owner_first["owner"]) == sorted(owner_first["owner"])
     assert list(severity_first["severity"]) == sorted(severity_first["severity"])
     assert owner_first["total"].sum() == severity_first["total"].sum() == 6
+    assert list(zip(by_team["team"], by_team["total"])) == [("(no team)", 1), ("Payments", 5), ("Platform", 2)]
+    assert list(team_first.columns[:3]) == ["period_start", "team", "priority"]
+    assert list(priority_first.columns[:2]) == ["priority", "team"]
+    assert team_first["total"].sum() == priority_first["total"].sum() == 8
 
 
 def test_action_item_summaries_refuse_a_period_key_they_cannot_place(con):
