@@ -23,11 +23,10 @@ ui.excluded_note(view)
 
 st.subheader(f"Who to chase: overdue as of {view.as_of:%Y-%m-%d}", anchor="chase")
 priorities = tuple(ui.control("pills", "Priority", ["P0", "P1", "P2"], "priority", ["P0", "P1"]))
-chase = ui.get(view, "chase_list", view.filters, view.as_of, priorities, ui.MAX_TABLE_ROWS)
+chase, summary = ui.get(view, "chase", view.filters, view.as_of, priorities, ui.MAX_TABLE_ROWS)
 if chase.empty:
     st.success(f"No {'/'.join(priorities) or 'chosen'} item is overdue in these filters.")
 else:
-    summary = ui.get(view, "chase_summary", view.filters, view.as_of, priorities)
     ui.chase_headline(summary, priorities)
     st.caption("Grouped by the incident's team, then owner; most days overdue first within each.")
     ui.chase_list(view, chase, summary["items"], priorities)

@@ -420,22 +420,30 @@ CHASE_COLUMNS = ["priority", "owner", "teams", "days_overdue", "ticket", "ticket
                  "action_id", "description", "due_at"]
 
 
+def chase(con, filters: Filters, as_of: date, priorities: tuple[str, ...] = ("P0", "P1"),
+          limit: int | None = None) -> tuple[pd.DataFrame, dict]:
+    """Who to chase, in one query: (:func:`chase_list` of the first ``limit``, :func:`chase_summary` of all)."""
+    rows = store.chase_rows(con, filters, as_of, priorities, limit)
+    if rows.empty:
+        summary = {"items": 0, "owners": 0, "most_overdue": None}
+    else:
+        most_overdue = rows["most_overdue"].iloc[0]
+        summary = {"items": int(rows["chase_items"].iloc[0]), "owners": int(rows["chase_owners"].iloc[0]),
+                   "most_overdue": tuple(most_overdue[key] for key in ("owner", "days_overdue", "incident_id", "action_id"))}
+    return rows[CHASE_COLUMNS].astype({"days_overdue": "int64"}).reset_index(drop=True), summary
+
+
 def chase_list(con, filters: Filters, as_of: date, priorities: tuple[str, ...] = ("P0", "P1"),
                limit: int | None = None) -> pd.DataFrame:
     """Who to chase: open items of ``priorities`` past their deadline as of ``as_of``, the deciding
     columns first, grouped by the incident's teams then owner, most days overdue first in each group."""
-    rows = store.chase_rows(con, filters, as_of, priorities, limit)
-    return rows[CHASE_COLUMNS].astype({"days_overdue": "int64"}).reset_index(drop=True)
+    return chase(con, filters, as_of, priorities, limit)[0]
 
 
 def chase_summary(con, filters: Filters, as_of: date, priorities: tuple[str, ...] = ("P0", "P1")) -> dict:
     """The chase list at a glance: ``items``, ``owners`` (distinct, "(no owner)" counting as one) and the
     most overdue item (``most_overdue``: owner, days overdue, incident id, action id)."""
-    items, owners, most_overdue = store.chase_totals(con, filters, as_of, priorities)
-    if not items:
-        return {"items": 0, "owners": 0, "most_overdue": None}
-    return {"items": items, "owners": owners,
-            "most_overdue": tuple(most_overdue[key] for key in ("owner", "days_overdue", "incident_id", "action_id"))}
+    return chase(con, filters, as_of, priorities, limit=1)[1]
 
 
 def follow_through(con, filters: Filters) -> pd.DataFrame:

@@ -1103,27 +1103,23 @@ def _chase_sql(filters, as_of, priorities: Sequence[str]) -> tuple[str, list]:
 
 def chase_rows(con, filters, as_of, priorities: Sequence[str], limit: int | None = None):
     """Overdue items of the given priorities as of ``as_of``, each with its incident's teams (``teams``,
-    comma-separated), grouped by teams then owner (no team or owner last), most days overdue first."""
+    comma-separated), grouped by teams then owner (no team or owner last), most days overdue first; the
+    first ``limit``. Every row also says what all of them come to (not only the first ``limit``), so a page
+    needs no second query: ``chase_items`` (how many), ``chase_owners`` (how many owners, no owner counting
+    as one) and ``most_overdue`` (``owner``, ``days_overdue``, ``incident_id``, ``action_id`` of the most
+    overdue one; ties: incident, then its order)."""
     rows, params = _chase_sql(filters, as_of, priorities)
     return fetch_df(con, f"""
         SELECT o.*, (SELECT string_agg(t.team, ', ' ORDER BY t.team) FROM incident_teams t
-                     WHERE t.incident_id = o.incident_id) AS teams
+                     WHERE t.incident_id = o.incident_id) AS teams,
+               count(*) OVER () AS chase_items,
+               count(DISTINCT coalesce(o.owner, '(no owner)')) OVER () AS chase_owners,
+               first({{'owner': o.owner, 'days_overdue': o.days_overdue, 'incident_id': o.incident_id,
+                      'action_id': o.action_id}} ORDER BY o.days_overdue DESC, o.incident_id, o.seq) OVER ()
+                   AS most_overdue
         {rows}
         ORDER BY teams NULLS LAST, o.owner NULLS LAST, o.days_overdue DESC, o.incident_id, o.seq
         LIMIT ?""", params + [limit])
-
-
-def chase_totals(con, filters, as_of, priorities: Sequence[str]) -> tuple[int, int, dict | None]:
-    """Of :func:`chase_rows` (all of them): how many, how many owners (no owner counting as one), and the
-    most overdue one (``owner``, ``days_overdue``, ``incident_id``, ``action_id``; ties: incident, then its
-    order), None when there is none."""
-    rows, params = _chase_sql(filters, as_of, priorities)
-    with cursor(con) as cur:
-        return cur.execute(f"""
-            SELECT count(*), count(DISTINCT coalesce(o.owner, '(no owner)')),
-                   first({{'owner': o.owner, 'days_overdue': o.days_overdue, 'incident_id': o.incident_id,
-                           'action_id': o.action_id}} ORDER BY o.days_overdue DESC, o.incident_id, o.seq)
-            {rows}""", params).fetchone()
 
 
 ACTION_GROUPS = {"priority": "ai.priority", "owner": "coalesce(ai.owner, '(no owner)')",

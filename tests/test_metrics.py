@@ -563,6 +563,20 @@ def test_chase_list_groups_by_team_then_owner_with_no_team_last(con):
     assert metrics.chase_summary(con, ALL, AS_OF, ()) == {"items": 0, "owners": 0, "most_overdue": None}
 
 
+def test_the_chase_list_and_its_headline_come_from_one_query_and_the_headline_counts_past_the_limit(con, monkeypatch):
+    """The page shows the first rows and a headline over all of them: the headline of one row is still of 3."""
+    from pm_analytics import store
+
+    queries = []
+    fetch_df = store.fetch_df
+    monkeypatch.setattr(store, "fetch_df", lambda *args: queries.append(args[1]) or fetch_df(*args))
+    first, summary = metrics.chase(con, ALL, date(2025, 5, 4), ("P0", "P1", "P2"), limit=1)
+    assert len(queries) == 1
+    assert first[["incident_id", "days_overdue"]].values.tolist() == [["INC-A", 86]]
+    assert summary == {"items": 3, "owners": 2, "most_overdue": ("Owner AI1", 102, "INC-B", "AI1")}
+    assert list(first.columns) == metrics.CHASE_COLUMNS
+
+
 # -- the incident page ----------------------------------------------------------
 
 def test_incident_detail_says_it_repeats_and_what_is_overdue(con):
