@@ -22,7 +22,7 @@ with order_col:
 
 drills = view.filters.include_excluded  # drills are listed only when the sidebar includes them, as counted
 incidents = ui.get(view, "incident_list", view.filters, search, sort_by, not ascending, drills, ui.MAX_TABLE_ROWS)
-total = ui.get(view, "incident_count", view.filters, search, drills)
+total = ui.matching_count(view, search)
 st.caption(f"{total:,} post-mortems" + (f" matching “{ui.escape_markdown(search)}”" if search else "") +
            ". Unknown values read “unknown” and sort last.")
 ui.excluded_note(view)

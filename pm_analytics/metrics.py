@@ -677,6 +677,16 @@ def excluded_incidents(con, filters: Filters) -> int:
     return store.excluded_count(con, replace(filters, include_excluded=False))
 
 
+def selection_counts(con, filters: Filters) -> dict[str, int]:
+    """What every page asks first, in one query: ``incidents`` (how many the filter matches, drills/tests
+    counted only when it includes them) and ``left_out`` (drills/tests the statistics leave out: 0 when
+    the filter includes them)."""
+    kept, drills = store.selection_counts(con, filters)
+    if filters.include_excluded:
+        return {"incidents": kept + drills, "left_out": 0}
+    return {"incidents": kept, "left_out": drills}
+
+
 def excluded_list(con, filters: Filters, limit: int | None = None) -> pd.DataFrame:
     """The drills/tests in the selection, each with the word that excluded it (``tag 'Drill'``)."""
     return store.excluded_rows(con, replace(filters, include_excluded=False), limit)

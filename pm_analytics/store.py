@@ -1392,6 +1392,14 @@ def date_bounds(con):
         return cur.execute("SELECT min(incident_date), max(incident_date) FROM incidents").fetchone()
 
 
+def selection_counts(con, filters) -> tuple[int, int]:
+    """Incidents the filter matches with drills/tests counted in: (those statistics keep, the drills/tests)."""
+    where, params = replace(filters, include_excluded=True).where()
+    with cursor(con) as cur:
+        return cur.execute(f"SELECT count(*) FILTER (NOT i.exclude_from_metrics), count(*) FILTER (i.exclude_from_metrics) "
+                           f"FROM incidents i WHERE {where}", params).fetchone()
+
+
 def excluded_count(con, filters) -> int:
     """Drills/tests the filter would match but statistics leave out."""
     where, params = replace(filters, include_excluded=True).where()

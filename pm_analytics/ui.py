@@ -463,10 +463,18 @@ def _navigation(link_params: dict) -> None:
 
 def empty_state(view: View, frame: pd.DataFrame | None = None) -> bool:
     """Show the empty-filter message and return True when ``frame`` (or the whole selection) is empty."""
-    empty = (get(view, "incident_count", view.filters, include_drills=False) == 0) if frame is None else frame.empty
+    empty = get(view, "selection_counts", view.filters)["incidents"] == 0 if frame is None else frame.empty
     if empty:
         st.info(EMPTY_MESSAGE)
     return empty
+
+
+def matching_count(view: View, search: str = "") -> int:
+    """How many incidents the view's filter (and ``search``) match, drills counted only when the filter
+    includes them. Without a search this is the count :func:`empty_state` already asked for: no query."""
+    if search:
+        return get(view, "incident_count", view.filters, search, view.filters.include_excluded)
+    return get(view, "selection_counts", view.filters)["incidents"]
 
 
 def stop_if_empty(view: View) -> None:
@@ -476,8 +484,8 @@ def stop_if_empty(view: View) -> None:
 
 
 def excluded_note(view: View) -> None:
-    left_out = get(view, "excluded_incidents", view.filters)
-    if left_out and not view.filters.include_excluded:
+    left_out = get(view, "selection_counts", view.filters)["left_out"]
+    if left_out:
         st.caption(f"{left_out} drill/test post-mortem{'s' if left_out != 1 else ''} left out of these numbers.")
 
 

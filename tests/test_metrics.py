@@ -4,6 +4,7 @@ E is a drill: it must never appear in a statistic.
 """
 
 import math
+from dataclasses import replace
 from datetime import date, datetime
 
 import numpy as np
@@ -425,6 +426,29 @@ def test_drills_are_counted_only_as_left_out(con):
     assert metrics.excluded_incidents(con, ALL) == 1
     assert "INC-E" not in set(metrics.follow_through(con, ALL)["incident_id"])
     assert len(INCIDENTS) == 5
+
+
+def test_every_pages_first_counts_are_one_query_and_count_drills_only_when_asked(con, monkeypatch):
+    """Four incidents and a drill (E, Payments): the statistics keep four and leave the drill out, unless
+    drills are included. Platform has B and C; Payments has A, B and the drill."""
+    from pm_analytics import store
+
+    calls = []
+    counts = store.selection_counts
+    monkeypatch.setattr(store, "selection_counts", lambda *args: calls.append(args) or counts(*args))
+    assert metrics.selection_counts(con, ALL) == {"incidents": 4, "left_out": 1}
+    assert metrics.selection_counts(con, Filters(include_excluded=True)) == {"incidents": 5, "left_out": 0}
+    assert metrics.selection_counts(con, Filters(teams=("Platform",))) == {"incidents": 2, "left_out": 0}
+    assert metrics.selection_counts(con, Filters(teams=("Payments",))) == {"incidents": 2, "left_out": 1}
+    assert metrics.selection_counts(con, NOTHING) == {"incidents": 0, "left_out": 0}
+    assert len(calls) == 5
+    # What the pages asked before, one query each (the incidents page lists drills only when the filter includes them).
+    for filters in (ALL, Filters(teams=("Payments",)), Filters(severities=("SEV1",)), NOTHING):
+        for drills in (False, True):
+            chosen = replace(filters, include_excluded=drills)
+            assert metrics.selection_counts(con, chosen) == {
+                "incidents": metrics.incident_count(con, chosen, include_drills=drills),
+                "left_out": 0 if drills else metrics.excluded_incidents(con, chosen)}
 
 
 def test_large_samples_use_the_normal_approximation_and_agree_with_the_bootstrap(monkeypatch):
