@@ -640,7 +640,7 @@ def load_report(con, limit: int | None = None) -> dict:
 def headline(con, filters: Filters, as_of: date) -> dict:
     """The overview's headline numbers for the selection (``None`` where nothing is known)."""
     row = store.headline_row(con, filters, as_of)
-    by_severity = store.severity_counts(con, filters)
+    by_severity = row["incidents_by_severity"]
 
     def number(name: str, digits: int | None = 2):
         value = row[name]

@@ -1253,37 +1253,40 @@ def _grouping_sets_sql(filters, as_of, groupings: dict[int, Sequence[str]], peri
 
 
 def headline_row(con, filters, as_of) -> dict[str, Any]:
-    """The overview's numbers in two scans (incidents, then action items) rather than one query per
-    statistic: medians of detect/respond/duration, p90 duration, blast radius sums and known counts,
-    and action item totals as of ``as_of``."""
+    """The overview's numbers in one query of two scans (incidents, then action items) rather than one
+    query per statistic: medians of detect/respond/duration, p90 duration, blast radius sums and known
+    counts, incidents per severity (``incidents_by_severity``: ``Unknown`` for none given), and action
+    item totals as of ``as_of``."""
     where, params = filters.where()
     items_sql, items_params = _action_items_sql(filters, as_of)
     with cursor(con) as cur:
         cur.execute(f"""
-            SELECT count(*) AS incidents,
-                   median(i.time_to_detect_min) AS median_time_to_detect_min,
-                   median(i.time_to_respond_min) AS median_time_to_respond_min,
-                   median(i.duration_min) AS median_duration_min,
-                   quantile_cont(i.duration_min, 0.9) AS p90_duration_min,
-                   sum(i.clinics_affected) AS clinics_affected_total, count(i.clinics_affected) AS clinics_affected_known,
-                   sum(i.patients_affected) AS patients_affected_total,
-                   count(i.patients_affected) AS patients_affected_known
-            FROM incidents i WHERE {where}
-        """, params)
+            WITH chosen AS (
+                SELECT count(*) AS incidents,
+                       histogram(coalesce(i.severity, '{UNKNOWN_SEVERITY}')) AS incidents_by_severity,
+                       median(i.time_to_detect_min) AS median_time_to_detect_min,
+                       median(i.time_to_respond_min) AS median_time_to_respond_min,
+                       median(i.duration_min) AS median_duration_min,
+                       quantile_cont(i.duration_min, 0.9) AS p90_duration_min,
+                       sum(i.clinics_affected) AS clinics_affected_total,
+                       count(i.clinics_affected) AS clinics_affected_known,
+                       sum(i.patients_affected) AS patients_affected_total,
+                       count(i.patients_affected) AS patients_affected_known
+                FROM incidents i WHERE {where}),
+            items AS (
+                SELECT count(*) AS action_items_total,
+                       count(*) FILTER (ai.status = 'done') AS action_items_done,
+                       count(*) FILTER (ai.done_on_time) AS action_items_done_on_time,
+                       count(*) FILTER (ai.due) AS action_items_due,
+                       count(*) FILTER (ai.due AND ai.done_on_time) AS action_items_due_done_on_time,
+                       count(*) FILTER (ai.overdue) AS action_items_overdue,
+                       count(*) FILTER (ai.overdue AND ai.priority IN ('P0', 'P1')) AS action_items_overdue_p0_p1
+                FROM ({items_sql}) ai)
+            SELECT * FROM chosen, items
+        """, params + items_params)
         names = [d[0] for d in cur.description]
         row = dict(zip(names, cur.fetchone()))
-        cur.execute(f"""
-            SELECT count(*) AS action_items_total,
-                   count(*) FILTER (ai.status = 'done') AS action_items_done,
-                   count(*) FILTER (ai.done_on_time) AS action_items_done_on_time,
-                   count(*) FILTER (ai.due) AS action_items_due,
-                   count(*) FILTER (ai.due AND ai.done_on_time) AS action_items_due_done_on_time,
-                   count(*) FILTER (ai.overdue) AS action_items_overdue,
-                   count(*) FILTER (ai.overdue AND ai.priority IN ('P0', 'P1')) AS action_items_overdue_p0_p1
-            FROM ({items_sql}) ai
-        """, items_params)
-        names = [d[0] for d in cur.description]
-        row.update(zip(names, cur.fetchone()))
+    row["incidents_by_severity"] = dict(row["incidents_by_severity"] or {})
     return row
 
 

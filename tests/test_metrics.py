@@ -27,6 +27,37 @@ def con():
     connection.close()
 
 
+@pytest.fixture
+def queries(monkeypatch):
+    """The SQL of every query pm_analytics.store runs from here on, one entry per execute."""
+    from contextlib import contextmanager
+
+    from pm_analytics import store
+
+    ran = []
+    real = store.cursor
+
+    class Counting:
+        def __init__(self, cur):
+            self._cur = cur
+
+        def execute(self, sql, *args):
+            ran.append(sql)
+            self._cur.execute(sql, *args)
+            return self
+
+        def __getattr__(self, name):
+            return getattr(self._cur, name)
+
+    @contextmanager
+    def counting(con):
+        with real(con) as cur:
+            yield Counting(cur)
+
+    monkeypatch.setattr(store, "cursor", counting)
+    return ran
+
+
 def row(frame, **match):
     selected = frame
     for key, value in match.items():
@@ -224,7 +255,7 @@ def test_action_items_by_period(con):
     assert list(zip(q2["priority"], q2["total"], q2["overdue"])) == [("P2", 1, 0)]
 
 
-def test_action_item_summaries_in_one_query_are_the_frames_of_one_at_a_time(con, monkeypatch):
+def test_action_item_summaries_in_one_query_are_the_frames_of_one_at_a_time(con, queries):
     """The action items page asks for four groupings in one call, one query for them all (teams included):
     each frame is what its own call gives, with a grouping's keys sorted in the order it names them, and a
     grouping with a team counts what :func:`store.action_item_aggregates` counts on its own."""
@@ -232,9 +263,6 @@ def test_action_item_summaries_in_one_query_are_the_frames_of_one_at_a_time(con,
 
     groupings = (("priority",), ("period_start", "priority"), ("owner", "severity"), ("severity", "owner"),
                  ("team",), ("priority",), (), ("period_start", "team", "priority"), ("priority", "team"))
-    queries = []
-    fetch_df = store.fetch_df
-    monkeypatch.setattr(store, "fetch_df", lambda *args: queries.append(args[1]) or fetch_df(*args))
     for filters in (ALL, Filters(teams=("Platform",)), NOTHING):
         queries.clear()
         frames = metrics.action_item_summaries(con, filters, AS_OF, groupings, "quarter")
@@ -329,8 +357,9 @@ def test_completeness_by_incident_and_team(con):
 
 # -- headline -----------------------------------------------------------------
 
-def test_headline(con):
+def test_headline(con, queries):
     numbers = metrics.headline(con, ALL, AS_OF)
+    assert len(queries) == 1, "the overview's numbers, per severity among them, are one query"
     assert numbers == {
         "incidents": 4,
         "incidents_by_severity": {"SEV1": 1, "SEV2": 2, "SEV3": 1},
@@ -428,20 +457,15 @@ def test_drills_are_counted_only_as_left_out(con):
     assert len(INCIDENTS) == 5
 
 
-def test_every_pages_first_counts_are_one_query_and_count_drills_only_when_asked(con, monkeypatch):
+def test_every_pages_first_counts_are_one_query_and_count_drills_only_when_asked(con, queries):
     """Four incidents and a drill (E, Payments): the statistics keep four and leave the drill out, unless
     drills are included. Platform has B and C; Payments has A, B and the drill."""
-    from pm_analytics import store
-
-    calls = []
-    counts = store.selection_counts
-    monkeypatch.setattr(store, "selection_counts", lambda *args: calls.append(args) or counts(*args))
     assert metrics.selection_counts(con, ALL) == {"incidents": 4, "left_out": 1}
+    assert len(queries) == 1
     assert metrics.selection_counts(con, Filters(include_excluded=True)) == {"incidents": 5, "left_out": 0}
     assert metrics.selection_counts(con, Filters(teams=("Platform",))) == {"incidents": 2, "left_out": 0}
     assert metrics.selection_counts(con, Filters(teams=("Payments",))) == {"incidents": 2, "left_out": 1}
     assert metrics.selection_counts(con, NOTHING) == {"incidents": 0, "left_out": 0}
-    assert len(calls) == 5
     # What the pages asked before, one query each (the incidents page lists drills only when the filter includes them).
     for filters in (ALL, Filters(teams=("Payments",)), Filters(severities=("SEV1",)), NOTHING):
         for drills in (False, True):
@@ -587,13 +611,10 @@ def test_chase_list_groups_by_team_then_owner_with_no_team_last(con):
     assert metrics.chase_summary(con, ALL, AS_OF, ()) == {"items": 0, "owners": 0, "most_overdue": None}
 
 
-def test_the_chase_list_and_its_headline_come_from_one_query_and_the_headline_counts_past_the_limit(con, monkeypatch):
+def test_the_chase_list_and_its_headline_come_from_one_query_and_the_headline_counts_past_the_limit(con, queries):
     """The page shows the first rows and a headline over all of them: the headline of one row is still of 3."""
     from pm_analytics import store
 
-    queries = []
-    fetch_df = store.fetch_df
-    monkeypatch.setattr(store, "fetch_df", lambda *args: queries.append(args[1]) or fetch_df(*args))
     first, summary = metrics.chase(con, ALL, date(2025, 5, 4), ("P0", "P1", "P2"), limit=1)
     assert len(queries) == 1
     assert first[["incident_id", "days_overdue"]].values.tolist() == [["INC-A", 86]]
