@@ -1115,8 +1115,9 @@ def chase_rows(con, filters, as_of, priorities: Sequence[str], limit: int | None
                count(*) OVER () AS chase_items,
                count(DISTINCT coalesce(o.owner, '(no owner)')) OVER () AS chase_owners,
                first({{'owner': o.owner, 'days_overdue': o.days_overdue, 'incident_id': o.incident_id,
-                      'action_id': o.action_id}} ORDER BY o.days_overdue DESC, o.incident_id, o.seq) OVER ()
-                   AS most_overdue
+                      'action_id': o.action_id}})
+                   OVER (ORDER BY o.days_overdue DESC, o.incident_id, o.seq
+                         ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS most_overdue
         {rows}
         ORDER BY teams NULLS LAST, o.owner NULLS LAST, o.days_overdue DESC, o.incident_id, o.seq
         LIMIT ?""", params + [limit])
@@ -1224,8 +1225,9 @@ def action_item_aggregate_sets(con, filters, as_of, groupings: Sequence[Sequence
             parts.append(f"SELECT {i}::BIGINT AS grouping_set, * FROM ({sql})")
             params += team_params
     order = "".join(f', CASE WHEN grouping_set = {i} THEN "{k}" END' for i in firsts for k in groupings[i])
-    return fetch_df(con, f"{' UNION ALL BY NAME '.join(f'({part})' for part in parts)} ORDER BY grouping_set{order}",
-                    params)
+    # The union is a subquery: DuckDB before 2.0 orders a UNION only by columns, not by expressions of them.
+    return fetch_df(con, f"SELECT * FROM ({' UNION ALL BY NAME '.join(f'({part})' for part in parts)}) "
+                         f"ORDER BY grouping_set{order}", params)
 
 
 def _grouping_sets_sql(filters, as_of, groupings: dict[int, Sequence[str]], period: str | None) -> tuple[str, list]:
