@@ -262,7 +262,8 @@ def test_action_item_summaries_in_one_query_are_the_frames_of_one_at_a_time(con,
     from pm_analytics import store
 
     groupings = (("priority",), ("period_start", "priority"), ("owner", "severity"), ("severity", "owner"),
-                 ("team",), ("priority",), (), ("period_start", "team", "priority"), ("priority", "team"))
+                 ("team",), ("priority",), (), ("period_start", "team", "priority"), ("priority", "team"),
+                 ("team", "priority"))
     for filters in (ALL, Filters(teams=("Platform",)), NOTHING):
         queries.clear()
         frames = metrics.action_item_summaries(con, filters, AS_OF, groupings, "quarter")
@@ -282,7 +283,7 @@ def test_action_item_summaries_in_one_query_are_the_frames_of_one_at_a_time(con,
                     expected[keys + ["total", "done", "open", "overdue"]].astype(str))
                 np.testing.assert_array_equal(got["open_age_days_median"].to_numpy("float64"),
                                               expected["open_age_days_median"].to_numpy("float64", na_value=np.nan))
-    by_priority, _, owner_first, severity_first, by_team, *_, team_first, priority_first = (
+    by_priority, _, owner_first, severity_first, by_team, *_, team_first, priority_first, _ = (
         metrics.action_item_summaries(con, ALL, AS_OF, groupings, "quarter"))
     assert list(zip(by_priority["priority"], by_priority["total"], by_priority["overdue"])) == [
         ("P0", 2, 1), ("P1", 2, 0), ("P2", 2, 1)]
