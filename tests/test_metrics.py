@@ -614,8 +614,6 @@ def test_chase_list_groups_by_team_then_owner_with_no_team_last(con):
 
 def test_the_chase_list_and_its_headline_come_from_one_query_and_the_headline_counts_past_the_limit(con, queries):
     """The page shows the first rows and a headline over all of them: the headline of one row is still of 3."""
-    from pm_analytics import store
-
     first, summary = metrics.chase(con, ALL, date(2025, 5, 4), ("P0", "P1", "P2"), limit=1)
     assert len(queries) == 1
     assert first[["incident_id", "days_overdue"]].values.tolist() == [["INC-A", 86]]
