@@ -396,7 +396,9 @@ def _summary_frame(rows: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     if "priority" in keys:
         order = {p: i for i, p in enumerate(PRIORITIES + ("No priority",))}
         rank = np.fromiter((order[p] for p in rows["priority"].tolist()), dtype=np.int64, count=len(rows))
-        others = [pd.factorize(columns[k], sort=True, use_na_sentinel=False)[0] for k in reversed(keys) if k != "priority"]
+        # As NumPy arrays: pandas 2.2 deprecates factorizing its NumPy-backed extension arrays.
+        others = [pd.factorize(np.asarray(columns[k]), sort=True, use_na_sentinel=False)[0]
+                  for k in reversed(keys) if k != "priority"]
         at = np.lexsort([rank, *others])
         columns = {c: values[at] for c, values in columns.items()}
     return pd.DataFrame({c: columns[c] for c in keys + ACTION_COLUMNS})
