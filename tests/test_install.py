@@ -9,8 +9,10 @@ cache), and offline apart from PyPI.
 """
 
 import os
+import re
 import subprocess
 import sys
+import tomllib
 import zipfile
 from pathlib import Path
 from urllib.parse import urlparse
@@ -135,6 +137,53 @@ def test_the_installed_dashboard_serves_the_overview_in_a_real_browser(installed
         server.terminate()
         server.wait(timeout=30)
     assert "127.0.0.1" in log.read_text()
+
+
+# The tests run on the oldest versions pyproject.toml allows: those of the pages (Streamlit), the queries
+# (DuckDB, pandas, pyarrow), the charts (plotly) and the text model (scikit-learn).
+OLDEST_VERSIONS_TESTS = ["tests/test_pages.py", "tests/test_metrics.py", "tests/test_load.py", "tests/test_text_model.py",
+                         "tests/test_charts.py"]
+
+
+def oldest_versions(dependencies: list[str]) -> list[str]:
+    """pip constraints holding each dependency with a lower bound (``name>=X``) to X's release series
+    (``name==X.*``): the oldest installs pyproject.toml lets a user have."""
+    constraints = []
+    for dependency in dependencies:
+        found = re.fullmatch(r"([A-Za-z0-9_.-]+)>=([0-9][0-9.]*)", dependency.replace(" ", ""))
+        if found:
+            constraints.append(f"{found[1]}=={found[2]}.*")
+    return constraints
+
+
+def test_oldest_versions_hold_each_bounded_dependency_to_its_floor_series():
+    assert oldest_versions(["duckdb>=2.0", "pyarrow >= 15", "tzdata", "hypothesis==6.170.17", "x>=1.2,<3"]) == [
+        "duckdb==2.0.*", "pyarrow==15.*"]
+
+
+def test_the_oldest_versions_pyproject_allows_pass_the_pages_queries_and_charts(wheel, tmp_path):
+    """pyproject.toml's lower bounds are a promise to whoever installs pm-analytics next to other tools: the
+    wheel, installed with every runtime dependency at the oldest release series its bound allows, passes the
+    tests of the pages, the queries, the charts and the text model (warnings still errors)."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    runtime = project["dependencies"]
+    unbounded = [d for d in runtime if not oldest_versions([d]) and d != "tzdata"]
+    assert unbounded == [], "every runtime dependency but tzdata has a lower bound to test"
+    constraints = tmp_path / "oldest.txt"
+    constraints.write_text("\n".join(oldest_versions(runtime)) + "\n")
+    venv = tmp_path / "venv"
+    _run([sys.executable, "-m", "venv", venv])
+    python = venv / "bin" / "python"
+    test_tools = [d for d in project["optional-dependencies"]["test"] if d.startswith(("pytest", "hypothesis"))]
+    _run([python, "-m", "pip", "install", "--quiet", "-c", constraints, wheel, *test_tools], cwd=tmp_path)
+    installed = _run([python, "-m", "pip", "list", "--format", "freeze"], cwd=tmp_path).stdout.lower()
+    for pin in oldest_versions(runtime):
+        name, series = pin.lower().split("==")
+        assert re.search(rf"^{re.escape(name)}=={re.escape(series[:-1])}", installed, re.M), f"{pin} installed"
+    result = subprocess.run([python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--basetemp", tmp_path / "runs",
+                             *OLDEST_VERSIONS_TESTS], cwd=ROOT, capture_output=True, text=True,
+                            env=_user_env(tmp_path / "home"))
+    assert result.returncode == 0, f"on the oldest versions:\n{result.stdout[-6000:]}\n{result.stderr[-2000:]}"
 
 
 def test_the_pre_commit_hook_fails_on_a_bad_post_mortem_and_passes_a_good_one(tmp_path):
