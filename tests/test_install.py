@@ -4,8 +4,9 @@ The wheel is built as a release is (``python -m build``: sdist, then the wheel f
 installed into a fresh virtual environment outside the clone; its ``pm-analytics dashboard``,
 started from a folder that is not the clone, serves the overview to a headless Chromium. The
 pre-commit hook is tried with ``pre-commit try-repo`` on this clone from a repository of
-post-mortems. Slow (they install the dependencies into new environments from PyPI or pip's
-cache), and offline apart from PyPI.
+post-mortems. The wheel is also installed with every dependency at the oldest release series
+``pyproject.toml`` allows, and the page, query, chart and text model tests run there. Slow (they install
+the dependencies into new environments from PyPI or pip's cache), and offline apart from PyPI.
 """
 
 import os
@@ -162,9 +163,10 @@ def test_oldest_versions_hold_each_bounded_dependency_to_its_floor_series():
 
 
 def test_the_oldest_versions_pyproject_allows_pass_the_pages_queries_and_charts(wheel, tmp_path):
-    """pyproject.toml's lower bounds are a promise to whoever installs pm-analytics next to other tools: the
-    wheel, installed with every runtime dependency at the oldest release series its bound allows, passes the
-    tests of the pages, the queries, the charts and the text model (warnings still errors)."""
+    """pyproject.toml's lower bounds are a promise to whoever installs pm-analytics next to other tools: with
+    the wheel installed and every runtime dependency at the oldest release series its bound allows, the tests
+    of the pages, the queries, the charts and the text model pass (warnings still errors; the clone's code,
+    which the wheel was built from, is what they import)."""
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     runtime = project["dependencies"]
     unbounded = [d for d in runtime if not oldest_versions([d]) and d != "tzdata"]
