@@ -396,7 +396,8 @@ def _summary_frame(rows: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     if "priority" in keys:
         order = {p: i for i, p in enumerate(PRIORITIES + ("No priority",))}
         rank = np.fromiter((order[p] for p in rows["priority"].tolist()), dtype=np.int64, count=len(rows))
-        # As NumPy arrays: pandas 2.2 deprecates factorizing its NumPy-backed extension arrays.
+        # As NumPy arrays: pandas 2.2 takes its own NumPy-backed extension arrays for lists here and warns
+        # (a FutureWarning). The keys are strings and naive datetimes, which sort the same either way.
         others = [pd.factorize(np.asarray(columns[k]), sort=True, use_na_sentinel=False)[0]
                   for k in reversed(keys) if k != "priority"]
         at = np.lexsort([rank, *others])
