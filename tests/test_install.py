@@ -141,14 +141,16 @@ def test_the_installed_dashboard_serves_the_overview_in_a_real_browser(installed
 
 
 # The tests run on the oldest versions pyproject.toml allows: those of the pages (Streamlit), the queries
-# (DuckDB, pandas, pyarrow), the charts (plotly) and the text model (scikit-learn).
+# (DuckDB, pandas, pyarrow), the charts (plotly), the text model (scikit-learn), the Word and HTML exports
+# (python-docx, lxml) and the review report (Jinja2, markdown-it-py). None of them needs a browser.
 OLDEST_VERSIONS_TESTS = ["tests/test_pages.py", "tests/test_metrics.py", "tests/test_load.py", "tests/test_text_model.py",
-                         "tests/test_charts.py"]
+                         "tests/test_charts.py", "tests/test_export_readers.py", "tests/test_exports.py",
+                         "tests/test_report.py"]
 
 
 def oldest_versions(dependencies: list[str]) -> list[str]:
     """pip constraints holding each dependency with a lower bound (``name>=X``) to X's release series
-    (``name==X.*``): the oldest installs pyproject.toml lets a user have."""
+    (``name==X.*``, of which pip takes the newest release): the oldest series pyproject.toml lets a user have."""
     constraints = []
     for dependency in dependencies:
         found = re.fullmatch(r"([A-Za-z0-9_.-]+)>=([0-9][0-9.]*)", dependency.replace(" ", ""))
@@ -164,9 +166,11 @@ def test_oldest_versions_hold_each_bounded_dependency_to_its_floor_series():
 
 def test_the_oldest_versions_pyproject_allows_pass_the_pages_queries_and_charts(wheel, tmp_path):
     """pyproject.toml's lower bounds are a promise to whoever installs pm-analytics next to other tools: with
-    the wheel installed and every runtime dependency at the oldest release series its bound allows, the tests
-    of the pages, the queries, the charts and the text model pass (warnings still errors; the clone's code,
-    which the wheel was built from, is what they import)."""
+    the wheel installed and every bounded runtime dependency at its floor's release series, the tests of the
+    pages, the queries, the charts, the text model, the exports and the report pass, every one of them run
+    (warnings still errors; the clone's code, which the wheel was built from, is what they import)."""
+    from packaging.utils import canonicalize_name
+
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     runtime = project["dependencies"]
     unbounded = [d for d in runtime if not oldest_versions([d]) and d != "tzdata"]
@@ -177,15 +181,22 @@ def test_the_oldest_versions_pyproject_allows_pass_the_pages_queries_and_charts(
     _run([sys.executable, "-m", "venv", venv])
     python = venv / "bin" / "python"
     test_tools = [d for d in project["optional-dependencies"]["test"] if d.startswith(("pytest", "hypothesis"))]
-    _run([python, "-m", "pip", "install", "--quiet", "-c", constraints, wheel, *test_tools], cwd=tmp_path)
-    installed = _run([python, "-m", "pip", "list", "--format", "freeze"], cwd=tmp_path).stdout.lower()
+    _run([python, "-m", "pip", "install", "--quiet", "--only-binary=:all:", "-c", constraints, wheel, *test_tools],
+         cwd=tmp_path)
+    freeze = _run([python, "-m", "pip", "list", "--format", "freeze"], cwd=tmp_path).stdout.split()
+    installed = {canonicalize_name(name): version for name, _, version in (line.partition("==") for line in freeze)}
     for pin in oldest_versions(runtime):
-        name, series = pin.lower().split("==")
-        assert re.search(rf"^{re.escape(name)}=={re.escape(series[:-1])}", installed, re.M), f"{pin} installed"
-    result = subprocess.run([python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--basetemp", tmp_path / "runs",
-                             *OLDEST_VERSIONS_TESTS], cwd=ROOT, capture_output=True, text=True,
-                            env=_user_env(tmp_path / "home"))
+        name, series = pin.split("==")
+        assert installed[canonicalize_name(name)].startswith(series[:-1]), f"{pin}: {installed[canonicalize_name(name)]}"
+    env = {k: v for k, v in _user_env(tmp_path / "home").items() if not k.startswith("PYTEST_")}
+    result = subprocess.run([python, "-m", "pytest", "-p", "no:cacheprovider", "--basetemp", tmp_path / "runs",
+                             *OLDEST_VERSIONS_TESTS], cwd=ROOT, capture_output=True, text=True, env=env)
     assert result.returncode == 0, f"on the oldest versions:\n{result.stdout[-6000:]}\n{result.stderr[-2000:]}"
+    summary = result.stdout.strip().splitlines()[-1]
+    assert re.fullmatch(r"=+ \d+ passed in .*", summary), summary
+    collected = subprocess.run([sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider",
+                                *OLDEST_VERSIONS_TESTS], cwd=ROOT, capture_output=True, text=True, env=env)
+    assert summary.split()[1] == re.search(r"(\d+) tests? collected", collected.stdout)[1], "every test ran"
 
 
 def test_the_pre_commit_hook_fails_on_a_bad_post_mortem_and_passes_a_good_one(tmp_path):
