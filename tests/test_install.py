@@ -4,9 +4,9 @@ The wheel is built as a release is (``python -m build``: sdist, then the wheel f
 installed into a fresh virtual environment outside the clone; its ``pm-analytics dashboard``,
 started from a folder that is not the clone, serves the overview to a headless Chromium. The
 pre-commit hook is tried with ``pre-commit try-repo`` on this clone from a repository of
-post-mortems. The wheel is also installed with every dependency at the oldest release series
-``pyproject.toml`` allows, and the page, query, chart and text model tests run there. Slow (they install
-the dependencies into new environments from PyPI or pip's cache), and offline apart from PyPI.
+post-mortems. The wheel is also installed with every bounded dependency held to its lower bound's
+release series, and the page, query, chart, text model, export and report tests run there. Slow (they
+install the dependencies into new environments from PyPI or pip's cache), and offline apart from PyPI.
 """
 
 import os
@@ -140,7 +140,7 @@ def test_the_installed_dashboard_serves_the_overview_in_a_real_browser(installed
     assert "127.0.0.1" in log.read_text()
 
 
-# The tests run on the oldest versions pyproject.toml allows: those of the pages (Streamlit), the queries
+# The tests run on the oldest release series pyproject.toml allows: those of the pages (Streamlit), the queries
 # (DuckDB, pandas, pyarrow), the charts (plotly), the text model (scikit-learn), the Word and HTML exports
 # (python-docx, lxml) and the review report (Jinja2, markdown-it-py). None of them needs a browser.
 OLDEST_VERSIONS_TESTS = ["tests/test_pages.py", "tests/test_metrics.py", "tests/test_load.py", "tests/test_text_model.py",
