@@ -5,7 +5,8 @@ installed into a fresh virtual environment outside the clone; its ``pm-analytics
 started from a folder that is not the clone, serves the overview to a headless Chromium. The
 pre-commit hook is tried with ``pre-commit try-repo`` on this clone from a repository of
 post-mortems. The wheel is also installed with every bounded dependency held to its lower bound's
-release series, and the page, query, chart, text model, export and report tests run there. Slow (they
+release series and everything else pinned (``tests/oldest_versions.py``), and the page, query, chart, text
+model, export and report tests run there. Slow (they
 install the dependencies into new environments from PyPI or pip's cache), and offline apart from PyPI.
 """
 
@@ -13,7 +14,6 @@ import os
 import re
 import subprocess
 import sys
-import tomllib
 import zipfile
 from pathlib import Path
 from urllib.parse import urlparse
@@ -22,6 +22,7 @@ import pytest
 
 import pm_analytics
 from browser_support import ARTIFACTS, AS_OF, ROOT, free_port, wait_for_page, wait_until_serving
+from oldest_versions import LOCK, locked, oldest_versions, project, test_tools
 from pm_analytics import settings
 
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -148,31 +149,43 @@ OLDEST_VERSIONS_TESTS = ["tests/test_pages.py", "tests/test_metrics.py", "tests/
                          "tests/test_report.py"]
 
 
-def oldest_versions(dependencies: list[str]) -> list[str]:
-    """pip constraints holding each dependency with a lower bound (``name>=X``) to X's release series
-    (``name==X.*``, of which pip takes the newest release): the oldest series pyproject.toml lets a user have."""
-    constraints = []
-    for dependency in dependencies:
-        found = re.fullmatch(r"([A-Za-z0-9_.-]+)>=([0-9][0-9.]*)", dependency.replace(" ", ""))
-        if found:
-            constraints.append(f"{found[1]}=={found[2]}.*")
-    return constraints
-
-
 def test_oldest_versions_hold_each_bounded_dependency_to_its_floor_series():
     assert oldest_versions(["duckdb>=2.0", "pyarrow >= 15", "tzdata", "hypothesis==6.170.17", "x>=1.2,<3"]) == [
         "duckdb==2.0.*", "pyarrow==15.*"]
 
 
-def test_the_oldest_versions_pyproject_allows_pass_the_pages_queries_and_charts(wheel, tmp_path):
-    """pyproject.toml's lower bounds are a promise to whoever installs pm-analytics next to other tools: with
-    the wheel installed and every bounded runtime dependency at its floor's release series, the tests of the
-    pages, the queries, the charts, the text model, the exports and the report pass, every one of them run
-    (warnings still errors; the clone's code, which the wheel was built from, is what they import)."""
+def test_the_oldest_versions_lock_pins_every_dependency_within_its_floor_series():
+    """A lower bound changed without writing the lock again (``tests/oldest_versions.py``) fails here, in a
+    second, rather than in pip's resolver ten minutes into the suite."""
+    from packaging.requirements import Requirement
     from packaging.utils import canonicalize_name
 
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    runtime = project["dependencies"]
+    table = project()
+    pins = locked(LOCK.read_text())
+    for dependency in table["dependencies"] + test_tools(table):
+        requirement = Requirement(dependency)
+        name = canonicalize_name(requirement.name)
+        assert name in pins, f"{requirement.name} is not in {LOCK.name}: write it again"
+        assert requirement.specifier.contains(pins[name], prereleases=True), f"{LOCK.name}: {name}=={pins[name]} " \
+            f"is outside {dependency}: write it again"
+    for pin in oldest_versions(table["dependencies"]):
+        name, series = pin.split("==")
+        assert pins[canonicalize_name(name)].startswith(series[:-1]), f"{LOCK.name} holds {name} " \
+            f"{pins[canonicalize_name(name)]}, not its floor's series {series}: write it again"
+    assert locked("# note\nPyYAML==6.0.4  # pinned\n\nscikit_learn==1.3.2\n") == {"pyyaml": "6.0.4",
+                                                                                "scikit-learn": "1.3.2"}
+
+
+def test_the_oldest_versions_pyproject_allows_pass_the_pages_queries_and_charts(wheel, tmp_path):
+    """pyproject.toml's lower bounds are a promise to whoever installs pm-analytics next to other tools: with
+    the wheel installed and every bounded runtime dependency at its floor's release series (every other package
+    as ``tests/oldest-versions.txt`` pins it), the tests of the pages, the queries, the charts, the text model,
+    the exports and the report pass, every one of them run (warnings still errors; the clone's code, which the
+    wheel was built from, is what they import)."""
+    from packaging.utils import canonicalize_name
+
+    table = project()
+    runtime = table["dependencies"]
     unbounded = [d for d in runtime if not oldest_versions([d]) and d != "tzdata"]
     assert unbounded == [], "every runtime dependency but tzdata has a lower bound to test"
     constraints = tmp_path / "oldest.txt"
@@ -180,9 +193,8 @@ def test_the_oldest_versions_pyproject_allows_pass_the_pages_queries_and_charts(
     venv = tmp_path / "venv"
     _run([sys.executable, "-m", "venv", venv])
     python = venv / "bin" / "python"
-    test_tools = [d for d in project["optional-dependencies"]["test"] if d.startswith(("pytest", "hypothesis"))]
-    _run([python, "-m", "pip", "install", "--quiet", "--only-binary=:all:", "-c", constraints, wheel, *test_tools],
-         cwd=tmp_path)
+    _run([python, "-m", "pip", "install", "--quiet", "--only-binary=:all:", "-c", constraints, "-c", LOCK, wheel,
+          *test_tools(table)], cwd=tmp_path)
     freeze = _run([python, "-m", "pip", "list", "--format", "freeze"], cwd=tmp_path).stdout.split()
     installed = {canonicalize_name(name): version for name, _, version in (line.partition("==") for line in freeze)}
     for pin in oldest_versions(runtime):
