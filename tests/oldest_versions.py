@@ -39,7 +39,7 @@ def project() -> dict:
     return tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
 
 
-def test_tools(project_table: dict) -> list[str]:
+def run_tools(project_table: dict) -> list[str]:
     """The test extras the oldest-versions run needs (pytest and hypothesis; no browser)."""
     return [d for d in project_table["optional-dependencies"]["test"] if d.startswith(("pytest", "hypothesis"))]
 
@@ -67,7 +67,7 @@ def write_lock() -> None:
         constraints = Path(tmp) / "floors.txt"
         constraints.write_text("\n".join(oldest_versions(table["dependencies"])) + "\n")
         subprocess.run([venv / "bin" / "python", "-m", "pip", "install", "--quiet", "--only-binary=:all:",
-                        "-c", constraints, *table["dependencies"], *test_tools(table)], check=True)
+                        "-c", constraints, *table["dependencies"], *run_tools(table)], check=True)
         freeze = subprocess.run([venv / "bin" / "python", "-m", "pip", "freeze"], check=True, capture_output=True, text=True).stdout
     header = ("# Every package of the oldest-versions run (tests/test_install.py), pinned: written by\n"
               "# `.venv/bin/python tests/oldest_versions.py` (Python "

@@ -22,7 +22,7 @@ import pytest
 
 import pm_analytics
 from browser_support import ARTIFACTS, AS_OF, ROOT, free_port, wait_for_page, wait_until_serving
-from oldest_versions import LOCK, locked, oldest_versions, project, test_tools
+from oldest_versions import LOCK, locked, oldest_versions, project, run_tools
 from pm_analytics import settings
 
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -162,7 +162,7 @@ def test_the_oldest_versions_lock_pins_every_dependency_within_its_floor_series(
 
     table = project()
     pins = locked(LOCK.read_text())
-    for dependency in table["dependencies"] + test_tools(table):
+    for dependency in table["dependencies"] + run_tools(table):
         requirement = Requirement(dependency)
         name = canonicalize_name(requirement.name)
         assert name in pins, f"{requirement.name} is not in {LOCK.name}: write it again"
@@ -194,7 +194,7 @@ def test_the_oldest_versions_pyproject_allows_pass_the_pages_queries_and_charts(
     _run([sys.executable, "-m", "venv", venv])
     python = venv / "bin" / "python"
     _run([python, "-m", "pip", "install", "--quiet", "--only-binary=:all:", "-c", constraints, "-c", LOCK, wheel,
-          *test_tools(table)], cwd=tmp_path)
+          *run_tools(table)], cwd=tmp_path)
     freeze = _run([python, "-m", "pip", "list", "--format", "freeze"], cwd=tmp_path).stdout.split()
     installed = {canonicalize_name(name): version for name, _, version in (line.partition("==") for line in freeze)}
     for pin in oldest_versions(runtime):
