@@ -7,7 +7,8 @@ the release the run was last checked with. Without it, the oldest-versions run o
 would take whatever PyPI held that day, and a new release of an indirect dependency (altair, protobuf,
 narwhals, ...) could turn a fresh clone's suite red with no change of ours.
 
-Write a lock again after changing a lower bound (then run ``tests/test_install.py`` on that Python)::
+Write every lock again after changing a lower bound (then run ``tests/test_install.py`` on each Python; the
+other interpreters come from pyenv, say, as on this project's machine)::
 
     .venv/bin/python tests/oldest_versions.py                        # this Python's
     .venv/bin/python tests/oldest_versions.py --python python3.13    # another's
@@ -16,6 +17,7 @@ Write a lock again after changing a lower bound (then run ``tests/test_install.p
 from __future__ import annotations
 
 import argparse
+import re
 import subprocess
 import sys
 import tempfile
@@ -23,7 +25,9 @@ import tomllib
 from pathlib import Path
 
 from packaging.requirements import Requirement
+from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
+from packaging.version import Version
 
 ROOT = Path(__file__).resolve().parent.parent
 LOCKS = ROOT / "tests" / "oldest-versions"
@@ -38,15 +42,28 @@ def applies(requirement: Requirement, python: str) -> bool:
 
 def oldest_versions(dependencies: list[str], python: str = THIS_PYTHON) -> list[str]:
     """pip constraints holding each dependency with a lower bound (``name>=X``) on Python ``python`` to X's
-    release series (``name==X.*``, of which pip takes the newest release): the oldest series pyproject.toml
-    lets a user of that Python have."""
+    release series (``name==X.*``): the oldest series pyproject.toml lets a user of that Python have.
+    A bound in any other form (``~=``, ``>=X,<Y``, a pre-release) is refused rather than left untested."""
     constraints = []
     for dependency in dependencies:
         requirement = Requirement(dependency)
+        if not applies(requirement, python) or not requirement.specifier:
+            continue
         bounds = list(requirement.specifier)
-        if applies(requirement, python) and len(bounds) == 1 and bounds[0].operator == ">=":
-            constraints.append(f"{requirement.name}=={bounds[0].version}.*")
+        if len(bounds) != 1 or bounds[0].operator != ">=" or Version(bounds[0].version).is_prerelease:
+            raise ValueError(f"{dependency}: a floor to test is written name>=X (X a release)")
+        constraints.append(f"{requirement.name}=={bounds[0].version}.*")
     return constraints
+
+
+def in_series(version: str, constraint: str) -> bool:
+    """Whether ``version`` lies in the release series of ``constraint`` (``name==X.*``)."""
+    return SpecifierSet("==" + constraint.split("==", 1)[1]).contains(version, prereleases=True)
+
+
+def oldest_python() -> str:
+    """The oldest Python pyproject.toml allows (``requires-python``'s floor, ``3.11``)."""
+    return re.search(r">=\s*(\d+\.\d+)", project()["requires-python"])[1]
 
 
 def project() -> dict:
@@ -89,7 +106,7 @@ def write_lock(python_command: str) -> None:
                         *table["dependencies"], *run_tools(table)], check=True)
         freeze = subprocess.run([python, "-m", "pip", "freeze"], check=True, capture_output=True, text=True).stdout
     header = (f"# Every package of the oldest-versions run (tests/test_install.py) on Python {version}, pinned:\n"
-              f"# written by `.venv/bin/python tests/oldest_versions.py`; see that file.\n")
+              f"# written by `.venv/bin/python tests/oldest_versions.py --python python{version}`; see that file.\n")
     LOCKS.mkdir(exist_ok=True)
     lock(version).write_text(header + "".join(sorted(freeze.splitlines(keepends=True), key=str.lower)))
     print(f"wrote {lock(version).relative_to(ROOT)}: {len(locked(lock(version).read_text()))} packages")

@@ -22,7 +22,8 @@ import pytest
 
 import pm_analytics
 from browser_support import ARTIFACTS, AS_OF, ROOT, free_port, wait_for_page, wait_until_serving
-from oldest_versions import THIS_PYTHON, applies, lock, locked, oldest_versions, project, run_tools
+from oldest_versions import (THIS_PYTHON, applies, in_series, lock, locked, oldest_python, oldest_versions, project,
+                             run_tools)
 from pm_analytics import settings
 
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -151,19 +152,30 @@ OLDEST_VERSIONS_TESTS = ["tests/test_pages.py", "tests/test_metrics.py", "tests/
 
 def test_oldest_versions_hold_each_bounded_dependency_to_its_floor_series():
     dependencies = ["duckdb>=2.0", "pyarrow >= 15; python_version < '3.13'", "pyarrow>=18; python_version >= '3.13'",
-                    "tzdata", "hypothesis==6.170.17", "x>=1.2,<3"]
+                    "tzdata", "hypothesis==6.170.17; extra == 'test'"]
     assert oldest_versions(dependencies, "3.11") == ["duckdb==2.0.*", "pyarrow==15.*"]
     assert oldest_versions(dependencies, "3.13") == ["duckdb==2.0.*", "pyarrow==18.*"]
+    for untestable in ["x>=1.2,<3", "x~=1.2", "x>1.2", "x>=1.0rc1", "x==1.2"]:
+        with pytest.raises(ValueError, match="written name>=X"):
+            oldest_versions([untestable], "3.11")
+    assert in_series("2.0", "duckdb==2.0.*") and in_series("2.0.1", "duckdb==2.0.*")
+    assert not in_series("2.1.0", "duckdb==2.0.*") and not in_series("12.0", "x==1.*")
 
 
 @pytest.mark.parametrize("python", sorted(p.stem for p in lock().parent.glob("*.txt")))
 def test_the_oldest_versions_lock_pins_every_dependency_within_its_floor_series(python):
     """A lower bound changed without writing the locks again (``tests/oldest_versions.py``) fails here, in a
-    second, rather than in pip's resolver ten minutes into the suite."""
+    second, rather than in pip's resolver ten minutes into the suite; so does a runtime dependency left
+    without a floor to test."""
     from packaging.requirements import Requirement
     from packaging.utils import canonicalize_name
 
     table = project()
+    floors = oldest_versions(table["dependencies"], python)
+    floored = {canonicalize_name(pin.split("==")[0]) for pin in floors}
+    unbounded = [d for d in table["dependencies"] if applies(Requirement(d), python)
+                 and canonicalize_name(Requirement(d).name) not in floored | {"tzdata"}]
+    assert unbounded == [], "every runtime dependency but tzdata has a lower bound to test"
     pins = locked(lock(python).read_text())
     name_of = f"oldest-versions/{python}.txt"
     for dependency in table["dependencies"] + run_tools(table):
@@ -174,17 +186,15 @@ def test_the_oldest_versions_lock_pins_every_dependency_within_its_floor_series(
         assert name in pins, f"{requirement.name} is not in {name_of}: write it again"
         assert requirement.specifier.contains(pins[name], prereleases=True), f"{name_of}: {name}=={pins[name]} " \
             f"is outside {dependency}: write it again"
-    for pin in oldest_versions(table["dependencies"], python):
-        name, series = pin.split("==")
-        assert pins[canonicalize_name(name)].startswith(series[:-1]), f"{name_of} holds {name} " \
-            f"{pins[canonicalize_name(name)]}, not its floor's series {series}: write it again"
+    for pin in floors:
+        name = canonicalize_name(pin.split("==")[0])
+        assert in_series(pins[name], pin), f"{name_of} holds {name} {pins[name]}, not {pin}: write it again"
 
 
 def test_locks_are_read_by_canonical_name_and_the_oldest_python_has_one():
     assert locked("# note\nPyYAML==6.0.4  # pinned\n\nscikit_learn==1.3.2\n") == {"pyyaml": "6.0.4",
                                                                                 "scikit-learn": "1.3.2"}
-    oldest_python = project()["requires-python"].removeprefix(">=")
-    assert lock(oldest_python).is_file(), "the oldest Python pyproject.toml allows has its lock"
+    assert lock(oldest_python()).is_file(), "the oldest Python pyproject.toml allows has its lock"
 
 
 def test_the_oldest_versions_pyproject_allows_pass_the_pages_queries_and_charts(wheel, tmp_path):
@@ -193,16 +203,13 @@ def test_the_oldest_versions_pyproject_allows_pass_the_pages_queries_and_charts(
     as this Python's lock in ``tests/oldest-versions/`` pins it), the tests of the pages, the queries, the
     charts, the text model, the exports and the report pass, every one of them run (warnings still errors; the
     clone's code, which the wheel was built from, is what they import)."""
-    from packaging.requirements import Requirement
     from packaging.utils import canonicalize_name
 
     table = project()
     runtime = table["dependencies"]
-    unbounded = [d for d in runtime if not oldest_versions([d]) and applies(Requirement(d), THIS_PYTHON)
-                 and d != "tzdata"]
-    assert unbounded == [], "every runtime dependency but tzdata has a lower bound to test"
     assert lock().is_file(), (f"no lock of the oldest versions for Python {THIS_PYTHON}: write one with "
-                              f"`.venv/bin/python tests/oldest_versions.py`, then run this test")
+                              f"`.venv/bin/python tests/oldest_versions.py --python {sys.executable}`, then run this "
+                              "test")
     constraints = tmp_path / "oldest.txt"
     constraints.write_text("\n".join(oldest_versions(runtime)) + "\n")
     venv = tmp_path / "venv"
@@ -213,8 +220,8 @@ def test_the_oldest_versions_pyproject_allows_pass_the_pages_queries_and_charts(
     freeze = _run([python, "-m", "pip", "list", "--format", "freeze"], cwd=tmp_path).stdout.split()
     installed = {canonicalize_name(name): version for name, _, version in (line.partition("==") for line in freeze)}
     for pin in oldest_versions(runtime):
-        name, series = pin.split("==")
-        assert installed[canonicalize_name(name)].startswith(series[:-1]), f"{pin}: {installed[canonicalize_name(name)]}"
+        name = canonicalize_name(pin.split("==")[0])
+        assert in_series(installed[name], pin), f"{pin}: {installed[name]}"
     env = {k: v for k, v in _user_env(tmp_path / "home").items() if not k.startswith("PYTEST_")}
     result = subprocess.run([python, "-m", "pytest", "-p", "no:cacheprovider", "--basetemp", tmp_path / "runs",
                              *OLDEST_VERSIONS_TESTS], cwd=ROOT, capture_output=True, text=True, env=env)
