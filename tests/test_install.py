@@ -19,6 +19,8 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
 import pm_analytics
 from browser_support import ARTIFACTS, AS_OF, ROOT, free_port, wait_for_page, wait_until_serving
@@ -167,9 +169,6 @@ def test_the_oldest_versions_lock_pins_every_dependency_within_its_floor_series(
     """A lower bound changed without writing the locks again (``tests/oldest_versions.py``) fails here, in a
     second, rather than in pip's resolver ten minutes into the suite; so does a runtime dependency left
     without a floor to test."""
-    from packaging.requirements import Requirement
-    from packaging.utils import canonicalize_name
-
     table = project()
     floors = oldest_versions(table["dependencies"], python)
     floored = {canonicalize_name(pin.split("==")[0]) for pin in floors}
@@ -203,8 +202,6 @@ def test_the_oldest_versions_pyproject_allows_pass_the_pages_queries_and_charts(
     as this Python's lock in ``tests/oldest-versions/`` pins it), the tests of the pages, the queries, the
     charts, the text model, the exports and the report pass, every one of them run (warnings still errors; the
     clone's code, which the wheel was built from, is what they import)."""
-    from packaging.utils import canonicalize_name
-
     table = project()
     runtime = table["dependencies"]
     assert lock().is_file(), (f"no lock of the oldest versions for Python {THIS_PYTHON}: write one with "
