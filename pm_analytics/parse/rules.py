@@ -255,15 +255,18 @@ class _Worded:
         return self.rx.sub(replacement, text)
 
 
-_OWNER = _Worded(r"\(?\bowners?[ \t]*[:=-]?[ \t]*([^,;\[\]()]{1,80}?)[ \t]*(?=,|;|\[|\)|$|[ \t]+(?:done|completed|closed|"
+_OWNER = _Worded(r"\(?\bowners?[ \t]*[:=-]?[ \t]*([^,;\[\]()\x00]{1,80}?)[ \t]*(?=,|;|\[|\)|\x00|$|[ \t]+(?:done|completed|closed|"
                  r"won.?t|status|due|eta)\b|\.[ \t]+[A-Z][a-z]{2,}[ \t]*:|\.$|[ \t]+[-–—][ \t])", ("owner",))
 _STATUS_LABEL = _Worded(r"[.,;(]?[ \t]*\bstatus[ \t]*[:=][ \t]*([A-Za-z][\w' -]{0,30}?)[ \t]*(?:[.,;)]|$)", ("status",))
 _STATUS_PREFIX = re.compile(r"(DONE|TODO|OPEN|FIXED|COMPLETED?|CLOSED|IN PROGRESS|WIP)[ \t]*[:–—-][ \t]*", re.I)
 _HANDLE = re.compile(r"(?:^|[\s(])(@[A-Za-z0-9][\w.-]{0,38})\b(?:[ \t]+(?:will|to|is|owns|has))?")
 _DONE_WORD = _Worded(r"\b(done|completed|complete|closed|fixed|resolved|shipped|merged)\b|✅|✔|☑",
                      ("done", "complete", "closed", "fixed", "resolved", "shipped", "merged"))
-_WONTFIX = _Worded(r"\b(won.?t ?(fix|do)|wontfix|cancel+ed|not doing|dropped|obsolete)\b",
-                   ("won", "cancel", "not doing", "dropped", "obsolete"))
+# "won't fix" says the status wherever it stands; "cancelled", "dropped" and "obsolete" are also words of a
+# description ("a check for cancelled appointments", "retry dropped messages"), read as the status only where
+# they stand apart from it (:func:`_set_apart`).
+_WONTFIX = _Worded(r"\b(won.?t ?(fix|do)|wontfix|not doing)\b", ("won", "not doing"))
+_WONTFIX_WORD = _Worded(r"\b(cancel+ed|dropped|obsolete)\b", ("cancel", "dropped", "obsolete"))
 _OPEN_WORD = _Worded(r"\b(TODO|to ?do|open|in progress|in-progress|pending|not started|planned|ongoing)\b[ \t]*\)?[ \t]*$",
                      ("todo", "to do", "open", "in progress", "in-progress", "pending", "not started", "planned", "ongoing"))
 _ACTION_ID = re.compile(r"^(AI[ \t]*\d{1,4}|[A-Z]{1,5}\d{1,4})[ \t]*[:.)–-][ \t]*", re.I)
@@ -272,7 +275,11 @@ ANGLE_WRAPPED = re.compile(r"^<\s*(.*?)\s*>$")
 _SPACES = re.compile(r"\s+")
 _BRACKETED = re.compile(r"\[([^\]]{0,300})\]")
 _AI_NUMBER = re.compile(r"AI\d")
-_STANDALONE_BEFORE = re.compile(r"(^|[,;(\[\-–—]\s*)$")
+# Where a ticket link or [bracket] was taken out of an item's text: it separates what stood either side.
+_GAP = "\x00"
+_STANDALONE_BEFORE = re.compile(r"(^|[,;(\[\-–—\x00]\s*)$")
+_APART_BEFORE = re.compile(r"(^|[,;:.(\[\-–—\x00]\s*)$")
+_APART_AFTER = re.compile(r"[ \t]*(?:[,;:.)\]\-–—\x00][ \t]*|$)")
 _EMPTY_BRACKETS_OR_SPACES = re.compile(r"\(\s*\)|\[\s*\]|\s+")
 _EMPTY_LIST_PARTS = re.compile(r"(\s*[,;]\s*)+(?=[,;]|$)")
 _LOOSE_ENDS = re.compile(r"^[\s,;:–—-]+|[\s,;:–—(-]+$")
@@ -306,7 +313,7 @@ def action_from_text(text: str, day_first: bool | None = None, allow_empty: bool
         key = TICKET_KEY.search(item["ticket"]) or TICKET_KEY.search(item["ticket_url"])
         if key and not TICKET_KEY.fullmatch(item["ticket"]):
             item["ticket"] = key.group(1)
-        text = text[: link.start()] + text[link.end():]
+        text = f"{text[: link.start()]}{_GAP}{text[link.end():]}"
     else:
         bracket = _BRACKETED.search(text) if "[" in text else None
         if bracket:
@@ -317,7 +324,7 @@ def action_from_text(text: str, day_first: bool | None = None, allow_empty: bool
                 item["ticket"] = key.group(1) if key else inner
             elif key:
                 item["ticket"] = key.group(1)
-            text = text[: bracket.start()] + text[bracket.end():]
+            text = f"{text[: bracket.start()]}{_GAP}{text[bracket.end():]}"
         else:
             key = TICKET_KEY.search(text) if "-" in text else None
             if key and not _AI_NUMBER.match(key.group(1)):
@@ -334,6 +341,11 @@ def action_from_text(text: str, day_first: bool | None = None, allow_empty: bool
     if _WONTFIX.search(text):
         item["status"] = "wontfix"
         text = _WONTFIX.sub("", text)
+    else:
+        apart = _set_apart(text, _WONTFIX_WORD)
+        if apart is not None:
+            item["status"] = "wontfix"
+            text = apart
     done = _DONE_WORD.search(text) if "status" not in item else None
     while done:
         after = text[done.end():]
@@ -355,7 +367,7 @@ def action_from_text(text: str, day_first: bool | None = None, allow_empty: bool
         if "status" not in item and _OPEN_WORD.search(text) and not text.rstrip().endswith("."):
             item["status"] = "open"
             text = _OPEN_WORD.sub("", text)
-    description = _EMPTY_BRACKETS_OR_SPACES.sub(" ", text)
+    description = _EMPTY_BRACKETS_OR_SPACES.sub(" ", text.replace(_GAP, " "))
     description = _EMPTY_LIST_PARTS.sub("", description)
     description = _LOOSE_ENDS.sub("", description).strip()
     if description.lower().startswith("e.g"):
@@ -364,6 +376,22 @@ def action_from_text(text: str, day_first: bool | None = None, allow_empty: bool
     if not description and not item.get("ticket") and not allow_empty:
         return None
     return item
+
+
+def _set_apart(text: str, words: _Worded) -> str | None:
+    """``text`` without the first of ``words`` that stands apart from the sentence (after its start, a
+    separator or an opening bracket, and before a separator or the end: "Cancelled: ...", "... - dropped",
+    "... (obsolete, see AI4)"), with the separator after it; ``None`` when none does."""
+    match = words.search(text)
+    while match:
+        before, after = text[:match.start()], text[match.end():]
+        opened = before.rstrip().endswith(("(", "["))
+        tail = _APART_AFTER.match(after)
+        if opened or (tail and _APART_BEFORE.search(before)):
+            rest = after[tail.end():] if tail else after.lstrip(" \t,;:")
+            return f"{before}{rest}" if rest[:1] in (")", "]", "") or before[-1:] in (" ", "(", "[") else f"{before} {rest}"
+        match = words.rx.search(text, match.end())
+    return None
 
 
 ACTION_COLUMNS = {
