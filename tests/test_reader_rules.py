@@ -106,7 +106,8 @@ def test_timeline_words(text, kind):
 
 @pytest.mark.parametrize("text, duration", [
     ("Search down for 66 minutes during the peak", "66 minutes"), ("the outage lasted 1 hour and 48 minutes", "1 hour and 48 minutes"),
-    ("a 45-minute outage", "45 minute"), ("~1hr of downtime", "~1hr"), ("unavailable for about two hours", "2 hours"),
+    ("a 45-minute outage", "45 minute"), ("~1hr of downtime", "~1hr"), ("unavailable for about two hours", "about 2 hours"),
+    ("down for just over an hour", "~1 hour"), ("outage lasted ~ 3 hours", "~3 hours"),
     ("retried within 5 minutes", None), ("the team met for an hour", None),
 ])
 def test_durations_in_prose(text, duration):

@@ -791,7 +791,9 @@ class _Builder:
                 weakest = min(self.raw.strengths.get("timing.total_duration", EXPLICIT),
                               *(p[1] for p in (started_pick, resolved_pick) if p))
                 stated_strength = self.raw.strengths.get("timing.total_duration", EXPLICIT)
-                if started_pick and resolved_pick and min(started_pick[1], resolved_pick[1]) < stated_strength:
+                # "About 2 hours" rounds what the moments give exactly: it never wins over them.
+                if (started_pick and resolved_pick and min(started_pick[1], resolved_pick[1]) < stated_strength
+                        and not self._approximate("timing.total_duration")):
                     self.warn("timing", f"the stated duration {total:g} min ({total_source.rule}, line {total_source.line}) "
                                         f"kept over resolved − started = {inc.duration_min:g} min")
                     inc.duration_min = total
@@ -812,6 +814,14 @@ class _Builder:
     def count(self, key: str) -> int | None:
         value = self._number(key, parse_count, "{:,}")
         return None if value is None else int(value)
+
+    def _approximate(self, key: str) -> bool:
+        """Whether the field's value is written as approximate (``~15 min``, ``about 2 hours``)."""
+        value = self.raw.get(key)
+        try:
+            return value is not None and parse_duration_min(value).approximate
+        except ValueError:
+            return False
 
     def _number(self, key: str, parse, shown: str):
         """The field's number read by ``parse``; unreadable is unknown and approximate is taken as

@@ -508,10 +508,10 @@ _SPOKEN_DURATION = (rf"{_DURATION_WORDS}[ \t-]?{_DURATION_UNIT}\b(?:[ \t,]{{0,3}
                     rf"{_DURATION_UNIT}\b){{0,2}}")
 _PROSE_DURATION = re.compile(
     r"(?:\b(?:down|offline|unavailable|unreachable|degraded|impacted|affected|disrupted|broken|failing|lasted|lasting|"
-    r"outage|incident|disruption|downtime|impact)\b[^.;:]{0,40}?\bfor[ \t]+(?:a[ \t]+total[ \t]+of[ \t]+|about[ \t]+|"
-    r"approximately[ \t]+|roughly[ \t]+|around[ \t]+|nearly[ \t]+|over[ \t]+|~[ \t]*|just[ \t]+(?:over|under)[ \t]+)?"
-    r"|\b(?:lasted|lasting)[ \t]+(?:for[ \t]+)?(?:about[ \t]+|approximately[ \t]+|roughly[ \t]+|around[ \t]+|~[ \t]*)?"
-    r"|\b(?:total|duration|downtime|outage)[ \t]+(?:of[ \t]+|was[ \t]+|lasted[ \t]+)(?:about[ \t]+|approximately[ \t]+|"
+    r"outage|incident|disruption|downtime|impact)\b[^.;:]{0,40}?\bfor[ \t]+(?:a[ \t]+total[ \t]+of[ \t]+|(?P<about>about[ \t]+|"
+    r"approximately[ \t]+|roughly[ \t]+|around[ \t]+|nearly[ \t]+|over[ \t]+|~[ \t]*|just[ \t]+(?:over|under)[ \t]+))?"
+    r"|\b(?:lasted|lasting)[ \t]+(?:for[ \t]+)?(?P<about2>about[ \t]+|approximately[ \t]+|roughly[ \t]+|around[ \t]+|~[ \t]*)?"
+    r"|\b(?:total|duration|downtime|outage)[ \t]+(?:of[ \t]+|was[ \t]+|lasted[ \t]+)(?P<about3>about[ \t]+|approximately[ \t]+|"
     r"roughly[ \t]+|~[ \t]*)?)"
     rf"(?P<duration>~?{_SPOKEN_DURATION})", re.I)
 _DURATION_THEN_WORD = re.compile(
@@ -526,7 +526,8 @@ _WORD_NUMBER = re.compile(r"\b(" + "|".join(sorted(_NUMBER_WORDS, key=len, rever
 def prose_duration(text: str) -> str | None:
     """The incident's length as a sentence states it, ready for :func:`~.values.parse_duration_min`:
     "down for 66 minutes" -> ``66 minutes``, "lasted 1 hour and 48 minutes" -> ``1 hour and 48 minutes``,
-    "a 45-minute outage" -> ``45 minutes``, "~1hr of downtime" -> ``~1hr``."""
+    "a 45-minute outage" -> ``45 minutes``, "~1hr of downtime" -> ``~1hr``, "for about 2 hours" -> ``about 2 hours``
+    (approximate, as written)."""
     window = text[:4000]
     if not _unit_near_number(window):
         return None
@@ -536,8 +537,11 @@ def prose_duration(text: str) -> str | None:
     if m.groupdict().get("adjective"):
         unit = "hours" if "hour" in m.group(0).lower() else "minutes"
         return f"{m.group('adjective')} {unit}"
-    spoken = m.group("duration").replace("-", " ")
-    return _WORD_NUMBER.sub(lambda w: f"{_NUMBER_WORDS[w.group(1).lower()]:g}", spoken)
+    spoken = _WORD_NUMBER.sub(lambda w: f"{_NUMBER_WORDS[w.group(1).lower()]:g}", m.group("duration").replace("-", " "))
+    about = next((found.strip() for name in ("about", "about2", "about3") if (found := m.groupdict().get(name))), "")
+    if not about or spoken.startswith("~"):
+        return spoken
+    return f"~{spoken}" if about == "~" or about.lower().startswith("just") else f"{about} {spoken}"
 
 
 _UNIT_NEAR_NUMBER = re.compile(r"(?:\d|\b(?:an?|one|two|three|four|five|six|seven|eight|nine|ten|half))[ \t-]?"
