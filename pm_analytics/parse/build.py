@@ -114,6 +114,8 @@ class _Builder:
         self.default_id = incident_id or file_stem
         self.sources: dict[str, FieldSource] = {}
         self._dated: dict[tuple[str, int], bool] = {}
+        # The field the incident's date came from, when it came from ``date`` or ``started_at``.
+        self._dated_by: str | None = None
 
     def warn(self, key: str | None, message: str, line: int | None = None) -> None:
         self.raw.problem("warning", key, message, line)
@@ -189,6 +191,10 @@ class _Builder:
         if inc.started_at is not None:
             inc.started_local = inc.started_at.astimezone(zone.tz).replace(tzinfo=None)
             if inc.started_local.date() != inc.incident_date:
+                if self._dated_by == "date":
+                    self.warn("date", f"the date {inc.incident_date} is not the day the incident started "
+                                      f"({inc.started_local.date()}, {zone.name}); kept the day it started",
+                              self.raw.source_of("date").line)
                 inc.incident_date = inc.started_local.date()
                 self.derived("incident_date", "the day started_at falls on", "started_at")
         inc.apps = self.apps()
@@ -362,6 +368,7 @@ class _Builder:
             value = self.raw.get(key)
             if value is None:
                 continue
+            self._dated_by = key
             if isinstance(value, datetime):
                 self.note_key("incident_date", key)
                 return (value if value.tzinfo is None else value.astimezone(zone.tz)).date(), None
@@ -373,6 +380,7 @@ class _Builder:
                 self.note_key("incident_date", key)
                 self._ambiguous(clean(value), key)
                 return found[0], None
+            self._dated_by = None
             if key == "date":
                 self.warn("date", f"'{clean(value)[:80]}' is not a date (write YYYY-MM-DD)")
         rows = self._timeline_rows()
