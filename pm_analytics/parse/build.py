@@ -512,6 +512,14 @@ class _Builder:
             except ValueError as exc:
                 self.warn("timeline", f"row {index + 1}: {exc}", line)
                 continue
+            if (backwards and at < earliest and day_line is None and isinstance(when, str)
+                    and not self._carries_date(when, current_day.year) and template_row_kind(description) == "resolved"):
+                # The template's "Resolved at" is never before every row above it (the start): a bare clock
+                # time there is the next day (16:52 started, 10:54 resolved), however long that makes it.
+                day = day + timedelta(days=1)
+                at, backwards = parse_timestamp(clean(when), zone, day, day_first=self.raw.day_first), False
+                self.warn("timeline", f"row {index + 1} ({description[:40]!r}) is earlier than every row above it: "
+                                      f"read as the next day, {day.isoformat()}", line)
             day_written = self._carries_date(when, current_day.year) or day_written and day == current_day
             current_day = day
             if backwards and index not in self._posted:
