@@ -193,7 +193,8 @@ class _Reader:
         incident's, and nothing else in it is a field."""
         source = block.source.strip()
         emphasised = len(source) > 2 and source[0] in "_*" and source[-1] == source[0] and "**" not in source[:2]
-        text = block.text
+        # Without its emphasis marks: "_Published ... engineering_" has no word boundary at either end.
+        text = block.text.strip(source[0]) if emphasised else block.text
         if not (emphasised or rules.has_segments(text)) or not _BYLINE.search(text) or rules.time_range(text):
             return False
         if any(field_for_label(label) for label, _ in rules.label_pairs(text)):
