@@ -652,7 +652,10 @@ def metric_card(card: dict) -> None:
     judged = card["verdict"] in (metrics.IMPROVED, metrics.WORSE)
     lower_is_better = card["unit"] != "percent"
     lines = [line for line in shown["lines"] if line != card["note"]]
-    st.metric(card["label"], shown["value"], delta=shown["delta"], border=True,
+    # Streamlit points the arrow down (and colours it) only for a change starting with an ASCII "-"; the
+    # report's typographic minus read as a rise, so an improvement showed red.
+    delta = shown["delta"].replace("−", "-", 1) if shown["delta"] else None
+    st.metric(card["label"], shown["value"], delta=delta, border=True,
               delta_color=("inverse" if lower_is_better else "normal") if judged else "off",
               help=card.get("how") or None)
     if shown["target"]:

@@ -153,6 +153,23 @@ def test_default_range_compares_with_the_year_before():
     assert any(v in captions for v in ("improved", "worse", "no clear change"))
 
 
+def test_overview_cards_point_down_for_a_fall_and_never_colour_an_improvement_red():
+    """Streamlit reads a change as a fall only from an ASCII "-": the report's "−" once showed every fall as
+    a rise, so a shorter time to detect came out red."""
+    from streamlit.proto.Metric_pb2 import Metric
+
+    at = run("app.py")
+    cards = {m.label: m.proto for m in at.metric if m.proto.delta}
+    falls = {label for label, card in cards.items() if card.delta.startswith(("-", "−"))}
+    assert falls and set(cards) - falls, "the sample's default window has cards that fell and cards that rose"
+    for label, card in cards.items():
+        fell = label in falls
+        assert card.direction == (Metric.MetricDirection.DOWN if fell else Metric.MetricDirection.UP), label
+        better = fell == ("on time" not in label)  # lower is better but for the on-time rate
+        if card.color != Metric.MetricColor.GRAY:  # grey: no clear change
+            assert card.color == (Metric.MetricColor.GREEN if better else Metric.MetricColor.RED), label
+
+
 def test_old_data_opens_on_its_newest_year_with_a_note_and_a_way_back_to_today():
     """Two years after the sample's newest post-mortem (2026-11-20), the default range would be empty."""
     at = run("app.py", as_of="2028-12-31")
