@@ -389,6 +389,9 @@ def _summary_frame(rows: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     if "period_start" in keys:
         columns["period_start"] = pd.to_datetime(rows["period_start"]).array
     columns |= {c: rows[c].to_numpy(dtype="int64") for c in _SUMMARY_COUNTS}
+    # Done items none of which has both dates: how many were on time is unknown, not 0.
+    unknown = (rows["done_on_time_known"].to_numpy(dtype="int64") == 0) & (columns["done"] > 0)
+    columns["done_on_time"] = pd.arrays.IntegerArray(columns["done_on_time"], unknown)
     columns["completion_rate"] = _rate(columns["done"], columns["total"] - columns["wontfix"])
     columns["on_time_rate"] = _rate(rows["due_done_on_time"].to_numpy(dtype="int64"), columns["due"])
     for c in ("open_age_days_median", "open_age_days_max"):

@@ -1127,13 +1127,15 @@ ACTION_GROUPS = {"priority": "ai.priority", "owner": "coalesce(ai.owner, '(no ow
                  "severity": f"coalesce(ai.severity, '{UNKNOWN_SEVERITY}')", "team": "team"}
 
 
-# Per group of action items: how many, by status, done on time (of those with both dates), overdue.
+# Per group of action items: how many, by status, done on time (of those with both dates, and how many
+# those are), overdue.
 _ITEM_COUNTS_SQL = """
                count(*) AS total,
                count(*) FILTER (ai.status = 'done') AS done,
                count(*) FILTER (ai.status = 'open') AS open,
                count(*) FILTER (ai.status = 'wontfix') AS wontfix,
                count(*) FILTER (ai.done_on_time) AS done_on_time,
+               count(ai.done_on_time) AS done_on_time_known,
                count(*) FILTER (ai.due) AS due,
                count(*) FILTER (ai.due AND ai.done_on_time) AS due_done_on_time,
                count(*) FILTER (ai.overdue) AS overdue"""
@@ -1180,6 +1182,7 @@ def _team_aggregates_sql(filters, as_of, by: Sequence[str], period: str | None) 
         SELECT {keys},
                sum(total)::BIGINT AS total, sum(done)::BIGINT AS done, sum(open)::BIGINT AS open,
                sum(wontfix)::BIGINT AS wontfix, sum(done_on_time)::BIGINT AS done_on_time,
+               sum(done_on_time_known)::BIGINT AS done_on_time_known,
                sum(due)::BIGINT AS due, sum(due_done_on_time)::BIGINT AS due_done_on_time,
                sum(overdue)::BIGINT AS overdue,
                any_value(ages.open_age_days_median) AS open_age_days_median,
@@ -1190,7 +1193,8 @@ def _team_aggregates_sql(filters, as_of, by: Sequence[str], period: str | None) 
 
 
 def action_item_aggregate_sets(con, filters, as_of, groupings: Sequence[Sequence[str]], period: str | None = None):
-    """Per group of each of ``groupings``, in one query: total, done, open, wontfix, done_on_time, due
+    """Per group of each of ``groupings``, in one query: total, done, open, wontfix, done_on_time (and
+    done_on_time_known: the done items with both dates), due
     (deadline passed by ``as_of``), due_done_on_time, overdue, open_age_days_median, open_age_days_max.
 
     ``groupings`` are tuples of keys among priority, owner, severity, team and,

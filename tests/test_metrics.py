@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from metrics_fixture import INCIDENTS, database
+from metrics_fixture import INCIDENTS, database, item, utc
 from pm_analytics import metrics
 from pm_analytics.filters import Filters
 
@@ -227,6 +227,24 @@ def test_action_items_by_priority(con):
     assert (p2.total, p2.open, p2.completion_rate, p2.overdue, p2.due, p2.on_time_rate) == (2, 2, 0.0, 1, 1, 0.0)
     assert (p2.open_age_days_median, p2.open_age_days_max) == (70.5, 113)
     assert list(summary.index) == ["P0", "P1", "P2"]
+
+
+def test_done_on_time_is_unknown_where_no_done_item_has_both_dates():
+    """Items with no priority have no deadline: how many of those done were on time nobody knows (not 0).
+    A group with some items of both dates counts those; one with nothing done has none on time."""
+    a = INCIDENTS[0]
+    extra = [item("AI4", None, None, "done", date(2025, 1, 12)), item("AI5", None, None, "done", None),
+             item("AI6", "P2", utc(2025, 2, 7, 11, 20), "done", None)]
+    con = database([replace(a, action_items=a.action_items + extra)])
+    try:
+        summary = metrics.action_item_summary(con, ALL, AS_OF).set_index("priority")
+    finally:
+        con.close()
+    # No priority: 2 done, neither with a deadline -> unknown. P2: AI3 open, AI6 done undated -> unknown.
+    # P0: AI1 done by its deadline -> 1. P1: AI2 done late -> 0, known.
+    assert (summary.loc["No priority", "done"], summary.loc["P2", "done"]) == (2, 1)
+    assert pd.isna(summary.loc["No priority", "done_on_time"]) and pd.isna(summary.loc["P2", "done_on_time"])
+    assert (summary.loc["P0", "done_on_time"], summary.loc["P1", "done_on_time"]) == (1, 0)
 
 
 def test_overdue_as_of_boundary(con):
