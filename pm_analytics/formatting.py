@@ -47,6 +47,19 @@ def format_minutes_tick(minutes: float) -> str:
     return format_minutes(minutes)
 
 
+def minutes_as_durations(minutes: pd.Series) -> pd.Series:
+    """Minutes as a duration column for a table: whole minutes (seconds under one), which the table shows
+    as ``1 hr, 2 min`` and sorts by length; unknown stays unknown (NaT)."""
+    values = pd.to_numeric(minutes, errors="coerce").astype("float64")
+    whole = values.where((values <= 0) | (values >= 1), (values * 60).round() / 60).where(values < 1, values.round())
+    return pd.to_timedelta(whole, unit="min")
+
+
+def percents(rates: pd.Series) -> pd.Series:
+    """Rates (0.83) as whole percents (83.0), rounded as :func:`format_percent` rounds; unknown stays NaN."""
+    return (pd.to_numeric(rates, errors="coerce").astype("float64") * 100).round()
+
+
 def format_count(value) -> str:
     """``1,480``; "unknown" when not known."""
     return UNKNOWN if is_unknown(value) else f"{int(value):,}"

@@ -46,7 +46,9 @@ from pm_analytics.formatting import (
     highlight,
     incident_href,
     is_unknown,
+    minutes_as_durations,
     page_href,
+    percents,
     safe_csv,
     safe_url,
 )
@@ -375,9 +377,8 @@ def page(title: str, question: str | None, show_title: bool = True) -> View:
         if st.button("Reload", key="reload", help="Read the post-mortem folder again to pick up changed files"):
             _data_version(reload=True)
             st.rerun()
-        loaded_at = (summary["loaded_at"] or "an unknown time")[:16].replace("T", " ")
         st.caption(f"{format_count(summary['loaded'])} post-mortems loaded from {format_count(summary['files_seen'])} "
-                   f"files ({format_count(summary['rejected'])} rejected) at {loaded_at} UTC.")
+                   f"files ({format_count(summary['rejected'])} rejected) at {_loaded_at(summary)}.")
         project = targets.load(datasource.resolve().path)
         if project.path is not None:
             st.caption(f"Targets and settings from {escape_markdown(str(project.path))}.")
@@ -517,8 +518,9 @@ def table(frame: pd.DataFrame, key: str, view: View, columns: dict | None = None
     """A table with a CSV download; rows with an ``incident_id`` link to the incident's page, and
     selecting a row opens it. ``columns`` maps column -> header (others are hidden).
 
-    On screen, minute columns read ``1 h 05 min``, percent and count columns
-    ``83%`` and ``1,480``, and any missing value reads "unknown"; optional
+    On screen, minute columns read ``1 hr, 5 min`` (the browser's words for a duration), percent and count
+    columns ``83%`` and ``1,480``, each sorting by size when its header is clicked, and any missing value
+    reads "unknown"; optional
     columns (a field that may be left empty) show a dash there instead (a link
     column: nothing). With ``period``, ``period_start`` reads ``2026 Q1``
     (``2025 Q4, Dec only`` where ``span`` covers part of it). At most ``max_rows`` rows are shown; the
@@ -527,10 +529,13 @@ def table(frame: pd.DataFrame, key: str, view: View, columns: dict | None = None
     """
     total = total_rows if total_rows is not None else len(frame)
     shown = frame.head(max_rows).copy()
-    for formatter, names in ((format_minutes, minute_columns), (format_percent, percent_columns),
-                             (format_count, count_columns)):
+    # Numbers stay numbers (a click on the header sorts them by size, not as text), read as the formats say.
+    formats = {}
+    for convert, display, names in ((minutes_as_durations, "localized", minute_columns),
+                                    (percents, "%.0f%%", percent_columns), (None, "%,d", count_columns)):
         for column in names:
-            shown[column] = shown[column].map(formatter).astype("str")
+            shown[column] = convert(shown[column]) if convert else pd.to_numeric(shown[column], errors="coerce")
+            formats[column] = display
     if period and "period_start" in shown.columns:
         shown["period_start"] = pd.Series(periods.labels(shown["period_start"], period, span), index=shown.index,
                                           dtype="str")
@@ -550,9 +555,12 @@ def table(frame: pd.DataFrame, key: str, view: View, columns: dict | None = None
             if header is None:
                 continue
             if isinstance(header, str):
-                config.setdefault(column, header)
+                config.setdefault(column, st.column_config.NumberColumn(header, format=formats[column])
+                                  if column in formats else header)
             else:
                 config[column] = header
+    for column, display in formats.items():
+        config.setdefault(column, st.column_config.NumberColumn(format=display))
     event = st.dataframe(shown, hide_index=True, column_order=order or None, column_config=config, key=key,
                          placeholder=UNKNOWN,
                          on_select="rerun" if "incident_id" in shown.columns else "ignore",
@@ -569,6 +577,11 @@ def table(frame: pd.DataFrame, key: str, view: View, columns: dict | None = None
 
     st.download_button("Download CSV", csv, file_name=f"{file_name or key}.csv", mime="text/csv", key=f"{key}_csv",
                        on_click="ignore")
+
+
+def _loaded_at(summary: dict) -> str:
+    """When the database was loaded, to the minute: ``2026-12-03 12:43 UTC`` (stored as ISO with +00:00)."""
+    return f"{summary['loaded_at'][:16].replace('T', ' ')} UTC" if summary["loaded_at"] else "an unknown time"
 
 
 def chase_headline(summary: dict, priorities: tuple[str, ...]) -> None:
@@ -777,7 +790,8 @@ def incident_metrics(detail: dict) -> None:
             ("Software engineers", incident["software_engineers"]), ("Security engineers", incident["security_engineers"]))):
         with column:
             st.metric(label, format_count(value), border=True)
-    st.caption(f"Teams involved: {len(detail['teams'])}.")
+    teams = len(detail["teams"])
+    st.caption(f"Teams involved: {teams}." if teams else f"Teams involved: {UNKNOWN} (the post-mortem names none).")
 
 
 def incident_sources(detail: dict) -> None:
@@ -920,7 +934,7 @@ def load_counts(report: dict) -> None:
                                              ("Rejected", summary["rejected"]))):
         with column:
             st.metric(label, format_count(value), border=True)
-    st.caption(f"Source: {escape_markdown(summary['source'] or 'unknown')} · loaded at {summary['loaded_at']} UTC")
+    st.caption(f"Source: {escape_markdown(summary['source'] or 'unknown')} · loaded at {_loaded_at(summary)}")
 
 
 def search_results(view: View, matches: pd.DataFrame, query: str, shown: int = SEARCH_POST_MORTEMS_SHOWN) -> None:

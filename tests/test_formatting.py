@@ -3,6 +3,7 @@
 import math
 from datetime import date
 
+import pandas as pd
 import pytest
 
 from pm_analytics.formatting import (
@@ -116,3 +117,22 @@ def test_chase_text_is_ready_to_paste_grouped_by_team_then_owner():
         "  (no owner)\n"
         "    - P1 AI2: Add an index | 3 days overdue | no ticket | INC-2 Search slow")
     assert chase_text(items.iloc[:0], date(2026, 11, 26), ("P0",)) == "No overdue P0 action items as of 2026-11-26."
+
+
+def test_minutes_as_durations_round_as_format_minutes_does_and_keep_unknown():
+    from pm_analytics.formatting import minutes_as_durations
+
+    got = minutes_as_durations(pd.Series([62.4, 62.5, 1082.0, 0.4, 0.0, None, float("nan")], dtype=object)).tolist()
+    assert got[:5] == [pd.Timedelta(minutes=62), pd.Timedelta(minutes=62), pd.Timedelta(hours=18, minutes=2),
+                       pd.Timedelta(seconds=24), pd.Timedelta(0)]
+    assert [format_minutes(m) for m in (62.4, 62.5)] == ["1 h 02 min", "1 h 02 min"]
+    assert pd.isna(got[5]) and pd.isna(got[6])
+
+
+def test_percents_round_as_format_percent_does():
+    from pm_analytics.formatting import percents
+
+    rates = [0.125, 0.835, 0.995, None]
+    got = percents(pd.Series(rates, dtype=object)).tolist()
+    assert [f"{v:.0f}%" for v in got[:3]] == [format_percent(r) for r in rates[:3]]
+    assert pd.isna(got[3])

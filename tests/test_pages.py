@@ -10,6 +10,7 @@ import threading
 from datetime import date
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
@@ -231,10 +232,25 @@ def test_response_times_controls_change_the_chart_and_url():
     assert at.query_params["by"] == "severity" and at.query_params["metric"] == "time_to_detect_min"
 
 
-def test_response_time_table_shows_hours_and_minutes_not_raw_minutes():
+def test_response_time_table_shows_durations_that_sort_by_length():
+    """Durations reach the table as durations (shown as "1 hr, 2 min", sorted by length when a header is
+    clicked), not as text, which sorted "1 h 02 min" before "38 min"."""
+    import json
+
+    from pm_analytics.filters import from_query_params
+
     at = run("pages/response_times.py", range="all")
-    table = at.dataframe[0].value
-    assert table["median"].str.contains(r"^\d+ min$|^\d+ h \d{2} min$|^unknown$").all()
+    table = at.dataframe[0]
+    filters, _ = from_query_params({"range": "all"}, date.fromisoformat(AS_OF))
+    stats = sample_query("response_time_stats", filters).set_index("metric")
+    shown = table.value.set_index("metric")
+    assert pd.api.types.is_timedelta64_dtype(shown["median"])
+    for metric in shown.index:
+        want = stats.loc[metric, "median"]
+        got = shown.loc[metric, "median"]
+        assert (pd.isna(got) and pd.isna(want)) or got == pd.Timedelta(minutes=round(want)), metric
+    config = json.loads(table.proto.columns)
+    assert config["median"]["type_config"] == {"type": "number", "format": "localized"}
 
 
 def test_incidents_search_and_sort():
@@ -242,10 +258,11 @@ def test_incidents_search_and_sort():
     everything = at.dataframe[0].value
     at.selectbox(key="sort").set_value("patients_affected").run()
     shown = list(at.dataframe[0].value["patients_affected"])
-    known = [int(v.replace(",", "")) for v in shown if v != "unknown"]
+    known = [int(v) for v in shown if not pd.isna(v)]
     assert known == sorted(known, reverse=True)
     assert 0 < len(known) < len(shown) == len(everything)
-    assert shown[len(known):] == ["unknown"] * (len(shown) - len(known)), "unknown sorts last and reads 'unknown'"
+    assert all(pd.isna(v) for v in shown[len(known):]), "unknown sorts last"
+    assert at.dataframe[0].proto.placeholder == "unknown"
     at.text_input(key="q").set_value("certificate").run()
     found = at.dataframe[0].value
     assert 0 < len(found) < len(everything)
@@ -692,6 +709,18 @@ def test_no_table_shows_none_for_a_value_nobody_knows(page):
         shown = [c for c in (table.proto.column_order or frame.columns) if c in frame.columns]
         if any(frame[c].isna().any() for c in shown):
             assert table.proto.placeholder in ("unknown", "—"), (page, [c for c in shown if frame[c].isna().any()])
+
+
+def test_incident_page_says_teams_unknown_when_the_post_mortem_names_none():
+    named = " ".join(c.value for c in run("pages/incident.py", id=KNOWN_ID).caption)
+    none = " ".join(c.value for c in run("pages/incident.py", id="2026-04-27-superbill-export-failing").caption)
+    assert re.search(r"Teams involved: [1-9]\d*\.", named)
+    assert "Teams involved: unknown" in none and "Teams involved: 0" not in none
+
+
+def test_data_quality_says_when_it_was_loaded_in_one_zone():
+    shown = " ".join(c.value for c in run("pages/data_quality.py").caption)
+    assert re.search(r"loaded at \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC", shown) and "+00:00" not in shown
 
 
 def test_empty_is_not_unknown_in_tables():
