@@ -497,6 +497,7 @@ class _Builder:
         moments: list[datetime | None] = [None] * len(rows)
         first = anchor or 0
         current_day, previous, before_previous, earliest, day_written = on, None, None, None, True
+        started_above = False
         for index in range(first, len(rows)):
             day_line, when, description, line = rows[index]
             if day_line is not None:
@@ -512,14 +513,17 @@ class _Builder:
             except ValueError as exc:
                 self.warn("timeline", f"row {index + 1}: {exc}", line)
                 continue
-            if (backwards and at < earliest and day_line is None and isinstance(when, str)
-                    and not self._carries_date(when, current_day.year) and template_row_kind(description) == "resolved"):
-                # The template's "Resolved at" is never before every row above it (the start): a bare clock
-                # time there is the next day (16:52 started, 10:54 resolved), however long that makes it.
+            if (backwards and at < earliest and started_above and day_line is None and isinstance(when, str)
+                    and index not in self._posted and _RESOLVED_AT.match(description)
+                    and not self._carries_date(when, current_day.year)):
+                # The template's "Resolved at" below its "Started at" is never before every row above it: a
+                # bare clock time there is the next day (16:52 started, 10:54 resolved), however long that
+                # makes it. A list running newest first has its start below, and stays as it is.
                 day = day + timedelta(days=1)
                 at, backwards = parse_timestamp(clean(when), zone, day, day_first=self.raw.day_first), False
                 self.warn("timeline", f"row {index + 1} ({description[:40]!r}) is earlier than every row above it: "
                                       f"read as the next day, {day.isoformat()}", line)
+            started_above = started_above or (index not in self._posted and _STARTED_AT.match(description) is not None)
             day_written = self._carries_date(when, current_day.year) or day_written and day == current_day
             current_day = day
             if backwards and index not in self._posted:
@@ -1067,6 +1071,9 @@ class _Builder:
             self.warn(None, "not filled in: " + ", ".join(names))
 
 
+# The template's own timeline rows (``Started at: ...``, ``Resolved at: ...``), by their label only.
+_STARTED_AT = re.compile(r"\s*started at\b", re.I)
+_RESOLVED_AT = re.compile(r"\s*resolved at\b", re.I)
 _LIST_SEPARATOR = re.compile(r"[,;]")
 _BARE_URL = re.compile(r"\b[a-z][a-z0-9+.-]{0,20}:[^\s<>]{1,2000}", re.I)
 _URL_SCHEME = re.compile(r"(https?|javascript|data|file|ftp|vbscript):", re.I)
