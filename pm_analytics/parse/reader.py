@@ -739,7 +739,8 @@ class _Reader:
             if columns is not None and table["kind"] is None:
                 table["kind"], table["columns"] = "action", columns
                 return
-            self._add_action(rules.action_from_text(" ".join(cells), self.doc.day_first), block)
+            # The cells apart (a gap, as where a ticket was): "| Retry jobs | Ann | Cancelled |" ends in a status.
+            self._add_action(rules.action_from_text(f" {rules.GAP} ".join(cells), self.doc.day_first), block)
             return
         text = block.text
         if is_instruction(text):

@@ -276,12 +276,20 @@ _SPACES = re.compile(r"\s+")
 _BRACKETED = re.compile(r"\[([^\]]{0,300})\]")
 _AI_NUMBER = re.compile(r"AI\d")
 # Where a ticket link or [bracket] was taken out of an item's text: it separates what stood either side.
-_GAP = "\x00"
-_STANDALONE_BEFORE = re.compile(r"(^|[,;(\[\-–—\x00]\s*)$")
-_APART_BEFORE = re.compile(r"(^|[,;:.(\[\-–—\x00]\s*)$")
-_APART_AFTER = re.compile(r"[ \t]*(?:[,;:.)\]\-–—\x00][ \t]*|$)")
+GAP = "\x00"
+_STANDALONE_BEFORE = re.compile(r"(^|[,;.(\[\-–—\x00]\s*)$")
+# A status word stands apart after the start, a separator, a spaced dash, a strikethrough or a gap ...
+_APART_BEFORE = re.compile(r"(?:^|[,;:.(\[~\x00]|(?:^|\s)[-–—])\s*$")
+# ... and before a separator, an unattached dash, a bracket or the end ("Dropped-call alerting" is a name) ...
+_APART_AFTER = re.compile(r"[ \t]*(?:[,;:.\x00][ \t]*|[-–—](?!\w)[ \t]*|(?=[)\]])|$)")
+# ... or before the reason it was given up ("cancelled as the vendor changed", "dropped in favour of AI4",
+# "cancelled (no longer needed)"), which stays in the description with the word.
+_REASON_AFTER = re.compile(r"[ \t]*\(|[ \t]+(?:as|because|since|per|after|due|by|for|in favou?r|with|until|when|once|now)\b",
+                           re.I)
+_CLOSING = re.compile(r"[\s,;:]+(?=[)\]])")
 _EMPTY_BRACKETS_OR_SPACES = re.compile(r"\(\s*\)|\[\s*\]|\s+")
 _EMPTY_LIST_PARTS = re.compile(r"(\s*[,;]\s*)+(?=[,;]|$)")
+_STRANDED_STOP = re.compile(r"[\s,;:]+\.$")
 _LOOSE_ENDS = re.compile(r"^[\s,;:–—-]+|[\s,;:–—(-]+$")
 _EG = re.compile(r"^e\.?g\.?\s+", re.I)
 
@@ -313,7 +321,7 @@ def action_from_text(text: str, day_first: bool | None = None, allow_empty: bool
         key = TICKET_KEY.search(item["ticket"]) or TICKET_KEY.search(item["ticket_url"])
         if key and not TICKET_KEY.fullmatch(item["ticket"]):
             item["ticket"] = key.group(1)
-        text = f"{text[: link.start()]}{_GAP}{text[link.end():]}"
+        text = f"{text[: link.start()]}{GAP}{text[link.end():]}"
     else:
         bracket = _BRACKETED.search(text) if "[" in text else None
         if bracket:
@@ -324,7 +332,7 @@ def action_from_text(text: str, day_first: bool | None = None, allow_empty: bool
                 item["ticket"] = key.group(1) if key else inner
             elif key:
                 item["ticket"] = key.group(1)
-            text = f"{text[: bracket.start()]}{_GAP}{text[bracket.end():]}"
+            text = f"{text[: bracket.start()]}{GAP}{text[bracket.end():]}"
         else:
             key = TICKET_KEY.search(text) if "-" in text else None
             if key and not _AI_NUMBER.match(key.group(1)):
@@ -367,8 +375,8 @@ def action_from_text(text: str, day_first: bool | None = None, allow_empty: bool
         if "status" not in item and _OPEN_WORD.search(text) and not text.rstrip().endswith("."):
             item["status"] = "open"
             text = _OPEN_WORD.sub("", text)
-    description = _EMPTY_BRACKETS_OR_SPACES.sub(" ", text.replace(_GAP, " "))
-    description = _EMPTY_LIST_PARTS.sub("", description)
+    description = _EMPTY_BRACKETS_OR_SPACES.sub(" ", text.replace(GAP, " "))
+    description = _EMPTY_LIST_PARTS.sub("", _STRANDED_STOP.sub("", description.strip()))
     description = _LOOSE_ENDS.sub("", description).strip()
     if description.lower().startswith("e.g"):
         description = _EG.sub("", description)
@@ -379,17 +387,27 @@ def action_from_text(text: str, day_first: bool | None = None, allow_empty: bool
 
 
 def _set_apart(text: str, words: _Worded) -> str | None:
-    """``text`` without the first of ``words`` that stands apart from the sentence (after its start, a
-    separator or an opening bracket, and before a separator or the end: "Cancelled: ...", "... - dropped",
-    "... (obsolete, see AI4)"), with the separator after it; ``None`` when none does."""
+    """``text`` without the first of ``words`` that stands apart from the sentence, with the separator
+    after it; ``None`` when none does. Apart: after the start, a separator or a spaced dash, and before a
+    separator, a bracket, the end or a reason ("Cancelled: ...", "... - dropped in favour of AI4",
+    "[SCH-4] cancelled"); or first in a bracket that ends the text ("... (obsolete, see AI4)"). Inside the
+    sentence ("a check for cancelled visits", "remove the (obsolete) endpoint") it is only a word."""
     match = words.search(text)
     while match:
         before, after = text[:match.start()], text[match.end():]
-        opened = before.rstrip().endswith(("(", "["))
+        opened = before.rstrip()[-1:] in ("(", "[")
         tail = _APART_AFTER.match(after)
-        if opened or (tail and _APART_BEFORE.search(before)):
-            rest = after[tail.end():] if tail else after.lstrip(" \t,;:")
-            return f"{before}{rest}" if rest[:1] in (")", "]", "") or before[-1:] in (" ", "(", "[") else f"{before} {rest}"
+        if opened:
+            closing = after.find(")" if before.rstrip()[-1] == "(" else "]")
+            apart = closing >= 0 and not after[closing + 1:].strip(" \t.,;:")
+        else:
+            apart = _APART_BEFORE.search(before) is not None and (tail is not None or _REASON_AFTER.match(after))
+        if apart and not opened and tail is None:
+            return text
+        if apart:
+            rest = (after[tail.end():] if tail else after).lstrip()
+            joined = f"{before.rstrip()}{'' if opened or not rest or rest[0] in ')]' else ' '}{rest}"
+            return _CLOSING.sub("", joined)
         match = words.rx.search(text, match.end())
     return None
 
