@@ -895,9 +895,9 @@ class _Reader:
         def at(offset: int) -> Block:
             return blocks[max(i for i, start in enumerate(starts) if start <= max(offset, 0))]
 
-        duration = rules.prose_duration(text)
-        if duration:
-            where = at(text.find(duration.split()[0].lstrip("~")))
+        found = rules.prose_duration_at(text)
+        if found:
+            duration, where = found[0], at(found[1])
             self.doc.offer("timing.total_duration", duration, where.line, "prose duration", where.source, STATED)
         span = rules.prose_time_range(text)
         if span:

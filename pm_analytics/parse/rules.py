@@ -533,9 +533,10 @@ _PROSE_DURATION = re.compile(
     r"roughly[ \t]+|~[ \t]*)?)"
     rf"(?P<duration>~?{_SPOKEN_DURATION})", re.I)
 _DURATION_THEN_WORD = re.compile(
-    rf"(?P<duration>~?{_SPOKEN_DURATION})[ \t]+(?:of[ \t]+)?(?:total[ \t]+)?(?:downtime|outage|disruption|of impact|"
+    r"(?:\b(?P<about4>about|approximately|roughly|around|nearly)[ \t]+)?"
+    rf"(?:(?P<duration>~?{_SPOKEN_DURATION})[ \t]+(?:of[ \t]+)?(?:total[ \t]+)?(?:downtime|outage|disruption|of impact|"
     rf"service disruption|unavailability)\b|(?P<adjective>\d{{1,4}})[ \t-](?:minute|hour)[ \t-](?:long[ \t]+)?"
-    rf"(?:outage|incident|disruption|downtime)\b", re.I)
+    rf"(?:outage|incident|disruption|downtime)\b)", re.I)
 _NUMBER_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
                  "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "half a": 0.5, "half an": 0.5}
 _WORD_NUMBER = re.compile(r"\b(" + "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True)) + r")\b(?=[ \t-]?[a-z])", re.I)
@@ -546,20 +547,29 @@ def prose_duration(text: str) -> str | None:
     "down for 66 minutes" -> ``66 minutes``, "lasted 1 hour and 48 minutes" -> ``1 hour and 48 minutes``,
     "a 45-minute outage" -> ``45 minutes``, "~1hr of downtime" -> ``~1hr``, "for about 2 hours" -> ``about 2 hours``
     (approximate, as written)."""
+    found = prose_duration_at(text)
+    return found[0] if found else None
+
+
+def prose_duration_at(text: str) -> tuple[str, int] | None:
+    """:func:`prose_duration` and where in ``text`` its number starts."""
     window = text[:4000]
     if not _unit_near_number(window):
         return None
     m = _PROSE_DURATION.search(window) or _DURATION_THEN_WORD.search(window)
     if not m:
         return None
+    about = next((found.strip() for name in ("about", "about2", "about3", "about4") if (found := m.groupdict().get(name))),
+                 "")
     if m.groupdict().get("adjective"):
         unit = "hours" if "hour" in m.group(0).lower() else "minutes"
-        return f"{m.group('adjective')} {unit}"
-    spoken = _WORD_NUMBER.sub(lambda w: f"{_NUMBER_WORDS[w.group(1).lower()]:g}", m.group("duration").replace("-", " "))
-    about = next((found.strip() for name in ("about", "about2", "about3") if (found := m.groupdict().get(name))), "")
+        spoken, at = f"{m.group('adjective')} {unit}", m.start("adjective")
+    else:
+        spoken = _WORD_NUMBER.sub(lambda w: f"{_NUMBER_WORDS[w.group(1).lower()]:g}", m.group("duration").replace("-", " "))
+        at = m.start("duration")
     if not about or spoken.startswith("~"):
-        return spoken
-    return f"~{spoken}" if about == "~" or about.lower().startswith("just") else f"{about} {spoken}"
+        return spoken, at
+    return (f"~{spoken}" if about == "~" or about.lower().startswith("just") else f"{about} {spoken}"), at
 
 
 _UNIT_NEAR_NUMBER = re.compile(r"(?:\d|\b(?:an?|one|two|three|four|five|six|seven|eight|nine|ten|half))[ \t-]?"
