@@ -388,7 +388,8 @@ def action_from_text(text: str, day_first: bool | None = None, allow_empty: bool
 
 def _set_apart(text: str, words: _Worded) -> str | None:
     """``text`` without the first of ``words`` that stands apart from the sentence, with the separator
-    after it; ``None`` when none does. Apart: after the start, a separator or a spaced dash, and before a
+    after it (``text`` as it is when a reason follows the word, which reads as part of the item); ``None``
+    when none stands apart. Apart: after the start, a separator or a spaced dash, and before a
     separator, a bracket, the end or a reason ("Cancelled: ...", "... - dropped in favour of AI4",
     "[SCH-4] cancelled"); or first in a bracket that ends the text ("... (obsolete, see AI4)"). Inside the
     sentence ("a check for cancelled visits", "remove the (obsolete) endpoint") it is only a word."""
