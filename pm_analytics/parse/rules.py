@@ -277,7 +277,10 @@ _BRACKETED = re.compile(r"\[([^\]]{0,300})\]")
 _AI_NUMBER = re.compile(r"AI\d")
 # Where a ticket link or [bracket] was taken out of an item's text: it separates what stood either side.
 GAP = "\x00"
-_STANDALONE_BEFORE = re.compile(r"(^|[,;.(\[\-–—\x00]\s*)$")
+_STANDALONE_BEFORE = re.compile(r"(^|[,;.(\[\-–—]\s*)$")
+# After a ticket ("[PAY-1] done") only these say the item is done: "Verify [PAY-2] resolved" is a task.
+_DONE_AFTER_GAP = re.compile(r"\x00\s*$")
+_PLAIN_DONE = frozenset(("done", "completed", "complete", "closed"))
 # A status word stands apart after the start, a separator, a spaced dash, a strikethrough or a gap ...
 _APART_BEFORE = re.compile(r"(?:^|[,;:.(\[~\x00]|(?:^|\s)[-–—])\s*$")
 # ... and before a separator, an unattached dash, a bracket or the end ("Dropped-call alerting" is a name) ...
@@ -360,7 +363,8 @@ def action_from_text(text: str, day_first: bool | None = None, allow_empty: bool
         tail = _DONE_TAIL.match(after)
         dated = find_date(after[tail.end():tail.end() + 40], day_first) if tail else None
         at_end = not after.strip(" \t)].,;") or (dated and dated[1] == 0)
-        standalone = _STANDALONE_BEFORE.search(text[:done.start()]) or done.group(0) in "✅✔☑"
+        standalone = (_STANDALONE_BEFORE.search(text[:done.start()]) or done.group(0) in "✅✔☑"
+                      or done.group(0).lower() in _PLAIN_DONE and _DONE_AFTER_GAP.search(text[:done.start()]))
         if dated and dated[1] == 0 or (at_end and standalone) or done.group(0) in "✅✔☑":
             item["status"] = item.get("status", "done")
             end = done.end()
