@@ -42,7 +42,6 @@ from pm_analytics.formatting import (
     format_count,
     format_day,
     format_minutes,
-    format_percent,
     highlight,
     incident_href,
     is_unknown,
