@@ -230,8 +230,9 @@ def test_action_items_by_priority(con):
 
 
 def test_done_on_time_is_unknown_where_no_done_item_has_both_dates():
-    """Items with no priority have no deadline: how many of those done were on time nobody knows (not 0).
-    A group with some items of both dates counts those; one with nothing done has none on time."""
+    """Items with no priority have no deadline: how many of those done were on time nobody knows (not 0),
+    nor for a group whose only done item has no completion date. Where the dates are known, a late item
+    counts as 0 on time."""
     a = INCIDENTS[0]
     extra = [item("AI4", None, None, "done", date(2025, 1, 12)), item("AI5", None, None, "done", None),
              item("AI6", "P2", utc(2025, 2, 7, 11, 20), "done", None)]
