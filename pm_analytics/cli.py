@@ -251,6 +251,8 @@ def format_headline(numbers: dict) -> str:
         return "unknown" if value is None else f"{value:,}"
 
     by_severity = ", ".join(f"{k} {v}" for k, v in numbers["incidents_by_severity"].items())
+    unknown = numbers["action_items_done_on_time_unknown"]
+    done_unknown = f" ({unknown:,} done with no deadline or no completion date: unknown)" if unknown else ""
     lines = [
         ("Incidents", f"{numbers['incidents']:,} ({by_severity})"),
         ("Median time to detect", format_minutes(numbers["median_time_to_detect_min"])),
@@ -261,7 +263,8 @@ def format_headline(numbers: dict) -> str:
         ("Patients affected", f"{count(numbers['patients_affected_total'])} "
                               f"(+ {numbers['patients_affected_unknown']} incidents unknown)"),
         ("Action items", f"{numbers['action_items_done']:,} of {numbers['action_items_total']:,} done, "
-                         f"{numbers['action_items_done_on_time']:,} on time, {numbers['action_items_overdue']:,} overdue"),
+                         f"{numbers['action_items_done_on_time']:,} on time{done_unknown}, "
+                         f"{numbers['action_items_overdue']:,} overdue"),
     ]
     width = max(len(label) for label, _ in lines)
     return "\n".join(f"{label:<{width}}  {value}" for label, value in lines)

@@ -666,7 +666,7 @@ def headline(con, filters: Filters, as_of: date) -> dict:
         "patients_affected_total": total("patients_affected"),
         "patients_affected_unknown": int(row["incidents"] - row["patients_affected_known"]),
         **{name: int(row[name]) for name in ("action_items_total", "action_items_done", "action_items_done_on_time",
-                                             "action_items_due", "action_items_overdue", "action_items_overdue_p0_p1")},
+                                             "action_items_done_on_time_unknown", "action_items_due", "action_items_overdue", "action_items_overdue_p0_p1")},
         "action_items_on_time_rate": round(row["action_items_due_done_on_time"] / row["action_items_due"], 4)
         if row["action_items_due"] else None,
     }

@@ -1283,6 +1283,8 @@ def headline_row(con, filters, as_of) -> dict[str, Any]:
                 SELECT count(*) AS action_items_total,
                        count(*) FILTER (ai.status = 'done') AS action_items_done,
                        count(*) FILTER (ai.done_on_time) AS action_items_done_on_time,
+                       count(*) FILTER (ai.status = 'done' AND ai.done_on_time IS NULL)
+                           AS action_items_done_on_time_unknown,
                        count(*) FILTER (ai.due) AS action_items_due,
                        count(*) FILTER (ai.due AND ai.done_on_time) AS action_items_due_done_on_time,
                        count(*) FILTER (ai.overdue) AS action_items_overdue,

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from metrics_fixture import INCIDENTS, database, item, utc
-from pm_analytics import metrics
+from pm_analytics import cli, metrics
 from pm_analytics.filters import Filters
 
 AS_OF = date(2025, 5, 3)
@@ -248,6 +248,23 @@ def test_done_on_time_is_unknown_where_no_done_item_has_both_dates():
     assert (summary.loc["P0", "done_on_time"], summary.loc["P1", "done_on_time"]) == (1, 0)
 
 
+def test_headline_counts_done_items_whose_timeliness_is_unknown():
+    """Done items without a deadline or a completion date are neither on time nor late: the headline says
+    how many, so "1 on time" of 5 done is not read as 4 late."""
+    a = INCIDENTS[0]
+    extra = [item("AI4", None, None, "done", date(2025, 1, 12)), item("AI5", None, None, "done", None),
+             item("AI6", "P2", utc(2025, 2, 7, 11, 20), "done", None)]
+    con = database([replace(a, action_items=a.action_items + extra)])
+    try:
+        numbers = metrics.headline(con, ALL, AS_OF)
+    finally:
+        con.close()
+    # A's own: AI1 P0 done on time, AI2 P1 done late, AI3 P2 open; plus AI4-AI6 done without both dates.
+    assert (numbers["action_items_done"], numbers["action_items_done_on_time"],
+            numbers["action_items_done_on_time_unknown"]) == (5, 1, 3)
+    assert "1 on time (3 done with no deadline or no completion date: unknown)" in cli.format_headline(numbers)
+
+
 def test_overdue_as_of_boundary(con):
     on_due_day = metrics.overdue_items(con, ALL, date(2025, 5, 3))
     assert list(zip(on_due_day["incident_id"], on_due_day["priority"], on_due_day["days_overdue"])) == [
@@ -394,6 +411,7 @@ def test_headline(con, queries):
         "action_items_total": 6,
         "action_items_done": 2,
         "action_items_done_on_time": 1,
+        "action_items_done_on_time_unknown": 0,
         # Due by AS_OF: A's P0 (done on time), B's P0 (open, late), the P1 done late, A's P2 (open, late);
         # the wontfix P1 and the P2 not yet due are left out.
         "action_items_due": 4,

@@ -152,6 +152,7 @@ def second_opinion(t: dict[str, pd.DataFrame], as_of: date, date_from: date | No
         "action_items_total": len(items),
         "action_items_done": int(done.sum()),
         "action_items_done_on_time": int(on_time.sum()),
+        "action_items_done_on_time_unknown": int((done & (items["completed"].isna() | items["deadline"].isna())).sum()),
         "action_items_overdue": int(overdue.sum()),
         "action_items_overdue_p0_p1": int((overdue & items["priority"].isin(["P0", "P1"])).sum()),
         "action_items_due": int(due.sum()),
