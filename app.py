@@ -17,7 +17,7 @@ cards = ui.get(view, "overview_cards", view.filters, view.as_of, previous=view.p
 if cards[0]["value"] == 0:
     st.info("No post-mortems in this window. " + ui.EMPTY_HINT)
 else:
-    for column, card in zip(st.columns(4) + st.columns(3), cards):
+    for column, card in zip(ui.cards(len(cards)), cards):
         with column:
             ui.metric_card(card)
             if card["key"] == "overdue":

@@ -678,6 +678,17 @@ def metric_card(card: dict) -> None:
     st.caption(" · ".join(([card["verdict"]] if card["verdict"] else []) + lines))
 
 
+CARD_WIDTH_PX = 190
+
+
+def cards(count: int) -> list:
+    """``count`` places for headline cards, side by side while they fit and wrapping onto more rows when
+    they do not. Fixed columns squeezed each card at 800 px with the sidebar open until its number read
+    "15…"; a card this wide holds "1 h 46 min" and "393,051" whole."""
+    row = st.container(horizontal=True)
+    return [row.container(width=CARD_WIDTH_PX) for _ in range(count)]
+
+
 def text(value) -> None:
     """Post-mortem text as inert Markdown (nothing in it becomes a link, image or HTML)."""
     st.markdown(escape_markdown(value))
@@ -763,7 +774,7 @@ def incident_metrics(detail: dict) -> None:
         difference = recover["minutes"] - recover["severity_median"]
         delta = (f"{'+' if difference > 0 else '-' if difference < 0 else '±'}{format_minutes(abs(difference))} "
                  f"vs {detail['peer_label']} median")
-    cols = st.columns(4)
+    cols = cards(4)
     with cols[0]:
         st.metric("Time to recover", format_minutes(recover["minutes"]), delta=delta, delta_color="inverse",
                   border=True, help=f"From the start to resolution. From {source_of(detail, 'duration_min')}.")
@@ -775,7 +786,7 @@ def incident_metrics(detail: dict) -> None:
             st.metric(label, format_count(value), border=True)
     st.markdown("**Phases, in the order this incident went through them**")
     order = detail["phase_order"]
-    for column, metric in zip([c for _ in range(0, len(order), 3) for c in st.columns(3)], order):
+    for column, metric in zip(cards(len(order)), order):
         row = phases.loc[metric]
         with column:
             st.metric(row["label"], format_minutes(row["minutes"]), border=True,
@@ -783,8 +794,7 @@ def incident_metrics(detail: dict) -> None:
                            f"From {source_of(detail, metric)}.")
             st.caption(f"{metrics.PHASE_SPANS[metric]} · {detail['peer_label']} median "
                        f"{format_minutes(row['severity_median'])}")
-    cols = st.columns(4)
-    for column, (label, value) in zip(cols, (
+    for column, (label, value) in zip(cards(4), (
             ("Providers affected", incident["providers_affected"]), ("TechOps engineers", incident["techops_engineers"]),
             ("Software engineers", incident["software_engineers"]), ("Security engineers", incident["security_engineers"]))):
         with column:
@@ -898,8 +908,7 @@ def tracker_counts(report: dict) -> bool:
                    "`PM_ANALYTICS_TICKETS` to take action items' status from the tracker.")
         return False
     counts = report["counts"]
-    cols = st.columns(5)
-    for column, (label, key) in zip(cols, (("Items with a ticket", "with_ticket"), ("Ticket in an export", "in_export"),
+    for column, (label, key) in zip(cards(5), (("Items with a ticket", "with_ticket"), ("Ticket in an export", "in_export"),
                                            ("Status from the tracker", "from_tracker"),
                                            ("Document and tracker disagree", "disagree"),
                                            ("Ticket in no export", "not_in_export"))):
@@ -927,8 +936,7 @@ def tracker_note(view: View) -> None:
 
 def load_counts(report: dict) -> None:
     summary = report["summary"]
-    cols = st.columns(4)
-    for column, (label, value) in zip(cols, (("Files seen", summary["files_seen"]), ("Loaded", summary["loaded"]),
+    for column, (label, value) in zip(cards(4), (("Files seen", summary["files_seen"]), ("Loaded", summary["loaded"]),
                                              ("Loaded with warnings", summary["with_warnings"]),
                                              ("Rejected", summary["rejected"]))):
         with column:

@@ -70,3 +70,21 @@ def test_the_incident_page_says_how_it_knows_each_number(server, chromium):
         assert page.locator('[data-testid="stException"]').count() == 0
     finally:
         page.close()
+
+
+@pytest.mark.parametrize("path", ["?range=all", "incident?id=INC-2025-122"])
+def test_headline_numbers_are_whole_at_800_px_with_the_sidebar_open(server, chromium, path):
+    """Fixed columns squeezed four cards into 470 px until their numbers read "15…" and "393,…"; the
+    cards now wrap onto more rows instead."""
+    page = open_page(chromium, f"{server}/{path}&as_of={AS_OF}", charts=True, viewport={"width": 800, "height": 1400})
+    try:
+        assert page.locator('[data-testid="stSidebar"][data-collapsed="false"]').count() == 1
+        values = page.locator('[data-testid="stMain"] [data-testid="stMetricValue"]')
+        assert values.count() >= 4
+        cut = page.evaluate("""() => Array.from(document.querySelectorAll(
+            '[data-testid="stMain"] [data-testid="stMetricValue"]')).filter(value =>
+                [value, ...value.querySelectorAll('*')].some(part => part.scrollWidth > part.clientWidth + 1)
+            ).map(value => value.innerText)""")
+        assert cut == []
+    finally:
+        page.close()
