@@ -785,6 +785,9 @@ def incident_metrics(detail: dict) -> None:
         with column:
             st.metric(label, format_count(value), border=True)
     st.markdown("**Phases, in the order this incident went through them**")
+    peers = "incident" if detail["peer_label"] == "all severities" else f"{detail['peer_label']} incident"
+    st.caption(f"Each median is over every {peers} loaded, whatever the sidebar's dates, drills and tests "
+               "left out.")
     order = detail["phase_order"]
     for column, metric in zip(cards(len(order)), order):
         row = phases.loc[metric]

@@ -585,7 +585,9 @@ def test_incident_page_leads_with_time_to_recover_against_its_severity():
     assert f"{detail['peer_label']} median" in first.proto.delta
     labels = [m.label for m in at.main.metric[4:10]]
     assert labels == [phases.loc[m, "label"] for m in detail["phase_order"]]
-    assert "solution → full recovery" in " ".join(c.value for c in at.main.caption)
+    captions = " ".join(c.value for c in at.main.caption)
+    assert "solution → full recovery" in captions
+    assert f"Each median is over every {detail['peer_label']} incident loaded, whatever the sidebar's dates" in captions
 
 
 def test_incident_page_banners_a_repeat_and_overdue_p0_p1_items():
