@@ -1190,7 +1190,9 @@ def search_outside_range(con, filters: Filters, query: str) -> dict:
 
 def search(con, filters: Filters, query: str, limit: int = 200) -> pd.DataFrame:
     """Every place ``query`` occurs in the selection's post-mortems (title, impact summary, findings,
-    action items), newest first, with the text in which it occurs."""
+    action items), newest first, with the text in which it occurs. Drills and tests are searched too
+    (``drill`` true, with their ``exclude_reason``): what a game day found is worth finding."""
     if not query or not query.strip():
-        return pd.DataFrame(columns=["incident_id", "title", "incident_date", "field", "text"])
+        return pd.DataFrame(columns=["incident_id", "title", "incident_date", "field", "text", "drill",
+                                     "exclude_reason"])
     return store.search_matches(con, replace(filters, include_excluded=True), query.strip(), limit)

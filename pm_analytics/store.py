@@ -1965,7 +1965,8 @@ def _search_hits(filters, search: str) -> tuple[str, list]:
     where, params = filters.where()
     like, pattern = _like(search)
     return f"""
-        WITH chosen AS (SELECT i.incident_id, i.title, i.incident_date, i.impact_summary FROM incidents i WHERE {where}),
+        WITH chosen AS (SELECT i.incident_id, i.title, i.incident_date, i.impact_summary, i.exclude_from_metrics,
+                               i.exclude_reason FROM incidents i WHERE {where}),
         hits AS (
             SELECT incident_id, 'Title' AS field, 0 AS seq, title AS text FROM chosen WHERE title {like}
             UNION ALL SELECT incident_id, 'Impact summary', 0, impact_summary FROM chosen
@@ -1974,16 +1975,19 @@ def _search_hits(filters, search: str) -> tuple[str, list]:
                     WHEN 'went_wrong' THEN 'What didn''t go well' WHEN 'got_lucky' THEN 'Where we got lucky'
                     ELSE 'Why it happened' END, f.seq, f.text
                 FROM findings f JOIN chosen c USING (incident_id) WHERE f.text {like}
-            UNION ALL SELECT a.incident_id, 'Action item ' || a.action_id, a.seq, a.description
+            UNION ALL SELECT a.incident_id, 'Action item ' || a.action_id || coalesce(' (' || a.priority || ')', ''),
+                    a.seq, a.description
                 FROM action_items a JOIN chosen c USING (incident_id) WHERE a.description {like}
         )""", params + [pattern] * 4
 
 
 def search_matches(con, filters, search: str, limit: int):
-    """Where ``search`` occurs (case-insensitive) in matching post-mortems: incident, field and text."""
+    """Where ``search`` occurs (case-insensitive) in matching post-mortems: incident, field and text, and
+    whether the post-mortem is a drill/test the statistics leave out (and why)."""
     hits, params = _search_hits(filters, search)
     return fetch_df(con, f"""{hits}
-        SELECT h.incident_id, c.title, c.incident_date, h.field, h.text
+        SELECT h.incident_id, c.title, c.incident_date, h.field, h.text,
+               c.exclude_from_metrics AS drill, c.exclude_reason
         FROM hits h JOIN chosen c USING (incident_id)
         ORDER BY c.incident_date DESC, h.incident_id, h.field, h.seq
         LIMIT ?

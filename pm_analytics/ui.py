@@ -957,7 +957,8 @@ def search_results(view: View, matches: pd.DataFrame, query: str, shown: int = S
                if capped else f"{len(matches):,} matches in {len(groups):,} post-mortems")
     for incident_id, group in groups[:shown]:
         first = group.iloc[0]
-        incident_link(view, incident_id, f"{first['title'] or incident_id} ({format_day(first['incident_date'])})")
+        drill = f", drill/test left out of the statistics: {first['exclude_reason'] or 'marked'}" if first["drill"] else ""
+        incident_link(view, incident_id, f"{first['title'] or incident_id} ({format_day(first['incident_date'])}{drill})")
         st.markdown("  \n".join(f"**{escape_markdown(row.field)}:** {highlight(_around(row.text, query), query)}"
                                 for row in group.itertuples()))
     if len(groups) > shown:

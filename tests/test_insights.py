@@ -345,7 +345,13 @@ def test_review_follow_through(con):
 def test_search_finds_every_mention_and_highlights_it(con):
     hits = metrics.search(con, ALL, "checkout")
     assert list(zip(hits["incident_id"], hits["field"])) == [("INC-A", "Title")]
-    assert set(metrics.search(con, ALL, "P0")["incident_id"]) == {"INC-A", "INC-B", "INC-E"}, "drills are searched"
+    p0 = metrics.search(con, ALL, "P0")
+    assert set(p0["incident_id"]) == {"INC-A", "INC-B", "INC-E"}, "drills are searched"
+    assert set(p0.loc[p0["drill"], "incident_id"]) == {"INC-E"}, "and marked as such"
+    # Two items called AI1 in one incident's list would read alike: the priority tells them apart.
+    assert set(p0["field"]) == {"Action item AI1 (P0)"}
+    assert list(metrics.search(con, ALL, "AI1")["field"]) == ["Action item AI1 (P2)", "Action item AI1 (P0)",
+                                                              "Action item AI1 (P0)", "Action item AI1 (P0)"]
     assert metrics.search(con, ALL, "' OR 1=1 --").empty and metrics.search(con, ALL, "  ").empty
     assert list(metrics.search(con, ALL, "CHECKOUT")["incident_id"]) == ["INC-A"]
     assert highlight("Cert expired; CERT renewed", "cert") == \

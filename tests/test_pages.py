@@ -429,6 +429,17 @@ def test_search_highlights_matches_and_links_to_incidents():
     assert [link for link in at.get("page_link") if link.proto.page.endswith("incident")]
 
 
+def test_search_marks_the_drills_it_finds():
+    """Search finds drills and tests too (every other page leaves them out), so it says which they are."""
+    at = run("pages/search.py", range="all", q="failover")
+    labels = {link.proto.query_string: link.proto.label for link in at.get("page_link")
+              if link.proto.page.endswith("incident")}
+    drills = [label for query, label in labels.items() if "DRILL-2026-01" in query]
+    assert len(drills) == 1 and "drill/test left out of the statistics" in drills[0]
+    others = [label for query, label in labels.items() if "DRILL-2026-01" not in query]
+    assert others and not any("drill/test" in label for label in others)
+
+
 def test_search_lists_the_first_fifty_post_mortems_and_says_how_many_more():
     from pm_analytics import ui
 
