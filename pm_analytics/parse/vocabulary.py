@@ -331,6 +331,18 @@ def timeline_kind(description: str) -> tuple[str, str] | None:
     return (best[1], best[2]) if best else None
 
 
+_DETECTED_RX = dict(_TIMELINE_WORDS_RX)["detected"]
+
+
+@lru_cache(maxsize=4096)
+def detection_in_response(description: str) -> str | None:
+    """The detection words of a row whose first words mark the response (``Customer success escalated
+    three clinics that could not export; Hannah Kim paged``): such a row is also when the incident was
+    detected, unless an earlier row says so."""
+    m = _DETECTED_RX.search(description[:300].lower())
+    return description[m.start():m.end()].strip() if m else None
+
+
 _ROW_LABEL_END = re.compile(r"[:–—-]")
 
 
