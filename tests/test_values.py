@@ -221,6 +221,13 @@ def test_timestamp_with_own_offset_or_zone_wins_over_document_zone():
     assert parse_timestamp("March 4, 2025 8:40 PM EST", pst, None) == datetime(2025, 3, 5, 1, 40, tzinfo=timezone.utc)
 
 
+@pytest.mark.parametrize("written", ["2025-03-04T03:40:00-05:00", "2025-03-04T03:40:00.250-05:00", "2025-03-04 03:40 -0500",
+                                     "2025-03-04 03:40 -05:00", "2025-03-04 03:40 UTC-5"])
+def test_a_negative_offset_keeps_its_sign(written):
+    """The minus of "-05:00" was stripped as punctuation: the time was then rejected, or read five hours east."""
+    assert parse_timestamp(written, resolve_timezone("PST"), None) == datetime(2025, 3, 4, 8, 40, tzinfo=timezone.utc)
+
+
 def test_a_day_without_its_year_takes_the_incidents_year():
     zone = resolve_timezone("UTC")
     assert parse_timestamp("Oct 21, 18:46 UTC", zone, date(2019, 1, 1)) == datetime(2019, 10, 21, 18, 46, tzinfo=timezone.utc)

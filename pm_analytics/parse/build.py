@@ -1095,6 +1095,8 @@ _OPEN_STATUS = re.compile(r"(open|todo|to do|in progress|in-progress|started|blo
 _STATUS_WORD_END = re.compile(r"[\s:–—-]")
 _OWN_ZONE = re.compile(r"\d(?:\s?[ap]\.?\s?m\.?)?[\s(\[]*([A-Za-z][A-Za-z/_]{0,30}(?:\s?[+-]\d{1,2}(?::?\d{2})?)?)[)\]]?\s*$",
                        re.I)
+# An offset after an ISO clock (``T09:26``, seconds) or after a space (``09:26 -05:00``): never a range's end.
+_OWN_OFFSET = re.compile(r"(?:T\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?|:\d{2}:\d{2}(?:\.\d+)?|\d\s)\s?([+-]\d{2}:?\d{2}|Z)$")
 _AUDIENCES_RX = [(audience, re.compile(rf"\b{audience}s?\b", re.I)) for audience in AUDIENCES]
 _PLATFORMS_RX = [(platform, re.compile(rx, re.I)) for platform, rx in (
     ("Web", r"\bweb\b"), ("iOS", r"\bios\b"), ("Android", r"\bandroid\b"), ("CWS APIs", r"\bcws\b|\bapis?\b"),
@@ -1139,8 +1141,12 @@ def _next_day_if_before(moments: list[tuple[datetime, int, Source]], started: da
 
 
 def _own_zone(when: str) -> Zone | None:
-    """The zone a time written as text carries itself (``7:09 AM Eastern``, ``18:46 UTC``), if any."""
-    m = _OWN_ZONE.search(clean(when)[:120])
+    """The zone a time written as text carries itself (``7:09 AM Eastern``, ``18:46 UTC``,
+    ``2024-02-11T09:26:00+01:00``), if any."""
+    text = clean(when)[:120].strip()
+    if iso := _OWN_OFFSET.search(text):
+        return resolve_timezone(iso.group(1))
+    m = _OWN_ZONE.search(text)
     if not m or m.group(1).lower() in ("am", "pm", "a", "p"):
         return None
     try:

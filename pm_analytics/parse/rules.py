@@ -25,7 +25,8 @@ from pm_analytics.parse.values import (
 # -- timeline rows --------------------------------------------------------------------------
 
 _CLOCK_TEXT = r"\d{1,2}(?:[:.h]\d{2}(?::\d{2})?)?(?:[ \t]?[aApP]\.?[ \t]?[mM]\b\.?|[aApP](?![\w'-]))?"
-_ZONE_WORD = (r"(?:[A-Z]{1,5}T|UTC|GMT|Z|UTC ?[+-]\d{1,2}(?::?\d{2})?|GMT ?[+-]\d{1,2}(?::?\d{2})?|"
+# An offset first: "UTC" alone would match the start of "UTC+1" and leave "+1" in the event, an hour off.
+_ZONE_WORD = (r"(?:(?:UTC|GMT) ?[+-]\d{1,2}(?::?\d{2})?|[+-](?:[01]\d|2[0-3]):?[0-5]\d|[A-Z]{1,5}T|UTC|GMT|Z|"
               r"[A-Z]{2,5}|Eastern|Pacific|Central|Mountain|ET|PT|CT|MT)")
 _ROW_TIME = re.compile(
     rf"(?P<time>{_CLOCK_TEXT})"
@@ -45,6 +46,8 @@ _AFTER_DAY = re.compile(r"^(?:T(?=\d)|[ \t]*,?[ \t]*(?:at[ \t]+|@[ \t]*|[-–—
 _EVENT_SEPARATOR = re.compile(r"^[ \t]*(?:[:|,]|[-–—](?!\d))[ \t]*")
 _OPTIONAL_EVENT_SEPARATOR = re.compile(r"^[ \t]*(?:[:|,]|[-–—](?!\d))?[ \t]*")
 _MERIDIEM_END = re.compile(r"[ap]\.?\s?m\.?$|[ap]$", re.I)
+# An ISO 8601 moment with its offset (2024-02-11T03:40:00-05:00): whole, or "-05:00" reads as a range's end.
+_ISO_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})(?![\w:])")
 
 
 def split_time(text: str, day_first: bool | None = None) -> tuple[str, str] | None:
@@ -56,6 +59,8 @@ def split_time(text: str, day_first: bool | None = None) -> tuple[str, str] | No
     stay in the returned time. An empty event means the text follows on the next line.
     """
     text = text[:MAX_VALUE_CHARS * 10].strip()
+    if text[:1].isdigit() and (iso := _ISO_MOMENT.match(text)):
+        return iso.group(0), _OPTIONAL_EVENT_SEPARATOR.sub("", text[iso.end():]).strip()
     if text[:1] == "[":
         text = _BRACKETED_START.sub(r"\1", text)
     if text[:1] in "Aa~oO":
@@ -100,7 +105,7 @@ def _is_zone(word: str) -> bool:
         resolve_timezone(word)
     except ValueError:
         return False
-    return word.isupper() or word[:1].isupper()
+    return word.isupper() or word[:1].isupper() or word[:1] in "+-"
 
 
 _STATUS_UPDATE = re.compile(

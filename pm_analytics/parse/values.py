@@ -676,6 +676,7 @@ def find_clock(text: str) -> tuple[time, int, int] | None:
 
 
 _T_BEFORE_CLOCK = re.compile(r"^T(?=\d)")
+_FRACTION_OF_SECOND = re.compile(r"^\.\d+")
 _WEEKDAY_AT = re.compile(r"^(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]{0,6}\.?,?\s+)?(?:at\s+|@\s*)?", re.I)
 
 
@@ -707,7 +708,9 @@ def parse_timestamp(value: object, zone: Zone, on: date | None, fold: int = 0,
     clock = find_clock(text)
     if not clock:
         raise ValueError(f"'{clean(value)}' is not a time (write e.g. 08:40 AM or 2025-03-04 08:40)")
-    rest = text[clock[2]:].strip(" ,:;()[]-–—")
+    rest = _FRACTION_OF_SECOND.sub("", text[clock[2]:], count=1).strip(" ,:;()[]–—").rstrip("-")
+    if rest[:1] == "-" and not rest[1:2].isdigit():
+        rest = rest.lstrip("- ")
     tz = zone.tz
     if rest:
         try:
