@@ -220,7 +220,10 @@ TIMELINE_WORDS = [
                  r"\bdeclared? (?:full )?recovery\b|\brecovery (?:was )?declared\b|\b(?:is|was|were|are) back online\b|"
                  r"\bservices? (?:was |were |is |are )?back\b|\bevery (?:service|system) (?:was|is) back\b|"
                  r"\bbuilds? (?:are |were )?green again\b|\bend of (?:the )?outage\b"),
-    ("mitigated", r"\bmitigat(?:ed|ion)\b|\bpartial(?:ly)? (?:recover|restor)|\bpartial recovery\b|^monitoring\b|"
+    ("mitigated", r"\bmitigat(?:ed|ion)\b|\bpartial(?:ly)? (?:recover|restor)|\bpartial recovery\b|"
+                  # A status page's "Monitoring" phase, not a monitoring system's alert.
+                  r"^monitoring\b(?![^.;]{0,60}?\b(?:alerts?|alarms?|fired|fires|caught|detected|flagged|paged|"
+                  r"triggered|went off))|"
                   r"\bstarted recovering\b|\bbegan recovering\b|\bimpact (?:reduced|lessened)\b|"
                   r"\bstarts? to recover\b|\bmost (?:sites|clusters|users|customers|regions) recovered\b"),
     # A fix or rollback is recognised (so that it is never taken for the resolution) but marks no
