@@ -26,7 +26,8 @@ from pm_analytics.parse.values import (
 
 _CLOCK_TEXT = r"\d{1,2}(?:[:.h]\d{2}(?::\d{2})?)?(?:[ \t]?[aApP]\.?[ \t]?[mM]\b\.?|[aApP](?![\w'-]))?"
 # An offset first: "UTC" alone would match the start of "UTC+1" and leave "+1" in the event, an hour off.
-_ZONE_WORD = (r"(?:(?:UTC|GMT) ?[+-]\d{1,2}(?::?\d{2})?|[+-](?:[01]\d|2[0-3]):?[0-5]\d|[A-Z]{1,5}T|UTC|GMT|Z|"
+# A bare offset only with its plus: "10:00-11:00" is a range (ISO moments are taken whole by _ISO_MOMENT).
+_ZONE_WORD = (r"(?:(?:UTC|GMT) ?[+-]\d{1,2}(?::?\d{2})?|\+(?:[01]\d|2[0-3]):?[0-5]\d|[A-Z]{1,5}T|UTC|GMT|Z|"
               r"[A-Z]{2,5}|Eastern|Pacific|Central|Mountain|ET|PT|CT|MT)")
 _ROW_TIME = re.compile(
     rf"(?P<time>{_CLOCK_TEXT})"
@@ -677,13 +678,18 @@ def heading_severity(title: str) -> str | None:
 _PROSE_DATE = (rf"(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]{{0,6}},?[ \t]+)?(?:{_MONTHS}[ \t]+\d{{1,2}}(?:st|nd|rd|th)?"
                rf"(?:,?[ \t]+\d{{4}})?|\d{{1,2}}(?:st|nd|rd|th)?[ \t]+{_MONTHS}(?:,?[ \t]+\d{{4}})?|\d{{4}}-\d{{2}}-\d{{2}})")
 _PROSE_TIME = re.compile(
-    rf"(?<![\d:.])(?:(?P<pre>\d{{4}}-\d{{2}}-\d{{2}})[ T]+)?"
+    rf"(?<![\d:.+])(?<!UTC-)(?<!GMT-)(?<!UTC\u2212)(?:(?P<pre>\d{{4}}-\d{{2}}-\d{{2}})[ T]+)?"
     rf"(?P<clock>\d{{1,2}}:\d{{2}}(?::\d{{2}})?(?:[ \t]?[aApP]\.?[ \t]?[mM]\b\.?)?|\d{{1,2}}[ \t]?[aApP]\.?[ \t]?[mM]\b\.?)"
     rf"(?P<zone>[ \t]*\(?{_ZONE_WORD}\)?(?![\w/]))?(?:[ \t]*(?:on|,)?[ \t]+(?:on[ \t]+)?(?P<post>{_PROSE_DATE}))?")
 _SENTENCE_END = re.compile(r"(?<![ap]\.m)(?<!\b[A-Z])[.!?](?=\s+[A-Z(]|\s*$)")
 # The same without its look-behinds (so the engine skips to each mark in C); _sentences applies them.
 _SENTENCE_MARK = re.compile(r"[.!?](?=\s+[A-Z(]|\s*$)")
 _CAPITALS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+
+
+# A deadline the incident worked against ("before its 3:00 AM cut-off", "the 17:00 deadline"), not a moment of it.
+_DEADLINE_AFTER = re.compile(r"[ \t]*(?:cut-?off|deadline|due time|submission window)\b", re.I)
+_DEADLINE_BEFORE = re.compile(r"\b(?:cut-?off|deadline)(?:[ \t]+(?:time|of|at|is|was))*[ \t]*$", re.I)
 
 
 def prose_moments(text: str) -> list[tuple[str, str, str, int]]:
@@ -708,6 +714,8 @@ def prose_moments(text: str) -> list[tuple[str, str, str, int]]:
             after = sentence[m.end():times[i + 1].start() if i + 1 < len(times) else len(sentence)]
             from pm_analytics.parse.vocabulary import prose_kind
 
+            if _DEADLINE_AFTER.match(after) or _DEADLINE_BEFORE.search(before[-40:]):
+                continue
             kind = prose_kind(before, after) or ("time", "")
             zone = (m.group("zone") or "").strip(" ()")
             if zone and not _is_zone(zone):
