@@ -740,10 +740,11 @@ class _Builder:
         moments = {}
         for kind, attr in _MOMENT_OF_KIND.items():
             pick = self._strongest(words.get(kind, []) + _next_day_if_before(prose.get(kind, [])[:1], started))
-            if kind == "detected":
-                field = self._raw_moment("detected_at", zone, on, after=started)
+            if kind in ("detected", "mitigated"):
+                key = f"{kind}_at"
+                field = self._raw_moment(key, zone, on, after=started)
                 if field is not None:
-                    pick = (field, EXPLICIT, self.raw.source_of("detected_at"))
+                    pick = (field, EXPLICIT, self.raw.source_of(key))
             if pick is not None and (started is None or pick[0] >= started) and (resolved is None or pick[0] <= resolved):
                 moments[attr] = pick
         inc.started_at = started
@@ -798,9 +799,20 @@ class _Builder:
         partial_attr, partial_end, partial_start = PARTIAL_RECOVERY
         begin, minutes = stamps.get(partial_start), getattr(inc, partial_attr)
         mitigated = moments.get(partial_end)
+        to_mitigate = self.duration("timing.time_to_mitigate")
         if begin is not None and minutes is not None:
             inc.partially_recovered_at = begin + timedelta(minutes=minutes)
             self.derived(partial_end, "responding + time to partial recovery", partial_start, partial_attr)
+            self._disagrees(inc.partially_recovered_at, mitigated, "time to partial recovery", zone)
+        elif to_mitigate is not None and stamps["started_at"] is not None:
+            inc.partially_recovered_at = stamps["started_at"] + timedelta(minutes=to_mitigate)
+            source = self.raw.source_of("timing.time_to_mitigate")
+            self.derived(partial_end, f"started + time to mitigate ({to_mitigate:g} min, line {source.line})",
+                         "started_at")
+            self._disagrees(inc.partially_recovered_at, mitigated, "time to mitigate (counted from the start)", zone)
+            if begin is not None and inc.partially_recovered_at >= begin:
+                inc.time_to_partial_recovery_min = round((inc.partially_recovered_at - begin).total_seconds() / 60, 4)
+                self.derived(partial_attr, "mitigated − responding", partial_end, partial_start)
         elif mitigated is not None:
             inc.partially_recovered_at = mitigated[0]
             self.note(partial_end, mitigated[2])
@@ -831,6 +843,14 @@ class _Builder:
             self.note("duration_min", total_source)
 
     # -- values -----------------------------------------------------------
+    def _disagrees(self, derived: datetime, stated: tuple[datetime, int, Source] | None, how: str, zone: Zone) -> None:
+        """Warn when a moment worked out from a stated duration is more than a few minutes from the one the
+        document states (the duration is kept, as for every phase)."""
+        if stated is not None and abs((stated[0] - derived).total_seconds()) / 60 > PHASE_DISAGREEMENT_MIN:
+            self.warn("timing", f"{how} puts partial recovery at {_hhmm(derived, zone)}, but {stated[2].rule} "
+                                f"(line {stated[2].line}) says {_hhmm(stated[0], zone)}; kept the stated duration",
+                      stated[2].line)
+
     def duration(self, key: str) -> float | None:
         value = self._number(key, parse_duration_min, "{:g} min")
         return None if value is None else float(value)

@@ -32,7 +32,9 @@ FIELD_LABELS = [
     (r"(time to detect(ion)?|mttd|ttd)( the issue)?$", "timing.time_to_detect"),
     (r"time to (response|respond|acknowledge|ack)$|mtta$", "timing.time_to_response"),
     (r"time to understand( the issue)?$", "timing.time_to_understand"),
-    (r"time to (partial recovery|mitigat(e|ion))$", "timing.time_to_partial_recovery"),
+    (r"time to partial recovery$", "timing.time_to_partial_recovery"),
+    # Counted from the start (Kehoe's TTD / TTM / TTR), unlike the template's partial recovery.
+    (r"(time to mitigat(e|ion)|mttm|ttm)$", "timing.time_to_mitigate"),
     (r"time to (solution|fix)$", "timing.time_to_solution"),
     (r"time to full recovery$", "timing.time_to_full_recovery"),
     (r"(time to (recovery|recover|repair|resolve|resolution|restore)|(total |outage |incident |impact )?duration( of .*)?|"
@@ -48,6 +50,8 @@ FIELD_LABELS = [
     (r"(resolved at|resolved|end(ed)?|end time|resolution time|time resolved|(incident|outage|impact) "
      r"(end|ended|resolved)( at| time)?|end of (impact|incident|outage)|recovered at|stop|stopped|finish|finished)$",
      "resolved_at"),
+    (r"(mitigated at|mitigation time|time mitigated|(partial recovery|partially recovered)( at| time)?)$",
+     "mitigated_at"),
     (r"(exclude from metrics|drill)$", "exclude_from_metrics"),
     (r"(tags?|labels?)$", "tags"),
 ]
