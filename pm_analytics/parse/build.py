@@ -778,6 +778,14 @@ class _Builder:
                     stamps[start_attr] = stamps[end_attr] - timedelta(minutes=getattr(inc, duration_attr))
                     self.derived(start_attr, f"{end_attr.replace('_at', '')} − {_PHASE_LABEL[duration_attr]}",
                                  end_attr, duration_attr)
+            # The one phase left unstated between a moment worked out forward and one worked back: the
+            # difference (start + 17 + ? + 39 + 16 + 22 = resolved gives the ?).
+            for duration_attr, end_attr, start_attr in PHASES:
+                begin, end = stamps.get(start_attr), stamps.get(end_attr)
+                if getattr(inc, duration_attr) is None and begin is not None and end is not None and end >= begin:
+                    setattr(inc, duration_attr, round((end - begin).total_seconds() / 60, 4))
+                    self.derived(duration_attr, f"{end_attr.replace('_at', '')} − {start_attr.replace('_at', '')}",
+                                 end_attr, start_attr)
             if derived_resolved is not None:
                 gap = abs((derived_resolved - resolved).total_seconds()) / 60
                 if gap > PHASE_DISAGREEMENT_MIN:
