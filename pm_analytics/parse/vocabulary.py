@@ -238,7 +238,9 @@ TIMELINE_WORDS = [
               r"\brecovering\b|\brestarted\b"),
     ("understood", r"\broot cause (?:was )?(?:identified|found|determined|confirmed)\b|\bcause (?:was )?(?:identified|found)\b|"
                    r"\bidentified (?:the )?(?:root )?cause\b|^identified\b|\bidentified as the (?:root )?(?:cause|trigger)\b|"
-                   r"\bcause found\b|\bwe (?:identified|found) the\b"),
+                   r"\bcause found\b|\bwe (?:identified|found) the\b|\bconfirmed as the (?:root )?(?:cause|trigger)\b|"
+                   r"^(?:the )?(?:root )?cause (?:is|was) (?:a|an|the)\b|\b(?:finds|found) the (?:missing|broken|faulty|bad|"
+                   r"misconfigured|expired|wrong)\b"),
     ("responded", r"\bincident (?:was )?declared\b|\bdeclared (?:an? |the )?(?:incident|sev|outage|major|p\d)|"
                   r"\b(?:sev|p)[ -]?\d (?:incident )?declared\b|"
                   r"\backnowledged\b|\backnowledges\b|\backs?\b|\b(?:began|begin|started|start) investigating\b|\binvestigation (?:began|started)\b|"
