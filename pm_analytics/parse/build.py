@@ -292,14 +292,14 @@ class _Builder:
             url = clean(url) if url and not is_placeholder(url) else None
         else:
             text = clean(value)
-            link = MARKDOWN_LINK.search(text)
+            link = MARKDOWN_LINK.search(text) or _WIKI_LINK.search(text)
             if link:
                 name, url = link.group(1).strip() or None, link.group(2)
             else:
                 bare = _BARE_URL.search(text)
                 if bare and _URL_SCHEME.match(bare.group(0)):
-                    url = bare.group(0).rstrip(").,;")
-                    name = (text[: bare.start()] + text[bare.end():]).strip(" -–—:|()<>") or None
+                    url = bare.group(0).rstrip(").,;]")
+                    name = (text[: bare.start()] + text[bare.end():]).strip(" -–—:|()<>[]") or None
                 else:
                     name, url = text, None
         if url and not _HTTP_URL.match(url):
@@ -929,15 +929,21 @@ class _Builder:
             if not audiences and not platforms:
                 self.warn("blast_radius.apps", f"'{part}' names no known platform (Web, iOS, Android, CWS APIs, All)")
                 continue
-            parts.append([audiences, platforms])
+            parts.append([audiences, platforms, part.strip()])
         for i, part in enumerate(parts):
             if not part[1]:
-                part[1] = next((later[1] for later in parts[i + 1:] if later[1]), ["All"])
+                part[1] = next((later[1] for later in parts[i + 1:] if later[1]), None)
+                if part[1] is None:
+                    part[1] = ["All"]
+                    other = _APP_FILLER.sub("", _AUDIENCE_WORDS.sub("", part[2])).strip(" -–—/()")
+                    if other:
+                        self.warn("blast_radius.apps", f"'{part[2]}': '{other}' is no known platform (Web, iOS, "
+                                                       f"Android, CWS APIs); read as {', '.join(part[0])}, all platforms")
         for i, part in enumerate(parts):
             if not part[0] and i > 0:
                 part[0] = parts[i - 1][0]
         found: list[AffectedApp] = []
-        for audiences, platforms in parts:
+        for audiences, platforms, _ in parts:
             found.extend(AffectedApp(a, p) for a in (audiences or [None]) for p in platforms)
         return found
 
@@ -1107,6 +1113,8 @@ class _Builder:
 _STARTED_AT = re.compile(r"\s*started at\b", re.I)
 _RESOLVED_AT = re.compile(r"\s*resolved at\b", re.I)
 _LIST_SEPARATOR = re.compile(r"[,;]")
+# Confluence's wiki markup: [name|https://...].
+_WIKI_LINK = re.compile(r"\[([^\]|]{0,500})\|([a-z][a-z0-9+.-]{0,20}:[^\]\s|]{1,2000})\]", re.I)
 _BARE_URL = re.compile(r"\b[a-z][a-z0-9+.-]{0,20}:[^\s<>]{1,2000}", re.I)
 _URL_SCHEME = re.compile(r"(https?|javascript|data|file|ftp|vbscript):", re.I)
 _HTTP = re.compile(r"https?://")
@@ -1125,6 +1133,8 @@ _OWN_ZONE = re.compile(r"\d(?:\s?[ap]\.?\s?m\.?)?[\s(\[]*([A-Za-z][A-Za-z/_]{0,3
                        re.I)
 # An offset after an ISO clock (``T09:26``, seconds) or after a space (``09:26 -05:00``): never a range's end.
 _OWN_OFFSET = re.compile(r"(?:T\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?|:\d{2}:\d{2}(?:\.\d+)?|\d\s)\s?([+-]\d{2}:?\d{2}|Z)$")
+_AUDIENCE_WORDS = re.compile(rf"\b(?:{'|'.join(AUDIENCES)})s?\b", re.I)
+_APP_FILLER = re.compile(r"\b(?:apps?|applications?|users?|side|facing|experience)\b|[-–—/()]", re.I)
 _AUDIENCES_RX = [(audience, re.compile(rf"\b{audience}s?\b", re.I)) for audience in AUDIENCES]
 _PLATFORMS_RX = [(platform, re.compile(rx, re.I)) for platform, rx in (
     ("Web", r"\bweb\b"), ("iOS", r"\bios\b"), ("Android", r"\bandroid\b"), ("CWS APIs", r"\bcws\b|\bapis?\b"),

@@ -349,7 +349,7 @@ def action_from_text(text: str, day_first: bool | None = None, allow_empty: bool
                 text = text[: key.start()] + text[key.end():]
     owner = _OWNER.search(text)
     if owner:
-        item["owner"] = owner.group(1).strip()
+        item["owner"] = owner.group(1).strip().rstrip(" \t-–—:")
         text = text[: owner.start()] + text[owner.end():]
     else:
         handle = _HANDLE.search(text) if "@" in text else None
