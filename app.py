@@ -16,12 +16,14 @@ cards = ui.get(view, "overview_cards", view.filters, view.as_of, previous=view.p
               data_since=view.settings.data_since, targets=view.settings.targets)
 if cards[0]["value"] == 0:
     st.info("No post-mortems in this window. " + ui.EMPTY_HINT)
-else:
+if cards[0]["value"] or cards[0]["previous"]:
+    # None this window against some before is news (no SEV1 this quarter), not an empty page.
     for column, card in zip(ui.cards(len(cards)), cards):
         with column:
             ui.metric_card(card)
             if card["key"] == "overdue":
                 ui.chase_link(view)
+if cards[0]["value"]:
     ui.excluded_note(view)
     ui.download_review(view)
 

@@ -154,6 +154,17 @@ def test_default_range_compares_with_the_year_before():
     assert any(v in captions for v in ("improved", "worse", "no clear change"))
 
 
+def test_overview_shows_its_cards_for_none_this_window_against_some_before():
+    """No SEV1 this quarter (Q4 2026 to the 26th) against two the quarter before (14 Aug, 30 Sep) is good
+    news, not an empty page: the cards say 0 and the change."""
+    at = run("app.py", range="this_quarter", sev="SEV1")
+    assert not at.exception
+    assert any("No post-mortems in this window" in i.value for i in at.info)
+    incidents = next(m for m in at.main.metric if m.label == "Incidents")
+    assert incidents.value == "0" and incidents.proto.delta.startswith("-")
+    assert not at.get("plotly_chart"), "nothing to chart"
+
+
 def test_overview_cards_point_down_for_a_fall_and_never_colour_an_improvement_red():
     """Streamlit reads a change as a fall only from an ASCII "-": the report's "−" once showed every fall as
     a rise, so a shorter time to detect came out red."""
