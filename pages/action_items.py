@@ -13,10 +13,12 @@ by_priority, trend, by_owner, by_team = ui.get(
     view, "action_item_summaries", view.filters, view.as_of,
     (("priority",), ("period_start", "priority"), ("owner",), ("team",)), period)
 ui.table(by_priority, "by_priority", view,
-         {"priority": "Priority", "total": "Items", "done": "Done", "open": "Open", "wontfix": "Won't fix",
-          "completion_rate": "Completion", "done_on_time": "Done on time", "on_time_rate": "On-time rate",
-          "overdue": "Overdue now", "open_age_days_median": "Median age of open items (days)"},
+         {"priority": "Priority", "total": "Items", "done": "Done", "completion_rate": "Completion",
+          "due": f"Due by {view.as_of:%Y-%m-%d}", "due_done_on_time": "Of those, done on time",
+          "on_time_rate": "On-time rate", "overdue": "Overdue now", "open_age_days_median": "Median age of open (days)",
+          "open": "Open", "wontfix": "Won't fix"},
          file_name="action_items_by_priority", percent_columns=("completion_rate", "on_time_rate"))
+st.caption("On-time rate = of the items due, those done by their deadline; an open item past it counts as late.")
 
 ui.chart(charts.action_rates(trend, period, ui.span(view)), "rates")
 ui.excluded_note(view)

@@ -331,8 +331,8 @@ def app_heatmap(con, filters: Filters) -> pd.DataFrame:
 
 # -- action items -------------------------------------------------------------
 
-ACTION_COLUMNS = ["total", "done", "open", "wontfix", "completion_rate", "done_on_time", "due", "on_time_rate",
-                  "overdue", "open_age_days_median", "open_age_days_max"]
+ACTION_COLUMNS = ["total", "done", "open", "wontfix", "completion_rate", "done_on_time", "due", "due_done_on_time",
+                  "on_time_rate", "overdue", "open_age_days_median", "open_age_days_max"]
 
 
 def action_items(con, filters: Filters, as_of: date) -> pd.DataFrame:
@@ -344,8 +344,9 @@ def action_items(con, filters: Filters, as_of: date) -> pd.DataFrame:
 def action_item_summary(con, filters: Filters, as_of: date, by: tuple[str, ...] = ("priority",),
                         period: str | None = None) -> pd.DataFrame:
     """Per group (any of ``priority``, ``team``, ``owner``, ``severity``, and ``period_start`` when
-    ``period`` is given): total, done, open, won't fix, completion rate, done on time and its rate,
-    overdue now, and the median/max age of open items in days.
+    ``period`` is given): total, done, open, won't fix, completion rate, done on time, due (deadline passed
+    by ``as_of``), due and done on time, the on-time rate (the last ÷ due), overdue now, and the median/max
+    age of open items in days.
 
     Completion rate = done / (total - won't fix). On-time rate = done on time /
     items whose deadline has passed by ``as_of``, done or not (an open item past
@@ -376,7 +377,7 @@ def action_item_summaries(con, filters: Filters, as_of: date, groupings: tuple[t
     return tuple(summaries)
 
 
-_SUMMARY_COUNTS = ("total", "done", "open", "wontfix", "done_on_time", "due", "overdue")
+_SUMMARY_COUNTS = ("total", "done", "open", "wontfix", "done_on_time", "due", "due_done_on_time", "overdue")
 
 
 def _summary_frame(rows: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
@@ -393,7 +394,7 @@ def _summary_frame(rows: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     unknown = (rows["done_on_time_known"].to_numpy(dtype="int64") == 0) & (columns["done"] > 0)
     columns["done_on_time"] = pd.arrays.IntegerArray(columns["done_on_time"], unknown)
     columns["completion_rate"] = _rate(columns["done"], columns["total"] - columns["wontfix"])
-    columns["on_time_rate"] = _rate(rows["due_done_on_time"].to_numpy(dtype="int64"), columns["due"])
+    columns["on_time_rate"] = _rate(columns["due_done_on_time"], columns["due"])
     for c in ("open_age_days_median", "open_age_days_max"):
         columns[c] = rows[c].to_numpy(dtype="float64", na_value=np.nan)
     if "priority" in keys:

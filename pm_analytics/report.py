@@ -355,10 +355,10 @@ def review_context(con, filters: Filters, as_of: date, previous: Filters | None 
                              f"{format_count(r.patients_affected)} patients · {format_count(r.clinics_affected)} "
                              f"clinics · down {format_minutes(r.duration_min)}"} for r in harmful.itertuples()],
         "priorities": _table(
-            ["Priority", "Items", "Done", "Open", "Won't fix", "Completion", "Due", "Done on time", "On-time rate",
-             "Overdue now"],
+            ["Priority", "Items", "Done", "Open", "Won't fix", "Completion", "Due", "Of those, done on time",
+             "On-time rate", "Overdue now"],
             [[r.priority, format_count(r.total), format_count(r.done), format_count(r.open), format_count(r.wontfix),
-              format_percent(r.completion_rate), format_count(r.due), format_count(r.done_on_time),
+              format_percent(r.completion_rate), format_count(r.due), format_count(r.due_done_on_time),
               format_percent(r.on_time_rate), format_count(r.overdue)] for r in by_priority.itertuples()],
             tuple(range(1, 10))),
         "overdue_total": headline["action_items_overdue"],

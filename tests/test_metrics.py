@@ -222,11 +222,26 @@ def test_action_items_by_priority(con):
     assert (p0.total, p0.done, p0.open, p0.wontfix, p0.completion_rate) == (2, 1, 1, 0, 0.5)
     # On time over items due: P0 one done on time + one open past its deadline -> 1 of 2.
     assert (p0.done_on_time, p0.due, p0.on_time_rate, p0.overdue, p0.open_age_days_median) == (1, 2, 0.5, 1, 103)
+    assert p0.due_done_on_time == 1, "the rate's numerator, shown so the rate can be checked"
     assert (p1.total, p1.done, p1.wontfix, p1.completion_rate, p1.done_on_time, p1.on_time_rate) == (2, 1, 1, 1.0, 0, 0.0)
     # P2: both open, one past its deadline (due, so late), one not yet due (left out).
     assert (p2.total, p2.open, p2.completion_rate, p2.overdue, p2.due, p2.on_time_rate) == (2, 2, 0.0, 1, 1, 0.0)
     assert (p2.open_age_days_median, p2.open_age_days_max) == (70.5, 113)
     assert list(summary.index) == ["P0", "P1", "P2"]
+
+
+def test_on_time_rate_is_due_done_on_time_over_due():
+    """An item done early, before a deadline that has not passed yet, is done on time but not yet due: the
+    table's "Done on time" then differs from the rate's numerator, which the page shows beside it."""
+    a = INCIDENTS[0]
+    early = item("AI7", "P2", utc(2025, 6, 1, 9, 0), "done", date(2025, 5, 1))
+    con = database([replace(a, action_items=a.action_items + [early])])
+    try:
+        p2 = metrics.action_item_summary(con, ALL, AS_OF).set_index("priority").loc["P2"]
+    finally:
+        con.close()
+    # A's P2: AI3 open past its deadline (due, late); AI7 done 1 May, due 1 June, after AS_OF.
+    assert (p2.done_on_time, p2.due, p2.due_done_on_time, p2.on_time_rate) == (1, 1, 0, 0.0)
 
 
 def test_done_on_time_is_unknown_where_no_done_item_has_both_dates():

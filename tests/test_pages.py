@@ -629,6 +629,18 @@ def test_incident_page_banners_a_repeat_and_overdue_p0_p1_items():
     assert f"{len(late_items)} P0/P1 action item" in warning and f"{late_items['days_overdue'].max()} days" in warning
 
 
+def test_action_items_by_priority_shows_what_its_on_time_rate_divides():
+    """A leader checking "77%" must find both of its numbers in the row, the count of items due first."""
+    at = run("pages/action_items.py", range="all")
+    table = next(d for d in at.dataframe if "on_time_rate" in d.value.columns)
+    shown = list(table.proto.column_order)
+    assert shown.index("due") < shown.index("due_done_on_time") < shown.index("on_time_rate")
+    rows = table.value.dropna(subset=["on_time_rate"])
+    assert len(rows) >= 3
+    for row in rows.itertuples():
+        assert round(row.due_done_on_time / row.due * 100) == round(row.on_time_rate), row.priority
+
+
 def test_chase_list_defaults_to_p0_p1_and_copies_as_text():
     at = run("pages/action_items.py", range="all")
     chase = next(d.value for d in at.dataframe if "days_overdue" in d.value.columns)
