@@ -28,11 +28,10 @@ st.caption(f"{total:,} post-mortems" + (f" matching “{ui.escape_markdown(searc
 ui.excluded_note(view)
 if not ui.empty_state(view, incidents):
     ui.table(incidents, "incidents", view,
-             {"title": "Title", "incident_date": st.column_config.DateColumn("Date", format="YYYY-MM-DD"),
-              "severity": "Severity", "teams": "Teams", "duration_min": "Time to recover",
-              "time_to_detect_min": "Time to detect",
-              "patients_affected": "Patients affected",
-              "action_items_done": "Action items done", "action_items_total": "Action items",
+             {"incident_date": st.column_config.DateColumn("Date", format="YYYY-MM-DD"), "severity": "Severity",
+              "duration_min": "Time to recover", "time_to_detect_min": "Time to detect",
+              "patients_affected": "Patients affected", "title": st.column_config.TextColumn("Title", width="medium"),
+              "teams": "Teams", "action_items_done": "Action items done", "action_items_total": "Action items",
               "exclude_from_metrics": st.column_config.CheckboxColumn("Drill")},
              file_name="incidents", minute_columns=("duration_min", "time_to_detect_min"),
              count_columns=("patients_affected",), height=640, total_rows=total,

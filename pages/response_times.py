@@ -27,8 +27,9 @@ st.caption("Hollow markers: fewer than 5 incidents report this time in that buck
 ui.excluded_note(view)
 
 stats = ui.get(view, "response_time_stats", view.filters)
-ui.table(stats, "stats", view, {"label": "Time", "n": "Incidents with a value", "unknown": "Unknown",
-                                "median": "Median", "p90": "90th percentile", "mean": "Mean", "min": "Min", "max": "Max"},
+ui.table(stats, "stats", view, {"label": "Time", "median": "Median", "p90": "90th percentile",
+                                "n": "Incidents with a value", "unknown": "Unknown", "mean": "Mean", "min": "Min",
+                                "max": "Max"},
          file_name="response_times", minute_columns=("median", "p90", "mean", "min", "max"))
 
 breakdown = ui.get(view, "time_breakdown", view.filters, "quarter", "severity")

@@ -524,7 +524,7 @@ def table(frame: pd.DataFrame, key: str, view: View, columns: dict | None = None
     column: nothing). With ``period``, ``period_start`` reads ``2026 Q1``
     (``2025 Q4, Dec only`` where ``span`` covers part of it). At most ``max_rows`` rows are shown; the
     CSV (made only when asked for, from ``full()`` when given) has them all,
-    with the raw numbers.
+    with the raw numbers and, first, the ``incident_id`` (to match rows to a tracker or another export).
     """
     total = total_rows if total_rows is not None else len(frame)
     shown = frame.head(max_rows).copy()
@@ -570,12 +570,15 @@ def table(frame: pd.DataFrame, key: str, view: View, columns: dict | None = None
     if total > len(shown):
         st.caption(f"Showing the first {len(shown):,} of {total:,} rows; the CSV has them all.")
 
-    def csv() -> bytes:
-        data = full() if full is not None else frame
-        return safe_csv(data[[c for c in (columns or data.columns) if c in data.columns]])
-
-    st.download_button("Download CSV", csv, file_name=f"{file_name or key}.csv", mime="text/csv", key=f"{key}_csv",
+    st.download_button("Download CSV", lambda: table_csv(full() if full is not None else frame, columns), file_name=f"{file_name or key}.csv", mime="text/csv", key=f"{key}_csv",
                        on_click="ignore")
+
+
+def table_csv(data: pd.DataFrame, columns: dict | None = None) -> bytes:
+    """A table's CSV: the ``incident_id`` first where there is one (on screen it hides in the link, but a
+    CSV row must be matched to the tracker or another export), then the shown columns, raw numbers."""
+    wanted = (["incident_id"] if columns and "incident_id" not in columns else []) + list(columns or data.columns)
+    return safe_csv(data[[c for c in wanted if c in data.columns]])
 
 
 def _loaded_at(summary: dict) -> str:

@@ -785,3 +785,22 @@ def test_search_says_when_the_date_range_limits_it_and_offers_all_time():
     at.button(key="search_all_time").click().run()
     assert at.query_params["range"] == "all" and matches_shown(at) == everything
     assert "the sidebar's date range" not in " ".join(m.value for m in [*at.markdown, *at.caption])
+
+
+def test_a_tables_csv_leads_with_the_incident_id():
+    """On screen the id hides in the link column; without it in the CSV, rows could not be matched to a
+    tracker or to the next export."""
+    import csv
+    import io
+
+    import pandas as pd
+
+    from pm_analytics import ui
+
+    frame = pd.DataFrame({"incident_id": ["INC-1", "=cmd"], "title": ["Login down", "x"], "severity": ["SEV1", None],
+                          "hidden": [1, 2]})
+    rows = list(csv.reader(io.StringIO(ui.table_csv(frame, {"title": "Title", "severity": "Severity"}).decode())))
+    assert rows[0] == ["incident_id", "title", "severity"]
+    assert rows[1] == ["INC-1", "Login down", "SEV1"] and rows[2][0] == "'=cmd"
+    no_id = pd.DataFrame({"label": ["Time to detect"], "median": [12.5]})
+    assert ui.table_csv(no_id, {"label": "Time", "median": "Median"}).decode().splitlines()[0] == "label,median"
