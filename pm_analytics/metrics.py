@@ -1059,7 +1059,8 @@ def recurrences(con, filters: Filters, limit: int | None = None, later_id: str |
 def recurrence_report(con, filters: Filters, limit: int | None = None) -> dict:
     """:func:`recurrences` (``repeats``, the first ``limit``; ``total`` of them) and, per team shared by
     the two incidents, how many repeats came after every P0/P1 item was done, while some were still
-    open, or with none (``by_team``)."""
+    open, or with none (``by_team``); ``answer`` says so in words, and how the per-team counts add up when
+    a repeat counts for more than one team."""
     counts = store.recurrence_counts(con, filters)
     counts["status"] = counts["status"].map(dict(zip(("done", "open", "none", "undated"), RECURRENCE_STATUSES)))
     table = counts.pivot_table(index="team", columns="status", values="recurrences", aggfunc="sum", fill_value=0)
@@ -1070,7 +1071,13 @@ def recurrence_report(con, filters: Filters, limit: int | None = None) -> dict:
     repeats = recurrences(con, filters, limit)
     total = _total(repeats, limit, lambda: store.recurrence_total(con, filters))
     by_status = store.recurrence_status_counts(con, filters)
-    return {"repeats": repeats, "total": total, "by_team": by_team, "answer": fixes_answer(by_status)}
+    answer = fixes_answer(by_status)
+    pairs, team_counts = sum(by_status.values()), int(by_team["recurrences"].sum()) if not by_team.empty else 0
+    if team_counts != pairs:
+        these = "this repeat" if pairs == 1 else f"these {pairs} repeats"
+        answer += (f" The chart counts each repeat once for every team the two incidents share: {team_counts} "
+                   f"team counts for {these}.")
+    return {"repeats": repeats, "total": total, "by_team": by_team, "answer": answer}
 
 
 def fixes_answer(by_status: dict[str, int]) -> str:

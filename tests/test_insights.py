@@ -259,6 +259,28 @@ def test_did_the_fixes_work(con):
     assert metrics.recurrences(con, Filters(severities=("SEV1",))).empty  # the repeat (B) is a SEV2
 
 
+def test_the_fixes_answer_says_how_the_per_team_chart_adds_up():
+    """A repeat whose two incidents share two teams is one repeat in the sentence and one bar in each team's
+    row: the answer says so, or "1 repeat" beside two bars reads as a mistake."""
+    import duckdb
+    from dataclasses import replace
+
+    from metrics_fixture import INCIDENTS, RELATED, RECURRENCE_TEXT_SIMILARITY, derive_recurrences, fill, insert_rows
+
+    both = [replace(i, teams=["Payments", "Platform"]) if i.incident_id in ("INC-A", "INC-B") else i for i in INCIDENTS]
+    con = duckdb.connect(":memory:")
+    try:
+        fill(con, both, [], [], {"text_model": "done"})
+        insert_rows(con, "related_incidents", RELATED)
+        derive_recurrences(con, RECURRENCE_TEXT_SIMILARITY)
+        report = metrics.recurrence_report(con, ALL)
+    finally:
+        con.close()
+    assert report["total"] == 1 and report["by_team"]["recurrences"].tolist() == [1, 1]
+    assert report["answer"].endswith("The chart counts each repeat once for every team the two incidents share: "
+                                     "2 team counts for this repeat.")
+
+
 def test_recurrences_are_derived_in_utc_whatever_the_time_zone(tmp_path):
     """Days past due compare a deadline's UTC date with the repeat's date; a loader in another time zone
     must not shift them (on the sample data, Los Angeles and Kiritimati each move some by a day)."""
