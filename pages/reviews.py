@@ -9,6 +9,8 @@ view = ui.page("Review follow-through", "Does every post-mortem get its reviewer
 period = ui.control("radio", "Per", ["month", "quarter"], "period", "quarter", horizontal=True)
 ui.stop_if_empty(view)
 
+report = ui.get(view, "waiting_report", view.filters, view.as_of, ui.MAX_TABLE_ROWS)
+ui.review_headline(report)
 summary, span = ui.get(view, "review_summary", view.filters, view.as_of, period), ui.span(view)
 ui.chart(charts.review_trend(summary, period, span), "reviewed")
 ui.table(summary, "review_summary", view,
@@ -18,7 +20,6 @@ ui.table(summary, "review_summary", view,
          percent_columns=("fully_reviewed_share",), period=period, span=span)
 
 st.subheader(f"Waiting for review as of {view.as_of:%Y-%m-%d}, longest first")
-report = ui.get(view, "waiting_report", view.filters, view.as_of, ui.MAX_TABLE_ROWS)
 waiting = report["waiting"]
 if waiting.empty:
     st.success("Every post-mortem in these filters has all its reviewers' LGTM.")

@@ -1179,10 +1179,15 @@ def waiting_for_review(con, filters: Filters, as_of: date, limit: int | None = N
 
 
 def waiting_report(con, filters: Filters, as_of: date, limit: int | None = None) -> dict:
-    """:func:`waiting_for_review` (``waiting``, the first ``limit``) and how many wait (``total``)."""
+    """:func:`waiting_for_review` (``waiting``, the first ``limit``), how many wait (``total``), how many
+    post-mortems the filter holds (``post_mortems``) and so how many are fully reviewed (``fully_reviewed``:
+    every listed reviewer's LGTM), and the longest wait in days since resolution (``longest_days``)."""
     waiting = waiting_for_review(con, filters, as_of, limit)
     total = _total(waiting, limit, lambda: store.waiting_count(con, filters))
-    return {"waiting": waiting, "total": total}
+    post_mortems = selection_counts(con, filters)["incidents"]
+    longest = waiting["days_since_resolved"].max() if not waiting.empty else None
+    return {"waiting": waiting, "total": total, "post_mortems": post_mortems, "fully_reviewed": post_mortems - total,
+            "longest_days": None if longest is None or pd.isna(longest) else int(longest)}
 
 
 def search_outside_range(con, filters: Filters, query: str) -> dict:

@@ -42,6 +42,7 @@ from pm_analytics.formatting import (
     format_count,
     format_day,
     format_minutes,
+    format_percent,
     highlight,
     incident_href,
     is_unknown,
@@ -593,6 +594,17 @@ def chase_headline(summary: dict, priorities: tuple[str, ...]) -> None:
                 f"with {summary['owners']} owner{'s' if summary['owners'] != 1 else ''}. Most overdue: "
                 f"**{escape_markdown(owner or '(no owner)')}**, {days} days "
                 f"({escape_markdown(incident_id)} {escape_markdown(action_id or '')}).")
+
+
+def review_headline(report: dict) -> None:
+    """The Reviews page's answer in one line: how many post-mortems are fully reviewed, how many wait and
+    the longest wait."""
+    total, done, waiting = report["post_mortems"], report["fully_reviewed"], report["total"]
+    line = (f"**{done:,} of {total:,} post-mortems fully reviewed** ({format_percent(done / total if total else None)}); "
+            f"**{waiting:,} waiting**")
+    if report["longest_days"] is not None:
+        line += f", the longest {report['longest_days']:,} days after its incident ended"
+    st.markdown(line + ".")
 
 
 def team_headline(highlights: dict) -> None:

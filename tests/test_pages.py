@@ -428,6 +428,20 @@ def test_splitting_response_times_by_team_gives_a_panel_per_team_not_a_tangle_of
     assert len(lines) >= 8 and max(lines.values()) <= 6
 
 
+def test_reviews_page_answers_in_one_line():
+    """How many are fully reviewed and how many wait, before any chart: the numbers the page's question asks."""
+    from pm_analytics.filters import Filters
+
+    at = run("pages/reviews.py", range="all")
+    report = sample_query("waiting_report", Filters(), date.fromisoformat(AS_OF))
+    assert report["fully_reviewed"] + report["total"] == report["post_mortems"] and report["total"] > 0
+    first = next(m.value for m in at.main.markdown if "fully reviewed" in m.value)
+    assert first.startswith(f"**{report['fully_reviewed']:,} of {report['post_mortems']:,} post-mortems fully reviewed**")
+    assert f"**{report['total']:,} waiting**, the longest {report['longest_days']:,} days" in first
+    waiting = next(d.value for d in at.dataframe if "days_since_resolved" in d.value.columns)
+    assert waiting["days_since_resolved"].max() == report["longest_days"]
+
+
 def test_reviews_page_lists_what_waits():
     at = run("pages/reviews.py", range="all")
     waiting = at.dataframe[1].value
