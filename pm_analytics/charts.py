@@ -683,7 +683,7 @@ def impact_by_group(impact: pd.DataFrame, measure: str = "patient_impact_min") -
         type="bar",
         x=data[measure], y=[escape_html(g) for g in data["group"]], orientation="h", marker={"color": "#ef553b"},
         text=[f"{u} unknown" if u else "" for u in data[f"{measure}_unknown"]], textposition="outside",
-        hovertext=[f"{escape_html(g)}: {format_count(v)} {noun.lower()}-minutes; {u} incidents unknown"
+        hovertext=[f"{escape_html(g)}: {format_count(v)} {noun.lower()}-minutes; {u} incident{'s' if u != 1 else ''} unknown"
                    for g, v, u in zip(data["group"], data[measure], data[f"{measure}_unknown"])],
         hoverinfo="text", cliponaxis=False,
     )])

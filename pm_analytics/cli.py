@@ -261,7 +261,8 @@ def format_headline(numbers: dict) -> str:
         ("90th percentile time to recover", format_minutes(numbers["p90_duration_min"])),
         ("Clinics affected", count(numbers["clinics_affected_total"])),
         ("Patients affected", f"{count(numbers['patients_affected_total'])} "
-                              f"(+ {numbers['patients_affected_unknown']} incidents unknown)"),
+                              f"(+ {numbers['patients_affected_unknown']} incident"
+                              f"{'s' if numbers['patients_affected_unknown'] != 1 else ''} unknown)"),
         ("Action items", f"{numbers['action_items_done']:,} of {numbers['action_items_total']:,} done, "
                          f"{numbers['action_items_done_on_time']:,} on time{done_unknown}, "
                          f"{numbers['action_items_overdue']:,} overdue"),

@@ -1001,7 +1001,8 @@ def overview_cards(con, filters: Filters, as_of: date, seed: int = 0, previous: 
     card("mttr", "Median time to recover", "minutes", numbers["median_duration_min"], compare("duration_min"))
     card("patients", "Patients affected", "count", numbers["patients_affected_total"],
          compare("patients_affected", statistic="sum"), per_month=True,
-         note=f"+ {numbers['patients_affected_unknown']} incidents unknown" if numbers["patients_affected_unknown"] else "")
+         note=f"+ {numbers['patients_affected_unknown']} incident{'s' if numbers['patients_affected_unknown'] != 1 else ''} "
+              "unknown" if numbers["patients_affected_unknown"] else "")
     on_time, on_time_before = store.on_time_flags(con, filters, previous or filters, as_of)
     card("on_time", "Action items done on time", "percent", float(on_time.mean()) if on_time.size else None,
          compare_values(on_time, on_time_before, statistic="mean", higher_is_better=True, seed=seed)

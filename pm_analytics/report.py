@@ -178,7 +178,7 @@ def card_view(card: dict) -> dict:
         sign = "+" if change > 0 else "−"
         size = (f"{abs(change) * 100:.1f} pp" if card["unit"] == "percent"
                 else (f"{abs(change):,.0f}" if abs(change) >= 10 else f"{abs(change):.1f}") if card.get("per_month")
-                else fmt(abs(change)))
+                else f"{abs(change):.1f} min" if card["unit"] == "minutes" and abs(change) < 1 else fmt(abs(change)))
         delta = f"{sign}{size}{' a month' if card.get('per_month') else ''} vs before"
     lines = []
     if verdict is not None and delta is None and change is not None and not pd.isna(change):

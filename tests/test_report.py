@@ -346,3 +346,19 @@ def test_repeats_are_unknown_not_zero_without_the_text_model(tmp_path, text_mode
     text = " ".join(" ".join(page.text).split())
     assert expected in text
     assert "repeats an earlier one (text alike" not in text and "repeat an earlier one (text alike" not in text
+
+
+def test_a_card_under_a_minute_apart_reads_as_a_fraction_and_one_unknown_is_singular():
+    """"-< 1 min vs before" read as a typo; so did "+ 1 incidents unknown"."""
+    card = {"key": "mttd", "label": "Median time to detect", "unit": "minutes", "value": 14.6, "previous": 15.0,
+            "change": -0.4, "verdict": "no clear change", "note": "", "previous_window": None}
+    assert report.card_view(card)["delta"] == "−0.4 min vs before"
+    assert report.card_view({**card, "change": -12.0})["delta"] == "−12 min vs before"
+    from pm_analytics import cli
+
+    numbers = {"incidents": 1, "incidents_by_severity": {"SEV1": 1}, "median_time_to_detect_min": None,
+               "median_time_to_respond_min": None, "median_duration_min": None, "p90_duration_min": None,
+               "clinics_affected_total": None, "patients_affected_total": None, "patients_affected_unknown": 1,
+               "action_items_done": 0, "action_items_total": 0, "action_items_done_on_time": 0,
+               "action_items_done_on_time_unknown": 0, "action_items_overdue": 0}
+    assert "(+ 1 incident unknown)" in cli.format_headline(numbers)
