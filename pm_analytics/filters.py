@@ -111,11 +111,31 @@ class Filters:
         return replace(self, date_from=date_from, date_to=date_to)
 
     def previous_period(self) -> Filters | None:
-        """The same filter over the equally long range just before this one; ``None`` without both dates."""
+        """The same filter over the range just before this one: as many whole calendar months when the range
+        is whole months (January-March against October-December, not 3 October - 31 December), else the
+        equally long range of days; ``None`` without both dates."""
         if self.date_from is None or self.date_to is None:
             return None
+        months = _whole_months(self.date_from, self.date_to)
+        if months:
+            start = _months_before(self.date_from, months)
+            return self.with_dates(start, self.date_from - timedelta(days=1))
         length = (self.date_to - self.date_from).days + 1
         return self.with_dates(self.date_from - timedelta(days=length), self.date_from - timedelta(days=1))
+
+
+def _whole_months(first: date, last: date) -> int:
+    """How many calendar months ``first`` - ``last`` spans when it starts on a month's first day and ends on
+    a month's last; 0 otherwise."""
+    if first.day != 1 or (last + timedelta(days=1)).day != 1 or last < first:
+        return 0
+    return (last.year - first.year) * 12 + last.month - first.month + 1
+
+
+def _months_before(day: date, months: int) -> date:
+    """The first day of the month ``months`` before ``day``'s (``day`` a month's first)."""
+    index = day.year * 12 + day.month - 1 - months
+    return date(index // 12, index % 12 + 1, 1)
 
 
 @dataclass(frozen=True)

@@ -98,11 +98,22 @@ def test_swapped_dates_are_put_in_order():
     assert (filters.date_from, filters.date_to) == (date(2025, 1, 1), date(2025, 6, 30))
 
 
-def test_previous_period_is_equally_long_and_just_before():
+def test_previous_period_is_as_many_whole_months_or_as_many_days_just_before():
+    """Q2 is compared with Q1, not with 31 December - 31 March (it was): whole calendar months against as
+    many whole months before; any other range against the equally long run of days before."""
     filters = Filters(date_from=date(2025, 4, 1), date_to=date(2025, 6, 30), teams=("Payments",))
     previous = filters.previous_period()
-    assert (previous.date_from, previous.date_to, previous.teams) == (date(2024, 12, 31), date(2025, 3, 31), ("Payments",))
+    assert (previous.date_from, previous.date_to, previous.teams) == (date(2025, 1, 1), date(2025, 3, 31), ("Payments",))
     assert Filters().previous_period() is None
+
+    def before(first, last):
+        previous = Filters(date_from=first, date_to=last).previous_period()
+        return previous.date_from, previous.date_to
+
+    assert before(date(2026, 1, 1), date(2026, 3, 31)) == (date(2025, 10, 1), date(2025, 12, 31))
+    assert before(date(2024, 3, 1), date(2024, 3, 31)) == (date(2024, 2, 1), date(2024, 2, 29))
+    assert before(date(2025, 1, 1), date(2025, 12, 31)) == (date(2024, 1, 1), date(2024, 12, 31))
+    assert before(date(2025, 4, 10), date(2025, 6, 30)) == (date(2025, 1, 18), date(2025, 4, 9))  # 82 days each
 
 
 def test_duckdb_binds_lists():

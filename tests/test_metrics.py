@@ -437,11 +437,12 @@ def test_headline(con, queries):
 
 
 def test_overview_cards_against_the_period_before(con):
-    """Feb-Apr 2025 (C, D) against the 89 days before (A, B; E is a drill); every n is under 10, so no verdict."""
+    """Feb-Apr 2025 (C, D) against the three whole months before, Nov-Jan (A, B; E is a drill); every n is under
+    10, so no verdict."""
     window = ALL.with_dates(date(2025, 2, 1), date(2025, 4, 30))
     cards = {c["key"]: c for c in metrics.overview_cards(con, window, AS_OF, data_since=date(2024, 11, 1))}
     assert (cards["incidents"]["value"], cards["incidents"]["previous"]) == (2, 2)
-    assert cards["incidents"]["previous_window"] == (date(2024, 11, 4), date(2025, 1, 31))
+    assert cards["incidents"]["previous_window"] == (date(2024, 11, 1), date(2025, 1, 31))
     assert not cards["incidents"]["per_month"]
     assert (cards["sev1"]["value"], cards["sev1"]["previous"]) == (0, 1)
     assert (cards["mttd"]["value"], cards["mttd"]["previous"], cards["mttd"]["change"]) == (5, 20, -15)
@@ -458,17 +459,17 @@ def test_overview_cards_against_the_period_before(con):
 
 
 def test_no_verdict_when_the_window_before_holds_under_a_month_of_data(con):
-    """The data starts 2025-01-10 (A): the 89 days before Feb-Apr hold 22 days of it, so no card compares."""
+    """The data starts 2025-01-10 (A): Nov-Jan, the months before Feb-Apr, hold 22 days of it, so no card compares."""
     cards = metrics.overview_cards(con, ALL.with_dates(date(2025, 2, 1), date(2025, 4, 30)), AS_OF)
     assert all(c["verdict"] is None and c["previous_window"] is None for c in cards)
     incidents = cards[0]
     assert incidents["value"] == 2
     assert incidents["how"] == ("no comparison: the data starts 2025-01-10, so the window before "
-                                "(2024-11-04 – 2025-01-31) holds less than a month of it")
+                                "(2024-11-01 – 2025-01-31) holds less than a month of it")
 
 
 def test_counts_compared_per_month_when_the_window_before_is_partly_covered(con):
-    """Data since 2024-12-01: the window before covers 62 of its 89 days. Two incidents in each window are
+    """Data since 2024-12-01: the window before (Nov-Jan) covers 62 of its 92 days. Two incidents in each window are
     not "no change": per 30 covered days it is 30 * (2/89 - 2/62) = -0.2936, too few for a verdict."""
     cards = {c["key"]: c for c in metrics.overview_cards(
         con, ALL.with_dates(date(2025, 2, 1), date(2025, 4, 30)), AS_OF, data_since=date(2024, 12, 1))}
