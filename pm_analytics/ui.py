@@ -681,7 +681,9 @@ def metric_card(card: dict) -> None:
     lines = [line for line in shown["lines"] if line != card["note"]]
     # Streamlit points the arrow down (and colours it) only for a change starting with an ASCII "-"; the
     # report's typographic minus read as a rise, so an improvement showed red.
-    delta = shown["delta"].replace("−", "-", 1) if shown["delta"] else None
+    # " vs before" is what every card's change means (the line under it names the window); without it the
+    # change fits its chip in a 190 px card ("+24,000 a month" whole, not "+24,000 a month vs b…").
+    delta = shown["delta"].replace("−", "-", 1).removesuffix(" vs before") if shown["delta"] else None
     st.metric(card["label"], shown["value"], delta=delta, border=True,
               delta_color=("inverse" if lower_is_better else "normal") if judged else "off",
               help=card.get("how") or None)
