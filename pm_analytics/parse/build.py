@@ -15,7 +15,7 @@ import re
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
-from pm_analytics.parse.raw import EXPLICIT, IMPLIED, POSTED, PROSE, TIMELINE, RawDoc, Source
+from pm_analytics.parse.raw import EXPLICIT, POSTED, PROSE, TIMELINE, RawDoc, Source
 from pm_analytics.parse.rules import MARKDOWN_LINK, action_from_text, split_time
 from pm_analytics.parse.values import (
     Zone,
@@ -33,7 +33,7 @@ from pm_analytics.parse.values import (
     resolve_timezone,
     severity_and_word,
 )
-from pm_analytics.parse.vocabulary import detection_in_response, template_row_kind, timeline_kind
+from pm_analytics.parse.vocabulary import template_row_kind, timeline_kind
 from pm_analytics.schema import (
     AUDIENCES,
     DEADLINE_HOURS,
@@ -662,10 +662,6 @@ class _Builder:
             elif kind:
                 found.setdefault(kind[0], []).append(
                     (event.at, TIMELINE, Source(line, f"timeline word '{kind[1]}'", quoted)))
-                detection = detection_in_response(event.description) if kind[0] == "responded" else None
-                if detection:
-                    found.setdefault("detected", []).append((event.at, IMPLIED, Source(
-                        line, f"timeline word '{detection}' (in the row that marks the response)", quoted)))
         return found
 
     def _prose_moments(self, zone: Zone, on: date) -> dict[str, list[tuple[datetime, int, Source]]]:

@@ -21,10 +21,8 @@ NESTED = ("blast_radius", "timing", "participants")
 # How much a rule's reading is trusted: a labelled field, a duration stated in words, a timeline
 # row's own words, a sentence of prose.
 EXPLICIT, STATED, TIMELINE, PROSE = 4, 3, 2, 1
-# The time a status page posted an update: weaker than any time the update's text states. A detection
-# word in the row that marks the response (``escalated ...; paged``) is as weak: used only when nothing
-# else says when the incident was detected.
-POSTED = IMPLIED = 0
+# The time a status page posted an update: weaker than any time the update's text states.
+POSTED = 0
 MAX_QUOTE_CHARS = 200
 
 

@@ -608,7 +608,7 @@ _RANGE_CLOCK = r"\d{1,2}(?:[:.]\d{2})(?:[ \t]?[ap]\.?[ \t]?m\b\.?)?|\d{1,2}[ \t]
 _RANGE_ZONE = rf"(?:[ \t]*\(?{_ZONE_WORD}\)?(?![\w/]))?"
 _RANGE_DATE = r"(?:[ \t]*,?[ \t]*(?:on[ \t]+)?(?P<{0}>(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]{{0,6}},?[ \t]+)?" \
               r"(?:MONTHS[ \t]+\d{{1,2}}(?:st|nd|rd|th)?(?:,?[ \t]+\d{{4}})?|\d{{1,2}}(?:st|nd|rd|th)?[ \t]+" \
-              r"MONTHS(?:,?[ \t]+\d{{4}})?|\d{{4}}-\d{{2}}-\d{{2}}|\d{{1,2}}[./]\d{{1,2}}[./]\d{{4}})))?".replace("MONTHS", _MONTHS.replace("{", "{{").replace("}", "}}"))
+              r"MONTHS(?:,?[ \t]+\d{{4}})?|\d{{4}}-\d{{2}}-\d{{2}})))?".replace("MONTHS", _MONTHS.replace("{", "{{").replace("}", "}}"))
 _PROSE_RANGE = re.compile(
     rf"\b(?:from|between)[ \t]+(?:approximately[ \t]+|about[ \t]+|around[ \t]+)?(?P<start>{_RANGE_CLOCK}){_RANGE_ZONE}"
     + _RANGE_DATE.format("start_day") +

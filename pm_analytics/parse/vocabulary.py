@@ -238,9 +238,7 @@ TIMELINE_WORDS = [
               r"\brecovering\b|\brestarted\b"),
     ("understood", r"\broot cause (?:was )?(?:identified|found|determined|confirmed)\b|\bcause (?:was )?(?:identified|found)\b|"
                    r"\bidentified (?:the )?(?:root )?cause\b|^identified\b|\bidentified as the (?:root )?(?:cause|trigger)\b|"
-                   r"\bcause found\b|\bwe (?:identified|found) the\b|\bconfirmed as the (?:root )?(?:cause|trigger)\b|"
-                   r"^(?:the )?(?:root )?cause (?:is|was) (?:a|an|the)\b|\b(?:finds|found) the (?:missing|broken|faulty|bad|"
-                   r"misconfigured|expired|wrong)\b"),
+                   r"\bcause found\b|\bwe (?:identified|found) the\b"),
     ("responded", r"\bincident (?:was )?declared\b|\bdeclared (?:an? |the )?(?:incident|sev|outage|major|p\d)|"
                   r"\b(?:sev|p)[ -]?\d (?:incident )?declared\b|"
                   r"\backnowledged\b|\backnowledges\b|\backs?\b|\b(?:began|begin|started|start) investigating\b|\binvestigation (?:began|started)\b|"
@@ -338,18 +336,6 @@ def timeline_kind(description: str) -> tuple[str, str] | None:
         if best is None or m.start() < best[0]:
             best = (m.start(), kind, text[offset + m.start():offset + m.end()].strip())
     return (best[1], best[2]) if best else None
-
-
-_DETECTED_RX = dict(_TIMELINE_WORDS_RX)["detected"]
-
-
-@lru_cache(maxsize=4096)
-def detection_in_response(description: str) -> str | None:
-    """The detection words of a row whose first words mark the response (``Customer success escalated
-    three clinics that could not export; Hannah Kim paged``): such a row is also when the incident was
-    detected, unless an earlier row says so."""
-    m = _DETECTED_RX.search(description[:300].lower())
-    return description[m.start():m.end()].strip() if m else None
 
 
 _ROW_LABEL_END = re.compile(r"[:–—-]")
