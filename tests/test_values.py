@@ -221,11 +221,18 @@ def test_timestamp_with_own_offset_or_zone_wins_over_document_zone():
     assert parse_timestamp("March 4, 2025 8:40 PM EST", pst, None) == datetime(2025, 3, 5, 1, 40, tzinfo=timezone.utc)
 
 
-@pytest.mark.parametrize("written", ["2025-03-04T03:40:00-05:00", "2025-03-04T03:40:00.250-05:00", "2025-03-04 03:40 -0500",
-                                     "2025-03-04 03:40 -05:00", "2025-03-04 03:40 UTC-5"])
+@pytest.mark.parametrize("written", ["2025-03-04T03:40:00-05:00", "2025-03-04T03:40:00.250-05:00",
+                                     "2025-03-04 03:40:00 -05:00", "2025-03-04 03:40 UTC-5"])
 def test_a_negative_offset_keeps_its_sign(written):
     """The minus of "-05:00" was stripped as punctuation: the time was then rejected, or read five hours east."""
     assert parse_timestamp(written, resolve_timezone("PST"), None) == datetime(2025, 3, 4, 8, 40, tzinfo=timezone.utc)
+
+
+@pytest.mark.parametrize("written", ["10:00-10:20", "2025-03-04 10:00-10:20"])
+def test_a_range_is_never_read_as_a_time_and_a_negative_offset(written):
+    """Without seconds before it, "-10:20" ends a range: an error naming it, never 10:00 at UTC-10:20."""
+    with pytest.raises(ValueError, match="unknown timezone"):
+        parse_timestamp(written, resolve_timezone("UTC"), date(2025, 3, 4))
 
 
 def test_a_day_without_its_year_takes_the_incidents_year():

@@ -778,10 +778,15 @@ class _Builder:
             # difference (start + 17 + ? + 39 + 16 + 22 = resolved gives the ?).
             for duration_attr, end_attr, start_attr in PHASES:
                 begin, end = stamps.get(start_attr), stamps.get(end_attr)
-                if getattr(inc, duration_attr) is None and begin is not None and end is not None and end >= begin:
-                    setattr(inc, duration_attr, round((end - begin).total_seconds() / 60, 4))
-                    self.derived(duration_attr, f"{end_attr.replace('_at', '')} − {start_attr.replace('_at', '')}",
-                                 end_attr, start_attr)
+                if getattr(inc, duration_attr) is not None or begin is None or end is None:
+                    continue
+                if end < begin:
+                    self.warn("timing", f"the stated phases run {(begin - end).total_seconds() / 60:.0f} min past the "
+                                        f"resolution, so {_PHASE_LABEL[duration_attr]} is left unknown")
+                    continue
+                setattr(inc, duration_attr, round((end - begin).total_seconds() / 60, 4))
+                self.derived(duration_attr, f"{end_attr.replace('_at', '')} − {start_attr.replace('_at', '')}",
+                             end_attr, start_attr)
             if derived_resolved is not None:
                 gap = abs((derived_resolved - resolved).total_seconds()) / 60
                 if gap > PHASE_DISAGREEMENT_MIN:
@@ -808,13 +813,22 @@ class _Builder:
             inc.partially_recovered_at = begin + timedelta(minutes=minutes)
             self.derived(partial_end, "responding + time to partial recovery", partial_start, partial_attr)
             self._disagrees(inc.partially_recovered_at, mitigated, "time to partial recovery", zone)
+        elif to_mitigate is not None and begin is not None and (
+                stamps["started_at"] is None or stamps["started_at"] + timedelta(minutes=to_mitigate) < begin):
+            # Counted from the start it would come before the response: the author chained it, as the
+            # template's time to partial recovery.
+            inc.time_to_partial_recovery_min = to_mitigate
+            inc.partially_recovered_at = begin + timedelta(minutes=to_mitigate)
+            self.note_key(partial_attr, "timing.time_to_mitigate")
+            self.derived(partial_end, "responding + time to mitigate", partial_start, partial_attr)
+            self._disagrees(inc.partially_recovered_at, mitigated, "time to mitigate (counted from responding)", zone)
         elif to_mitigate is not None and stamps["started_at"] is not None:
             inc.partially_recovered_at = stamps["started_at"] + timedelta(minutes=to_mitigate)
             source = self.raw.source_of("timing.time_to_mitigate")
             self.derived(partial_end, f"started + time to mitigate ({to_mitigate:g} min, line {source.line})",
                          "started_at")
             self._disagrees(inc.partially_recovered_at, mitigated, "time to mitigate (counted from the start)", zone)
-            if begin is not None and inc.partially_recovered_at >= begin:
+            if begin is not None:
                 inc.time_to_partial_recovery_min = round((inc.partially_recovered_at - begin).total_seconds() / 60, 4)
                 self.derived(partial_attr, "mitigated − responding", partial_end, partial_start)
         elif mitigated is not None:
@@ -1127,8 +1141,8 @@ _OPEN_STATUS = re.compile(r"(open|todo|to do|in progress|in-progress|started|blo
 _STATUS_WORD_END = re.compile(r"[\s:–—-]")
 _OWN_ZONE = re.compile(r"\d(?:\s?[ap]\.?\s?m\.?)?[\s(\[]*([A-Za-z][A-Za-z/_]{0,30}(?:\s?[+-]\d{1,2}(?::?\d{2})?)?)[)\]]?\s*$",
                        re.I)
-# An offset after an ISO clock (``T09:26``, seconds) or after a space (``09:26 -05:00``): never a range's end.
-_OWN_OFFSET = re.compile(r"(?:T\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?|:\d{2}:\d{2}(?:\.\d+)?|\d\s)\s?([+-]\d{2}:?\d{2}|Z)$")
+# An offset after an ISO clock (``T09:26``) or a clock with seconds: never a range's end or time elapsed.
+_OWN_OFFSET = re.compile(r"(?:T\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?|:\d{2}:\d{2}(?:\.\d+)?)\s?([+-]\d{2}:?\d{2}|Z)$")
 _AUDIENCE_WORDS = re.compile(rf"\b(?:{'|'.join(AUDIENCES)})s?\b", re.I)
 _APP_FILLER = re.compile(r"\b(?:apps?|applications?|users?|side|facing|experience)\b|[-–—/()]", re.I)
 _AUDIENCES_RX = [(audience, re.compile(rf"\b{audience}s?\b", re.I)) for audience in AUDIENCES]

@@ -25,9 +25,10 @@ from pm_analytics.parse.values import (
 # -- timeline rows --------------------------------------------------------------------------
 
 _CLOCK_TEXT = r"\d{1,2}(?:[:.h]\d{2}(?::\d{2})?)?(?:[ \t]?[aApP]\.?[ \t]?[mM]\b\.?|[aApP](?![\w'-]))?"
-# An offset first: "UTC" alone would match the start of "UTC+1" and leave "+1" in the event, an hour off.
-# A bare offset only with its plus: "10:00-11:00" is a range (ISO moments are taken whole by _ISO_MOMENT).
-_ZONE_WORD = (r"(?:(?:UTC|GMT) ?[+-]\d{1,2}(?::?\d{2})?|\+(?:[01]\d|2[0-3]):?[0-5]\d|[A-Z]{1,5}T|UTC|GMT|Z|"
+# An offset first: "UTC" alone would match the start of "UTC+1" and leave "+1" in the event, an hour off;
+# but not "UTC-10:20 UTC", a range's end in its own zone. No bare offset: "(+00:25)" is time elapsed and
+# "10:00-11:00" a range (ISO moments with their offsets are taken whole by _ISO_MOMENT).
+_ZONE_WORD = (r"(?:(?:UTC|GMT) ?[+-]\d{1,2}(?::?\d{2})?(?!:?\d)(?![ \t]*(?:UTC|GMT|[A-Z]{1,5}T)\b)|[A-Z]{1,5}T|UTC|GMT|Z|"
               r"[A-Z]{2,5}|Eastern|Pacific|Central|Mountain|ET|PT|CT|MT)")
 _ROW_TIME = re.compile(
     rf"(?P<time>{_CLOCK_TEXT})"
@@ -48,7 +49,9 @@ _EVENT_SEPARATOR = re.compile(r"^[ \t]*(?:[:|,]|[-–—](?!\d))[ \t]*")
 _OPTIONAL_EVENT_SEPARATOR = re.compile(r"^[ \t]*(?:[:|,]|[-–—](?!\d))?[ \t]*")
 _MERIDIEM_END = re.compile(r"[ap]\.?\s?m\.?$|[ap]$", re.I)
 # An ISO 8601 moment with its offset (2024-02-11T03:40:00-05:00): whole, or "-05:00" reads as a range's end.
-_ISO_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})(?![\w:])")
+# With a space for the T, only with seconds: "2024-05-01 10:00-10:20" is a range.
+_ISO_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?|[ ]\d{2}:\d{2}:\d{2}(?:\.\d+)?)"
+                         r"[ ]?(?:Z|[+-]\d{2}:?\d{2})(?![\w:])")
 
 
 def split_time(text: str, day_first: bool | None = None) -> tuple[str, str] | None:
@@ -106,7 +109,7 @@ def _is_zone(word: str) -> bool:
         resolve_timezone(word)
     except ValueError:
         return False
-    return word.isupper() or word[:1].isupper() or word[:1] in "+-"
+    return word.isupper() or word[:1].isupper()
 
 
 _STATUS_UPDATE = re.compile(

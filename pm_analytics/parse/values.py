@@ -677,6 +677,7 @@ def find_clock(text: str) -> tuple[time, int, int] | None:
 
 _T_BEFORE_CLOCK = re.compile(r"^T(?=\d)")
 _FRACTION_OF_SECOND = re.compile(r"^\.\d+")
+_SECONDS_BEFORE = re.compile(r"\d:\d{2}:\d{2}$")
 _WEEKDAY_AT = re.compile(r"^(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]{0,6}\.?,?\s+)?(?:at\s+|@\s*)?", re.I)
 
 
@@ -709,7 +710,9 @@ def parse_timestamp(value: object, zone: Zone, on: date | None, fold: int = 0,
     if not clock:
         raise ValueError(f"'{clean(value)}' is not a time (write e.g. 08:40 AM or 2025-03-04 08:40)")
     rest = _FRACTION_OF_SECOND.sub("", text[clock[2]:], count=1).strip(" ,:;()[]–—").rstrip("-")
-    if rest[:1] == "-" and not rest[1:2].isdigit():
+    # A minus is an offset's sign only straight after an ISO clock with seconds ("03:40:00-05:00"); after
+    # "10:00" it ends a range ("10:00-10:20"), as it always did.
+    if rest[:1] == "-" and not (rest[1:2].isdigit() and _SECONDS_BEFORE.search(text, 0, clock[2])):
         rest = rest.lstrip("- ")
     tz = zone.tz
     if rest:

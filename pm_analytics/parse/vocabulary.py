@@ -50,8 +50,7 @@ FIELD_LABELS = [
     (r"(resolved at|resolved|end(ed)?|end time|resolution time|time resolved|(incident|outage|impact) "
      r"(end|ended|resolved)( at| time)?|end of (impact|incident|outage)|recovered at|stop|stopped|finish|finished)$",
      "resolved_at"),
-    (r"(mitigated at|mitigation time|time mitigated|(partial recovery|partially recovered)( at| time)?)$",
-     "mitigated_at"),
+    (r"(mitigated at|time mitigated|partial recovery at|partially recovered at)$", "mitigated_at"),
     (r"(exclude from metrics|drill)$", "exclude_from_metrics"),
     (r"(tags?|labels?)$", "tags"),
 ]
@@ -225,9 +224,9 @@ TIMELINE_WORDS = [
                  r"\bservices? (?:was |were |is |are )?back\b|\bevery (?:service|system) (?:was|is) back\b|"
                  r"\bbuilds? (?:are |were )?green again\b|\bend of (?:the )?outage\b"),
     ("mitigated", r"\bmitigat(?:ed|ion)\b|\bpartial(?:ly)? (?:recover|restor)|\bpartial recovery\b|"
-                  # A status page's "Monitoring" phase, not a monitoring system's alert.
-                  r"^monitoring\b(?![^.;]{0,60}?\b(?:alerts?|alarms?|fired|fires|caught|detected|flagged|paged|"
-                  r"triggered|went off))|"
+                  # A status page's "Monitoring" phase, not a monitoring system's alert ("Monitoring alert fired").
+                  r"^monitoring\b(?![ \t]+(?:alerts?|alarms?|system|systems|tools?|caught|detected|flagged|fired|"
+                  r"paged|triggered|picked up|showed|shows|alerted|(?:started|began) (?:to )?(?:alert|alerting|page|paging))\b)|"
                   r"\bstarted recovering\b|\bbegan recovering\b|\bimpact (?:reduced|lessened)\b|"
                   r"\bstarts? to recover\b|\bmost (?:sites|clusters|users|customers|regions) recovered\b"),
     # A fix or rollback is recognised (so that it is never taken for the resolution) but marks no
