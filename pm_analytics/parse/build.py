@@ -298,7 +298,8 @@ class _Builder:
             else:
                 bare = _BARE_URL.search(text)
                 if bare and _URL_SCHEME.match(bare.group(0)):
-                    url = bare.group(0).rstrip(").,;]")
+                    url = bare.group(0).rstrip(").,;")
+                    url = url[:-1] if url.endswith("]") and url.count("]") > url.count("[") else url
                     name = (text[: bare.start()] + text[bare.end():]).strip(" -–—:|()<>[]") or None
                 else:
                     name, url = text, None
@@ -781,8 +782,9 @@ class _Builder:
                 if getattr(inc, duration_attr) is not None or begin is None or end is None:
                     continue
                 if end < begin:
-                    self.warn("timing", f"the stated phases run {(begin - end).total_seconds() / 60:.0f} min past the "
-                                        f"resolution, so {_PHASE_LABEL[duration_attr]} is left unknown")
+                    self.warn("timing", f"{_PHASE_LABEL[duration_attr]} would be negative ({end_attr.replace('_at', '')} "
+                                        f"{_hhmm(end, zone)} is before {start_attr.replace('_at', '')} "
+                                        f"{_hhmm(begin, zone)}), so it is left unknown")
                     continue
                 setattr(inc, duration_attr, round((end - begin).total_seconds() / 60, 4))
                 self.derived(duration_attr, f"{end_attr.replace('_at', '')} − {start_attr.replace('_at', '')}",

@@ -26,9 +26,11 @@ from pm_analytics.parse.values import (
 
 _CLOCK_TEXT = r"\d{1,2}(?:[:.h]\d{2}(?::\d{2})?)?(?:[ \t]?[aApP]\.?[ \t]?[mM]\b\.?|[aApP](?![\w'-]))?"
 # An offset first: "UTC" alone would match the start of "UTC+1" and leave "+1" in the event, an hour off;
-# but not "UTC-10:20 UTC", a range's end in its own zone. No bare offset: "(+00:25)" is time elapsed and
-# "10:00-11:00" a range (ISO moments with their offsets are taken whole by _ISO_MOMENT).
-_ZONE_WORD = (r"(?:(?:UTC|GMT) ?[+-]\d{1,2}(?::?\d{2})?(?!:?\d)(?![ \t]*(?:UTC|GMT|[A-Z]{1,5}T)\b)|[A-Z]{1,5}T|UTC|GMT|Z|"
+# but a minus only with whole hours ("UTC-5"): "10:00 UTC-11:00" is a range, as is "UTC+1 - 11:00 UTC".
+# No bare offset: "(+00:25)" is time elapsed and "10:00-11:00" a range (ISO moments with their offsets are
+# taken whole by _ISO_MOMENT).
+_ZONE_WORD = (r"(?:(?:UTC|GMT) ?(?:\+\d{1,2}(?::?\d{2})?|-\d{1,2}(?!:?\d))(?!:?\d)(?![ \t]*(?:UTC|GMT|[A-Z]{1,5}T)\b)|"
+              r"[A-Z]{1,5}T|UTC|GMT|Z|"
               r"[A-Z]{2,5}|Eastern|Pacific|Central|Mountain|ET|PT|CT|MT)")
 _ROW_TIME = re.compile(
     rf"(?P<time>{_CLOCK_TEXT})"
@@ -690,8 +692,12 @@ _SENTENCE_MARK = re.compile(r"[.!?](?=\s+[A-Z(]|\s*$)")
 _CAPITALS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 
 
-# A deadline the incident worked against ("before its 3:00 AM cut-off", "the 17:00 deadline"), not a moment of it.
-_DEADLINE_AFTER = re.compile(r"[ \t]*(?:cut-?off|deadline|due time|submission window)\b", re.I)
+# A deadline the incident worked against ("before its 3:00 AM cut-off", "the deadline of 17:00"), not a moment
+# of it; "the 02:00 cutoff run failed" names a run that did fail, and stays a moment.
+_DEADLINE_AFTER = re.compile(r"[ \t]*(?:cut-?off|deadline|due time|submission window)\b(?![ \t]+(?:run|job|batch|process))",
+                             re.I)
+_BEFORE_A_DEADLINE = re.compile(r"\b(?:before|by|ahead of|prior to|until|in time for|met|meet|miss|missed)"
+                                r"(?:[ \t]+(?:its|the|their|our|a|an))?[ \t]*$", re.I)
 _DEADLINE_BEFORE = re.compile(r"\b(?:cut-?off|deadline)(?:[ \t]+(?:time|of|at|is|was))*[ \t]*$", re.I)
 
 
@@ -717,7 +723,8 @@ def prose_moments(text: str) -> list[tuple[str, str, str, int]]:
             after = sentence[m.end():times[i + 1].start() if i + 1 < len(times) else len(sentence)]
             from pm_analytics.parse.vocabulary import prose_kind
 
-            if _DEADLINE_AFTER.match(after) or _DEADLINE_BEFORE.search(before[-40:]):
+            if (_DEADLINE_AFTER.match(after) and _BEFORE_A_DEADLINE.search(before[-40:])) or \
+                    _DEADLINE_BEFORE.search(before[-40:]):
                 continue
             kind = prose_kind(before, after) or ("time", "")
             zone = (m.group("zone") or "").strip(" ()")

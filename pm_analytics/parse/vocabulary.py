@@ -225,7 +225,8 @@ TIMELINE_WORDS = [
                  r"\bbuilds? (?:are |were )?green again\b|\bend of (?:the )?outage\b"),
     ("mitigated", r"\bmitigat(?:ed|ion)\b|\bpartial(?:ly)? (?:recover|restor)|\bpartial recovery\b|"
                   # A status page's "Monitoring" phase, not a monitoring system's alert ("Monitoring alert fired").
-                  r"^monitoring\b(?![ \t]+(?:alerts?|alarms?|system|systems|tools?|caught|detected|flagged|fired|"
+                  r"^monitoring\b(?![ \t]+(?:(?:alerts?|alarms?)(?![ \t]+(?:cleared|clear|resolved|stopped|"
+                  r"recovered|went quiet|are quiet|back))|system|systems|tools?|caught|detected|flagged|fired|"
                   r"paged|triggered|picked up|showed|shows|alerted|(?:started|began) (?:to )?(?:alert|alerting|page|paging))\b)|"
                   r"\bstarted recovering\b|\bbegan recovering\b|\bimpact (?:reduced|lessened)\b|"
                   r"\bstarts? to recover\b|\bmost (?:sites|clusters|users|customers|regions) recovered\b"),
