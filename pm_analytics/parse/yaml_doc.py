@@ -129,9 +129,6 @@ KEY_ALIASES = {
     "resolved_time": "resolved_at",
     "detected": "detected_at",
     "detection_time": "detected_at",
-    "mitigated": "mitigated_at",
-    "mitigation_time": "mitigated_at",
-    "time_to_mitigate": "timing.time_to_mitigate",
     "detected_time": "detected_at",
     "priority": "severity",
     "level": "severity",
@@ -152,12 +149,12 @@ KEY_ALIASES = {
 TOP_KEYS = {
     "id", "title", "investigation_doc", "author", "severity", "date", "timezone", "reviewers", "impact_summary",
     "timeline", "started_at", "detected_at", "resolved_at", "blast_radius", "timing", "participants", "teams", "went_well",
-    "went_wrong", "got_lucky", "why", "action_items", "exclude_from_metrics", "tags", "status",
+    "went_wrong", "got_lucky", "why", "action_items", "exclude_from_metrics", "tags", "status", "mitigated_at",
 }
 NESTED_KEYS = {
     "blast_radius": {"clinics", "providers", "patients", "apps"},
     "timing": {"time_to_detect", "time_to_response", "time_to_understand", "time_to_partial_recovery",
-               "time_to_solution", "time_to_full_recovery", "total_duration"},
+               "time_to_solution", "time_to_full_recovery", "total_duration", "time_to_mitigate"},
     "participants": {"techops_engineers", "software_engineers", "security_engineers"},
 }
 NESTED_ALIASES = {
