@@ -667,7 +667,8 @@ def headline(con, filters: Filters, as_of: date) -> dict:
         "patients_affected_total": total("patients_affected"),
         "patients_affected_unknown": int(row["incidents"] - row["patients_affected_known"]),
         **{name: int(row[name]) for name in ("action_items_total", "action_items_done", "action_items_done_on_time",
-                                             "action_items_done_on_time_unknown", "action_items_due", "action_items_overdue", "action_items_overdue_p0_p1")},
+                                             "action_items_done_on_time_unknown", "action_items_due",
+                                             "action_items_overdue", "action_items_overdue_p0_p1")},
         "action_items_on_time_rate": round(row["action_items_due_done_on_time"] / row["action_items_due"], 4)
         if row["action_items_due"] else None,
     }
@@ -677,6 +678,11 @@ def _ratio(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
     """:func:`_rate` of two Series (missing values count as unknown), on the numerator's index."""
     return pd.Series(_rate(numerator.to_numpy(dtype="float64", na_value=np.nan),
                            denominator.to_numpy(dtype="float64", na_value=np.nan)), index=numerator.index)
+
+
+def _unknown_note(incidents: int) -> str:
+    """Under a total: how many incidents it could not count ("+ 1 incident unknown"), or nothing."""
+    return f"+ {incidents} incident{'s' if incidents != 1 else ''} unknown" if incidents else ""
 
 
 def excluded_incidents(con, filters: Filters) -> int:
@@ -1001,8 +1007,7 @@ def overview_cards(con, filters: Filters, as_of: date, seed: int = 0, previous: 
     card("mttr", "Median time to recover", "minutes", numbers["median_duration_min"], compare("duration_min"))
     card("patients", "Patients affected", "count", numbers["patients_affected_total"],
          compare("patients_affected", statistic="sum"), per_month=True,
-         note=f"+ {numbers['patients_affected_unknown']} incident{'s' if numbers['patients_affected_unknown'] != 1 else ''} "
-              "unknown" if numbers["patients_affected_unknown"] else "")
+         note=_unknown_note(numbers["patients_affected_unknown"]))
     on_time, on_time_before = store.on_time_flags(con, filters, previous or filters, as_of)
     card("on_time", "Action items done on time", "percent", float(on_time.mean()) if on_time.size else None,
          compare_values(on_time, on_time_before, statistic="mean", higher_is_better=True, seed=seed)

@@ -571,8 +571,8 @@ def table(frame: pd.DataFrame, key: str, view: View, columns: dict | None = None
     if total > len(shown):
         st.caption(f"Showing the first {len(shown):,} of {total:,} rows; the CSV has them all.")
 
-    st.download_button("Download CSV", lambda: table_csv(full() if full is not None else frame, columns), file_name=f"{file_name or key}.csv", mime="text/csv", key=f"{key}_csv",
-                       on_click="ignore")
+    st.download_button("Download CSV", lambda: table_csv(full() if full is not None else frame, columns),
+                       file_name=f"{file_name or key}.csv", mime="text/csv", key=f"{key}_csv", on_click="ignore")
 
 
 def table_csv(data: pd.DataFrame, columns: dict | None = None) -> bytes:
