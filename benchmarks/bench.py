@@ -140,6 +140,7 @@ def analytics_calls(con, filters: Filters):
         ("themes", lambda: metrics.themes(con, filters)),
         ("theme_trend", lambda: metrics.theme_trend(con, filters)),
         ("severity_outliers (first 1,000)", lambda: metrics.severity_outliers(con, filters, 1000)),
+        ("severity_calibration_by_team", lambda: metrics.severity_calibration_by_team(con, filters)),
         ("start_heatmap", lambda: metrics.start_heatmap(con, filters)),
         ("off_hours by team", lambda: metrics.off_hours(con, filters, "quarter", "team")),
         ("review_summary", lambda: metrics.review_summary(con, filters, AS_OF)),

@@ -5,7 +5,7 @@ import streamlit as st
 from pm_analytics import charts, ui
 
 view = ui.page("Severity calibration", "Do our severities match the harm done? Incidents whose severity looks "
-                                       "off against our own distribution, per team.")
+                                       "off against our own distribution, and does one team grade differently?")
 ui.stop_if_empty(view)
 
 left, right = st.columns(2)
@@ -34,3 +34,14 @@ else:
               "reason": "Why it looks off"}, file_name="severity_outliers", minute_columns=("duration_min",),
              count_columns=("patient_impact_min",), total_rows=report["total"],
              full=lambda: ui.get(view, "severity_outliers", view.filters))
+
+by_team = ui.get(view, "severity_calibration_by_team", view.filters)
+if not by_team.empty:
+    st.subheader("By team")
+    st.caption("Against the same medians, over all these filters' incidents. An incident with several teams counts "
+               "once for each of them.")
+    ui.table(by_team, "calibration_by_team", view,
+             {"team": "Team", "looks_off_share": "Share that looks off", "graded_lower": "Graded lower than harm",
+              "graded_higher": "Graded higher than harm", "judged": "Incidents judged"},
+             file_name="severity_by_team", percent_columns=("looks_off_share",),
+             count_columns=("graded_lower", "graded_higher", "judged"))

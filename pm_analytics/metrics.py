@@ -1143,6 +1143,18 @@ def severity_report(con, filters: Filters, limit: int | None = None) -> dict:
     return {"outliers": outliers, "total": total}
 
 
+def severity_calibration_by_team(con, filters: Filters) -> pd.DataFrame:
+    """Per team: incidents judged (known patient impact-minutes), how many look graded lower or higher
+    than their harm (as :func:`severity_outliers` judges, against the whole selection's medians), and
+    the share that looks off; the teams with the largest share first, so a team that grades
+    consistently differently stands out."""
+    counts = store.severity_calibration_counts(con, filters)
+    looks_off = counts["graded_lower"] + counts["graded_higher"]
+    table = counts.assign(looks_off=looks_off, looks_off_share=_ratio(looks_off, counts["judged"]))
+    return table.sort_values(["looks_off_share", "judged", "team"], ascending=[False, False, True],
+                             kind="stable").reset_index(drop=True)
+
+
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 

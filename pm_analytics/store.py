@@ -1840,6 +1840,25 @@ def severity_outlier_count(con, filters) -> int:
         return cur.execute(f"WITH {_OUTLIERS_CTE.format(where=where)} SELECT count(*) FROM outliers", params).fetchone()[0]
 
 
+def severity_calibration_counts(con, filters):
+    """Per team (an incident counts in each of its teams; only the filtered teams when the filter names
+    some): incidents whose impact can be judged (known patient impact-minutes), and how many of them
+    :func:`severity_outlier_rows` flags as graded lower (SEV2/SEV3 above the SEV1 median) or higher
+    (SEV1/SEV2 below the SEV3 median) than their harm. The medians are the whole selection's."""
+    group_sql, join_sql, join_params = _grouping(filters, "team", alias="c")
+    where, params = filters.where()
+    return fetch_df(con, f"""
+        WITH {_OUTLIERS_CTE.format(where=where)}
+        SELECT {group_sql} AS team, count(*) AS judged,
+               count(*) FILTER (c.severity IN ('SEV2', 'SEV3') AND c.patient_impact_min > m.sev1_median)
+                   AS graded_lower,
+               count(*) FILTER (c.severity IN ('SEV1', 'SEV2') AND c.patient_impact_min < m.sev3_median)
+                   AS graded_higher
+        FROM chosen c CROSS JOIN medians m {join_sql}
+        GROUP BY ALL ORDER BY ALL
+    """, params + join_params)
+
+
 # Per incident: reviewers listed, how many said LGTM, and the date of the last LGTM.
 _REVIEW_CTE = """review AS (
             SELECT incident_id, count(*) AS reviewers, count(*) FILTER (state = 'LGTM') AS lgtm,

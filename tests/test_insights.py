@@ -315,13 +315,15 @@ def test_themes_and_their_trend(con):
 
 
 def calibration_db():
-    def incident(i, severity, patients, minutes):
+    def incident(i, severity, patients, minutes, teams=()):
         return Incident(i, title=i, severity=severity, incident_date=date(2025, 1, 1), duration_min=minutes,
-                        patients_affected=patients, source_path=i, source_format="yaml", source_sha256=i)
+                        patients_affected=patients, teams=list(teams), source_path=i, source_format="yaml",
+                        source_sha256=i)
 
-    return database([incident("s1a", "SEV1", 1000, 60), incident("s1b", "SEV1", 2000, 60),
-                     incident("s1c", "SEV1", 5, 10), incident("s3a", "SEV3", 10, 10), incident("s3b", "SEV3", 30, 10),
-                     incident("s3c", "SEV3", 5000, 60), incident("s2a", "SEV2", None, 60)])
+    return database([incident("s1a", "SEV1", 1000, 60, ["Payments"]), incident("s1b", "SEV1", 2000, 60, ["Web"]),
+                     incident("s1c", "SEV1", 5, 10, ["Payments"]), incident("s3a", "SEV3", 10, 10, ["Web"]),
+                     incident("s3b", "SEV3", 30, 10, ["Payments", "Web"]),
+                     incident("s3c", "SEV3", 5000, 60, ["Payments"]), incident("s2a", "SEV2", None, 60, ["Web"])])
 
 
 def test_severity_calibration():
@@ -337,6 +339,22 @@ def test_severity_calibration():
     assert len(report["outliers"]) == 1 and report["total"] == 2
     first = metrics.severity_outliers(con, ALL, limit=1)
     assert len(first) == 1 and first.iloc[0].incident_id == "s1c"  # same date: by id
+
+
+def test_severity_calibration_by_team():
+    con = calibration_db()
+    by_team = metrics.severity_calibration_by_team(con, ALL)
+    # Payments judges s1a, s1c (graded higher), s3b, s3c (graded lower): 2 of 4. Web judges s1b, s3a, s3b
+    # (s2a's impact is unknown): none off.
+    assert by_team.to_dict("list") == {"team": ["Payments", "Web"], "judged": [4, 3], "graded_lower": [1, 0],
+                                       "graded_higher": [1, 0], "looks_off": [2, 0], "looks_off_share": [0.5, 0.0]}
+    web_only = metrics.severity_calibration_by_team(con, Filters(teams=("Web",)))
+    # Web alone: SEV1 s1b (120,000), SEV3 s3a 100 and s3b 300 (median 200): nothing off.
+    assert web_only.to_dict("list")["team"] == ["Web"] and list(web_only["looks_off"]) == [0]
+    payments_only = metrics.severity_calibration_by_team(con, Filters(teams=("Payments",)))
+    # Payments alone: SEV1 60,000 and 50 (median 30,025); SEV3 300 and 300,000 (median 150,150): s1a and s1c
+    # fall below the SEV3 median, s3c exceeds the SEV1 median.
+    assert payments_only.iloc[0][["judged", "graded_lower", "graded_higher"]].tolist() == [4, 1, 2]
 
 
 def test_off_hours(con):

@@ -408,6 +408,12 @@ def test_severity_page_lists_incidents_that_look_off():
     at = run("pages/severity.py", range="all")
     assert len(plotly_specs(at)) == 3
     assert at.dataframe[0].value["reason"].str.contains("median").all()
+    by_team = at.dataframe[1].value
+    assert list(at.dataframe[1].proto.column_order)[:2] == ["team", "looks_off_share"], "the answer first"
+    assert (by_team["graded_lower"] + by_team["graded_higher"] <= by_team["judged"]).all()
+    assert by_team["looks_off_share"].is_monotonic_decreasing
+    assert by_team["graded_lower"].sum() + by_team["graded_higher"].sum() >= len(at.dataframe[0].value), \
+        "every flagged incident counts in each of its teams"
 
 
 def test_off_hours_page_by_team_is_in_the_url():
