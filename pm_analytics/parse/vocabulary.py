@@ -200,6 +200,9 @@ def is_instruction(text: str) -> bool:
     return norm.startswith(tuple(INSTRUCTIONS)) or norm in ("", "e g")
 
 
+# Who meets a failure before engineering does.
+_REPORTER = (r"(?:customer success|customer support|customer care|customer service|support|service ?desk|help ?desk|"
+             r"customers?|clinics?|clinic staff|users?|patients?|providers?|account (?:managers?|team))(?: team)?")
 # Timeline words -> the moment they mark. Matched anywhere in a row's event text (lower case); the
 # first row of a kind wins, except resolution, where the last one does. The template's own rows
 # ("Started at", "Resolved at") are explicit fields, not words.
@@ -254,6 +257,9 @@ TIMELINE_WORDS = [
                  r"alerted|alerts|detected|detects|flagged|flags)\b|"
                  r"\b(?:posts?|posted|asks?|asked|emails?|emailed|calls?|called|complains?|complained|writes?|wrote) "
                  r"(?:in|on|to|that|whether|about|asking)\b|\breceives? (?:the |a )?(?:first )?(?:call|ticket|report|email)|"
+                 # Escalated by the people who met the failure (not by engineers: a response, above, whose
+                 # word comes later in the row than these) is how engineering found out.
+                 rf"\b{_REPORTER} (?:escalated|raised)\b|"
                  r"\bpaged\b|\bpages? (?:the |was sent|sent)\b|\breported by\b|\breported\b|\b(?:customers?|users?|support) "
                  r"(?:reported|reports?|complain)|\bcustomer reports?\b|\breports? (?:from|of|that)\b|\bnoticed\b|"
                  r"\b(?:pagerduty|opsgenie|datadog|grafana|prometheus|borgmon|nagios) (?:alert|page|fired|detected)"),
