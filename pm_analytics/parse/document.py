@@ -56,7 +56,8 @@ class Block:
 
 
 _BOLD_ONLY = re.compile(r"(\*\*|__)([^*_].{0,200}?)\1[ \t]*:?[ \t]*$")
-_ITEM = re.compile(r"(?:\\?[-*+•▪◦‣]|\d{1,3}\\?[.)])[ \t]+(.*)$")
+# "- ", "1. ", "1) " and, as formal reports number them, "(1) ".
+_ITEM = re.compile(r"(?:\\?[-*+•▪◦‣]|\d{1,3}\\?[.)]|\(\d{1,3}\))[ \t]+(.*)$")
 _TASK = re.compile(r"\\?\[([ xX✓✔])\\?\][ \t]*(.*)$")
 _FENCE = re.compile(r"(`{3,}|~{3,})")
 _SETEXT = re.compile(r"(=+|-+)[ \t]*$")
@@ -210,7 +211,7 @@ def read_document(text: str, line_offset: int = 0) -> list[Block]:
             continue
         table = 0
         # -- list items ------------------------------------------------------------------
-        if first in "-*+•▪◦‣\\0123456789" and (m := _ITEM.match(stripped)):
+        if first in "-*+•▪◦‣\\0123456789(" and (m := _ITEM.match(stripped)):
             content = m.group(1)
             task = None
             if content[:1] in "[\\" and (t := _TASK.match(content)):

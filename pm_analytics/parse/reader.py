@@ -95,6 +95,9 @@ class _Reader:
         self.pending: dict | None = None
         self.label_heading: tuple[str, int, str] | None = None
         self.items: dict[int, dict] = {}
+        # The last action item read from a list item, and the index of its last line so far: indented lines
+        # straight after it ("(1) Add a check.\n    Owner: Web.  Status: Complete.") are its own.
+        self.item_tail: tuple[int, dict] | None = None
         self.prose_blocks = 0
         self.prose_buffer: list[Block] = []
         self.skip: set[int] = set()
@@ -752,6 +755,11 @@ class _Reader:
         if block.kind == ITEM and block.parent is not None and block.parent in self.items:
             self._sub_item(self.items[block.parent], text)
             return
+        if (block.kind == TEXT and index is not None and self.item_tail is not None
+                and self.item_tail[0] == index - 1 and block.source[:1] in (" ", "\t")):
+            self._sub_item(self.item_tail[1], text)
+            self.item_tail = (index, self.item_tail[1])
+            return
         if block.kind != ITEM and not _ACTION_ID.match(text):
             return
         item = rules.action_from_text(text, self.doc.day_first)
@@ -761,6 +769,7 @@ class _Reader:
             item["status"] = "open" if block.task == " " else "done"
         if index is not None:
             self.items[index] = item
+            self.item_tail = (index, item)
         self._add_action(item, block)
 
     def _inline_actions(self, block: Block, value: str) -> None:
