@@ -289,6 +289,9 @@ _AI_NUMBER = re.compile(r"AI\d")
 # Where a ticket link or [bracket] was taken out of an item's text: it separates what stood either side.
 GAP = "\x00"
 _STANDALONE_BEFORE = re.compile(r"(^|[,;.(\[\-–—]\s*)$")
+# "(already done)", "(now done)", "(done already)": the adverb goes with the status.
+_DONE_ADVERB_BEFORE = re.compile(r"(?:(?<=[\s(\[,;])|^)(?:already|now)[ \t]+$", re.I)
+_DONE_ADVERB_AFTER = re.compile(r"^[ \t]+(?:already|now)\b", re.I)
 # After a ticket ("[PAY-1] done") only these say the item is done: "Verify [PAY-2] resolved" is a task.
 _DONE_AFTER_GAP = re.compile(r"\x00\s*$")
 _PLAIN_DONE = frozenset(("done", "completed", "complete", "closed"))
@@ -370,20 +373,25 @@ def action_from_text(text: str, day_first: bool | None = None, allow_empty: bool
             text = apart
     done = _DONE_WORD.search(text) if "status" not in item else None
     while done:
+        adverb = _DONE_ADVERB_BEFORE.search(text[:done.start()])
+        start = adverb.start() if adverb else done.start()
         after = text[done.end():]
+        adverb_after = _DONE_ADVERB_AFTER.match(after) if not adverb else None
+        if adverb_after:
+            after = after[adverb_after.end():]
         tail = _DONE_TAIL.match(after)
         dated = find_date(after[tail.end():tail.end() + 40], day_first) if tail else None
         at_end = not after.strip(" \t)].,;") or (dated and dated[1] == 0)
-        standalone = (_STANDALONE_BEFORE.search(text[:done.start()]) or done.group(0) in "✅✔☑"
-                      or done.group(0).lower() in _PLAIN_DONE and _DONE_AFTER_GAP.search(text[:done.start()]))
+        standalone = (_STANDALONE_BEFORE.search(text[:start]) or done.group(0) in "✅✔☑"
+                      or done.group(0).lower() in _PLAIN_DONE and _DONE_AFTER_GAP.search(text[:start]))
         if dated and dated[1] == 0 or (at_end and standalone) or done.group(0) in "✅✔☑":
             item["status"] = item.get("status", "done")
-            end = done.end()
+            end = done.end() + (adverb_after.end() if adverb_after else 0)
             if dated and dated[1] == 0:
                 item["completed"] = dated[0].isoformat()
-                end = done.end() + tail.end() + dated[2]
+                end += tail.end() + dated[2]
                 end += len(text[end:]) - len(text[end:].lstrip(" )]"))
-            text = text[: done.start()] + text[end:]
+            text = text[:start] + text[end:]
             break
         done = _DONE_WORD.search(text, done.end())
     else:
