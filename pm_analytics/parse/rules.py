@@ -268,6 +268,9 @@ class _Worded:
 
 _OWNER = _Worded(r"\(?\bowners?[ \t]*[:=-]?[ \t]*([^,;\[\]()\x00]{1,80}?)[ \t]*(?=,|;|\[|\)|\x00|$|[ \t]+(?:done|completed|closed|"
                  r"won.?t|status|due|eta)\b|\.[ \t]+[A-Z][a-z]{2,}[ \t]*:|\.$|[ \t]+[-–—][ \t])", ("owner",))
+# "Make the job fail on an empty bundle : Ben T": a name after a spaced colon ends the item (prose puts
+# no space before a colon).
+_TRAILING_OWNER = re.compile(r"[ \t]+:[ \t]+([A-Z][\w'.-]{0,30}(?:[ \t]+[A-Z][\w'.-]{0,30}){0,2})[ \t]*$")
 _STATUS_LABEL = _Worded(r"[.,;(]?[ \t]*\bstatus[ \t]*[:=][ \t]*([A-Za-z][\w' -]{0,30}?)[ \t]*(?:[.,;)]|$)", ("status",))
 _STATUS_PREFIX = re.compile(r"(DONE|TODO|OPEN|FIXED|COMPLETED?|CLOSED|IN PROGRESS|WIP)[ \t]*[:–—-][ \t]*", re.I)
 _HANDLE = re.compile(r"(?:^|[\s(])(@[A-Za-z0-9][\w.-]{0,38})\b(?:[ \t]+(?:will|to|is|owns|has))?")
@@ -359,6 +362,9 @@ def action_from_text(text: str, day_first: bool | None = None, allow_empty: bool
     if owner:
         item["owner"] = owner.group(1).strip().rstrip(" \t-–—:")
         text = text[: owner.start()] + text[owner.end():]
+    elif (trailing := _TRAILING_OWNER.search(text)) and " :" in text:
+        item["owner"] = trailing.group(1)
+        text = text[:trailing.start()]
     else:
         handle = _HANDLE.search(text) if "@" in text else None
         if handle:
