@@ -908,7 +908,7 @@ class _Reader:
         if found:
             duration, where = found[0], at(found[1])
             self.doc.offer("timing.total_duration", duration, where.line, "prose duration", where.source, STATED)
-        span = rules.prose_time_range(text)
+        span = rules.prose_time_range(text, self.doc.day_first)
         if span:
             where = at(text.find(span[0].split()[-2] if len(span[0].split()) > 1 else span[0]))
             for key, value in zip(("started_at", "resolved_at"), span):
