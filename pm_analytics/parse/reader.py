@@ -47,6 +47,7 @@ _PUBLISHED = re.compile(r"\b(?:posted|published|updated|written|created|last upd
                         r"date of report|issued)\b[^.]{0,30}$", re.I)
 _ANGLED = re.compile(r"<.*>")
 _TIME_PLACEHOLDER = re.compile(r"<.*>|HH:MM XM", re.I)
+_HHMM = re.compile(r"^([01]\d|2[0-3])([0-5]\d)$")
 _EMPTY_TEXT = re.compile(r"<.*>|\.\.\.|…")
 _EMPTY_ACTION = re.compile(r"<?\s*AI\d+\s*:\s*(e\.?g\.?\b.*)?>?$", re.I)
 _ACTION_ID = re.compile(r"AI\s*\d+\s*[:.)-]", re.I)
@@ -473,7 +474,9 @@ class _Reader:
     def _timeline_table_row(self, block: Block, table: dict) -> None:
         cells = block.cells or []
         if table.get("kind") == "timeline":
-            when = " ".join(cells[i] for i in table["date"] + table["time"] if i < len(cells) and cells[i])
+            # A time column holds a time, so "1412" there is 14:12 (as a field's "1405 - 1650" is).
+            times = [_HHMM.sub(r"\1:\2", cells[i]) for i in table["time"] if i < len(cells) and cells[i]]
+            when = " ".join([cells[i] for i in table["date"] if i < len(cells) and cells[i]] + times)
             event = " ".join(cells[i] for i in table["event"] if i < len(cells) and cells[i])
             if not when.strip():
                 return
@@ -482,6 +485,9 @@ class _Reader:
                 day = find_date(when, self.doc.day_first)
                 if day is not None:
                     self._timeline_day(day[0].isoformat(), block.line)
+                elif event and not is_placeholder(when) and not is_instruction(when):
+                    self.doc.problem("warning", "timeline", f"timeline row's time '{when[:40]}' could not be read: "
+                                                            f"'{event[:80]}'", block.line)
                 return
             self._timeline_row(block.line, split[0], event, block.source)
             return
