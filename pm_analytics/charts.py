@@ -20,7 +20,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
 from plotly.basedatatypes import BasePlotlyType
-from plotly.colors import get_colorscale
+from plotly.colors import get_colorscale, sample_colorscale
 from plotly.subplots import make_subplots
 
 from pm_analytics import periods as _periods
@@ -36,6 +36,9 @@ PHASE_COLORS = {
 # Heatmap scales spelled out: plotly's check turned a name into these, and a name left for the browser
 # would be plotly.js's own scale of that name, another one.
 BLUES, REDS = get_colorscale("Blues"), get_colorscale("Reds")
+# Blues from a visible tint up, for grids whose empty cells mean "nothing to go on": at its palest end,
+# Blues is the page's white, and a 0% cell ("0 of 1") could pass for an empty one.
+TINTED_BLUES = [[i / 8, colour] for i, colour in enumerate(sample_colorscale(BLUES, [0.2 + 0.8 * i / 8 for i in range(9)]))]
 PALETTE = ("#636efa", "#ef553b", "#00cc96", "#ab63fa", "#ffa15a", "#19d3f3", "#ff6692", "#b6e880", "#ff97ff", "#fecb52")
 # Every figure's look: plotly_white, for what these charts draw. As plotly's default, each new figure takes it
 # as it is made, without validating and deep-copying the whole template again, which given to update_layout
@@ -368,7 +371,7 @@ def _group_heatmap(data: pd.DataFrame, group_column: str, value_column: str, axi
     fig = _figure([dict(
         type="heatmap",
         z=z, x=list(axis["label"]), y=[escape_html(g) for g in groups], text=texts, texttemplate="%{text}",
-        hovertext=hovers, hoverinfo="text", colorscale=BLUES, xgap=2, ygap=2,
+        hovertext=hovers, hoverinfo="text", colorscale=TINTED_BLUES, xgap=2, ygap=2,
         **({"zmin": zrange[0], "zmax": zrange[1]} if zrange else {}),
         colorbar={"tickformat": value_format, "thickness": 12})])
     _period_xaxis(fig, axis)

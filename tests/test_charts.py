@@ -524,6 +524,14 @@ def test_a_split_by_team_of_a_share_is_a_heatmap_with_n_in_each_cell(con):
     assert engineers.data[0].type == "heatmap" and "n=" in engineers.data[0].text[0][0]
 
 
+def test_a_zero_share_cell_is_coloured_apart_from_an_empty_one(con):
+    fig = charts.review_trend(by_nine_teams(payments_reviews(con), "team"), span=(date(2025, 1, 1), date(2025, 6, 30)))
+    lowest = fig.data[0].colorscale[0][1]
+    red, green, blue = (int(v) for v in lowest.strip("rgb()").split(","))
+    # An empty cell shows the white page; "0 of 1" takes the scale's lowest colour.
+    assert max(255 - red, 255 - green, 255 - blue) >= 30, lowest
+
+
 def test_impact_by_team_leaves_room_for_its_unknown_labels():
     impact = pd.DataFrame({"group": ["Payments", "Platform"], "patient_impact_min": [1200.0, 300.0],
                            "patient_impact_min_unknown": [3, 0]})
