@@ -14,7 +14,7 @@ with right:
 ui.stop_if_empty(view)
 
 ui.chart(charts.start_heatmap_chart(ui.get(view, "start_heatmap", view.filters)), "heatmap")
-st.caption("Shaded: before 08:00 and from 19:00. Off hours = those hours on weekdays, and all weekend.")
+st.caption("Shaded: off hours, that is before 08:00 and from 19:00 on weekdays, and all weekend.")
 group, span = (None if by == "all" else by), ui.span(view)
 ui.chart(charts.off_hours_trend(ui.get(view, "off_hours", view.filters, period, group), period, span), "share")
 ui.chart(charts.engineers_trend(ui.get(view, "participants", view.filters, period, group), period, span), "engineers")

@@ -935,9 +935,13 @@ def start_heatmap_chart(grid: pd.DataFrame) -> go.Figure:
         z=grid.to_numpy(), x=[f"{h:02d}:00" for h in grid.columns], y=list(grid.index), colorscale=BLUES,
         hovertemplate="%{y} %{x}: %{z} incidents<extra></extra>",
         colorbar={"title": {"text": "Incidents"}, **_count_ticks(grid.to_numpy().max())})])
-    _add_layout_items(fig, [  # off hours: before 08:00 and after 19:00
-        {"type": "rect", "x0": x0, "x1": x1, "xref": "x", "y0": 0, "y1": 1, "yref": "y domain", "fillcolor": "grey",
-         "opacity": 0.08, "line": {"width": 0}} for x0, x1 in ((-0.5, 7.5), (18.5, 23.5))])
+    weekend = [i for i, day in enumerate(grid.index) if day in ("Sat", "Sun")]
+    off_hours = [(x0, x1, 0, 1, "y domain") for x0, x1 in ((-0.5, 7.5), (18.5, 23.5))]  # before 08:00, from 19:00
+    if weekend:  # and the weekend's daytime (its rows, on the category axis)
+        off_hours.append((7.5, 18.5, min(weekend) - 0.5, max(weekend) + 0.5, "y"))
+    _add_layout_items(fig, [
+        {"type": "rect", "x0": x0, "x1": x1, "xref": "x", "y0": y0, "y1": y1, "yref": yref, "fillcolor": "grey",
+         "opacity": 0.08, "line": {"width": 0}} for x0, x1, y0, y1, yref in off_hours])
     _set_axes(fig, "y", {"autorange": "reversed"})
     return _layout(fig, title, "Hour of day (local)", "Weekday", height=360)
 

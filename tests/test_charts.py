@@ -176,6 +176,23 @@ def test_counts_spread_on_a_log_axis_with_counts_in_the_hover(con):
     assert any("1,000 patients" in h for t in dots for h in t.hovertext)
 
 
+def test_the_start_heatmap_shades_exactly_the_off_hours_cells(con):
+    fig = charts.start_heatmap_chart(metrics.start_heatmap(con, ALL))
+    rows = list(fig.data[0].y)
+
+    def shaded(row: int, hour: int) -> bool:
+        for r in fig.layout.shapes:
+            y0, y1 = (r.y0, r.y1) if r.yref == "y" else (-0.5, len(rows) - 0.5)
+            if r.x0 < hour < r.x1 and y0 < row < y1:
+                return True
+        return False
+
+    for row, day in enumerate(rows):
+        for hour in range(24):
+            off_hours = day in ("Sat", "Sun") or hour < 8 or hour >= 19
+            assert shaded(row, hour) == off_hours, (day, hour)
+
+
 def test_off_hours_by_team_is_a_row_per_team(con):
     fig = figures(con, ALL)["off_hours"]
     assert list(fig.data[0].y) == ["Payments", "Platform", "(no team)"]
