@@ -777,6 +777,9 @@ def incident_detail(con, incident_id: str, as_of: date) -> dict | None:
     timeline = record["timeline"].copy()
     timeline["at"] = [_local(v, zone) for v in timeline["at"]]
     record["timeline_local"] = timeline
+    # Deadlines on the same clock as the timeline beside them (a 48-hour P0 ends at the hour it resolved).
+    record["action_items"] = items.assign(due_local=pd.Series([_local(v, zone) for v in items["due_at"]],
+                                                              index=items.index, dtype="object"))
     record["sources"] = _explained(record["sources"])
     return record
 

@@ -14,6 +14,7 @@ import pytest
 from metrics_fixture import INCIDENTS, database, item, utc
 from pm_analytics import cli, metrics
 from pm_analytics.filters import Filters
+from pm_analytics.schema import Incident
 
 AS_OF = date(2025, 5, 3)
 ALL = Filters()
@@ -684,6 +685,19 @@ def test_incident_detail_says_it_repeats_and_what_is_overdue(con):
     assert detail["overdue_p0_p1"] == {"count": 1, "max_days": 101}
     first = metrics.incident_detail(con, "INC-A", AS_OF)
     assert first["repeats"].empty and first["overdue_p0_p1"] == {"count": 0, "max_days": None}
+
+
+def test_incident_action_item_deadlines_on_the_incident_clock():
+    """Resolved 2025-03-08 22:30 EST (03:30 UTC on the 9th): the P0 is due 48 h later, 2025-03-10 23:30
+    EDT on the clock of its timeline (the clocks went forward on the 9th), 03:30 UTC on the 11th."""
+    resolved = utc(2025, 3, 9, 3, 30)
+    con = database([Incident("INC-NY", title="NY", severity="SEV2", timezone="America/New_York",
+                             incident_date=date(2025, 3, 8), started_at=utc(2025, 3, 9, 2, 0), resolved_at=resolved,
+                             source_path="ny.yaml", source_format="yaml", source_sha256="ny",
+                             action_items=[item("AI1", "P0", utc(2025, 3, 11, 3, 30))])])
+    detail = metrics.incident_detail(con, "INC-NY", AS_OF)
+    assert detail["tz_label"] == "America/New_York"
+    assert detail["action_items"]["due_local"].tolist() == [datetime(2025, 3, 10, 23, 30)]
 
 
 def test_phases_in_the_order_the_incident_went_through_them():

@@ -647,6 +647,10 @@ def test_incident_page_banners_a_repeat_and_overdue_p0_p1_items():
     at = run("pages/incident.py", id=late)
     warning = " ".join(w.value for w in at.main.warning)
     assert f"{len(late_items)} P0/P1 action item" in warning and f"{late_items['days_overdue'].max()} days" in warning
+    items = next(d for d in at.dataframe if "due_local" in d.value.columns)
+    assert "due_local" in items.proto.column_order and "due_at" not in items.proto.column_order
+    detail = sample_query("incident_detail", late, date.fromisoformat(AS_OF))
+    assert f'"Due ({detail["tz_label"]})"' in items.proto.columns, "deadlines on the timeline's clock, named"
 
 
 def test_action_items_by_priority_shows_what_its_on_time_rate_divides():
