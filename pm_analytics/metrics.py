@@ -743,6 +743,9 @@ def distribution(con, filters: Filters, metric: str, points_per_severity: int = 
 
 
 PHASE_LABELS = {m: RESPONSE_METRICS[m] for m in (*CONSECUTIVE_PHASES, "time_to_partial_recovery_min", "duration_min")}
+# The same on the incident page's cards, short enough to read whole there (each card's caption gives the span).
+PHASE_CARD_LABELS = {**PHASE_LABELS, "time_to_partial_recovery_min": "Partial recovery",
+                     "time_to_full_recovery_min": "Time to full recovery"}
 
 
 def incident_detail(con, incident_id: str, as_of: date) -> dict | None:
@@ -759,7 +762,8 @@ def incident_detail(con, incident_id: str, as_of: date) -> dict | None:
     peers = Filters(severities=(incident["severity"],)) if incident.get("severity") else Filters()
     medians = response_time_stats(con, peers).set_index("metric")
     record["phases"] = pd.DataFrame([
-        {"metric": metric, "label": label, "minutes": _none_if_nan(incident.get(metric)),
+        {"metric": metric, "label": label, "card_label": PHASE_CARD_LABELS[metric],
+         "minutes": _none_if_nan(incident.get(metric)),
          "severity_median": _none_if_nan(medians.loc[metric, "median"]), "severity_n": int(medians.loc[metric, "n"])}
         for metric, label in PHASE_LABELS.items()
     ])

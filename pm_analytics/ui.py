@@ -684,7 +684,7 @@ def metric_card(card: dict) -> None:
     # " vs before" is what every card's change means (the line under it names the window); without it the
     # change fits its chip in a 190 px card ("+24,000 a month" whole, not "+24,000 a month vs b…").
     delta = shown["delta"].replace("−", "-", 1).removesuffix(" vs before") if shown["delta"] else None
-    st.metric(card["label"], shown["value"], delta=delta, border=True,
+    st.metric(CARD_LABELS.get(card["key"], card["label"]), shown["value"], delta=delta, border=True,
               delta_color=("inverse" if lower_is_better else "normal") if judged else "off",
               help=card.get("how") or None)
     if shown["target"]:
@@ -696,6 +696,8 @@ def metric_card(card: dict) -> None:
 
 
 CARD_WIDTH_PX = 190
+# A card's label in the words that fit it whole at CARD_WIDTH_PX (the review report, wider, keeps the full ones).
+CARD_LABELS = {"on_time": "Action items on time", "overdue": "Overdue P0/P1 items"}
 
 
 def cards(count: int) -> list:
@@ -809,7 +811,7 @@ def incident_metrics(detail: dict) -> None:
     for column, metric in zip(cards(len(order)), order):
         row = phases.loc[metric]
         with column:
-            st.metric(row["label"], format_minutes(row["minutes"]), border=True,
+            st.metric(row["card_label"], format_minutes(row["minutes"]), border=True,
                       help=f"Median for {detail['peer_label']}: {format_minutes(row['severity_median'])}. "
                            f"From {source_of(detail, metric)}.")
             st.caption(f"{metrics.PHASE_SPANS[metric]} · {detail['peer_label']} median "

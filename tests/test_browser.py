@@ -87,6 +87,11 @@ def test_headline_numbers_are_whole_at_800_px_with_the_sidebar_open(server, chro
                 [value, ...value.querySelectorAll('*')].some(part => part.scrollWidth > part.clientWidth + 1)
             ).map(value => value.innerText)""")
         assert cut == []
+        labels = page.evaluate("""() => Array.from(document.querySelectorAll(
+            '[data-testid="stMain"] [data-testid="stMetricLabel"]')).filter(label =>
+                [label, ...label.querySelectorAll('*')].some(part => part.scrollWidth > part.clientWidth + 1)
+            ).map(label => label.innerText)""")
+        assert labels == [], "every card says what it counts, whole"
         if not path:
             chips = page.evaluate("""() => Array.from(document.querySelectorAll(
                 '[data-testid="stMain"] [data-testid="stMetricDelta"]')).map(chip =>

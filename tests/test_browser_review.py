@@ -73,7 +73,7 @@ def test_is_follow_through_on_time_counts_open_items_past_their_deadline(overvie
         FROM action_items a JOIN incidents i USING (incident_id)
         WHERE {IN_WINDOW} AND a.due_at IS NOT NULL AND CAST(a.due_at AS DATE) < ? AND a.status <> 'wontfix'
           AND NOT (a.status = 'done' AND a.completed_on IS NULL)""", [*WINDOW, TODAY]).fetchone()
-    card = overview.locator('[data-testid="stMetric"]', has_text="Action items done on time").first
+    card = overview.locator('[data-testid="stMetric"]', has_text="Action items on time").first
     assert format_percent(on_time / due) in card.inner_text()
     assert f"of {due} items due by {AS_OF}" in main_text(overview)
 

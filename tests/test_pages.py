@@ -626,7 +626,7 @@ def test_incident_page_leads_with_time_to_recover_against_its_severity():
     assert first.label == "Time to recover"
     assert f"{detail['peer_label']} median" in first.proto.delta
     labels = [m.label for m in at.main.metric[4:10]]
-    assert labels == [phases.loc[m, "label"] for m in detail["phase_order"]]
+    assert labels == [phases.loc[m, "card_label"] for m in detail["phase_order"]]
     captions = " ".join(c.value for c in at.main.caption)
     assert "solution → full recovery" in captions
     assert f"Each median is over every {detail['peer_label']} incident loaded, whatever the sidebar's dates" in captions
