@@ -663,6 +663,14 @@ class _Builder:
             elif kind:
                 found.setdefault(kind[0], []).append(
                     (event.at, TIMELINE, Source(line, f"timeline word '{kind[1]}'", quoted)))
+        for escalation in sorted(found.pop("escalated", []), key=lambda m: m[0]):
+            # "Support escalated ...": the detection when no row before it detected or responded, else the
+            # response when none came before it, else neither (more of what engineering already knew).
+            earlier = [m for kind in ("detected", "responded") for m in found.get(kind, []) if m[0] <= escalation[0]]
+            if not earlier:
+                found.setdefault("detected", []).append(escalation)
+            elif not any(m[0] <= escalation[0] for m in found.get("responded", [])):
+                found.setdefault("responded", []).append(escalation)
         return found
 
     def _prose_moments(self, zone: Zone, on: date) -> dict[str, list[tuple[datetime, int, Source]]]:

@@ -211,7 +211,9 @@ def read_document(text: str, line_offset: int = 0) -> list[Block]:
             continue
         table = 0
         # -- list items ------------------------------------------------------------------
-        if first in "-*+•▪◦‣\\0123456789(" and (m := _ITEM.match(stripped)):
+        # "(1)" opens a list only where a list could start (after a blank line, a heading or another item):
+        # at the start of a wrapped line it is the sentence going on ("asked to\n(1) confirm ... (2) report").
+        if first in "-*+•▪◦‣\\0123456789(" and (first != "(" or blank_before or items) and (m := _ITEM.match(stripped)):
             content = m.group(1)
             task = None
             if content[:1] in "[\\" and (t := _TASK.match(content)):

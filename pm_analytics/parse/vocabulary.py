@@ -248,6 +248,9 @@ TIMELINE_WORDS = [
                   r"\bincident (?:channel|room|bridge) (?:was )?(?:opened|created|started)\b|\bwar ?room\b|"
                   r"\bon-?call (?:engineer )?(?:responded|engaged|joined)\b|\bescalated\b|^investigating\b|"
                   r"\bincident (?:lead|commander) assigned\b|\btakes incident command\b"),
+    # Escalated by the people who met the failure (its words come earlier in the row than a response's
+    # "escalated"): how engineering found out when no row before it says so; the builder decides.
+    ("escalated", rf"\b{_REPORTER} escalated\b"),
     ("detected", r"\bfirst (?:detected|noticed|reported|alert|alarm|page|signal|customer report|report|call|ticket|"
                  r"complaint|email|e-mail|message)|\bdetected\b|"
                  r"\balerts? (?:fired|fires|triggered|triggers|received|went off|goes off|arrives|arrived|came in|comes in)\b|"
@@ -257,9 +260,6 @@ TIMELINE_WORDS = [
                  r"alerted|alerts|detected|detects|flagged|flags)\b|"
                  r"\b(?:posts?|posted|asks?|asked|emails?|emailed|calls?|called|complains?|complained|writes?|wrote) "
                  r"(?:in|on|to|that|whether|about|asking)\b|\breceives? (?:the |a )?(?:first )?(?:call|ticket|report|email)|"
-                 # Escalated by the people who met the failure (not by engineers: a response, above, whose
-                 # word comes later in the row than these) is how engineering found out.
-                 rf"\b{_REPORTER} (?:escalated|raised)\b|"
                  r"\bpaged\b|\bpages? (?:the |was sent|sent)\b|\breported by\b|\breported\b|\b(?:customers?|users?|support) "
                  r"(?:reported|reports?|complain)|\bcustomer reports?\b|\breports? (?:from|of|that)\b|\bnoticed\b|"
                  r"\b(?:pagerduty|opsgenie|datadog|grafana|prometheus|borgmon|nagios) (?:alert|page|fired|detected)"),
@@ -290,6 +290,12 @@ FAILURE_WORDS = re.compile(
     r"could not|couldn't|unable|hung|hang|impaired|declined|rejected|lost)\b", re.I)
 
 
+def _as_prose(found: tuple[str, str] | None) -> tuple[str, str] | None:
+    """A timeline kind in a sentence: an escalation there, with no rows to place it among, is read as a
+    response (as any "escalated" is)."""
+    return ("responded", found[1]) if found and found[0] == "escalated" else found
+
+
 def prose_kind(before: str, after: str) -> tuple[str, str] | None:
     """What a time written in a sentence marks, from the words just before it (``began at``, ``ended
     at``, ``alerted ... at``) or, failing those, the rest of its clause."""
@@ -298,10 +304,10 @@ def prose_kind(before: str, after: str) -> tuple[str, str] | None:
         m = rx.search(before)
         if m:
             return kind, m.group(0).strip(" ,.;:")
-    found = timeline_kind(before[-100:])
+    found = _as_prose(timeline_kind(before[-100:]))
     if found and found[0] in ("detected", "resolved", "responded", "understood", "mitigated"):
         return found
-    found = timeline_kind(after[:200])
+    found = _as_prose(timeline_kind(after[:200]))
     if found:
         return found
     m = FAILURE_WORDS.search(after[:200])
