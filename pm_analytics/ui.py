@@ -637,8 +637,14 @@ def chase_list(view: View, items: pd.DataFrame, total: int, priorities: tuple[st
 
 
 def chase_link(view: View) -> None:
-    """A link to the chase list (overdue P0/P1 items) with the view's filters."""
-    st.page_link("pages/action_items.py", label="Who to chase →", query_params=view.link_params)
+    """A link to the chase list (overdue P0/P1 items) with the view's filters, opening on it (a page link
+    takes no ``#anchor``; :func:`opens_on` puts the list first instead)."""
+    st.page_link("pages/action_items.py", label="Who to chase →", query_params={**view.link_params, "open": "chase"})
+
+
+def opens_on(section: str) -> bool:
+    """Whether the URL asks the page to open on ``section`` (``?open=chase``): it then comes first."""
+    return st.query_params.get("open") == section
 
 
 def team_table(view: View, teams: pd.DataFrame) -> None:

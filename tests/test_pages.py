@@ -686,6 +686,18 @@ def test_overview_overdue_card_links_to_the_chase_list_with_the_filters():
     link = next(l for l in at.main.get("page_link") if l.proto.label == "Who to chase →")
     assert link.proto.page.endswith("action_items")
     assert "range=all" in link.proto.query_string and "sev=SEV1" in link.proto.query_string
+    assert "open=chase" in link.proto.query_string
+
+
+def test_the_action_items_page_opens_on_the_chase_list_when_the_link_asks():
+    """A page link takes no #anchor: "Who to chase →" asks for the list first instead of below a chart."""
+    default = run("pages/action_items.py", range="all")
+    assert "on_time_rate" in default.dataframe[0].value.columns
+    chase = run("pages/action_items.py", range="all", open="chase")
+    assert chase.main.subheader[0].value.startswith("Who to chase")
+    assert "days_overdue" in chase.dataframe[0].value.columns
+    assert len(chase.dataframe) == len(default.dataframe) and len(chase.get("plotly_chart")) == len(
+        default.get("plotly_chart")), "the same page, in another order"
 
 
 def test_targets_from_the_settings_file_show_on_cards_and_trend_lines():
