@@ -663,13 +663,16 @@ class _Builder:
             elif kind:
                 found.setdefault(kind[0], []).append(
                     (event.at, TIMELINE, Source(line, f"timeline word '{kind[1]}'", quoted)))
-        for escalation in sorted(found.pop("escalated", []), key=lambda m: m[0]):
-            # "Support escalated ...": the detection when no row before it detected or responded, else the
-            # response when none came before it, else neither (more of what engineering already knew).
-            earlier = [m for kind in ("detected", "responded") for m in found.get(kind, []) if m[0] <= escalation[0]]
-            if not earlier:
+        escalations = sorted(found.pop("escalated", []), key=lambda m: m[0])
+        for index, escalation in enumerate(escalations):
+            # "Support escalated ...": the detection when nothing before it (or at its minute) detected or
+            # responded; else, as any "escalated" row, the response, but only the first escalation and only
+            # strictly after the detection. A later one is more of what engineering already knew.
+            at = escalation[0]
+            if not any(m[0] <= at for kind in ("detected", "responded") for m in found.get(kind, [])):
                 found.setdefault("detected", []).append(escalation)
-            elif not any(m[0] <= escalation[0] for m in found.get("responded", [])):
+            elif index == 0 and any(m[0] < at for m in found.get("detected", [])) \
+                    and not any(m[0] <= at for m in found.get("responded", [])):
                 found.setdefault("responded", []).append(escalation)
         return found
 

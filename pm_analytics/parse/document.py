@@ -211,9 +211,11 @@ def read_document(text: str, line_offset: int = 0) -> list[Block]:
             continue
         table = 0
         # -- list items ------------------------------------------------------------------
-        # "(1)" opens a list only where a list could start (after a blank line, a heading or another item):
-        # at the start of a wrapped line it is the sentence going on ("asked to\n(1) confirm ... (2) report").
-        if first in "-*+•▪◦‣\\0123456789(" and (first != "(" or blank_before or items) and (m := _ITEM.match(stripped)):
+        # "(1)" opens a list only where a list could start (after a blank line, a heading, another item or a
+        # line ending in a colon): at the start of a wrapped line it is the sentence going on ("asked
+        # to\n(1) confirm ... (2) report").
+        if first in "-*+•▪◦‣\\0123456789(" and (first != "(" or blank_before or items or _opens_list(blocks)) \
+                and (m := _ITEM.match(stripped)):
             content = m.group(1)
             task = None
             if content[:1] in "[\\" and (t := _TASK.match(content)):
@@ -241,6 +243,11 @@ def read_document(text: str, line_offset: int = 0) -> list[Block]:
         blocks.append(block)
         blank_before = False
     return blocks
+
+
+def _opens_list(blocks: list[Block]) -> bool:
+    """Whether the last block introduces a list: "The review agreed these actions:"."""
+    return bool(blocks) and blocks[-1].kind == TEXT and blocks[-1].text.rstrip().endswith(":")
 
 
 _JIRA_HEADING = re.compile(r"^h[1-6]\.[ \t]", re.M)

@@ -21,9 +21,6 @@ NESTED = ("blast_radius", "timing", "participants")
 # How much a rule's reading is trusted: a labelled field, a duration stated in words, a timeline
 # row's own words, a sentence of prose.
 EXPLICIT, STATED, TIMELINE, PROSE = 4, 3, 2, 1
-# Prose that may not be about the outage at all (a range in a sentence that does not say so): any other
-# prose reading of the same value comes first.
-PROSE_ASIDE = 0.5
 # The time a status page posted an update: weaker than any time the update's text states.
 POSTED = 0
 MAX_QUOTE_CHARS = 200

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pm_analytics.parse import rules
 from pm_analytics.parse.document import BOLD_LEVEL, CODE, HEADING, HTML, ITEM, ROW, TEXT, Block
 from pm_analytics.parse.patterns import Gated
-from pm_analytics.parse.raw import EXPLICIT, PROSE, PROSE_ASIDE, STATED, TIMELINE, RawDoc
+from pm_analytics.parse.raw import EXPLICIT, PROSE, STATED, TIMELINE, RawDoc
 from pm_analytics.parse.values import (
     SEVERITY_WORDS,
     clean,
@@ -49,20 +49,21 @@ _ANGLED = re.compile(r"<.*>")
 _TIME_PLACEHOLDER = re.compile(r"<.*>|HH:MM XM", re.I)
 # An indented line under an action item that gives one of its fields ("Owner: Web Services.  Status: Complete."),
 # not the rest of its wrapped description ("done.").
-_ITEM_LABEL = re.compile(r"(?:owners?|assignee|assigned to|status|state|ticket|jira|issue|due|deadline|eta|"
-                         r"priority|completed|done on|closed on)[ \t]*[:=]", re.I)
+_ITEM_LABEL = re.compile(r"\**(?:owners?|owned by|assignee|assigned(?: to)?|responsible|who|dri|status|state|ticket|"
+                         r"jira|issue|due|deadline|eta|priority|completed|done on|closed on)\**(?:[ \t]*[:=]|[ \t]+[-–—][ \t])",
+                         re.I)
 _HHMM = re.compile(r"^([01]\d|2[0-3])([0-5]\d)$")
 # A cell that tries to give a time ("1412 UTC", "14.30", "~14:30"), not a label ("Before", "T-2d", "Total").
-_CLOCKLIKE = re.compile(r"\d{1,2}[:.hH]?\d{2}")
-_YEAR = re.compile(r"(?:19|20)\d\d")
+_CLOCKLIKE = re.compile(r"\W{0,2}\d{1,2}[:.hH]?\d{2}(?!\d)")
+_YEAR = re.compile(r"(?:19|20)\d\d\b")
 _COLON_TIME = re.compile(r"\d:\d\d")
 
 
-def _hhmm_times(columns: list[int], rows: list[list[str]]) -> bool:
-    """Whether a timeline table writes its times as ``1412``: some time cell is four digits of a 24-hour
-    time and none has a colon (where "01:10" is how it writes times, ``2021`` is a year, not 20:21)."""
+def _colon_times(columns: list[int], rows: list[list[str]]) -> bool:
+    """Whether a timeline table's time column also writes times with a colon ("01:10"): there ``2021``
+    is a year, not 20:21 (a four-digit cell from 1900 to 2059 stays unread); elsewhere it is a time."""
     cells = [row[i].strip() for row in rows for i in columns if i < len(row) and row[i].strip()]
-    return any(_HHMM.match(cell) for cell in cells) and not any(_COLON_TIME.search(cell) for cell in cells)
+    return any(_COLON_TIME.search(cell) for cell in cells)
 _EMPTY_TEXT = re.compile(r"<.*>|\.\.\.|…")
 _EMPTY_ACTION = re.compile(r"<?\s*AI\d+\s*:\s*(e\.?g\.?\b.*)?>?$", re.I)
 _ACTION_ID = re.compile(r"AI\s*\d+\s*[:.)-]", re.I)
@@ -425,7 +426,7 @@ class _Reader:
         if block.header or (table["header"] is None and table["kind"] is None and self._looks_like_header(cells)):
             if self._header_row(block, table):
                 if table["kind"] == "timeline":
-                    table["hhmm"] = _hhmm_times(table["time"], [b.cells or [] for b in blocks[index + 1:index + 500]
+                    table["colons"] = _colon_times(table["time"], [b.cells or [] for b in blocks[index + 1:index + 500]
                                                                 if b.kind == ROW and b.table == block.table])
                 return
         kind = table["kind"]
@@ -492,8 +493,8 @@ class _Reader:
     def _timeline_table_row(self, block: Block, table: dict) -> None:
         cells = block.cells or []
         if table.get("kind") == "timeline":
-            times = [_HHMM.sub(r"\1:\2", cells[i]) if table.get("hhmm") else cells[i]
-                     for i in table["time"] if i < len(cells) and cells[i]]
+            times = [cells[i] if table.get("colons") and _YEAR.fullmatch(cells[i].strip()) else
+                     _HHMM.sub(r"\1:\2", cells[i].strip()) for i in table["time"] if i < len(cells) and cells[i]]
             when = " ".join([cells[i] for i in table["date"] if i < len(cells) and cells[i]] + times)
             event = " ".join(cells[i] for i in table["event"] if i < len(cells) and cells[i])
             if not when.strip():
@@ -503,7 +504,7 @@ class _Reader:
                 day = find_date(when, self.doc.day_first)
                 if day is not None:
                     self._timeline_day(day[0].isoformat(), block.line)
-                elif event and _CLOCKLIKE.search(when) and not _YEAR.fullmatch(when.strip()):
+                elif event and _CLOCKLIKE.match(when.strip()) and not _YEAR.match(when.strip()):
                     self.doc.problem("warning", "timeline", f"timeline row's time '{when[:40]}' could not be read: "
                                                             f"'{event[:80]}'", block.line)
                 return
@@ -934,13 +935,9 @@ class _Reader:
             self.doc.offer("timing.total_duration", duration, where.line, "prose duration", where.source, STATED)
         span = rules.prose_time_range(text, self.doc.day_first)
         if span:
-            start, end, outage = span
-            where = at(text.find(start.split()[-2] if len(start.split()) > 1 else start))
-            # A range the sentence does not call an outage (a maintenance window, the work lost) gives way to
-            # a later paragraph's range that does.
-            for key, value in zip(("started_at", "resolved_at"), (start, end)):
-                self.doc.offer(f"prose.{key}", value, where.line, "prose time range", where.source,
-                               PROSE if outage else PROSE_ASIDE)
+            where = at(text.find(span[0].split()[-2] if len(span[0].split()) > 1 else span[0]))
+            for key, value in zip(("started_at", "resolved_at"), span):
+                self.doc.offer(f"prose.{key}", value, where.line, "prose time range", where.source, PROSE)
         mention = rules.severity_mention(text)
         if mention:
             where = at(text.find(mention))

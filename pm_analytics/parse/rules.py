@@ -268,17 +268,6 @@ class _Worded:
 
 _OWNER = _Worded(r"\(?\bowners?[ \t]*[:=-]?[ \t]*([^,;\[\]()\x00]{1,80}?)[ \t]*(?=,|;|\[|\)|\x00|$|[ \t]+(?:done|completed|closed|"
                  r"won.?t|status|due|eta)\b|\.[ \t]+[A-Z][a-z]{2,}[ \t]*:|\.$|[ \t]+[-–—][ \t])", ("owner",))
-# "Make the job fail on an empty bundle : Ben T": a name after a spaced colon ends the item (prose puts
-# no space before a colon).
-# A person's name there: two or three words, each capitalised ("Holly Wren") or an initial ("Ben T").
-_TRAILING_OWNER = re.compile(r"[ \t]+:[ \t]+([A-Z][A-Za-z'’-]{0,30}[a-z](?:[ \t]+(?:[A-Z][A-Za-z'’-]{0,30}[a-z]|[A-Z]\.?)){1,2})"
-                             r"[ \t]*$")
-# Capitalised words that say a status, a time or a level, not who: "In Progress", "Not Started", "Next Sprint".
-_NOT_A_NAME = frozenset(("in", "progress", "not", "started", "won't", "won’t", "wont", "fix", "done", "closed", "open",
-                         "complete", "completed", "cancelled", "canceled", "blocked", "pending", "next", "this", "last",
-                         "sprint", "week", "month", "quarter", "year", "due", "high", "low", "medium", "critical", "to",
-                         "do", "todo", "yes", "no", "true", "false", "tbd", "the", "all", "on", "hold", "review",
-                         "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "and", "or"))
 _STATUS_LABEL = _Worded(r"[.,;(]?[ \t]*\bstatus[ \t]*[:=][ \t]*([A-Za-z][\w' -]{0,30}?)[ \t]*(?:[.,;)]|$)", ("status",))
 _STATUS_PREFIX = re.compile(r"(DONE|TODO|OPEN|FIXED|COMPLETED?|CLOSED|IN PROGRESS|WIP)[ \t]*[:–—-][ \t]*", re.I)
 _HANDLE = re.compile(r"(?:^|[\s(])(@[A-Za-z0-9][\w.-]{0,38})\b(?:[ \t]+(?:will|to|is|owns|has))?")
@@ -370,10 +359,6 @@ def action_from_text(text: str, day_first: bool | None = None, allow_empty: bool
     if owner:
         item["owner"] = owner.group(1).strip().rstrip(" \t-–—:")
         text = text[: owner.start()] + text[owner.end():]
-    elif " :" in text and (trailing := _TRAILING_OWNER.search(text)) and \
-            not any(word.lower().rstrip(".") in _NOT_A_NAME for word in trailing.group(1).split()):
-        item["owner"] = trailing.group(1)
-        text = text[:trailing.start()]
     else:
         handle = _HANDLE.search(text) if "@" in text else None
         if handle:
@@ -650,28 +635,30 @@ _PROSE_RANGE_NUMERIC = re.compile(_PROSE_RANGE_TEXT.replace("NUMERIC", r"|\d{1,2
 
 _RANGE_ZONE_RX = re.compile(_RANGE_ZONE)
 
-# Words that, earlier in the same sentence, say a range is when the service was out.
-_OUTAGE_BEFORE = re.compile(r"\b(?:unavailable|down|outage|offline|inaccessible|unreachable|failed|failing|failures?|"
-                            r"errors?|degraded|disrupted|disruption|could not|couldn't|unable|impacted|affected)\b"
-                            r"[^.;!?]*$", re.I)
+# Words that say a sentence is about the outage itself.
+_OUTAGE_WORDS = re.compile(r"\b(?:unavailable|down|outage|offline|inaccessible|unreachable|failed|failing|failures?|"
+                           r"errors?|degraded|disrupted|disruption|could not|couldn't|unable|impacted)\b", re.I)
+_SENTENCE_BREAK = re.compile(r"[.;!?](?:\s|$)")
 
 
-def prose_time_range(text: str, day_first: bool | None = None) -> tuple[str, str, bool] | None:
-    """``("16:58 UTC", "18:46 UTC", True)`` from "was down from 16:58 to 18:46 UTC" or "between 10:12 PM PST
-    on Oct 21 and 2:40 AM on Oct 22"; each side keeps its date and takes the other's zone when it states
-    none. The last item says whether the sentence calls it an outage (the first such range is taken, else
-    the first range). Numeric dates ("on 12/03/2023") count only when ``day_first`` (the document's order)
-    is known."""
+def prose_time_range(text: str, day_first: bool | None = None) -> tuple[str, str] | None:
+    """``("16:58 UTC", "18:46 UTC")`` from "from 16:58 to 18:46 UTC" or "between 10:12 PM PST on Oct 21
+    and 2:40 AM on Oct 22"; each side keeps its date and takes the other's zone when it states none.
+
+    Numeric dates ("unavailable from 22.40 on Sunday 12/03/2023 until 07.55 on Monday 13/03/2023") count
+    only when ``day_first`` (the document's order) is known and the sentence says it is the outage;
+    a numeric-dated range in any other sentence (a maintenance window) is passed over as before."""
     window = text[:4000]
     if not ("from" in window or "between" in window or "From" in window or "Between" in window):
         return None
-    ranges = list((_PROSE_RANGE if day_first is None else _PROSE_RANGE_NUMERIC).finditer(window))
-    if not ranges:
+    m = _PROSE_RANGE_NUMERIC.search(window) if day_first is not None else None
+    if m is not None and (m.group("start_day") or m.group("end_day") or "").strip()[:1].isdigit() \
+            and not _OUTAGE_WORDS.search(_sentence_around(window, m.start(), m.end())):
+        m = None
+    if m is None:
+        m = _PROSE_RANGE.search(window)
+    if not m:
         return None
-    # The outage's own window, where a sentence gives several ("was unavailable from ..." rather than the
-    # "maintenance window between ..." or the "work saved between ..." beside it); else the first.
-    outage = [r for r in ranges if _OUTAGE_BEFORE.search(window[max(0, r.start() - 160):r.start()])]
-    m = outage[0] if outage else ranges[0]
     start_zone = window[m.end("start"):m.start("start_day") if m.group("start_day") else m.end("start") + 12]
     zone_match = _RANGE_ZONE_RX.match(start_zone)
     start_zone = (zone_match.group(0) if zone_match else "").strip(" ()")
@@ -682,7 +669,16 @@ def prose_time_range(text: str, day_first: bool | None = None) -> tuple[str, str
         end_zone = ""
     start = " ".join(p for p in (m.group("start_day"), m.group("start"), start_zone or end_zone) if p)
     end = " ".join(p for p in (m.group("end_day"), m.group("end"), end_zone or start_zone) if p)
-    return start, end, bool(outage)
+    return start, end
+
+
+def _sentence_around(text: str, start: int, end: int) -> str:
+    """The sentence of ``text`` holding ``start:end`` (at most 300 characters either side)."""
+    before = text[max(0, start - 300):start]
+    breaks = list(_SENTENCE_BREAK.finditer(before))
+    after = text[end:end + 300]
+    stop = _SENTENCE_BREAK.search(after)
+    return (before[breaks[-1].end():] if breaks else before) + text[start:end] + (after[:stop.start()] if stop else after)
 
 
 _SEVERITY_MENTION = re.compile(

@@ -290,10 +290,10 @@ FAILURE_WORDS = re.compile(
     r"could not|couldn't|unable|hung|hang|impaired|declined|rejected|lost)\b", re.I)
 
 
-def _as_prose(found: tuple[str, str] | None) -> tuple[str, str] | None:
-    """A timeline kind in a sentence: an escalation there, with no rows to place it among, is read as a
-    response (as any "escalated" is)."""
-    return ("responded", found[1]) if found and found[0] == "escalated" else found
+def _in_prose(found: tuple[str, str] | None) -> tuple[str, str] | None:
+    """A timeline kind in a sentence. "At 09:15 customer success escalated a ticket": with no rows to place
+    it among, a reporter's escalation is how engineering found out (the first prose detection wins)."""
+    return ("detected", found[1]) if found and found[0] == "escalated" else found
 
 
 def prose_kind(before: str, after: str) -> tuple[str, str] | None:
@@ -304,10 +304,10 @@ def prose_kind(before: str, after: str) -> tuple[str, str] | None:
         m = rx.search(before)
         if m:
             return kind, m.group(0).strip(" ,.;:")
-    found = _as_prose(timeline_kind(before[-100:]))
+    found = _in_prose(timeline_kind(before[-100:]))
     if found and found[0] in ("detected", "resolved", "responded", "understood", "mitigated"):
         return found
-    found = _as_prose(timeline_kind(after[:200]))
+    found = _in_prose(timeline_kind(after[:200]))
     if found:
         return found
     m = FAILURE_WORDS.search(after[:200])
@@ -330,7 +330,8 @@ def timeline_kind(description: str) -> tuple[str, str] | None:
     """The moment a timeline row marks and the words that said so: ``("resolved", "OUTAGE ENDS")``.
 
     A row that says the incident is resolved marks the resolution; otherwise the words that come first
-    decide ("Indexer stops consuming after a broker failover" marks the start, not a fix)."""
+    decide ("Indexer stops consuming after a broker failover" marks the start, not a fix). A reporter's
+    escalation is ``escalated``: the builder places it among the rows (detection or response)."""
     text = description[:300]
     low = text.lower().lstrip("<*_ -–—:")
     offset = len(text) - len(low)
