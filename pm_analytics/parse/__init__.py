@@ -179,7 +179,7 @@ def _read_text(text: str, result: ParseResult, blocks: list | None = None) -> li
     lines = text.splitlines()
     if front is not None:
         front.text_lines = lines
-    day_first = numeric_date_order(text)
+    day_first = numeric_date_order(text, PurePath(result.source_path).stem)
     year = _file_year(text, day_first, PurePath(result.source_path).stem)
     blocks = read_document(body, line_offset=offset) if blocks is None else [b for b in blocks if b.line > offset]
     register = register_rows(blocks)

@@ -663,18 +663,37 @@ class _Builder:
             elif kind:
                 found.setdefault(kind[0], []).append(
                     (event.at, TIMELINE, Source(line, f"timeline word '{kind[1]}'", quoted)))
-        escalations = sorted(found.pop("escalated", []), key=lambda m: m[0])
-        for index, escalation in enumerate(escalations):
-            # "Support escalated ...": the detection when nothing before it (or at its minute) detected or
-            # responded; else, as any "escalated" row, the response, but only the first escalation and only
-            # strictly after the detection. A later one is more of what engineering already knew.
-            at = escalation[0]
-            if not any(m[0] <= at for kind in ("detected", "responded") for m in found.get(kind, [])):
-                found.setdefault("detected", []).append(escalation)
-            elif index == 0 and any(m[0] < at for m in found.get("detected", [])) \
-                    and not any(m[0] <= at for m in found.get("responded", [])):
-                found.setdefault("responded", []).append(escalation)
         return found
+
+    def _place_escalations(self, words: dict, prose: dict, zone: Zone, on: date) -> None:
+        """Where "Support escalated ..." rows and sentences go: the detection when nothing at or before it
+        detected (a row, a sentence or the Detected at field) or responded; else, as any "escalated" row, the
+        response, but only the first escalation and only strictly after a detection; else neither (more
+        of what engineering already knew)."""
+        escalations = sorted([(m, words) for m in words.pop("escalated", [])] +
+                             [(m, prose) for m in prose.pop("escalated", [])], key=lambda e: e[0][0])
+        if not escalations:
+            return
+        detections = [m[0] for m in words.get("detected", []) + prose.get("detected", [])]
+        stated = self.raw.get("detected_at")
+        if stated is not None:
+            try:
+                detections.append(parse_timestamp(stated, zone, on, day_first=self.raw.day_first))
+            except ValueError:
+                pass
+        responses = [m[0] for m in words.get("responded", []) + prose.get("responded", [])]
+        for index, (escalation, home) in enumerate(escalations):
+            at = escalation[0]
+            if not any(t <= at for t in detections + responses):
+                kind = "detected"
+                detections.append(at)
+            elif index == 0 and any(t < at for t in detections) and not any(t <= at for t in responses):
+                kind = "responded"
+                responses.append(at)
+            else:
+                continue
+            # Earliest of its kind now: first in the prose's document order too.
+            home.setdefault(kind, []).insert(0, escalation)
 
     def _prose_moments(self, zone: Zone, on: date) -> dict[str, list[tuple[datetime, int, Source]]]:
         """What the prose states, by kind, in document order (each a weak, PROSE-strength reading)."""
@@ -704,6 +723,7 @@ class _Builder:
         the timestamps where the post-mortem gives moments but no durations."""
         words = self._timeline_moments(inc)
         prose = self._prose_moments(zone, on)
+        self._place_escalations(words, prose, zone, on)
         started_field = self._raw_moment("started_at", zone, on)
         started_c = list(words.get("started", []))
         if started_field is not None:

@@ -211,10 +211,10 @@ def read_document(text: str, line_offset: int = 0) -> list[Block]:
             continue
         table = 0
         # -- list items ------------------------------------------------------------------
-        # "(1)" opens a list only where a list could start (after a blank line, a heading, another item or a
+        # "(1)" opens a list only where a list could start (after a blank line, a heading, a "(1)" item or a
         # line ending in a colon): at the start of a wrapped line it is the sentence going on ("asked
         # to\n(1) confirm ... (2) report").
-        if first in "-*+•▪◦‣\\0123456789(" and (first != "(" or blank_before or items or _opens_list(blocks)) \
+        if first in "-*+•▪◦‣\\0123456789(" and (first != "(" or blank_before or _opens_list(blocks, items)) \
                 and (m := _ITEM.match(stripped)):
             content = m.group(1)
             task = None
@@ -245,8 +245,11 @@ def read_document(text: str, line_offset: int = 0) -> list[Block]:
     return blocks
 
 
-def _opens_list(blocks: list[Block]) -> bool:
-    """Whether the last block introduces a list: "The review agreed these actions:"."""
+def _opens_list(blocks: list[Block], items: list[tuple[int, int]]) -> bool:
+    """Whether a "(2)" here goes on a list: the open item is a "(1)" one, or the last block introduces a
+    list ("The review agreed these actions:")."""
+    if items and blocks[items[-1][1]].source.lstrip()[:1] == "(":
+        return True
     return bool(blocks) and blocks[-1].kind == TEXT and blocks[-1].text.rstrip().endswith(":")
 
 

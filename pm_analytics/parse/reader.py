@@ -49,9 +49,9 @@ _ANGLED = re.compile(r"<.*>")
 _TIME_PLACEHOLDER = re.compile(r"<.*>|HH:MM XM", re.I)
 # An indented line under an action item that gives one of its fields ("Owner: Web Services.  Status: Complete."),
 # not the rest of its wrapped description ("done.").
+# ("Completed: No" is not read: the word alone would say done.)
 _ITEM_LABEL = re.compile(r"\**(?:owners?|owned by|assignee|assigned(?: to)?|responsible|who|dri|status|state|ticket|"
-                         r"jira|issue|due|deadline|eta|priority|completed|done on|closed on)\**(?:[ \t]*[:=]|[ \t]+[-–—][ \t])",
-                         re.I)
+                         r"jira|issue|due|deadline|eta|priority)\**(?:[ \t]*[:=]|[ \t]+[-–—][ \t])", re.I)
 _HHMM = re.compile(r"^([01]\d|2[0-3])([0-5]\d)$")
 # A cell that tries to give a time ("1412 UTC", "14.30", "~14:30"), not a label ("Before", "T-2d", "Total").
 _CLOCKLIKE = re.compile(r"\W{0,2}\d{1,2}[:.hH]?\d{2}(?!\d)")
@@ -933,7 +933,7 @@ class _Reader:
         if found:
             duration, where = found[0], at(found[1])
             self.doc.offer("timing.total_duration", duration, where.line, "prose duration", where.source, STATED)
-        span = rules.prose_time_range(text, self.doc.day_first)
+        span = rules.prose_time_range(text)
         if span:
             where = at(text.find(span[0].split()[-2] if len(span[0].split()) > 1 else span[0]))
             for key, value in zip(("started_at", "resolved_at"), span):

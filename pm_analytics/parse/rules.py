@@ -621,42 +621,25 @@ _RANGE_CLOCK = r"\d{1,2}(?:[:.]\d{2})(?:[ \t]?[ap]\.?[ \t]?m\b\.?)?|\d{1,2}[ \t]
 _RANGE_ZONE = rf"(?:[ \t]*\(?{_ZONE_WORD}\)?(?![\w/]))?"
 _RANGE_DATE = r"(?:[ \t]*,?[ \t]*(?:on[ \t]+)?(?P<{0}>(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]{{0,6}},?[ \t]+)?" \
               r"(?:MONTHS[ \t]+\d{{1,2}}(?:st|nd|rd|th)?(?:,?[ \t]+\d{{4}})?|\d{{1,2}}(?:st|nd|rd|th)?[ \t]+" \
-              r"MONTHS(?:,?[ \t]+\d{{4}})?|\d{{4}}-\d{{2}}-\d{{2}}NUMERIC)))?".replace("MONTHS", _MONTHS.replace("{", "{{").replace("}", "}}"))
-_PROSE_RANGE_TEXT = (
+              r"MONTHS(?:,?[ \t]+\d{{4}})?|\d{{4}}-\d{{2}}-\d{{2}})))?".replace("MONTHS", _MONTHS.replace("{", "{{").replace("}", "}}"))
+_PROSE_RANGE = re.compile(
     rf"\b(?:from|between)[ \t]+(?:approximately[ \t]+|about[ \t]+|around[ \t]+)?(?P<start>{_RANGE_CLOCK}){_RANGE_ZONE}"
     + _RANGE_DATE.format("start_day") +
     rf"[ \t]*(?:to|until|till|and|through|-|–|—)[ \t]+(?:approximately[ \t]+|about[ \t]+)?(?P<end>{_RANGE_CLOCK})"
-    rf"(?P<zone>{_RANGE_ZONE})" + _RANGE_DATE.format("end_day"))
-_PROSE_RANGE = re.compile(_PROSE_RANGE_TEXT.replace("NUMERIC", ""), re.I)
-# With numeric dates ("from 22.40 on Sunday 12/03/2023 until 07.55 on Monday 13/03/2023"): only where the
-# document's own dates say which comes first, day or month ("4/3/2024" alone could be either).
-_PROSE_RANGE_NUMERIC = re.compile(_PROSE_RANGE_TEXT.replace("NUMERIC", r"|\d{1,2}[./]\d{1,2}[./]\d{4}"), re.I)
+    rf"(?P<zone>{_RANGE_ZONE})" + _RANGE_DATE.format("end_day"),
+    re.I)
 
 
 _RANGE_ZONE_RX = re.compile(_RANGE_ZONE)
 
-# Words that say a sentence is about the outage itself.
-_OUTAGE_WORDS = re.compile(r"\b(?:unavailable|down|outage|offline|inaccessible|unreachable|failed|failing|failures?|"
-                           r"errors?|degraded|disrupted|disruption|could not|couldn't|unable|impacted)\b", re.I)
-_SENTENCE_BREAK = re.compile(r"[.;!?](?:\s|$)")
 
-
-def prose_time_range(text: str, day_first: bool | None = None) -> tuple[str, str] | None:
+def prose_time_range(text: str) -> tuple[str, str] | None:
     """``("16:58 UTC", "18:46 UTC")`` from "from 16:58 to 18:46 UTC" or "between 10:12 PM PST on Oct 21
-    and 2:40 AM on Oct 22"; each side keeps its date and takes the other's zone when it states none.
-
-    Numeric dates ("unavailable from 22.40 on Sunday 12/03/2023 until 07.55 on Monday 13/03/2023") count
-    only when ``day_first`` (the document's order) is known and the sentence says it is the outage;
-    a numeric-dated range in any other sentence (a maintenance window) is passed over as before."""
+    and 2:40 AM on Oct 22"; each side keeps its date and takes the other's zone when it states none."""
     window = text[:4000]
     if not ("from" in window or "between" in window or "From" in window or "Between" in window):
         return None
-    m = _PROSE_RANGE_NUMERIC.search(window) if day_first is not None else None
-    if m is not None and (m.group("start_day") or m.group("end_day") or "").strip()[:1].isdigit() \
-            and not _OUTAGE_WORDS.search(_sentence_around(window, m.start(), m.end())):
-        m = None
-    if m is None:
-        m = _PROSE_RANGE.search(window)
+    m = _PROSE_RANGE.search(window)
     if not m:
         return None
     start_zone = window[m.end("start"):m.start("start_day") if m.group("start_day") else m.end("start") + 12]
@@ -670,15 +653,6 @@ def prose_time_range(text: str, day_first: bool | None = None) -> tuple[str, str
     start = " ".join(p for p in (m.group("start_day"), m.group("start"), start_zone or end_zone) if p)
     end = " ".join(p for p in (m.group("end_day"), m.group("end"), end_zone or start_zone) if p)
     return start, end
-
-
-def _sentence_around(text: str, start: int, end: int) -> str:
-    """The sentence of ``text`` holding ``start:end`` (at most 300 characters either side)."""
-    before = text[max(0, start - 300):start]
-    breaks = list(_SENTENCE_BREAK.finditer(before))
-    after = text[end:end + 300]
-    stop = _SENTENCE_BREAK.search(after)
-    return (before[breaks[-1].end():] if breaks else before) + text[start:end] + (after[:stop.start()] if stop else after)
 
 
 _SEVERITY_MENTION = re.compile(

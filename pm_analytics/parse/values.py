@@ -519,17 +519,35 @@ def _month(word: str) -> int | None:
     return number if full.startswith(word) or word == "sept" else None
 
 
-def numeric_date_order(text: str) -> bool | None:
+def numeric_date_order(text: str, file_stem: str = "") -> bool | None:
     """Whether a document's numeric dates (``05/10/2025``, ``21-10-2019``) put the day first: True when
-    one of them only reads day-first, False when one only reads month-first, None when none tells."""
+    one of them only reads day-first, False when one only reads month-first, None when none tells.
+    When none tells, a ``2024-11-06-…`` file name does if one of them is that day read one way only
+    (``06/11/2024`` in ``2024-11-06-batch.md`` is day first)."""
     day_first = month_first = False
+    found = []
     for m in _numeric_dates(text):
         a, b = int(m.group(1)), int(m.group(2))
         day_first |= a > 12 >= b
         month_first |= b > 12 >= a
+        found.append((a, b, int(m.group(0)[-4:])))
     if day_first == month_first:
-        return None
+        return None if day_first else _order_from_file_name(found, file_stem)
     return day_first
+
+
+_FILE_DATE = re.compile(r"((?:19|20)\d\d)-(\d\d)-(\d\d)")
+
+
+def _order_from_file_name(found: list[tuple[int, int, int]], file_stem: str) -> bool | None:
+    named = _FILE_DATE.match(file_stem)
+    if not named:
+        return None
+    year, month, day = (int(g) for g in named.groups())
+    for a, b, y in found:
+        if y == year and a != b and (a, b) in ((day, month), (month, day)):
+            return (a, b) == (day, month)
+    return None
 
 
 _NUMERIC_DATE = re.compile(r"(?<!\d)(\d{1,2})[/.-](\d{1,2})[/.-](?:19|20)\d\d(?!\d)")

@@ -290,12 +290,6 @@ FAILURE_WORDS = re.compile(
     r"could not|couldn't|unable|hung|hang|impaired|declined|rejected|lost)\b", re.I)
 
 
-def _in_prose(found: tuple[str, str] | None) -> tuple[str, str] | None:
-    """A timeline kind in a sentence. "At 09:15 customer success escalated a ticket": with no rows to place
-    it among, a reporter's escalation is how engineering found out (the first prose detection wins)."""
-    return ("detected", found[1]) if found and found[0] == "escalated" else found
-
-
 def prose_kind(before: str, after: str) -> tuple[str, str] | None:
     """What a time written in a sentence marks, from the words just before it (``began at``, ``ended
     at``, ``alerted ... at``) or, failing those, the rest of its clause."""
@@ -304,10 +298,10 @@ def prose_kind(before: str, after: str) -> tuple[str, str] | None:
         m = rx.search(before)
         if m:
             return kind, m.group(0).strip(" ,.;:")
-    found = _in_prose(timeline_kind(before[-100:]))
-    if found and found[0] in ("detected", "resolved", "responded", "understood", "mitigated"):
+    found = timeline_kind(before[-100:])
+    if found and found[0] in ("detected", "resolved", "responded", "understood", "mitigated", "escalated"):
         return found
-    found = _in_prose(timeline_kind(after[:200]))
+    found = timeline_kind(after[:200])
     if found:
         return found
     m = FAILURE_WORDS.search(after[:200])
@@ -331,7 +325,7 @@ def timeline_kind(description: str) -> tuple[str, str] | None:
 
     A row that says the incident is resolved marks the resolution; otherwise the words that come first
     decide ("Indexer stops consuming after a broker failover" marks the start, not a fix). A reporter's
-    escalation is ``escalated``: the builder places it among the rows (detection or response)."""
+    escalation is ``escalated``: the builder places it among the other moments (detection or response)."""
     text = description[:300]
     low = text.lower().lstrip("<*_ -–—:")
     offset = len(text) - len(low)
