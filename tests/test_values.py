@@ -207,6 +207,7 @@ def test_ambiguous_numeric_dates_follow_the_documents_other_dates():
     assert numeric_date_order("05/10/2025", "2025-07-01-batch") is None, "a name that is neither day"
     assert numeric_date_order("05/05/2025", "2025-05-05-batch") is None, "the same both ways"
     assert numeric_date_order("05/10/2025 and 13/10/2025", "2025-05-10-batch") is True, "the text tells first"
+    assert numeric_date_order("Reviewed 10/05/2025. Date: 05/10/2025", "2025-05-10-batch") is None, "both ways: no"
     assert find_date("05/10/2025", day_first=True)[0] == date(2025, 10, 5)
     assert find_date("05/10/2025", day_first=False)[0] == date(2025, 5, 10)
     assert find_date("05-10-2025")[0] == date(2025, 10, 5), "dashes read day first when nothing tells"

@@ -665,25 +665,31 @@ class _Builder:
                     (event.at, TIMELINE, Source(line, f"timeline word '{kind[1]}'", quoted)))
         return found
 
-    def _place_escalations(self, words: dict, prose: dict, zone: Zone, on: date) -> None:
+    def _place_escalations(self, words: dict, prose: dict, zone: Zone, on: date, started: datetime | None) -> None:
         """Where "Support escalated ..." rows and sentences go: the detection when nothing at or before it
         detected (a row, a sentence or the Detected at field) or responded; else, as any "escalated" row, the
         response, but only the first escalation and only strictly after a detection; else neither (more
-        of what engineering already knew)."""
-        escalations = sorted([(m, words) for m in words.pop("escalated", [])] +
-                             [(m, prose) for m in prose.pop("escalated", [])], key=lambda e: e[0][0])
+        of what engineering already knew). A sentence's bare time before the start is on the next day, as
+        everywhere (:func:`_next_day_if_before`)."""
+        def when(moments: list, home: dict) -> list[datetime]:
+            return [m[0] for m in (_next_day_if_before(moments, started) if home is prose else moments)]
+
+        found = [(home, home.pop("escalated", [])) for home in (words, prose)]
+        escalations = sorted([(t, m, home) for home, moments in found for m, t in zip(moments, when(moments, home))],
+                             key=lambda e: e[0])
         if not escalations:
             return
-        detections = [m[0] for m in words.get("detected", []) + prose.get("detected", [])]
+        detections = when(words.get("detected", []), words) + when(prose.get("detected", []), prose)
         stated = self.raw.get("detected_at")
         if stated is not None:
             try:
-                detections.append(parse_timestamp(stated, zone, on, day_first=self.raw.day_first))
+                parse_timestamp(stated, zone, on, day_first=self.raw.day_first)
             except ValueError:
                 pass
-        responses = [m[0] for m in words.get("responded", []) + prose.get("responded", [])]
-        for index, (escalation, home) in enumerate(escalations):
-            at = escalation[0]
+            else:
+                detections.append(self._raw_moment("detected_at", zone, on, after=started))
+        responses = when(words.get("responded", []), words) + when(prose.get("responded", []), prose)
+        for index, (at, escalation, home) in enumerate(escalations):
             if not any(t <= at for t in detections + responses):
                 kind = "detected"
                 detections.append(at)
@@ -723,7 +729,6 @@ class _Builder:
         the timestamps where the post-mortem gives moments but no durations."""
         words = self._timeline_moments(inc)
         prose = self._prose_moments(zone, on)
-        self._place_escalations(words, prose, zone, on)
         started_field = self._raw_moment("started_at", zone, on)
         started_c = list(words.get("started", []))
         if started_field is not None:
@@ -739,6 +744,7 @@ class _Builder:
             started_c.extend(earliest[:1])
         started_pick = self._strongest(started_c)
         started = started_pick[0] if started_pick else None
+        self._place_escalations(words, prose, zone, on, started)
         resolved_field = self._raw_moment("resolved_at", zone, on, after=started)
         resolved_c = list(words.get("resolved", []))
         if resolved_field is not None:

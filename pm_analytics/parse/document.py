@@ -246,9 +246,9 @@ def read_document(text: str, line_offset: int = 0) -> list[Block]:
 
 
 def _opens_list(blocks: list[Block], items: list[tuple[int, int]]) -> bool:
-    """Whether a "(2)" here goes on a list: the open item is a "(1)" one, or the last block introduces a
-    list ("The review agreed these actions:")."""
-    if items and blocks[items[-1][1]].source.lstrip()[:1] == "(":
+    """Whether a "(2)" here goes on a list: an open item (or the one a sub-bullet is under) is a "(1)" one,
+    or the last block introduces a list ("The review agreed these actions:")."""
+    if any(blocks[index].source.lstrip()[:1] == "(" for _, index in items):
         return True
     return bool(blocks) and blocks[-1].kind == TEXT and blocks[-1].text.rstrip().endswith(":")
 

@@ -522,8 +522,9 @@ def _month(word: str) -> int | None:
 def numeric_date_order(text: str, file_stem: str = "") -> bool | None:
     """Whether a document's numeric dates (``05/10/2025``, ``21-10-2019``) put the day first: True when
     one of them only reads day-first, False when one only reads month-first, None when none tells.
-    When none tells, a ``2024-11-06-…`` file name does if one of them is that day read one way only
-    (``06/11/2024`` in ``2024-11-06-batch.md`` is day first)."""
+    When none tells, a ``2024-11-06-…`` file name does if the dates that are that day read one way only
+    all read it the same way (``06/11/2024`` in ``2024-11-06-batch.md`` is day first; with ``11/06/2024``
+    beside it, nothing tells)."""
     day_first = month_first = False
     found = []
     for m in _numeric_dates(text):
@@ -544,10 +545,8 @@ def _order_from_file_name(found: list[tuple[int, int, int]], file_stem: str) -> 
     if not named:
         return None
     year, month, day = (int(g) for g in named.groups())
-    for a, b, y in found:
-        if y == year and a != b and (a, b) in ((day, month), (month, day)):
-            return (a, b) == (day, month)
-    return None
+    orders = {(a, b) == (day, month) for a, b, y in found if y == year and a != b and (a, b) in ((day, month), (month, day))}
+    return orders.pop() if len(orders) == 1 else None
 
 
 _NUMERIC_DATE = re.compile(r"(?<!\d)(\d{1,2})[/.-](\d{1,2})[/.-](?:19|20)\d\d(?!\d)")
