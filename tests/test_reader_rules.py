@@ -4,6 +4,7 @@ Cases live in ``reader_rules.yaml`` (one per rule, or per defect a rule fixed); 
 case there. A ``pm-analytics explain`` test and the rule tables' own examples are here too.
 """
 
+import dataclasses
 from datetime import date, datetime
 from pathlib import Path
 
@@ -23,6 +24,8 @@ def _plain(value):
         return value.isoformat()
     if isinstance(value, date):
         return value.isoformat()
+    if isinstance(value, list):
+        return [dataclasses.asdict(v) if dataclasses.is_dataclass(v) else v for v in value]
     return value
 
 

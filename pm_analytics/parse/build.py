@@ -738,7 +738,8 @@ class _Builder:
             started_c.append((prose_start, PROSE, self.raw.source_of("prose.started_at")))
         started_c.extend(prose.get("started", [])[:1])
         if not started_c:
-            detected_first = min((m[0] for m in words.get("detected", []) + prose.get("detected", [])), default=None)
+            detected_first = min((m[0] for kind in ("detected", "escalated")
+                                  for m in words.get(kind, []) + prose.get(kind, [])), default=None)
             earliest = sorted((m for m in prose.get("failing", []) + prose.get("time", [])
                                if detected_first is None or m[0] < detected_first), key=lambda m: m[0])
             started_c.extend(earliest[:1])

@@ -248,7 +248,9 @@ def read_document(text: str, line_offset: int = 0) -> list[Block]:
 def _opens_list(blocks: list[Block], items: list[tuple[int, int]]) -> bool:
     """Whether a "(2)" here goes on a list: an open item (or the one a sub-bullet is under) is a "(1)" one,
     or the last block introduces a list ("The review agreed these actions:")."""
-    if any(blocks[index].source.lstrip()[:1] == "(" for _, index in items):
+    # The line before is an item of the list or one of its indented lines ("    Owner: Web Services.").
+    if any(blocks[index].source.lstrip()[:1] == "(" for _, index in items) and blocks and \
+            (blocks[-1].kind == ITEM or blocks[-1].source[:1] in (" ", "\t")):
         return True
     return bool(blocks) and blocks[-1].kind == TEXT and blocks[-1].text.rstrip().endswith(":")
 
