@@ -64,6 +64,8 @@ def _colon_times(columns: list[int], rows: list[list[str]]) -> bool:
     is a year, not 20:21 (a four-digit cell from 1900 to 2059 stays unread); elsewhere it is a time."""
     cells = [row[i].strip() for row in rows for i in columns if i < len(row) and row[i].strip()]
     return any(_COLON_TIME.search(cell) for cell in cells)
+
+
 _EMPTY_TEXT = re.compile(r"<.*>|\.\.\.|…")
 _EMPTY_ACTION = re.compile(r"<?\s*AI\d+\s*:\s*(e\.?g\.?\b.*)?>?$", re.I)
 _ACTION_ID = re.compile(r"AI\s*\d+\s*[:.)-]", re.I)

@@ -541,11 +541,14 @@ _FILE_DATE = re.compile(r"((?:19|20)\d\d)-(\d\d)-(\d\d)")
 
 
 def _order_from_file_name(found: list[tuple[int, int, int]], file_stem: str) -> bool | None:
+    """Day first (True) or month first (False) when every ``found`` date that is the file name's day reads
+    it the same way; else None."""
     named = _FILE_DATE.match(file_stem)
     if not named:
         return None
     year, month, day = (int(g) for g in named.groups())
-    orders = {(a, b) == (day, month) for a, b, y in found if y == year and a != b and (a, b) in ((day, month), (month, day))}
+    orders = {(a, b) == (day, month) for a, b, y in found
+              if y == year and a != b and (a, b) in ((day, month), (month, day))}
     return orders.pop() if len(orders) == 1 else None
 
 
