@@ -66,6 +66,13 @@ def _colon_times(columns: list[int], rows: list[list[str]]) -> bool:
     return any(_COLON_TIME.search(cell) for cell in cells)
 
 
+def _year_row(event: str) -> bool:
+    """Whether a row whose time cell reads ``2023`` is a year heading, not 20:23: it says nothing else, or
+    only a day ("March 14")."""
+    words = event.strip(" *_")
+    return not words or len(words) < 25 and (day := find_month_day(words, 2000)) is not None and day[1] < 12
+
+
 _EMPTY_TEXT = re.compile(r"<.*>|\.\.\.|…")
 _EMPTY_ACTION = re.compile(r"<?\s*AI\d+\s*:\s*(e\.?g\.?\b.*)?>?$", re.I)
 _ACTION_ID = re.compile(r"AI\s*\d+\s*[:.)-]", re.I)
@@ -495,15 +502,17 @@ class _Reader:
     def _timeline_table_row(self, block: Block, table: dict) -> None:
         cells = block.cells or []
         if table.get("kind") == "timeline":
-            times = [cells[i] if table.get("colons") and _YEAR.fullmatch(cells[i].strip()) else
-                     _HHMM.sub(r"\1:\2", cells[i].strip()) for i in table["time"] if i < len(cells) and cells[i]]
-            when = " ".join([cells[i] for i in table["date"] if i < len(cells) and cells[i]] + times)
             event = " ".join(cells[i] for i in table["event"] if i < len(cells) and cells[i])
+            times = [cells[i] if _YEAR.fullmatch(cells[i].strip()) and (table.get("colons") or _year_row(event))
+                     else _HHMM.sub(r"\1:\2", cells[i].strip()) for i in table["time"] if i < len(cells) and cells[i]]
+            when = " ".join([cells[i] for i in table["date"] if i < len(cells) and cells[i]] + times)
             if not when.strip():
                 return
             split = rules.split_time(when + " x", self.doc.day_first)
             if split is None:
                 day = find_date(when, self.doc.day_first)
+                if day is None and _YEAR.fullmatch(when.strip()):  # "| 2023 | March 14 |"
+                    day = find_date(f"{event.strip(' *_')} {when.strip()}", self.doc.day_first)
                 if day is not None:
                     self._timeline_day(day[0].isoformat(), block.line)
                 elif event and _CLOCKLIKE.match(when.strip()) and not _YEAR.match(when.strip()):
