@@ -52,7 +52,10 @@ _TIME_PLACEHOLDER = re.compile(r"<.*>|HH:MM XM", re.I)
 # ("Completed: No" is not read: the word alone would say done.)
 _ITEM_LABEL = re.compile(r"\**(?:owners?|owned by|assignee|assigned(?: to)?|responsible|who|dri|status|state|ticket|"
                          r"jira|issue|due|deadline|eta|priority)\**(?:[ \t]*[:=]|[ \t]+[-–—][ \t])", re.I)
-_HHMM = re.compile(r"^([01]\d|2[0-3])([0-5]\d)$")
+# "1412", and with its zone "1412 UTC", "1412Z".
+# "Completed: 2024-05-10" under an item (a date, not "Completed: No").
+_ITEM_COMPLETED = re.compile(r"\**(?:completed|done|closed|finished|resolved)(?:[ \t]+on)?\**[ \t]*:[ \t]*(.+)$", re.I)
+_HHMM = re.compile(r"^([01]\d|2[0-3])([0-5]\d)(?=[ \t]*(?:Z|[A-Z]{2,5})?$)")
 # A cell that tries to give a time ("1412 UTC", "14.30", "~14:30"), not a label ("Before", "T-2d", "Total").
 _CLOCKLIKE = re.compile(r"\W{0,2}\d{1,2}[:.hH]?\d{2}(?!\d)")
 _YEAR = re.compile(r"(?:19|20)\d\d\b")
@@ -166,6 +169,8 @@ class _Reader:
         if block.kind == TEXT and self.doc.first_heading is not None and not self.seen_sections and self._byline(block):
             return
         if block.kind in (TEXT, ITEM) and rules.has_segments(text) and self._segment_line(block):
+            return
+        if self.section.name == "action_items" and self._item_field(index, block):
             return
         if self._key_value(block):
             return
@@ -445,6 +450,8 @@ class _Reader:
         if kind == "action":
             item = rules.action_from_table(table["columns"], cells, self.doc.day_first)
             self._add_action(item, block)
+            return
+        if self.section.name == "action_items" and self._item_field(index, block):
             return
         if self._key_value(block):
             return
@@ -791,10 +798,7 @@ class _Reader:
         if block.kind == ITEM and block.parent is not None and block.parent in self.items:
             self._sub_item(self.items[block.parent], text)
             return
-        if (block.kind == TEXT and index is not None and self.item_tail is not None
-                and self.item_tail[0] == index - 1 and block.source[:1] in (" ", "\t") and _ITEM_LABEL.match(text)):
-            self._sub_item(self.item_tail[1], text)
-            self.item_tail = (index, self.item_tail[1])
+        if index is not None and self._item_field(index, block):
             return
         if block.kind != ITEM and not _ACTION_ID.match(text):
             return
@@ -821,6 +825,24 @@ class _Reader:
             if item is not None:
                 item["line"] = block.line
                 self._append("action_items", item, block.line, block.source, "action items in a line")
+
+    def _item_field(self, index: int, block: Block) -> bool:
+        """An indented "Owner: Web team" or "Status: Done" line straight under an action item gives that item's
+        field (and, read as the document's own label, would end the list). True if consumed."""
+        if block.kind != TEXT or self.item_tail is None or self.item_tail[0] != index - 1 \
+                or block.source[:1] not in (" ", "\t"):
+            return False
+        item = self.item_tail[1]
+        if _ITEM_LABEL.match(block.text):
+            self._sub_item(item, block.text)
+        elif (done := _ITEM_COMPLETED.match(block.text)) and (day := find_date(done.group(1), self.doc.day_first)) \
+                and day[1] == 0:
+            item.setdefault("status", "done")
+            item.setdefault("completed", day[0].isoformat())
+        else:
+            return False
+        self.item_tail = (index, item)
+        return True
 
     def _sub_item(self, parent: dict, text: str) -> None:
         """A sub-bullet belongs to its item: it may give the owner, ticket or status the item lacks."""

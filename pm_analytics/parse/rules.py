@@ -44,7 +44,7 @@ _MONTH_DAY_START = re.compile(
     rf"(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]{{0,6}}\.?,?[ \t]{{1,3}})?(?:{_MONTHS}[ \t]{{1,3}}\d{{1,2}}(?:st|nd|rd|th)?|"
     rf"\d{{1,2}}(?:st|nd|rd|th)?[ \t]{{1,3}}{_MONTHS})(?![a-z\d])[ \t]*,?[ \t]*(?:at[ \t]+|@[ \t]*|[-–—][ \t]*)?", re.I)
 _NUMERIC_DAY_START = re.compile(r"(\d{1,2}/\d{1,2})(?![/\d])[ \t,]+(?=\d)")
-_LEAD = re.compile(r"(?:at|on|around|approximately|approx\.?|about|~)[ \t]+", re.I)
+_LEAD = re.compile(r"(?:at|on|around|approximately|approx\.?|about)[ \t]+|~[ \t]*", re.I)
 _BRACKETED_START = re.compile(r"^\[([^\]]{1,60})\]")
 _AFTER_DAY = re.compile(r"^(?:T(?=\d)|[ \t]*,?[ \t]*(?:at[ \t]+|@[ \t]*|[-–—][ \t]*)?)")
 _EVENT_SEPARATOR = re.compile(r"^[ \t]*(?:[:|,]|[-–—](?!\d))[ \t]*")
@@ -358,7 +358,8 @@ def action_from_text(text: str, day_first: bool | None = None, allow_empty: bool
     owner = _OWNER.search(text)
     if owner:
         item["owner"] = owner.group(1).strip().rstrip(" \t-–—:")
-        text = text[: owner.start()] + text[owner.end():]
+        # "(owner: Dana)": the bracket stays, emptied, and goes with the description's empty brackets below.
+        text = text[: owner.start()] + ("(" if owner.group(0)[:1] == "(" else "") + text[owner.end():]
     else:
         handle = _HANDLE.search(text) if "@" in text else None
         if handle:
@@ -398,7 +399,7 @@ def action_from_text(text: str, day_first: bool | None = None, allow_empty: bool
         if "status" not in item and _OPEN_WORD.search(text) and not text.rstrip().endswith("."):
             item["status"] = "open"
             text = _OPEN_WORD.sub("", text)
-    description = _EMPTY_BRACKETS_OR_SPACES.sub(" ", text.replace(GAP, " "))
+    description = _EMPTY_BRACKETS_OR_SPACES.sub(" ", _CLOSING.sub("", text.replace(GAP, " ")))
     description = _EMPTY_LIST_PARTS.sub("", _STRANDED_STOP.sub("", description.strip()))
     description = _LOOSE_ENDS.sub("", description).strip()
     if description.lower().startswith("e.g"):
