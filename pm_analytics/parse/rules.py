@@ -75,7 +75,7 @@ def split_time(text: str, day_first: bool | None = None) -> tuple[str, str] | No
     found = find_date(text[:80], day_first)
     if found and found[1] == 0:
         prefix, text = text[:found[2]], _AFTER_DAY.sub("", text[found[2]:])
-    elif text[:1].isalpha() and (md := _MONTH_DAY_START.match(text)):
+    elif (md := _MONTH_DAY_START.match(text)):  # "Sep 12", and as date columns write it, "12 Sep"
         prefix, text = md.group(0).strip(" ,-–—@").removesuffix(" at").strip(), text[md.end():]
     elif text[:1].isdigit() and (md := _NUMERIC_DAY_START.match(text)):
         prefix, text = md.group(1), text[md.end():]
