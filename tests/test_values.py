@@ -9,6 +9,7 @@ from pm_analytics.parse.values import (
     find_clock,
     find_date,
     is_placeholder,
+    month_day_near,
     parse_count,
     parse_duration_min,
     is_drill,
@@ -244,7 +245,14 @@ def test_a_range_is_never_read_as_a_time_and_a_negative_offset(written):
 
 def test_a_day_without_its_year_takes_the_incidents_year():
     zone = resolve_timezone("UTC")
-    assert parse_timestamp("Oct 21, 18:46 UTC", zone, date(2019, 1, 1)) == datetime(2019, 10, 21, 18, 46, tzinfo=timezone.utc)
+    assert parse_timestamp("Oct 21, 18:46 UTC", zone, date(2019, 6, 1)) == datetime(2019, 10, 21, 18, 46, tzinfo=timezone.utc)
+
+
+def test_a_day_without_its_year_is_the_nearest_across_new_year():
+    zone = resolve_timezone("UTC")
+    assert parse_timestamp("Jan 1 00:40", zone, date(2025, 12, 31)) == datetime(2026, 1, 1, 0, 40, tzinfo=timezone.utc)
+    assert parse_timestamp("Dec 31 23:10", zone, date(2026, 1, 2)) == datetime(2025, 12, 31, 23, 10, tzinfo=timezone.utc)
+    assert month_day_near("Jun 10", date(2025, 1, 5)) == (date(2025, 6, 10), 0, 6)
 
 
 def test_a_row_with_its_own_zone_keeps_it():

@@ -26,6 +26,7 @@ from pm_analytics.parse.values import (
     find_month_day,
     is_ambiguous_date,
     is_placeholder,
+    month_day_near,
     parse_count,
     parse_date,
     parse_duration_min,
@@ -390,14 +391,10 @@ class _Builder:
         if dated and dated[0][0] == 0:
             self.note("incident_date", Source(rows[0][3], "first timeline row's date", Source.quote(str(rows[0][1]))))
             return dated[0][1], None
-        m = re.match(r"(\d{4})-(\d{2})-(\d{2})", self.file_stem)
-        if m:
-            try:
-                found_day = date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
-                self.note("incident_date", Source(None, "file name", self.file_stem))
-                return found_day, None
-            except ValueError:
-                pass
+        named = self._file_date()
+        if named is not None:
+            self.note("incident_date", Source(None, "file name", self.file_stem))
+            return named, None
         if dated:
             index = dated[0][0]
             self.note("incident_date", Source(rows[index][3], "timeline row's date", Source.quote(str(rows[index][1]))))
@@ -431,9 +428,21 @@ class _Builder:
         """A date line's day: a date, or a day without its year (``Monday 4 March``) in the file's year."""
         if isinstance(day_line, date) or day_line is None:
             return day_line
-        if self.raw.year is not None and (md := find_month_day(day_line, self.raw.year)):
-            return md[0]
-        return None
+        if self.raw.year is None:
+            return None
+        named = self._file_date()
+        # Nearest the file name's date when the year is its: "Dec 31" in 2026-01-02-fax.md is in 2025.
+        md = month_day_near(day_line, named) if named is not None and named.year == self.raw.year else \
+            find_month_day(day_line, self.raw.year)
+        return md[0] if md else None
+
+    def _file_date(self) -> date | None:
+        """The date a ``2024-11-06-…`` file name gives, if any."""
+        m = _FILE_DATE.match(self.file_stem)
+        try:
+            return date(int(m.group(1)), int(m.group(2)), int(m.group(3))) if m else None
+        except ValueError:
+            return None
 
     def _ambiguous(self, text: str, key: str) -> None:
         if self.raw.day_first is None and is_ambiguous_date(text):
@@ -503,7 +512,7 @@ class _Builder:
             day_line, when, description, line = rows[index]
             if day_line is not None:
                 current_day = day_line if isinstance(day_line, date) else \
-                    (find_month_day(day_line, current_day.year) or (current_day,))[0]
+                    (month_day_near(day_line, current_day) or (current_day,))[0]
                 day_written = True
             if when is None:
                 continue
@@ -1199,6 +1208,9 @@ def _grouped_item(row: Any, priority: Any) -> dict:
     if not isinstance(row, dict):
         row = (action_from_text(str(row)) if row is not None else None) or {"description": row}
     return dict(row, priority=row.get("priority", priority))
+
+
+_FILE_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 
 
 def _row_date(when: Any, zone: Zone, day_first: bool | None = None) -> date | None:

@@ -639,6 +639,16 @@ def is_ambiguous_date(text: str) -> bool:
 _NUMERIC_MONTH_DAY = re.compile(r"(\d{1,2})/(\d{1,2})(?![/\d])")
 
 
+def month_day_near(text: str, near: date, day_first: bool | None = None) -> tuple[date, int, int] | None:
+    """A day written without its year, in the year that puts it nearest ``near``: ``Jan 1`` after
+    2025-12-31 is in 2026, ``Dec 31`` in a file dated 2026-01-02 in 2025."""
+    found = find_month_day(text, near.year, day_first)
+    if found is None or abs((found[0] - near).days) <= 183:
+        return found
+    other = find_month_day(text, near.year + (1 if found[0] < near else -1), day_first)
+    return other if other is not None and abs((other[0] - near).days) < abs((found[0] - near).days) else found
+
+
 def find_month_day(text: str, year: int, day_first: bool | None = None) -> tuple[date, int, int] | None:
     """A day written without its year (``Oct 21``, ``21st October``, and at the start ``10/30``), placed
     in ``year``."""
@@ -719,7 +729,7 @@ def parse_timestamp(value: object, zone: Zone, on: date | None, fold: int = 0,
     text = _short_text(value, "a time")
     found_date = find_date(text, day_first)
     if found_date is None and on is not None and (_MONTH_START.search(text) or _NUMERIC_MONTH_DAY.match(text)):
-        found_date = find_month_day(text, on.year, day_first)
+        found_date = month_day_near(text, on, day_first)
     if found_date:
         on = found_date[0]
         text = (text[:found_date[1]] + " " + _T_BEFORE_CLOCK.sub("", text[found_date[2]:])).strip(" ,-–—@")
