@@ -203,6 +203,15 @@ def is_instruction(text: str) -> bool:
 # Who meets a failure before engineering does.
 _REPORTER = (r"(?:customer success|customer support|customer care|customer service|support|service ?desk|help ?desk|"
              r"customers?|clinics?|clinic staff|users?|patients?|providers?|account (?:managers?|team))(?: team)?")
+# What the failing thing does, after "Reminder emails to patients" or "Calls to the nurse line": there the
+# emails and calls are what failed, not someone writing or calling in.
+_FAILS = (r"(?:stop|stops|stopped|fail|fails|failed|failing|(?:start|starts|started|begin|begins|began) (?:to )?fail|"
+          r"time out|times out|timed out|bounce|bounces|bounced|drop|drops|dropped|error|errors|errored|"
+          r"(?:are|were|is|was) (?:not|no longer) (?:sent|delivered|connected|answered|going out))\b")
+# ... within a few words ("Reminder emails to patients stop sending"), none of them a reporter's ("Clinic
+# emails to ask why reminders stopped", "posts on the forum that logins fail").
+_NOT_WHAT_FAILS = (r"(?!(?:[ \t]+(?!(?:ask|asks|asking|report|reports|reporting|say|says|saying|tell|tells|complain|"
+                   r"complains|about|that|whether|why)\b)[\w'-]+){0,4}[ \t]+" + _FAILS + ")")
 # Timeline words -> the moment they mark. Matched anywhere in a row's event text (lower case); the
 # first row of a kind wins, except resolution, where the last one does. The template's own rows
 # ("Started at", "Resolved at") are explicit fields, not words.
@@ -259,7 +268,7 @@ TIMELINE_WORDS = [
                  r"\b[^.;]{0,60}?\b(?:fired|fires|triggered|triggers|caught|catches|went off|goes off|paged|pages|"
                  r"alerted|alerts|detected|detects|flagged|flags)\b|"
                  r"\b(?:posts?|posted|asks?|asked|emails?|emailed|calls?|called|complains?|complained|writes?|wrote) "
-                 r"(?:in|on|to|that|whether|about|asking)\b|\breceives? (?:the |a )?(?:first )?(?:call|ticket|report|email)|"
+                 r"(?:(?:in|on|to)\b" + _NOT_WHAT_FAILS + r"|(?:that|whether|about|asking)\b)|\breceives? (?:the |a )?(?:first )?(?:call|ticket|report|email)|"
                  r"\bpaged\b|\bpages? (?:the |was sent|sent)\b|\breported by\b|\breported\b|\b(?:customers?|users?|support) "
                  r"(?:reported|reports?|complain)|\bcustomer reports?\b|\breports? (?:from|of|that)\b|\bnoticed\b|"
                  r"\b(?:pagerduty|opsgenie|datadog|grafana|prometheus|borgmon|nagios) (?:alert|page|fired|detected)"),
