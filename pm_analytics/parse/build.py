@@ -1134,7 +1134,12 @@ class _Builder:
             return "done" if completed not in (None, False) and not is_placeholder(completed) else "open"
         if isinstance(value, bool):
             return "done" if value else "open"
-        text = clean(value).lower().replace("'", "").replace("’", "")
+        text = clean(value).lower().replace("'", "").replace("’", "").strip(" .!")
+        # "Complete ✔", "Done ✅", or the mark alone.
+        bare = text.strip(_CHECK_MARKS)
+        if text and not bare:
+            return "done"
+        text = bare
         if _DONE_STATUS.fullmatch(text):
             return "done"
         if _WONTFIX_STATUS.fullmatch(text):
@@ -1184,6 +1189,7 @@ _APP_JOINER = re.compile(r"\s*(?:\band\b|&|\+)\s*")
 _TEAM_SEPARATOR = re.compile(r"\s*(?:,|;|\n|\band\b|&)\s*")
 _TEAM_WORD = re.compile(r"\s+team$", re.I)
 _PRIORITY = re.compile(r"p\s*-?\s*([0-2])", re.I)
+_CHECK_MARKS = " ✅✔☑✓\ufe0f"
 _DONE_STATUS = re.compile(r"(done|complete[d]?|closed|fixed|resolved|finished|merged|shipped|x)")
 _WONTFIX_STATUS = re.compile(r"(wontfix|wont ?fix|wont ?do|cancel+ed|dropped|obsolete|not doing|rejected)")
 _OPEN_STATUS = re.compile(r"(open|todo|to do|in progress|in-progress|started|blocked|pending|not started|new)")

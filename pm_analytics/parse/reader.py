@@ -47,14 +47,14 @@ _PUBLISHED = re.compile(r"\b(?:posted|published|updated|written|created|last upd
                         r"date of report|issued)\b[^.]{0,30}$", re.I)
 _ANGLED = re.compile(r"<.*>")
 _TIME_PLACEHOLDER = re.compile(r"<.*>|HH:MM XM", re.I)
-# An indented line under an action item that gives one of its fields ("Owner: Web Services.  Status: Complete."),
-# not the rest of its wrapped description ("done.").
-# ("Completed: No" is not read: the word alone would say done.)
+# A line that gives one of an item's fields ("Owner: Web Services.  Status: Complete.").
 _ITEM_LABEL = re.compile(r"\**(?:owners?|owned by|assignee|assigned(?: to)?|responsible|who|dri|status|state|ticket|"
-                         r"jira|issue|due|deadline|eta|priority)\**(?:[ \t]*[:=]|[ \t]+[-–—][ \t])", re.I)
-# "1412", and with its zone "1412 UTC", "1412Z".
-# "Completed: 2024-05-10" under an item (a date, not "Completed: No").
+                         r"jira|issue|due|deadline|eta|priority|completed|done)\**(?:[ \t]*[:=]|[ \t]+[-–—][ \t])", re.I)
+# The same after a sentence of the item's wrapped text ("... west of UTC. Owner: Ada Byrne.").
+_LABEL_AFTER_SENTENCE = re.compile(r"[.;][ \t]+(" + _ITEM_LABEL.pattern + ")", re.I)
+# "Completed: 2024-05-10" or "Completed: No" under an item (the word alone would say done).
 _ITEM_COMPLETED = re.compile(r"\**(?:completed|done|closed|finished|resolved)(?:[ \t]+on)?\**[ \t]*:[ \t]*(.+)$", re.I)
+# "1412", and with its zone "1412 UTC", "1412Z".
 _HHMM = re.compile(r"^([01]\d|2[0-3])([0-5]\d)(?=[ \t]*(?:Z|[A-Z]{2,5})?$)")
 # A cell that tries to give a time ("1412 UTC", "14.30", "~14:30"), not a label ("Before", "T-2d", "Total").
 _CLOCKLIKE = re.compile(r"\W{0,2}\d{1,2}[:.hH]?\d{2}(?!\d)")
@@ -78,7 +78,7 @@ def _year_row(event: str) -> bool:
 
 _EMPTY_TEXT = re.compile(r"<.*>|\.\.\.|…")
 _EMPTY_ACTION = re.compile(r"<?\s*AI\d+\s*:\s*(e\.?g\.?\b.*)?>?$", re.I)
-_ACTION_ID = re.compile(r"AI\s*\d+\s*[:.)-]", re.I)
+_ACTION_ID = re.compile(r"AI(?:\s*|-)\d+\s*[:.)-]", re.I)
 _NO_ACTIONS = re.compile(r"(?:none|n/?a|no(?:ne)? (?:needed|beyond|required|planned))\b", re.I)
 _SEMICOLON = re.compile(r"\s*;\s*")
 _EMPHASIS_OR_CAPITAL = re.compile(r"\*\*|__|[A-Z]")
@@ -827,20 +827,29 @@ class _Reader:
                 self._append("action_items", item, block.line, block.source, "action items in a line")
 
     def _item_field(self, index: int, block: Block) -> bool:
-        """An indented "Owner: Web team" or "Status: Done" line straight under an action item gives that item's
-        field (and, read as the document's own label, would end the list). True if consumed."""
+        """A line that goes on an action item (indented under it, or straight after it with no blank line
+        between, as Markdown continues a list item) gives the fields the item lacks: "Owner: Web team",
+        "Status: Done", "Completed: 2024-05-10", or a wrapped sentence's "Owner: Ada Byrne." (Read as the
+        document's own label, "Status: ..." would end the list.) True if consumed."""
         if block.kind != TEXT or self.item_tail is None or self.item_tail[0] != index - 1 \
-                or block.source[:1] not in (" ", "\t"):
+                or block.source[:1] not in (" ", "\t") and block.para or _ACTION_ID.match(block.text):
+            return False
+        # Straight after the item, a line of the document's own ("What went well: ...") is not the item's.
+        if block.label is not None and block.source[:1] not in (" ", "\t") and not _ITEM_LABEL.match(block.text) \
+                and (field_for_label(block.label) is not None or section_for_title(block.label) is not None):
             return False
         item = self.item_tail[1]
-        if _ITEM_LABEL.match(block.text):
-            self._sub_item(item, block.text)
-        elif (done := _ITEM_COMPLETED.match(block.text)) and (day := find_date(done.group(1), self.doc.day_first)) \
-                and day[1] == 0:
+        done = _ITEM_COMPLETED.match(block.text)
+        if done is None:
+            # From its first label on: the rest of a wrapped sentence ("... is\n  done.") says nothing of the item.
+            labelled = _ITEM_LABEL.match(block.text) or _LABEL_AFTER_SENTENCE.search(block.text)
+            if labelled:
+                self._sub_item(item, block.text[labelled.start(1) if labelled.re is _LABEL_AFTER_SENTENCE else 0:])
+        elif (day := find_date(done.group(1), self.doc.day_first)) and day[1] == 0:
             item.setdefault("status", "done")
             item.setdefault("completed", day[0].isoformat())
-        else:
-            return False
+        elif (answer := done.group(1).strip(" .").lower()) in ("yes", "no"):
+            item.setdefault("status", "done" if answer == "yes" else "open")
         self.item_tail = (index, item)
         return True
 

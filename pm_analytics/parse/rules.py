@@ -268,7 +268,11 @@ class _Worded:
 
 _OWNER = _Worded(r"\(?\bowners?[ \t]*[:=-]?[ \t]*([^,;\[\]()\x00]{1,80}?)[ \t]*(?=,|;|\[|\)|\x00|$|[ \t]+(?:done|completed|closed|"
                  r"won.?t|status|due|eta)\b|\.[ \t]+[A-Z][a-z]{2,}[ \t]*:|\.$|[ \t]+[-–—][ \t])", ("owner",))
-_STATUS_LABEL = _Worded(r"[.,;(]?[ \t]*\bstatus[ \t]*[:=][ \t]*([A-Za-z][\w' -]{0,30}?)[ \t]*(?:[.,;)]|$)", ("status",))
+# "Status: Done", and with a day without its year, "Status: Done (7 Oct)" (a full date there is the completion
+# date, read with the done word).
+_STATUS_LABEL = _Worded(r"[.,;(]?[ \t]*\bstatus[ \t]*[:=][ \t]*([A-Za-z][\w' -]{0,30}?)[ \t]*(?:[.,;)]|$|"
+                        r"\([ \t]*(?:\d{1,2}(?:st|nd|rd|th)?[ \t]+[A-Za-z]{3,9}\.?|[A-Za-z]{3,9}\.?[ \t]+\d{1,2}(?:st|nd|rd|th)?|"
+                        r"\d{1,2}/\d{1,2})[ \t]*\)[ \t.]*$)", ("status",))
 _STATUS_PREFIX = re.compile(r"(DONE|TODO|OPEN|FIXED|COMPLETED?|CLOSED|IN PROGRESS|WIP)[ \t]*[:–—-][ \t]*", re.I)
 _HANDLE = re.compile(r"(?:^|[\s(])(@[A-Za-z0-9][\w.-]{0,38})\b(?:[ \t]+(?:will|to|is|owns|has))?")
 _DONE_WORD = _Worded(r"\b(done|completed|complete|closed|fixed|resolved|shipped|merged)\b|✅|✔|☑",
@@ -280,7 +284,7 @@ _WONTFIX = _Worded(r"\b(won.?t ?(fix|do)|wontfix|not doing)\b", ("won", "not doi
 _WONTFIX_WORD = _Worded(r"\b(cancel+ed|dropped|obsolete)\b", ("cancel", "dropped", "obsolete"))
 _OPEN_WORD = _Worded(r"\b(TODO|to ?do|open|in progress|in-progress|pending|not started|planned|ongoing)\b[ \t]*\)?[ \t]*$",
                      ("todo", "to do", "open", "in progress", "in-progress", "pending", "not started", "planned", "ongoing"))
-_ACTION_ID = re.compile(r"^(AI[ \t]*\d{1,4}|[A-Z]{1,5}\d{1,4})[ \t]*[:.)–-][ \t]*", re.I)
+_ACTION_ID = re.compile(r"^(AI(?:[ \t]*|-)\d{1,4}|[A-Z]{1,5}\d{1,4})[ \t]*[:.)–-][ \t]*", re.I)
 _DONE_TAIL = re.compile(r"^[ \t]*(?:on|at|:|-|–|\()?[ \t]*")
 ANGLE_WRAPPED = re.compile(r"^<\s*(.*?)\s*>$")
 _SPACES = re.compile(r"\s+")
@@ -304,6 +308,7 @@ _APART_AFTER = re.compile(r"[ \t]*(?:[,;:.\x00][ \t]*|[-–—](?!\w)[ \t]*|(?=[
 _REASON_AFTER = re.compile(r"[ \t]*\(|[ \t]+(?:as|because|since|per|after|due|by|for|in favou?r|with|until|when|once|now)\b",
                            re.I)
 _CLOSING = re.compile(r"[\s,;:]+(?=[)\]])")
+_OPENING = re.compile(r"(?<=[(\[])[\s,;:]+")
 _EMPTY_BRACKETS_OR_SPACES = re.compile(r"\(\s*\)|\[\s*\]|\s+")
 _EMPTY_LIST_PARTS = re.compile(r"(\s*[,;]\s*)+(?=[,;]|$)")
 _STRANDED_STOP = re.compile(r"[\s,;:]+\.$")
@@ -320,7 +325,7 @@ def action_from_text(text: str, day_first: bool | None = None, allow_empty: bool
     item: dict = {}
     m = _ACTION_ID.match(text)
     if m:
-        item["id"] = _SPACES.sub("", m.group(1)).upper()
+        item["id"] = _SPACES.sub("", m.group(1)).upper().replace("AI-", "AI", 1)
         text = text[m.end():]
     prefix = _STATUS_PREFIX.match(text)
     if prefix:
@@ -399,7 +404,7 @@ def action_from_text(text: str, day_first: bool | None = None, allow_empty: bool
         if "status" not in item and _OPEN_WORD.search(text) and not text.rstrip().endswith("."):
             item["status"] = "open"
             text = _OPEN_WORD.sub("", text)
-    description = _EMPTY_BRACKETS_OR_SPACES.sub(" ", _CLOSING.sub("", text.replace(GAP, " ")))
+    description = _EMPTY_BRACKETS_OR_SPACES.sub(" ", _OPENING.sub("", _CLOSING.sub("", text.replace(GAP, " "))))
     description = _EMPTY_LIST_PARTS.sub("", _STRANDED_STOP.sub("", description.strip()))
     description = _LOOSE_ENDS.sub("", description).strip()
     if description.lower().startswith("e.g"):
