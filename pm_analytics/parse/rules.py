@@ -637,6 +637,7 @@ _PROSE_RANGE = re.compile(
 
 
 _RANGE_ZONE_RX = re.compile(_RANGE_ZONE)
+_ZONE_AFTER_DAY = re.compile(rf"[ \t]*\(({_ZONE_WORD})\)")
 
 
 def prose_time_range(text: str) -> tuple[str, str] | None:
@@ -656,6 +657,9 @@ def prose_time_range(text: str) -> tuple[str, str] | None:
         start_zone = ""
     if end_zone and not _is_zone(end_zone):
         end_zone = ""
+    if not end_zone and m.group("end_day") and (after := _ZONE_AFTER_DAY.match(window, m.end())) \
+            and _is_zone(after.group(1)):
+        end_zone = after.group(1)  # "until 06:00 on March 5 (UTC)"
     start = " ".join(p for p in (m.group("start_day"), m.group("start"), start_zone or end_zone) if p)
     end = " ".join(p for p in (m.group("end_day"), m.group("end"), end_zone or start_zone) if p)
     return start, end
@@ -699,7 +703,8 @@ _PROSE_DATE = (rf"(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]{{0,6}},?[ \t]+)?(?:{_M
 _PROSE_TIME = re.compile(
     rf"(?<![\d:.+])(?<!UTC-)(?<!GMT-)(?<!UTC\u2212)(?:(?P<pre>\d{{4}}-\d{{2}}-\d{{2}})[ T]+)?"
     rf"(?P<clock>\d{{1,2}}:\d{{2}}(?::\d{{2}})?(?:[ \t]?[aApP]\.?[ \t]?[mM]\b\.?)?|\d{{1,2}}[ \t]?[aApP]\.?[ \t]?[mM]\b\.?)"
-    rf"(?P<zone>[ \t]*\(?{_ZONE_WORD}\)?(?![\w/]))?(?:[ \t]*(?:on|,)?[ \t]+(?:on[ \t]+)?(?P<post>{_PROSE_DATE}))?")
+    rf"(?P<zone>[ \t]*\(?{_ZONE_WORD}\)?(?![\w/]))?(?:[ \t]*(?:on|,)?[ \t]+(?:on[ \t]+)?(?P<post>(?i:{_PROSE_DATE})))?"
+    rf"(?P<zone_after>[ \t]*\({_ZONE_WORD}\))?")
 _SENTENCE_END = re.compile(r"(?<![ap]\.m)(?<!\b[A-Z])[.!?](?=\s+[A-Z(]|\s*$)")
 # The same without its look-behinds (so the engine skips to each mark in C); _sentences applies them.
 _SENTENCE_MARK = re.compile(r"[.!?](?=\s+[A-Z(]|\s*$)")
@@ -741,7 +746,8 @@ def prose_moments(text: str) -> list[tuple[str, str, str, int]]:
                     _DEADLINE_BEFORE.search(before[-40:]):
                 continue
             kind = prose_kind(before, after) or ("time", "")
-            zone = (m.group("zone") or "").strip(" ()")
+            # "06:00 UTC on March 5", or "06:00 on March 5 (UTC)".
+            zone = (m.group("zone") or (m.group("zone_after") if m.group("post") else "") or "").strip(" ()")
             if zone and not _is_zone(zone):
                 zone = ""
             when = " ".join(p for p in (m.group("post") or m.group("pre"), m.group("clock"), zone) if p)
