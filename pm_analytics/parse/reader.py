@@ -38,6 +38,8 @@ from pm_analytics.parse.vocabulary import (
 _TIME_COLUMNS = {"time", "times", "timestamp", "when", "date time", "date and time", "time and date", "clock",
                  "time utc", "start", "start time", "at"}
 _DATE_COLUMNS = {"date", "day"}
+# A column of its own for each row's zone ("| 09:00 | BST | Deployed |").
+_ZONE_COLUMNS = {"tz", "timezone", "time zone", "zone"}
 _EVENT_COLUMNS = {"event", "events", "description", "what happened", "what", "action", "actions", "details", "detail",
                   "activity", "notes", "note", "update", "summary", "message", "status", "happening", "occurrence"}
 _REVIEWER_HEADER = {"name", "reviewer", "reviewers", "stakeholder", "stakeholders"}
@@ -484,7 +486,9 @@ class _Reader:
             table["kind"] = "timeline"
             table["time"] = [i for i, n in enumerate(norms) if n in _TIME_COLUMNS]
             table["date"] = [i for i, n in enumerate(norms) if n in _DATE_COLUMNS]
-            table["event"] = [i for i, n in enumerate(norms) if n not in _TIME_COLUMNS and n not in _DATE_COLUMNS]
+            table["zone"] = [i for i, n in enumerate(norms) if n in _ZONE_COLUMNS]
+            table["event"] = [i for i, n in enumerate(norms)
+                              if n not in _TIME_COLUMNS and n not in _DATE_COLUMNS and n not in _ZONE_COLUMNS]
             for cell in cells:
                 if "(" in cell or "[" in cell:
                     zone = rules.heading_zone(cell)
@@ -512,6 +516,8 @@ class _Reader:
             event = " ".join(cells[i] for i in table["event"] if i < len(cells) and cells[i])
             times = [cells[i] if _YEAR.fullmatch(cells[i].strip()) and (table.get("colons") or _year_row(event))
                      else _HHMM.sub(r"\1:\2", cells[i].strip()) for i in table["time"] if i < len(cells) and cells[i]]
+            if times:
+                times += [cells[i].strip() for i in table.get("zone", ()) if i < len(cells) and cells[i].strip()]
             when = " ".join([cells[i] for i in table["date"] if i < len(cells) and cells[i]] + times)
             if not when.strip():
                 return
