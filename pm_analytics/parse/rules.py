@@ -193,9 +193,17 @@ def zone_declaration(text: str) -> str | None:
             named, stated = resolve_timezone(zone), resolve_timezone(offset.group(1))
             moment = datetime(2020, 1, 1)
             return zone if named.tz.utcoffset(moment) == stated.tz.utcoffset(moment) else offset.group(1)
+        if zone and zone.upper() == "IST" and (country := _IST_COUNTRY.search(rest)):
+            return _IST_ZONES[country.group(1).lower()[:3]]
         if offset or zone:
             return zone or offset.group(1)
     return None
+
+
+# IST is India's unless the declaration says which ("IST (Irish time)", "IST, Israel").
+_IST_COUNTRY = re.compile(r"\b(irish|ireland|dublin|israel|jerusalem|tel aviv)\b", re.I)
+_IST_ZONES = {"iri": "Europe/Dublin", "ire": "Europe/Dublin", "dub": "Europe/Dublin", "isr": "Asia/Jerusalem",
+              "jer": "Asia/Jerusalem", "tel": "Asia/Jerusalem"}
 
 
 _OFFSET_IN_BRACKETS = re.compile(r"\((UTC|GMT)\s?([+-−]\s?\d{1,2}(?::?\d{2})?)\)".replace("(UTC|GMT)\\s?([+-−]", "((?:UTC|GMT)\\s?[+-]"))
