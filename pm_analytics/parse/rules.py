@@ -293,6 +293,8 @@ _WONTFIX_WORD = _Worded(r"\b(cancel+ed|dropped|obsolete)\b", ("cancel", "dropped
 _OPEN_WORD = _Worded(r"\b(TODO|to ?do|open|in progress|in-progress|pending|not started|planned|ongoing)\b[ \t]*\)?[ \t]*$",
                      ("todo", "to do", "open", "in progress", "in-progress", "pending", "not started", "planned", "ongoing"))
 _ACTION_ID = re.compile(r"^(AI(?:[ \t]*|-)\d{1,4}|[A-Z]{1,5}\d{1,4})[ \t]*[:.)–-][ \t]*", re.I)
+# "[P1] Rotate keys", "(P0) ...", "P2: ..." (the template's P0/P1/P2, not an id).
+_PRIORITY_PREFIX = re.compile(r"(?:\[(P[0-2])\]|\((P[0-2])\)|(P[0-2])[ \t]*[:–—-])[ \t]*", re.I)
 _DONE_TAIL = re.compile(r"^[ \t]*(?:on|at|:|-|–|\()?[ \t]*")
 ANGLE_WRAPPED = re.compile(r"^<\s*(.*?)\s*>$")
 _SPACES = re.compile(r"\s+")
@@ -331,10 +333,13 @@ def action_from_text(text: str, day_first: bool | None = None, allow_empty: bool
     if text[:1] == "<":
         text = ANGLE_WRAPPED.sub(r"\1", text)
     item: dict = {}
-    m = _ACTION_ID.match(text)
+    m = None if _PRIORITY_PREFIX.match(text) else _ACTION_ID.match(text)
     if m:
         item["id"] = _SPACES.sub("", m.group(1)).upper().replace("AI-", "AI", 1)
         text = text[m.end():]
+    if (priority := _PRIORITY_PREFIX.match(text)) is not None:
+        item["priority"] = next(g for g in priority.groups() if g).upper()
+        text = text[priority.end():]
     prefix = _STATUS_PREFIX.match(text)
     if prefix:
         word = prefix.group(1).lower()
@@ -457,7 +462,7 @@ ACTION_COLUMNS = {
                     "todo", "to do", "next step", "next steps", "corrective action", "preventive action",
                     "countermeasure", "countermeasures"),
     "id": ("id", "ai", "#", "no", "number", "key"),
-    "priority": ("priority", "prio", "type", "p"),
+    "priority": ("priority", "prio", "pri", "type", "p"),
     "owner": ("owner", "owners", "assignee", "assigned to", "who", "responsible", "dri"),
     "ticket": ("bug", "ticket", "issue", "jira", "link", "tracking", "tracker", "reference", "ref", "pr"),
     "status": ("status", "state", "done", "progress"),

@@ -276,6 +276,7 @@ TIMELINE_WORDS = [
                 r"come back|flow|return|decrease|fall|drop))|\bstart of (?:the )?(?:impact|incident|outage)\b|"
                 r"^(?:the )?(?:outage|incident|issue|problem|impact) (?:started|began|begins|starts)\b|"
                 r"\bbeginning of (?:the )?(?:impact|incident|outage)\b|\bimpact start|"
+                r"\((?:started|start|began|incident (?:start|started|began))\)|"
                 r"\b(?:starts?|started|begins?|began) (?:to )?(?:fail|failing|time out|timing out|error|erroring|"
                 r"drop|dropping|return(?:ing)? (?:errors|[45]\d\d|http|empty)|hang|hanging|stall|stalling|crash|crashing|queue|queueing|"
                 r"disappear|disappearing|vanish|vanishing|"
