@@ -747,7 +747,8 @@ class _Builder:
             started_c.append((prose_start, PROSE, self.raw.source_of("prose.started_at")))
         started_c.extend(prose.get("started", [])[:1])
         if not started_c:
-            detected_first = min((m[0] for kind in ("detected", "escalated")
+            # A time in the account starts the incident only before anyone noticed or answered it.
+            detected_first = min((m[0] for kind in ("detected", "escalated", "responded")
                                   for m in words.get(kind, []) + prose.get(kind, [])), default=None)
             earliest = sorted((m for m in prose.get("failing", []) + prose.get("time", [])
                                if detected_first is None or m[0] < detected_first), key=lambda m: m[0])

@@ -300,10 +300,16 @@ FAILURE_WORDS = re.compile(
     r"could not|couldn't|unable|hung|hang|impaired|declined|rejected|lost)\b", re.I)
 
 
+_WHEN_CLAUSE = re.compile(r"[ \t]*,?[ \t]*when\b", re.I)
+
+
 def prose_kind(before: str, after: str) -> tuple[str, str] | None:
     """What a time written in a sentence marks, from the words just before it (``began at``, ``ended
     at``, ``alerted ... at``) or, failing those, the rest of its clause."""
     before = before[-160:]
+    # "declared a SEV-2 at 10:14 when appointment writes began failing": the clause says what began then.
+    if _WHEN_CLAUSE.match(after) and (began := timeline_kind(after[:200])) and began[0] == "started":
+        return began
     for kind, rx in _PROSE_CUES_RX:
         m = rx.search(before)
         if m:
