@@ -56,6 +56,8 @@ _ITEM_LABEL = re.compile(r"\**(?:owners?|owned by|assignee|assigned(?: to)?|resp
 _LABEL_AFTER_SENTENCE = re.compile(r"[.;][ \t]+(" + _ITEM_LABEL.pattern + ")", re.I)
 # "Completed: 2024-05-10" or "Completed: No" under an item (the word alone would say done).
 _ITEM_COMPLETED = re.compile(r"\**(?:completed|done|closed|finished|resolved)(?:[ \t]+on)?\**[ \t]*:[ \t]*(.+)$", re.I)
+_ITEM_MARKER = re.compile(r"^(?:\\?[-*+•▪◦‣]|\d{1,3}\\?[.)]|\(\d{1,3}\))[ \t]+")
+_BOLD_TITLE = re.compile(r"(\*\*|__)[^*_].{0,200}?\1[ \t]*:?")
 # "1412", and with its zone "1412 UTC", "1412Z".
 _HHMM = re.compile(r"^([01]\d|2[0-3])([0-5]\d)(?=[ \t]*(?:Z|[A-Z]{2,5})?$)")
 # A cell that tries to give a time ("1412 UTC", "14.30", "~14:30"), not a label ("Before", "T-2d", "Total").
@@ -183,7 +185,8 @@ class _Reader:
                 self._flush_prose()
                 return
         elif section == "action_items" or block.task is not None and section not in TEXT_SECTIONS:
-            self._action_line(index, block)
+            if not self._item_group(index, block, blocks):
+                self._action_line(index, block)
         elif section == "reviewers":
             self._reviewer_line(block)
         elif section == "teams":
@@ -831,6 +834,18 @@ class _Reader:
             if item is not None:
                 item["line"] = block.line
                 self._append("action_items", item, block.line, block.source, "action items in a line")
+
+    def _item_group(self, index: int, block: Block, blocks: list[Block]) -> bool:
+        """Whether a list item only titles the items under it ("1. **Timezone handling**" or "1. Timezone
+        handling:" over "- [x] Render clinic hours ..."). Its items are then read as items, not as its
+        owner and status."""
+        if block.kind != ITEM or index + 1 >= len(blocks):
+            return False
+        child = blocks[index + 1]
+        if child.kind != ITEM or child.parent != index:
+            return False
+        content = _ITEM_MARKER.sub("", block.source.strip(), count=1)
+        return _BOLD_TITLE.fullmatch(content) is not None or content.endswith(":")
 
     def _item_field(self, index: int, block: Block) -> bool:
         """A line that goes on an action item (indented under it, or straight after it with no blank line
