@@ -592,7 +592,9 @@ class _Reader:
             return False
         if section in TEXT_SECTIONS - {"ignored", "summary", "impact_summary"} or section in ("action_items", "reviewers"):
             return False
-        if section == "timeline" and key not in ("timezone", "date"):
+        # Under the timeline, a line of its own may still give the blast radius ("Providers affected: 880").
+        if section == "timeline" and key not in ("timezone", "date") and not (
+                block.kind == TEXT and key.startswith("blast_radius.")):
             return False
         self._set_field(key, value, block.line, f"label '{_label_name(label)}'", block.source, label)
         return True
