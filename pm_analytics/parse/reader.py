@@ -73,11 +73,29 @@ def _colon_times(columns: list[int], rows: list[list[str]]) -> bool:
     return any(_COLON_TIME.search(cell) for cell in cells)
 
 
+def _list_goes_on(blocks: list[Block], index: int) -> bool:
+    """Whether the unindented lines from ``index`` on are followed, with no blank line, by another list item:
+    then they go on the item above (Markdown's lazy continuation); after a list's last item they are
+    the document's ("Closed: 2024-06-21" ending a plain-text file)."""
+    end = index
+    while end + 1 < len(blocks) and blocks[end + 1].kind == TEXT and not blocks[end + 1].para:
+        end += 1
+    following = blocks[end + 1] if end + 1 < len(blocks) else None
+    return following is not None and following.kind == ITEM and following.line == blocks[end].line + 1
+
+
 def _year_row(event: str) -> bool:
     """Whether a row whose time cell reads ``2023`` is a year heading, not 20:23: it says nothing else, or
     only a day ("March 14")."""
     words = event.strip(" *_")
-    return not words or len(words) < 25 and (day := find_month_day(words, 2000)) is not None and day[1] < 12
+    if not words:
+        return True
+    day = find_month_day(words, 2000) if len(words) < 25 else None
+    # Only the day, perhaps with its weekday: "| 2010 | Restore Mar 1 backup |" is a row at 20:10.
+    return day is not None and _WEEKDAY_OR_MARKS.fullmatch(words[:day[1]] + " " + words[day[2]:]) is not None
+
+
+_WEEKDAY_OR_MARKS = re.compile(r"[\W\d_]*(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?[\W\d_]*)?", re.I)
 
 
 _EMPTY_TEXT = re.compile(r"<.*>|\.\.\.|…")
@@ -174,7 +192,7 @@ class _Reader:
             return
         if block.kind in (TEXT, ITEM) and rules.has_segments(text) and self._segment_line(block):
             return
-        if self.section.name == "action_items" and self._item_field(index, block):
+        if self.section.name == "action_items" and self._item_field(index, block, blocks):
             return
         if self._key_value(block):
             return
@@ -456,8 +474,6 @@ class _Reader:
             item = rules.action_from_table(table["columns"], cells, self.doc.day_first)
             self._add_action(item, block)
             return
-        if self.section.name == "action_items" and self._item_field(index, block):
-            return
         if self._key_value(block):
             return
         section = self.section.name
@@ -516,11 +532,15 @@ class _Reader:
     def _timeline_table_row(self, block: Block, table: dict) -> None:
         cells = block.cells or []
         if table.get("kind") == "timeline":
-            event = " ".join(cells[i] for i in table["event"] if i < len(cells) and cells[i])
+            # A zone column's cell is the row's zone only when it names one ("BST", not "us-east-1a" or "local").
+            zones = [cells[i].strip() for i in table.get("zone", ()) if i < len(cells) and cells[i].strip()]
+            named = [z for z in zones if rules.is_zone(z)]
+            event = " ".join([cells[i] for i in table["event"] if i < len(cells) and cells[i]]
+                             + [z for z in zones if z not in named])
             times = [cells[i] if _YEAR.fullmatch(cells[i].strip()) and (table.get("colons") or _year_row(event))
                      else _HHMM.sub(r"\1:\2", cells[i].strip()) for i in table["time"] if i < len(cells) and cells[i]]
             if times:
-                times += [cells[i].strip() for i in table.get("zone", ()) if i < len(cells) and cells[i].strip()]
+                times += named
             when = " ".join([cells[i] for i in table["date"] if i < len(cells) and cells[i]] + times)
             if not when.strip():
                 return
@@ -849,16 +869,18 @@ class _Reader:
         content = _ITEM_MARKER.sub("", block.source.strip(), count=1)
         return _BOLD_TITLE.fullmatch(content) is not None or content.endswith(":")
 
-    def _item_field(self, index: int, block: Block) -> bool:
+    def _item_field(self, index: int, block: Block, blocks: list[Block] | None = None) -> bool:
         """A line that goes on an action item (indented under it, or straight after it with no blank line
         between, as Markdown continues a list item) gives the fields the item lacks: "Owner: Web team",
         "Status: Done", "Completed: 2024-05-10", or a wrapped sentence's "Owner: Ada Byrne." (Read as the
         document's own label, "Status: ..." would end the list.) True if consumed."""
+        indented = block.source[:1] in (" ", "\t")
         if block.kind != TEXT or self.item_tail is None or self.item_tail[0] != index - 1 \
-                or block.source[:1] not in (" ", "\t") and block.para or _ACTION_ID.match(block.text):
+                or not indented and (block.para or blocks is None or not _list_goes_on(blocks, index)) \
+                or _ACTION_ID.match(block.text):
             return False
         # Straight after the item, a line of the document's own ("What went well: ...") is not the item's.
-        if block.label is not None and block.source[:1] not in (" ", "\t") and not _ITEM_LABEL.match(block.text) \
+        if block.label is not None and not indented and not _ITEM_LABEL.match(block.text) \
                 and (field_for_label(block.label) is not None or section_for_title(block.label) is not None):
             return False
         item = self.item_tail[1]

@@ -87,7 +87,7 @@ def split_time(text: str, day_first: bool | None = None) -> tuple[str, str] | No
     when = m.group("time").strip()
     event = m.group("event").strip()
     zone = (m.group("zone") or "").strip(" \t()[]")
-    if zone and not _is_zone(zone):
+    if zone and not is_zone(zone):
         event = text[m.start("zone"):].strip()
         event = _EVENT_SEPARATOR.sub("", event)
         zone = ""
@@ -106,7 +106,8 @@ _QUANTITY = re.compile(r"(?:%|percent|hours?\b|hrs?\b|minutes?\b|mins?\b|seconds
 
 
 @lru_cache(maxsize=1024)
-def _is_zone(word: str) -> bool:
+def is_zone(word: str) -> bool:
+    """Whether ``word`` names a timezone as written in a document ("BST", "Europe/Dublin", "UTC+2")."""
     try:
         resolve_timezone(word)
     except ValueError:
@@ -200,8 +201,9 @@ def zone_declaration(text: str) -> str | None:
     return None
 
 
-# IST is India's unless the declaration says which ("IST (Irish time)", "IST, Israel").
-_IST_COUNTRY = re.compile(r"\b(irish|ireland|dublin|israel|jerusalem|tel aviv)\b", re.I)
+# IST is India's unless the words straight after it say which ("IST (Irish time)", "IST, Israel"); a country
+# named later in the sentence ("IST (India); the Dublin office joined later") does not.
+_IST_COUNTRY = re.compile(r"^[ \t]*\(?[ \t]*IST[ \t]*[(,–—-]?[ \t]*(irish|ireland|dublin|israel|jerusalem|tel aviv)\b", re.I)
 _IST_ZONES = {"iri": "Europe/Dublin", "ire": "Europe/Dublin", "dub": "Europe/Dublin", "isr": "Asia/Jerusalem",
               "jer": "Asia/Jerusalem", "tel": "Asia/Jerusalem"}
 
@@ -666,12 +668,12 @@ def prose_time_range(text: str) -> tuple[str, str] | None:
     zone_match = _RANGE_ZONE_RX.match(start_zone)
     start_zone = (zone_match.group(0) if zone_match else "").strip(" ()")
     end_zone = (m.group("zone") or "").strip(" ()")
-    if start_zone and not _is_zone(start_zone):
+    if start_zone and not is_zone(start_zone):
         start_zone = ""
-    if end_zone and not _is_zone(end_zone):
+    if end_zone and not is_zone(end_zone):
         end_zone = ""
     if not end_zone and m.group("end_day") and (after := _ZONE_AFTER_DAY.match(window, m.end())) \
-            and _is_zone(after.group(1)):
+            and is_zone(after.group(1)):
         end_zone = after.group(1)  # "until 06:00 on March 5 (UTC)"
     start = " ".join(p for p in (m.group("start_day"), m.group("start"), start_zone or end_zone) if p)
     end = " ".join(p for p in (m.group("end_day"), m.group("end"), end_zone or start_zone) if p)
@@ -761,7 +763,7 @@ def prose_moments(text: str) -> list[tuple[str, str, str, int]]:
             kind = prose_kind(before, after) or ("time", "")
             # "06:00 UTC on March 5", or "06:00 on March 5 (UTC)".
             zone = (m.group("zone") or (m.group("zone_after") if m.group("post") else "") or "").strip(" ()")
-            if zone and not _is_zone(zone):
+            if zone and not is_zone(zone):
                 zone = ""
             when = " ".join(p for p in (m.group("post") or m.group("pre"), m.group("clock"), zone) if p)
             found.append((kind[0], when, kind[1], offset + m.start()))
@@ -863,8 +865,8 @@ def time_range(text: str, allow_hhmm: bool = False) -> tuple[str, str] | None:
         return None
     zone1 = (m.group("zone1") or "").strip(" ()")
     zone2 = (m.group("zone2") or "").strip(" ()")
-    zone1 = zone1 if zone1 and _is_zone(zone1) else ""
-    zone2 = zone2 if zone2 and _is_zone(zone2) else ""
+    zone1 = zone1 if zone1 and is_zone(zone1) else ""
+    zone2 = zone2 if zone2 and is_zone(zone2) else ""
     day = m.group("day") or ""
     end_day = m.group("end_day") or day
     return (" ".join(p for p in (day, start, zone1 or zone2) if p),

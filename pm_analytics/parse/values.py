@@ -640,13 +640,15 @@ _NUMERIC_MONTH_DAY = re.compile(r"(\d{1,2})/(\d{1,2})(?![/\d])")
 
 
 def month_day_near(text: str, near: date, day_first: bool | None = None) -> tuple[date, int, int] | None:
-    """A day written without its year, in the year that puts it nearest ``near``: ``Jan 1`` after
-    2025-12-31 is in 2026, ``Dec 31`` in a file dated 2026-01-02 in 2025."""
+    """A day written without its year, in ``near``'s year, except across New Year: ``Jan 1`` after
+    2025-12-31 is in 2026, ``Dec 31`` in a file dated 2026-01-02 in 2025 (within two months of ``near``
+    in the next or previous year, and over ten months from it in its own). A timeline that runs from
+    January to August stays in one year."""
     found = find_month_day(text, near.year, day_first)
-    if found is None or abs((found[0] - near).days) <= 183:
+    if found is None or abs((found[0] - near).days) <= 300:
         return found
     other = find_month_day(text, near.year + (1 if found[0] < near else -1), day_first)
-    return other if other is not None and abs((other[0] - near).days) < abs((found[0] - near).days) else found
+    return other if other is not None and abs((other[0] - near).days) <= 62 else found
 
 
 def find_month_day(text: str, year: int, day_first: bool | None = None) -> tuple[date, int, int] | None:

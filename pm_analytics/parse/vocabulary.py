@@ -211,7 +211,8 @@ _FAILS = (r"(?:stop|stops|stopped|fail|fails|failed|failing|(?:start|starts|star
 # ... within a few words ("Reminder emails to patients stop sending"), none of them a reporter's ("Clinic
 # emails to ask why reminders stopped", "posts on the forum that logins fail").
 _NOT_WHAT_FAILS = (r"(?!(?:[ \t]+(?!(?:ask|asks|asking|report|reports|reporting|say|says|saying|tell|tells|complain|"
-                   r"complains|about|that|whether|why)\b)[\w'-]+){0,4}[ \t]+" + _FAILS + ")")
+                   r"complains|about|that|whether|why|because|as|since|after|when)\b)[\w'-]+){0,4}"
+                   r"[ \t]+" + _FAILS + ")")
 # Timeline words -> the moment they mark. Matched anywhere in a row's event text (lower case); the
 # first row of a kind wins, except resolution, where the last one does. The template's own rows
 # ("Started at", "Resolved at") are explicit fields, not words.
@@ -276,7 +277,7 @@ TIMELINE_WORDS = [
                 r"come back|flow|return|decrease|fall|drop))|\bstart of (?:the )?(?:impact|incident|outage)\b|"
                 r"^(?:the )?(?:outage|incident|issue|problem|impact) (?:started|began|begins|starts)\b|"
                 r"\bbeginning of (?:the )?(?:impact|incident|outage)\b|\bimpact start|"
-                r"\((?:started|start|began|incident (?:start|started|began))\)|"
+                r"\((?:started|start|began|incident (?:start|started|began))\)[ \t.]*$|"
                 r"\b(?:starts?|started|begins?|began) (?:to )?(?:fail|failing|time out|timing out|error|erroring|"
                 r"drop|dropping|return(?:ing)? (?:errors|[45]\d\d|http|empty)|hang|hanging|stall|stalling|crash|crashing|queue|queueing|"
                 r"disappear|disappearing|vanish|vanishing|"
