@@ -612,9 +612,13 @@ class _Reader:
             return False
         if section in TEXT_SECTIONS - {"ignored", "summary", "impact_summary"} or section in ("action_items", "reviewers"):
             return False
-        # Under the timeline, a line of its own may still give the blast radius ("Providers affected: 880").
-        if section == "timeline" and key not in ("timezone", "date") and not (
-                block.kind == TEXT and key.startswith("blast_radius.")):
+        if section == "timeline" and key not in ("timezone", "date"):
+            # A line of its own may still give the blast radius ("Providers affected: 880"), as a weaker reading
+            # than the Impact section's: under a timeline it may be a running count ("300 in the first hour").
+            if block.kind == TEXT and key.startswith("blast_radius.") and value.strip():
+                self.doc.offer(key, value.strip(), block.line, f"label '{_label_name(label)}' under the timeline",
+                               block.source, STATED)
+                return True
             return False
         self._set_field(key, value, block.line, f"label '{_label_name(label)}'", block.source, label)
         return True
@@ -858,13 +862,13 @@ class _Reader:
                 self._append("action_items", item, block.line, block.source, "action items in a line")
 
     def _item_group(self, index: int, block: Block, blocks: list[Block]) -> bool:
-        """Whether a list item only titles the items under it ("1. **Timezone handling**" or "1. Timezone
-        handling:" over "- [x] Render clinic hours ..."). Its items are then read as items, not as its
-        owner and status."""
+        """Whether a list item only titles the checkboxes under it ("1. **Timezone handling**" or "1. Timezone
+        handling:" over "- [x] Render clinic hours ..."). Its checkboxes are then read as items, not as its
+        owner and status. Over other sub-bullets ("- Owner: Mei") a bold or colon item is the action."""
         if block.kind != ITEM or index + 1 >= len(blocks):
             return False
         child = blocks[index + 1]
-        if child.kind != ITEM or child.parent != index:
+        if child.kind != ITEM or child.parent != index or child.task is None:
             return False
         content = _ITEM_MARKER.sub("", block.source.strip(), count=1)
         return _BOLD_TITLE.fullmatch(content) is not None or content.endswith(":")

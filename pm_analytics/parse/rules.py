@@ -755,18 +755,21 @@ def prose_moments(text: str) -> list[tuple[str, str, str, int]]:
                 continue
             before = sentence[times[i - 1].end() if i else 0:m.start()]
             after = sentence[m.end():times[i + 1].start() if i + 1 < len(times) else len(sentence)]
-            from pm_analytics.parse.vocabulary import prose_kind
+            from pm_analytics.parse.vocabulary import began_when, prose_kind
 
             if (_DEADLINE_AFTER.match(after) and _BEFORE_A_DEADLINE.search(before[-40:])) or \
                     _DEADLINE_BEFORE.search(before[-40:]):
                 continue
             kind = prose_kind(before, after) or ("time", "")
+            began = began_when(after) if kind[0] != "started" else None
             # "06:00 UTC on March 5", or "06:00 on March 5 (UTC)".
             zone = (m.group("zone") or (m.group("zone_after") if m.group("post") else "") or "").strip(" ()")
             if zone and not is_zone(zone):
                 zone = ""
             when = " ".join(p for p in (m.group("post") or m.group("pre"), m.group("clock"), zone) if p)
             found.append((kind[0], when, kind[1], offset + m.start()))
+            if began:  # "paged at 02:15 when the consumers began stalling": the start too
+                found.append((began[0], when, began[1], offset + m.start()))
     return found
 
 

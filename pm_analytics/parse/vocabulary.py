@@ -304,13 +304,19 @@ FAILURE_WORDS = re.compile(
 _WHEN_CLAUSE = re.compile(r"[ \t]*,?[ \t]*when\b", re.I)
 
 
+def began_when(after: str) -> tuple[str, str] | None:
+    """The start a "when ..." clause after a time states ("at 10:14 UTC when appointment writes began
+    failing": writes began then), whatever the words before the time say of it (declared, paged)."""
+    if not _WHEN_CLAUSE.match(after):
+        return None
+    found = timeline_kind(after[:200])
+    return found if found and found[0] == "started" else None
+
+
 def prose_kind(before: str, after: str) -> tuple[str, str] | None:
     """What a time written in a sentence marks, from the words just before it (``began at``, ``ended
     at``, ``alerted ... at``) or, failing those, the rest of its clause."""
     before = before[-160:]
-    # "declared a SEV-2 at 10:14 when appointment writes began failing": the clause says what began then.
-    if _WHEN_CLAUSE.match(after) and (began := timeline_kind(after[:200])) and began[0] == "started":
-        return began
     for kind, rx in _PROSE_CUES_RX:
         m = rx.search(before)
         if m:
