@@ -296,7 +296,7 @@ _OPEN_WORD = _Worded(r"\b(TODO|to ?do|open|in progress|in-progress|pending|not s
                      ("todo", "to do", "open", "in progress", "in-progress", "pending", "not started", "planned", "ongoing"))
 _ACTION_ID = re.compile(r"^(AI(?:[ \t]*|-)\d{1,4}|[A-Z]{1,5}\d{1,4})[ \t]*[:.)–-][ \t]*", re.I)
 # "[P1] Rotate keys", "(P0) ...", "P2: ..." (the template's P0/P1/P2, not an id).
-_PRIORITY_PREFIX = re.compile(r"(?:\[(P[0-2])\]|\((P[0-2])\)|(P[0-2])[ \t]*[:–—-])[ \t]*", re.I)
+_PRIORITY_PREFIX = re.compile(r"(?:\[(P[0-2])\]|\((P[0-2])\)|(P[0-2])(?:[ \t]*[:–—]|[ \t]+-(?=[ \t])))[ \t]*", re.I)
 _DONE_TAIL = re.compile(r"^[ \t]*(?:on|at|:|-|–|\()?[ \t]*")
 ANGLE_WRAPPED = re.compile(r"^<\s*(.*?)\s*>$")
 _SPACES = re.compile(r"\s+")
