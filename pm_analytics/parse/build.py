@@ -22,6 +22,7 @@ from pm_analytics.parse.values import (
     clean,
     drill_word,
     dst_mismatch,
+    file_name_date,
     find_date,
     find_month_day,
     is_ambiguous_date,
@@ -391,7 +392,7 @@ class _Builder:
         if dated and dated[0][0] == 0:
             self.note("incident_date", Source(rows[0][3], "first timeline row's date", Source.quote(str(rows[0][1]))))
             return dated[0][1], None
-        named = self._file_date()
+        named = file_name_date(self.file_stem)
         if named is not None:
             self.note("incident_date", Source(None, "file name", self.file_stem))
             return named, None
@@ -430,19 +431,11 @@ class _Builder:
             return day_line
         if self.raw.year is None:
             return None
-        named = self._file_date()
+        named = file_name_date(self.file_stem)
         # Nearest the file name's date when the year is its: "Dec 31" in 2026-01-02-fax.md is in 2025.
         md = month_day_near(day_line, named) if named is not None and named.year == self.raw.year else \
             find_month_day(day_line, self.raw.year)
         return md[0] if md else None
-
-    def _file_date(self) -> date | None:
-        """The date a ``2024-11-06-…`` file name gives, if any."""
-        m = _FILE_DATE.match(self.file_stem)
-        try:
-            return date(int(m.group(1)), int(m.group(2)), int(m.group(3))) if m else None
-        except ValueError:
-            return None
 
     def _ambiguous(self, text: str, key: str) -> None:
         if self.raw.day_first is None and is_ambiguous_date(text):
@@ -1215,9 +1208,6 @@ def _grouped_item(row: Any, priority: Any) -> dict:
     if not isinstance(row, dict):
         row = (action_from_text(str(row)) if row is not None else None) or {"description": row}
     return dict(row, priority=row.get("priority", priority))
-
-
-_FILE_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 
 
 def _row_date(when: Any, zone: Zone, day_first: bool | None = None) -> date | None:

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 
 from pm_analytics.parse import rules
-from pm_analytics.parse.document import BOLD_LEVEL, CODE, HEADING, HTML, ITEM, ROW, TEXT, Block
+from pm_analytics.parse.document import _BOLD_ONLY, _ITEM, BOLD_LEVEL, CODE, HEADING, HTML, ITEM, ROW, TEXT, Block
 from pm_analytics.parse.patterns import Gated
 from pm_analytics.parse.raw import EXPLICIT, PROSE, STATED, TIMELINE, RawDoc
 from pm_analytics.parse.values import (
@@ -56,8 +56,6 @@ _ITEM_LABEL = re.compile(r"\**(?:owners?|owned by|assignee|assigned(?: to)?|resp
 _LABEL_AFTER_SENTENCE = re.compile(r"[.;][ \t]+(" + _ITEM_LABEL.pattern + ")", re.I)
 # "Completed: 2024-05-10" or "Completed: No" under an item (the word alone would say done).
 _ITEM_COMPLETED = re.compile(r"\**(?:completed|done|closed|finished|resolved)(?:[ \t]+on)?\**[ \t]*:[ \t]*(.+)$", re.I)
-_ITEM_MARKER = re.compile(r"^(?:\\?[-*+•▪◦‣]|\d{1,3}\\?[.)]|\(\d{1,3}\))[ \t]+")
-_BOLD_TITLE = re.compile(r"(\*\*|__)[^*_].{0,200}?\1[ \t]*:?")
 # "1412", and with its zone "1412 UTC", "1412Z".
 _HHMM = re.compile(r"^([01]\d|2[0-3])([0-5]\d)(?=[ \t]*(?:Z|[A-Z]{2,5})?$)")
 # A cell that tries to give a time ("1412 UTC", "14.30", "~14:30"), not a label ("Before", "T-2d", "Total").
@@ -870,8 +868,9 @@ class _Reader:
         child = blocks[index + 1]
         if child.kind != ITEM or child.parent != index or child.task is None:
             return False
-        content = _ITEM_MARKER.sub("", block.source.strip(), count=1)
-        return _BOLD_TITLE.fullmatch(content) is not None or content.endswith(":")
+        marked = _ITEM.match(block.source.strip())
+        content = marked.group(1) if marked else ""
+        return _BOLD_ONLY.match(content) is not None or content.endswith(":")
 
     def _item_field(self, index: int, block: Block, blocks: list[Block] | None = None) -> bool:
         """A line that goes on an action item (indented under it, or straight after it with no blank line

@@ -537,16 +537,25 @@ def numeric_date_order(text: str, file_stem: str = "") -> bool | None:
     return day_first
 
 
-_FILE_DATE = re.compile(r"((?:19|20)\d\d)-(\d\d)-(\d\d)")
+_FILE_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+
+
+def file_name_date(file_stem: str) -> date | None:
+    """The date a ``2024-11-06-…`` file name starts with, if it is one."""
+    m = _FILE_DATE.match(file_stem)
+    try:
+        return date(int(m.group(1)), int(m.group(2)), int(m.group(3))) if m else None
+    except ValueError:
+        return None
 
 
 def _order_from_file_name(found: list[tuple[int, int, int]], file_stem: str) -> bool | None:
     """Day first (True) or month first (False) when every ``found`` date that is the file name's day reads
     it the same way; else None."""
-    named = _FILE_DATE.match(file_stem)
-    if not named:
+    named = file_name_date(file_stem)
+    if named is None:
         return None
-    year, month, day = (int(g) for g in named.groups())
+    year, month, day = named.year, named.month, named.day
     orders = {(a, b) == (day, month) for a, b, y in found
               if y == year and a != b and (a, b) in ((day, month), (month, day))}
     return orders.pop() if len(orders) == 1 else None
