@@ -278,9 +278,9 @@ class _Worded:
 
 _OWNER = _Worded(r"\(?\bowners?[ \t]*[:=-]?[ \t]*([^,;\[\]()\x00]{1,80}?)[ \t]*(?=,|;|\[|\)|\x00|$|[ \t]+(?:done|completed|closed|"
                  r"won.?t|status|due|eta)\b|\.[ \t]+[A-Z][a-z]{2,}[ \t]*:|\.$|[ \t]+[-–—][ \t])", ("owner",))
-# "Status: Done", and with a day without its year, "Status: Done (7 Oct)" (a full date there is the completion
-# date, read with the done word).
-_STATUS_LABEL = _Worded(r"[.,;(]?[ \t]*\bstatus[ \t]*[:=][ \t]*([A-Za-z][\w' -]{0,30}?)[ \t]*(?:[.,;)]|$|"
+# "Status: Done", and with a day without its year, "Status: Done (7 Oct)" (a full date there or after the word,
+# "Status: done 2024-10-11", is the completion date, read with the done word).
+_STATUS_LABEL = _Worded(r"[.,;(]?[ \t]*\bstatus[ \t]*[:=][ \t]*([A-Za-z][A-Za-z_' -]{0,30}?)[ \t]*(?:[.,;)]|$|"
                         r"\([ \t]*(?:\d{1,2}(?:st|nd|rd|th)?[ \t]+[A-Za-z]{3,9}\.?|[A-Za-z]{3,9}\.?[ \t]+\d{1,2}(?:st|nd|rd|th)?|"
                         r"\d{1,2}/\d{1,2})[ \t]*\)[ \t.]*$)", ("status",))
 _STATUS_PREFIX = re.compile(r"(DONE|TODO|OPEN|FIXED|COMPLETED?|CLOSED|IN PROGRESS|WIP)[ \t]*[:–—-][ \t]*", re.I)
@@ -298,6 +298,8 @@ _ACTION_ID = re.compile(r"^(AI(?:[ \t]*|-)\d{1,4}|[A-Z]{1,5}\d{1,4})[ \t]*[:.)�
 # "[P1] Rotate keys", "(P0) ...", "P2: ..." (the template's P0/P1/P2, not an id).
 _PRIORITY_PREFIX = re.compile(r"(?:\[(P[0-2])\]|\((P[0-2])\)|(P[0-2])(?:[ \t]*[:–—]|[ \t]+-(?=[ \t])))[ \t]*", re.I)
 _DONE_TAIL = re.compile(r"^[ \t]*(?:on|at|:|-|–|\()?[ \t]*")
+# "Status: Done (2024-10-09)": the label goes with the done word it introduces.
+_STATUS_BEFORE = re.compile(r"[.,;(]?[ \t]*\bstatus[ \t]*[:=][ \t]*$", re.I)
 ANGLE_WRAPPED = re.compile(r"^<\s*(.*?)\s*>$")
 _SPACES = re.compile(r"\s+")
 _BRACKETED = re.compile(r"\[([^\]]{0,300})\]")
@@ -412,6 +414,9 @@ def action_from_text(text: str, day_first: bool | None = None, allow_empty: bool
                 item["completed"] = dated[0].isoformat()
                 end += tail.end() + dated[2]
                 end += len(text[end:]) - len(text[end:].lstrip(" )]"))
+            label_before = _STATUS_BEFORE.search(text[:start])
+            if label_before:
+                start = label_before.start()
             text = text[:start] + text[end:]
             break
         done = _DONE_WORD.search(text, done.end())

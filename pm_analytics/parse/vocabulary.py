@@ -230,7 +230,7 @@ TIMELINE_WORDS = [
                  r"^recovered(?=\s*(?:$|[^\w\s])|\s+(?:fully|completely|again|now|after|as|once|following|at|by|"
                  r"within|around|in|when|with|without)\b)|"
                  r"\berror rates? (?:returned|back) to (?:normal|baseline)\b|\bmetrics back to baseline\b|"
-                 r"\b(?:errors|failures|duplicates|timeouts) stopped\b|\bworking normally\b|\bflowing normally\b|"
+                 r"\b(?:errors|failures|duplicates|timeouts) (?:stopped|stop|ceased|cease)\b|\bworking normally\b|\bflowing normally\b|"
                  r"\b(?:is|was|were|are) (?:now )?working (?:again|normally)\b|\bhad (?:fully )?recovered\b|"
                  r"\bproblem ended\b|\b(?:issue|incident|problem) (?:was|has been|is) fixed\b|"
                  r"\bdeclared? (?:full )?recovery\b|\brecovery (?:was )?declared\b|\b(?:is|was|were|are) back online\b|"
