@@ -149,6 +149,7 @@ class _Reader:
         self.item_tail: tuple[int, dict] | None = None
         self.prose_blocks = 0
         self.prose_buffer: list[Block] = []
+        self.prose_section = "fields"
         self.skip: set[int] = set()
         self.email = False
 
@@ -996,6 +997,8 @@ class _Reader:
         buffer = self.prose_buffer
         if buffer and (block.kind != TEXT or block.para or buffer[-1].kind != TEXT or buffer[-1].line != block.line - 1):
             self._flush_prose()
+        if not self.prose_buffer:
+            self.prose_section = self.section.name
         self.prose_buffer.append(block)
         if block.kind != TEXT:
             self._flush_prose()
@@ -1028,6 +1031,10 @@ class _Reader:
             where = at(text.find(span[0].split()[-2] if len(span[0].split()) > 1 else span[0]))
             for key, value in zip(("started_at", "resolved_at"), span):
                 self.doc.offer(f"prose.{key}", value, where.line, "prose time range", where.source, PROSE)
+        if self.prose_section in ("impact_summary", "summary"):
+            for key, value, offset in rules.prose_blast_radius(text):
+                where = at(offset)
+                self.doc.offer(key, value, where.line, "count in the impact's text", where.source, PROSE)
         mention = rules.severity_mention(text)
         if mention:
             where = at(text.find(mention))

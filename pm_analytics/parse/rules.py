@@ -19,6 +19,7 @@ from pm_analytics.parse.values import (
     find_clock,
     find_date,
     is_placeholder,
+    parse_count,
     resolve_timezone,
 )
 
@@ -620,6 +621,44 @@ def prose_duration_at(text: str) -> tuple[str, int] | None:
     if not about or spoken.startswith("~"):
         return spoken, at
     return (f"~{spoken}" if about == "~" or about.lower().startswith("just") else f"{about} {spoken}"), at
+
+
+# "Roughly 1,200 patients could not book across 14 clinics": a count of the template's blast radius in the
+# impact's own sentences. Not a part ("3 of 14 clinics", "1 in 5 patients"), a rate ("40 patients an hour",
+# "20 patients per clinic") or a difference ("200 more patients").
+_PROSE_COUNT = re.compile(
+    r"(?<![\w.,/%$-])(?:(?P<about>about|around|roughly|approximately|nearly|almost|over|more than|some|an estimated|"
+    r"estimated|up to|~)[ \t]*)?(?P<number>\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?[ \t]?[kK]|\d+)[ \t]+"
+    r"(?:(?:unique|distinct|active|individual|affected|partner|registered)[ \t]+)?"
+    r"(?P<noun>patients?|clinics?|providers?)\b(?![ \t]*(?:per|an?|each|every)\b)", re.I)
+_PART_BEFORE = re.compile(r"\b(?:of|in|out of|per|every|each|than|first|last|top|another|additional|other|more|extra|"
+                          r"the|those|these|all)[ \t]*$", re.I)
+_PROSE_NOUN_KEY = {"patient": "blast_radius.patients", "clinic": "blast_radius.clinics",
+                   "provider": "blast_radius.providers"}
+
+
+def prose_blast_radius(text: str) -> list[tuple[str, str, int]]:
+    """The blast radius counts a paragraph states: ``(key, value as written, offset)`` per noun, only where the
+    paragraph gives that noun one number (two different ones say nothing a reader can take as the total)."""
+    window = text[:4000]
+    low = window.lower()
+    if "patient" not in low and "clinic" not in low and "provider" not in low:
+        return []
+    found: dict[str, list[tuple[str, int, int]]] = {}
+    for m in _PROSE_COUNT.finditer(window):
+        about = m.group("about")
+        if _PART_BEFORE.search(window[max(0, m.start() - 12):m.start()]) and not about:
+            continue
+        number = m.group("number")
+        value = (f"~{number}" if about.lower() in ("~", "some", "an estimated") else f"{about} {number}") if about else number
+        try:
+            count = parse_count(value).value
+        except ValueError:
+            continue
+        key = _PROSE_NOUN_KEY[m.group("noun").lower().rstrip("s")]
+        found.setdefault(key, []).append((value, m.start(), count))
+    return [(key, readings[0][0], readings[0][1]) for key, readings in found.items()
+            if len({count for _, _, count in readings}) == 1]
 
 
 _UNIT_NEAR_NUMBER = re.compile(r"(?:\d|\b(?:an?|one|two|three|four|five|six|seven|eight|nine|ten|half))[ \t-]?"
