@@ -298,6 +298,8 @@ _OPEN_WORD = _Worded(r"\b(TODO|to ?do|open|in progress|in-progress|pending|not s
 _ACTION_ID = re.compile(r"^(AI(?:[ \t]*|-)\d{1,4}|[A-Z]{1,5}\d{1,4})[ \t]*[:.)–-][ \t]*", re.I)
 # "[P1] Rotate keys", "(P0) ...", "P2: ..." (the template's P0/P1/P2, not an id).
 _PRIORITY_PREFIX = re.compile(r"(?:\[(P[0-2])\]|\((P[0-2])\)|(P[0-2])(?:[ \t]*[:–—]|[ \t]+-(?=[ \t])))[ \t]*", re.I)
+# "P1-P2 replication alerts": the alerts' priorities, neither the item's id nor its priority.
+_PRIORITY_SPAN = re.compile(r"P[0-4][ \t]*[-–][ \t]*P[0-4]\b", re.I)
 _DONE_TAIL = re.compile(r"^[ \t]*(?:on|at|:|-|–|\()?[ \t]*")
 # "Status: Done (2024-10-09)": the label goes with the done word it introduces.
 _STATUS_BEFORE = re.compile(r"[.,;(]?[ \t]*\bstatus[ \t]*[:=][ \t]*$", re.I)
@@ -338,7 +340,7 @@ def action_from_text(text: str, day_first: bool | None = None, allow_empty: bool
     if text[:1] == "<":
         text = ANGLE_WRAPPED.sub(r"\1", text)
     item: dict = {}
-    m = None if _PRIORITY_PREFIX.match(text) else _ACTION_ID.match(text)
+    m = None if _PRIORITY_PREFIX.match(text) or _PRIORITY_SPAN.match(text) else _ACTION_ID.match(text)
     if m:
         item["id"] = _SPACES.sub("", m.group(1)).upper().replace("AI-", "AI", 1)
         text = text[m.end():]
