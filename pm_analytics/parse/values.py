@@ -161,7 +161,13 @@ def parse_duration_min(value: object) -> Parsed:
         if text.startswith("-") and _NEGATIVE.match(text):
             raise ValueError(f"'{clean(value)}' is negative")
         text, approximate = _strip_approx(text)
-        minutes = _duration_text_min(text)
+        minutes = _clock_span_min(text)
+        if minutes is None:
+            span = _duration_span_min(text)
+            if span is not None:
+                minutes, approximate = span, True
+            else:
+                minutes = _duration_text_min(text)
         if minutes is None:
             raise ValueError(f"'{clean(value)}' is not a duration (write e.g. '25 min', '1h 5m' or '0:45')")
     if minutes < 0:
@@ -169,6 +175,42 @@ def parse_duration_min(value: object) -> Parsed:
     if minutes > MAX_DURATION_MIN:
         raise ValueError(f"'{clean(value)}' is longer than 30 days; check the unit")
     return Parsed(round(minutes, 4), approximate)
+
+
+# "14:00 - 14:12": the phase written as the clock times it ran between (a midnight between them adds a day).
+# "0:10 - 0:15" reads as a span of durations instead.
+_CLOCK_SPAN = re.compile(r"([0-2]?\d):([0-5]\d)\s*(?:-|–|—|to)\s*([0-2]?\d):([0-5]\d)(?:\s*(?:UTC|Z|[A-Z]{2,4}T))?")
+# "10-15 min", "10 min - 15 min", "20 to 30 minutes", "15 minutes to 1 hour".
+_SPAN = re.compile(r"(.+?)\s*(?:-|–|—|\bto\b)\s*(.+)")
+_BARE_NUMBER = re.compile(rf"(?:{_NUM})")
+
+
+def _clock_span_min(text: str) -> float | None:
+    m = _CLOCK_SPAN.match(text)
+    if not m or not _only_remark_after(text, m.end()) or m.group(1).lstrip("0") == "" and m.group(3).lstrip("0") == "":
+        return None
+    start_h, start_m, end_h, end_m = (int(g) for g in m.groups())
+    if start_h > 23 or end_h > 23:
+        return None
+    minutes = (end_h * 60 + end_m) - (start_h * 60 + start_m)
+    return float(minutes + 1440 if minutes < 0 else minutes)
+
+
+def _duration_span_min(text: str) -> float | None:
+    """The upper bound of a span of durations, as counts' ranges take theirs (marked approximate)."""
+    m = _SPAN.fullmatch(text)
+    if not m or not any(c.isdigit() for c in m.group(1)):
+        return None
+    upper = _duration_text_min(m.group(2))
+    if upper is None:
+        return None
+    first = m.group(1).strip()
+    if _BARE_NUMBER.fullmatch(first):
+        unit = _DURATION_TERM.match(m.group(2).strip())
+        lower = _num(first) * _UNIT_MIN[unit.group(2).lower()] if unit else None
+    else:
+        lower = _duration_text_min(first)
+    return upper if lower is not None and lower <= upper else None
 
 
 _TERM_JOINER = re.compile(r"[\s,]*(?:and)?[\s,]*")
