@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from pm_analytics.parse.raw import EXPLICIT, POSTED, PROSE, TIMELINE, RawDoc, Source
-from pm_analytics.parse.rules import MARKDOWN_LINK, action_from_text, split_time
+from pm_analytics.parse.rules import MARKDOWN_LINK, action_from_text, prose_blast_radius, split_time
 from pm_analytics.parse.values import (
     Zone,
     clean,
@@ -917,7 +917,7 @@ class _Builder:
         return None if value is None else float(value)
 
     def count(self, key: str) -> int | None:
-        value = self._number(key, parse_count, "{:,}")
+        value = self._number(key, lambda written: parse_count(_own_count(written, key)), "{:,}")
         return None if value is None else int(value)
 
     def _approximate(self, key: str) -> bool:
@@ -1282,6 +1282,16 @@ def _review_state(value: Any) -> str | None:
     if _CHANGES_REQUESTED.search(low):
         return "Changes requested"
     return text
+
+
+def _own_count(value: object, key: str) -> object:
+    """The part of a blast radius value its own noun counts: ``about 900`` of ``1,480 refill requests (about
+    900 patients)``; the value as written when it names no such count."""
+    if isinstance(value, str) and key.startswith("blast_radius."):
+        for found_key, found, _ in prose_blast_radius(value):
+            if found_key == key:
+                return found
+    return value
 
 
 def _hhmm(moment: datetime, zone: Zone) -> str:

@@ -258,7 +258,13 @@ _COUNT = re.compile(r"(\d{1,3}(?:[,_ ]\d{3})+|\d+)(?:\.(\d+))?\s*([kK])?\b")
 
 
 _NOT_A_NUMBER = re.compile(r"(?:no|none|not)\b", re.I)
-_RANGE = re.compile(r"(.+?)\s*(?:-|–|to)\s*(.+)")
+_RANGE = re.compile(r"(.+?)\s*(?:-|–|\bto\b|\bor\b)\s*(.+)")
+_OR_MORE = re.compile(r"\s*or (?:more|so)\b", re.I)
+# "1 on-call + 2 from Platform": the parts add up.
+_SUM = re.compile(r"\d+[^\d+]*(?:\+\s*\d+[^\d+]*)+")
+_SUM_TERM = re.compile(r"(\d+)")
+# "1,5k": a decimal comma before a thousands sign (1,500), as "1,5 hours" is one and a half.
+_DECIMAL_COMMA_K = re.compile(r"^(\d+),(\d{1,2})(\s*[kK]\b)")
 _DIGIT_GROUPING = re.compile(r"[,_ ]")
 _COUNT_TAIL = re.compile(r"(\+|[a-zA-Z(\[;,–—-])")
 
@@ -285,6 +291,10 @@ def parse_count(value: object) -> Parsed:
         if _NEGATIVE.match(text):
             raise ValueError(f"'{text}' is negative")
         text, approximate = _strip_approx(text)
+        if "+" in text and _SUM.fullmatch(text):
+            return Parsed(sum(int(term) for term in _SUM_TERM.findall(text)), approximate)
+        if "," in text:
+            text = _DECIMAL_COMMA_K.sub(r"\1.\2\3", text)
         rng = _RANGE.fullmatch(text)
         if rng and _COUNT.fullmatch(rng.group(1).strip()) and _COUNT.match(rng.group(2).strip()):
             text, approximate = rng.group(2).strip(), True
@@ -300,7 +310,7 @@ def parse_count(value: object) -> Parsed:
             raise ValueError(f"'{clean(value)}' is not a whole number")
         else:
             number = whole
-        if "+" in text[m.end():m.end() + 2]:
+        if "+" in text[m.end():m.end() + 2] or _OR_MORE.match(text, m.end()):
             approximate = True
     if number < 0:
         raise ValueError(f"'{number}' is negative")
