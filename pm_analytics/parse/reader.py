@@ -649,14 +649,16 @@ class _Reader:
                 doc.placeholders.add(key)
                 doc.lines.setdefault(key, line)
             return
+        # A Priority field gives the severity only where no Severity field does, wherever each stands.
+        strength = STATED if key == "severity" and label and "priority" in label.lower() else EXPLICIT
         if doc.has(key):
             if key == "teams":
                 doc.set(key, f"{doc.get(key)}, {value}")
             elif doc.strengths.get(key, 0) <= EXPLICIT:
-                doc.offer(key, value, line, rule, source, EXPLICIT)
+                doc.offer(key, value, line, rule, source, strength)
             return
         doc.placeholders.discard(key)
-        doc.set(key, value, line, rule, source, EXPLICIT)
+        doc.set(key, value, line, rule, source, strength)
 
     def _window(self, key: str, value: str, line: int, rule: str, source: str) -> None:
         """A field that states when the incident ran (``When: 2024-04-08 02:00–03:10``, ``Time: 1405 - 1650

@@ -336,6 +336,12 @@ _PRIORITY_NUMBER = {0: "SEV1", 1: "SEV1", 2: "SEV2", 3: "SEV3", 4: "SEV3", 5: "S
 
 
 _STRUCK = re.compile(r"~~.*?~~")
+# "SEV1 (downgraded to SEV2 after review)", "SEV2 → SEV1", "Initially SEV3, raised to SEV1": the severity it
+# ended at, which is what a reader ranks the incident by.
+_SEVERITY_CHANGE = re.compile(
+    r"(?:\b(?:upgraded|downgraded|raised|lowered|escalated|reduced|bumped|changed|moved|reclassified|re-?rated|"
+    r"promoted|demoted)(?: (?:it|back|up|down))? to|→|->|=>|⇒)\s*((?:sev(?:erity)?|p)[ -]?\d\b|s\d\b|\d\b|"
+    r"critical\b|high\b|medium\b|moderate\b|low\b|major\b|minor\b)", re.I)
 _FROM_BRACKET = re.compile(r"\s*\(.*$")
 _DIGIT = re.compile(r"\d")
 _SEV_NUMBERS = re.compile(r"sev(?:erity)?\s*[-_ ]?\s*(\d)", re.I)
@@ -354,6 +360,9 @@ def severity_and_word(value: object) -> tuple[str, str]:
     if isinstance(value, bool):
         raise ValueError(f"'{value}' is not a severity")
     original = _short_text(value, "a severity")
+    changed = _SEVERITY_CHANGE.search(original)
+    if changed:
+        return severity_and_word(changed.group(1))
     if "~~" in original:
         original = _STRUCK.sub("", original).strip(" /") or original
     text = _FROM_BRACKET.sub("", original).strip(" .:-/")
