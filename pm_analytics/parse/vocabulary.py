@@ -223,14 +223,17 @@ TIMELINE_WORDS = [
     ("resolved", r"\b(?:outage|incident|impact|disruption|issue) ends?\b|\ball systems (?:are )?(?:fully )?operational\b|"
                  r"\b(?:fully|completely) (?:resolved|recovered|restored|operational)\b|\bfull(?:y)? recovery\b|"
                  r"^(?:the )?(?:incident|issue|outage|problem) (?:was |is |has been )?(?:resolved|closed|over|fixed)\b|"
-                 r"^resolved\b|\bresolved\b(?! for)|\ball clear\b|\bend of (?:the )?(?:impact|incident|outage)\b|"
+                 r"^resolved\b|\bresolved\b(?! for| to\b| as\b)|\ball clear\b|\bend of (?:the )?(?:impact|incident|outage)\b|"
                  r"\bimpact (?:ended|ends|stopped)\b|\bback to (?:normal|baseline)\b|\breturned to normal\b|"
                  r"^(?:the |all )?(?:service|services|system|systems|everything) (?:was |were |is |are |has |have )?"
                  r"(?:been )?(?:restored|recovered)\b|"
                  r"^recovered(?=\s*(?:$|[^\w\s])|\s+(?:fully|completely|again|now|after|as|once|following|at|by|"
                  r"within|around|in|when|with|without)\b)|"
                  r"\berror rates? (?:returned|back) to (?:normal|baseline)\b|\bmetrics back to baseline\b|"
-                 r"\b(?:errors|failures|duplicates|timeouts) (?:stopped|stop|ceased|cease)\b|\bworking normally\b|\bflowing normally\b|"
+                 r"\b(?:errors|failures|duplicates|timeouts) (?:stopped|stop|ceased|cease)\b|"
+                 r"\b(?:errors?|error rates?|failures?|5xx|5\d\d s|timeouts?|exceptions) (?:drop|drops|dropped|fell|falls|fall) "
+                 r"to (?:zero|0|baseline|normal)\b|\berror rates? (?:is |was )?(?:at|back at) (?:zero|0)\b|"
+                 r"\b(?:incident|issue|outage) (?:was |is |has been )?closed\b|\bworking normally\b|\bflowing normally\b|"
                  r"\b(?:is|was|were|are) (?:now )?working (?:again|normally)\b|\bhad (?:fully )?recovered\b|"
                  r"\bproblem ended\b|\b(?:issue|incident|problem) (?:was|has been|is) fixed\b|"
                  r"\bdeclared? (?:full )?recovery\b|\brecovery (?:was )?declared\b|\b(?:is|was|were|are) back online\b|"
@@ -242,7 +245,8 @@ TIMELINE_WORDS = [
                   r"recovered|went quiet|are quiet|back))|system|systems|tools?|caught|detected|flagged|fired|"
                   r"paged|triggered|picked up|showed|shows|alerted|(?:started|began) (?:to )?(?:alert|alerting|page|paging))\b)|"
                   r"\bstarted recovering\b|\bbegan recovering\b|\bimpact (?:reduced|lessened)\b|"
-                  r"\bstarts? to recover\b|\bmost (?:sites|clusters|users|customers|regions) recovered\b"),
+                  r"\bstarts? to recover\b|\b(?:begins?|began|starts?|started) to (?:subside|ease|decline|decrease|"
+                  r"improve|taper)\b|\bmost (?:sites|clusters|users|customers|regions) recovered\b"),
     # A fix or rollback is recognised (so that it is never taken for the resolution) but marks no
     # moment of the template's: what it changed is for the author to say.
     ("fixed", r"\brolled back\b|\broll ?back (?:complete|completed|finished|done|started)\b|\brevert(?:ed)?\b|"
@@ -274,7 +278,8 @@ TIMELINE_WORDS = [
                  r"(?:reported|reports?|complain)|\bcustomer reports?\b|\breports? (?:from|of|that)\b|\bnoticed\b|"
                  r"\b(?:pagerduty|opsgenie|datadog|grafana|prometheus|borgmon|nagios) (?:alert|page|fired|detected)"),
     ("started", rf"\b{_SYMPTOM} (?:begins?|began|starts?|started)\b(?! to (?:succeed|recover|work|clear|drain|improve|"
-                r"come back|flow|return|decrease|fall|drop))|\bstart of (?:the )?(?:impact|incident|outage)\b|"
+                r"come back|flow|return|decrease|fall|drop|subside|ease|decline|taper|abate|normali[sz]e|stabili[sz]e))"
+                r"(?! (?:on schedule|as scheduled|as planned|as usual|normally|on time)\b)|\bstart of (?:the )?(?:impact|incident|outage)\b|"
                 r"^(?:the )?(?:outage|incident|issue|problem|impact) (?:started|began|begins|starts)\b|"
                 r"\bbeginning of (?:the )?(?:impact|incident|outage)\b|\bimpact start|"
                 r"\((?:started|start|began|incident (?:start|started|began))\)[ \t.]*$|"
@@ -335,6 +340,11 @@ def prose_kind(before: str, after: str) -> tuple[str, str] | None:
 
 _TIMELINE_WORDS_RX = [(kind, Gated(p)) for kind, p in TIMELINE_WORDS]
 _NEGATED = re.compile(r"\b(?:not|un|no longer|yet to be)\s*(?:yet )?(?:resolved|recovered|mitigated)\b")
+# A mitigation tried, planned or talked about is none ("Attempted mitigation by restarting pods, no effect").
+_MITIGATION_TRIED = re.compile(r"\b(?:attempt(?:ed|ing|s)?|tried|trying|no effect|did not help|didn't help|options?|"
+                               r"discuss(?:ed|es|ing)?|working on|planned|planning|considering|proposed)\b")
+# Support's follow-up, not the incident: "Last clinic support tickets about missing confirmations resolved".
+_FOLLOW_UP_RESOLVED = re.compile(r"\b(?:tickets?|cases|complaints|questions)\b[^.;]{0,60}\bresolved\b")
 _PARTIAL = re.compile(r"\bpartial(?:ly)?\s+(?:resolved|recovered|restored)\b")
 # The template's own rows (the Started at / Resolved at slots) and common labels written as rows.
 TEMPLATE_ROWS = {"started at": "started", "started": "started", "start": "started", "incident started": "started",
@@ -359,7 +369,9 @@ def timeline_kind(description: str) -> tuple[str, str] | None:
             continue
         if kind in ("resolved", "mitigated", "fixed") and _NEGATED.search(low):
             continue
-        if kind == "resolved" and _PARTIAL.search(low):
+        if kind == "resolved" and (_PARTIAL.search(low) or m.group(0) == "resolved" and _FOLLOW_UP_RESOLVED.search(low)):
+            continue
+        if kind == "mitigated" and _MITIGATION_TRIED.search(low):
             continue
         if kind == "resolved":
             return kind, text[offset + m.start():offset + m.end()].strip()
