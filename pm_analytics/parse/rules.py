@@ -86,6 +86,8 @@ def split_time(text: str, day_first: bool | None = None) -> tuple[str, str] | No
     if not m or find_clock(m.group("time")) is None:
         return None
     when = m.group("time").strip()
+    if m.group("until") and when[-1:].isdigit() and (meridiem := _MERIDIEM_END.search(m.group("until"))):
+        when = _range_start_meridiem(when, m.group("until"), meridiem.group(0))
     event = m.group("event").strip()
     zone = (m.group("zone") or "").strip(" \t()[]")
     if zone and not is_zone(zone):
@@ -100,6 +102,17 @@ def split_time(text: str, day_first: bool | None = None) -> tuple[str, str] | No
     if "." in when and not zone and _QUANTITY.match(event):
         return None
     return " ".join(p for p in (prefix, when, zone) if p), event
+
+
+def _range_start_meridiem(start: str, until: str, meridiem: str) -> str:
+    """``2:05`` of ``2:05–2:20 PM`` is 2:05 PM; ``11:50`` of ``11:50–12:10 PM`` is 11:50 AM (the range crosses
+    noon when its start comes later on the twelve-hour dial than its end)."""
+    start_hour, end_hour = int(re.split(r"[:.h]", start)[0]), int(re.split(r"[:.]", until)[0]) % 12
+    if start_hour > 12:
+        return start
+    if start_hour % 12 > end_hour:
+        meridiem = "AM" if meridiem.strip(" .").lower().startswith("p") else "PM"
+    return f"{start} {meridiem.strip()}"
 
 
 _QUANTITY = re.compile(r"(?:%|percent|hours?\b|hrs?\b|minutes?\b|mins?\b|seconds?\b|secs?\b|days?\b|weeks?\b|x\b|k\b|m\b|"
