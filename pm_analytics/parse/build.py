@@ -500,7 +500,7 @@ class _Builder:
         moments: list[datetime | None] = [None] * len(rows)
         first = anchor or 0
         current_day, previous, before_previous, earliest, day_written = on, None, None, None, True
-        started_above = False
+        started_above, afternoon = False, False
         for index in range(first, len(rows)):
             day_line, when, description, line = rows[index]
             if day_line is not None:
@@ -516,6 +516,14 @@ class _Builder:
             except ValueError as exc:
                 self.warn("timeline", f"row {index + 1}: {exc}", line)
                 continue
+            if isinstance(when, str) and (meridiem := _MERIDIEM.search(when)):
+                afternoon = meridiem.group(1).lower() == "p"
+            elif backwards and afternoon and isinstance(when, str) and _BARE_MORNING_CLOCK.fullmatch(when):
+                # "2:05 PM ... / 2:20 Alert fired": a twelve-hour list writes the meridiem once; a bare time
+                # that would go back in the morning goes on in the afternoon.
+                at, day, backwards = self._timeline_moment(f"{when} PM", zone, current_day, previous, earliest,
+                                                           dated=day_line is not None, written=day_written,
+                                                           before_previous=before_previous)
             if (backwards and at < earliest and started_above and day_line is None and isinstance(when, str)
                     and index not in self._posted and _RESOLVED_AT.match(description)
                     and not self._carries_date(when, current_day.year)):
@@ -1168,6 +1176,8 @@ class _Builder:
 
 
 # The template's own timeline rows (``Started at: ...``, ``Resolved at: ...``), by their label only.
+_MERIDIEM = re.compile(r"\d[ \t]?([aApP])\.?[ \t]?[mM]\b")
+_BARE_MORNING_CLOCK = re.compile(r"\s*(?:0?[1-9]|1[01])[:.][0-5]\d\s*")
 _STARTED_AT = re.compile(r"\s*started at\b", re.I)
 _RESOLVED_AT = re.compile(r"\s*resolved at\b", re.I)
 _LIST_SEPARATOR = re.compile(r"[,;]")
