@@ -86,6 +86,9 @@ def split_time(text: str, day_first: bool | None = None) -> tuple[str, str] | No
     if not m or find_clock(m.group("time")) is None:
         return None
     when = m.group("time").strip()
+    if (offset := _row_offset(text, m, prefix)) is not None:
+        when, event = f"{when} UTC{offset[0]}", offset[1]
+        return " ".join(p for p in (prefix, when) if p), _OPTIONAL_EVENT_SEPARATOR.sub("", event).strip()
     if m.group("until") and when[-1:].isdigit() and (meridiem := _MERIDIEM_END.search(m.group("until"))):
         when = _range_start_meridiem(when, m.group("until"), meridiem.group(0))
     event = m.group("event").strip()
@@ -102,6 +105,27 @@ def split_time(text: str, day_first: bool | None = None) -> tuple[str, str] | No
     if "." in when and not zone and _QUANTITY.match(event):
         return None
     return " ".join(p for p in (prefix, when, zone) if p), event
+
+
+# A numeric offset after a row's clock: "09:15 -04:00", "09:15 -0400", "09:15+05:30", and after an ISO date
+# "2024-07-05 09:15-04:00" (a whole or half hour, which a range's end going backwards would not be).
+_ROW_OFFSET = re.compile(r"(?P<gap>[ \t]?)(?P<sign>[+-])(?P<hours>[01]\d):?(?P<minutes>00|30|45)(?!\d|:\d)")
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _row_offset(text: str, m: re.Match, prefix: str) -> tuple[str, str] | None:
+    """The offset written after a row's clock (``-04:00``) and the event after it, or ``None``."""
+    if m.group("zone") or not m.group("time")[-1:].isdigit() or ":" not in m.group("time"):
+        return None
+    found = _ROW_OFFSET.match(text, m.end("time"))
+    if not found or int(found.group("hours")) > 14:
+        return None
+    if found.group("sign") == "-" and not found.group("gap"):
+        start = m.group("time").strip().split(":")
+        going_back = (int(found.group("hours")), int(found.group("minutes"))) < (int(start[0]), int(start[1][:2]))
+        if not (_ISO_DATE.match(prefix) and going_back) and ":" in text[found.start():found.end()]:
+            return None
+    return f"{found.group('sign')}{found.group('hours')}:{found.group('minutes')}", text[found.end():]
 
 
 def _range_start_meridiem(start: str, until: str, meridiem: str) -> str:

@@ -110,7 +110,9 @@ _UNIT_MIN = {
     "s": 1 / 60, "sec": 1 / 60, "secs": 1 / 60, "second": 1 / 60, "seconds": 1 / 60,
 }
 _NUM = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d{1,9}(?:[.,]\d{1,6})?"
-_DURATION_TERM = re.compile(rf"({_NUM})\s*(days?|d|hours?|hrs?|h|minutes?|mins?|mn|m|seconds?|secs?|s)\b\.?", re.I)
+_DURATION_TERM = re.compile(rf"({_NUM})\s*(days?|d|hours?|hrs?|h|minutes?|mins?|mn|m|seconds?|secs?|s)(?:\b|(?=\d))\.?", re.I)
+# "1h20", "1 hour 20": the minutes after an hour need no unit.
+_MINUTES_AFTER_HOURS = re.compile(r"[ \t]*([0-5]?\d)\b")
 _ISO_DURATION = re.compile(
     rf"P(?:({_NUM})D)?(?:T(?:({_NUM})H)?(?:({_NUM})M)?(?:({_NUM})S)?)?", re.I
 )
@@ -227,7 +229,7 @@ def _duration_text_min(text: str) -> float | None:
     if m and _only_remark_after(text, m.end()):
         h, mi, s = int(m.group(1)), int(m.group(2)), int(m.group(3) or 0)
         return h * 60 + mi + s / 60
-    total, pos, found = 0.0, 0, False
+    total, pos, found, last_unit = 0.0, 0, False, ""
     for m in _DURATION_TERM.finditer(text):
         between = text[pos:m.start()]
         if found and not _TERM_JOINER.fullmatch(between):
@@ -235,7 +237,10 @@ def _duration_text_min(text: str) -> float | None:
         if not found and between.strip():
             return None
         total += _num(m.group(1)) * _UNIT_MIN[m.group(2).lower()]
-        pos, found = m.end(), True
+        pos, found, last_unit = m.end(), True, m.group(2).lower()
+    if found and last_unit in ("h", "hr", "hrs", "hour", "hours") and (minutes := _MINUTES_AFTER_HOURS.match(text, pos)) \
+            and _only_remark_after(text, minutes.end()):
+        return total + int(minutes.group(1))
     if found and _only_remark_after(text, pos):
         return total
     m = _LEADING_NUMBER.match(text)
@@ -780,6 +785,9 @@ def find_clock(text: str) -> tuple[time, int, int] | None:
 _T_BEFORE_CLOCK = re.compile(r"^T(?=\d)")
 _FRACTION_OF_SECOND = re.compile(r"^\.\d+")
 _SECONDS_BEFORE = re.compile(r"\d:\d{2}:\d{2}$")
+_OFFSET_APART = re.compile(r"[ \t]+-\d")
+_ISO_T_CLOCK = re.compile(r"\dT\d{2}:\d{2}[+-]")
+_OFFSET_FOUR_DIGITS = re.compile(r"-[01]\d[0-5]\d")
 _WEEKDAY_AT = re.compile(r"^(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]{0,6}\.?,?\s+)?(?:at\s+|@\s*)?", re.I)
 
 
@@ -812,9 +820,12 @@ def parse_timestamp(value: object, zone: Zone, on: date | None, fold: int = 0,
     if not clock:
         raise ValueError(f"'{clean(value)}' is not a time (write e.g. 08:40 AM or 2025-03-04 08:40)")
     rest = _FRACTION_OF_SECOND.sub("", text[clock[2]:], count=1).strip(" ,:;()[]–—").rstrip("-")
-    # A minus is an offset's sign only straight after an ISO clock with seconds ("03:40:00-05:00"); after
-    # "10:00" it ends a range ("10:00-10:20"), as it always did.
-    if rest[:1] == "-" and not (rest[1:2].isdigit() and _SECONDS_BEFORE.search(text, 0, clock[2])):
+    # A minus is an offset's sign straight after an ISO clock ("03:40:00-05:00", "2024-07-05T09:15-04:00"),
+    # set apart from the clock ("09:15 -04:00") or as four digits ("09:15-0400"); after "10:00" alone it ends a
+    # range ("10:00-10:20"), as it always did.
+    if rest[:1] == "-" and not (rest[1:2].isdigit() and (
+            _SECONDS_BEFORE.search(text, 0, clock[2]) or _OFFSET_APART.match(text, clock[2])
+            or _ISO_T_CLOCK.search(clean(value)) or _OFFSET_FOUR_DIGITS.fullmatch(rest))):
         rest = rest.lstrip("- ")
     tz = zone.tz
     if rest:
