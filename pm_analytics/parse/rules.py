@@ -232,18 +232,21 @@ def zone_declaration(text: str) -> str | None:
             named, stated = resolve_timezone(zone), resolve_timezone(offset.group(1))
             moment = datetime(2020, 1, 1)
             return zone if named.tz.utcoffset(moment) == stated.tz.utcoffset(moment) else offset.group(1)
-        if zone and zone.upper() == "IST" and (country := _IST_COUNTRY.search(rest)):
-            return _IST_ZONES[country.group(1).lower()[:3]]
+        if zone and zone.upper() in ("IST", "CST") and (country := _ZONE_COUNTRY.search(rest)):
+            return _COUNTRY_ZONES[(country.group(1) or country.group(2)).lower()[:3]]
         if offset or zone:
             return zone or offset.group(1)
     return None
 
 
-# IST is India's unless the words straight after it say which ("IST (Irish time)", "IST, Israel"); a country
-# named later in the sentence ("IST (India); the Dublin office joined later") does not.
-_IST_COUNTRY = re.compile(r"^[ \t]*\(?[ \t]*IST[ \t]*[(,–—-]?[ \t]*(irish|ireland|dublin|israel|jerusalem|tel aviv)\b", re.I)
-_IST_ZONES = {"iri": "Europe/Dublin", "ire": "Europe/Dublin", "dub": "Europe/Dublin", "isr": "Asia/Jerusalem",
-              "jer": "Asia/Jerusalem", "tel": "Asia/Jerusalem"}
+# IST is India's and CST US Central unless the words straight after it say which ("IST (Irish time)", "IST,
+# Israel", "CST (China)"); a country named later in the sentence ("IST (India); the Dublin office joined
+# later") does not.
+_ZONE_COUNTRY = re.compile(r"^[ \t]*\(?[ \t]*(?:IST[ \t]*[(,–—-]?[ \t]*(irish|ireland|dublin|israel|jerusalem|tel aviv)|"
+                           r"CST[ \t]*[(,–—-]?[ \t]*(china|chinese|beijing|shanghai))\b", re.I)
+_COUNTRY_ZONES = {"iri": "Europe/Dublin", "ire": "Europe/Dublin", "dub": "Europe/Dublin", "isr": "Asia/Jerusalem",
+                  "jer": "Asia/Jerusalem", "tel": "Asia/Jerusalem", "chi": "Asia/Shanghai", "bei": "Asia/Shanghai",
+                  "sha": "Asia/Shanghai"}
 
 
 _OFFSET_IN_BRACKETS = re.compile(r"\((UTC|GMT)\s?([+-−]\s?\d{1,2}(?::?\d{2})?)\)".replace("(UTC|GMT)\\s?([+-−]", "((?:UTC|GMT)\\s?[+-]"))

@@ -455,6 +455,9 @@ _TZ_REGIONS = {
     "US PACIFIC TIME": "America/Los_Angeles", "US CENTRAL": "America/Chicago", "US CENTRAL TIME": "America/Chicago",
     "US MOUNTAIN TIME": "America/Denver", "UK": "Europe/London", "UK LOCAL TIME": "Europe/London",
     "NORWEGIAN LOCAL TIME": "Europe/Oslo", "GERMAN TIME": "Europe/Berlin", "CENTRAL EUROPEAN": "Europe/Berlin",
+    "CHINA STANDARD TIME": "Asia/Shanghai", "CHINA TIME": "Asia/Shanghai", "BEIJING TIME": "Asia/Shanghai",
+    "SYDNEY TIME": "Australia/Sydney", "MELBOURNE TIME": "Australia/Melbourne", "NZT": "Pacific/Auckland",
+    "NEW ZEALAND TIME": "Pacific/Auckland", "BERLIN TIME": "Europe/Berlin", "PARIS TIME": "Europe/Paris",
 }
 _OFFSET = re.compile(r"(?:UTC|GMT)?\s*([+-])\s*(\d{1,2})(?::?(\d{2}))?")
 
