@@ -29,7 +29,7 @@ from pm_analytics.parse.document import read_document, split_front_matter
 from pm_analytics.parse.raw import RawDoc
 from pm_analytics.parse.reader import read_blocks, read_register_row, register_rows, split_incidents
 from pm_analytics.parse import rules
-from pm_analytics.parse.raw import TIMELINE
+from pm_analytics.parse.raw import TIMELINE, TIMELINE_HEADING_ZONE, ZONE_SENTENCE
 from pm_analytics.parse.values import find_date, find_month_day, numeric_date_order
 from pm_analytics.parse.yaml_doc import YamlError, load_toml, load_yaml, raw_from_yaml
 from pm_analytics.schema import Incident, Problem
@@ -251,8 +251,20 @@ def _one(blocks, front: RawDoc | None, lines: list[str], day_first: bool | None,
     doc = RawDoc(text_lines=lines, day_first=day_first, year=year)
     read_blocks(blocks, doc, title=title)
     if front is not None:
-        doc.merge_over(front)
+        doc.merge_over(front, keep=_body_zone_over(doc, front))
     return doc
+
+
+def _body_zone_over(body: RawDoc, front: RawDoc) -> frozenset[str]:
+    """``{"timezone"}`` when the body says which zone its times are in (``## Timeline (all times PDT)``) and
+    front matter names another (a template's ``timezone: UTC``): the rows are written in the body's."""
+    source = body.sources.get("timezone")
+    if source is None or source.rule not in (TIMELINE_HEADING_ZONE, ZONE_SENTENCE) or not front.has("timezone"):
+        return frozenset()
+    try:
+        return frozenset() if rules.same_zone(str(body.get("timezone")), str(front.get("timezone"))) else frozenset({"timezone"})
+    except ValueError:
+        return frozenset()
 
 
 def _decode(data: bytes) -> tuple[str | None, str | None]:

@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from pm_analytics.parse.raw import EXPLICIT, POSTED, PROSE, TIMELINE, RawDoc, Source
-from pm_analytics.parse.rules import MARKDOWN_LINK, action_from_text, prose_blast_radius, split_time
+from pm_analytics.parse.rules import MARKDOWN_LINK, action_from_text, prose_blast_radius, same_zone, split_time
 from pm_analytics.parse.values import (
     Zone,
     clean,
@@ -321,6 +321,8 @@ class _Builder:
                 zone = resolve_timezone(str(value))
                 self.note_key("timezone", "timezone")
                 self._zone_clash(zone)
+                self._disagreeing("timezone", zone, lambda other: zone if same_zone(str(other), str(value))
+                                  else resolve_timezone(str(other)), lambda z: z.name)
                 return zone
             except ValueError as exc:
                 self.warn("timezone", f"{exc}; times read as UTC unless the timeline's rows give theirs")

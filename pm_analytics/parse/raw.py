@@ -129,16 +129,26 @@ class RawDoc:
     def problem(self, level: str, key: str | None, message: str, line: int | None = None) -> None:
         self.problems.append((line if line is not None else (self.line_of(key) if key else None), key, level, message))
 
-    def merge_over(self, other: RawDoc) -> None:
-        """Let ``other`` (front matter) win over this document (the Markdown body) key by key."""
+    def merge_over(self, other: RawDoc, keep: frozenset[str] = frozenset()) -> None:
+        """Let ``other`` (front matter) win over this document (the Markdown body) key by key, except the keys
+        in ``keep``; the value that loses a disagreement stays among :attr:`others` for the builder's warning."""
+        for key in keep:
+            self.others.setdefault(key, []).append((other.get(key), other.source_of(key)))
         for key, value in other.fields.items():
+            if key in keep:
+                continue
             if key in NESTED and isinstance(value, dict) and isinstance(self.fields.get(key), dict):
                 self.fields[key].update(value)
             else:
+                if self.fields.get(key) not in (None, value):
+                    self.others.setdefault(key, []).append((self.fields[key], self.source_of(key)))
                 self.fields[key] = value
         for key, line in other.lines.items():
-            self.lines[key] = line
+            if key not in keep:
+                self.lines[key] = line
         for key in other.fields:
+            if key in keep:
+                continue
             for sub in ([f"{key}.{k}" for k in other.fields[key]] if key in NESTED and isinstance(other.fields[key], dict)
                         else [key]):
                 self.sources[sub] = other.source_of(sub)
@@ -147,6 +157,10 @@ class RawDoc:
             k for k in other.placeholders if not self.has(k)
         }
         self.problems.extend(other.problems)
+
+
+# Rules that read the zone a body's times are written in.
+TIMELINE_HEADING_ZONE, ZONE_SENTENCE = "timeline heading", "zone sentence 'all times ...'"
 
 
 # A key and its colon. Greedy, the key takes the spaces before the colon too, which are stripped: the

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pm_analytics.parse import rules
 from pm_analytics.parse.document import _BOLD_ONLY, _ITEM, BOLD_LEVEL, CODE, HEADING, HTML, ITEM, ROW, TEXT, Block
 from pm_analytics.parse.patterns import Gated
-from pm_analytics.parse.raw import EXPLICIT, PROSE, STATED, TIMELINE, RawDoc
+from pm_analytics.parse.raw import EXPLICIT, PROSE, STATED, TIMELINE, TIMELINE_HEADING_ZONE, ZONE_SENTENCE, RawDoc
 from pm_analytics.parse.values import (
     SEVERITY_WORDS,
     clean,
@@ -406,10 +406,8 @@ class _Reader:
                 self.priority = priority
                 self.group_status, self.group_level = None, 99
             self.seen_sections.setdefault(name, block.line)
-            if name == "timeline" and not self.doc.has("timezone"):
-                zone = rules.heading_zone(title)
-                if zone:
-                    self._set_field("timezone", zone, block.line, "timeline heading", block.source)
+            if name == "timeline":
+                self._timeline_heading_zone(block, title)
             return
         key = field_for_label(title)
         if key is not None and len(title) < 80:
@@ -660,6 +658,26 @@ class _Reader:
         doc.placeholders.discard(key)
         doc.set(key, value, line, rule, source, strength)
 
+    def _timeline_heading_zone(self, block: Block, title: str) -> None:
+        """The zone a timeline heading names (``## Timeline (all times PDT)``). The rows below are written in
+        it, so it wins over a zone given elsewhere (front matter ``timezone: UTC``); the builder warns, naming
+        both."""
+        zone = rules.heading_zone(title)
+        if not zone:
+            return
+        if not self.doc.has("timezone"):
+            self._set_field("timezone", zone, block.line, TIMELINE_HEADING_ZONE, block.source)
+            return
+        declared = self.doc.get("timezone")
+        try:
+            same = rules.same_zone(str(declared), zone)
+        except ValueError:
+            return
+        if not same:
+            self.doc.others.setdefault("timezone", []).append((declared, self.doc.source_of("timezone")))
+            self.doc.set("timezone", zone, block.line, TIMELINE_HEADING_ZONE, block.source)
+            self.doc.lines["timezone"] = block.line
+
     def _window(self, key: str, value: str, line: int, rule: str, source: str) -> None:
         """A field that states when the incident ran (``When: 2024-04-08 02:00–03:10``, ``Time: 1405 - 1650
         (BST)``): its start and end, its day and its zone."""
@@ -694,7 +712,7 @@ class _Reader:
             return
         if not self.doc.has("timezone"):
             self.doc.placeholders.discard("timezone")
-            self.doc.set("timezone", declared, block.line, "zone sentence 'all times ...'", block.source)
+            self.doc.set("timezone", declared, block.line, ZONE_SENTENCE, block.source)
         date_in_line = find_date(block.text, self.doc.day_first)
         if date_in_line is not None and self.section.name == "timeline":
             self._timeline_day(date_in_line[0].isoformat(), block.line)

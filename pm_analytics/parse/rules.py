@@ -277,6 +277,19 @@ _NOT_ZONES = frozenset({"a", "an", "at", "in", "on", "of", "the", "to", "and", "
 _HEADING_ZONE = re.compile(r"[(\[]([^)\]]{1,40})[)\]]|[-–—:,][ \t]*(?:in[ \t]+)?([A-Za-z][\w/+:-]{0,30})[ \t]*$")
 
 
+def same_zone(first: str, second: str) -> bool:
+    """Whether two zones as written can name one place's time (``PDT`` or ``UTC-7`` and ``America/Los_Angeles``;
+    ``ValueError`` if either is unknown)."""
+    a, b = resolve_timezone(first), resolve_timezone(second)
+    if a.name == b.name or a.tz == b.tz or (a.region or a.name) == (b.region or b.name):
+        return True
+    return any(a.tz.utcoffset(day) == b.tz.utcoffset(day) for day in _SEASONS)
+
+
+# A winter and a summer day of either hemisphere: "CEST" is Europe/Berlin's time in July.
+_SEASONS = (datetime(2024, 1, 15, 12), datetime(2024, 7, 15, 12))
+
+
 def heading_zone(title: str) -> str | None:
     """The zone a timeline heading names: ``Timeline (UTC)``, ``Timeline - PDT``, ``Timeline [all times CET]``."""
     declared = zone_declaration(title)
