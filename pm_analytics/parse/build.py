@@ -262,7 +262,7 @@ class _Builder:
                 continue
             if parsed != value:
                 self.warn(key, f"{shown(value)} ({kept.rule}, line {kept.line}) kept over {shown(parsed)} "
-                               f"({source.rule}, line {source.line}: '{source.text[:60]}')", source.line)
+                               f"({source.rule}, line {source.line})", source.line)
 
     def excluded(self) -> str | None:
         """Why the post-mortem is a drill left out of every metric (``tag 'drill'``), or ``None``."""
