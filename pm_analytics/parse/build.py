@@ -471,7 +471,7 @@ class _Builder:
                 continue
             line = None
             if isinstance(row, dict):
-                when, what, line = row.get("time", row.get("at")), row.get("event", row.get("description")), row.get("line")
+                (when, what), line = _row_time_and_event(row), row.get("line")
                 if line is None and when is not None:
                     line, search_from = self._line_holding(str(when), str(what or ""), search_from)
             elif isinstance(row, str):
@@ -788,7 +788,7 @@ class _Builder:
         moments = {}
         for kind, attr in _MOMENT_OF_KIND.items():
             pick = self._strongest(words.get(kind, []) + _next_day_if_before(prose.get(kind, [])[:1], started))
-            if kind in ("detected", "mitigated"):
+            if kind in ("detected", "responded", "understood", "mitigated"):
                 key = f"{kind}_at"
                 field = self._raw_moment(key, zone, on, after=started)
                 if field is not None:
@@ -927,8 +927,13 @@ class _Builder:
         return None if value is None else float(value)
 
     def count(self, key: str) -> int | None:
-        value = self._number(key, lambda written: parse_count(_own_count(written, key)), "{:,}")
-        return None if value is None else int(value)
+        def read(written):
+            return parse_count(_own_count(written, key))
+        value = self._number(key, read, "{:,}")
+        if value is None:
+            return None
+        self._disagreeing(key, value, lambda other: _exact(read(other)), "{:,}".format)
+        return int(value)
 
     def _approximate(self, key: str) -> bool:
         """Whether the field's value is written as approximate (``~15 min``, ``about 2 hours``)."""
@@ -1015,12 +1020,14 @@ class _Builder:
         if value is None:
             return []
         self.note_key("teams", "teams")
-        entries = value if isinstance(value, list) else _TEAM_SEPARATOR.split(clean(value))
+        entries = value if isinstance(value, list) else _team_names(clean(value))
         teams: list[str] = []
         for entry in entries:
+            if isinstance(entry, dict):
+                entry = entry.get("name", entry.get("team"))
             if entry is None or is_placeholder(entry):
                 continue
-            name = _TEAM_WORD.sub("", clean(entry)).strip(" .")
+            name = _TEAM_WORD.sub("", _BRACKETED_REMARK.sub("", clean(entry))).strip(" .")
             if name and name.lower() not in (t.lower() for t in teams):
                 teams.append(name)
         return teams
@@ -1192,7 +1199,19 @@ _HTTP_URL = re.compile(r"https?://[^\s/]+", re.I)
 _ROW_LABEL_END = re.compile(r"\s*[:–—-]")
 _APP_SEPARATOR = re.compile(r"\s*[,;\n]\s*")
 _APP_JOINER = re.compile(r"\s*(?:\band\b|&|\+)\s*")
-_TEAM_SEPARATOR = re.compile(r"\s*(?:,|;|\n|\band\b|&)\s*")
+_TEAM_SEPARATOR = re.compile(r"\s*(?:,|;|\n|\s/\s)\s*")
+_TEAM_JOINER = re.compile(r"\s*(?:\band\b|&)\s*")
+_BRACKETED_REMARK = re.compile(r"\s*\([^()]*\)")
+# "3 (Payments, Platform, SRE)": the template asks for a number, the author gave the names too.
+_COUNT_THEN_TEAMS = re.compile(r"\d+\s*\((.+)\)\s*")
+
+
+def _team_names(text: str) -> list[str]:
+    """Team names from a written list: ``Payments (Ana, Raj), Platform and SRE`` -> Payments, Platform, SRE.
+    Commas inside brackets belong to the remark, not the list."""
+    if (counted := _COUNT_THEN_TEAMS.fullmatch(text)) is not None:
+        text = counted.group(1)
+    return [name for part in _TEAM_SEPARATOR.split(_BRACKETED_REMARK.sub("", text)) for name in _TEAM_JOINER.split(part)]
 _TEAM_WORD = re.compile(r"\s+team$", re.I)
 _PRIORITY = re.compile(r"p\s*-?\s*([0-2])", re.I)
 _CHECK_MARKS = " ✅✔☑✓\ufe0f"
@@ -1294,6 +1313,34 @@ def _review_state(value: Any) -> str | None:
     if _CHANGES_REQUESTED.search(low):
         return "Changes requested"
     return text
+
+
+# A YAML timeline row's time and event, under the keys other teams' tools write.
+_ROW_TIME_KEYS = ("time", "at", "ts", "timestamp", "when", "datetime", "date_time")
+_ROW_EVENT_KEYS = ("event", "description", "what", "text", "summary", "note", "message", "details", "update")
+
+
+def _first_key(row: dict, keys: tuple[str, ...]) -> Any:
+    return next((row[key] for key in keys if row.get(key) is not None), None)
+
+
+def _row_time_and_event(row: dict) -> tuple[Any, Any]:
+    """A YAML timeline row's time and event: ``{time: "11:00", date: 2024-05-30, event: ...}`` is that day's
+    11:00; ``{"09:00": "Alert fired"}`` a row keyed by its time."""
+    if len(row) == 1 and isinstance(key := next(iter(row)), str) and split_time(f"{key} x") is not None:
+        return key, row[key]
+    when, what = _first_key(row, _ROW_TIME_KEYS), _first_key(row, _ROW_EVENT_KEYS)
+    day = row.get("date")
+    if isinstance(when, str) and day is not None and not isinstance(day, datetime) and find_date(when) is None:
+        when = f"{day} {when}"
+    return when, what
+
+
+def _exact(parsed):
+    """A parsed number's value; an approximate one ("about 50") is no disagreement with an exact one."""
+    if parsed.approximate:
+        raise ValueError("approximate")
+    return parsed.value
 
 
 def _own_count(value: object, key: str) -> object:

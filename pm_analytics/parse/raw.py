@@ -138,6 +138,10 @@ class RawDoc:
             if key in keep:
                 continue
             if key in NESTED and isinstance(value, dict) and isinstance(self.fields.get(key), dict):
+                for sub, sub_value in value.items():
+                    if self.fields[key].get(sub) not in (None, sub_value):
+                        self.others.setdefault(f"{key}.{sub}", []).append(
+                            (self.fields[key][sub], self.source_of(f"{key}.{sub}")))
                 self.fields[key].update(value)
             else:
                 if self.fields.get(key) not in (None, value):

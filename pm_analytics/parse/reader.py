@@ -105,6 +105,9 @@ _EMPHASIS_OR_CAPITAL = re.compile(r"\*\*|__|[A-Z]")
 _WEEKDAY = re.compile(r"(?:mon|tue|wed|thu|fri|sat|sun)", re.I)
 _INTRODUCED = re.compile(r"\b(?:on|since|from|between|of)\b[^.]{0,25}$", re.I)
 _PARENTHESISED = re.compile(r"\s*\([^)]{0,300}\)\s*")
+_LIST_FIELDS = frozenset({"teams", "blast_radius.apps"})
+# A teams table's column title, unlike a label with its value ("| Teams involved (list) | Payments, SRE |").
+_TEAM_COLUMN = frozenset({"team", "teams", "team name", "name"})
 _PROSE_SECTIONS = frozenset({"summary", "impact_summary", "fields", "other", "ignored", "timeline"})
 _SEVERITY_FIRST_WORDS = frozenset(word.split()[0] for word in SEVERITY_WORDS)
 _MAX_PROSE_BLOCKS = 400
@@ -143,6 +146,8 @@ class _Reader:
         self.tables: dict[int, dict] = {}
         self.pending: dict | None = None
         self.label_heading: tuple[str, int, str] | None = None
+        # A list field's label with its values as the bullets below it ("Apps/APIs affected:" then "- Patient iOS").
+        self.label_list: tuple[str, int, str] | None = None
         self.items: dict[int, dict] = {}
         # The last action item read from a list item, and the index of its last line so far: indented lines
         # straight after it ("(1) Add a check.\n    Owner: Web.  Status: Complete.") are its own.
@@ -176,6 +181,12 @@ class _Reader:
         if index < 12 and block.kind == TEXT and block.label and self._email_header(block):
             return
         if block.kind in (TEXT, ITEM) and len(text) <= 200 and self._status_word(block):
+            return
+        label_list, self.label_list = self.label_list, None
+        if label_list and block.kind == ITEM and block.depth == 0 and len(text) < 200:
+            key, line, label = label_list
+            self._set_field(key, text, block.line, f"list under '{_label_name(label)}'", block.source)
+            self.label_list, self.label_heading = label_list, None
             return
         label_heading, self.label_heading = self.label_heading, None
         if label_heading and block.kind == TEXT and block.para and len(text) < 200:
@@ -384,6 +395,7 @@ class _Reader:
     # -- headings -------------------------------------------------------------------------------
     def _heading(self, block: Block) -> None:
         title, level = block.text, block.level
+        self.label_list = None
         self._end_paragraph()
         self._flush_prose()
         if self.section.name == "timeline" and level > self.section.level and self._timeline_heading(block):
@@ -412,6 +424,8 @@ class _Reader:
         key = field_for_label(title)
         if key is not None and len(title) < 80:
             self.label_heading = (key, block.line, title)
+            if key in _LIST_FIELDS:
+                self.label_list = self.label_heading
             return
         if self.doc.first_heading is None and title and not (normalise_label(title) and is_instruction(title)):
             self.doc.first_heading = title
@@ -467,6 +481,14 @@ class _Reader:
         if kind == "timeline":
             self._timeline_table_row(block, table)
             return
+        if kind is None and self.section.name == "teams" and cells:
+            labelled = field_for_label(cells[0]) == "teams"
+            if block.header and (not labelled or normalise_label(cells[0]) in _TEAM_COLUMN):
+                return
+            if not labelled:
+                # "| Payments | incident lead |" under "Teams involved": the team is the first cell, the rest its role.
+                self._set_field("teams", cells[0], block.line, "section 'Teams involved'", block.source)
+                return
         if kind == "action":
             item = rules.action_from_table(table["columns"], cells, self.doc.day_first)
             self._add_action(item, block)
@@ -591,6 +613,12 @@ class _Reader:
             return False
         label, value = block.label, block.value or ""
         key = field_for_label(label)
+        if key in _LIST_FIELDS and block.kind == TEXT and not value.strip():
+            self.label_list = (key, block.line, label)
+            if not self.doc.has(key):
+                self.doc.placeholders.add(key)
+                self.doc.lines.setdefault(key, block.line)
+            return True
         if block.kind == TEXT and key is None:
             found = section_for_title(label)
             if found and found[0] in TEXT_SECTIONS and value.strip():
@@ -650,7 +678,7 @@ class _Reader:
         # A Priority field gives the severity only where no Severity field does, wherever each stands.
         strength = STATED if key == "severity" and label and "priority" in label.lower() else EXPLICIT
         if doc.has(key):
-            if key == "teams":
+            if key in _LIST_FIELDS:
                 doc.set(key, f"{doc.get(key)}, {value}")
             elif doc.strengths.get(key, 0) <= EXPLICIT:
                 doc.offer(key, value, line, rule, source, strength)

@@ -30,14 +30,14 @@ FIELD_LABELS = [
     (r"(number of )?patients( affected| impacted)?$", "blast_radius.patients"),
     (r"(apps ?/? ?apis|apps|apis|applications)( affected| impacted)?$", "blast_radius.apps"),
     (r"(time to detect(ion)?|mttd|ttd)( the issue)?$", "timing.time_to_detect"),
-    (r"time to (response|respond|acknowledge|ack)$|mtta$", "timing.time_to_response"),
-    (r"time to understand( the issue)?$", "timing.time_to_understand"),
+    (r"time to (response|respond|acknowledge|acknowledgement|ack|engage)$|mtta$|tta$", "timing.time_to_response"),
+    (r"time to (understand|identify|diagnose)( the issue| the (root )?cause)?$|ttu$", "timing.time_to_understand"),
     (r"time to partial recovery$", "timing.time_to_partial_recovery"),
     # Counted from the start (Kehoe's TTD / TTM / TTR), unlike the template's partial recovery.
     (r"(time to mitigat(e|ion)|mttm|ttm)$", "timing.time_to_mitigate"),
     (r"time to (solution|fix)$", "timing.time_to_solution"),
     (r"time to full recovery$", "timing.time_to_full_recovery"),
-    (r"(time to (recovery|recover|repair|resolve|resolution|restore)|(total |outage |incident |impact )?duration( of .*)?|"
+    (r"(time to (recovery|recover|repair|resolve|resolution|restore)( service)?|(total |outage |incident |impact )?duration( of .*)?|"
      r"mttr|ttr|downtime|total downtime|length of (the )?(outage|incident))$", "timing.total_duration"),
     (r"(number of )?tech ?ops engineers( involved)?$", "participants.techops_engineers"),
     (r"(number of )?software engineers( involved)?$", "participants.software_engineers"),
@@ -285,7 +285,7 @@ TIMELINE_WORDS = [
                 r"\((?:started|start|began|incident (?:start|started|began))\)[ \t.]*$|"
                 r"\b(?:starts?|started|begins?|began) (?:to )?(?:fail|failing|time out|timing out|error|erroring|"
                 r"drop|dropping|return(?:ing)? (?:errors|[45]\d\d|http|empty)|hang|hanging|stall|stalling|crash|crashing|queue|queueing|"
-                r"disappear|disappearing|vanish|vanishing|"
+                r"disappear|disappearing|vanish|vanishing|reject|rejecting|refuse|refusing|skip|skipping|lose|losing|"
                 r"climb|spike|degrade|slow|grow|growing|climbing|rise|rising|increase|increasing|build|building|pile|"
                 r"piling|back up|backing up)|\b(?:stops?|stopped) (?:draining|working|responding|consuming|"
                 r"processing|serving|accepting|completing|updating|loading|syncing|sending|delivering|replicating|"

@@ -145,11 +145,25 @@ KEY_ALIASES = {
     "lessons_learned": "why",
     "follow_ups": "action_items",
     "actions": "action_items",
+    "severity_level": "severity",
+    "acknowledged": "responded_at",
+    "acknowledged_at": "responded_at",
+    "responded": "responded_at",
+    "root_cause_identified": "understood_at",
+    "identified": "understood_at",
+    "identified_at": "understood_at",
+    "understood": "understood_at",
+    "mitigated": "mitigated_at",
+    "partially_recovered_at": "mitigated_at",
+    "all_clear": "resolved_at",
+    "recovered_at": "resolved_at",
+    "closed_at": "resolved_at",
 }
 TOP_KEYS = {
     "id", "title", "investigation_doc", "author", "severity", "date", "timezone", "reviewers", "impact_summary",
     "timeline", "started_at", "detected_at", "resolved_at", "blast_radius", "timing", "participants", "teams", "went_well",
     "went_wrong", "got_lucky", "why", "action_items", "exclude_from_metrics", "tags", "status", "mitigated_at",
+    "responded_at", "understood_at",
 }
 NESTED_KEYS = {
     "blast_radius": {"clinics", "providers", "patients", "apps"},
@@ -163,6 +177,14 @@ NESTED_ALIASES = {
     "time_to_respond": "time_to_response", "time_to_detection": "time_to_detect",
     "time_to_recovery": "total_duration", "time_to_resolve": "total_duration", "duration": "total_duration",
     "techops": "techops_engineers", "software": "software_engineers", "security": "security_engineers",
+    "clinics_impacted": "clinics", "providers_impacted": "providers", "patients_impacted": "patients",
+    "ttd": "time_to_detect", "mttd": "time_to_detect", "tta": "time_to_response", "mtta": "time_to_response",
+    "ttm": "time_to_mitigate", "mttm": "time_to_mitigate", "ttr": "total_duration", "mttr": "total_duration",
+    "duration_min": "total_duration",
+    # pm-analytics' own column names, as an export of its tables writes them.
+    "time_to_detect_min": "time_to_detect", "time_to_respond_min": "time_to_response",
+    "time_to_understand_min": "time_to_understand", "time_to_partial_recovery_min": "time_to_partial_recovery",
+    "time_to_solution_min": "time_to_solution", "time_to_full_recovery_min": "time_to_full_recovery",
 }
 
 
@@ -220,6 +242,13 @@ def raw_from_yaml(data: Any, text: str, line_offset: int = 0, where: str = "YAML
         raise YamlError(f"{where} must be a mapping of field: value, not a {type(data).__name__}", 1 + line_offset)
     for key, value in data.items():
         name = KEY_ALIASES.get(_snake(str(key)), _snake(str(key)))
+        if name == "impact_summary" and isinstance(value, dict):
+            # "impact: {patients: 1200, clinics: 3, summary: ...}": the blast radius, with its text.
+            text = next((value[k] for k in ("summary", "description", "text") if isinstance(value.get(k), str)), None)
+            if text is not None:
+                _put(doc, "impact_summary", text)
+            value = {k: v for k, v in value.items() if k not in ("summary", "description", "text")}
+            name = "blast_radius"
         if name in NESTED:
             if value is None:
                 doc.placeholders.add(name)
