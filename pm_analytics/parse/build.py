@@ -36,6 +36,7 @@ from pm_analytics.parse.values import (
     severity_and_word,
 )
 from pm_analytics.parse.vocabulary import template_row_kind, timeline_kind
+from pm_analytics.parse.yaml_doc import snake_key
 from pm_analytics.schema import (
     AUDIENCES,
     DEADLINE_HOURS,
@@ -1091,6 +1092,7 @@ class _Builder:
         for seq, row in enumerate(rows, start=1):
             if not isinstance(row, dict):
                 row = (action_from_text(str(row)) if row is not None else None) or {}
+            row = _action_row(row)
             line = row.get("line")
             description = clean(row.get("description") or row.get("action") or row.get("title") or "")
             if not description:
@@ -1232,6 +1234,26 @@ _PLATFORMS_RX = [(platform, re.compile(rx, re.I)) for platform, rx in (
 _APPROVED = re.compile(r"lgtm|approved|looks good")
 _NOT_REVIEWED = re.compile(r"not reviewed|pending|waiting|in review|to review")
 _CHANGES_REQUESTED = re.compile(r"changes requested|declined|rejected")
+
+
+# An action item's keys as other teams' tools write them.
+_ACTION_KEY_ALIASES = {
+    "task": "description", "item": "description", "summary": "description", "text": "description",
+    "assignee": "owner", "assigned_to": "owner", "responsible": "owner",
+    "jira": "ticket", "issue": "ticket", "bug": "ticket", "ticket_id": "ticket", "link": "ticket_url",
+    "completed_on": "completed", "completed_at": "completed", "done_on": "completed", "closed_on": "completed",
+    "date_completed": "completed", "resolved_on": "completed", "state": "status", "done": "status",
+}
+
+
+def _action_row(row: dict) -> dict:
+    """An action item mapping under this tool's keys (``task``, ``assignee``, ``jira``, ``completed_on``
+    are description, owner, ticket, completed); a key the row also writes in this tool's name wins."""
+    named = {snake_key(str(key)): value for key, value in row.items()}
+    for alias, key in _ACTION_KEY_ALIASES.items():
+        if alias in named and named.get(key) is None:
+            named[key] = named[alias]
+    return named
 
 
 def _grouped_item(row: Any, priority: Any) -> dict:

@@ -241,7 +241,7 @@ def raw_from_yaml(data: Any, text: str, line_offset: int = 0, where: str = "YAML
     if not isinstance(data, dict):
         raise YamlError(f"{where} must be a mapping of field: value, not a {type(data).__name__}", 1 + line_offset)
     for key, value in data.items():
-        name = KEY_ALIASES.get(_snake(str(key)), _snake(str(key)))
+        name = KEY_ALIASES.get(snake_key(str(key)), snake_key(str(key)))
         if name == "impact_summary" and isinstance(value, dict):
             # "impact: {patients: 1200, clinics: 3, summary: ...}": the blast radius, with its text.
             text = next((value[k] for k in ("summary", "description", "text") if isinstance(value.get(k), str)), None)
@@ -257,7 +257,7 @@ def raw_from_yaml(data: Any, text: str, line_offset: int = 0, where: str = "YAML
                 doc.problem("warning", name, f"'{name}' should be a mapping; ignored")
                 continue
             for sub, sub_value in value.items():
-                sub_name = NESTED_ALIASES.get(_snake(str(sub)), _snake(str(sub)))
+                sub_name = NESTED_ALIASES.get(snake_key(str(sub)), snake_key(str(sub)))
                 if sub_name not in NESTED_KEYS[name]:
                     doc.problem("warning", f"{name}.{sub}", f"unknown key '{sub}' in {name}; ignored")
                     continue
@@ -291,7 +291,7 @@ def _find_nested(name: str) -> str | None:
 
 
 @lru_cache(maxsize=4096)
-def _snake(key: str) -> str:
+def snake_key(key: str) -> str:
     """``Started At``, ``startedAt`` and ``started-at`` -> ``started_at``."""
     key = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", str(key)[:100].strip())
     return re.sub(r"[^a-z0-9]+", "_", key.lower()).strip("_")
