@@ -106,6 +106,8 @@ _WEEKDAY = re.compile(r"(?:mon|tue|wed|thu|fri|sat|sun)", re.I)
 _INTRODUCED = re.compile(r"\b(?:on|since|from|between|of)\b[^.]{0,25}$", re.I)
 _PARENTHESISED = re.compile(r"\s*\([^)]{0,300}\)\s*")
 _LIST_FIELDS = frozenset({"teams", "blast_radius.apps"})
+_DASHED_TIMING = re.compile(r"[*_]*([A-Za-z][A-Za-z ()]{1,60}?)[*_]*\s+[-–—]\s+(\S.{0,40})")
+_NEXT_LABEL = re.compile(r"\s*[,;]\s+(?=[A-Za-z][A-Za-z ]{1,40}:\s)")
 # A teams table's column title, unlike a label with its value ("| Teams involved (list) | Payments, SRE |").
 _TEAM_COLUMN = frozenset({"team", "teams", "team name", "name"})
 _PROSE_SECTIONS = frozenset({"summary", "impact_summary", "fields", "other", "ignored", "timeline"})
@@ -610,7 +612,13 @@ class _Reader:
                             block.source, label)
             return True
         if block.label is None:
-            return False
+            dashed = _DASHED_TIMING.fullmatch(block.text[:200]) if section not in ("timeline", "action_items") else None
+            if dashed is None or not (field_for_label(dashed.group(1)) or "").startswith("timing."):
+                return False
+            # "Time to detect - 12 minutes": a timing label set off by a dash.
+            label, value = dashed.group(1), dashed.group(2)
+            self._set_field(field_for_label(label), value, block.line, f"label '{_label_name(label)}'", block.source, label)
+            return True
         label, value = block.label, block.value or ""
         key = field_for_label(label)
         if key in _LIST_FIELDS and block.kind == TEXT and not value.strip():
@@ -645,8 +653,26 @@ class _Reader:
                                block.source, STATED)
                 return True
             return False
+        if key.startswith("timing."):
+            for label, value in self._timing_pairs(label, value):
+                self._set_field(field_for_label(label), value, block.line, f"label '{_label_name(label)}'",
+                                block.source, label)
+            return True
         self._set_field(key, value, block.line, f"label '{_label_name(label)}'", block.source, label)
         return True
+
+    @staticmethod
+    def _timing_pairs(label: str, value: str) -> list[tuple[str, str]]:
+        """``TTD: 12m, MTTA: 3m, MTTR: 1h 10m`` as three label/value pairs: a timing label's value may carry
+        further timing labels after a comma or semicolon."""
+        parts = _NEXT_LABEL.split(value[:500])
+        pairs = [(label, parts[0])]
+        for part in parts[1:]:
+            later, _, written = part.partition(":")
+            if not (field_for_label(later) or "").startswith("timing."):
+                return [(label, value)]
+            pairs.append((later.strip(), written.strip()))
+        return pairs
 
     def _set_field(self, key: str, value: str, line: int, rule: str, source: str, label: str | None = None) -> None:
         value = value.strip()
