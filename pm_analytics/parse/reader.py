@@ -107,6 +107,8 @@ _INTRODUCED = re.compile(r"\b(?:on|since|from|between|of)\b[^.]{0,25}$", re.I)
 _PARENTHESISED = re.compile(r"\s*\([^)]{0,300}\)\s*")
 _LIST_FIELDS = frozenset({"teams", "blast_radius.apps"})
 _DASHED_TIMING = re.compile(r"[*_]*([A-Za-z][A-Za-z ()]{1,60}?)[*_]*\s+[-–—]\s+(\S.{0,40})")
+# Sections where a "Label - value" line is a sentence or a row, not a field.
+_NOT_DASHED = TEXT_SECTIONS - {"ignored", "summary", "impact_summary"} | {"timeline", "action_items", "reviewers"}
 _NEXT_LABEL = re.compile(r"\s*[,;]\s+(?=[A-Za-z][A-Za-z ]{1,40}:\s)")
 # A teams table's column title, unlike a label with its value ("| Teams involved (list) | Payments, SRE |").
 _TEAM_COLUMN = frozenset({"team", "teams", "team name", "name"})
@@ -612,7 +614,7 @@ class _Reader:
                             block.source, label)
             return True
         if block.label is None:
-            dashed = _DASHED_TIMING.fullmatch(block.text[:200]) if section not in ("timeline", "action_items") else None
+            dashed = None if section in _NOT_DASHED else _DASHED_TIMING.fullmatch(block.text[:200])
             if dashed is None or not (field_for_label(dashed.group(1)) or "").startswith("timing."):
                 return False
             # "Time to detect - 12 minutes": a timing label set off by a dash.
