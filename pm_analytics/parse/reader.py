@@ -668,6 +668,8 @@ class _Reader:
         """``TTD: 12m, MTTA: 3m, MTTR: 1h 10m`` as three label/value pairs: a timing label's value may carry
         further timing labels after a comma or semicolon."""
         parts = _NEXT_LABEL.split(value[:500])
+        if len(parts) == 1:
+            return [(label, value)]
         pairs = [(label, parts[0])]
         for part in parts[1:]:
             later, _, written = part.partition(":")
