@@ -332,15 +332,15 @@ class _Builder:
             return row_zone
         for key in ("started_at", "resolved_at", "prose.started_at"):
             written = self.raw.get(key)
-            if isinstance(written, str) and (zone := _own_zone(written)) is not None:
+            if isinstance(written, str) and (own := _own_zone(written)) is not None:
                 self.note_key("timezone", key)
-                return zone
+                return own
         for moment in self.raw.get("prose.moments") or []:
-            zone = _own_zone(moment["time"])
-            if zone is not None:
+            own = _own_zone(moment["time"])
+            if own is not None:
                 self.note("timezone", Source(moment["line"], "a time in the account with its zone",
                                              Source.quote(moment["text"])))
-                return zone
+                return own
         if value is None:
             self.warn("timezone", "no timezone declared ('All times are in ...'); times read as UTC")
         return None
@@ -527,7 +527,7 @@ class _Builder:
                 at, day, backwards = self._timeline_moment(f"{when} PM", zone, current_day, previous, earliest,
                                                            dated=day_line is not None, written=day_written,
                                                            before_previous=before_previous)
-            if (backwards and at < earliest and started_above and day_line is None and isinstance(when, str)
+            if (backwards and at < earliest and started_above and day_line is None and isinstance(when, str)  # type: ignore[operator]
                     and index not in self._posted and _RESOLVED_AT.match(description)
                     and not self._carries_date(when, current_day.year)):
                 # The template's "Resolved at" below its "Started at" is never before every row above it: a
@@ -624,7 +624,7 @@ class _Builder:
         best_backward = max(backward, key=lambda c: c[0]) if backward else None
         if best_backward is None or best_forward is not None and \
                 best_forward[0] - previous <= previous - best_backward[0]:
-            return best_forward[0], best_forward[1], False
+            return best_forward[0], best_forward[1], False  # type: ignore[index]
         return best_backward[0], best_backward[1], True
 
     def _repeated_if_forward(self, text: str, zone: Zone, day: date, previous: datetime | None) -> datetime:
@@ -700,7 +700,9 @@ class _Builder:
             except ValueError:
                 pass
             else:
-                detections.append(self._raw_moment("detected_at", zone, on, after=started))
+                detected = self._raw_moment("detected_at", zone, on, after=started)
+                if detected is not None:
+                    detections.append(detected)
         responses = when(words.get("responded", []), words) + when(prose.get("responded", []), prose)
         for index, (at, escalation, home) in enumerate(escalations):
             if not any(t <= at for t in detections + responses):
@@ -771,9 +773,9 @@ class _Builder:
         resolved_pick = self._strongest([c for c in resolved_c if started is None or c[0] >= started], last=True)
         if resolved_pick is None and resolved_c and started is not None:
             bad = self._strongest(resolved_c, last=True)
-            if bad[0] < started:
-                self.warn("resolved_at", f"resolved at {_hhmm(bad[0], zone)} is before started at {_hhmm(started, zone)}; "
-                                         "resolution time dropped", bad[2].line)
+            if bad[0] < started:  # type: ignore[index]
+                self.warn("resolved_at", f"resolved at {_hhmm(bad[0], zone)} is before started at {_hhmm(started, zone)}; "  # type: ignore[index]
+                                         "resolution time dropped", bad[2].line)  # type: ignore[index]
         resolved = resolved_pick[0] if resolved_pick else None
         for name, pick, candidates in (("started_at", started_pick, started_c), ("resolved_at", resolved_pick, resolved_c)):
             if pick is None:
@@ -806,9 +808,9 @@ class _Builder:
                 if end_attr != "resolved_at":
                     self.derived(end_attr, f"{start_attr.replace('_at', '')} + {_PHASE_LABEL[duration_attr]}",
                                  start_attr, duration_attr)
-                if word is not None and abs((word[0] - stamps[end_attr]).total_seconds()) / 60 > PHASE_DISAGREEMENT_MIN:
+                if word is not None and abs((word[0] - stamps[end_attr]).total_seconds()) / 60 > PHASE_DISAGREEMENT_MIN:  # type: ignore[operator]
                     self.warn("timing", f"{_PHASE_LABEL[duration_attr]} puts {end_attr.replace('_at', '')} at "
-                                        f"{_hhmm(stamps[end_attr], zone)}, but the timeline says {_hhmm(word[0], zone)} "
+                                        f"{_hhmm(stamps[end_attr], zone)}, but the timeline says {_hhmm(word[0], zone)} "  # type: ignore[arg-type]
                                         f"({word[2].rule}, line {word[2].line}); kept the stated duration", word[2].line)
             elif word is not None and end_attr != "resolved_at":
                 stamps[end_attr] = word[0]
@@ -824,7 +826,7 @@ class _Builder:
             stamps["resolved_at"] = resolved
             for duration_attr, end_attr, start_attr in reversed(PHASES):
                 if stamps[start_attr] is None and stamps[end_attr] is not None and getattr(inc, duration_attr) is not None:
-                    stamps[start_attr] = stamps[end_attr] - timedelta(minutes=getattr(inc, duration_attr))
+                    stamps[start_attr] = stamps[end_attr] - timedelta(minutes=getattr(inc, duration_attr))  # type: ignore[assignment, operator]
                     self.derived(start_attr, f"{end_attr.replace('_at', '')} − {_PHASE_LABEL[duration_attr]}",
                                  end_attr, duration_attr)
             # The one phase left unstated between a moment worked out forward and one worked back: the
@@ -902,13 +904,13 @@ class _Builder:
                 # "About 2 hours" rounds what the moments give exactly: it never wins over them.
                 if (started_pick and resolved_pick and min(started_pick[1], resolved_pick[1]) < stated_strength
                         and not self._approximate("timing.total_duration")):
-                    self.warn("timing", f"the stated duration {total:g} min ({total_source.rule}, line {total_source.line}) "
+                    self.warn("timing", f"the stated duration {total:g} min ({total_source.rule}, line {total_source.line}) "  # type: ignore[union-attr]
                                         f"kept over resolved − started = {inc.duration_min:g} min")
                     inc.duration_min = total
                     self.note("duration_min", total_source)
                 elif weakest:
-                    self.warn("timing", f"the stated duration {total:g} min ({total_source.rule}, line "
-                                        f"{total_source.line}) disagrees with resolved − started = "
+                    self.warn("timing", f"the stated duration {total:g} min ({total_source.rule}, line "  # type: ignore[union-attr]
+                                        f"{total_source.line}) disagrees with resolved − started = "  # type: ignore[union-attr]
                                         f"{inc.duration_min:g} min; kept the timeline's")
         elif total is not None:
             inc.duration_min = total
@@ -970,7 +972,7 @@ class _Builder:
             if isinstance(entry, dict):
                 audience = _audience(str(entry.get("audience") or ""))
                 platforms = _platforms(str(entry.get("platform") or "All"))
-                found = [AffectedApp(a, p) for a in (audience or [None]) for p in platforms]
+                found = [AffectedApp(a, p) for a in _audiences_or_none(audience) for p in platforms]
                 if not platforms:
                     self.warn("blast_radius.apps", f"unknown platform '{entry.get('platform')}'")
             else:
@@ -990,7 +992,7 @@ class _Builder:
 
     def _joined_apps(self, group: str) -> list[AffectedApp]:
         """One comma-separated entry, whose parts joined by and/&/+ share an audience or platform."""
-        parts = []
+        parts: list[list[Any]] = []  # [audiences, platforms, text], platforms filled in below
         for part in _APP_JOINER.split(group):
             if not part or is_placeholder(part):
                 continue
@@ -1013,7 +1015,7 @@ class _Builder:
                 part[0] = parts[i - 1][0]
         found: list[AffectedApp] = []
         for audiences, platforms, _ in parts:
-            found.extend(AffectedApp(a, p) for a in (audiences or [None]) for p in platforms)
+            found.extend(AffectedApp(a, p) for a in _audiences_or_none(audiences) for p in platforms)
         return found
 
     def teams(self) -> list[str]:
@@ -1303,6 +1305,11 @@ def _own_zone(when: str) -> Zone | None:
         return resolve_timezone(m.group(1))
     except ValueError:
         return None
+
+
+def _audiences_or_none(audiences: list[str]) -> list[str | None]:
+    """The audiences, or one unknown audience when none is named."""
+    return list(audiences) if audiences else [None]
 
 
 def _audience(text: str) -> list[str]:

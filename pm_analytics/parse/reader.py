@@ -327,7 +327,7 @@ class _Reader:
     def _email_header(self, block: Block) -> bool:
         """A post-mortem sent as an e-mail: its ``Subject:`` is the title; its ``Date:`` is when it was sent,
         not when the incident happened; the other headers say nothing. True when the line was a header."""
-        name = block.label.lower()
+        name = block.label.lower()  # type: ignore[union-attr]
         if name == "from" or name == "to" and self.email:
             self.email = True
             return True
@@ -619,7 +619,7 @@ class _Reader:
                 return False
             # "Time to detect - 12 minutes": a timing label set off by a dash.
             label, value = dashed.group(1), dashed.group(2)
-            self._set_field(field_for_label(label), value, block.line, f"label '{_label_name(label)}'", block.source, label)
+            self._set_field(field_for_label(label), value, block.line, f"label '{_label_name(label)}'", block.source, label)  # type: ignore[arg-type]
             return True
         label, value = block.label, block.value or ""
         key = field_for_label(label)
@@ -657,7 +657,7 @@ class _Reader:
             return False
         if key.startswith("timing."):
             for label, value in self._timing_pairs(label, value):
-                self._set_field(field_for_label(label), value, block.line, f"label '{_label_name(label)}'",
+                self._set_field(field_for_label(label), value, block.line, f"label '{_label_name(label)}'",  # type: ignore[arg-type]
                                 block.source, label)
             return True
         self._set_field(key, value, block.line, f"label '{_label_name(label)}'", block.source, label)
@@ -1123,11 +1123,11 @@ class _Reader:
         if ":" in text or "am" in text or "pm" in text or "AM" in text or "PM" in text:
             moments = rules.prose_moments(text)
             if moments:
-                found = self.doc.get("prose.moments") or []
+                stored = self.doc.get("prose.moments") or []
                 for kind, when, words, offset in moments:
                     where = at(offset)
-                    found.append({"kind": kind, "time": when, "words": words, "line": where.line, "text": where.source})
-                self.doc.set("prose.moments", found, blocks[0].line)
+                    stored.append({"kind": kind, "time": when, "words": words, "line": where.line, "text": where.source})
+                self.doc.set("prose.moments", stored, blocks[0].line)
         for block in blocks:
             if self.doc.has("prose.date"):
                 break
@@ -1226,7 +1226,7 @@ def split_incidents(blocks: list[Block], day_first: bool | None = None) -> tuple
         candidates = named if len(named) >= 2 else unknown if says_collection and len(unknown) >= 2 else []
         if len(candidates) < 2:
             continue
-        known = [section_for_title(b.text)[0] for _, b in at_level if section_for_title(b.text) is not None]
+        known = [section_for_title(b.text)[0] for _, b in at_level if section_for_title(b.text) is not None]  # type: ignore[index]
         if any(k in MAJOR_SECTIONS | {"timeline"} for k in known):
             return blocks, []
         candidates = [(i, b) for i, b in candidates if not _inside_timeline(headings, i, b)]

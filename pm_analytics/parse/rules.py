@@ -235,7 +235,7 @@ def zone_declaration(text: str) -> str | None:
         if zone and zone.upper() in ("IST", "CST") and (country := _ZONE_COUNTRY.search(rest)):
             return _COUNTRY_ZONES[(country.group(1) or country.group(2)).lower()[:3]]
         if offset or zone:
-            return zone or offset.group(1)
+            return zone or offset.group(1)  # type: ignore[union-attr]
     return None
 
 
@@ -255,7 +255,7 @@ _OFFSET_IN_BRACKETS = re.compile(r"\((UTC|GMT)\s?([+-−]\s?\d{1,2}(?::?\d{2})?)
 def _zone_at(rest: str) -> str | None:
     """The longest run of up to four words at the start of ``rest`` that names a zone."""
     words = _ZONE_TOKEN.findall(rest[:80])[:4]
-    if not words or not rest.startswith(words[0], _SPACES_OR_BRACKETS.match(rest).end()):
+    if not words or not rest.startswith(words[0], _SPACES_OR_BRACKETS.match(rest).end()):  # type: ignore[union-attr]
         return None
     if words[0].lower() in _NOT_ZONES:
         return None
@@ -468,7 +468,7 @@ def action_from_text(text: str, day_first: bool | None = None, allow_empty: bool
             end = done.end() + (adverb_after.end() if adverb_after else 0)
             if dated and dated[1] == 0:
                 item["completed"] = dated[0].isoformat()
-                end += tail.end() + dated[2]
+                end += tail.end() + dated[2]  # type: ignore[union-attr]
                 end += len(text[end:]) - len(text[end:].lstrip(" )]"))
             label_before = _STATUS_BEFORE.search(text[:start])
             if label_before:
@@ -507,7 +507,7 @@ def _set_apart(text: str, words: _Worded) -> str | None:
             closing = after.find(")" if before.rstrip()[-1] == "(" else "]")
             apart = closing >= 0 and not after[closing + 1:].strip(" \t.,;:")
         else:
-            apart = _APART_BEFORE.search(before) is not None and (tail is not None or _REASON_AFTER.match(after))
+            apart = _APART_BEFORE.search(before) is not None and (tail is not None or _REASON_AFTER.match(after) is not None)
         if apart and not opened and tail is None:
             return text
         if apart:
@@ -571,14 +571,14 @@ def action_from_table(columns: list[str | None], cells: list[str], day_first: bo
             item["owner"] = value
         elif column == "ticket":
             link = MARKDOWN_LINK.search(value)
-            key = TICKET_KEY.search(value)
+            ticket_key = TICKET_KEY.search(value)
             if link:
                 item["ticket"], item["ticket_url"] = link.group(1), link.group(2)
-                key = TICKET_KEY.search(link.group(1)) or TICKET_KEY.search(link.group(2))
-                if key and not TICKET_KEY.fullmatch(link.group(1)):
-                    item["ticket"] = key.group(1)
-            elif key:
-                item["ticket"] = key.group(1)
+                ticket_key = TICKET_KEY.search(link.group(1)) or TICKET_KEY.search(link.group(2))
+                if ticket_key and not TICKET_KEY.fullmatch(link.group(1)):
+                    item["ticket"] = ticket_key.group(1)
+            elif ticket_key:
+                item["ticket"] = ticket_key.group(1)
             elif value.startswith(("http://", "https://")):
                 item["ticket"] = item["ticket_url"] = value.split()[0]
             else:
@@ -699,7 +699,7 @@ def prose_blast_radius(text: str) -> list[tuple[str, str, int]]:
     low = window.lower()
     if "patient" not in low and "clinic" not in low and "provider" not in low:
         return []
-    found: dict[str, list[tuple[str, int, int]]] = {}
+    found: dict[str, list[tuple[str, int, float | int | None]]] = {}
     for m in _PROSE_COUNT.finditer(window):
         about = m.group("about")
         if _PART_BEFORE.search(window[max(0, m.start() - 12):m.start()]) and not about:

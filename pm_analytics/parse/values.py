@@ -152,6 +152,7 @@ def parse_duration_min(value: object) -> Parsed:
     """
     if isinstance(value, bool):
         raise ValueError(f"'{value}' is not a duration")
+    minutes: float | None
     if isinstance(value, (int, float)):
         minutes, approximate = float(value), False
     elif isinstance(value, timedelta):
@@ -227,8 +228,8 @@ def _duration_text_min(text: str) -> float | None:
         return d * 1440 + h * 60 + mi + s / 60
     m = _CLOCK_DURATION.match(text)
     if m and _only_remark_after(text, m.end()):
-        h, mi, s = int(m.group(1)), int(m.group(2)), int(m.group(3) or 0)
-        return h * 60 + mi + s / 60
+        clock_h, clock_min, clock_s = int(m.group(1)), int(m.group(2)), int(m.group(3) or 0)
+        return clock_h * 60 + clock_min + clock_s / 60
     total, pos, found, last_unit = 0.0, 0, False, ""
     for m in _DURATION_TERM.finditer(text):
         between = text[pos:m.start()]
@@ -380,7 +381,7 @@ def severity_and_word(value: object) -> tuple[str, str]:
         return SEVERITY_WORDS[word], text
     m = _SEVERITY.fullmatch(text)
     if m and int(m.group(1)) in _SEV_NUMBER:
-        written = _SEV_WRITTEN.match(text).group(0)
+        written = _SEV_WRITTEN.match(text).group(0)  # type: ignore[union-attr]
         return _SEV_NUMBER[int(m.group(1))], written
     m = _PRIORITY.fullmatch(text)
     if m and int(m.group(1)) in _PRIORITY_NUMBER:
@@ -492,7 +493,7 @@ def resolve_timezone(value: str) -> Zone:
     if len(pair) == 2 and all(p in _TZ_ABBREVIATIONS for p in pair) and \
             _TZ_ABBREVIATIONS[pair[0]][1] == _TZ_ABBREVIATIONS[pair[1]][1] is not None:
         region = _TZ_ABBREVIATIONS[pair[0]][1]
-        return Zone(region, ZoneInfo(region))
+        return Zone(region, ZoneInfo(region))  # type: ignore[arg-type]
     m = _OFFSET.fullmatch(upper)
     if m and (text[:1] in "+-" or upper.startswith(("UTC", "GMT"))):
         sign = -1 if m.group(1) == "-" else 1
@@ -711,7 +712,7 @@ def _text_date(m: re.Match, day_first: bool | None) -> date | None:
 def is_ambiguous_date(text: str) -> bool:
     """True when ``text``'s first numeric date reads as two different days (``05/10/2025``)."""
     m = _NUMERIC_DATE.search(text)
-    return bool(m) and int(m.group(1)) <= 12 and int(m.group(2)) <= 12 and m.group(1) != m.group(2)
+    return bool(m) and int(m.group(1)) <= 12 and int(m.group(2)) <= 12 and m.group(1) != m.group(2)  # type: ignore[union-attr]
 
 
 _NUMERIC_MONTH_DAY = re.compile(r"(\d{1,2})/(\d{1,2})(?![/\d])")
@@ -741,11 +742,11 @@ def find_month_day(text: str, year: int, day_first: bool | None = None) -> tuple
         except ValueError:
             pass
     for m in _matches_from_date_starts(_MONTH_DAY, text, len(text)):
-        month = _month(m.group("m1") or m.group("m2"))
-        if not month:
+        named = _month(m.group("m1") or m.group("m2"))
+        if not named:
             continue
         try:
-            return date(year, month, int(m.group("d1") or m.group("d2"))), m.start(), m.end()
+            return date(year, named, int(m.group("d1") or m.group("d2"))), m.start(), m.end()
         except ValueError:
             continue
     return None
