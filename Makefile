@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test setup
+.PHONY: run test setup compiler
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,5 +24,13 @@ run: setup
 	$(SUDO) apt-get update -q
 	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium
 
-test: setup /usr/bin/chromium
+# A C compiler and Python's headers for the compiled-parser test (tests/test_compiled_parser.py builds the
+# wheel PM_ANALYTICS_COMPILE=1 gives): Debian's gcc, and python3-dev when the Python is Debian's own.
+compiler: setup
+	command -v cc >/dev/null || { $(SUDO) apt-get update -q && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q gcc; }
+	$(BIN)/python -c 'import os, sysconfig; raise SystemExit(not os.path.exists(os.path.join(sysconfig.get_paths()["include"], "Python.h")))' \
+		|| { $(SUDO) apt-get update -q && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q python3-dev; }
+
+test: setup /usr/bin/chromium compiler
 	$(BIN)/python -m pytest

@@ -4,9 +4,11 @@ They stay at the top of the repository, where Streamlit and the project's layout
 put them; when a wheel is built they are copied into ``pm_analytics/_app/``,
 keeping their relative paths, so ``pm-analytics dashboard`` finds the same files
 whether it runs from a clone or from an installed wheel (see
-``pm_analytics/settings.py``). Everything else is declared in pyproject.toml.
+``pm_analytics/settings.py``). With ``PM_ANALYTICS_COMPILE=1`` (packaging_hooks/compile_option.py) the
+parser's hot modules are compiled by mypyc as well. Everything else is declared in pyproject.toml.
 """
 
+import os
 from pathlib import Path
 
 from setuptools import setup
@@ -35,4 +37,18 @@ class BuildWithDashboard(build_py):
                 self.copy_file(str(source), str(target / relative))
 
 
-setup(cmdclass={"build_py": BuildWithDashboard})
+# The modules a parse spends its time in. Not yaml_doc (its loader subclasses PyYAML's, which mypyc cannot
+# compile) nor the export readers (lxml, python-docx do their work). Type-checked as they are compiled.
+COMPILED = [f"pm_analytics/parse/{name}.py"
+            for name in ("build", "document", "raw", "reader", "rules", "structured", "values", "vocabulary")]
+
+
+def compiled_modules() -> list:
+    if os.environ.get("PM_ANALYTICS_COMPILING_WHEEL", "") != "1":
+        return []
+    from mypyc.build import mypycify
+
+    return mypycify(["--ignore-missing-imports", "--follow-imports=silent", *COMPILED], opt_level="3")
+
+
+setup(cmdclass={"build_py": BuildWithDashboard}, ext_modules=compiled_modules())
