@@ -2,12 +2,13 @@
 post-mortem exactly as the interpreted parser does.
 
 The wheel is built as a compiled release would be (``benchmarks/compiled_build.py``: ``python -m build``
-with the variable set, the sdist, then the wheel from it, mypy fetched for that build only) and unpacked; then each parser, in a process of
-its own (``tests/parse_dump.py``), reads every fixture, the bundled sample, 300 files of the benchmark
-corpus, every case of ``reader_rules.yaml`` and every surface form of the generator's sweep
-(``generated.sweep``), and the two are compared record by record, sources and problems included. mypyc checks the
-annotations at run time, so an annotation that lies about a value rejects a file in the compiled build
-only: this test is where that shows. Slow (a C build of one to two minutes) and offline apart from PyPI.
+with the variable set, the sdist, then the wheel from it, mypy fetched for that build only) and
+unpacked; then each parser, in a process of its own (``tests/parse_dump.py``), reads every fixture, the
+bundled sample, 300 files of the benchmark corpus, every case of ``reader_rules.yaml`` and every surface
+form of the generator's sweep (``generated.sweep``), and the two are compared record by record, sources
+and problems included. mypyc checks the annotations at run time, so an annotation that lies about a
+value rejects a file in the compiled build only: this test is where that shows. Slow (a C build of one
+to two minutes) and offline apart from PyPI.
 """
 
 import json
