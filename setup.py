@@ -11,6 +11,7 @@ parser's hot modules are compiled by mypyc as well. Everything else is declared 
 import os
 from pathlib import Path
 
+from compiled_modules import COMPILED_MODULES  # packaging_hooks/, the build backend's path
 from setuptools import setup
 from setuptools.command.build_py import build_py
 
@@ -37,18 +38,14 @@ class BuildWithDashboard(build_py):
                 self.copy_file(str(source), str(target / relative))
 
 
-# The modules a parse spends its time in. Not yaml_doc (its loader subclasses PyYAML's, which mypyc cannot
-# compile) nor the export readers (lxml, python-docx do their work). Type-checked as they are compiled.
-COMPILED = [f"pm_analytics/parse/{name}.py"
-            for name in ("build", "document", "raw", "reader", "rules", "structured", "values", "vocabulary")]
-
-
-def compiled_modules() -> list:
+def compiled_extensions() -> list:
+    """The parse modules compiled by mypyc, inside a compiled wheel's build only (packaging_hooks/)."""
     if os.environ.get("PM_ANALYTICS_COMPILING_WHEEL", "") != "1":
         return []
     from mypyc.build import mypycify
 
-    return mypycify(["--ignore-missing-imports", "--follow-imports=silent", *COMPILED], opt_level="3")
+    return mypycify(["--ignore-missing-imports", "--follow-imports=silent",
+                     *(f"pm_analytics/parse/{name}.py" for name in COMPILED_MODULES)], opt_level="3")
 
 
-setup(cmdclass={"build_py": BuildWithDashboard}, ext_modules=compiled_modules())
+setup(cmdclass={"build_py": BuildWithDashboard}, ext_modules=compiled_extensions())
