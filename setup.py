@@ -11,7 +11,8 @@ parser's hot modules are compiled by mypyc as well. Everything else is declared 
 import os
 from pathlib import Path
 
-from compiled_modules import COMPILED_MODULES  # packaging_hooks/, the build backend's path
+from compile_option import COMPILING_ENV  # packaging_hooks/, the build backend's path
+from compiled_modules import COMPILED_MODULES
 from setuptools import setup
 from setuptools.command.build_py import build_py
 
@@ -40,7 +41,7 @@ class BuildWithDashboard(build_py):
 
 def compiled_extensions() -> list:
     """The parse modules compiled by mypyc, inside a compiled wheel's build only (packaging_hooks/)."""
-    if os.environ.get("PM_ANALYTICS_COMPILING_WHEEL", "") != "1":
+    if os.environ.get(COMPILING_ENV, "") != "1":
         return []
     from mypyc.build import mypycify
 
