@@ -773,9 +773,9 @@ class _Builder:
         resolved_pick = self._strongest([c for c in resolved_c if started is None or c[0] >= started], last=True)
         if resolved_pick is None and resolved_c and started is not None:
             bad = self._strongest(resolved_c, last=True)
-            if bad[0] < started:  # type: ignore[index]
-                self.warn("resolved_at", f"resolved at {_hhmm(bad[0], zone)} is before started at {_hhmm(started, zone)}; "  # type: ignore[index]
-                                         "resolution time dropped", bad[2].line)  # type: ignore[index]
+            if bad is not None and bad[0] < started:
+                self.warn("resolved_at", f"resolved at {_hhmm(bad[0], zone)} is before started at {_hhmm(started, zone)}; "
+                                         "resolution time dropped", bad[2].line)
         resolved = resolved_pick[0] if resolved_pick else None
         for name, pick, candidates in (("started_at", started_pick, started_c), ("resolved_at", resolved_pick, resolved_c)):
             if pick is None:

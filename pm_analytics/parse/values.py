@@ -712,7 +712,7 @@ def _text_date(m: re.Match, day_first: bool | None) -> date | None:
 def is_ambiguous_date(text: str) -> bool:
     """True when ``text``'s first numeric date reads as two different days (``05/10/2025``)."""
     m = _NUMERIC_DATE.search(text)
-    return bool(m) and int(m.group(1)) <= 12 and int(m.group(2)) <= 12 and m.group(1) != m.group(2)  # type: ignore[union-attr]
+    return m is not None and int(m.group(1)) <= 12 and int(m.group(2)) <= 12 and m.group(1) != m.group(2)
 
 
 _NUMERIC_MONTH_DAY = re.compile(r"(\d{1,2})/(\d{1,2})(?![/\d])")
